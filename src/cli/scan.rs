@@ -1,0 +1,189 @@
+//! `keyhound scan`: resolve the arguments into a plan, scan, filter, verify,
+//! write the report, pick the exit code.
+
+use super::cam::VerifyScanArgs;
+use super::git::GitScanArgs;
+use super::noise::NoiseArgs;
+use super::{ColorChoice, Exit, GlobalArgs};
+use crate::engine::Engine;
+use crate::report::{self, Format, Report, WriteOptions};
+use crate::rule::{self, RuleSet};
+use crate::scan::{self, ScanPlan};
+use crate::source::fs::WalkOptions;
+use anyhow::Context;
+use clap::Args;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Arguments of `keyhound scan`.
+#[derive(Debug, Args)]
+pub(crate) struct ScanArgs {
+    /// Files or directories to scan (default: the current directory).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short, long, value_enum, help_heading = "Output")]
+    pub format: Option<FormatArg>,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+    /// Show secrets in full in human, JSON and JSONL output (never in SARIF).
+    #[arg(long, help_heading = "Output")]
+    pub show_secrets: bool,
+    /// Add the rules of this file (keyhound or gitleaks TOML); may repeat.
+    #[arg(long = "rules", value_name = "FILE", help_heading = "Rules")]
+    pub rules: Vec<PathBuf>,
+    /// Scan files that .gitignore and .ignore files exclude.
+    #[arg(long, help_heading = "Files")]
+    pub no_gitignore: bool,
+    /// Follow symbolic links.
+    #[arg(long, help_heading = "Files")]
+    pub follow_links: bool,
+    /// Skip files larger than SIZE (bytes, or with K, M, G suffix).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Files")]
+    pub max_file_size: Option<u64>,
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N", help_heading = "Files")]
+    pub threads: Option<usize>,
+    #[command(flatten)]
+    pub git: GitScanArgs,
+    #[command(flatten)]
+    pub verify: VerifyScanArgs,
+    #[command(flatten)]
+    pub noise: NoiseArgs,
+}
+
+/// `--format` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum FormatArg {
+    /// Readable text, colored on a terminal.
+    Human,
+    /// One JSON document.
+    Json,
+    /// One JSON object per finding per line.
+    Jsonl,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+            FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Sarif => Format::Sarif,
+        }
+    }
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&t[..i], 1u64 << 10),
+        Some((i, 'm' | 'M')) => (&t[..i], 1 << 20),
+        Some((i, 'g' | 'G')) => (&t[..i], 1 << 30),
+        _ => (t, 1),
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("invalid size {s:?} (expected bytes, or a number with K, M or G)"))
+}
+
+/// Loads the built-in rules plus every `--rules` file.
+pub(crate) fn load_rules(files: &[PathBuf]) -> anyhow::Result<RuleSet> {
+    let mut set = RuleSet::builtin();
+    for f in files {
+        let text = std::fs::read_to_string(f)
+            .with_context(|| format!("cannot read rules file {}", f.display()))?;
+        set.extend(rule::parse(&text, &f.display().to_string())?);
+    }
+    Ok(set)
+}
+
+/// Whether to color output going to a terminal (or not) under `choice`.
+pub(crate) fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
+    let paths = if a.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        a.paths.clone()
+    };
+    for p in &paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            anyhow::bail!("no such file or directory: {}", p.display());
+        }
+    }
+    let rules = load_rules(&a.rules)?;
+    let mut walk = WalkOptions {
+        respect_gitignore: !a.no_gitignore,
+        follow_links: a.follow_links,
+        ..WalkOptions::default()
+    };
+    if let Some(n) = a.max_file_size {
+        walk.max_file_size = n;
+    }
+    if let Some(t) = a.threads {
+        walk.threads = t;
+    }
+    let engine = Engine::new(&rules)?;
+    let plan = ScanPlan { paths, walk };
+    let out = scan::run(&plan, &engine);
+    let report = Report {
+        findings: out.findings,
+        stats: out.stats,
+        ..Report::default()
+    };
+    let format = a.format.map(Format::from).unwrap_or_default();
+    write_report(g, &report, format, a.output.as_deref(), a.show_secrets)?;
+    Ok(if report.findings.is_empty() {
+        Exit::Clean
+    } else {
+        Exit::Findings
+    })
+}
+
+/// Writes `report` to `output` (or stdout) in `format`.
+pub(crate) fn write_report(
+    g: &GlobalArgs,
+    report: &Report,
+    format: Format,
+    output: Option<&std::path::Path>,
+    show_secrets: bool,
+) -> anyhow::Result<()> {
+    match output {
+        Some(path) => {
+            let f = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            let mut w = std::io::BufWriter::new(f);
+            let opts = WriteOptions {
+                show_secrets,
+                color: use_color(g.color, false),
+            };
+            report::write(report, format, &opts, &mut w)?;
+            w.flush()
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let opts = WriteOptions {
+                show_secrets,
+                color: use_color(g.color, stdout.is_terminal()),
+            };
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            report::write(report, format, &opts, &mut w)?;
+            w.flush()?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! Grouping matches into findings: one finding per (rule, secret, key), every
+//! location kept, everything sorted so output does not depend on threads.
+
+use super::{Finding, Fingerprint, Match, Secret};
+use std::collections::BTreeMap;
+
+/// One match before grouping, with the credential values it carries.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    /// Rule id.
+    pub rule: String,
+    /// The secret (identifier half for pairs).
+    pub secret: Secret,
+    /// The paired key, if any.
+    pub key: Option<Secret>,
+    /// A session token of the same temporary credential, if any.
+    pub token: Option<Secret>,
+    /// Where it was.
+    pub at: Match,
+}
+
+/// Groups hits into findings.
+///
+/// Findings are sorted by their first location (provenance, line, column),
+/// then rule id; matches inside a finding by (provenance, line, column).
+/// Duplicate locations (the same blob reached twice) collapse into one.
+pub fn group(hits: Vec<Hit>) -> Vec<Finding> {
+    type Key = (String, Secret, Option<Secret>);
+    let mut by: BTreeMap<Key, (Option<Secret>, Vec<Match>)> = BTreeMap::new();
+    for h in hits {
+        let e = by
+            .entry((h.rule, h.secret, h.key))
+            .or_insert_with(|| (None, Vec::new()));
+        if e.0.is_none() {
+            e.0 = h.token;
+        }
+        e.1.push(h.at);
+    }
+    let mut out: Vec<Finding> = by
+        .into_iter()
+        .map(|((rule, secret, key), (token, mut matches))| {
+            matches.sort_by(|a, b| {
+                (&a.provenance, a.location, a.key_location).cmp(&(
+                    &b.provenance,
+                    b.location,
+                    b.key_location,
+                ))
+            });
+            matches.dedup_by(|a, b| {
+                a.provenance == b.provenance
+                    && a.location == b.location
+                    && a.key_location == b.key_location
+            });
+            Finding {
+                fingerprint: Fingerprint::of(&rule, &secret, key.as_ref()),
+                rule,
+                secret,
+                key,
+                token,
+                matches,
+                in_head: None,
+                verification: None,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        let fa = &a.matches[0];
+        let fb = &b.matches[0];
+        (&fa.provenance, fa.location, &a.rule, &a.fingerprint).cmp(&(
+            &fb.provenance,
+            fb.location,
+            &b.rule,
+            &b.fingerprint,
+        ))
+    });
+    out
+}

@@ -1,0 +1,140 @@
+//! Matches, findings and their fingerprints: from raw engine hits to the
+//! grouped, sorted, content-identified things a report lists.
+//!
+//! A [`Match`] is one occurrence at one place. A [`Finding`] groups every
+//! match that shares a rule and a secret (and, for paired credentials, the
+//! same key), and carries a [`Fingerprint`] derived from the content alone, so
+//! it is stable across runs, machines, rebases and moved lines.
+
+mod group;
+mod secret;
+
+pub use group::{Hit, group};
+pub use secret::{Secret, SecretKind, redact};
+
+use crate::source::Provenance;
+use crate::verify::Verification;
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// A position in scanned text, 1-based, columns counted in characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Location {
+    /// Line of the first character.
+    pub line: u32,
+    /// Column of the first character.
+    pub column: u32,
+    /// Line of the last character.
+    pub end_line: u32,
+    /// Column just past the last character.
+    pub end_column: u32,
+}
+
+/// One occurrence of a credential.
+#[derive(Clone, Debug)]
+pub struct Match {
+    /// Where the content came from (file, commit, staged change...).
+    pub provenance: Provenance,
+    /// Where the secret (for a pair: the identifier) sits.
+    pub location: Location,
+    /// Where the paired key sits, when there is one.
+    pub key_location: Option<Location>,
+    /// The line holding the secret, as found (not yet redacted or sanitised;
+    /// writers redact the secret inside it before printing).
+    pub snippet: String,
+}
+
+/// A credential found at one or more places.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    /// Content-derived id: see [`Fingerprint`].
+    pub fingerprint: Fingerprint,
+    /// The id of the rule that found it (`tencent.secret-id`).
+    pub rule: String,
+    /// The secret; for paired credentials the identifier half.
+    pub secret: Secret,
+    /// The paired key (Tencent SecretKey, AWS secret...), when found.
+    pub key: Option<Secret>,
+    /// A session token that belongs to the same temporary credential.
+    pub token: Option<Secret>,
+    /// Every place it was found, sorted.
+    pub matches: Vec<Match>,
+    /// For git scans: whether the secret is still in the tree at HEAD.
+    pub in_head: Option<bool>,
+    /// Filled in by `--verify`.
+    pub verification: Option<Verification>,
+}
+
+/// The stable id of a finding: the first 16 bytes of
+/// `SHA-256(rule id ‖ 0x00 ‖ secret ‖ 0x00 ‖ key)`, as 32 hex digits
+/// (`key` empty when there is none).
+///
+/// | input | why |
+/// | --- | --- |
+/// | rule id | the same string found by two rules is two findings |
+/// | secret | the identity of a leak is its value, not where it sits |
+/// | key | an id found with two different keys is two credentials |
+///
+/// Paths, lines, commits and offsets are left out on purpose, so an ignore
+/// entry survives rebases, squashes and moved lines.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fingerprint(String);
+
+impl Fingerprint {
+    /// Computes the fingerprint of a credential.
+    pub fn of(rule: &str, secret: &Secret, key: Option<&Secret>) -> Fingerprint {
+        let mut h = Sha256::new();
+        h.update(rule.as_bytes());
+        h.update([0u8]);
+        h.update(secret.expose().as_bytes());
+        h.update([0u8]);
+        if let Some(k) = key {
+            h.update(k.expose().as_bytes());
+        }
+        Fingerprint(hex::encode(&h.finalize()[..16]))
+    }
+
+    /// Wraps an already computed fingerprint (read from a report or ignore file).
+    pub fn from_hex(s: &str) -> Option<Fingerprint> {
+        let ok = s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit());
+        ok.then(|| Fingerprint(s.to_ascii_lowercase()))
+    }
+
+    /// The 32 hex digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({})", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_is_stable_and_keyed_on_content() {
+        let id = Secret::new(
+            "AKIDq3Wm8Rt2Yh6Kp9Lz4Xc7Vb1Nd5Fg0Sj1",
+            SecretKind::Identifier,
+        );
+        let key = Secret::new("Zx81kQp0Lm2Nb7Vc4Xs9Ad3Fg6Hj5Kl0", SecretKind::Key);
+        let a = Fingerprint::of("tencent.secret-id", &id, Some(&key));
+        let b = Fingerprint::of("tencent.secret-id", &id, Some(&key));
+        let c = Fingerprint::of("tencent.secret-id", &id, None);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(a.as_str().len(), 32);
+        assert_eq!(Fingerprint::from_hex(a.as_str()), Some(a));
+    }
+}

@@ -1,0 +1,71 @@
+//! keyhound finds leaked cloud credentials (Tencent Cloud first), tells who
+//! owns them and when they were last used, and switches them off.
+//!
+//! # Architecture map
+//!
+//! ```text
+//! argv ─► cli (clap, the only module that knows it) ─► scan::ScanPlan
+//!                                                        │
+//!   rule::RuleSet (built-in rules/*.toml + --rules) ─► engine::Engine  (built once)
+//!                                                        │
+//! scan::run ── source::fs walker ──► blobs ──► engine.scan (one Cache per thread)
+//! scan::git ── source::git history / staged ─┘          │ RawMatch (offsets)
+//!                                                        ▼
+//!                          finding::Match (path, line, column, provenance)
+//!                                                        ▼  one thread, after the walk
+//!                    finding::group ─► Vec<Finding> (sorted, fingerprinted)
+//!                                                        ▼  only with --verify
+//!                    verify::tencent (STS/CAM, signed with TC3) ─► Verification
+//!                                                        ▼
+//!            config (allow, ignore file, baseline) filters ─► report::{human,json,sarif}
+//!
+//! disable/enable: report.json ─► verify (pre-check) ─► action::plan ─► --yes ─► journal
+//! ```
+//!
+//! | module | owns |
+//! | --- | --- |
+//! | [`cli`] | argument parsing, resolving arguments into plans, exit codes |
+//! | [`rule`] | the rule schema, built-in rules, rule checks |
+//! | [`engine`] | compiled matching: bytes in, raw matches out |
+//! | [`source`] | what to scan: files, git blobs, staged changes; no rules |
+//! | [`scan`] | joining sources to the engine, in parallel |
+//! | [`finding`] | matches, findings, fingerprints, the redacting `Secret` type |
+//! | [`report`] | writing a finished report as human text, JSON, JSONL or SARIF |
+//! | [`verify`] | asking Tencent whether a found key is live and who owns it |
+//! | [`action`] | state-changing calls (disable/enable keys) and their journal |
+//! | [`config`] | noise control: config file, inline allows, ignore file, baseline |
+//! | [`message`] | user-facing warnings and the "an error happened" flag |
+//!
+//! # Invariants (stated as absences)
+//!
+//! 1. `engine` performs no I/O and spawns no threads; it takes `&[u8]` and
+//!    reuses a per-thread [`engine::Cache`].
+//! 2. `source` knows nothing about rules, `engine` nothing about paths on disk
+//!    or commits; only `scan` joins them.
+//! 3. Only `verify` and `action` open network connections. A plain scan never
+//!    sends a byte; with `--verify` only signatures leave the machine, never a
+//!    SecretKey.
+//! 4. `action` is reached only from the `disable`/`enable` commands; dry run
+//!    is the default and keys are never deleted unasked.
+//! 5. A [`finding::Secret`] never appears in logs, `Debug`, `Display`, errors
+//!    or default reports; showing it takes an explicit flag and
+//!    [`finding::Secret::expose`].
+//! 6. Output is deterministic: findings are sorted before any writer runs,
+//!    whatever the thread count.
+//! 7. Text from scanned files passes through [`report::sanitize`] before it
+//!    reaches a terminal.
+//! 8. A failure on one file or blob is a warning, counted and shown, never
+//!    fatal; errors the user must act on (bad rules, a missing path) exit 2.
+#![warn(missing_docs)]
+
+pub mod action;
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod finding;
+pub mod message;
+pub mod report;
+pub mod rule;
+pub mod scan;
+pub mod source;
+pub mod verify;

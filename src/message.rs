@@ -1,0 +1,33 @@
+//! User-facing notices on stderr ("warning: cannot read x: permission
+//! denied") and the flag that turns the exit code into 2. Not the debug log:
+//! that is `tracing`, switched on with `-v`.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static ERRORED: AtomicBool = AtomicBool::new(false);
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Silences warnings (errors are always printed).
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// Prints a warning: something was skipped, the run goes on, the exit code
+/// does not change.
+pub fn warn(msg: impl std::fmt::Display) {
+    if !QUIET.load(Ordering::Relaxed) {
+        let _ = writeln!(std::io::stderr().lock(), "keyhound: warning: {msg}");
+    }
+}
+
+/// Prints an error: the run goes on where it can, and exits 2 at the end.
+pub fn error(msg: impl std::fmt::Display) {
+    ERRORED.store(true, Ordering::Relaxed);
+    let _ = writeln!(std::io::stderr().lock(), "keyhound: error: {msg}");
+}
+
+/// Whether [`error`] was called during this run.
+pub fn errored() -> bool {
+    ERRORED.load(Ordering::Relaxed)
+}

@@ -1,0 +1,201 @@
+//! The rule schema, the built-in rules and rule checks. Rules are data
+//! (`rules/*.toml`, embedded in the binary); this module loads and checks
+//! them and does not scan.
+//!
+//! Owned by the core-scanner work (issue 2); the types below are the contract
+//! the engine, the gitleaks importer and the reports rely on. Fields may be
+//! added (with serde defaults); existing ones keep their names.
+
+use serde::{Deserialize, Serialize};
+
+/// How bad a leak of this credential is; drives SARIF `security-severity`.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Low impact or low confidence.
+    Low,
+    /// Worth a look.
+    #[default]
+    Medium,
+    /// A real credential to a real service.
+    High,
+    /// Controls a whole cloud account.
+    Critical,
+}
+
+/// Which provider can check a rule's credential live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VerifyWith {
+    /// Tencent Cloud STS/CAM.
+    Tencent,
+}
+
+/// The second half of a credential, searched for near each match of the rule
+/// (Tencent SecretKey near a SecretId, AWS secret near an access key id).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairSpec {
+    /// What the key is called in reports ("SecretKey").
+    pub name: String,
+    /// Regex for a key candidate; the named group `secret` (or group 1) is the key.
+    pub pattern: String,
+    /// How many lines before or after the identifier a key may sit.
+    #[serde(default = "default_within_lines")]
+    pub within_lines: u32,
+    /// Case-insensitive words that, on the key's line or the line before it,
+    /// mark a candidate as the key (`secretkey`, `secret_key`, `sk`).
+    #[serde(default)]
+    pub hints: Vec<String>,
+    /// Candidates below this Shannon entropy (bits per char) are ignored.
+    #[serde(default)]
+    pub min_entropy: Option<f64>,
+    /// When true, a match without a key is not reported at all.
+    #[serde(default)]
+    pub required: bool,
+}
+
+fn default_within_lines() -> u32 {
+    4
+}
+
+/// Things a rule must not report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Allowlist {
+    /// Regexes; a secret matching any of them is dropped.
+    #[serde(default)]
+    pub regexes: Vec<String>,
+    /// Case-insensitive substrings; a secret containing one is dropped.
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+    /// Regexes over the path; matches in such files are dropped.
+    #[serde(default)]
+    pub paths: Vec<String>,
+}
+
+/// One detection rule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Stable id, `provider.kind-of-credential` (`tencent.secret-id`).
+    pub id: String,
+    /// Human name ("Tencent Cloud SecretId").
+    pub name: String,
+    /// What it finds and why it matters.
+    #[serde(default)]
+    pub description: String,
+    /// Case-insensitive literals; the rule's regex only runs where one occurs.
+    pub keywords: Vec<String>,
+    /// Regex; the named group `secret` (or group 1) is the secret.
+    pub pattern: String,
+    /// Secrets below this Shannon entropy (bits per char) are ignored.
+    #[serde(default)]
+    pub min_entropy: Option<f64>,
+    /// Severity of a leak.
+    #[serde(default)]
+    pub severity: Severity,
+    /// Regex over the path: when set, the rule only applies to matching paths.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The key searched for near each match.
+    #[serde(default)]
+    pub pair: Option<PairSpec>,
+    /// What not to report.
+    #[serde(default)]
+    pub allow: Allowlist,
+    /// Live check provider.
+    #[serde(default)]
+    pub verify: Option<VerifyWith>,
+    /// Whether a match is a temporary (STS) credential.
+    #[serde(default)]
+    pub temporary: bool,
+    /// Links to the provider's documentation of the format.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Texts the rule must find something in.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Texts the rule must find nothing in.
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+}
+
+/// An ordered set of rules with unique ids.
+#[derive(Clone, Debug, Default)]
+pub struct RuleSet {
+    /// The rules, in load order.
+    pub rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// The rule with this id.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+mod builtin;
+
+pub use builtin::BUILTIN_FILES;
+
+/// Why rules could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("{origin}{}: {reason}", rule.as_ref().map(|r| format!(": rule {r}")).unwrap_or_default())]
+pub struct LoadError {
+    /// The file (or `builtin:NAME`) the rule came from.
+    pub origin: String,
+    /// The rule id, when the problem is inside one rule.
+    pub rule: Option<String>,
+    /// What is wrong.
+    pub reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    rule: Vec<Rule>,
+}
+
+/// Parses a keyhound rule file (`[[rule]]` tables). `origin` names it in errors.
+pub fn parse(text: &str, origin: &str) -> Result<Vec<Rule>, LoadError> {
+    toml::from_str::<RuleFile>(text)
+        .map(|f| f.rule)
+        .map_err(|e| LoadError {
+            origin: origin.to_string(),
+            rule: None,
+            reason: e.to_string().trim_end().replace('\n', " "),
+        })
+}
+
+impl RuleSet {
+    /// The rules embedded in the binary.
+    pub fn builtin() -> RuleSet {
+        let mut set = RuleSet::default();
+        for (name, text) in BUILTIN_FILES {
+            let rules = parse(text, &format!("builtin:{name}")).unwrap_or_else(|e| {
+                panic!("built-in rules must parse (a unit test checks this): {e}")
+            });
+            set.rules.extend(rules);
+        }
+        set
+    }
+
+    /// Adds rules; a rule whose id already exists replaces the old one.
+    pub fn extend(&mut self, rules: impl IntoIterator<Item = Rule>) {
+        for r in rules {
+            match self.rules.iter_mut().find(|x| x.id == r.id) {
+                Some(old) => *old = r,
+                None => self.rules.push(r),
+            }
+        }
+    }
+
+    /// Drops the rules with these ids.
+    pub fn disable(&mut self, ids: &[String]) {
+        self.rules.retain(|r| !ids.contains(&r.id));
+    }
+}

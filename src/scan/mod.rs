@@ -1,0 +1,216 @@
+//! The scan driver: runs a source in parallel, feeds each blob to the engine
+//! with one [`Cache`] per thread, turns raw matches into located
+//! [`Hit`]s and groups them into findings. The seam for tests and benches:
+//! they build a [`ScanPlan`] and call [`run`] without any CLI types.
+
+pub mod git;
+
+use crate::engine::{Cache, Engine, RawMatch};
+use crate::finding::{self, Finding, Hit, Location, Match, Secret, SecretKind};
+use crate::source::Provenance;
+use crate::source::fs::{self, Collector, WalkOptions, WalkStats};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+
+/// A resolved filesystem scan: what to walk and how.
+#[derive(Clone, Debug, Default)]
+pub struct ScanPlan {
+    /// Files and directories to scan.
+    pub paths: Vec<PathBuf>,
+    /// Walker options.
+    pub walk: WalkOptions,
+}
+
+/// What a scan found and what it skipped.
+#[derive(Debug, Default)]
+pub struct ScanOutput {
+    /// Findings, grouped and sorted.
+    pub findings: Vec<Finding>,
+    /// Counts for the summary.
+    pub stats: Stats,
+}
+
+/// Plain counts of a finished scan.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    /// Files or blobs scanned.
+    pub scanned: u64,
+    /// Bytes scanned.
+    pub bytes: u64,
+    /// Skipped as binary.
+    pub skipped_binary: u64,
+    /// Skipped as over the size limit.
+    pub skipped_too_large: u64,
+    /// Could not be read.
+    pub unreadable: u64,
+}
+
+/// Scans files and directories.
+pub fn run(plan: &ScanPlan, engine: &Engine) -> ScanOutput {
+    let stats = WalkStats::default();
+    let collected: Collector<Hit> = Collector::default();
+    fs::walk(&plan.paths, &plan.walk, &stats, || {
+        let mut scanner = BlobScanner::new(engine);
+        let collected = &collected;
+        move |blob: fs::FileBlob<'_>| {
+            let prov = Provenance::File {
+                path: blob.path.to_path_buf(),
+            };
+            let path = blob.path.to_string_lossy();
+            let hits = scanner.scan(blob.bytes, Some(&path), &prov);
+            if !hits.is_empty() {
+                collected.extend(hits.drain(..));
+            }
+        }
+    });
+    ScanOutput {
+        findings: finding::group(collected.into_inner()),
+        stats: Stats {
+            scanned: stats.files.load(Ordering::Relaxed),
+            bytes: stats.bytes.load(Ordering::Relaxed),
+            skipped_binary: stats.binary.load(Ordering::Relaxed),
+            skipped_too_large: stats.too_large.load(Ordering::Relaxed),
+            unreadable: stats.unreadable.load(Ordering::Relaxed),
+        },
+    }
+}
+
+/// Scans one blob after another on one thread, reusing its scratch space.
+pub struct BlobScanner<'e> {
+    engine: &'e Engine,
+    cache: Cache,
+    raw: Vec<RawMatch>,
+    hits: Vec<Hit>,
+}
+
+impl<'e> BlobScanner<'e> {
+    /// A scanner for one thread.
+    pub fn new(engine: &'e Engine) -> BlobScanner<'e> {
+        BlobScanner {
+            engine,
+            cache: engine.cache(),
+            raw: Vec::new(),
+            hits: Vec::new(),
+        }
+    }
+
+    /// Scans `bytes` and returns its located hits (drain them before the next call).
+    pub fn scan(&mut self, bytes: &[u8], path: Option<&str>, prov: &Provenance) -> &mut Vec<Hit> {
+        self.raw.clear();
+        self.hits.clear();
+        self.engine
+            .scan(&mut self.cache, path, bytes, &mut self.raw);
+        if !self.raw.is_empty() {
+            let lines = LineIndex::new(bytes);
+            for m in &self.raw {
+                self.hits.push(to_hit(self.engine, m, bytes, &lines, prov));
+            }
+        }
+        &mut self.hits
+    }
+}
+
+fn to_hit(
+    engine: &Engine,
+    m: &RawMatch,
+    bytes: &[u8],
+    lines: &LineIndex,
+    prov: &Provenance,
+) -> Hit {
+    let rule = &engine.rules().rules[m.rule];
+    let text = |r: &std::ops::Range<usize>| String::from_utf8_lossy(&bytes[r.clone()]).into_owned();
+    let secret_kind = if rule.pair.is_some() {
+        SecretKind::Identifier
+    } else {
+        SecretKind::Key
+    };
+    Hit {
+        rule: rule.id.clone(),
+        secret: Secret::new(text(&m.secret), secret_kind),
+        key: m
+            .key
+            .as_ref()
+            .map(|r| Secret::new(text(r), SecretKind::Key)),
+        token: m
+            .token
+            .as_ref()
+            .map(|r| Secret::new(text(r), SecretKind::Key)),
+        at: Match {
+            provenance: prov.clone(),
+            location: lines.locate(bytes, m.secret.clone()),
+            key_location: m.key.as_ref().map(|r| lines.locate(bytes, r.clone())),
+            snippet: lines.line_text(bytes, m.secret.start),
+        },
+    }
+}
+
+/// Offsets of line starts, for turning byte offsets into lines and columns.
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes `bytes`.
+    pub fn new(bytes: &[u8]) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 0-based line holding `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    fn point(&self, bytes: &[u8], offset: usize) -> (u32, u32) {
+        let line = self.line_of(offset);
+        let start = self.starts[line];
+        let col = String::from_utf8_lossy(&bytes[start..offset])
+            .chars()
+            .count();
+        (line as u32 + 1, col as u32 + 1)
+    }
+
+    /// The 1-based location of a byte range.
+    pub fn locate(&self, bytes: &[u8], r: std::ops::Range<usize>) -> Location {
+        let (line, column) = self.point(bytes, r.start);
+        let (end_line, end_column) = self.point(bytes, r.end);
+        Location {
+            line,
+            column,
+            end_line,
+            end_column,
+        }
+    }
+
+    /// The text of the line holding `offset`, without its line ending, cut to
+    /// at most 500 bytes around the offset.
+    pub fn line_text(&self, bytes: &[u8], offset: usize) -> String {
+        let line = self.line_of(offset);
+        let start = self.starts[line];
+        let end = self.starts.get(line + 1).map_or(bytes.len(), |e| e - 1);
+        let from = start.max(offset.saturating_sub(250));
+        let to = end.min(offset + 250).max(from);
+        String::from_utf8_lossy(&bytes[from..to])
+            .trim_end_matches('\r')
+            .to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_index_locates_offsets() {
+        let text = b"one\ntwo AKID\r\nthree";
+        let idx = LineIndex::new(text);
+        let loc = idx.locate(text, 8..12);
+        assert_eq!(
+            (loc.line, loc.column, loc.end_line, loc.end_column),
+            (2, 5, 2, 9)
+        );
+        assert_eq!(idx.line_text(text, 8), "two AKID");
+        assert_eq!(idx.line_text(text, 15), "three");
+    }
+}
