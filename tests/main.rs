@@ -1,1 +1,3 @@
+//! keyhound's integration tests: one binary, one module per area.
 
+mod util;

@@ -25,6 +25,7 @@ pub struct RawMatch {
 #[derive(Debug)]
 pub struct Engine {
     rules: RuleSet,
+    regexes: Vec<regex::bytes::Regex>,
 }
 
 /// Per-thread scratch space for [`Engine::scan`].
@@ -47,8 +48,19 @@ pub enum BuildError {
 impl Engine {
     /// Compiles every rule.
     pub fn new(rules: &RuleSet) -> Result<Engine, BuildError> {
+        let regexes = rules
+            .rules
+            .iter()
+            .map(|r| {
+                regex::bytes::Regex::new(&r.pattern).map_err(|e| BuildError::InvalidPattern {
+                    rule: r.id.clone(),
+                    reason: e.to_string(),
+                })
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Engine {
             rules: rules.clone(),
+            regexes,
         })
     }
 
@@ -69,8 +81,22 @@ impl Engine {
         &self,
         _cache: &mut Cache,
         _path: Option<&str>,
-        _hay: &[u8],
-        _out: &mut Vec<RawMatch>,
+        hay: &[u8],
+        out: &mut Vec<RawMatch>,
     ) {
+        for (i, re) in self.regexes.iter().enumerate() {
+            for caps in re.captures_iter(hay) {
+                let Some(m) = caps.name("secret").or_else(|| caps.get(1)) else {
+                    continue;
+                };
+                out.push(RawMatch {
+                    rule: i,
+                    secret: m.range(),
+                    key: None,
+                    token: None,
+                });
+            }
+        }
+        out.sort_by_key(|m| (m.secret.start, m.rule));
     }
 }
