@@ -60,6 +60,8 @@ enum Command {
     /// List or check detection rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Install keyhound as a git pre-commit (or pre-push) hook.
+    InstallHook(git::InstallHookArgs),
 }
 
 /// How a command ended.
@@ -79,6 +81,7 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Scan(a) => scan::run(&cli.global, a),
         Command::Rules(c) => rules::run(&cli.global, c),
+        Command::InstallHook(a) => git::install_hook(&cli.global, a),
     };
     match result {
         Ok(_) if crate::message::errored() => ExitCode::from(2),

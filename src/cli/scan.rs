@@ -137,11 +137,14 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
         walk.threads = t;
     }
     let engine = Engine::new(&rules)?;
-    let plan = ScanPlan { paths, walk };
-    let out = scan::run(&plan, &engine);
+    let (out, vcs) = match super::git::scan(g, a, &paths, &engine)? {
+        Some(found) => found,
+        None => (scan::run(&ScanPlan { paths, walk }, &engine), None),
+    };
     let report = Report {
         findings: out.findings,
         stats: out.stats,
+        vcs,
         ..Report::default()
     };
     let format = a.format.map(Format::from).unwrap_or_default();

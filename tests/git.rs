@@ -1,0 +1,608 @@
+//! Git scans: history with provenance, ranges, staged changes, pre-push,
+//! hook installation and odd repositories. Repositories are built at test
+//! time from `git fast-import` streams with fixed dates, so commit ids are
+//! the same on every machine.
+
+use crate::util::{TestEnv, fake};
+use keyhound::engine::Engine;
+use keyhound::finding::Finding;
+use keyhound::rule::RuleSet;
+use keyhound::scan::git::{self as git_scan, GitOutput, HistoryPlan};
+use keyhound::source::Provenance;
+use keyhound::source::git::{Rev, Selection};
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+const AUTHOR: &str = "Ada Lovelace <ada@example.com>";
+const ZERO: &str = "0000000000000000000000000000000000000000";
+
+/// A `git fast-import` stream under construction.
+#[derive(Default)]
+struct Stream {
+    text: String,
+    marks: u32,
+    time: i64,
+}
+
+enum Op<'a> {
+    Put(&'a str, &'a str),
+    Del(&'a str),
+    Rename(&'a str, &'a str),
+    Gitlink(&'a str),
+}
+
+impl Stream {
+    /// Adds a commit on `branch` (continuing it, or starting from `from`)
+    /// and returns its mark.
+    fn commit(&mut self, branch: &str, from: Option<u32>, msg: &str, ops: &[Op<'_>]) -> u32 {
+        self.marks += 1;
+        self.time += 3600;
+        let t = 1_700_000_000 + self.time;
+        let mut s = format!(
+            "commit refs/heads/{branch}\nmark :{}\nauthor {AUTHOR} {t} +0000\ncommitter {AUTHOR} {t} +0000\ndata {}\n{msg}\n",
+            self.marks,
+            msg.len()
+        );
+        if let Some(f) = from {
+            s += &format!("from :{f}\n");
+        }
+        for op in ops {
+            match op {
+                Op::Put(path, body) => {
+                    s += &format!("M 100644 inline {path}\ndata {}\n{body}\n", body.len())
+                }
+                Op::Del(path) => s += &format!("D {path}\n"),
+                Op::Rename(a, b) => s += &format!("R {a} {b}\n"),
+                Op::Gitlink(path) => {
+                    s += &format!("M 160000 {} {path}\n", "1".repeat(40));
+                }
+            }
+        }
+        self.text += &s;
+        self.text += "\n";
+        self.marks
+    }
+
+    /// Imports the stream into a fresh repository in `env` and returns the
+    /// commit id of every mark, in order.
+    fn import(&self, env: &TestEnv) -> Vec<String> {
+        git(env.path(), &["init", "-q", "-b", "main"]);
+        let marks = env.path().join("marks");
+        let mut child = Command::new("git")
+            .args(["fast-import", "--quiet"])
+            .arg(format!("--export-marks={}", marks.display()))
+            .current_dir(env.path())
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("git fast-import");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(self.text.as_bytes())
+            .unwrap();
+        assert!(child.wait().unwrap().success(), "fast-import failed");
+        let text = std::fs::read_to_string(&marks).unwrap();
+        std::fs::remove_file(&marks).unwrap();
+        let mut ids: Vec<(u32, String)> = text
+            .lines()
+            .map(|l| {
+                let (m, id) = l.split_once(' ').unwrap();
+                (m[1..].parse().unwrap(), id.to_string())
+            })
+            .collect();
+        ids.sort();
+        git(env.path(), &["checkout", "-q", "-f", "main"]);
+        ids.into_iter().map(|(_, id)| id).collect()
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Ada Lovelace")
+        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+        .env("GIT_COMMITTER_NAME", "Ada Lovelace")
+        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+        .env("GIT_AUTHOR_DATE", "1700000000 +0000")
+        .env("GIT_COMMITTER_DATE", "1700000000 +0000")
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn engine() -> Engine {
+    Engine::new(&RuleSet::builtin()).unwrap()
+}
+
+fn id(seed: u64) -> String {
+    fake("AKID", 32, seed)
+}
+
+fn history(repo: &Path, selection: Selection) -> GitOutput {
+    let plan = HistoryPlan {
+        repo: repo.to_path_buf(),
+        selection,
+        max_blob_size: 1 << 20,
+        threads: 2,
+        progress: false,
+    };
+    git_scan::history(&plan, &engine()).unwrap()
+}
+
+fn secrets(findings: &[Finding]) -> Vec<String> {
+    findings
+        .iter()
+        .map(|f| f.secret.expose().to_string())
+        .collect()
+}
+
+/// (commit sha, path, line) of every git location of a finding.
+fn places(f: &Finding) -> Vec<(String, String, u32)> {
+    f.matches
+        .iter()
+        .map(|m| match &m.provenance {
+            Provenance::Git { commit, path } => (commit.sha.clone(), path.clone(), m.location.line),
+            Provenance::CommitMessage { commit } => {
+                (commit.sha.clone(), "<message>".into(), m.location.line)
+            }
+            other => panic!("unexpected provenance {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn scan_git_finds_key_added_then_deleted_in_history_only() {
+    let env = TestEnv::new();
+    let key = id(1);
+    let mut s = Stream::default();
+    s.commit("main", None, "readme", &[Op::Put("README", "hello\n")]);
+    let body = format!("region = ap-guangzhou\nsecret_id = {key}\n");
+    s.commit(
+        "main",
+        None,
+        "add config",
+        &[Op::Put("conf/app.ini", &body)],
+    );
+    s.commit("main", None, "remove config", &[Op::Del("conf/app.ini")]);
+    let ids = s.import(&env);
+
+    let out = history(env.path(), Selection::default());
+    assert_eq!(secrets(&out.scan.findings), vec![key]);
+    let f = &out.scan.findings[0];
+    assert_eq!(places(f), vec![(ids[1].clone(), "conf/app.ini".into(), 2)]);
+    assert_eq!(f.in_head, Some(false));
+    let commit = f.matches[0].provenance.commit().unwrap();
+    assert_eq!(commit.author, "Ada Lovelace");
+    assert_eq!(commit.email, "ada@example.com");
+    assert_eq!(commit.summary, "add config");
+    assert_eq!(commit.time, 1_700_007_200);
+    // Two distinct blobs (README, app.ini), each read once.
+    assert_eq!(out.scan.stats.scanned, 2);
+    assert_eq!(out.repo.head.as_deref(), Some(ids[2].as_str()));
+    assert_eq!(out.repo.branch.as_deref(), Some("main"));
+}
+
+#[test]
+fn scan_git_finds_key_on_unmerged_branch_only_with_all_refs() {
+    let env = TestEnv::new();
+    let key = id(2);
+    let mut s = Stream::default();
+    let base = s.commit("main", None, "base", &[Op::Put("a.txt", "a\n")]);
+    let body = format!("TENCENT_SECRET_ID={key}\n");
+    let side = s.commit("feature", Some(base), "wip", &[Op::Put("b.env", &body)]);
+    let ids = s.import(&env);
+
+    let all = history(env.path(), Selection::default());
+    assert_eq!(secrets(&all.scan.findings), vec![key]);
+    assert_eq!(
+        places(&all.scan.findings[0]),
+        vec![(ids[side as usize - 1].clone(), "b.env".into(), 1)]
+    );
+    assert_eq!(all.scan.findings[0].in_head, Some(false));
+
+    let main_only = Selection {
+        include: vec![Rev::Spec("main".into())],
+        ..Selection::default()
+    };
+    assert!(history(env.path(), main_only).scan.findings.is_empty());
+    // The CLI flag for the same thing.
+    env.cmd()
+        .args(["scan", "--branch", "main", "-q"])
+        .assert()
+        .code(0);
+    env.cmd()
+        .args(["scan", "--branch", "feature", "-q"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn scan_git_finds_key_in_commit_message() {
+    let env = TestEnv::new();
+    let key = id(3);
+    let mut s = Stream::default();
+    let msg = format!("rotate creds\n\nold id was {key}");
+    s.commit("main", None, &msg, &[Op::Put("a.txt", "a\n")]);
+    let ids = s.import(&env);
+
+    let out = history(env.path(), Selection::default());
+    assert_eq!(secrets(&out.scan.findings), vec![key]);
+    assert_eq!(
+        places(&out.scan.findings[0]),
+        vec![(ids[0].clone(), "<message>".into(), 3)]
+    );
+}
+
+#[test]
+fn scan_git_reports_renamed_file_at_both_paths_but_reads_blob_once() {
+    let env = TestEnv::new();
+    let key = id(4);
+    let mut s = Stream::default();
+    let body = format!("id: {key}\n");
+    s.commit("main", None, "add", &[Op::Put("old.yaml", &body)]);
+    s.commit(
+        "main",
+        None,
+        "rename",
+        &[Op::Rename("old.yaml", "new.yaml")],
+    );
+    let ids = s.import(&env);
+
+    let out = history(env.path(), Selection::default());
+    assert_eq!(secrets(&out.scan.findings), vec![key]);
+    let mut got = places(&out.scan.findings[0]);
+    got.sort();
+    let mut want = vec![
+        (ids[0].clone(), "old.yaml".to_string(), 1),
+        (ids[1].clone(), "new.yaml".to_string(), 1),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+    assert_eq!(out.scan.findings[0].in_head, Some(true));
+    assert_eq!(out.scan.stats.scanned, 1);
+}
+
+#[test]
+fn scan_git_range_scans_exactly_the_pull_request_commits() {
+    let env = TestEnv::new();
+    let (old, new) = (id(5), id(6));
+    let mut s = Stream::default();
+    let old_body = format!("{old}\n");
+    let base = s.commit("main", None, "old leak", &[Op::Put("x", &old_body)]);
+    // A blank line between: the interim engine's matches cannot share a separator.
+    let new_body = format!("{old}\n\n{new}\n");
+    s.commit("pr", Some(base), "new leak", &[Op::Put("x", &new_body)]);
+    let ids = s.import(&env);
+
+    let out = history(env.path(), Selection::range("main..pr").unwrap());
+    // The PR's version of x holds both ids; the range owns that blob.
+    assert_eq!(out.scan.findings.len(), 2);
+    for f in &out.scan.findings {
+        assert_eq!(places(f)[0].0, ids[1]);
+    }
+    // The base alone: only its own commit.
+    let base_only = history(
+        env.path(),
+        Selection::range(&format!("{}..main", ids[0])).unwrap(),
+    );
+    assert!(base_only.scan.findings.is_empty());
+    env.cmd()
+        .args(["scan", "--range", "pr..main", "-q"])
+        .assert()
+        .code(0);
+    env.cmd()
+        .args(["scan", "--range", "nope..main", "-q"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "cannot resolve revision \"nope\"",
+        ));
+}
+
+#[test]
+fn scan_git_since_skips_older_commits() {
+    let env = TestEnv::new();
+    let mut s = Stream::default();
+    let body = format!("{}\n", id(7));
+    s.commit("main", None, "leak", &[Op::Put("x", &body)]);
+    s.commit("main", None, "later", &[Op::Put("y", "y\n")]);
+    s.import(&env);
+    // Commits are at 1700003600 and 1700007200 (2023-11-14T23:13:20Z + 1h, + 2h).
+    let sel = Selection {
+        since: Some(1_700_005_000),
+        ..Selection::default()
+    };
+    assert!(history(env.path(), sel).scan.findings.is_empty());
+    env.cmd()
+        .args(["scan", "--since", "2023-11-14", "-q"])
+        .assert()
+        .code(1);
+}
+
+fn staged(env: &TestEnv) -> Vec<Finding> {
+    git_scan::staged(env.path(), &engine(), 1 << 20)
+        .unwrap()
+        .scan
+        .findings
+}
+
+#[test]
+fn scan_staged_reports_only_added_lines_with_staged_line_numbers() {
+    let env = TestEnv::new();
+    let (committed, added) = (id(8), id(9));
+    let mut s = Stream::default();
+    let body = format!("a = {committed}\n");
+    s.commit("main", None, "old", &[Op::Put("app.env", &body)]);
+    s.import(&env);
+    env.write("app.env", format!("a = {committed}\nplain\nb = {added}\n"));
+    env.write("unstaged.txt", format!("{}\n", id(10)));
+    git(env.path(), &["add", "app.env"]);
+
+    let found = staged(&env);
+    assert_eq!(secrets(&found), vec![added]);
+    let m = &found[0].matches[0];
+    assert_eq!(
+        m.provenance,
+        Provenance::Staged {
+            path: "app.env".into()
+        }
+    );
+    assert_eq!(m.location.line, 3);
+    env.cmd().args(["scan", "--staged", "-q"]).assert().code(1);
+    git(env.path(), &["reset", "-q"]);
+    env.cmd().args(["scan", "--staged", "-q"]).assert().code(0);
+}
+
+#[test]
+fn scan_staged_works_on_repo_with_no_commits() {
+    let env = TestEnv::new();
+    git(env.path(), &["init", "-q"]);
+    let key = id(11);
+    env.write("sub/first.txt", format!("x\n{key}\n"));
+    git(env.path(), &["add", "."]);
+    let found = staged(&env);
+    assert_eq!(secrets(&found), vec![key]);
+    assert_eq!(found[0].matches[0].location.line, 2);
+    // History of a repository with no commits is empty, not an error.
+    assert!(
+        history(env.path(), Selection::default())
+            .scan
+            .findings
+            .is_empty()
+    );
+}
+
+/// main (pushed, tracked as origin/main) has one leak; feature adds another.
+fn push_fixture(env: &TestEnv) -> (Vec<String>, String, String) {
+    let (pushed, fresh) = (id(12), id(13));
+    let mut s = Stream::default();
+    let a = format!("{pushed}\n");
+    let base = s.commit("main", None, "pushed leak", &[Op::Put("a", &a)]);
+    s.commit("feature", Some(base), "clean", &[Op::Put("b", "b\n")]);
+    let c = format!("{fresh}\n");
+    s.commit("feature2", Some(base), "fresh leak", &[Op::Put("c", &c)]);
+    let ids = s.import(env);
+    git(
+        env.path(),
+        &["update-ref", "refs/remotes/origin/main", &ids[0]],
+    );
+    (ids, pushed, fresh)
+}
+
+#[test]
+fn scan_pre_push_new_branch_scans_only_commits_no_remote_has() {
+    let env = TestEnv::new();
+    let (ids, _pushed, fresh) = push_fixture(&env);
+    let line =
+        |sha: &str, branch: &str| format!("refs/heads/{branch} {sha} refs/heads/{branch} {ZERO}\n");
+    // New branch with a clean commit: the leak already on origin/main is not re-reported.
+    env.cmd()
+        .args(["scan", "--pre-push", "-q"])
+        .write_stdin(line(&ids[1], "feature"))
+        .assert()
+        .code(0);
+    // New branch with a fresh leak.
+    env.cmd()
+        .args(["scan", "--pre-push", "-q"])
+        .write_stdin(line(&ids[2], "feature2"))
+        .assert()
+        .code(1);
+    // Deleting a remote branch scans nothing.
+    env.cmd()
+        .args(["scan", "--pre-push", "-q"])
+        .write_stdin(format!("(delete) {ZERO} refs/heads/feature2 {}\n", ids[2]))
+        .assert()
+        .code(0);
+    // Updating a branch the remote has at a known commit: remote..local.
+    env.cmd()
+        .args(["scan", "--pre-push", "-q"])
+        .write_stdin(format!(
+            "refs/heads/main {} refs/heads/main {}\n",
+            ids[2], ids[0]
+        ))
+        .assert()
+        .code(1);
+    env.cmd()
+        .args(["scan", "--pre-push", "-q"])
+        .write_stdin("garbage\n")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("invalid pre-push input line"));
+
+    let repo = git2::Repository::open(env.path()).unwrap();
+    let updates = keyhound::source::git::parse_pre_push(&line(&ids[2], "feature2")).unwrap();
+    let sel = keyhound::source::git::push_selection(&repo, &updates).unwrap();
+    let out = history(env.path(), sel);
+    assert_eq!(secrets(&out.scan.findings), vec![fresh]);
+    assert_eq!(places(&out.scan.findings[0])[0].0, ids[2]);
+}
+
+#[test]
+fn install_hook_refuses_a_foreign_hook_and_is_idempotent() {
+    let env = TestEnv::new();
+    git(env.path(), &["init", "-q"]);
+    let hook = env.write(".git/hooks/pre-commit", "#!/bin/sh\necho mine\n");
+    env.cmd()
+        .arg("install-hook")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("not written by keyhound"));
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        "#!/bin/sh\necho mine\n"
+    );
+
+    env.cmd().args(["install-hook", "--force"]).assert().code(0);
+    let ours = std::fs::read_to_string(&hook).unwrap();
+    assert!(ours.contains("# keyhound-managed hook") && ours.contains("scan --staged"));
+    env.cmd()
+        .arg("install-hook")
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("already installed"));
+    assert_eq!(std::fs::read_to_string(&hook).unwrap(), ours);
+
+    // core.hooksPath is honoured, relative to the work tree.
+    git(env.path(), &["config", "core.hooksPath", ".githooks"]);
+    env.cmd()
+        .args(["install-hook", "--pre-push"])
+        .assert()
+        .code(0);
+    let push_hook = std::fs::read_to_string(env.path().join(".githooks/pre-push")).unwrap();
+    assert!(push_hook.contains("scan --pre-push"));
+}
+
+#[test]
+fn installed_pre_commit_hook_blocks_a_leaking_commit() {
+    let env = TestEnv::new();
+    git(env.path(), &["init", "-q"]);
+    env.cmd().arg("install-hook").assert().code(0);
+    env.write("ok.txt", "fine\n");
+    git(env.path(), &["add", "ok.txt"]);
+    git(env.path(), &["commit", "-q", "-m", "ok"]);
+    env.write("leak.txt", format!("{}\n", id(14)));
+    git(env.path(), &["add", "leak.txt"]);
+    let out = Command::new("git")
+        .args(["commit", "-q", "-m", "leak"])
+        .current_dir(env.path())
+        .env("GIT_AUTHOR_NAME", "A")
+        .env("GIT_AUTHOR_EMAIL", "a@example.com")
+        .env("GIT_COMMITTER_NAME", "A")
+        .env("GIT_COMMITTER_EMAIL", "a@example.com")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the hook let a leak through");
+}
+
+#[test]
+fn scan_git_odd_repositories_warn_and_go_on() {
+    // Not a repository.
+    let plain = TestEnv::new();
+    plain
+        .cmd()
+        .args(["scan", "--git", "-q"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("not a git repository"));
+
+    // Submodule gitlink and LFS pointer: notes, never findings.
+    let env = TestEnv::new();
+    let mut s = Stream::default();
+    let lfs = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n";
+    let body = format!("{}\n", id(15));
+    s.commit(
+        "main",
+        None,
+        "odd",
+        &[
+            Op::Gitlink("vendor/lib"),
+            Op::Put("big.bin", lfs),
+            Op::Put("k", &body),
+        ],
+    );
+    s.import(&env);
+    env.cmd()
+        .args(["scan", "--git"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("skipped submodule vendor/lib"))
+        .stderr(predicates::str::contains("skipped 1 git LFS pointer files"));
+
+    // Bare clone: history works, staged is refused with a reason.
+    let bare = TestEnv::new();
+    let dest = bare.path().join("r.git");
+    git(
+        bare.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            &env.path().to_string_lossy(),
+            "r.git",
+        ],
+    );
+    assert_eq!(history(&dest, Selection::default()).scan.findings.len(), 1);
+    bare.cmd()
+        .args(["scan", "--staged", "r.git"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("is a bare repository"));
+
+    // Shallow clone: a warning, and the boundary commit's content is scanned.
+    let shallow = TestEnv::new();
+    let url = format!("file://{}", env.path().display());
+    git(shallow.path(), &["clone", "-q", "--depth", "1", &url, "s"]);
+    shallow
+        .cmd()
+        .args(["scan", "--git", "s"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("shallow clone"));
+}
+
+#[test]
+fn scan_git_missing_and_oversized_objects_are_named_and_skipped() {
+    let env = TestEnv::new();
+    git(env.path(), &["init", "-q"]);
+    env.write("gone.txt", format!("{}\n", id(16)));
+    env.write("kept.txt", format!("{}\n", id(17)));
+    git(env.path(), &["add", "."]);
+    git(env.path(), &["commit", "-q", "-m", "two files"]);
+    let gone = git(env.path(), &["rev-parse", "HEAD:gone.txt"])
+        .trim()
+        .to_string();
+    std::fs::remove_file(
+        env.path()
+            .join(".git/objects")
+            .join(&gone[..2])
+            .join(&gone[2..]),
+    )
+    .unwrap();
+    let out = history(env.path(), Selection::default());
+    assert_eq!(secrets(&out.scan.findings), vec![id(17)]);
+    assert_eq!(out.scan.stats.unreadable, 1);
+    env.cmd()
+        .args(["scan", "--git"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(gone.as_str()));
+
+    let plan = HistoryPlan {
+        repo: env.path().to_path_buf(),
+        selection: Selection::default(),
+        max_blob_size: 10,
+        threads: 1,
+        progress: false,
+    };
+    let small = git_scan::history(&plan, &engine()).unwrap();
+    assert!(small.scan.findings.is_empty());
+    assert_eq!(small.scan.stats.skipped_too_large, 1);
+}
