@@ -9,7 +9,7 @@ use crate::scan::{BlobScanner, ScanOutput, Stats};
 use crate::source::fs::is_binary;
 use crate::source::git::{self as src, Differ, EntryKind, ReadOutcome, Selection};
 use crate::source::{CommitMeta, Provenance};
-use git2::{Oid, Repository, Tree};
+use git2::{Oid, Repository};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -323,13 +323,10 @@ fn tune_libgit2() {
         // SAFETY: these only set libgit2's global options; they run once,
         // before any repository handle of this scan reads objects.
         unsafe {
-            // Cache parsed trees up to 1 MiB: a root tree is re-read by every
-            // neighbouring commit and is larger than the 4 KiB default.
-            let _ = git2::opts::set_cache_object_limit(git2::ObjectType::Tree, 1 << 20);
-            // Bound memory: parsed objects share 64 MiB, and packs are mapped
+            // Bound memory: parsed objects share 32 MiB, and packs are mapped
             // in 32 MiB windows, at most 128 MiB at a time (the defaults map
             // a whole pack and cache 256 MiB per process).
-            let _ = git2::opts::set_cache_max_size(64 << 20);
+            let _ = git2::opts::set_cache_max_size(32 << 20);
             let _ = git2::opts::set_mwindow_size(32 << 20);
             let _ = git2::opts::set_mwindow_mapped_limit(128 << 20);
         }
@@ -379,7 +376,11 @@ fn open_git(git_dir: &std::path::Path) -> Result<Repository, src::Error> {
 
 fn walk_worker(sh: &Shared<'_>, git_dir: &std::path::Path) -> Result<WorkerOut, src::Error> {
     let repo = open_git(git_dir)?;
-    let mut differ = Differ::new(&repo);
+    let mut differ = Differ::new(&repo).map_err(|source| src::Error::Git {
+        what: "open the object database",
+        path: git_dir.to_path_buf(),
+        source,
+    })?;
     let mut scanner = BlobScanner::new(sh.engine);
     let mut out = WorkerOut::default();
     let placeholder = Provenance::CommitMessage {
@@ -407,16 +408,9 @@ fn walk_worker(sh: &Shared<'_>, git_dir: &std::path::Path) -> Result<WorkerOut, 
             if !found.is_empty() {
                 out.message_hits.push((ci as u32, std::mem::take(found)));
             }
-            let tree = match commit.tree() {
-                Ok(t) => t,
-                Err(e) => {
-                    sh.unreadable(commit.tree_id(), e);
-                    continue;
-                }
-            };
-            let parents: Vec<Tree<'_>> = commit.parents().filter_map(|p| p.tree().ok()).collect();
+            let parents: Vec<Oid> = commit.parents().map(|p| p.tree_id()).collect();
             differ.introduced(
-                &tree,
+                commit.tree_id(),
                 &parents,
                 &mut |e| match e.kind {
                     EntryKind::Gitlink => {
