@@ -3,11 +3,11 @@
 
 use super::cam::VerifyScanArgs;
 use super::git::GitScanArgs;
-use super::noise::NoiseArgs;
+use super::noise::{self, NoiseArgs};
 use super::{ColorChoice, Exit, GlobalArgs};
 use crate::engine::Engine;
 use crate::report::{self, Format, Report, WriteOptions};
-use crate::rule::{self, RuleSet};
+use crate::rule::RuleSet;
 use crate::scan::{self, ScanPlan};
 use crate::source::fs::WalkOptions;
 use anyhow::Context;
@@ -97,7 +97,7 @@ pub(crate) fn load_rules(files: &[PathBuf]) -> anyhow::Result<RuleSet> {
     for f in files {
         let text = std::fs::read_to_string(f)
             .with_context(|| format!("cannot read rules file {}", f.display()))?;
-        set.extend(rule::parse(&text, &f.display().to_string())?);
+        set.extend(super::noise::rules_from_file(&text, f)?);
     }
     Ok(set)
 }
@@ -124,12 +124,13 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
             anyhow::bail!("no such file or directory: {}", p.display());
         }
     }
-    let rules = load_rules(&a.rules)?;
+    let mut rules = load_rules(&a.rules)?;
     let mut walk = WalkOptions {
         respect_gitignore: !a.no_gitignore,
         follow_links: a.follow_links,
         ..WalkOptions::default()
     };
+    let noise = noise::prepare(&a.noise, &paths, &mut rules, &mut walk)?;
     if let Some(n) = a.max_file_size {
         walk.max_file_size = n;
     }
@@ -139,12 +140,20 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
     let engine = Engine::new(&rules)?;
     let plan = ScanPlan { paths, walk };
     let out = scan::run(&plan, &engine);
-    let report = Report {
+    let mut report = Report {
         findings: out.findings,
         stats: out.stats,
         ..Report::default()
     };
-    let format = a.format.map(Format::from).unwrap_or_default();
+    noise::filter(&noise, &mut report);
+    if let Some(exit) = noise::write_baseline(&a.noise, &noise, &report, a.output.as_deref())? {
+        return Ok(exit);
+    }
+    let format = a
+        .format
+        .map(Format::from)
+        .or(noise.format)
+        .unwrap_or_default();
     write_report(g, &report, format, a.output.as_deref(), a.show_secrets)?;
     Ok(if report.findings.is_empty() {
         Exit::Clean
