@@ -1,3 +1,5 @@
 //! keyhound's integration tests: one binary, one module per area.
 
+mod report;
+mod scan_fs;
 mod util;

@@ -142,6 +142,7 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
     let report = Report {
         findings: out.findings,
         stats: out.stats,
+        rules: rules.rules,
         ..Report::default()
     };
     let format = a.format.map(Format::from).unwrap_or_default();
