@@ -171,3 +171,14 @@ fn scan_fs_sanitises_terminal_escapes() {
     assert!(!text.contains('\u{202e}'), "{text:?}");
     assert!(text.contains("\\u{1b}[2J"), "{text:?}");
 }
+
+#[test]
+fn scan_fs_reads_standard_input() {
+    let env = TestEnv::new();
+    env.cmd()
+        .args(["scan", "-", "-f", "jsonl"])
+        .write_stdin(format!("diff\n+ id = {}\n", id(14)))
+        .assert()
+        .code(1)
+        .stdout(contains("\"path\":\"<stdin>\"").and(contains("\"line\":2")));
+}
