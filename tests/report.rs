@@ -55,7 +55,17 @@ fn report_sarif_is_schema_valid_and_redacted() {
     assert_eq!(run["results"].as_array().unwrap().len(), 2);
     assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 1);
     let r = &run["results"][0];
-    assert!(r["partialFingerprints"]["keyhound/v1"].is_string());
+    assert_eq!(
+        r["partialFingerprints"]["keyhound/v1"]
+            .as_str()
+            .unwrap()
+            .len(),
+        32
+    );
+    assert_ne!(
+        r["partialFingerprints"]["keyhoundPath/v1"],
+        run["results"][1]["partialFingerprints"]["keyhoundPath/v1"]
+    );
     assert_eq!(
         run["tool"]["driver"]["rules"][0]["properties"]["security-severity"],
         "9.5"

@@ -200,17 +200,21 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> sarif::
             region(l.line, l.column, l.end_line, l.end_column, Some(snippet)),
         ),
     };
-    // One result per location: the partial fingerprint joins the finding's
-    // content fingerprint with the path, so alerts follow the secret across
-    // moved lines but two files holding it stay two alerts.
+    // One result per location. `keyhound/v1` is the finding's content
+    // fingerprint (the value ignore files and baselines use), so alerts follow
+    // the secret across moved lines and rebases; `keyhoundPath/v1` adds the
+    // path, so two files holding the same secret stay two alerts.
     let mut h = Sha256::new();
     h.update(f.fingerprint.as_str().as_bytes());
     h.update([0]);
     h.update(path.as_bytes());
     let mut fp = BTreeMap::new();
-    fp.insert("keyhound/v1".to_string(), hex::encode(&h.finalize()[..16]));
+    fp.insert("keyhound/v1".to_string(), f.fingerprint.to_string());
+    fp.insert(
+        "keyhoundPath/v1".to_string(),
+        hex::encode(&h.finalize()[..16]),
+    );
     let mut p = BTreeMap::new();
-    p.insert("fingerprint".to_string(), json!(f.fingerprint.as_str()));
     p.insert("paired".to_string(), json!(f.key.is_some()));
     if let Some(in_head) = f.in_head {
         p.insert("inHead".to_string(), json!(in_head));
