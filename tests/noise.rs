@@ -402,3 +402,56 @@ fn gitleaks_config_rules_convert_and_bad_ones_are_skipped() {
     let found = seen(&env, &["--rules", "kh.toml"]);
     assert_eq!(found[0].rule, "acme.key");
 }
+
+#[test]
+fn config_root_is_the_scanned_directory_or_the_files_git_root() {
+    let env = TestEnv::new();
+    std::fs::create_dir_all(env.path().join("repo/.git")).unwrap();
+    env.write(
+        "repo/.keyhound.toml",
+        "[[allow]]\npaths = [\"sub/a.env\"]\n",
+    );
+    env.write("repo/sub/a.env", format!("A={}\n", id(71)));
+    // A directory is its own root: the parent's config does not apply.
+    assert_eq!(seen(&env, &["repo/sub"]).len(), 1);
+    // The repo root: globs are measured from it.
+    assert!(seen(&env, &["repo"]).is_empty());
+    // A file: the root of the git work tree holding it.
+    assert!(seen(&env, &["repo/sub/a.env"]).is_empty());
+    assert_eq!(seen(&env, &["repo/sub/a.env", "--no-config"]).len(), 1);
+}
+
+#[test]
+fn json_report_counts_suppressed_and_serves_as_baseline() {
+    let env = TestEnv::new();
+    let (a, b, c) = (id(81), id(82), id(83));
+    env.write("one.txt", format!("A={a} # keyhound:allow\nB={b}\n"));
+    let out = env
+        .cmd()
+        .args(["scan", "-f", "json", "-o", "first.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let first: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(env.path().join("first.json")).unwrap()).unwrap();
+    assert_eq!(first["suppressed"], 1);
+    assert_eq!(first["findings"].as_array().unwrap().len(), 1);
+
+    env.write("two.txt", format!("B={b}, C={c}\n"));
+    let out = env
+        .cmd()
+        .args(["scan", "-f", "json", "--baseline", "first.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let second: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(second["suppressed"], 2);
+    let findings = second["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1);
+    let path = findings[0]["locations"][0]["path"].as_str().unwrap();
+    assert!(path.ends_with("two.txt"), "{path}");
+    assert_ne!(
+        findings[0]["fingerprint"],
+        first["findings"][0]["fingerprint"]
+    );
+}

@@ -39,23 +39,18 @@ pub struct ConfigError {
     pub message: String,
 }
 
-/// The directory config and ignore files are looked up in for a scan whose
-/// first path is `first`: that path if it is a directory holding one of
-/// them, else the root of the git work tree containing it, else the path
-/// itself (or its parent for a file).
+/// The directory config and ignore files are looked up in, and path globs
+/// are measured from, for a scan whose first path is `first`: that path
+/// when it is a directory (as gitleaks looks in its target), else the root
+/// of the git work tree holding the file, else the file's directory.
 pub fn find_root(first: &Path) -> Option<PathBuf> {
     let abs = absolute(first);
-    let start = if abs.is_dir() {
-        abs
-    } else {
-        abs.parent()?.to_path_buf()
-    };
-    let has_files = |d: &Path| d.join(CONFIG_FILE).is_file() || d.join(IGNORE_FILE).is_file();
-    if has_files(&start) {
-        return Some(start);
+    if abs.is_dir() {
+        return Some(abs);
     }
-    let git_root = start.ancestors().find(|d| d.join(".git").exists());
-    Some(git_root.map_or(start.clone(), Path::to_path_buf))
+    let dir = abs.parent()?;
+    let git_root = dir.ancestors().find(|d| d.join(".git").exists());
+    Some(git_root.unwrap_or(dir).to_path_buf())
 }
 
 fn absolute(p: &Path) -> PathBuf {
