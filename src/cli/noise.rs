@@ -19,12 +19,23 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Args, Default)]
 pub(crate) struct NoiseArgs {
     /// Read this config file instead of `.keyhound.toml` at the repo root.
+    ///
+    /// The root is the first scanned directory (or, for a file, the git work
+    /// tree holding it). Keys: `format`, `max_file_size`, `disabled_rules`,
+    /// `[[allow]]` tables (`rules`, `paths` globs, `regexes` and `stopwords`
+    /// over the secret) and `[[rule]]` tables like rules/*.toml. A line
+    /// holding `keyhound:allow` or `gitleaks:allow` is never reported.
     #[arg(long, value_name = "FILE", help_heading = "Noise control")]
     pub config: Option<PathBuf>,
     /// Read no config file.
     #[arg(long, conflicts_with = "config", help_heading = "Noise control")]
     pub no_config: bool,
     /// Read ignore entries from FILE instead of `.keyhoundignore` at the repo root.
+    ///
+    /// One finding per line: `FINGERPRINT [path=GLOB] [expires=YYYY-MM-DD]
+    /// [owner=NAME] [# reason]`. Entries key on the secret, so they survive
+    /// rebases and moved lines; expired entries warn and stop suppressing,
+    /// entries matching nothing are noted.
     #[arg(long, value_name = "FILE", help_heading = "Noise control")]
     pub ignore_file: Option<PathBuf>,
     /// Read no ignore file.

@@ -29,6 +29,7 @@ pub fn glob(pattern: &str) -> Result<Glob, globset::Error> {
 /// One `[[allow]]` table being built, then compiled.
 #[derive(Debug)]
 pub struct Allowlist {
+    description: String,
     rules: Vec<String>,
     globs: GlobSetBuilder,
     has_globs: bool,
@@ -39,6 +40,7 @@ pub struct Allowlist {
 /// One compiled `[[allow]]` table.
 #[derive(Debug)]
 pub struct CompiledAllowlist {
+    description: String,
     rules: Vec<String>,
     globs: Option<GlobSet>,
     regexes: Vec<Regex>,
@@ -46,9 +48,11 @@ pub struct CompiledAllowlist {
 }
 
 impl Allowlist {
-    /// An allowlist for `rules` (every rule when empty).
-    pub fn new(rules: Vec<String>, stopwords: Vec<String>) -> Allowlist {
+    /// An allowlist for `rules` (every rule when empty); `description`
+    /// names it in debug logs.
+    pub fn new(description: String, rules: Vec<String>, stopwords: Vec<String>) -> Allowlist {
         Allowlist {
+            description,
             rules,
             globs: GlobSetBuilder::new(),
             has_globs: false,
@@ -78,6 +82,7 @@ impl Allowlist {
             None
         };
         Ok(CompiledAllowlist {
+            description: self.description,
             rules: self.rules,
             globs,
             regexes: self.regexes,
@@ -120,11 +125,17 @@ impl AllowSet {
     }
 
     /// Whether any table allows `secret` of `rule` found at `path` (from the
-    /// repo root, `/`-separated).
+    /// repo root, `/`-separated); logs which one at debug level.
     pub fn allows(&self, rule: &str, secret: &str, path: &str) -> bool {
-        self.lists
+        let hit = self
+            .lists
             .iter()
-            .any(|l| l.applies_to(rule) && (l.path_allowed(path) || l.secret_allowed(secret)))
+            .position(|l| l.applies_to(rule) && (l.path_allowed(path) || l.secret_allowed(secret)));
+        if let Some(i) = hit {
+            let d = &self.lists[i].description;
+            tracing::debug!("{path}: {rule} allowed by [[allow]] #{} {d:?}", i + 1);
+        }
+        hit.is_some()
     }
 
     /// Whether there are no tables.
@@ -139,6 +150,7 @@ mod tests {
 
     fn set(rules: &[&str], paths: &[&str], regexes: &[&str], stop: &[&str]) -> AllowSet {
         let mut l = Allowlist::new(
+            String::new(),
             rules.iter().map(|s| s.to_string()).collect(),
             stop.iter().map(|s| s.to_string()).collect(),
         );

@@ -67,7 +67,6 @@ enum SizeValue {
 #[serde(deny_unknown_fields)]
 struct RawAllow {
     #[serde(default)]
-    #[allow(dead_code)]
     description: String,
     #[serde(default)]
     rules: Vec<String>,
@@ -110,7 +109,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
     };
     let mut lists = Vec::new();
     for a in raw.allow {
-        let mut list = Allowlist::new(a.rules, a.stopwords);
+        let mut list = Allowlist::new(a.description, a.rules, a.stopwords);
         for p in a.paths {
             list.add_glob(p.get_ref()).map_err(|e| {
                 bad(

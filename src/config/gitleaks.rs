@@ -122,7 +122,8 @@ pub fn import(text: &str, origin: &str) -> Result<Imported, LoadError> {
         .collect();
     let mut global = Vec::new();
     for a in file.allowlist.iter().chain(&file.allowlists) {
-        if let Some(g) = convert_allow(a, "top-level allowlist", &mut out.notes) {
+        if let Some(mut g) = convert_allow(a, "top-level allowlist", &mut out.notes) {
+            keep_compiling(&mut g, "top-level allowlist", &mut out.notes);
             global.push((a.target_rules.clone(), g));
         }
     }
@@ -174,19 +175,11 @@ fn convert_rule(
             merge(&mut allow, l);
         }
     }
+    keep_compiling(&mut allow, id, notes);
     for (targets, l) in global {
         if targets.is_empty() || targets.iter().any(|t| t == &r.id) {
             merge(&mut allow, l.clone());
         }
-    }
-    for list in [&mut allow.regexes, &mut allow.paths] {
-        list.retain(|re| match compile(re) {
-            Ok(()) => true,
-            Err(e) => {
-                notes.push(format!("{id}: allowlist regex {re:?} dropped: {e}"));
-                false
-            }
-        });
     }
     Ok(Rule {
         id: id.to_string(),
@@ -205,6 +198,20 @@ fn convert_rule(
         examples: Vec::new(),
         negative_examples: Vec::new(),
     })
+}
+
+/// Drops (with a note) allowlist regexes Rust cannot compile: allowing
+/// less than gitleaks would is the safe side.
+fn keep_compiling(allow: &mut Allowlist, whose: &str, notes: &mut Vec<String>) {
+    for list in [&mut allow.regexes, &mut allow.paths] {
+        list.retain(|re| match compile(re) {
+            Ok(()) => true,
+            Err(e) => {
+                notes.push(format!("{whose}: allowlist regex {re:?} dropped: {e}"));
+                false
+            }
+        });
+    }
 }
 
 fn merge(into: &mut Allowlist, from: Allowlist) {

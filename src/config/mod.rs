@@ -260,3 +260,91 @@ fn inline_allowed(m: &Match) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Hit, Location, Secret, SecretKind, group};
+    use crate::source::CommitMeta;
+
+    fn git_hit(secret: &str, sha: &str, path: &str, line: u32, snippet: &str) -> Hit {
+        let commit = CommitMeta {
+            sha: sha.to_string(),
+            ..CommitMeta::default()
+        };
+        Hit {
+            rule: "r".into(),
+            secret: Secret::new(secret, SecretKind::Key),
+            key: None,
+            token: None,
+            at: Match {
+                provenance: Provenance::Git {
+                    commit,
+                    path: path.into(),
+                },
+                location: Location {
+                    line,
+                    column: 1,
+                    end_line: line,
+                    end_column: 9,
+                },
+                key_location: None,
+                snippet: snippet.into(),
+            },
+        }
+    }
+
+    #[test]
+    fn filter_works_on_history_findings() {
+        let findings = || {
+            group(vec![
+                git_hit("secret-a", "c1", "conf/a.env", 1, "A=secret-a"),
+                git_hit("secret-a", "c2", "src/a.env", 4, "A=secret-a"),
+                git_hit(
+                    "secret-b",
+                    "c1",
+                    "conf/b.env",
+                    2,
+                    "B=secret-b # keyhound:allow",
+                ),
+                git_hit("secret-b", "c2", "conf/b.env", 3, "B=secret-b"),
+            ])
+        };
+        let mut all = findings();
+        let fp_a = all
+            .iter()
+            .find(|f| f.secret.expose() == "secret-a")
+            .unwrap();
+        let text = format!("{} path=conf/**\n", fp_a.fingerprint);
+        let noise = Noise {
+            ignore: Some(ignore::parse(&text, "ig").0),
+            ..Noise::default()
+        };
+        assert_eq!(noise.filter(&mut all), 0);
+        let left: Vec<(String, String)> = all
+            .iter()
+            .flat_map(|f| f.matches.iter())
+            .map(|m| {
+                (
+                    m.provenance.path(),
+                    m.provenance.commit().unwrap().sha.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            left,
+            vec![
+                ("src/a.env".to_string(), "c2".to_string()),
+                ("conf/b.env".to_string(), "c2".to_string())
+            ]
+        );
+        let mut all = findings();
+        let text = format!("{}\n", all[0].fingerprint);
+        let noise = Noise {
+            ignore: Some(ignore::parse(&text, "ig").0),
+            ..Noise::default()
+        };
+        assert_eq!(noise.filter(&mut all), 1);
+        assert_eq!(all.len(), 1);
+    }
+}
