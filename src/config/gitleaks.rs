@@ -260,11 +260,11 @@ fn convert_allow(a: &GlAllow, whose: &str, notes: &mut Vec<String>) -> Option<Al
 }
 
 /// Rewrites Go RE2 syntax that Rust's `regex` reads differently: `\w`,
-/// `\d` and `\s` are ASCII-only in Go (and Unicode ones blow Rust's size
-/// limit under long repetitions), a `{`
-/// that does not start a repetition is a literal in Go, and `[` inside a
-/// character class (other than `[:alpha:]`) is a literal in Go but a nested
-/// class in Rust.
+/// `\d`, `\s` and `\b` are ASCII-only in Go (Unicode ones blow Rust's size
+/// limit under long repetitions, and a Unicode `\b` stops the lazy DFA), a
+/// `{` that does not start a repetition is a literal in Go, and `[` inside
+/// a character class (other than `[:alpha:]`) is a literal in Go but a
+/// nested class in Rust.
 fn go_to_rust(re: &str) -> String {
     let chars: Vec<char> = re.chars().collect();
     let mut out = String::with_capacity(re.len() + 8);
@@ -282,6 +282,11 @@ fn go_to_rust(re: &str) -> String {
                     (Some('d'), true) => out.push_str("0-9"),
                     (Some('s'), false) => out.push_str("[\\t\\n\\f\\r ]"),
                     (Some('s'), true) => out.push_str("\\t\\n\\f\\r "),
+                    (Some(&b @ ('b' | 'B')), false) => {
+                        out.push_str("(?-u:\\");
+                        out.push(b);
+                        out.push(')');
+                    }
                     (Some(&n), _) => {
                         out.push(c);
                         out.push(n);
@@ -414,6 +419,7 @@ mod tests {
         assert_eq!(go_to_rust(r"a{2,}b{1,3}[\w{-]"), r"a{2,}b{1,3}[[:word:]{-]");
         assert_eq!(go_to_rust(r"[[:alpha:][]x"), r"[[:alpha:]\[]x");
         assert_eq!(go_to_rust(r"[]a]\s"), r"[\]a][\t\n\f\r ]");
+        assert_eq!(go_to_rust(r"\bx\B"), r"(?-u:\b)x(?-u:\B)");
         for re in [r"^\$(?:\d+|{\d+})$", r"[\w.-]{0,1000}", r"[[:alpha:][]x"] {
             compile(&go_to_rust(re)).unwrap();
         }
@@ -480,6 +486,32 @@ path = '''\.p12$'''
             imp.notes
                 .iter()
                 .any(|n| n.contains("regexTarget = \"line\""))
+        );
+    }
+
+    #[test]
+    fn betterleaks_extras_are_read_and_noted() {
+        let text = r#"
+filter = '''true'''
+[[rules]]
+id = "aws-access-token"
+regex = '''\b((?:A3T[A-Z0-9]|AKIA|ASIA)[A-Z2-7]{16})\b'''
+keywords = ["akia"]
+validate = '''aws.validate(secret)'''
+tokenEfficiency = true
+[[rules.required]]
+id = "aws-secret-access-key"
+withinLines = 5
+"#;
+        let imp = import(text, "b.toml").unwrap();
+        assert_eq!(imp.rules.len(), 1);
+        assert!(imp.skipped.is_empty());
+        assert_eq!(
+            imp.notes,
+            vec![
+                "gitleaks.aws-access-token: required parts ignored; the rule reports on its own",
+                "keys not supported, ignored: filter, tokenEfficiency, validate",
+            ]
         );
     }
 
