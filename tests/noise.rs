@@ -299,7 +299,7 @@ fn baseline_reports_only_new_findings() {
 }
 
 #[test]
-fn baseline_accepts_json_and_jsonl_reports() {
+fn baseline_accepts_json_jsonl_and_sarif_reports() {
     let env = TestEnv::new();
     let (a, b) = (id(41), id(42));
     env.write("x.txt", format!("A={a}\nB={b}\n"));
@@ -325,6 +325,18 @@ fn baseline_accepts_json_and_jsonl_reports() {
     assert_eq!(
         paths(&seen(&env, &["--baseline", "report.jsonl"])),
         vec![at("x.txt", 2)]
+    );
+    let out = env
+        .cmd()
+        .args(["scan", "x.txt", "-f", "sarif", "-o", "all.sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(seen(&env, &["--baseline", "all.sarif"]).is_empty());
+    env.write("y.txt", format!("C={}\n", id(43)));
+    assert_eq!(
+        paths(&seen(&env, &["--baseline", "all.sarif"])),
+        vec![at("y.txt", 1)]
     );
     env.write("bad.json", "{\"stats\": {}}");
     let (code, err) = scan(&env, &["--baseline", "bad.json"]);

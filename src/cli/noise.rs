@@ -42,7 +42,7 @@ pub(crate) struct NoiseArgs {
     #[arg(long, conflicts_with = "ignore_file", help_heading = "Noise control")]
     pub no_ignore_file: bool,
     /// Report only findings that are not in FILE (a baseline or an earlier
-    /// JSON/JSONL report), compared by fingerprint.
+    /// JSON, JSONL or SARIF report), compared by fingerprint.
     #[arg(long, value_name = "FILE", help_heading = "Noise control")]
     pub baseline: Option<PathBuf>,
     /// Set by `baseline create`: write a baseline instead of a report.

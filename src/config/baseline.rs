@@ -1,7 +1,7 @@
 //! Baselines: the set of findings an earlier scan reported, so a scan can
 //! report only what is new. Written as sorted JSON with one finding per line,
-//! no timestamps and no secrets; read from that format or from any JSON or
-//! JSONL report of `keyhound scan`, by fingerprint.
+//! no timestamps and no secrets; read from that format or from any JSON,
+//! JSONL or SARIF report of `keyhound scan`, by fingerprint.
 //!
 //! ```text
 //! {
@@ -63,12 +63,13 @@ pub struct Baseline {
     pub fingerprints: BTreeSet<Fingerprint>,
 }
 
-/// Reads a baseline, a JSON report or a JSONL report.
+/// Reads a baseline, or a JSON, JSONL or SARIF report.
 pub fn parse(text: &str, origin: &str) -> Result<Baseline, ConfigError> {
     let err = |m: String| ConfigError {
         message: format!("{origin}: {m}"),
     };
     let findings: Vec<serde_json::Value> = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(doc)) if doc.contains_key("runs") => sarif_findings(&doc),
         Ok(serde_json::Value::Object(mut doc)) => match doc.remove("findings") {
             Some(serde_json::Value::Array(a)) => a,
             Some(serde_json::Value::Object(o)) if o.contains_key("fingerprint") => {
@@ -116,6 +117,19 @@ pub fn parse(text: &str, origin: &str) -> Result<Baseline, ConfigError> {
         origin: origin.to_string(),
         fingerprints,
     })
+}
+
+/// The `keyhound/v1` partial fingerprints of a SARIF log's results, as
+/// `{"fingerprint": ...}` objects (results without one are not keyhound's).
+fn sarif_findings(doc: &serde_json::Map<String, serde_json::Value>) -> Vec<serde_json::Value> {
+    let runs = doc.get("runs").and_then(|r| r.as_array());
+    runs.into_iter()
+        .flatten()
+        .filter_map(|run| run.get("results").and_then(|r| r.as_array()))
+        .flatten()
+        .filter_map(|r| r.pointer("/partialFingerprints/keyhound~1v1"))
+        .map(|fp| serde_json::json!({ "fingerprint": fp }))
+        .collect()
 }
 
 #[cfg(test)]
