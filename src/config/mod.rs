@@ -171,10 +171,10 @@ impl Noise {
         let mut used = vec![false; entries.len()];
         let before = findings.len();
         findings.retain_mut(|f| {
-            let secret = f.secret.expose().to_string();
+            let secret = f.secret.expose();
             f.matches.retain(|m| {
                 let path = self.path_of(&m.provenance);
-                if inline_allowed(m) || self.allow.allows(&f.rule, &secret, &path) {
+                if inline_allowed(m) || self.allow.allows(&f.rule, secret, &path) {
                     return false;
                 }
                 let mut keep = true;
@@ -195,6 +195,17 @@ impl Noise {
         if let Some(file) = &self.ignore {
             self.report_entries(file, &used);
         }
+        // A finding may have lost its first location: keep the order
+        // `finding::group` promises (first location, then rule).
+        findings.sort_by(|a, b| {
+            let (fa, fb) = (&a.matches[0], &b.matches[0]);
+            (&fa.provenance, fa.location, &a.rule, &a.fingerprint).cmp(&(
+                &fb.provenance,
+                fb.location,
+                &b.rule,
+                &b.fingerprint,
+            ))
+        });
         (before - findings.len()) as u64
     }
 
@@ -334,9 +345,10 @@ mod tests {
         assert_eq!(
             left,
             vec![
+                ("conf/b.env".to_string(), "c2".to_string()),
                 ("src/a.env".to_string(), "c2".to_string()),
-                ("conf/b.env".to_string(), "c2".to_string())
-            ]
+            ],
+            "re-sorted by the locations left"
         );
         let mut all = findings();
         let text = format!("{}\n", all[0].fingerprint);
