@@ -306,6 +306,28 @@ mod tests {
     }
 
     #[test]
+    fn marker_on_the_key_line_of_a_file_allows_the_pair() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("creds.ini");
+        std::fs::write(&path, "id = ID1\n\nkey = K1  # keyhound:allow\nkey = K2\n").unwrap();
+        let at = |line| Location {
+            line,
+            column: 7,
+            end_line: line,
+            end_column: 10,
+        };
+        let m = |key_line| Match {
+            provenance: Provenance::File { path: path.clone() },
+            location: at(1),
+            key_location: Some(at(key_line)),
+            snippet: "id = ID1".into(),
+        };
+        assert!(inline_allowed(&m(3)));
+        assert!(!inline_allowed(&m(4)));
+        assert!(!inline_allowed(&m(1)));
+    }
+
+    #[test]
     fn filter_works_on_history_findings() {
         let findings = || {
             group(vec![
