@@ -107,6 +107,20 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
             })?,
         }),
     };
+    for (i, r) in raw.rule.iter().enumerate() {
+        let pair = r.pair.as_ref().map(|p| ("pair", p.pattern.as_str()));
+        for (field, pattern) in std::iter::once(("pattern", r.pattern.as_str())).chain(pair) {
+            if let Err(e) = regex::bytes::Regex::new(pattern) {
+                let span = value_span(text, "rule", i, field);
+                return Err(locate(
+                    text,
+                    origin,
+                    span,
+                    &format!("invalid regex: {}", one_line(&e)),
+                ));
+            }
+        }
+    }
     let mut lists = Vec::new();
     for a in raw.allow {
         let mut list = Allowlist::new(a.description, a.rules, a.stopwords);
@@ -185,6 +199,19 @@ pub fn locate(text: &str, origin: &str, span: Option<Range<usize>>, msg: &str) -
     ConfigError {
         message: format!("{origin}:{line}:{column}: {key}{msg}"),
     }
+}
+
+/// The span of `field` in the `index`th table of the array of tables `array`.
+fn value_span(text: &str, array: &str, index: usize, field: &str) -> Option<Range<usize>> {
+    let doc = toml::de::DeTable::parse(text).ok()?;
+    let (_, tables) = doc.get_ref().iter().find(|(k, _)| k.get_ref() == array)?;
+    let table = tables.get_ref().as_array()?.get(index)?;
+    let (_, v) = table
+        .get_ref()
+        .as_table()?
+        .iter()
+        .find(|(k, _)| k.get_ref() == field)?;
+    Some(v.span())
 }
 
 /// The dotted path of the deepest key whose key or value covers `offset`.
@@ -294,6 +321,17 @@ mod tests {
         assert!(
             e.message
                 .starts_with("c.toml:1:10: key format: unknown format")
+        );
+        let e = parse(
+            "[[rule]]\nid = \"a\"\nname = \"A\"\nkeywords = []\npattern = \"a(b\"\n",
+            "c.toml",
+        )
+        .unwrap_err();
+        assert!(
+            e.message
+                .starts_with("c.toml:5:11: key rule[0].pattern: invalid regex: regex parse error:"),
+            "{}",
+            e.message
         );
         let e = parse("disabled_rules = 3\n", "c.toml").unwrap_err();
         assert!(
