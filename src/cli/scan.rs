@@ -98,7 +98,7 @@ pub(crate) fn load_rules(files: &[PathBuf]) -> anyhow::Result<RuleSet> {
     for f in files {
         let text = std::fs::read_to_string(f)
             .with_context(|| format!("cannot read rules file {}", f.display()))?;
-        set.extend(super::noise::rules_from_file(&text, f)?);
+        set.extend(noise::rules_from_file(&text, f)?);
     }
     Ok(set)
 }
