@@ -467,3 +467,18 @@ fn json_report_counts_suppressed_and_serves_as_baseline() {
         first["findings"][0]["fingerprint"]
     );
 }
+
+#[test]
+fn config_format_is_the_default_and_the_flag_wins() {
+    let env = TestEnv::new();
+    env.write("a.env", format!("A={}\n", id(91)));
+    env.write(".keyhound.toml", "format = \"jsonl\"\n");
+    let out = env.cmd().arg("scan").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(line["rule"], "tencent.secret-id");
+    let out = env.cmd().args(["scan", "-f", "json"]).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
+}
