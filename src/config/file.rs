@@ -47,20 +47,13 @@ struct RawConfig {
     #[serde(default)]
     format: Option<Spanned<String>>,
     #[serde(default)]
-    max_file_size: Option<Spanned<SizeValue>>,
+    max_file_size: Option<Spanned<toml::Value>>,
     #[serde(default)]
     disabled_rules: Vec<String>,
     #[serde(default)]
     allow: Vec<RawAllow>,
     #[serde(default)]
     rule: Vec<Rule>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum SizeValue {
-    Bytes(u64),
-    Text(String),
 }
 
 #[derive(Deserialize)]
@@ -97,15 +90,22 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
     };
     let max_file_size = match raw.max_file_size {
         None => None,
-        Some(s) => Some(match s.get_ref() {
-            SizeValue::Bytes(n) => *n,
-            SizeValue::Text(t) => parse_size(t).ok_or_else(|| {
+        Some(s) => {
+            let n = match s.get_ref() {
+                toml::Value::Integer(n) => u64::try_from(*n).ok(),
+                toml::Value::String(t) => parse_size(t),
+                _ => None,
+            };
+            Some(n.ok_or_else(|| {
                 bad(
                     s.span(),
-                    format!("invalid size {t:?} (expected bytes, or a number with K, M or G)"),
+                    format!(
+                        "invalid size {} (expected bytes, or a string like \"10M\")",
+                        s.get_ref()
+                    ),
                 )
-            })?,
-        }),
+            })?)
+        }
     };
     for (i, r) in raw.rule.iter().enumerate() {
         let pair = r.pair.as_ref().map(|p| ("pair", p.pattern.as_str()));
