@@ -229,15 +229,28 @@ fn scan_git_finds_key_in_commit_message() {
     let env = TestEnv::new();
     let key = id(3);
     let mut s = Stream::default();
-    let msg = format!("rotate creds\n\nold id was {key}");
+    let msg = format!("rotate {key}\n\nold id was {key}");
     s.commit("main", None, &msg, &[Op::Put("a.txt", "a\n")]);
     let ids = s.import(&env);
 
     let out = history(env.path(), Selection::default());
-    assert_eq!(secrets(&out.scan.findings), vec![key]);
+    assert_eq!(secrets(&out.scan.findings), vec![key.clone()]);
     assert_eq!(
         places(&out.scan.findings[0]),
-        vec![(ids[0].clone(), "<message>".into(), 3)]
+        vec![
+            (ids[0].clone(), "<message>".into(), 1),
+            (ids[0].clone(), "<message>".into(), 3)
+        ]
+    );
+    // The summary shown with the finding does not repeat the secret.
+    let summary = &out.scan.findings[0].matches[0]
+        .provenance
+        .commit()
+        .unwrap()
+        .summary;
+    assert!(
+        summary.starts_with("rotate ") && !summary.contains(&key),
+        "{summary}"
     );
 }
 

@@ -1,4 +1,7 @@
 //! keyhound's integration tests: one binary, one module per area.
 
 mod git;
+mod noise;
+mod report;
+mod scan_fs;
 mod util;

@@ -80,6 +80,7 @@ pub(crate) fn scan(
     g: &GlobalArgs,
     a: &ScanArgs,
     paths: &[PathBuf],
+    walk: &WalkOptions,
     engine: &Engine,
 ) -> anyhow::Result<Option<(ScanOutput, Option<VcsInfo>)>> {
     let git = &a.git;
@@ -89,9 +90,7 @@ pub(crate) fn scan(
     let [repo] = paths else {
         anyhow::bail!("git scans take one repository path, got {}", paths.len());
     };
-    let max_blob_size = a
-        .max_file_size
-        .unwrap_or(WalkOptions::default().max_file_size);
+    let max_blob_size = walk.max_file_size;
     let out = if git.staged {
         git_scan::staged(repo, engine, max_blob_size)?
     } else {
@@ -107,7 +106,7 @@ pub(crate) fn scan(
             repo: repo.clone(),
             selection,
             max_blob_size,
-            threads: a.threads.unwrap_or(0),
+            threads: walk.threads,
             progress: !g.quiet && std::io::stderr().is_terminal(),
         };
         git_scan::history(&plan, engine)?

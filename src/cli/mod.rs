@@ -60,6 +60,9 @@ enum Command {
     /// List or check detection rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Record the current findings, so later scans report only new ones.
+    #[command(subcommand)]
+    Baseline(noise::BaselineCommand),
     /// Install keyhound as a git pre-commit (or pre-push) hook.
     InstallHook(git::InstallHookArgs),
 }
@@ -81,6 +84,7 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Scan(a) => scan::run(&cli.global, a),
         Command::Rules(c) => rules::run(&cli.global, c),
+        Command::Baseline(c) => noise::run_baseline(&cli.global, c),
         Command::InstallHook(a) => git::install_hook(&cli.global, a),
     };
     match result {

@@ -534,18 +534,31 @@ fn attach_provenance(
     outs: &[WorkerOut],
     by_blob: &HashMap<Oid, Vec<Hit>>,
 ) -> Vec<Hit> {
+    // A summary that holds a secret is shown with the secret redacted, on
+    // every finding that cites the commit.
+    let message_hits: HashMap<u32, &Vec<Hit>> = outs
+        .iter()
+        .flat_map(|o| o.message_hits.iter().map(|(ci, h)| (*ci, h)))
+        .collect();
     let mut metas: HashMap<u32, CommitMeta> = HashMap::new();
     let mut meta = |ci: u32| -> CommitMeta {
         metas
             .entry(ci)
             .or_insert_with(|| {
                 let id = commits[ci as usize];
-                repo.find_commit(id)
+                let mut m = repo
+                    .find_commit(id)
                     .map(|c| src::commit_meta(&c))
                     .unwrap_or_else(|_| CommitMeta {
                         sha: id.to_string(),
                         ..CommitMeta::default()
-                    })
+                    });
+                for h in message_hits.get(&ci).into_iter().flat_map(|v| v.iter()) {
+                    for s in std::iter::once(&h.secret).chain(&h.key).chain(&h.token) {
+                        m.summary = m.summary.replace(s.expose(), &s.redacted());
+                    }
+                }
+                m
             })
             .clone()
     };
