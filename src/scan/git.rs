@@ -217,13 +217,15 @@ impl Counts {
 /// Blob ids are SHA-1 digests, so their first byte spreads them evenly over
 /// 256 independently locked shards; two workers rarely wait on each other.
 struct SeenSet {
-    shards: Vec<Mutex<HashSet<Oid>>>,
+    shards: Vec<Mutex<src::OidSet>>,
 }
 
 impl Default for SeenSet {
     fn default() -> SeenSet {
         SeenSet {
-            shards: (0..256).map(|_| Mutex::new(HashSet::new())).collect(),
+            shards: (0..256)
+                .map(|_| Mutex::new(src::OidSet::default()))
+                .collect(),
         }
     }
 }

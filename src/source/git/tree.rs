@@ -2,9 +2,9 @@
 //! skipping every subtree a parent already has, plus reading one blob with a
 //! size limit. Object ids and paths out; nothing about rules.
 
+use super::OidMap;
 use git2::{Odb, Oid, Repository};
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 const MODE_TREE: u32 = 0o040000;
@@ -48,8 +48,8 @@ pub struct Differ<'r> {
 /// becomes the old one, and the old one is dropped.
 #[derive(Default)]
 struct TreeCache {
-    young: HashMap<Oid, Rc<ParsedTree>>,
-    old: HashMap<Oid, Rc<ParsedTree>>,
+    young: OidMap<Rc<ParsedTree>>,
+    old: OidMap<Rc<ParsedTree>>,
     young_bytes: usize,
 }
 
