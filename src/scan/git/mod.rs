@@ -3,17 +3,23 @@
 //! messages, and the staged change (matches on added lines only).
 
 use crate::engine::Engine;
-use crate::finding::{self, Hit, Secret};
+use crate::finding::{self, Hit};
 use crate::message;
 use crate::scan::{BlobScanner, ScanOutput, Stats};
 use crate::source::fs::is_binary;
 use crate::source::git::{self as src, Differ, EntryKind, ReadOutcome, Selection};
 use crate::source::{CommitMeta, Provenance};
 use git2::{Oid, Repository};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+mod provenance;
+mod staged;
+
+use provenance::{attach_provenance, secrets_in_head};
+pub use staged::staged;
 
 /// A resolved history scan.
 #[derive(Clone, Debug)]
@@ -135,49 +141,6 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
         scan: ScanOutput {
             findings,
             stats: shared.counts.to_stats(),
-        },
-        repo: src::repo_info(&repo),
-    })
-}
-
-/// Scans what the index would commit; keeps matches on added lines only.
-pub fn staged(
-    repo: &std::path::Path,
-    engine: &Engine,
-    max_blob_size: u64,
-) -> Result<GitOutput, src::Error> {
-    let repo = src::open(repo)?;
-    let files = src::staged_changes(&repo)?;
-    let odb = repo.odb().map_err(|source| src::Error::Git {
-        what: "open the object database",
-        path: repo.path().to_path_buf(),
-        source,
-    })?;
-    let counts = Counts::default();
-    let mut scanner = BlobScanner::new(engine);
-    let mut hits = Vec::new();
-    for f in &files {
-        let Some(bytes) =
-            read_counted(&odb, f.id, max_blob_size, &counts, false, &Mutex::default())
-        else {
-            continue;
-        };
-        let prov = Provenance::Staged {
-            path: f.path.clone(),
-        };
-        let found = scanner.scan(bytes.data(), Some(&f.path), &prov);
-        hits.extend(found.drain(..).filter(|h| {
-            let at = &h.at;
-            f.touches_added(at.location.line, at.location.end_line)
-                || at
-                    .key_location
-                    .is_some_and(|k| f.touches_added(k.line, k.end_line))
-        }));
-    }
-    Ok(GitOutput {
-        scan: ScanOutput {
-            findings: finding::group(hits),
-            stats: counts.to_stats(),
         },
         repo: src::repo_info(&repo),
     })
@@ -338,15 +301,15 @@ fn tune_libgit2() {
 // --- one worker ------------------------------------------------------------
 
 #[derive(Default)]
-struct WorkerOut {
+pub(super) struct WorkerOut {
     /// (blob, commit index, path index): each place a blob was introduced.
-    intros: Vec<(Oid, u32, u32)>,
-    paths: Vec<Box<[u8]>>,
+    pub(super) intros: Vec<(Oid, u32, u32)>,
+    pub(super) paths: Vec<Box<[u8]>>,
     path_ids: HashMap<Box<[u8]>, u32>,
     /// Blobs this worker claimed, with the path it first saw them at.
     new_blobs: Vec<(Oid, u32)>,
     /// Hits per commit message (commit index).
-    message_hits: Vec<(u32, Vec<Hit>)>,
+    pub(super) message_hits: Vec<(u32, Vec<Hit>)>,
 }
 
 /// One blob to read in phase 2; its path is `outs[worker].paths[path]`.
@@ -524,92 +487,4 @@ fn read_counted<'o>(
     Counts::add(&counts.scanned, 1);
     Counts::add(&counts.bytes, bytes.len() as u64);
     Some(obj)
-}
-
-// --- after the walk ----------------------------------------------------------
-
-/// Turns per-blob hits into one hit per (commit, path) that introduced the
-/// blob, and message hits into hits on their commit.
-fn attach_provenance(
-    repo: &Repository,
-    commits: &[Oid],
-    outs: &[WorkerOut],
-    by_blob: &HashMap<Oid, Vec<Hit>>,
-) -> Vec<Hit> {
-    // A summary that holds a secret is shown with the secret redacted, on
-    // every finding that cites the commit.
-    let message_hits: HashMap<u32, &Vec<Hit>> = outs
-        .iter()
-        .flat_map(|o| o.message_hits.iter().map(|(ci, h)| (*ci, h)))
-        .collect();
-    let mut metas: HashMap<u32, CommitMeta> = HashMap::new();
-    let mut meta = |ci: u32| -> CommitMeta {
-        metas
-            .entry(ci)
-            .or_insert_with(|| {
-                let id = commits[ci as usize];
-                let mut m = repo
-                    .find_commit(id)
-                    .map(|c| src::commit_meta(&c))
-                    .unwrap_or_else(|_| CommitMeta {
-                        sha: id.to_string(),
-                        ..CommitMeta::default()
-                    });
-                for h in message_hits.get(&ci).into_iter().flat_map(|v| v.iter()) {
-                    for s in std::iter::once(&h.secret).chain(&h.key).chain(&h.token) {
-                        m.summary = m.summary.replace(s.expose(), &s.redacted());
-                    }
-                }
-                m
-            })
-            .clone()
-    };
-    let mut hits = Vec::new();
-    for o in outs {
-        if !by_blob.is_empty() {
-            for &(blob, ci, pid) in &o.intros {
-                let Some(found) = by_blob.get(&blob) else {
-                    continue;
-                };
-                let prov = Provenance::Git {
-                    commit: meta(ci),
-                    path: String::from_utf8_lossy(&o.paths[pid as usize]).into_owned(),
-                };
-                hits.extend(found.iter().map(|h| with_provenance(h, &prov)));
-            }
-        }
-        for (ci, found) in &o.message_hits {
-            let prov = Provenance::CommitMessage { commit: meta(*ci) };
-            hits.extend(found.iter().map(|h| with_provenance(h, &prov)));
-        }
-    }
-    hits
-}
-
-fn with_provenance(h: &Hit, prov: &Provenance) -> Hit {
-    let mut h = h.clone();
-    h.at.provenance = prov.clone();
-    h
-}
-
-/// (rule, secret, key) of every hit in a blob that is in HEAD's tree.
-fn secrets_in_head(
-    repo: &Repository,
-    blob_hits: &HashMap<Oid, Vec<Hit>>,
-) -> HashSet<(String, Secret, Option<Secret>)> {
-    let mut set = HashSet::new();
-    if blob_hits.is_empty() {
-        return set;
-    }
-    let head = src::head_blobs(repo);
-    for (id, found) in blob_hits {
-        if head.contains(id) {
-            set.extend(
-                found
-                    .iter()
-                    .map(|h| (h.rule.clone(), h.secret.clone(), h.key.clone())),
-            );
-        }
-    }
-    set
 }
