@@ -225,8 +225,8 @@ impl Shared<'_> {
         let missing = self.missing.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(first) = missing.first() {
             message::warn(format_args!(
-                "partial clone: {} objects are not present locally and were not scanned \
-                 (first: {first}); fetch them (git fetch --refetch) to scan everything",
+                "partial clone: {} objects are only on the promisor remote and were not \
+                 scanned (first: {first})",
                 missing.len()
             ));
         }
