@@ -409,31 +409,43 @@ fn scan_git_odd_repositories_warn_and_go_on() {
 }
 
 #[test]
-fn scan_git_missing_and_oversized_objects_are_named_and_skipped() {
+fn scan_git_missing_corrupt_and_oversized_objects_are_named_and_skipped() {
     let env = TestEnv::new();
     git(env.path(), &["init", "-q"]);
     env.write("gone.txt", format!("{}\n", id(16)));
     env.write("kept.txt", format!("{}\n", id(17)));
+    env.write("bad.txt", format!("{}\n", id(18)));
     git(env.path(), &["add", "."]);
-    git(env.path(), &["commit", "-q", "-m", "two files"]);
-    let gone = git(env.path(), &["rev-parse", "HEAD:gone.txt"])
-        .trim()
-        .to_string();
-    std::fs::remove_file(
-        env.path()
+    git(env.path(), &["commit", "-q", "-m", "three files"]);
+    let object = |name: &str| {
+        let id = git(env.path(), &["rev-parse", &format!("HEAD:{name}")]);
+        let id = id.trim().to_string();
+        let path = env
+            .path()
             .join(".git/objects")
-            .join(&gone[..2])
-            .join(&gone[2..]),
-    )
-    .unwrap();
+            .join(&id[..2])
+            .join(&id[2..]);
+        (id, path)
+    };
+    let (gone, gone_path) = object("gone.txt");
+    std::fs::remove_file(gone_path).unwrap();
+    let (bad, bad_path) = object("bad.txt");
+    std::fs::remove_file(&bad_path).unwrap();
+    std::fs::write(&bad_path, b"not zlib at all").unwrap();
+
     let out = history(env.path(), Selection::default());
     assert_eq!(secrets(&out.scan.findings), vec![id(17)]);
-    assert_eq!(out.scan.stats.unreadable, 1);
+    assert_eq!(out.scan.stats.unreadable, 2);
     env.cmd()
         .args(["scan", "--git"])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains(gone.as_str()));
+        .stderr(predicates::str::contains(format!(
+            "object {gone} is missing"
+        )))
+        .stderr(predicates::str::contains(format!(
+            "cannot read object {bad}"
+        )));
 
     let plan = HistoryPlan {
         repo: env.path().to_path_buf(),
