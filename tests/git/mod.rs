@@ -227,6 +227,38 @@ fn scan_git_finds_key_on_unmerged_branch_only_with_all_refs() {
 }
 
 #[test]
+fn scan_git_credits_the_branch_commit_not_the_merge() {
+    let env = TestEnv::new();
+    let key = id(19);
+    let mut s = Stream::default();
+    let files: Vec<String> = (0..40).map(|i| format!("f{i:02}")).collect();
+    let ops: Vec<Op<'_>> = files.iter().map(|f| Op::Put(f, "same\n")).collect();
+    let base = s.commit("main", None, "many files", &ops);
+    let body = format!("k = {key}\n");
+    let side = s.commit(
+        "topic",
+        Some(base),
+        "leak on topic",
+        &[Op::Put("f17", &body)],
+    );
+    s.commit("main", None, "main moves on", &[Op::Put("f39", "other\n")]);
+    // The merge takes topic's f17: same blob, same path as its second parent.
+    s.text += &format!(
+        "commit refs/heads/main\nmark :9\nauthor {AUTHOR} 1700100000 +0000\ncommitter {AUTHOR} 1700100000 +0000\ndata 5\nmerge\nmerge :{side}\nM 100644 inline f17\ndata {}\n{body}\n\n",
+        body.len()
+    );
+    let ids = s.import(&env);
+
+    let out = history(env.path(), Selection::default());
+    assert_eq!(secrets(&out.scan.findings), vec![key]);
+    assert_eq!(
+        places(&out.scan.findings[0]),
+        vec![(ids[side as usize - 1].clone(), "f17".into(), 1)]
+    );
+    assert_eq!(out.scan.findings[0].in_head, Some(true));
+}
+
+#[test]
 fn scan_git_finds_key_in_commit_message() {
     let env = TestEnv::new();
     let key = id(3);
