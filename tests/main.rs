@@ -1,3 +1,6 @@
 //! keyhound's integration tests: one binary, one module per area.
 
+mod noise;
+mod report;
+mod scan_fs;
 mod util;

@@ -60,6 +60,9 @@ enum Command {
     /// List or check detection rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Record the current findings, so later scans report only new ones.
+    #[command(subcommand)]
+    Baseline(noise::BaselineCommand),
 }
 
 /// How a command ended.
@@ -79,6 +82,7 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Scan(a) => scan::run(&cli.global, a),
         Command::Rules(c) => rules::run(&cli.global, c),
+        Command::Baseline(c) => noise::run_baseline(&cli.global, c),
     };
     match result {
         Ok(_) if crate::message::errored() => ExitCode::from(2),
