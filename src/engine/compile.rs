@@ -58,14 +58,19 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Compiles a rule regex over bytes. Unicode mode is off (`\s`, `\w`, `(?i)`
-/// and classes are ASCII): credentials are ASCII, and the automata stay
-/// small and fast to build.
+/// Compiles a rule regex over bytes. Unicode mode is off when the pattern
+/// allows it (`\s`, `\w`, `(?i)` and classes are then ASCII): credentials
+/// are ASCII, and the automata stay small and fast to build. Patterns that
+/// need Unicode (`\p{L}` in an imported rule) keep it.
 pub(super) fn bytes_regex(rule: &Rule, field: &str, pattern: &str) -> Result<Regex, BuildError> {
-    regex::bytes::RegexBuilder::new(pattern)
-        .unicode(false)
-        .size_limit(1 << 23)
-        .build()
+    let build = |unicode: bool| {
+        regex::bytes::RegexBuilder::new(pattern)
+            .unicode(unicode)
+            .size_limit(1 << 23)
+            .build()
+    };
+    build(false)
+        .or_else(|_| build(true))
         .map_err(|e| invalid(rule, field, e))
 }
 
