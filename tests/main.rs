@@ -2,5 +2,6 @@
 
 mod noise;
 mod report;
+mod rules;
 mod scan_fs;
 mod util;

@@ -85,6 +85,8 @@ pub struct Cache {
     active: Vec<bool>,
     matches: Vec<RawMatch>,
     occupied: Vec<Range<usize>>,
+    /// Running maximum of `occupied` ends.
+    max_ends: Vec<usize>,
     pair: pair::Scratch,
     /// The lower-cased chunk being searched for keywords.
     folded: Vec<u8>,
@@ -371,13 +373,20 @@ impl Engine {
             cache.occupied.extend(m.key.iter().chain(&m.token).cloned());
         }
         cache.occupied.sort_unstable_by_key(|r| r.start);
-        let occupied = &cache.occupied;
+        // Running maximum of ends: some claimed range among those starting
+        // before `b` overlaps `a..b` exactly when their largest end is past `a`.
+        let mut max_end = 0;
+        cache.max_ends.clear();
+        cache.max_ends.extend(cache.occupied.iter().map(|o| {
+            max_end = max_end.max(o.end);
+            max_end
+        }));
+        let (occupied, ends) = (&cache.occupied, &cache.max_ends);
         cache.matches.retain(|m| {
             let r = &self.compiled[m.rule];
             if r.generic {
-                return !occupied
-                    .iter()
-                    .any(|o| o.start < m.secret.end && m.secret.start < o.end);
+                let before = occupied.partition_point(|o| o.start < m.secret.end);
+                return before == 0 || ends[before - 1] <= m.secret.start;
             }
             m.key.is_some()
                 || !(r.pair.as_ref().is_some_and(|p| p.required)

@@ -125,9 +125,14 @@ pub(super) fn pair(
             });
         }
     }
+    // Candidates come out of sorted, disjoint windows: sorted by start.
     for (i, (m, w)) in ids.iter().zip(&windows).enumerate() {
-        for (j, c) in s.cands.iter().enumerate() {
-            if c.range.start < w.start || c.range.end > w.end {
+        let first = s.cands.partition_point(|c| c.range.start < w.start);
+        for (j, c) in s.cands.iter().enumerate().skip(first) {
+            if c.range.start >= w.end {
+                break;
+            }
+            if c.range.end > w.end {
                 continue;
             }
             let after = c.range.start >= m.secret.end;
