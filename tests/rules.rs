@@ -127,15 +127,18 @@ fn rules_file_adds_a_rule_to_the_scan() {
     assert_eq!(doc["findings"][0]["secret"], tok.as_str());
 }
 
+/// Writes a file holding the SecretId and SecretKey given.
+type Layout = fn(&str, &str) -> String;
+
 /// Every format of issue 2: each file holds one pair, which must come back
 /// as one finding carrying its own key.
 #[test]
 fn tencent_pairs_in_common_formats_are_paired() {
     let env = TestEnv::new();
-    let files: Vec<(&str, Box<dyn Fn(&str, &str) -> String>)> = vec![
+    let files: Vec<(&str, Layout)> = vec![
         (
             "app/client.py",
-            Box::new(|i, k| {
+            (|i, k| {
                 format!(
                     "from tencentcloud.common import credential\n\ncred = credential.Credential(\"{i}\", \"{k}\")\n"
                 )
@@ -143,7 +146,7 @@ fn tencent_pairs_in_common_formats_are_paired() {
         ),
         (
             "cmd/main.go",
-            Box::new(|i, k| {
+            (|i, k| {
                 format!(
                     "func main() {{\n\tcredential := common.NewCredential(\n\t\t\"{i}\",\n\t\t\"{k}\",\n\t)\n}}\n"
                 )
@@ -151,7 +154,7 @@ fn tencent_pairs_in_common_formats_are_paired() {
         ),
         (
             "src/Main.java",
-            Box::new(|i, k| {
+            (|i, k| {
                 format!(
                     "class Main {{\n    Credential cred = new Credential(\"{i}\", \"{k}\");\n    COSCredentials c = null;\n}}\n"
                 )
@@ -159,7 +162,7 @@ fn tencent_pairs_in_common_formats_are_paired() {
         ),
         (
             "deploy/values.yaml",
-            Box::new(|i, k| {
+            (|i, k| {
                 format!(
                     "tencentcloud:\n  region: ap-guangzhou\n  secretId: {i}\n  secretKey: {k}\n"
                 )
@@ -167,13 +170,13 @@ fn tencent_pairs_in_common_formats_are_paired() {
         ),
         (
             ".env",
-            Box::new(|i, k| {
+            (|i, k| {
                 format!("APP_ENV=prod\nTENCENTCLOUD_SECRET_ID={i}\nTENCENTCLOUD_SECRET_KEY={k}\n")
             }),
         ),
         (
             ".tccli/default.credential",
-            Box::new(|i, k| {
+            (|i, k| {
                 format!(
                     "{{\n    \"secretId\": \"{i}\",\n    \"secretKey\": \"{k}\",\n    \"region\": \"ap-guangzhou\"\n}}\n"
                 )
@@ -181,7 +184,7 @@ fn tencent_pairs_in_common_formats_are_paired() {
         ),
         (
             "infra/main.tf",
-            Box::new(|i, k| {
+            (|i, k| {
                 format!(
                     "provider \"tencentcloud\" {{\n  secret_id  = \"{i}\"\n  secret_key = \"{k}\"\n  region     = \"ap-guangzhou\"\n}}\n"
                 )
