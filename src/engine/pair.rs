@@ -34,6 +34,8 @@ pub(super) struct CompiledPair {
     token: Option<(Regex, usize)>,
     /// Lower-cased, separators removed (`secret_key` → `secretkey`).
     hints: Vec<String>,
+    /// Likewise, for labels of other things.
+    not_hints: Vec<String>,
     needs_hint: Vec<Regex>,
     min_entropy: Option<f64>,
     within_lines: usize,
@@ -57,6 +59,11 @@ impl CompiledPair {
             group,
             token,
             hints: spec.hints.iter().map(|h| normalize(h.as_bytes())).collect(),
+            not_hints: spec
+                .not_hints
+                .iter()
+                .map(|h| normalize(h.as_bytes()))
+                .collect(),
             needs_hint: spec
                 .needs_hint
                 .iter()
@@ -81,6 +88,8 @@ pub(super) struct Scratch {
 struct Candidate {
     range: Range<usize>,
     hinted: bool,
+    /// Labelled as something other than a key.
+    other: bool,
     weak: bool,
     taken: bool,
 }
@@ -117,8 +126,10 @@ pub(super) fn pair(
             if overlaps(occupied, &range) || !rule.accepts(value, spec.min_entropy) {
                 continue;
             }
+            let label = label(hay, range.start);
             s.cands.push(Candidate {
-                hinted: label_hint(hay, range.start, &spec.hints),
+                hinted: label.is_some_and(|w| is_hint(w, &spec.hints)),
+                other: label.is_some_and(|w| is_hint(w, &spec.not_hints)),
                 weak: spec.needs_hint.iter().any(|r| r.is_match(value)),
                 range,
                 taken: false,
@@ -137,7 +148,7 @@ pub(super) fn pair(
             }
             let after = c.range.start >= m.secret.end;
             let positional = after && is_next_argument(&hay[m.secret.end..c.range.start]);
-            if c.weak && !c.hinted && !positional {
+            if (c.weak || c.other) && !c.hinted && !positional {
                 continue;
             }
             let (lo, hi) = if after {
@@ -282,18 +293,15 @@ fn is_next_argument(between: &[u8]) -> bool {
             .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\'' | b'`' | b','))
 }
 
-/// Whether the label of the value at `at` names a key: the last word before
-/// it on its line, or, when nothing precedes it there, the last word of the
-/// line before (`SecretKey:` then the value on the next line).
-fn label_hint(hay: &[u8], at: usize, hints: &[String]) -> bool {
+/// The label of the value at `at`: the last word before it on its line, or,
+/// when nothing precedes it there, the last word of the line before
+/// (`SecretKey:` then the value on the next line).
+fn label(hay: &[u8], at: usize) -> Option<&[u8]> {
     let ls = line_start(hay, at);
     match last_word(&hay[ls..at]) {
-        Some(w) => is_hint(w, hints),
-        None if ls > 0 => {
-            let prev = line_start(hay, ls - 1);
-            last_word(&hay[prev..ls - 1]).is_some_and(|w| is_hint(w, hints))
-        }
-        None => false,
+        Some(w) => Some(w),
+        None if ls > 0 => last_word(&hay[line_start(hay, ls - 1)..ls - 1]),
+        None => None,
     }
 }
 
@@ -394,9 +402,10 @@ mod tests {
         let h = hints();
         let text = b"secretKey=VALUE\nSecretKey:\n  VALUE\nname: VALUE";
         let at = |n: usize| memchr::memmem::find_iter(text, b"VALUE").nth(n).unwrap();
-        assert!(label_hint(text, at(0), &h));
-        assert!(label_hint(text, at(1), &h));
-        assert!(!label_hint(text, at(2), &h));
+        let hinted = |n| label(text, at(n)).is_some_and(|w| is_hint(w, &h));
+        assert!(hinted(0));
+        assert!(hinted(1));
+        assert!(!hinted(2));
     }
 
     #[test]

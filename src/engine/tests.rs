@@ -145,6 +145,23 @@ fn hashes_and_words_are_keys_only_when_labelled() {
 }
 
 #[test]
+fn values_labelled_as_something_else_are_not_keys() {
+    let i = id(31);
+    for label in [
+        "RequestId",
+        "x_md5",
+        "sessionToken",
+        "Signature",
+        "user_password",
+    ] {
+        let text = format!("SecretId = \"{i}\"\n{label} = \"{}\"\n", key(31));
+        assert_eq!(pairs(&text), vec![(i.clone(), None)], "{label}");
+    }
+    let text = format!("Credential(\"{i}\", \"{}\")  # request_id", key(31));
+    assert_eq!(pairs(&text), vec![(i, Some(key(31)))]);
+}
+
+#[test]
 fn not_reported() {
     let k = key(5);
     let texts = [

@@ -49,6 +49,11 @@ pub struct PairSpec {
     /// mark a candidate as the key (`secretkey`, `secret_key`, `sk`).
     #[serde(default)]
     pub hints: Vec<String>,
+    /// Words that, as a candidate's label, say it is something else (`token`,
+    /// `md5`, `request_id`): such a candidate is not a key unless it is the
+    /// next argument after the identifier.
+    #[serde(default)]
+    pub not_hints: Vec<String>,
     /// Candidates below this Shannon entropy (bits per char) are ignored.
     #[serde(default)]
     pub min_entropy: Option<f64>,
