@@ -87,6 +87,8 @@ pub(super) struct Scratch {
 #[derive(Debug)]
 struct Candidate {
     range: Range<usize>,
+    /// What its label says beyond "secret key" (`prod`, `1`, `cos`).
+    qualifier: Vec<String>,
     hinted: bool,
     /// Labelled as something other than a key.
     other: bool,
@@ -128,6 +130,7 @@ pub(super) fn pair(
             }
             let label = label(hay, range.start);
             s.cands.push(Candidate {
+                qualifier: label.map(qualifier).unwrap_or_default(),
                 hinted: label.is_some_and(|w| is_hint(w, &spec.hints)),
                 other: label.is_some_and(|w| is_hint(w, &spec.not_hints)),
                 weak: spec.needs_hint.iter().any(|r| r.is_match(value)),
@@ -138,6 +141,9 @@ pub(super) fn pair(
     }
     // Candidates come out of sorted, disjoint windows: sorted by start.
     for (i, (m, w)) in ids.iter().zip(&windows).enumerate() {
+        let id_qualifier = label(hay, m.secret.start)
+            .map(qualifier)
+            .unwrap_or_default();
         let first = s.cands.partition_point(|c| c.range.start < w.start);
         for (j, c) in s.cands.iter().enumerate().skip(first) {
             if c.range.start >= w.end {
@@ -165,6 +171,11 @@ pub(super) fn pair(
             };
             if !c.hinted && !positional {
                 cost += 3;
+            }
+            // `secret_id_2` goes with `secret_key_2`, `PROD_SECRET_ID` with
+            // `PROD_SECRET_KEY`, even when another key sits nearer.
+            if c.hinted && !positional && c.qualifier != id_qualifier {
+                cost += 6;
             }
             s.edges.push(Edge {
                 cost,
@@ -305,6 +316,38 @@ fn label(hay: &[u8], at: usize) -> Option<&[u8]> {
     }
 }
 
+/// Words of a label that only say "this is a credential".
+const CREDENTIAL_WORDS: &[&str] = &[
+    "secret",
+    "key",
+    "id",
+    "sk",
+    "ak",
+    "skey",
+    "access",
+    "accesskey",
+    "tmp",
+    "api",
+    "cloud",
+    "tencent",
+    "tencentcloud",
+    "qcloud",
+    "tc",
+    "aws",
+    "aliyun",
+    "alibaba",
+    "cdnetworks",
+    "cnc",
+];
+
+/// The parts of a label that qualify which credential it is: `PROD_SECRET_KEY`
+/// → `prod`, `secret_id_2` → `2`, `SecretKey` → nothing.
+fn qualifier(label: &[u8]) -> Vec<String> {
+    let mut q = split_parts(label);
+    q.retain(|p| !CREDENTIAL_WORDS.contains(&p.as_str()));
+    q
+}
+
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
 }
@@ -320,8 +363,16 @@ fn last_word(s: &[u8]) -> Option<&[u8]> {
 
 /// Whether some trailing run of `word`'s parts, joined, is a hint:
 /// `TENCENTCLOUD_SECRET_KEY` → parts `tencentcloud secret key` → `secretkey`.
+/// Trailing numbers are ignored: `secret_key_2` is a key label.
 fn is_hint(word: &[u8], hints: &[String]) -> bool {
-    let parts = split_parts(word);
+    let mut parts = split_parts(word);
+    while parts.len() > 1
+        && parts
+            .last()
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        parts.pop();
+    }
     (0..parts.len()).any(|i| {
         let joined: String = parts[i..].concat();
         hints.contains(&joined)

@@ -124,6 +124,32 @@ fn several_pairs_each_get_their_own_key() {
 }
 
 #[test]
+fn labels_keep_numbered_and_prefixed_pairs_apart() {
+    let text = format!(
+        "secret_id_1 = {}\nsecret_id_2 = {}\nsecret_key_1 = {}\nsecret_key_2 = {}\n",
+        id(11),
+        id(12),
+        key(11),
+        key(12)
+    );
+    assert_eq!(
+        pairs(&text),
+        vec![(id(11), Some(key(11))), (id(12), Some(key(12)))]
+    );
+    let text = format!(
+        "COS_SECRET_ID={}\nCVM_SECRET_ID={}\nCOS_SECRET_KEY={}\nCVM_SECRET_KEY={}\n",
+        id(13),
+        id(14),
+        key(13),
+        key(14)
+    );
+    assert_eq!(
+        pairs(&text),
+        vec![(id(13), Some(key(13))), (id(14), Some(key(14)))]
+    );
+}
+
+#[test]
 fn ids_without_keys_are_still_found() {
     let i = id(3);
     assert_eq!(pairs(&format!("SecretId: {i}\n")), vec![(i.clone(), None)]);
