@@ -26,8 +26,10 @@ fn key(seed: u64) -> String {
     fake("", 32, seed + 1000)
 }
 
-fn engine() -> Engine {
-    Engine::new(&RuleSet::builtin()).unwrap()
+/// The built-in engine, built once for all tests (it is `Sync`).
+fn engine() -> &'static Engine {
+    static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    ENGINE.get_or_init(|| Engine::new(&RuleSet::builtin()).unwrap())
 }
 
 /// `(rule id, secret, key, token)` of every match in `text`.
@@ -338,4 +340,40 @@ fn build_errors_name_the_rule() {
         err.starts_with(&format!("rule {id}: invalid pattern: pattern:")),
         "{err}"
     );
+}
+
+#[test]
+fn keywords_match_across_chunk_boundaries_and_any_case() {
+    for shift in 0..6 {
+        let i = id(70 + shift as u64);
+        let mut text = "z".repeat(CHUNK - 3 + shift);
+        text.push(' ');
+        text += &i;
+        text += "\n";
+        assert_eq!(pairs(&text), vec![(i, None)], "shift {shift}");
+    }
+    let value = "Xq7/Lm2+Tz9Rb4Wk1Ny6Pc3Hv8Jd5G";
+    for label in ["CLIENT_SECRET", "client_secret", "Client_Secret"] {
+        let got = scan(&format!("{label} = \"{value}\"\n"));
+        assert_eq!(got.len(), 1, "{label}");
+        assert_eq!(got[0].0, "generic.secret-assignment");
+    }
+}
+
+#[test]
+fn cache_is_reused_across_blobs_without_leaking_state() {
+    let e = engine();
+    let mut cache = e.cache();
+    let mut out = Vec::new();
+    let with = format!("SecretId: {}\nSecretKey: {}\n", id(80), key(80));
+    e.scan(&mut cache, None, with.as_bytes(), &mut out);
+    assert_eq!(out.len(), 1);
+    out.clear();
+    e.scan(
+        &mut cache,
+        None,
+        b"nothing here, only a secret word\n",
+        &mut out,
+    );
+    assert!(out.is_empty(), "{out:?}");
 }
