@@ -3,15 +3,19 @@
 //! temporary credentials the session token.
 //!
 //! Candidates are the pair regex's matches within `within_lines` lines of an
-//! identifier. A candidate that overlaps any rule's match is not a key (ids
-//! are never keys of each other); one failing the entropy, repeat or
-//! allowlist checks is dropped; one matching a `needs_hint` regex (a hex hash)
-//! is kept only where its label names a key or it directly follows the
-//! identifier as the next argument. Every (identifier, candidate) edge gets a
-//! cost: line distance first, then "key after id" over "key before id", then
-//! labelled over unlabelled. Edges are taken cheapest first, each identifier
-//! and each key at most once, so several pairs in one file each get their own
-//! key (nearest first, one-to-one).
+//! identifier. A candidate that overlaps an identifier is not a key (ids are
+//! never keys of each other); one failing the entropy, repeat or allowlist
+//! checks is dropped; one matching a `needs_hint` regex (a hex hash, a word)
+//! or labelled as something else (`not_hints`: `md5 = …`, `RequestId: …`) is
+//! kept only where its label names a key (`hints`) or it directly follows the
+//! identifier as the next argument (`Credential("AKID…", "…")`).
+//!
+//! Every (identifier, candidate) edge gets a cost: line distance first, then
+//! "key after id" over "key before id", then labelled over unlabelled, then a
+//! penalty when the labels qualify different credentials (`secret_id_1` vs
+//! `secret_key_2`, `COS_SECRET_ID` vs `CVM_SECRET_KEY`). Edges are taken
+//! cheapest first, each identifier and each key at most once, so several
+//! pairs in one file each get their own key (nearest first, one-to-one).
 
 use super::RawMatch;
 use super::compile::{CompiledRule, bytes_regex, secret_group};
