@@ -263,12 +263,7 @@ fn other_providers_pair_too() {
     let got = scan(&text);
     assert_eq!(
         got[0],
-        (
-            "aws.access-key-id".into(),
-            aws_id.into(),
-            Some(aws_key),
-            None
-        )
+        ("aws.access-key-id".into(), aws_id, Some(aws_key), None)
     );
     let ali_id = fake("LTAI", 20, 22);
     let ali_key = fake("", 30, 23);
