@@ -377,3 +377,46 @@ fn cache_is_reused_across_blobs_without_leaking_state() {
     );
     assert!(out.is_empty(), "{out:?}");
 }
+
+#[test]
+fn arbitrary_bytes_never_panic_and_ranges_stay_in_bounds() {
+    let e = engine();
+    let mut cache = e.cache();
+    let mut out = Vec::new();
+    let pieces: [&[u8]; 10] = [
+        b"AKID",
+        b"akid",
+        b"secret",
+        b"\n",
+        b"\xff\xfe",
+        b"=\"",
+        b"-----BEGIN PRIVATE KEY-----",
+        b"LTAI",
+        b"\r\n",
+        b"SecretKey: ",
+    ];
+    let mut x: u64 = 0x1234_5678;
+    for round in 0..300 {
+        let mut hay = Vec::new();
+        for _ in 0..(round % 40) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if x % 3 == 0 {
+                hay.extend_from_slice(pieces[(x >> 8) as usize % pieces.len()]);
+            } else {
+                hay.extend_from_slice(fake("", (x % 40) as usize, x).as_bytes());
+            }
+        }
+        out.clear();
+        e.scan(&mut cache, Some("f.txt"), &hay, &mut out);
+        for m in &out {
+            for r in [Some(&m.secret), m.key.as_ref(), m.token.as_ref()]
+                .into_iter()
+                .flatten()
+            {
+                assert!(r.start < r.end && r.end <= hay.len());
+            }
+        }
+    }
+}
