@@ -402,7 +402,7 @@ fn arbitrary_bytes_never_panic_and_ranges_stay_in_bounds() {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            if x % 3 == 0 {
+            if x.is_multiple_of(3) {
                 hay.extend_from_slice(pieces[(x >> 8) as usize % pieces.len()]);
             } else {
                 hay.extend_from_slice(fake("", (x % 40) as usize, x).as_bytes());
