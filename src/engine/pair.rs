@@ -377,9 +377,17 @@ fn is_hint(word: &[u8], hints: &[String]) -> bool {
     {
         parts.pop();
     }
-    (0..parts.len()).any(|i| {
-        let joined: String = parts[i..].concat();
-        hints.contains(&joined)
+    // Is some hint exactly the concatenation of a run of trailing parts?
+    hints.iter().any(|h| {
+        let mut rest = h.as_str();
+        for p in parts.iter().rev() {
+            match rest.strip_suffix(p.as_str()) {
+                Some("") => return true,
+                Some(r) => rest = r,
+                None => return false,
+            }
+        }
+        false
     })
 }
 
