@@ -233,3 +233,43 @@ fn tencent_pairs_in_common_formats_are_paired() {
     want.sort();
     assert_eq!(got, want);
 }
+
+#[test]
+fn sts_credentials_are_one_finding_and_signed_request_ids_are_not_reported() {
+    let env = TestEnv::new();
+    let tid = format!(
+        "AKID{}-{}_{}",
+        fake("", 24, 90),
+        fake("", 20, 91),
+        fake("", 18, 92)
+    );
+    let tkey = format!("{}+{}=", fake("", 20, 93), fake("", 22, 94));
+    let token = format!("{}-{}", fake("", 80, 95), fake("", 60, 96));
+    env.write(
+        "sts.json",
+        format!(
+            "{{\"Credentials\": {{\"Token\": \"{token}\",\n \"TmpSecretId\": \"{tid}\",\n \"TmpSecretKey\": \"{tkey}\"}},\n \"ExpiredTime\": 1700000000}}\n"
+        ),
+    );
+    env.write(
+        "README.md",
+        format!(
+            "INFO: send request, request url: https://cvm.ap-shanghai.tencentcloudapi.com/?Nonce=367595572&Action=DescribeInstances&SecretId={}&Region=ap-shanghai&Timestamp=1599729270&Signature=DcGRPdq%3D\n",
+            id(97)
+        ),
+    );
+    let out = env
+        .cmd()
+        .args(["scan", ".", "-f", "json", "--show-secrets"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    let f = &findings[0];
+    assert_eq!(f["rule"], "tencent.temporary-secret-id");
+    assert_eq!(f["secret"], tid.as_str());
+    assert_eq!(f["key"], tkey.as_str());
+    assert_eq!(f["token"], token.as_str());
+}
