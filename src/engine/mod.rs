@@ -20,7 +20,7 @@
 //!    a dense file costs regex time per hit line, not per file.
 //! 3. Secrets failing the rule's entropy bound, repeat bound or allowlist are
 //!    dropped; then rules with a `pair` spec pair each identifier with its
-//!    key (see [`pair`]); matches without a key are dropped where the rule
+//!    key (see `engine/pair.rs`); matches without a key are dropped where the rule
 //!    says a key is required or the line is a signed request.
 //! 4. Matches are sorted by (start, rule) and deduplicated.
 //!
