@@ -1,3 +1,4 @@
 //! keyhound's integration tests: one binary, one module per area.
 
+mod cam;
 mod util;

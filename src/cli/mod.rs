@@ -60,6 +60,12 @@ enum Command {
     /// List or check detection rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Check the Tencent keys of a JSON report live (owner, last use).
+    Verify(Box<cam::VerifyArgs>),
+    /// Disable (set Inactive) leaked Tencent keys of your own account; dry run unless --yes.
+    Disable(Box<cam::DisableArgs>),
+    /// Re-enable the keys keyhound disabled, from its journal; dry run unless --yes.
+    Enable(Box<cam::EnableArgs>),
 }
 
 /// How a command ended.
@@ -79,6 +85,9 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Scan(a) => scan::run(&cli.global, a),
         Command::Rules(c) => rules::run(&cli.global, c),
+        Command::Verify(a) => cam::run_verify(&cli.global, a),
+        Command::Disable(a) => cam::run_disable(&cli.global, a),
+        Command::Enable(a) => cam::run_enable(&cli.global, a),
     };
     match result {
         Ok(_) if crate::message::errored() => ExitCode::from(2),

@@ -138,7 +138,8 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
     }
     let engine = Engine::new(&rules)?;
     let plan = ScanPlan { paths, walk };
-    let out = scan::run(&plan, &engine);
+    let mut out = scan::run(&plan, &engine);
+    super::cam::verify_scan(&a.verify, &rules, &mut out.findings)?;
     let report = Report {
         findings: out.findings,
         stats: out.stats,
