@@ -5,9 +5,10 @@
 //! answers with the documented HTTP-200 envelopes.
 #![allow(dead_code)]
 
-use hmac::{Hmac, Mac};
+mod actions;
+mod tc3;
+
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -74,7 +75,7 @@ impl Recorded {
 }
 
 #[derive(Default)]
-struct State {
+pub(crate) struct State {
     users: BTreeMap<u64, User>,
     app_ids: HashMap<u64, u64>,
     keys: BTreeMap<String, Key>,
@@ -309,52 +310,8 @@ fn serve(conn: TcpStream, state: &Mutex<State>) {
     }
 }
 
-fn err(code: &str, msg: &str) -> Value {
+pub(crate) fn err(code: &str, msg: &str) -> Value {
     json!({ "Error": { "Code": code, "Message": msg } })
-}
-
-fn sha256_hex(b: &[u8]) -> String {
-    hex::encode(Sha256::digest(b))
-}
-
-fn hmac256(k: &[u8], m: &[u8]) -> Vec<u8> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(k).unwrap();
-    mac.update(m);
-    mac.finalize().into_bytes().to_vec()
-}
-
-/// UTC date of a Unix time, computed independently of keyhound's signer.
-fn utc_date(ts: i64) -> String {
-    let mut days = ts.div_euclid(86_400);
-    let mut year = 1970;
-    loop {
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-        let len = if leap { 366 } else { 365 };
-        if days < len {
-            let months = [
-                31,
-                if leap { 29 } else { 28 },
-                31,
-                30,
-                31,
-                30,
-                31,
-                31,
-                30,
-                31,
-                30,
-                31,
-            ];
-            let mut month = 0;
-            while days >= months[month] {
-                days -= months[month];
-                month += 1;
-            }
-            return format!("{year:04}-{:02}-{:02}", month + 1, days + 1);
-        }
-        days -= len;
-        year += 1;
-    }
 }
 
 const CAM_ACTIONS: &[&str] = &[
@@ -378,7 +335,7 @@ fn dispatch(
     body: &[u8],
 ) -> Value {
     let action = get("x-tc-action").unwrap_or_default();
-    let Some(auth) = get("authorization").and_then(|a| parse_auth(&a)) else {
+    let Some(auth) = get("authorization").and_then(|a| tc3::parse_auth(&a)) else {
         return err(
             "AuthFailure.InvalidAuthorization",
             "Authorization header is missing or malformed.",
@@ -413,7 +370,7 @@ fn dispatch(
     }
     let bad_sig =
         "The provided credentials could not be validated. Please check your signature is correct.";
-    if auth.date != utc_date(ts) {
+    if auth.date != tc3::utc_date(ts) {
         return err("AuthFailure.SignatureFailure", bad_sig);
     }
     let names: Vec<&str> = auth.signed_headers.split(';').collect();
@@ -422,36 +379,7 @@ fn dispatch(
     if !names.contains(&"content-type") || !names.contains(&"host") || names != sorted {
         return err("AuthFailure.SignatureFailure", bad_sig);
     }
-    let canon_headers: String = names
-        .iter()
-        .map(|n| {
-            format!(
-                "{n}:{}\n",
-                get(n).unwrap_or_default().trim().to_ascii_lowercase()
-            )
-        })
-        .collect();
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let payload: &[u8] = if method == "POST" { body } else { b"" };
-    let canonical = format!(
-        "{method}\n{path}\n{}\n{canon_headers}\n{}\n{}",
-        if method == "GET" { query } else { "" },
-        auth.signed_headers,
-        sha256_hex(payload)
-    );
-    let sts = format!(
-        "TC3-HMAC-SHA256\n{ts}\n{}/{}/tc3_request\n{}",
-        auth.date,
-        auth.service,
-        sha256_hex(canonical.as_bytes())
-    );
-    let k = hmac256(
-        format!("TC3{}", key.secret).as_bytes(),
-        auth.date.as_bytes(),
-    );
-    let k = hmac256(&k, auth.service.as_bytes());
-    let k = hmac256(&k, b"tc3_request");
-    if hex::encode(hmac256(&k, sts.as_bytes())) != auth.signature {
+    if tc3::signature(&key.secret, &auth, method, target, get, body, ts) != auth.signature {
         return err("AuthFailure.SignatureFailure", bad_sig);
     }
     let (actions, version) = match auth.service.as_str() {
@@ -505,209 +433,7 @@ fn dispatch(
         .iter()
         .any(|(u, a)| *u == caller.uin && *a == action)
     {
-        return unauthorized(&action, &caller);
+        return actions::unauthorized(&action, &caller);
     }
-    act(st, &action, &caller, &key, &params)
-}
-
-struct Auth {
-    id: String,
-    date: String,
-    service: String,
-    signed_headers: String,
-    signature: String,
-}
-
-fn parse_auth(v: &str) -> Option<Auth> {
-    let rest = v.strip_prefix("TC3-HMAC-SHA256 ")?;
-    let mut f: HashMap<&str, &str> = HashMap::new();
-    for part in rest.split(',') {
-        let (k, v) = part.trim().split_once('=')?;
-        f.insert(k, v);
-    }
-    let cred: Vec<&str> = f.get("Credential")?.split('/').collect();
-    if cred.len() != 4 || cred[3] != "tc3_request" {
-        return None;
-    }
-    Some(Auth {
-        id: cred[0].into(),
-        date: cred[1].into(),
-        service: cred[2].into(),
-        signed_headers: f.get("SignedHeaders")?.to_string(),
-        signature: f.get("Signature")?.to_string(),
-    })
-}
-
-fn unauthorized(action: &str, caller: &User) -> Value {
-    err(
-        "AuthFailure.UnauthorizedOperation",
-        &format!(
-            "you are not authorized to perform operation (cam:{action})\nresource (qcs::cam::uin/{}:uin/{}) has no permission",
-            caller.owner, caller.uin
-        ),
-    )
-}
-
-fn user_json(u: &User) -> Value {
-    json!({"Uin": u.uin, "Name": u.name, "Uid": u.uin % 100_000, "Remark": "", "ConsoleLogin": 0,
-           "PhoneNum": "", "CountryCode": "86", "Email": "", "CreateTime": "2024-01-01 00:00:00",
-           "NickName": u.name})
-}
-
-/// The user an action targets: `TargetUin` or the caller, checked against
-/// the caller's account (UinNotMatch) and root protection (SubUin).
-fn target_user(st: &State, caller: &User, p: &Value) -> Result<User, Value> {
-    let uin = p
-        .get("TargetUin")
-        .and_then(Value::as_u64)
-        .unwrap_or(caller.uin);
-    let Some(t) = st.users.get(&uin).filter(|t| t.owner == caller.owner) else {
-        return Err(err(
-            "OperationDenied.UinNotMatch",
-            "the target uin does not belong to your account",
-        ));
-    };
-    if t.kind == Kind::Root && caller.kind != Kind::Root {
-        return Err(err(
-            "OperationDenied.SubUin",
-            "a sub-account may not operate the root account's keys",
-        ));
-    }
-    Ok(t.clone())
-}
-
-fn act(st: &mut State, action: &str, caller: &User, key: &Key, p: &Value) -> Value {
-    let read_ok = caller.kind == Kind::Root || caller.cam_read;
-    let write_ok = caller.kind == Kind::Root || caller.cam_write;
-    let account_users = |st: &State, kind: Kind| -> Vec<User> {
-        st.users
-            .values()
-            .filter(|u| u.owner == caller.owner && u.kind == kind)
-            .cloned()
-            .collect()
-    };
-    match action {
-        "GetUserAppId" => {
-            json!({"Uin": caller.uin.to_string(), "OwnerUin": caller.owner.to_string(),
-                                  "AppId": st.app_ids.get(&caller.owner).copied().unwrap_or(0)})
-        }
-        "GetCallerIdentity" => json!({"Type": "CAMUser", "AccountId": caller.owner.to_string(),
-            "UserId": caller.uin.to_string(), "PrincipalId": caller.uin.to_string(),
-            "Arn": format!("qcs::cam:{}:uin/{}", caller.owner, caller.uin)}),
-        "GetSecurityLastUsed" => {
-            let ids: Vec<String> = p
-                .get("SecretIdList")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect();
-            if ids.is_empty() || ids.len() > 10 {
-                return err("InvalidParameter", "SecretIdList must hold 1 to 10 ids.");
-            }
-            if !read_ok && ids.iter().any(|i| *i != key.id) {
-                return unauthorized(action, caller);
-            }
-            let rows: Vec<Value> = ids.iter().map(|i| {
-                let mine = st.keys.get(i).filter(|k| st.users.get(&k.uin).is_some_and(|u| u.owner == caller.owner));
-                match mine.and_then(|k| k.last_used.clone()) {
-                    Some(d) => json!({"SecretId": i, "LastUsedDate": d, "LastSecretUsedDate": 1_700_000_000_000_i64}),
-                    None => json!({"SecretId": i, "LastUsedDate": null, "LastSecretUsedDate": null}),
-                }
-            }).collect();
-            json!({ "SecretIdLastUsedRows": rows })
-        }
-        _ if !read_ok => unauthorized(action, caller),
-        "ListUsers" => {
-            json!({"Data": account_users(st, Kind::SubUser).iter().map(user_json).collect::<Vec<_>>()})
-        }
-        "ListCollaborators" => {
-            let all = account_users(st, Kind::Collaborator);
-            let off = p.get("Offset").and_then(Value::as_u64).unwrap_or(0) as usize;
-            let lim = p.get("Limit").and_then(Value::as_u64).unwrap_or(20) as usize;
-            let page: Vec<Value> = all.iter().skip(off).take(lim).map(user_json).collect();
-            json!({"TotalNum": all.len(), "Data": page})
-        }
-        "GetUser" => {
-            let name = p.get("Name").and_then(Value::as_str).unwrap_or_default();
-            match st
-                .users
-                .values()
-                .find(|u| u.owner == caller.owner && u.kind == Kind::SubUser && u.name == name)
-            {
-                Some(u) => user_json(u),
-                None => err("ResourceNotFound.UserNotExist", "user not exist"),
-            }
-        }
-        "DescribeSubAccounts" => {
-            let want: Vec<u64> = p
-                .get("FilterSubAccountUin")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_u64)
-                .collect();
-            let subs: Vec<Value> = st
-                .users
-                .values()
-                .filter(|u| {
-                    u.owner == caller.owner && u.kind != Kind::Root && want.contains(&u.uin)
-                })
-                .map(|u| {
-                    let mut j = user_json(u);
-                    j["UserType"] = json!(if u.kind == Kind::Collaborator { 4 } else { 2 });
-                    j
-                })
-                .collect();
-            json!({ "SubAccounts": subs })
-        }
-        "GetAccountSummary" => {
-            json!({"User": account_users(st, Kind::SubUser).len(), "Group": 0, "Member": 0,
-            "Policies": 0, "Roles": 0, "Idps": 0, "IdentityProviders": 0})
-        }
-        "ListAccessKeys" => match target_user(st, caller, p) {
-            Err(e) => e,
-            Ok(t) => {
-                json!({"AccessKeys": st.keys.values().filter(|k| k.uin == t.uin).map(|k| json!({
-                "AccessKeyId": k.id, "Status": k.status, "CreateTime": k.created, "Description": null}))
-                .collect::<Vec<_>>()})
-            }
-        },
-        "UpdateAccessKey" => {
-            if !write_ok {
-                return unauthorized(action, caller);
-            }
-            let t = match target_user(st, caller, p) {
-                Err(e) => return e,
-                Ok(t) => t,
-            };
-            let id = p
-                .get("AccessKeyId")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let status = p
-                .get("Status")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            let Some(k) = st.keys.get_mut(id) else {
-                return err("ResourceNotFound.SecretNotExist", "secret not exist");
-            };
-            if k.uin != t.uin {
-                return err(
-                    "OperationDenied.UinNotMatch",
-                    "the key does not belong to the target uin",
-                );
-            }
-            if status != "Active" && status != "Inactive" {
-                return err(
-                    "InvalidParameter.ParamError",
-                    "Status must be Active or Inactive",
-                );
-            }
-            k.status = status;
-            json!({})
-        }
-        _ => err("InvalidAction", "not implemented"),
-    }
+    actions::act(st, &action, &caller, &key, &params)
 }
