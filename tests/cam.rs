@@ -3,6 +3,7 @@
 
 #[path = "emulator/mod.rs"]
 mod emulator;
+mod sdk;
 
 use crate::util::{TestEnv, fake};
 use emulator::{Emulator, Kind};
