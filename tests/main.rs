@@ -1,4 +1,6 @@
 //! keyhound's integration tests: one binary, one module per area.
 
 mod cam;
+mod report;
+mod scan_fs;
 mod util;

@@ -18,7 +18,8 @@ use std::path::PathBuf;
 /// Arguments of `keyhound scan`.
 #[derive(Debug, Args)]
 pub(crate) struct ScanArgs {
-    /// Files or directories to scan (default: the current directory).
+    /// Files or directories to scan (default: the current directory); `-`
+    /// reads standard input.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Output format.
@@ -119,7 +120,8 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
     } else {
         a.paths.clone()
     };
-    for p in &paths {
+    let stdin = paths.len() == 1 && paths[0].as_os_str() == "-";
+    for p in paths.iter().filter(|_| !stdin) {
         if std::fs::symlink_metadata(p).is_err() {
             anyhow::bail!("no such file or directory: {}", p.display());
         }
@@ -137,12 +139,19 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
         walk.threads = t;
     }
     let engine = Engine::new(&rules)?;
-    let plan = ScanPlan { paths, walk };
-    let mut out = scan::run(&plan, &engine);
+    let mut out = if stdin {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+            .context("cannot read standard input")?;
+        scan::run_bytes(&engine, &bytes, &crate::source::Provenance::Stdin)
+    } else {
+        scan::run(&ScanPlan { paths, walk }, &engine)
+    };
     super::cam::verify_scan(&a.verify, &rules, &mut out.findings)?;
     let report = Report {
         findings: out.findings,
         stats: out.stats,
+        rules: rules.rules,
         ..Report::default()
     };
     let format = a.format.map(Format::from).unwrap_or_default();

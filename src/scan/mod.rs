@@ -75,6 +75,20 @@ pub fn run(plan: &ScanPlan, engine: &Engine) -> ScanOutput {
     }
 }
 
+/// Scans one in-memory blob (standard input, a single buffer).
+pub fn run_bytes(engine: &Engine, bytes: &[u8], prov: &Provenance) -> ScanOutput {
+    let mut scanner = BlobScanner::new(engine);
+    let hits = std::mem::take(scanner.scan(bytes, None, prov));
+    ScanOutput {
+        findings: finding::group(hits),
+        stats: Stats {
+            scanned: 1,
+            bytes: bytes.len() as u64,
+            ..Stats::default()
+        },
+    }
+}
+
 /// Scans one blob after another on one thread, reusing its scratch space.
 pub struct BlobScanner<'e> {
     engine: &'e Engine,

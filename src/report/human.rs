@@ -1,0 +1,233 @@
+//! The terminal view: one block per finding, colored on a terminal, every
+//! piece of scanned text sanitised, secrets redacted unless asked otherwise.
+
+use super::sanitize::sanitize;
+use super::{Report, WriteOptions, redact_snippet};
+use crate::finding::{Finding, Match};
+use crate::rule::Severity;
+use crate::verify::{Outcome, Verification};
+use std::io::Write;
+
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+fn severity_code(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "1;31",
+        Severity::High => "31",
+        Severity::Medium => "33",
+        Severity::Low => "36",
+    }
+}
+
+fn severity_name(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "critical",
+        Severity::High => "high",
+        Severity::Medium => "medium",
+        Severity::Low => "low",
+    }
+}
+
+/// Writes the human-readable report.
+pub fn write(report: &Report, opts: &WriteOptions, w: &mut dyn Write) -> std::io::Result<()> {
+    let st = Style { on: opts.color };
+    for f in &report.findings {
+        finding(report, f, opts, &st, w)?;
+        writeln!(w)?;
+    }
+    summary(report, &st, w)
+}
+
+fn finding(
+    report: &Report,
+    f: &Finding,
+    opts: &WriteOptions,
+    st: &Style,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
+    let sev = report.severity(&f.rule);
+    let pair = match (&f.key, report.rule(&f.rule).and_then(|r| r.pair.as_ref())) {
+        (Some(_), Some(p)) => format!(" + {}", p.name),
+        (None, Some(p)) => format!(" (no {} found nearby)", p.name),
+        _ => String::new(),
+    };
+    writeln!(
+        w,
+        "{} {}{}  {}",
+        st.paint(severity_code(sev), &format!("[{}]", severity_name(sev))),
+        st.paint("1", &sanitize(report.rule_name(&f.rule))),
+        pair,
+        st.paint("2", &f.rule),
+    )?;
+    writeln!(w, "  secret       {}", sanitize(&opts.secret(&f.secret)))?;
+    if let Some(k) = &f.key {
+        writeln!(w, "  key          {}", sanitize(&opts.secret(k)))?;
+    }
+    if let Some(t) = &f.token {
+        writeln!(w, "  token        {}", sanitize(&opts.secret(t)))?;
+    }
+    if let Some(v) = &f.verification {
+        writeln!(w, "  verified     {}", verification(v, st))?;
+    }
+    if let Some(in_head) = f.in_head {
+        let s = if in_head {
+            "yes"
+        } else {
+            "no (history only: rotate it anyway)"
+        };
+        writeln!(w, "  at HEAD      {s}")?;
+    }
+    writeln!(w, "  fingerprint  {}", f.fingerprint)?;
+    for m in &f.matches {
+        location(f, m, opts, st, w)?;
+    }
+    Ok(())
+}
+
+fn location(
+    f: &Finding,
+    m: &Match,
+    opts: &WriteOptions,
+    st: &Style,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
+    let key_at = match m.key_location {
+        Some(k) if k.line != m.location.line => format!("  (key at line {})", k.line),
+        _ => String::new(),
+    };
+    writeln!(
+        w,
+        "  {} {}:{}:{}{}",
+        st.paint("36", "at"),
+        sanitize(&m.provenance.path()),
+        m.location.line,
+        m.location.column,
+        key_at
+    )?;
+    if let Some(c) = m.provenance.commit() {
+        writeln!(
+            w,
+            "     commit {} {} <{}> {}  {}",
+            &c.sha[..c.sha.len().min(12)],
+            sanitize(&c.author),
+            sanitize(&c.email),
+            super::json::rfc3339(c.time),
+            sanitize(&c.summary)
+        )?;
+    }
+    let snippet = redact_snippet(&m.snippet, f, opts.show_secrets);
+    writeln!(
+        w,
+        "     {}",
+        st.paint("2", sanitize(snippet.trim()).as_str())
+    )
+}
+
+fn verification(v: &Verification, st: &Style) -> String {
+    let (code, word) = match v.outcome {
+        Outcome::Live => ("1;31", "LIVE"),
+        Outcome::NotLive => ("32", "not live"),
+        Outcome::Unknown => ("33", "unknown"),
+        Outcome::Skipped => ("2", "skipped"),
+    };
+    let mut s = format!("{}: {}", st.paint(code, word), sanitize(&v.detail));
+    if let Some(o) = &v.owner {
+        let mut parts = Vec::new();
+        if let Some(p) = &o.principal {
+            parts.push(p.clone());
+        }
+        if let Some(n) = &o.name {
+            parts.push(format!("name {n}"));
+        }
+        if let Some(u) = &o.uin {
+            parts.push(format!("uin {u}"));
+        }
+        if let Some(u) = &o.owner_uin {
+            parts.push(format!("owner {u}"));
+        }
+        if let Some(a) = o.app_id {
+            parts.push(format!("appid {a}"));
+        }
+        s.push_str(&format!(" [{}]", sanitize(&parts.join(", "))));
+    }
+    if let Some(st) = &v.status {
+        s.push_str(&format!(", status {}", sanitize(st)));
+    }
+    if let Some(c) = &v.created {
+        s.push_str(&format!(", created {}", sanitize(c)));
+    }
+    if let Some(l) = &v.last_used {
+        s.push_str(&format!(", last used {}", sanitize(l)));
+    }
+    if let Some(r) = &v.request_id {
+        s.push_str(&format!(" (RequestId {})", sanitize(r)));
+    }
+    s
+}
+
+fn summary(report: &Report, st: &Style, w: &mut dyn Write) -> std::io::Result<()> {
+    let s = &report.stats;
+    let n = report.findings.len();
+    let head = match n {
+        0 => st.paint("32", "no credentials found"),
+        1 => st.paint("1;31", "1 finding"),
+        _ => st.paint("1;31", &format!("{n} findings")),
+    };
+    let mut line = format!(
+        "{head} in {} scanned ({})",
+        plural(s.scanned, "file"),
+        bytes(s.bytes)
+    );
+    let mut skipped = Vec::new();
+    if s.skipped_binary > 0 {
+        skipped.push(format!("{} binary", s.skipped_binary));
+    }
+    if s.skipped_too_large > 0 {
+        skipped.push(format!("{} over the size limit", s.skipped_too_large));
+    }
+    if s.unreadable > 0 {
+        skipped.push(format!("{} unreadable", s.unreadable));
+    }
+    if !skipped.is_empty() {
+        line.push_str(&format!("; skipped {}", skipped.join(", ")));
+    }
+    if report.suppressed > 0 {
+        line.push_str(&format!("; {} suppressed", report.suppressed));
+    }
+    writeln!(w, "{line}")
+}
+
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}

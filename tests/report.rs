@@ -1,0 +1,159 @@
+//! Report formats through the binary: SARIF valid against the official
+//! schema, JSON round-trips, redaction by default, `-o FILE`.
+
+use crate::util::{TestEnv, fake};
+use keyhound::report::json;
+
+fn tree() -> (TestEnv, String) {
+    let env = TestEnv::new();
+    let id = fake("AKID", 32, 77);
+    env.write(
+        "app/settings.py",
+        format!("SECRET_ID = \"{id}\"\nREGION = \"ap-guangzhou\"\n"),
+    );
+    env.write("notes.md", format!("the old id was {id}\n"));
+    (env, id)
+}
+
+fn sarif_validator() -> jsonschema::Validator {
+    let schema_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/sarif/sarif-schema-2.1.0.json"
+    );
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    jsonschema::validator_for(&schema).expect("the SARIF schema compiles")
+}
+
+fn assert_valid_sarif(text: &[u8]) -> serde_json::Value {
+    let doc: serde_json::Value = serde_json::from_slice(text).expect("SARIF is JSON");
+    let v = sarif_validator();
+    let errors: Vec<String> = v
+        .iter_errors(&doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "SARIF schema errors: {errors:#?}");
+    doc
+}
+
+#[test]
+fn report_sarif_is_schema_valid_and_redacted() {
+    let (env, id) = tree();
+    let out = env
+        .cmd()
+        .args(["scan", ".", "-f", "sarif", "--show-secrets"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc = assert_valid_sarif(&out.stdout);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !text.contains(&id),
+        "SARIF never carries a secret, even with --show-secrets"
+    );
+    let run = &doc["runs"][0];
+    assert_eq!(run["results"].as_array().unwrap().len(), 2);
+    assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 1);
+    let r = &run["results"][0];
+    assert_eq!(
+        r["partialFingerprints"]["keyhound/v1"]
+            .as_str()
+            .unwrap()
+            .len(),
+        32
+    );
+    assert_ne!(
+        r["partialFingerprints"]["keyhoundPath/v1"],
+        run["results"][1]["partialFingerprints"]["keyhoundPath/v1"]
+    );
+    assert_eq!(
+        run["tool"]["driver"]["rules"][0]["properties"]["security-severity"],
+        "9.5"
+    );
+}
+
+#[test]
+fn report_sarif_of_a_clean_tree_is_valid() {
+    let env = TestEnv::new();
+    env.write("a.txt", "hello\n");
+    let out = env
+        .cmd()
+        .args(["scan", ".", "-f", "sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc = assert_valid_sarif(&out.stdout);
+    assert_eq!(doc["runs"][0]["results"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn report_demo_fixture_sarif_is_schema_valid() {
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo");
+    let out = crate::util::keyhound()
+        .args(["scan", demo, "-f", "sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_valid_sarif(&out.stdout);
+}
+
+#[test]
+fn report_json_redacts_by_default_and_reads_back() {
+    let (env, id) = tree();
+    let out = env
+        .cmd()
+        .args(["scan", ".", "-f", "json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains(&id), "{text}");
+    let doc = json::read(&text).unwrap();
+    assert_eq!(doc.findings.len(), 1);
+    let f = &doc.findings[0];
+    assert!(f.redacted);
+    assert_eq!(f.locations.len(), 2);
+    assert_eq!(f.fingerprint.len(), 32);
+    assert!(!f.locations[0].snippet.contains(&id));
+
+    let shown = env
+        .cmd()
+        .args(["scan", ".", "-f", "json", "--show-secrets"])
+        .output()
+        .unwrap();
+    let doc = json::read(std::str::from_utf8(&shown.stdout).unwrap()).unwrap();
+    assert_eq!(doc.findings[0].secret, id);
+    assert!(!doc.findings[0].redacted);
+}
+
+#[test]
+fn report_human_redacts_by_default() {
+    let (env, id) = tree();
+    let out = env.cmd().args(["scan", "."]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains(&id), "{text}");
+    assert!(text.contains("1 finding in 2 files scanned"), "{text}");
+}
+
+#[test]
+fn report_output_file_and_jsonl() {
+    let (env, _) = tree();
+    env.cmd()
+        .args(["scan", ".", "-f", "jsonl", "-o", "out.jsonl"])
+        .assert()
+        .code(1)
+        .stdout("");
+    let text = std::fs::read_to_string(env.path().join("out.jsonl")).unwrap();
+    assert_eq!(text.lines().count(), 1);
+    let v: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(v["rule"], "tencent.secret-id");
+}
+
+#[test]
+fn report_unwritable_output_is_an_error_naming_the_file() {
+    let (env, _) = tree();
+    env.cmd()
+        .args(["scan", ".", "-o", "no/such/dir/out.json"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no/such/dir/out.json"));
+}
