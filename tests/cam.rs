@@ -3,6 +3,7 @@
 
 #[path = "emulator/mod.rs"]
 mod emulator;
+mod scan;
 mod sdk;
 
 use crate::util::{TestEnv, fake};
@@ -17,7 +18,7 @@ const PARTNER: u64 = 100_000_000_004;
 const OTHER_OWNER: u64 = 200_000_000_001;
 
 /// The invented identities of the emulated world.
-struct World {
+pub(crate) struct World {
     em: Emulator,
     root: (String, String),
     ci: (String, String),
@@ -31,7 +32,7 @@ fn pair(prefix: &str, seed: u64) -> (String, String) {
     (fake(prefix, 32, seed), fake("", 32, seed + 1000))
 }
 
-fn world() -> World {
+pub(crate) fn world() -> World {
     let em = Emulator::start();
     let w = World {
         root: pair("AKID", 1),
@@ -305,7 +306,7 @@ fn endpoint_must_be_https_or_loopback() {
 
 /// A rules file with a SecretId-only rule, so these tests do not depend on
 /// how the built-in rules pair keys.
-const ID_RULE: &str = r#"
+pub(crate) const ID_RULE: &str = r#"
 [[rule]]
 id = "test.akid"
 name = "SecretId (test)"
@@ -420,7 +421,7 @@ fn auditor_profile_attributes_ids_without_keys() {
     );
 }
 
-fn audited(env: &TestEnv, w: &World, args: &[&str]) -> std::process::Output {
+pub(crate) fn audited(env: &TestEnv, w: &World, args: &[&str]) -> std::process::Output {
     env.cmd()
         .args(args)
         .args(["--endpoint", &w.em.url()])
@@ -575,38 +576,4 @@ fn the_verifier_checks_each_pair_once() {
     }
     assert_eq!(w.em.calls("GetUserAppId"), 1);
     assert_eq!(w.em.calls("GetSecurityLastUsed"), 1);
-}
-
-#[test]
-fn scan_verify_audits_found_ids_once() {
-    let w = world();
-    let env = TestEnv::new();
-    env.write("id.toml", ID_RULE);
-    let line = format!("secret_id = \"{}\"\n", w.ci.0);
-    env.write("many.txt", line.repeat(1000));
-    let out = audited(&env, &w, &["scan", ".", "--rules", "id.toml", "--audit"]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(w.em.calls("GetSecurityLastUsed"), 1);
-    assert_eq!(w.em.calls("ListUsers"), 1);
-}
-
-#[test]
-fn scan_without_verify_sends_nothing() {
-    let w = world();
-    let env = TestEnv::new();
-    env.write(
-        "k.env",
-        format!(
-            "TENCENT_SECRET_ID={}\nTENCENT_SECRET_KEY={}\n",
-            w.ci.0, w.ci.1
-        ),
-    );
-    let out = audited(&env, &w, &["scan", "."]);
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(w.em.total_calls(), 0);
 }

@@ -180,7 +180,11 @@ pub(crate) fn verify_scan(
         return Ok(());
     }
     let client = client(t)?;
-    let auditor = auditor(t, &client, false)?;
+    // A failing auditor must not cost the user the scan's report.
+    let auditor = auditor(t, &client, false).unwrap_or_else(|e| {
+        message::error(format!("{e:#}; verifying without auditor mode"));
+        None
+    });
     let mut v = Verifier::new(client, auditor);
     v.verify_findings(findings, |f| verifiable(rules, f));
     Ok(())
@@ -255,10 +259,8 @@ pub(crate) fn run_verify(_g: &GlobalArgs, a: &VerifyArgs) -> anyhow::Result<Exit
     let mut verifier = Verifier::new(client, auditor);
     let mut lines = Vec::new();
     let mut live = false;
-    let candidates: Vec<&ReportFinding> = findings
-        .iter()
-        .filter(|f| f.secret.starts_with("AKID") || f.secret.starts_with("IKID"))
-        .collect();
+    let candidates: Vec<&ReportFinding> =
+        findings.iter().filter(|f| is_tencent(&rules, f)).collect();
     let mut recovered = Vec::new();
     for f in candidates {
         let head = format!(
@@ -302,10 +304,37 @@ pub(crate) fn run_verify(_g: &GlobalArgs, a: &VerifyArgs) -> anyhow::Result<Exit
     Ok(if live { Exit::Findings } else { Exit::Clean })
 }
 
+/// Whether a report's finding is a Tencent credential: its rule says so, or
+/// its (unredacted or shortened) secret looks like a SecretId.
+fn is_tencent(rules: &RuleSet, f: &ReportFinding) -> bool {
+    rules
+        .get(&f.rule)
+        .is_some_and(|r| r.verify == Some(VerifyWith::Tencent))
+        || f.secret.starts_with("AKID")
+        || f.secret.starts_with("IKID")
+}
+
+/// The SecretId a report's finding names: the raw value, the value found
+/// again in its files, or (failing that) its shortened form, which the
+/// auditor's key list resolves.
+fn report_id(f: &ReportFinding, engine: &Engine) -> Result<String, String> {
+    let shortened = f.secret.starts_with("AKID") || f.secret.starts_with("IKID");
+    if !f.redacted && shortened {
+        return Ok(f.secret.clone());
+    }
+    match f.recover(engine) {
+        Ok(r) => Ok(r.secret.expose().to_string()),
+        Err(_) if shortened => Ok(f.secret.clone()),
+        Err(why) => Err(why),
+    }
+}
+
 fn targets_from(a: &DisableArgs) -> anyhow::Result<Vec<Target>> {
     let mut out = Vec::new();
     if let Some(from) = &a.from {
         let (_, findings) = read_report(from)?;
+        let rules = super::scan::load_rules(&[])?;
+        let engine = Engine::new(&rules)?;
         for fp in &a.findings {
             if !findings
                 .iter()
@@ -322,11 +351,13 @@ fn targets_from(a: &DisableArgs) -> anyhow::Result<Vec<Target>> {
                 || a.findings
                     .iter()
                     .any(|x| x.eq_ignore_ascii_case(&f.fingerprint));
-            if picked && (f.secret.starts_with("AKID") || f.secret.starts_with("IKID")) {
-                out.push(Target {
-                    id: f.secret.clone(),
-                    origin: format!("finding {}", &f.fingerprint[..f.fingerprint.len().min(12)]),
-                });
+            if !picked || !is_tencent(&rules, &f) {
+                continue;
+            }
+            let origin = format!("finding {}", &f.fingerprint[..f.fingerprint.len().min(12)]);
+            match report_id(&f, &engine) {
+                Ok(id) => out.push(Target { id, origin }),
+                Err(why) => message::error(format!("{origin}: cannot tell which key: {why}")),
             }
         }
     }

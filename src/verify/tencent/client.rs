@@ -270,6 +270,19 @@ fn is_state_changing(action: &str) -> bool {
     )
 }
 
+/// Whether a failed call is worth another try: throttling always (Tencent
+/// refused it, nothing happened); server errors and lost connections only
+/// for read-only actions, since a state change may have been applied.
+fn should_retry(action: &str, e: &CallError) -> bool {
+    match e {
+        CallError::Api(a) if a.code.starts_with("RequestLimitExceeded") => true,
+        _ if is_state_changing(action) => false,
+        CallError::Api(a) => a.code.starts_with("InternalError") || a.code == "ServiceUnavailable",
+        CallError::Protocol { reason, .. } => reason.starts_with("HTTP 5"),
+        CallError::Transport { .. } => true,
+    }
+}
+
 /// Documented per-second limits (tencent-api.md 3.5); 20 where not captured.
 fn rate_limit(action: &str) -> u32 {
     match action {
@@ -349,16 +362,10 @@ impl Client {
         let mut attempt = 0;
         loop {
             let result = self.call_once(cred, service, action, params);
-            let retry = match &result {
-                Ok(_) => false,
-                Err(CallError::Api(e)) if e.code.starts_with("RequestLimitExceeded") => true,
-                Err(_) if is_state_changing(action) => false,
-                Err(CallError::Api(e)) => {
-                    e.code.starts_with("InternalError") || e.code == "ServiceUnavailable"
-                }
-                Err(CallError::Protocol { reason, .. }) => reason.starts_with("HTTP 5"),
-                Err(CallError::Transport { .. }) => true,
-            };
+            let retry = result
+                .as_ref()
+                .err()
+                .is_some_and(|e| should_retry(action, e));
             if !retry || attempt >= self.opts.retries {
                 return result;
             }
@@ -551,6 +558,41 @@ mod tests {
         let d = format!("{c:?}");
         assert!(!d.contains("Zx81"), "{d}");
         assert!(!d.contains("AKIDq3Wm8Rt2"), "{d}");
+    }
+
+    #[test]
+    fn state_changes_are_retried_only_when_refused() {
+        let api = |code: &str| {
+            CallError::Api(ApiError {
+                code: code.into(),
+                message: String::new(),
+                request_id: String::new(),
+            })
+        };
+        let timeout = CallError::Transport {
+            action: "x".into(),
+            host: "h".into(),
+            reason: "timed out".into(),
+            timed_out: true,
+        };
+        assert!(should_retry(
+            "UpdateAccessKey",
+            &api("RequestLimitExceeded")
+        ));
+        assert!(!should_retry("UpdateAccessKey", &timeout));
+        assert!(!should_retry(
+            "UpdateAccessKey",
+            &api("InternalError.SystemError")
+        ));
+        assert!(should_retry("GetUserAppId", &timeout));
+        assert!(should_retry(
+            "GetUserAppId",
+            &api("InternalError.SystemError")
+        ));
+        assert!(!should_retry(
+            "GetUserAppId",
+            &api("AuthFailure.SecretIdNotFound")
+        ));
     }
 
     #[test]
