@@ -577,3 +577,47 @@ fn the_verifier_checks_each_pair_once() {
     assert_eq!(w.em.calls("GetUserAppId"), 1);
     assert_eq!(w.em.calls("GetSecurityLastUsed"), 1);
 }
+
+#[test]
+fn verify_human_output_is_one_line_per_finding() {
+    let w = world();
+    let env = TestEnv::new();
+    let r = "tencent.secret-id";
+    env.write(
+        "r.json",
+        report(
+            &[
+                (r, &w.ci.0, Some(&w.ci.1), "a"),
+                (r, &w.root.0, Some(&w.ci.1), "b"),
+            ],
+            false,
+        ),
+    );
+    let out = env
+        .cmd()
+        .args(["verify", "--from", "r.json", "--endpoint", &w.em.url()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    let live = lines
+        .iter()
+        .find(|l| l.contains("LIVE"))
+        .expect("a live line");
+    assert!(
+        live.contains(&format!("sub-user uin {CI_USER} of account {OWNER}")),
+        "{live}"
+    );
+    assert!(live.contains("last used 2026-11-20"), "{live}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("not live: wrong SecretKey")),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&w.ci.0) && !text.contains(&w.ci.1),
+        "ids shortened, keys never shown"
+    );
+}
