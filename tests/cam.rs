@@ -621,3 +621,29 @@ fn verify_human_output_is_one_line_per_finding() {
         "ids shortened, keys never shown"
     );
 }
+
+#[test]
+fn last_use_is_asked_in_batches_of_ten() {
+    let w = world();
+    let ids: Vec<(String, String)> = (0..12).map(|i| pair("AKID", 500 + i)).collect();
+    for (id, key) in &ids {
+        w.em.key(CI_USER, id, key, "Active");
+        w.em.set_last_used(id, "2026-10-01");
+    }
+    let env = TestEnv::new();
+    let findings: Vec<(&str, &str, Option<&str>, &str)> = ids
+        .iter()
+        .map(|(id, _)| ("tencent.secret-id", id.as_str(), None, "a"))
+        .collect();
+    env.write("r.json", report(&findings, false));
+    let out = audited(
+        &env,
+        &w,
+        &["verify", "--from", "r.json", "--format", "json", "--audit"],
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for i in 0..ids.len() {
+        assert_eq!(verification(&doc, i)["last_used"], "2026-10-01", "{doc}");
+    }
+    assert_eq!(w.em.calls("GetSecurityLastUsed"), 2);
+}
