@@ -433,6 +433,53 @@ pub(crate) fn audited(env: &TestEnv, w: &World, args: &[&str]) -> std::process::
 }
 
 #[test]
+fn verify_findings_checks_distinct_pairs_in_parallel_once_each() {
+    use keyhound::finding::{Finding, Location, Match};
+    use keyhound::source::Provenance;
+    use keyhound::verify::tencent::{Client, ClientOptions, Endpoints, Verifier};
+    let w = world();
+    let ids: Vec<(String, String)> = (0..6).map(|i| pair("AKID", 700 + i)).collect();
+    for (id, key) in &ids {
+        w.em.key(CI_USER, id, key, "Active");
+    }
+    let finding = |rule: &str, id: &str, key: &str| {
+        let secret = Secret::new(id, SecretKind::Identifier);
+        let key = Secret::new(key, SecretKind::Key);
+        Finding {
+            fingerprint: Fingerprint::of(rule, &secret, Some(&key)),
+            rule: rule.to_string(),
+            secret,
+            key: Some(key),
+            token: None,
+            matches: vec![Match {
+                provenance: Provenance::Stdin,
+                location: Location::default(),
+                key_location: None,
+                snippet: String::new(),
+            }],
+            in_head: None,
+            verification: None,
+        }
+    };
+    // Every pair twice, under two rules: twelve findings, six pairs.
+    let mut findings: Vec<Finding> = ["a.rule", "b.rule"]
+        .iter()
+        .flat_map(|r| ids.iter().map(move |(id, key)| finding(r, id, key)))
+        .collect();
+    let client = Client::new(
+        Endpoints::custom(&w.em.url()).unwrap(),
+        ClientOptions::default(),
+    )
+    .unwrap();
+    Verifier::new(client, None).verify_findings(&mut findings, |_| true);
+    for f in &findings {
+        let v = f.verification.as_ref().unwrap();
+        assert_eq!(v.outcome, keyhound::verify::Outcome::Live, "{v:?}");
+    }
+    assert_eq!(w.em.calls("GetUserAppId"), 6);
+}
+
+#[test]
 fn the_verifier_checks_each_pair_once() {
     use keyhound::verify::tencent::{Client, ClientOptions, Endpoints, Verifier};
     let w = world();

@@ -42,6 +42,9 @@ fn pair_key(id: &str, key: Option<&Secret>) -> Fingerprint {
     Fingerprint::of("tencent", &Secret::new(id, SecretKind::Identifier), key)
 }
 
+/// Pairs checked at the same time by [`Verifier::prefetch_pairs`].
+const PARALLEL_CHECKS: usize = 4;
+
 /// Whether a value looks like a Tencent Cloud SecretId.
 pub fn is_secret_id(s: &str) -> bool {
     (s.starts_with("AKID") || s.starts_with("IKID"))
@@ -81,7 +84,41 @@ impl Verifier {
         }
     }
 
-    /// Checks one SecretId with its key (if found) and token.
+    /// Checks the distinct pairs not checked yet, a few at a time: the work
+    /// is waiting on the network, and the client's per-action limits hold
+    /// whatever the number of threads.
+    pub fn prefetch_pairs(&mut self, pairs: &[(&str, &Secret, Option<&Secret>)]) {
+        let mut seen = std::collections::HashSet::new();
+        let todo: Vec<(Fingerprint, &str, &Secret, Option<&Secret>)> = pairs
+            .iter()
+            .map(|&(id, k, t)| (pair_key(id, Some(k)), id, k, t))
+            .filter(|(ck, ..)| !self.cache.contains_key(ck) && seen.insert(ck.clone()))
+            .collect();
+        if todo.is_empty() {
+            return;
+        }
+        let client = &self.client;
+        let run = || -> Vec<(Fingerprint, Verification)> {
+            use rayon::prelude::*;
+            todo.par_iter()
+                .map(|(ck, id, k, t)| {
+                    let cred = Credential::new(*id, k.expose()).with_token(t.cloned());
+                    (ck.clone(), check::check_pair(client, &cred))
+                })
+                .collect()
+        };
+        let checked = match rayon::ThreadPoolBuilder::new()
+            .num_threads(PARALLEL_CHECKS)
+            .build()
+        {
+            Ok(pool) => pool.install(run),
+            Err(_) => run(),
+        };
+        self.cache.extend(checked);
+    }
+
+    /// Checks one SecretId with its key (if found) and token; a pair is
+    /// asked about once, later calls answer from the cache.
     pub fn verify(
         &mut self,
         id: &str,
@@ -89,15 +126,15 @@ impl Verifier {
         token: Option<&Secret>,
     ) -> Verification {
         let ck = pair_key(id, key);
-        if let Some(v) = self.cache.get(&ck) {
-            return v.clone();
-        }
-        let mut v = match key {
-            Some(k) => {
+        let mut v = match (self.cache.get(&ck), key) {
+            (Some(v), _) => v.clone(),
+            (None, Some(k)) => {
                 let cred = Credential::new(id, k.expose()).with_token(token.cloned());
-                check::check_pair(&self.client, &cred)
+                let v = check::check_pair(&self.client, &cred);
+                self.cache.insert(ck, v.clone());
+                v
             }
-            None => Verification {
+            (None, None) => Verification {
                 outcome: Outcome::Skipped,
                 detail: "no SecretKey found".to_string(),
                 request_id: None,
@@ -113,7 +150,6 @@ impl Verifier {
         if v.last_used.is_none() {
             v.last_used = self.last_used.get(id).cloned();
         }
-        self.cache.insert(ck, v.clone());
         v
     }
 
@@ -124,17 +160,23 @@ impl Verifier {
         findings: &mut [Finding],
         verifiable: impl Fn(&Finding) -> bool,
     ) {
-        let ids: Vec<String> = findings
+        let chosen = |f: &Finding| verifiable(f) && is_secret_id(f.secret.expose());
+        let mut ids: Vec<&str> = findings
             .iter()
-            .filter(|f| verifiable(f) && is_secret_id(f.secret.expose()))
-            .map(|f| f.secret.expose().to_string())
+            .filter(|f| chosen(f))
+            .map(|f| f.secret.expose())
             .collect();
-        let mut unique: Vec<&str> = ids.iter().map(String::as_str).collect();
-        unique.sort_unstable();
-        unique.dedup();
-        self.prefetch_last_used(&unique);
+        ids.sort_unstable();
+        ids.dedup();
+        self.prefetch_last_used(&ids);
+        let refs: Vec<(&str, &Secret, Option<&Secret>)> = findings
+            .iter()
+            .filter(|f| chosen(f))
+            .filter_map(|f| Some((f.secret.expose(), f.key.as_ref()?, f.token.as_ref())))
+            .collect();
+        self.prefetch_pairs(&refs);
         for f in findings.iter_mut() {
-            if verifiable(f) && is_secret_id(f.secret.expose()) {
+            if chosen(f) {
                 f.verification =
                     Some(self.verify(f.secret.expose(), f.key.as_ref(), f.token.as_ref()));
             }
