@@ -238,3 +238,63 @@ fn record(
         request_id,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    const OWN: &str = "AKIDownownownownownownownownown00001";
+    const SUB: &str = "AKIDsubsubsubsubsubsubsubsubsub00002";
+    const OLD: &str = "AKIDoldoldoldoldoldoldoldoldold00003";
+
+    fn index() -> AccountIndex {
+        let mut keys = BTreeMap::new();
+        for (id, status) in [(OWN, "Active"), (SUB, "Active"), (OLD, "Inactive")] {
+            keys.insert(
+                id.to_string(),
+                KeyInfo {
+                    id: id.into(),
+                    uin: "2".into(),
+                    principal: "sub-user".into(),
+                    name: None,
+                    status: status.into(),
+                    created: None,
+                },
+            );
+        }
+        AccountIndex {
+            owner_uin: "1".into(),
+            app_id: None,
+            auditor_id: OWN.into(),
+            keys,
+            gaps: vec![],
+        }
+    }
+
+    fn target(id: &str) -> Target {
+        Target {
+            id: id.into(),
+            origin: "test".into(),
+        }
+    }
+
+    #[test]
+    fn plans_refuse_foreign_and_own_keys_and_skip_done_ones() {
+        let targets = [
+            target(SUB),
+            target(&short(SUB)),
+            target(OLD),
+            target(OWN),
+            target("AKIDforeignforeignforeignforei00004"),
+        ];
+        let p = plan(&index(), &targets, Change::Disable);
+        assert_eq!(p.len(), 4, "the shortened duplicate of SUB is planned once");
+        assert!(matches!(&p[0].step, Step::Change(k) if k.id == SUB));
+        assert!(matches!(&p[1].step, Step::NothingToDo(k) if k.id == OLD));
+        assert!(matches!(&p[2].step, Step::Refused(why) if why.contains("running with")));
+        assert!(matches!(&p[3].step, Step::Refused(why) if why.contains("no key of account")));
+        let p = plan(&index(), &[target(OLD)], Change::Enable);
+        assert!(matches!(&p[0].step, Step::Change(_)));
+    }
+}
