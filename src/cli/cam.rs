@@ -291,8 +291,7 @@ pub(crate) fn run_verify(_g: &GlobalArgs, a: &VerifyArgs) -> anyhow::Result<Exit
     match a.format {
         VerifyFormat::Human => {
             for l in &lines {
-                let clean: String = l.chars().filter(|c| !c.is_control()).collect();
-                writeln!(w, "{clean}")?;
+                writeln!(w, "{}", crate::report::sanitize::sanitize(l))?;
             }
         }
         VerifyFormat::Json => {
