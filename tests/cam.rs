@@ -4,6 +4,7 @@
 mod action;
 #[path = "emulator/mod.rs"]
 mod emulator;
+mod history;
 mod scan;
 mod sdk;
 

@@ -69,6 +69,10 @@ pub(crate) struct VerifyArgs {
     /// Rules used to rescan a redacted report's files (besides the built-in ones).
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
+    /// The git repository of a redacted report's git locations (default:
+    /// the one holding the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
     #[command(flatten)]
     pub tencent: TencentArgs,
 }
@@ -240,6 +244,16 @@ fn shown_id(f: &ReportFinding) -> String {
     }
 }
 
+/// The repository `dir` names, or the one holding the current directory.
+fn open_repo(dir: Option<&std::path::Path>) -> anyhow::Result<Option<git2::Repository>> {
+    match dir {
+        Some(d) => git2::Repository::open(d)
+            .map(Some)
+            .with_context(|| format!("cannot open git repository {}", d.display())),
+        None => Ok(git2::Repository::discover(".").ok()),
+    }
+}
+
 fn open_output(output: Option<&PathBuf>) -> anyhow::Result<Box<dyn Write>> {
     Ok(match output {
         Some(p) => Box::new(std::io::BufWriter::new(
@@ -254,6 +268,7 @@ pub(crate) fn run_verify(_g: &GlobalArgs, a: &VerifyArgs) -> anyhow::Result<Exit
     let (mut doc, findings) = read_report(&a.from)?;
     let rules = super::scan::load_rules(&a.rules)?;
     let engine = Engine::new(&rules)?;
+    let repo = open_repo(a.repo.as_deref())?;
     let client = client(&a.tencent)?;
     let auditor = auditor(&a.tencent, &client, false)?;
     let mut verifier = Verifier::new(client, auditor);
@@ -268,7 +283,7 @@ pub(crate) fn run_verify(_g: &GlobalArgs, a: &VerifyArgs) -> anyhow::Result<Exit
             &f.fingerprint[..f.fingerprint.len().min(12)],
             shown_id(f)
         );
-        match f.recover(&engine) {
+        match f.recover(&engine, repo.as_ref()) {
             Ok(r) if is_secret_id(r.secret.expose()) => recovered.push((f, head, r)),
             Ok(_) => message::warn(format!("{head}: not a Tencent SecretId, skipped")),
             Err(why) => message::error(format!("{head}: cannot verify: {why}")),
@@ -316,12 +331,16 @@ fn is_tencent(rules: &RuleSet, f: &ReportFinding) -> bool {
 /// The SecretId a report's finding names: the raw value, the value found
 /// again in its files, or (failing that) its shortened form, which the
 /// auditor's key list resolves.
-fn report_id(f: &ReportFinding, engine: &Engine) -> Result<String, String> {
+fn report_id(
+    f: &ReportFinding,
+    engine: &Engine,
+    repo: Option<&git2::Repository>,
+) -> Result<String, String> {
     let shortened = f.secret.starts_with("AKID") || f.secret.starts_with("IKID");
     if !f.redacted && shortened {
         return Ok(f.secret.clone());
     }
-    match f.recover(engine) {
+    match f.recover(engine, repo) {
         Ok(r) => Ok(r.secret.expose().to_string()),
         Err(_) if shortened => Ok(f.secret.clone()),
         Err(why) => Err(why),
@@ -334,6 +353,7 @@ fn targets_from(a: &DisableArgs) -> anyhow::Result<Vec<Target>> {
         let (_, findings) = read_report(from)?;
         let rules = super::scan::load_rules(&[])?;
         let engine = Engine::new(&rules)?;
+        let repo = open_repo(None)?;
         for fp in &a.findings {
             if !findings
                 .iter()
@@ -354,7 +374,7 @@ fn targets_from(a: &DisableArgs) -> anyhow::Result<Vec<Target>> {
                 continue;
             }
             let origin = format!("finding {}", &f.fingerprint[..f.fingerprint.len().min(12)]);
-            match report_id(&f, &engine) {
+            match report_id(&f, &engine, repo.as_ref()) {
                 Ok(id) => out.push(Target { id, origin }),
                 Err(why) => message::error(format!("{origin}: cannot tell which key: {why}")),
             }

@@ -1,11 +1,12 @@
 //! Reading a keyhound JSON report back for `verify --from` and `disable
 //! --from`, and recovering the secrets of a redacted report by rescanning
-//! the files it lists and matching fingerprints.
+//! the files, git blobs and commit messages it lists and matching
+//! fingerprints.
 
 use crate::engine::Engine;
 use crate::finding::{Fingerprint, Secret, SecretKind};
 use crate::scan::BlobScanner;
-use crate::source::Provenance;
+use crate::source::{CommitMeta, Provenance};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -26,8 +27,19 @@ pub struct ReportFinding {
     pub token: Option<String>,
     /// Whether the report redacted the values.
     pub redacted: bool,
-    /// `(kind, path)` of every location.
-    pub locations: Vec<(String, String)>,
+    /// Every location.
+    pub locations: Vec<ReportLocation>,
+}
+
+/// Where a finding was, as much as recovery needs.
+#[derive(Clone, Debug)]
+pub struct ReportLocation {
+    /// `file`, `git`, `commit_message`, `staged` or `stdin`.
+    pub kind: String,
+    /// The path (for git: inside the commit's tree).
+    pub path: String,
+    /// The commit, for git locations.
+    pub commit: Option<String>,
 }
 
 /// The credential values of a finding, recovered.
@@ -82,9 +94,14 @@ pub fn read_report(path: &Path) -> Result<(Value, Vec<ReportFinding>), ReportErr
             .into_iter()
             .flatten()
             .filter_map(|l| {
-                let kind = l.get("kind")?.as_str()?.to_string();
-                let path = l.get("path")?.as_str()?.to_string();
-                Some((kind, path))
+                Some(ReportLocation {
+                    kind: l.get("kind")?.as_str()?.to_string(),
+                    path: l.get("path")?.as_str()?.to_string(),
+                    commit: l
+                        .pointer("/commit/sha")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                })
             })
             .collect();
         out.push(ReportFinding {
@@ -103,9 +120,15 @@ pub fn read_report(path: &Path) -> Result<(Value, Vec<ReportFinding>), ReportErr
 
 impl ReportFinding {
     /// The values: taken from the report when it shows secrets, else found
-    /// again by rescanning its file locations and matching the fingerprint.
+    /// again by rescanning its locations (files relative to the current
+    /// directory, git blobs and messages in `repo`) and matching the
+    /// fingerprint.
     /// The error is one line saying why not.
-    pub fn recover(&self, engine: &Engine) -> Result<Recovered, String> {
+    pub fn recover(
+        &self,
+        engine: &Engine,
+        repo: Option<&git2::Repository>,
+    ) -> Result<Recovered, String> {
         if !self.redacted {
             let r = Recovered {
                 secret: Secret::new(self.secret.as_str(), SecretKind::Identifier),
@@ -124,21 +147,16 @@ impl ReportFinding {
         }
         let mut tried = Vec::new();
         let mut scanner = BlobScanner::new(engine);
-        for (kind, path) in &self.locations {
-            if kind != "file" {
-                continue;
-            }
-            let bytes = match std::fs::read(path) {
-                Ok(b) => b,
-                Err(e) => {
-                    tried.push(format!("{path}: {e}"));
+        for loc in &self.locations {
+            let (bytes, prov) = match content(loc, repo) {
+                Some(Ok(found)) => found,
+                Some(Err(why)) => {
+                    tried.push(why);
                     continue;
                 }
+                None => continue,
             };
-            let prov = Provenance::File {
-                path: PathBuf::from(path),
-            };
-            for h in scanner.scan(&bytes, Some(path), &prov).drain(..) {
+            for h in scanner.scan(&bytes, Some(&loc.path), &prov).drain(..) {
                 if h.rule == self.rule
                     && Fingerprint::of(&h.rule, &h.secret, h.key.as_ref()).as_str()
                         == self.fingerprint
@@ -150,12 +168,14 @@ impl ReportFinding {
                     });
                 }
             }
-            tried.push(format!("{path} no longer holds it"));
+            tried.push(format!("{} no longer holds it", where_(loc)));
         }
         if tried.is_empty() {
-            Err("redacted report and no file location to rescan (git or stdin only): \
-                 run `keyhound scan --verify` on the source, or write the report with --show-secrets"
-                .to_string())
+            Err(
+                "redacted report and no location to rescan (stdin or staged only): \
+                 write the report with --show-secrets"
+                    .to_string(),
+            )
         } else {
             Err(format!(
                 "redacted report and the secret was not found again: {}",
@@ -163,4 +183,74 @@ impl ReportFinding {
             ))
         }
     }
+}
+
+fn where_(loc: &ReportLocation) -> String {
+    match &loc.commit {
+        Some(c) if loc.kind == "commit_message" => format!("the message of commit {c}"),
+        Some(c) => format!("{} at commit {c}", loc.path),
+        None => loc.path.clone(),
+    }
+}
+
+/// The bytes at a location: a file on disk, a blob or a commit message of
+/// `repo`. `None` for kinds that cannot be read again (stdin, staged).
+fn content(
+    loc: &ReportLocation,
+    repo: Option<&git2::Repository>,
+) -> Option<Result<(Vec<u8>, Provenance), String>> {
+    match (loc.kind.as_str(), &loc.commit) {
+        ("file", _) => Some(
+            std::fs::read(&loc.path)
+                .map(|b| {
+                    let path = PathBuf::from(&loc.path);
+                    (b, Provenance::File { path })
+                })
+                .map_err(|e| format!("{}: {e}", loc.path)),
+        ),
+        ("git" | "commit_message", Some(sha)) => {
+            let Some(repo) = repo else {
+                return Some(Err(format!(
+                    "{}: not inside a git repository (use --repo DIR)",
+                    where_(loc)
+                )));
+            };
+            Some(git_content(repo, sha, loc).map_err(|e| format!("{}: {e}", where_(loc))))
+        }
+        _ => None,
+    }
+}
+
+fn git_content(
+    repo: &git2::Repository,
+    sha: &str,
+    loc: &ReportLocation,
+) -> Result<(Vec<u8>, Provenance), String> {
+    let oid = git2::Oid::from_str(sha).map_err(|e| e.message().to_string())?;
+    let commit = repo.find_commit(oid).map_err(|e| e.message().to_string())?;
+    let meta = CommitMeta {
+        time: commit.author().when().seconds(),
+        sha: sha.to_string(),
+        ..CommitMeta::default()
+    };
+    if loc.kind == "commit_message" {
+        return Ok((
+            commit.message_bytes().to_vec(),
+            Provenance::CommitMessage { commit: meta },
+        ));
+    }
+    let tree = commit.tree().map_err(|e| e.message().to_string())?;
+    let entry = tree
+        .get_path(std::path::Path::new(&loc.path))
+        .map_err(|e| e.message().to_string())?;
+    let blob = repo
+        .find_blob(entry.id())
+        .map_err(|e| e.message().to_string())?;
+    Ok((
+        blob.content().to_vec(),
+        Provenance::Git {
+            commit: meta,
+            path: loc.path.clone(),
+        },
+    ))
 }
