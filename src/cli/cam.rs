@@ -180,7 +180,8 @@ pub(crate) fn verify_scan(
     findings: &mut [Finding],
 ) -> anyhow::Result<()> {
     let t = &a.tencent;
-    if !(a.verify || t.audit || t.profile.is_some()) {
+    let wanted = a.verify || t.audit || t.profile.is_some();
+    if !wanted || !findings.iter().any(|f| verifiable(rules, f)) {
         return Ok(());
     }
     let client = client(t)?;
