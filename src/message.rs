@@ -21,6 +21,14 @@ pub fn warn(msg: impl std::fmt::Display) {
     }
 }
 
+/// Prints a notice: something worth knowing (how many rules a file gave, a
+/// stale ignore entry); the exit code does not change.
+pub fn note(msg: impl std::fmt::Display) {
+    if !QUIET.load(Ordering::Relaxed) {
+        let _ = writeln!(std::io::stderr().lock(), "keyhound: note: {msg}");
+    }
+}
+
 /// Prints an error: the run goes on where it can, and exits 2 at the end.
 pub fn error(msg: impl std::fmt::Display) {
     ERRORED.store(true, Ordering::Relaxed);

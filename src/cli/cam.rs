@@ -6,7 +6,7 @@ use crate::action::{self, Change, Step, Target, journal};
 use crate::engine::Engine;
 use crate::finding::{Finding, SecretKind, redact};
 use crate::message;
-use crate::rule::{RuleSet, VerifyWith};
+use crate::rule::{Rule, RuleSet, VerifyWith};
 use crate::verify::input::{ReportFinding, read_report};
 use crate::verify::tencent::{
     AccountIndex, Auditor, Client, ClientOptions, Endpoints, Site, Verifier, credential,
@@ -167,16 +167,17 @@ fn auditor(t: &TencentArgs, client: &Client, required: bool) -> anyhow::Result<O
     }))
 }
 
-fn verifiable(rules: &RuleSet, f: &Finding) -> bool {
+fn verifiable(rules: &[Rule], f: &Finding) -> bool {
     rules
-        .get(&f.rule)
-        .is_some_and(|r| r.verify == Some(VerifyWith::Tencent))
+        .iter()
+        .any(|r| r.id == f.rule && r.verify == Some(VerifyWith::Tencent))
 }
 
-/// `scan --verify`: fills `verification` of the Tencent findings.
+/// `scan --verify`: fills `verification` of the Tencent findings (those
+/// left after allowlists, ignore entries and baselines).
 pub(crate) fn verify_scan(
     a: &VerifyScanArgs,
-    rules: &RuleSet,
+    rules: &[Rule],
     findings: &mut [Finding],
 ) -> anyhow::Result<()> {
     let t = &a.tencent;

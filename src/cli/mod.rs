@@ -60,6 +60,9 @@ enum Command {
     /// List or check detection rules.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Record the current findings, so later scans report only new ones.
+    #[command(subcommand)]
+    Baseline(noise::BaselineCommand),
     /// Check the Tencent keys of a JSON report live (owner, last use).
     Verify(Box<cam::VerifyArgs>),
     /// Disable (set Inactive) leaked Tencent keys of your own account; dry run unless --yes.
@@ -85,6 +88,7 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Scan(a) => scan::run(&cli.global, a),
         Command::Rules(c) => rules::run(&cli.global, c),
+        Command::Baseline(c) => noise::run_baseline(&cli.global, c),
         Command::Verify(a) => cam::run_verify(&cli.global, a),
         Command::Disable(a) => cam::run_disable(&cli.global, a),
         Command::Enable(a) => cam::run_enable(&cli.global, a),

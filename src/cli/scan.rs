@@ -3,11 +3,11 @@
 
 use super::cam::VerifyScanArgs;
 use super::git::GitScanArgs;
-use super::noise::NoiseArgs;
+use super::noise::{self, NoiseArgs};
 use super::{ColorChoice, Exit, GlobalArgs};
 use crate::engine::Engine;
 use crate::report::{self, Format, Report, WriteOptions};
-use crate::rule::{self, RuleSet};
+use crate::rule::RuleSet;
 use crate::scan::{self, ScanPlan};
 use crate::source::fs::WalkOptions;
 use anyhow::Context;
@@ -98,7 +98,7 @@ pub(crate) fn load_rules(files: &[PathBuf]) -> anyhow::Result<RuleSet> {
     for f in files {
         let text = std::fs::read_to_string(f)
             .with_context(|| format!("cannot read rules file {}", f.display()))?;
-        set.extend(rule::parse(&text, &f.display().to_string())?);
+        set.extend(noise::rules_from_file(&text, f)?);
     }
     Ok(set)
 }
@@ -126,12 +126,13 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
             anyhow::bail!("no such file or directory: {}", p.display());
         }
     }
-    let rules = load_rules(&a.rules)?;
+    let mut rules = load_rules(&a.rules)?;
     let mut walk = WalkOptions {
         respect_gitignore: !a.no_gitignore,
         follow_links: a.follow_links,
         ..WalkOptions::default()
     };
+    let noise = noise::prepare(&a.noise, &paths, &mut rules, &mut walk)?;
     if let Some(n) = a.max_file_size {
         walk.max_file_size = n;
     }
@@ -139,7 +140,7 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
         walk.threads = t;
     }
     let engine = Engine::new(&rules)?;
-    let mut out = if stdin {
+    let out = if stdin {
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
             .context("cannot read standard input")?;
@@ -147,14 +148,22 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
     } else {
         scan::run(&ScanPlan { paths, walk }, &engine)
     };
-    super::cam::verify_scan(&a.verify, &rules, &mut out.findings)?;
-    let report = Report {
+    let mut report = Report {
         findings: out.findings,
         stats: out.stats,
         rules: rules.rules,
         ..Report::default()
     };
-    let format = a.format.map(Format::from).unwrap_or_default();
+    noise::filter(&noise, &mut report);
+    if let Some(exit) = noise::write_baseline(&a.noise, &noise, &report, a.output.as_deref())? {
+        return Ok(exit);
+    }
+    super::cam::verify_scan(&a.verify, &report.rules, &mut report.findings)?;
+    let format = a
+        .format
+        .map(Format::from)
+        .or(noise.format)
+        .unwrap_or_default();
     write_report(g, &report, format, a.output.as_deref(), a.show_secrets)?;
     Ok(if report.findings.is_empty() {
         Exit::Clean

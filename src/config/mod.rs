@@ -1,3 +1,384 @@
 //! Noise control: the `.keyhound.toml` config, inline `keyhound:allow`, the
 //! `.keyhoundignore` file, baselines and gitleaks config import. Owned by the
 //! noise-control work (issue 5).
+//!
+//! [`Noise`] holds everything that decides whether a finding is reported and
+//! [`Noise::filter`] applies it to a finished list of findings, in this
+//! order: inline markers, config allowlists, ignore entries, baseline. It
+//! works on findings from any source (files, git history, staged changes),
+//! so it needs no hook in the scanners.
+
+pub mod allow;
+pub mod baseline;
+pub mod file;
+pub mod gitleaks;
+pub mod ignore;
+
+pub use allow::AllowSet;
+pub use baseline::{Baseline, BaselineEntry};
+pub use file::Config;
+pub use ignore::IgnoreFile;
+
+use crate::finding::{Finding, Match};
+use crate::message;
+use crate::rule::{self, LoadError, Rule};
+use crate::source::Provenance;
+use std::path::{Path, PathBuf};
+
+/// Name of the config file looked for at the repo root.
+pub const CONFIG_FILE: &str = ".keyhound.toml";
+/// Name of the ignore file looked for at the repo root.
+pub const IGNORE_FILE: &str = ".keyhoundignore";
+
+/// A config, ignore or baseline file that cannot be used; the message names
+/// the file (and line, column and key where known).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ConfigError {
+    /// One line: `file:line:column: key k: what is wrong`.
+    pub message: String,
+}
+
+/// The directory config and ignore files are looked up in, and path globs
+/// are measured from, for a scan whose first path is `first`: that path
+/// when it is a directory (as gitleaks looks in its target), else the root
+/// of the git work tree holding the file, else the file's directory.
+pub fn find_root(first: &Path) -> Option<PathBuf> {
+    let abs = absolute(first);
+    if abs.is_dir() {
+        return Some(abs);
+    }
+    let dir = abs.parent()?;
+    let git_root = dir.ancestors().find(|d| d.join(".git").exists());
+    Some(git_root.unwrap_or(dir).to_path_buf())
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p)
+        .or_else(|_| std::path::absolute(p))
+        .unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// Reads a config file.
+pub fn load_config(path: &Path) -> Result<Config, ConfigError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        message: format!("cannot read config {origin}: {e}"),
+    })?;
+    file::parse(&text, &origin)
+}
+
+/// Reads an ignore file; bad lines are errors (exit 2) and are left out.
+pub fn load_ignore(path: &Path) -> Result<IgnoreFile, ConfigError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        message: format!("cannot read ignore file {origin}: {e}"),
+    })?;
+    let (file, errors) = ignore::parse(&text, &origin);
+    for e in errors {
+        message::error(e);
+    }
+    Ok(file)
+}
+
+/// Reads a baseline or earlier report.
+pub fn load_baseline(path: &Path) -> Result<Baseline, ConfigError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        message: format!("cannot read baseline {origin}: {e}"),
+    })?;
+    baseline::parse(&text, &origin)
+}
+
+/// A rules file of either format, converted.
+#[derive(Debug, Default)]
+pub struct RulesFile {
+    /// The rules to add.
+    pub rules: Vec<Rule>,
+    /// For gitleaks configs: what was skipped and noted (`None` for keyhound files).
+    pub import: Option<gitleaks::Imported>,
+}
+
+/// Parses a `--rules` file, keyhound (`[[rule]]`) or gitleaks/Betterleaks
+/// (`[[rules]]`) format, told apart by its tables.
+pub fn parse_rules_file(text: &str, origin: &str) -> Result<RulesFile, LoadError> {
+    if gitleaks::is_gitleaks(text) {
+        let mut imp = gitleaks::import(text, origin)?;
+        Ok(RulesFile {
+            rules: std::mem::take(&mut imp.rules),
+            import: Some(imp),
+        })
+    } else {
+        Ok(RulesFile {
+            rules: rule::parse(text, origin)?,
+            import: None,
+        })
+    }
+}
+
+/// Everything that can keep a finding out of a report.
+#[derive(Debug)]
+pub struct Noise {
+    /// Where paths are measured from (the repo root), absolute.
+    pub root: Option<PathBuf>,
+    /// Config allowlists.
+    pub allow: AllowSet,
+    /// Ignore entries.
+    pub ignore: Option<IgnoreFile>,
+    /// Earlier findings not to report again.
+    pub baseline: Option<Baseline>,
+    /// The day expiry dates are compared with.
+    pub today: time::Date,
+}
+
+impl Default for Noise {
+    fn default() -> Noise {
+        Noise {
+            root: None,
+            allow: AllowSet::default(),
+            ignore: None,
+            baseline: None,
+            today: time::OffsetDateTime::now_utc().date(),
+        }
+    }
+}
+
+impl Noise {
+    /// The path of a match as config globs see it: `/`-separated, from the
+    /// repo root when the file is under it.
+    pub fn path_of(&self, prov: &Provenance) -> String {
+        let p = match prov {
+            Provenance::File { path } => match &self.root {
+                Some(root) => {
+                    let abs = absolute(path);
+                    abs.strip_prefix(root)
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|_| path.clone())
+                }
+                None => path.clone(),
+            },
+            other => PathBuf::from(other.path()),
+        };
+        let s = p.to_string_lossy().replace('\\', "/");
+        s.trim_start_matches("./").to_string()
+    }
+
+    /// Drops suppressed findings (and suppressed locations of kept ones),
+    /// warns about expired ignore entries, notes stale ones, and returns how
+    /// many findings were dropped.
+    pub fn filter(&self, findings: &mut Vec<Finding>) -> u64 {
+        let entries = self.ignore.as_ref().map_or(&[][..], |f| &f.entries[..]);
+        let mut used = vec![false; entries.len()];
+        let before = findings.len();
+        findings.retain_mut(|f| {
+            let secret = f.secret.expose();
+            f.matches.retain(|m| {
+                let path = self.path_of(&m.provenance);
+                if inline_allowed(m) || self.allow.allows(&f.rule, secret, &path) {
+                    return false;
+                }
+                let mut keep = true;
+                for (i, e) in entries.iter().enumerate() {
+                    if e.fingerprint == f.fingerprint && e.covers_path(&path) {
+                        used[i] = true;
+                        keep &= e.expired(self.today);
+                    }
+                }
+                keep
+            });
+            !f.matches.is_empty()
+                && !self
+                    .baseline
+                    .as_ref()
+                    .is_some_and(|b| b.fingerprints.contains(&f.fingerprint))
+        });
+        if let Some(file) = &self.ignore {
+            self.report_entries(file, &used);
+        }
+        // A finding may have lost its first location: keep the order
+        // `finding::group` promises (first location, then rule).
+        findings.sort_by(|a, b| {
+            let (fa, fb) = (&a.matches[0], &b.matches[0]);
+            (&fa.provenance, fa.location, &a.rule, &a.fingerprint).cmp(&(
+                &fb.provenance,
+                fb.location,
+                &b.rule,
+                &b.fingerprint,
+            ))
+        });
+        (before - findings.len()) as u64
+    }
+
+    fn report_entries(&self, file: &IgnoreFile, used: &[bool]) {
+        for (e, &used) in file.entries.iter().zip(used) {
+            let owner = e
+                .owner
+                .as_ref()
+                .map(|o| format!(" (owner {o})"))
+                .unwrap_or_default();
+            if let Some(day) = e.expires.filter(|_| e.expired(self.today)) {
+                let now = if used {
+                    "its finding is reported again"
+                } else {
+                    "it matches nothing in this scan either"
+                };
+                message::warn(format_args!(
+                    "{}:{}: ignore entry {} expired on {day}{owner}; {now}",
+                    file.origin, e.line, e.fingerprint
+                ));
+            } else if !used {
+                message::note(format_args!(
+                    "{}:{}: ignore entry {} matches no finding in this scan{owner}; remove it once the secret is gone",
+                    file.origin, e.line, e.fingerprint
+                ));
+            }
+        }
+    }
+
+    /// Baseline entries for `findings`: fingerprint, rule, first location.
+    pub fn baseline_entries(&self, findings: &[Finding]) -> Vec<BaselineEntry> {
+        findings
+            .iter()
+            .map(|f| {
+                let m = &f.matches[0];
+                BaselineEntry {
+                    fingerprint: f.fingerprint.to_string(),
+                    rule: f.rule.clone(),
+                    path: self.path_of(&m.provenance),
+                    line: m.location.line,
+                    commit: m.provenance.commit().map(|c| c.sha.clone()),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Whether an inline marker sits on the line of the match's secret, or on
+/// the line of its paired key (read back from disk for files; other sources
+/// only keep the secret's line).
+fn inline_allowed(m: &Match) -> bool {
+    if allow::inline_allowed(&m.snippet) {
+        return true;
+    }
+    match (&m.provenance, m.key_location) {
+        (Provenance::File { path }, Some(k)) if k.line != m.location.line => std::fs::read(path)
+            .is_ok_and(|bytes| {
+                bytes
+                    .split(|&b| b == b'\n')
+                    .nth((k.line as usize).saturating_sub(1))
+                    .is_some_and(|l| allow::inline_allowed(&String::from_utf8_lossy(l)))
+            }),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Hit, Location, Secret, SecretKind, group};
+    use crate::source::CommitMeta;
+
+    fn git_hit(secret: &str, sha: &str, path: &str, line: u32, snippet: &str) -> Hit {
+        let commit = CommitMeta {
+            sha: sha.to_string(),
+            ..CommitMeta::default()
+        };
+        Hit {
+            rule: "r".into(),
+            secret: Secret::new(secret, SecretKind::Key),
+            key: None,
+            token: None,
+            at: Match {
+                provenance: Provenance::Git {
+                    commit,
+                    path: path.into(),
+                },
+                location: Location {
+                    line,
+                    column: 1,
+                    end_line: line,
+                    end_column: 9,
+                },
+                key_location: None,
+                snippet: snippet.into(),
+            },
+        }
+    }
+
+    #[test]
+    fn marker_on_the_key_line_of_a_file_allows_the_pair() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("creds.ini");
+        std::fs::write(&path, "id = ID1\n\nkey = K1  # keyhound:allow\nkey = K2\n").unwrap();
+        let at = |line| Location {
+            line,
+            column: 7,
+            end_line: line,
+            end_column: 10,
+        };
+        let m = |key_line| Match {
+            provenance: Provenance::File { path: path.clone() },
+            location: at(1),
+            key_location: Some(at(key_line)),
+            snippet: "id = ID1".into(),
+        };
+        assert!(inline_allowed(&m(3)));
+        assert!(!inline_allowed(&m(4)));
+        assert!(!inline_allowed(&m(1)));
+    }
+
+    #[test]
+    fn filter_works_on_history_findings() {
+        let findings = || {
+            group(vec![
+                git_hit("secret-a", "c1", "conf/a.env", 1, "A=secret-a"),
+                git_hit("secret-a", "c2", "src/a.env", 4, "A=secret-a"),
+                git_hit(
+                    "secret-b",
+                    "c1",
+                    "conf/b.env",
+                    2,
+                    "B=secret-b # keyhound:allow",
+                ),
+                git_hit("secret-b", "c2", "conf/b.env", 3, "B=secret-b"),
+            ])
+        };
+        let mut all = findings();
+        let fp_a = all
+            .iter()
+            .find(|f| f.secret.expose() == "secret-a")
+            .unwrap();
+        let text = format!("{} path=conf/**\n", fp_a.fingerprint);
+        let noise = Noise {
+            ignore: Some(ignore::parse(&text, "ig").0),
+            ..Noise::default()
+        };
+        assert_eq!(noise.filter(&mut all), 0);
+        let left: Vec<(String, String)> = all
+            .iter()
+            .flat_map(|f| f.matches.iter())
+            .map(|m| {
+                (
+                    m.provenance.path(),
+                    m.provenance.commit().unwrap().sha.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            left,
+            vec![
+                ("conf/b.env".to_string(), "c2".to_string()),
+                ("src/a.env".to_string(), "c2".to_string()),
+            ],
+            "re-sorted by the locations left"
+        );
+        let mut all = findings();
+        let text = format!("{}\n", all[0].fingerprint);
+        let noise = Noise {
+            ignore: Some(ignore::parse(&text, "ig").0),
+            ..Noise::default()
+        };
+        assert_eq!(noise.filter(&mut all), 1);
+        assert_eq!(all.len(), 1);
+    }
+}

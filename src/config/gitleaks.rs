@@ -1,0 +1,522 @@
+//! Reading gitleaks and Betterleaks TOML configs as they are: `[[rules]]`
+//! become keyhound [`Rule`]s with ids prefixed `gitleaks.`; rules the Rust
+//! `regex` crate cannot compile are skipped and named, never fatal.
+//!
+//! What maps: `regex` (with `secretGroup` renamed to the `secret` group, or
+//! the whole match when there is no group), `keywords`, `entropy`, `path`,
+//! `allowlist`/`allowlists` (paths, regexes over the secret, stopwords) and
+//! the top-level `[allowlist]`/`[[allowlists]]` (merged into every imported
+//! rule, or the ones `targetRules` names). What does not, with a note:
+//! `[extend]` (no default to extend: keyhound's own rules are always
+//! loaded), allowlists with `regexTarget = "match"|"line"` or
+//! `condition = "AND"` over several kinds of check, `commits`, composite
+//! `required` parts (the rule is kept without them) and Betterleaks-only keys.
+
+use crate::rule::{Allowlist, LoadError, Rule, Severity};
+use regex_syntax::ast::{self, Ast, GroupKind};
+use serde::Deserialize;
+use std::collections::BTreeSet;
+
+/// Prefix of every imported rule id.
+pub const ID_PREFIX: &str = "gitleaks.";
+
+/// The outcome of importing one file.
+#[derive(Debug, Default)]
+pub struct Imported {
+    /// Rules that compile.
+    pub rules: Vec<Rule>,
+    /// `(rule id, why)` of every rule left out.
+    pub skipped: Vec<(String, String)>,
+    /// Things read but not applied.
+    pub notes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct File {
+    #[serde(default)]
+    extend: Option<toml::Table>,
+    #[serde(default)]
+    allowlist: Option<GlAllow>,
+    #[serde(default)]
+    allowlists: Vec<GlAllow>,
+    #[serde(default)]
+    rules: Vec<GlRule>,
+    #[serde(flatten)]
+    other: toml::Table,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GlRule {
+    id: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    regex: Option<String>,
+    #[serde(default)]
+    secret_group: Option<u32>,
+    #[serde(default)]
+    entropy: Option<f64>,
+    #[serde(default)]
+    keywords: Vec<String>,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    allowlist: Option<GlAllow>,
+    #[serde(default)]
+    allowlists: Vec<GlAllow>,
+    #[serde(default)]
+    required: Vec<toml::Value>,
+    #[serde(flatten)]
+    other: toml::Table,
+}
+
+#[derive(Deserialize, Clone, Default)]
+#[serde(rename_all = "camelCase")]
+struct GlAllow {
+    #[serde(default)]
+    condition: Option<String>,
+    #[serde(default)]
+    commits: Vec<String>,
+    #[serde(default)]
+    paths: Vec<String>,
+    #[serde(default)]
+    regex_target: Option<String>,
+    #[serde(default)]
+    regexes: Vec<String>,
+    #[serde(default)]
+    stopwords: Vec<String>,
+    #[serde(default)]
+    target_rules: Vec<String>,
+}
+
+/// Keys of a gitleaks rule or file that are read but have no keyhound meaning.
+const HARMLESS: &[&str] = &["tags", "title", "minVersion", "description", "skipReport"];
+
+/// Whether `text` is a gitleaks/Betterleaks config (`[[rules]]`) rather
+/// than a keyhound rule file (`[[rule]]`).
+pub fn is_gitleaks(text: &str) -> bool {
+    toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("rules"))
+}
+
+/// Converts a gitleaks config; `origin` names the file in errors.
+pub fn import(text: &str, origin: &str) -> Result<Imported, LoadError> {
+    let file: File = toml::from_str(text).map_err(|e| LoadError {
+        origin: origin.to_string(),
+        rule: None,
+        reason: e.to_string().trim_end().replace('\n', " "),
+    })?;
+    let mut out = Imported::default();
+    if file.extend.is_some() {
+        out.notes.push(
+            "[extend] ignored: keyhound's built-in rules are always loaded, gitleaks' default is not"
+                .into(),
+        );
+    }
+    let mut extra: BTreeSet<String> = file
+        .other
+        .keys()
+        .filter(|k| !HARMLESS.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    let mut global = Vec::new();
+    for a in file.allowlist.iter().chain(&file.allowlists) {
+        if let Some(mut g) = convert_allow(a, "top-level allowlist", &mut out.notes) {
+            keep_compiling(&mut g, "top-level allowlist", &mut out.notes);
+            global.push((a.target_rules.clone(), g));
+        }
+    }
+    for r in file.rules {
+        let id = format!("{ID_PREFIX}{}", r.id);
+        extra.extend(
+            r.other
+                .keys()
+                .filter(|k| !HARMLESS.contains(&k.as_str()))
+                .cloned(),
+        );
+        match convert_rule(&r, &id, &global, &mut out.notes) {
+            Ok(rule) => out.rules.push(rule),
+            Err(why) => out.skipped.push((id, why)),
+        }
+    }
+    if !extra.is_empty() {
+        let keys: Vec<_> = extra.into_iter().collect();
+        out.notes
+            .push(format!("keys not supported, ignored: {}", keys.join(", ")));
+    }
+    Ok(out)
+}
+
+fn convert_rule(
+    r: &GlRule,
+    id: &str,
+    global: &[(Vec<String>, Allowlist)],
+    notes: &mut Vec<String>,
+) -> Result<Rule, String> {
+    let regex = r
+        .regex
+        .as_deref()
+        .ok_or_else(|| "no regex (path-only rules are not supported)".to_string())?;
+    let pattern = name_secret_group(&go_to_rust(regex), r.secret_group)?;
+    compile(&pattern)?;
+    let path = r.path.as_deref().map(go_to_rust);
+    if let Some(p) = &path {
+        compile(p).map_err(|e| format!("path: {e}"))?;
+    }
+    if !r.required.is_empty() {
+        notes.push(format!(
+            "{id}: required parts ignored; the rule reports on its own"
+        ));
+    }
+    let mut allow = Allowlist::default();
+    for a in r.allowlist.iter().chain(&r.allowlists) {
+        if let Some(l) = convert_allow(a, id, notes) {
+            merge(&mut allow, l);
+        }
+    }
+    keep_compiling(&mut allow, id, notes);
+    for (targets, l) in global {
+        if targets.is_empty() || targets.iter().any(|t| t == &r.id) {
+            merge(&mut allow, l.clone());
+        }
+    }
+    Ok(Rule {
+        id: id.to_string(),
+        name: r.id.clone(),
+        description: r.description.clone(),
+        keywords: r.keywords.iter().map(|k| k.to_lowercase()).collect(),
+        pattern,
+        min_entropy: r.entropy,
+        severity: Severity::default(),
+        path,
+        pair: None,
+        allow,
+        verify: None,
+        temporary: false,
+        references: Vec::new(),
+        examples: Vec::new(),
+        negative_examples: Vec::new(),
+    })
+}
+
+/// Drops (with a note) allowlist regexes Rust cannot compile: allowing
+/// less than gitleaks would is the safe side.
+fn keep_compiling(allow: &mut Allowlist, whose: &str, notes: &mut Vec<String>) {
+    for list in [&mut allow.regexes, &mut allow.paths] {
+        list.retain(|re| match compile(re) {
+            Ok(()) => true,
+            Err(e) => {
+                notes.push(format!("{whose}: allowlist regex {re:?} dropped: {e}"));
+                false
+            }
+        });
+    }
+}
+
+fn merge(into: &mut Allowlist, from: Allowlist) {
+    into.regexes.extend(from.regexes);
+    into.stopwords.extend(from.stopwords);
+    into.paths.extend(from.paths);
+}
+
+/// The part of a gitleaks allowlist keyhound can apply exactly, or `None`
+/// (with a note) when applying it would allow more than gitleaks does.
+fn convert_allow(a: &GlAllow, whose: &str, notes: &mut Vec<String>) -> Option<Allowlist> {
+    let kinds = [
+        !a.paths.is_empty(),
+        !a.regexes.is_empty(),
+        !a.stopwords.is_empty(),
+    ]
+    .iter()
+    .filter(|k| **k)
+    .count();
+    let and = a
+        .condition
+        .as_deref()
+        .is_some_and(|c| c.eq_ignore_ascii_case("and"));
+    if and && kinds > 1 {
+        notes.push(format!(
+            "{whose}: an allowlist with condition = \"AND\" ignored (keyhound allowlists are OR)"
+        ));
+        return None;
+    }
+    if !a.commits.is_empty() {
+        notes.push(format!("{whose}: allowlist commits ignored"));
+    }
+    let mut out = Allowlist {
+        regexes: Vec::new(),
+        stopwords: a.stopwords.clone(),
+        paths: a.paths.iter().map(|p| go_to_rust(p)).collect(),
+    };
+    match a.regex_target.as_deref() {
+        None | Some("secret") => out.regexes = a.regexes.iter().map(|r| go_to_rust(r)).collect(),
+        Some(t) if !a.regexes.is_empty() => notes.push(format!(
+            "{whose}: allowlist regexes with regexTarget = {t:?} ignored (keyhound checks the secret)"
+        )),
+        Some(_) => {}
+    }
+    Some(out)
+}
+
+/// Rewrites Go RE2 syntax that Rust's `regex` reads differently: `\w`,
+/// `\d`, `\s` and `\b` are ASCII-only in Go (Unicode ones blow Rust's size
+/// limit under long repetitions, and a Unicode `\b` stops the lazy DFA), a
+/// `{` that does not start a repetition is a literal in Go, and `[` inside
+/// a character class (other than `[:alpha:]`) is a literal in Go but a
+/// nested class in Rust.
+fn go_to_rust(re: &str) -> String {
+    let chars: Vec<char> = re.chars().collect();
+    let mut out = String::with_capacity(re.len() + 8);
+    let mut class_start: Option<usize> = None;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' => {
+                let inside = class_start.is_some();
+                match (chars.get(i + 1), inside) {
+                    (Some('w'), false) => out.push_str("[[:word:]]"),
+                    (Some('w'), true) => out.push_str("[:word:]"),
+                    (Some('d'), false) => out.push_str("[0-9]"),
+                    (Some('d'), true) => out.push_str("0-9"),
+                    (Some('s'), false) => out.push_str("[\\t\\n\\f\\r ]"),
+                    (Some('s'), true) => out.push_str("\\t\\n\\f\\r "),
+                    (Some(&b @ ('b' | 'B')), false) => {
+                        out.push_str("(?-u:\\");
+                        out.push(b);
+                        out.push(')');
+                    }
+                    (Some(&n), _) => {
+                        out.push(c);
+                        out.push(n);
+                    }
+                    (None, _) => out.push(c),
+                }
+                i += 2;
+                continue;
+            }
+            '[' if class_start.is_none() => {
+                class_start = Some(out.len());
+                out.push(c);
+                if chars.get(i + 1) == Some(&'^') {
+                    out.push('^');
+                    i += 1;
+                }
+                if chars.get(i + 1) == Some(&']') {
+                    out.push_str("\\]");
+                    i += 1;
+                }
+            }
+            '[' if chars.get(i + 1) == Some(&':') => {
+                let rest: String = chars[i..].iter().collect();
+                let end = rest.find(":]").map_or(1, |e| e + 2);
+                out.push_str(&rest[..end]);
+                i += rest[..end].chars().count();
+                continue;
+            }
+            '[' | '&' | '~' if class_start.is_some() => {
+                out.push('\\');
+                out.push(c);
+            }
+            '-' if class_start.is_some() && chars.get(i + 1) == Some(&'-') => {
+                out.push_str("\\-");
+            }
+            ']' if class_start.is_some() => {
+                class_start = None;
+                out.push(c);
+            }
+            '{' if class_start.is_none() && !is_repetition(&chars[i + 1..]) => out.push_str("\\{"),
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Whether `rest` (after a `{`) reads `n}`, `n,}` or `n,m}`.
+fn is_repetition(rest: &[char]) -> bool {
+    let s: String = rest.iter().take_while(|c| **c != '}').collect();
+    if s.len() == rest.len() {
+        return false;
+    }
+    let (a, b) = s.split_once(',').unwrap_or((&s, "0"));
+    let digits = |t: &str| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit());
+    digits(a) && (b.is_empty() || digits(b))
+}
+
+fn compile(pattern: &str) -> Result<(), String> {
+    regex::bytes::Regex::new(pattern)
+        .map(|_| ())
+        .map_err(|e| match e {
+            regex::Error::Syntax(s) => {
+                let last = s.lines().last().unwrap_or_default().trim().to_string();
+                format!("regex not supported by Rust regex: {last}")
+            }
+            other => format!("regex: {other}"),
+        })
+}
+
+/// Makes the secret the `secret` group: gitleaks' `secretGroup` is renamed,
+/// and a regex with no capture group at all is wrapped in one.
+fn name_secret_group(regex: &str, group: Option<u32>) -> Result<String, String> {
+    let parsed = ast::parse::Parser::new()
+        .parse(regex)
+        .map_err(|e| format!("regex not supported by Rust regex: {}", e.kind()))?;
+    let mut groups = Vec::new();
+    collect_groups(&parsed, &mut groups);
+    match group.filter(|g| *g > 0) {
+        None if groups.is_empty() => Ok(format!("(?P<secret>{regex})")),
+        None => Ok(regex.to_string()),
+        Some(n) => {
+            let g = groups.iter().find(|g| g.0 == n).ok_or_else(|| {
+                format!("secretGroup {n} but the regex has {} groups", groups.len())
+            })?;
+            let mut s = regex.to_string();
+            match &g.1 {
+                None => s.insert_str(g.2 + 1, "?P<secret>"),
+                Some(name) => s.replace_range(name.clone(), "secret"),
+            }
+            Ok(s)
+        }
+    }
+}
+
+/// `(capture index, span of its name if named, offset of its '(')`.
+type GroupAt = (u32, Option<std::ops::Range<usize>>, usize);
+
+fn collect_groups(a: &Ast, out: &mut Vec<GroupAt>) {
+    match a {
+        Ast::Group(g) => {
+            match &g.kind {
+                GroupKind::CaptureIndex(i) => out.push((*i, None, g.span.start.offset)),
+                GroupKind::CaptureName { name, .. } => out.push((
+                    name.index,
+                    Some(name.span.start.offset..name.span.end.offset),
+                    g.span.start.offset,
+                )),
+                GroupKind::NonCapturing(_) => {}
+            }
+            collect_groups(&g.ast, out);
+        }
+        Ast::Repetition(r) => collect_groups(&r.ast, out),
+        Ast::Alternation(x) => x.asts.iter().for_each(|a| collect_groups(a, out)),
+        Ast::Concat(x) => x.asts.iter().for_each(|a| collect_groups(a, out)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_syntax_is_rewritten() {
+        assert_eq!(
+            go_to_rust(r"^\$(?:\d+|{\d+})$"),
+            r"^\$(?:[0-9]+|\{[0-9]+})$"
+        );
+        assert_eq!(go_to_rust(r"a{2,}b{1,3}[\w{-]"), r"a{2,}b{1,3}[[:word:]{-]");
+        assert_eq!(go_to_rust(r"[[:alpha:][]x"), r"[[:alpha:]\[]x");
+        assert_eq!(go_to_rust(r"[]a]\s"), r"[\]a][\t\n\f\r ]");
+        assert_eq!(go_to_rust(r"\bx\B"), r"(?-u:\b)x(?-u:\B)");
+        for re in [r"^\$(?:\d+|{\d+})$", r"[\w.-]{0,1000}", r"[[:alpha:][]x"] {
+            compile(&go_to_rust(re)).unwrap();
+        }
+    }
+
+    #[test]
+    fn secret_group_is_named() {
+        assert_eq!(
+            name_secret_group("ab[0-9]+", None).unwrap(),
+            "(?P<secret>ab[0-9]+)"
+        );
+        assert_eq!(name_secret_group("a(b)(c)", None).unwrap(), "a(b)(c)");
+        assert_eq!(
+            name_secret_group("a(b)(?:x)(c)", Some(2)).unwrap(),
+            "a(b)(?:x)(?P<secret>c)"
+        );
+        assert_eq!(
+            name_secret_group("a(?P<k>b)", Some(1)).unwrap(),
+            "a(?P<secret>b)"
+        );
+        assert!(name_secret_group("a(b)", Some(3)).is_err());
+    }
+
+    #[test]
+    fn converts_a_rule_and_skips_what_rust_cannot_compile() {
+        let text = r#"
+title = "t"
+[extend]
+useDefault = true
+[allowlist]
+paths = ['''vendor/''']
+stopwords = ["example"]
+[[rules]]
+id = "tok"
+description = "A token"
+regex = '''tok_([a-z0-9]{8})'''
+entropy = 2.5
+keywords = ["TOK_"]
+tags = ["x"]
+[[rules.allowlists]]
+regexTarget = "line"
+regexes = ['''fake''']
+[[rules]]
+id = "look"
+regex = '''(?<=x)abc'''
+[[rules]]
+id = "pathonly"
+path = '''\.p12$'''
+"#;
+        assert!(is_gitleaks(text));
+        let imp = import(text, "g.toml").unwrap();
+        assert_eq!(imp.rules.len(), 1);
+        let r = &imp.rules[0];
+        assert_eq!(r.id, "gitleaks.tok");
+        assert_eq!(r.keywords, vec!["tok_"]);
+        assert_eq!(r.min_entropy, Some(2.5));
+        assert_eq!(r.allow.paths, vec!["vendor/"]);
+        assert_eq!(r.allow.stopwords, vec!["example"]);
+        assert!(r.allow.regexes.is_empty());
+        let ids: Vec<_> = imp.skipped.iter().map(|s| s.0.as_str()).collect();
+        assert_eq!(ids, vec!["gitleaks.look", "gitleaks.pathonly"]);
+        assert!(imp.notes.iter().any(|n| n.starts_with("[extend] ignored")));
+        assert!(
+            imp.notes
+                .iter()
+                .any(|n| n.contains("regexTarget = \"line\""))
+        );
+    }
+
+    #[test]
+    fn betterleaks_extras_are_read_and_noted() {
+        let text = r#"
+filter = '''true'''
+[[rules]]
+id = "aws-access-token"
+regex = '''\b((?:A3T[A-Z0-9]|AKIA|ASIA)[A-Z2-7]{16})\b'''
+keywords = ["akia"]
+validate = '''aws.validate(secret)'''
+tokenEfficiency = true
+[[rules.required]]
+id = "aws-secret-access-key"
+withinLines = 5
+"#;
+        let imp = import(text, "b.toml").unwrap();
+        assert_eq!(imp.rules.len(), 1);
+        assert!(imp.skipped.is_empty());
+        assert_eq!(
+            imp.notes,
+            vec![
+                "gitleaks.aws-access-token: required parts ignored; the rule reports on its own",
+                "keys not supported, ignored: filter, tokenEfficiency, validate",
+            ]
+        );
+    }
+
+    #[test]
+    fn keyhound_files_are_not_gitleaks() {
+        assert!(!is_gitleaks("[[rule]]\nid = \"a\"\n"));
+    }
+}
