@@ -204,3 +204,22 @@ fn a_failing_auditor_still_leaves_the_report() {
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn suppressed_findings_are_not_sent_for_verification() {
+    let w = world();
+    let env = TestEnv::new();
+    env.write("id.toml", ID_RULE);
+    env.write(
+        "test.env",
+        format!("SECRET_ID={}  # keyhound:allow\n", w.ci.0),
+    );
+    let out = audited(&env, &w, &["scan", ".", "--rules", "id.toml", "--audit"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(w.em.total_calls(), 0);
+}
