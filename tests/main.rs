@@ -3,5 +3,6 @@
 mod cam;
 mod noise;
 mod report;
+mod rules;
 mod scan_fs;
 mod util;

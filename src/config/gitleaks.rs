@@ -188,6 +188,9 @@ fn convert_rule(
         keywords: r.keywords.iter().map(|k| k.to_lowercase()).collect(),
         pattern,
         min_entropy: r.entropy,
+        max_repeat: None,
+        window_lines: 0,
+        generic: false,
         severity: Severity::default(),
         path,
         pair: None,
@@ -248,6 +251,7 @@ fn convert_allow(a: &GlAllow, whose: &str, notes: &mut Vec<String>) -> Option<Al
         regexes: Vec::new(),
         stopwords: a.stopwords.clone(),
         paths: a.paths.iter().map(|p| go_to_rust(p)).collect(),
+        unpaired_lines: Vec::new(),
     };
     match a.regex_target.as_deref() {
         None | Some("secret") => out.regexes = a.regexes.iter().map(|r| go_to_rust(r)).collect(),

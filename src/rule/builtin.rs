@@ -1,6 +1,48 @@
 //! The built-in rule files, embedded with one `include_str!` each (a test
 //! checks that this list matches the `rules/` directory).
 
-/// `(file name, contents)` of every built-in rule file.
-pub const BUILTIN_FILES: &[(&str, &str)] =
-    &[("tencent.toml", include_str!("../../rules/tencent.toml"))];
+/// `(file name, contents)` of every built-in rule file, one per provider.
+pub const BUILTIN_FILES: &[(&str, &str)] = &[
+    ("alibaba.toml", include_str!("../../rules/alibaba.toml")),
+    ("aws.toml", include_str!("../../rules/aws.toml")),
+    (
+        "cdnetworks.toml",
+        include_str!("../../rules/cdnetworks.toml"),
+    ),
+    ("generic.toml", include_str!("../../rules/generic.toml")),
+    ("github.toml", include_str!("../../rules/github.toml")),
+    ("gitlab.toml", include_str!("../../rules/gitlab.toml")),
+    ("google.toml", include_str!("../../rules/google.toml")),
+    ("pem.toml", include_str!("../../rules/pem.toml")),
+    ("slack.toml", include_str!("../../rules/slack.toml")),
+    ("tencent.toml", include_str!("../../rules/tencent.toml")),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::BUILTIN_FILES;
+
+    #[test]
+    fn list_matches_rules_directory() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .expect("rules/ directory")
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        on_disk.sort();
+        let listed: Vec<&str> = BUILTIN_FILES.iter().map(|(n, _)| *n).collect();
+        assert_eq!(listed, on_disk);
+        for (name, text) in BUILTIN_FILES {
+            let from_disk = std::fs::read_to_string(format!("{dir}/{name}")).unwrap();
+            assert_eq!(*text, from_disk, "{name} is embedded from another file");
+        }
+    }
+
+    #[test]
+    fn builtin_rules_parse_and_compile() {
+        let set = crate::rule::RuleSet::builtin();
+        assert!(set.get("tencent.secret-id").is_some());
+        crate::engine::Engine::new(&set).expect("built-in rules compile");
+    }
+}

@@ -49,12 +49,26 @@ pub struct PairSpec {
     /// mark a candidate as the key (`secretkey`, `secret_key`, `sk`).
     #[serde(default)]
     pub hints: Vec<String>,
+    /// Words that, as a candidate's label, say it is something else (`token`,
+    /// `md5`, `request_id`): such a candidate is not a key unless it is the
+    /// next argument after the identifier.
+    #[serde(default)]
+    pub not_hints: Vec<String>,
     /// Candidates below this Shannon entropy (bits per char) are ignored.
     #[serde(default)]
     pub min_entropy: Option<f64>,
     /// When true, a match without a key is not reported at all.
     #[serde(default)]
     pub required: bool,
+    /// Regexes over a candidate: a candidate matching one is only taken when
+    /// a hint names it or it directly follows the identifier as the next
+    /// argument (a 32-hex MD5 is not a Tencent SecretKey on its own).
+    #[serde(default)]
+    pub needs_hint: Vec<String>,
+    /// Regex for the session token of a temporary credential, searched within
+    /// the same lines; its `secret` group (or group 1) is the token.
+    #[serde(default)]
+    pub token: Option<String>,
 }
 
 fn default_within_lines() -> u32 {
@@ -74,6 +88,12 @@ pub struct Allowlist {
     /// Regexes over the path; matches in such files are dropped.
     #[serde(default)]
     pub paths: Vec<String>,
+    /// Regexes over the line holding a match: a match there without a paired
+    /// key is dropped. For identifiers in signed requests and request logs
+    /// (`SecretId=AKID…&…&Signature=`), which show that the key was kept
+    /// back, not leaked.
+    #[serde(default)]
+    pub unpaired_lines: Vec<String>,
 }
 
 /// One detection rule.
@@ -94,6 +114,18 @@ pub struct Rule {
     /// Secrets below this Shannon entropy (bits per char) are ignored.
     #[serde(default)]
     pub min_entropy: Option<f64>,
+    /// Secrets (and paired keys) with one character repeated more than this
+    /// many times in a row are placeholders (`AKIDxxxx…`) and ignored.
+    #[serde(default)]
+    pub max_repeat: Option<usize>,
+    /// How many lines after a keyword's line the rule's regex may reach (PEM
+    /// blocks span lines); 0 keeps it to the keyword's line.
+    #[serde(default)]
+    pub window_lines: u32,
+    /// A catch-all rule: its matches are dropped where a specific rule
+    /// matched the same bytes (as secret, paired key or token).
+    #[serde(default)]
+    pub generic: bool,
     /// Severity of a leak.
     #[serde(default)]
     pub severity: Severity,
@@ -138,8 +170,10 @@ impl RuleSet {
 }
 
 mod builtin;
+mod check;
 
 pub use builtin::BUILTIN_FILES;
+pub use check::{Problem, check};
 
 /// Why rules could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -153,22 +187,47 @@ pub struct LoadError {
     pub reason: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RuleFile {
-    #[serde(default)]
-    rule: Vec<Rule>,
-}
-
 /// Parses a keyhound rule file (`[[rule]]` tables). `origin` names it in errors.
+///
+/// Each rule is read on its own so an unknown field or a bad regex is
+/// reported with the rule's id (or its position, when it has no id).
 pub fn parse(text: &str, origin: &str) -> Result<Vec<Rule>, LoadError> {
-    toml::from_str::<RuleFile>(text)
-        .map(|f| f.rule)
-        .map_err(|e| LoadError {
-            origin: origin.to_string(),
-            rule: None,
-            reason: e.to_string().trim_end().replace('\n', " "),
-        })
+    let err = |rule: Option<String>, reason: String| LoadError {
+        origin: origin.to_string(),
+        rule,
+        reason: reason.trim_end().replace('\n', " "),
+    };
+    let table: toml::Table = toml::from_str(text).map_err(|e| err(None, e.to_string()))?;
+    if let Some(k) = table.keys().find(|k| *k != "rule") {
+        return Err(err(
+            None,
+            format!("unknown top-level key `{k}`, expected `[[rule]]` tables"),
+        ));
+    }
+    let tables = match table.get("rule") {
+        None => return Ok(Vec::new()),
+        Some(toml::Value::Array(a)) => a,
+        Some(_) => {
+            return Err(err(
+                None,
+                "`rule` must be an array of tables (`[[rule]]`)".into(),
+            ));
+        }
+    };
+    let mut rules = Vec::with_capacity(tables.len());
+    for (i, v) in tables.iter().enumerate() {
+        let name = v
+            .get("id")
+            .and_then(|id| id.as_str())
+            .map_or_else(|| format!("#{}", i + 1), str::to_string);
+        let rule: Rule = v
+            .clone()
+            .try_into()
+            .map_err(|e: toml::de::Error| err(Some(name.clone()), e.to_string()))?;
+        crate::engine::validate(&rule).map_err(|e| err(Some(name), e.reason()))?;
+        rules.push(rule);
+    }
+    Ok(rules)
 }
 
 impl RuleSet {

@@ -1,0 +1,176 @@
+//! Turning [`Rule`]s into what the scan loop runs: one regex per rule with the
+//! index of its secret group, compiled allowlists, path filters and pair
+//! specs. Every error names the rule id and the field at fault.
+
+use super::BuildError;
+use super::pair::CompiledPair;
+use crate::rule::Rule;
+use regex::bytes::Regex;
+
+/// A rule ready to run.
+#[derive(Debug)]
+pub(super) struct CompiledRule {
+    pub re: Regex,
+    /// Capture group holding the secret (`secret` or 1).
+    pub group: usize,
+    pub min_entropy: Option<f64>,
+    pub max_repeat: Option<usize>,
+    pub window_lines: u32,
+    pub generic: bool,
+    pub path: Option<regex::Regex>,
+    pub allow: CompiledAllow,
+    pub pair: Option<CompiledPair>,
+}
+
+/// A rule's allowlist, compiled.
+#[derive(Debug, Default)]
+pub(super) struct CompiledAllow {
+    pub regexes: Vec<Regex>,
+    /// Lower-cased.
+    pub stopwords: Vec<Vec<u8>>,
+    pub paths: Vec<regex::Regex>,
+    pub unpaired_lines: Vec<Regex>,
+}
+
+impl CompiledAllow {
+    /// Whether `value` (a secret or a key) is allowed, i.e. not reported.
+    pub fn allows(&self, value: &[u8]) -> bool {
+        if self.regexes.iter().any(|r| r.is_match(value)) {
+            return true;
+        }
+        !self.stopwords.is_empty() && {
+            let lower = value.to_ascii_lowercase();
+            self.stopwords
+                .iter()
+                .any(|w| memchr::memmem::find(&lower, w).is_some())
+        }
+    }
+}
+
+fn invalid(rule: &Rule, field: &str, e: impl std::fmt::Display) -> BuildError {
+    BuildError::InvalidPattern {
+        rule: rule.id.clone(),
+        reason: format!("{field}: {}", one_line(&e.to_string())),
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Compiles a rule regex over bytes. Unicode mode is off when the pattern
+/// allows it (`\s`, `\w`, `(?i)` and classes are then ASCII): credentials
+/// are ASCII, and the automata stay small and fast to build. Patterns that
+/// need Unicode (`\p{L}` in an imported rule) keep it.
+pub(super) fn bytes_regex(rule: &Rule, field: &str, pattern: &str) -> Result<Regex, BuildError> {
+    let build = |unicode: bool| {
+        regex::bytes::RegexBuilder::new(pattern)
+            .unicode(unicode)
+            .size_limit(1 << 23)
+            .build()
+    };
+    build(false)
+        .or_else(|_| build(true))
+        .map_err(|e| invalid(rule, field, e))
+}
+
+fn str_regex(rule: &Rule, field: &str, pattern: &str) -> Result<regex::Regex, BuildError> {
+    regex::Regex::new(pattern).map_err(|e| invalid(rule, field, e))
+}
+
+/// The index of the group holding the secret: `secret` if named, else 1.
+pub(super) fn secret_group(rule: &Rule, field: &str, re: &Regex) -> Result<usize, BuildError> {
+    if let Some(i) = re.capture_names().position(|n| n == Some("secret")) {
+        return Ok(i);
+    }
+    if re.captures_len() > 1 {
+        return Ok(1);
+    }
+    Err(BuildError::Invalid {
+        rule: rule.id.clone(),
+        reason: format!("{field} has no `secret` group and no group 1"),
+    })
+}
+
+pub(super) fn compile(rule: &Rule) -> Result<CompiledRule, BuildError> {
+    let re = bytes_regex(rule, "pattern", &rule.pattern)?;
+    let group = secret_group(rule, "pattern", &re)?;
+    if rule.keywords.iter().any(|k| k.is_empty()) {
+        return Err(BuildError::Invalid {
+            rule: rule.id.clone(),
+            reason: "empty keyword".into(),
+        });
+    }
+    let all = |field: &str, pats: &[String]| {
+        pats.iter()
+            .map(|p| bytes_regex(rule, field, p))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let allow = CompiledAllow {
+        regexes: all("allow.regexes", &rule.allow.regexes)?,
+        stopwords: rule
+            .allow
+            .stopwords
+            .iter()
+            .map(|w| w.to_ascii_lowercase().into_bytes())
+            .collect(),
+        paths: rule
+            .allow
+            .paths
+            .iter()
+            .map(|p| str_regex(rule, "allow.paths", p))
+            .collect::<Result<_, _>>()?,
+        unpaired_lines: all("allow.unpaired_lines", &rule.allow.unpaired_lines)?,
+    };
+    let path = rule
+        .path
+        .as_deref()
+        .map(|p| str_regex(rule, "path", p))
+        .transpose()?;
+    let pair = rule
+        .pair
+        .as_ref()
+        .map(|spec| CompiledPair::new(rule, spec))
+        .transpose()?;
+    Ok(CompiledRule {
+        re,
+        group,
+        min_entropy: rule.min_entropy,
+        max_repeat: rule.max_repeat,
+        window_lines: rule.window_lines,
+        generic: rule.generic,
+        path,
+        allow,
+        pair,
+    })
+}
+
+impl CompiledRule {
+    /// Whether the rule applies to a blob at `path` (`None`: unknown path,
+    /// where path-restricted rules do not run).
+    pub fn applies_to(&self, path: Option<&str>) -> bool {
+        match path {
+            Some(p) => {
+                self.path.as_ref().is_none_or(|r| r.is_match(p))
+                    && !self.allow.paths.iter().any(|r| r.is_match(p))
+            }
+            None => self.path.is_none(),
+        }
+    }
+
+    /// Whether a secret or key value passes the rule's randomness and
+    /// allowlist checks.
+    pub fn accepts(&self, value: &[u8], min_entropy: Option<f64>) -> bool {
+        if let Some(min) = min_entropy
+            && super::entropy::shannon(value) < min
+        {
+            return false;
+        }
+        if let Some(max) = self.max_repeat
+            && super::entropy::longest_run(value) > max
+        {
+            return false;
+        }
+        !self.allow.allows(value)
+    }
+}

@@ -1,0 +1,196 @@
+//! Rule hygiene, shared by `keyhound rules check` and a unit test over the
+//! built-in rules: unique, well-formed ids; patterns that compile and have a
+//! secret group; every example found and no negative example found, through
+//! the real [`Engine`](crate::engine::Engine).
+
+use super::{Rule, RuleSet};
+use crate::engine::Engine;
+use std::fmt;
+
+/// One thing wrong with one rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The rule id (as written, possibly malformed).
+    pub rule: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "rule {}: {}", self.rule, self.reason)
+    }
+}
+
+/// Whether `id` is `provider.kind`, lower-case kebab-case parts.
+fn well_formed(id: &str) -> bool {
+    let part = |p: &str| {
+        !p.is_empty()
+            && p.split('-').all(|w| {
+                !w.is_empty()
+                    && w.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            })
+    };
+    matches!(id.split_once('.'), Some((a, b)) if part(a) && part(b))
+}
+
+/// Checks every rule of `rules`; an empty list means all is well.
+pub fn check(rules: &[Rule]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut problem = |rule: &Rule, reason: String| {
+        problems.push(Problem {
+            rule: rule.id.clone(),
+            reason,
+        })
+    };
+    for r in rules {
+        if !well_formed(&r.id) {
+            problem(
+                r,
+                "id is not `provider.kind` in lower-case kebab-case".into(),
+            );
+        }
+        if !seen.insert(r.id.as_str()) {
+            problem(r, "duplicate id".into());
+        }
+        if r.name.trim().is_empty() {
+            problem(r, "empty name".into());
+        }
+        if r.examples.is_empty() {
+            problem(r, "no examples".into());
+        }
+        let one = RuleSet {
+            rules: vec![r.clone()],
+        };
+        let engine = match Engine::new(&one) {
+            Ok(e) => e,
+            Err(e) => {
+                problem(r, e.reason());
+                continue;
+            }
+        };
+        let mut cache = engine.cache();
+        let mut found = Vec::new();
+        for (i, ex) in r.examples.iter().enumerate() {
+            found.clear();
+            engine.scan(&mut cache, None, ex.as_bytes(), &mut found);
+            if found.is_empty() {
+                problem(
+                    r,
+                    format!("example {} is not found: {}", i + 1, first_line(ex)),
+                );
+            }
+        }
+        for (i, ex) in r.negative_examples.iter().enumerate() {
+            found.clear();
+            engine.scan(&mut cache, None, ex.as_bytes(), &mut found);
+            if !found.is_empty() {
+                problem(
+                    r,
+                    format!("negative example {} is found: {}", i + 1, first_line(ex)),
+                );
+            }
+        }
+    }
+    problems
+}
+
+fn first_line(s: &str) -> String {
+    let line = s.trim().lines().next().unwrap_or("");
+    let cut: String = line.chars().take(60).collect();
+    if cut.len() < line.len() {
+        format!("{cut}…")
+    } else {
+        cut
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rule::parse;
+
+    #[test]
+    fn builtin_rules_pass_their_own_checks() {
+        let problems = check(&RuleSet::builtin().rules);
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    #[test]
+    fn ids_must_be_provider_dot_kind() {
+        for ok in [
+            "tencent.secret-id",
+            "aws.access-key-id",
+            "pem.private-key",
+            "a1.b2",
+        ] {
+            assert!(well_formed(ok), "{ok}");
+        }
+        for bad in [
+            "tencent",
+            "Tencent.secret-id",
+            "tencent.secret_id",
+            "a.b.c",
+            ".x",
+            "x.",
+            "a.-b",
+        ] {
+            assert!(!well_formed(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn problems_name_the_rule_and_the_reason() {
+        let text = r#"
+[[rule]]
+id = "demo.broken"
+name = "Broken"
+keywords = ["x"]
+pattern = '(x)'
+examples = ["x"]
+
+[[rule]]
+id = "demo.nogroup"
+name = "No group"
+keywords = ["tok"]
+pattern = '(tok_[a-z]+)'
+examples = ["tok_abc"]
+
+[[rule]]
+id = "demo.examples"
+name = "Examples"
+keywords = ["tok"]
+pattern = '(?P<secret>tok_[a-z]{4})'
+examples = ["tok_ab"]
+negative_examples = ["tok_abcd"]
+
+[[rule]]
+id = "demo.examples"
+name = "Again"
+keywords = ["q"]
+pattern = '(q)'
+examples = ["q"]
+"#;
+        let mut rules = parse(text, "test").unwrap();
+        rules[0].pattern = "(unclosed".into();
+        rules[1].pattern = "tok_[a-z]+".into();
+        let got: Vec<String> = check(&rules).iter().map(|p| p.to_string()).collect();
+        assert!(
+            got[0].starts_with("rule demo.broken: invalid pattern: pattern:"),
+            "{got:?}"
+        );
+        assert_eq!(
+            got[1],
+            "rule demo.nogroup: pattern has no `secret` group and no group 1"
+        );
+        assert_eq!(got[2], "rule demo.examples: example 1 is not found: tok_ab");
+        assert_eq!(
+            got[3],
+            "rule demo.examples: negative example 1 is found: tok_abcd"
+        );
+        assert_eq!(got[4], "rule demo.examples: duplicate id");
+        assert_eq!(got.len(), 5, "{got:?}");
+    }
+}
