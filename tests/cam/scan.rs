@@ -84,7 +84,6 @@ fn scan_verify_audit_disable_enable_round_trip() {
 }
 
 #[test]
-#[ignore = "needs the pairing engine (branch engine): the interim engine finds ids only"]
 fn scan_verify_reports_a_live_pair_with_owner_and_last_use() {
     let w = world();
     let env = TestEnv::new();
@@ -111,7 +110,6 @@ fn scan_verify_reports_a_live_pair_with_owner_and_last_use() {
 }
 
 #[test]
-#[ignore = "needs the pairing engine (branch engine): the interim engine finds ids only"]
 fn scan_verify_checks_a_pair_found_1000_times_once() {
     let w = world();
     let env = TestEnv::new();
