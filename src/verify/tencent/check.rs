@@ -158,10 +158,14 @@ pub fn check_pair(client: &Client, cred: &Credential) -> Verification {
         },
         Err(e) => {
             let (class, v) = from_error("GetUserAppId", &e);
-            let throttled_or_skewed = e.code().is_some_and(|c| {
-                c.starts_with("RequestLimitExceeded") || c.ends_with("SignatureExpire")
-            });
-            if class == Class::NotLive || throttled_or_skewed {
+            // STS can only help when CAM answered but would not tell: not
+            // when the key is rejected, the clock is off, Tencent throttles
+            // or the network is down (retries already happened).
+            let no_help = match e.code() {
+                None => true,
+                Some(c) => c.starts_with("RequestLimitExceeded") || c.ends_with("SignatureExpire"),
+            };
+            if class == Class::NotLive || no_help {
                 return v;
             }
             match client.call(cred, Service::Sts, "GetCallerIdentity", &json!({})) {
