@@ -63,6 +63,8 @@ enum Command {
     /// Record the current findings, so later scans report only new ones.
     #[command(subcommand)]
     Baseline(noise::BaselineCommand),
+    /// Install keyhound as a git pre-commit (or pre-push) hook.
+    InstallHook(git::InstallHookArgs),
     /// Check the Tencent keys of a JSON report live (owner, last use).
     Verify(Box<cam::VerifyArgs>),
     /// Disable (set Inactive) leaked Tencent keys of your own account; dry run unless --yes.
@@ -89,6 +91,7 @@ pub fn main() -> ExitCode {
         Command::Scan(a) => scan::run(&cli.global, a),
         Command::Rules(c) => rules::run(&cli.global, c),
         Command::Baseline(c) => noise::run_baseline(&cli.global, c),
+        Command::InstallHook(a) => git::install_hook(&cli.global, a),
         Command::Verify(a) => cam::run_verify(&cli.global, a),
         Command::Disable(a) => cam::run_disable(&cli.global, a),
         Command::Enable(a) => cam::run_enable(&cli.global, a),

@@ -140,18 +140,22 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
         walk.threads = t;
     }
     let engine = Engine::new(&rules)?;
-    let out = if stdin {
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
-            .context("cannot read standard input")?;
-        scan::run_bytes(&engine, &bytes, &crate::source::Provenance::Stdin)
-    } else {
-        scan::run(&ScanPlan { paths, walk }, &engine)
+    let (out, vcs) = match super::git::scan(g, a, &paths, &walk, &engine)? {
+        Some(found) => found,
+        None if stdin => {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+                .context("cannot read standard input")?;
+            let prov = crate::source::Provenance::Stdin;
+            (scan::run_bytes(&engine, &bytes, &prov), None)
+        }
+        None => (scan::run(&ScanPlan { paths, walk }, &engine), None),
     };
     let mut report = Report {
         findings: out.findings,
         stats: out.stats,
         rules: rules.rules,
+        vcs,
         ..Report::default()
     };
     noise::filter(&noise, &mut report);

@@ -1,0 +1,490 @@
+//! Git scans: history (every blob the selected commits introduced, read and
+//! scanned once, with every commit and path that introduced it), commit
+//! messages, and the staged change (matches on added lines only).
+
+use crate::engine::Engine;
+use crate::finding::{self, Hit};
+use crate::message;
+use crate::scan::{BlobScanner, ScanOutput, Stats};
+use crate::source::fs::is_binary;
+use crate::source::git::{self as src, Differ, EntryKind, ReadOutcome, Selection};
+use crate::source::{CommitMeta, Provenance};
+use git2::{Oid, Repository};
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+mod provenance;
+mod staged;
+
+use provenance::{attach_provenance, secrets_in_head};
+pub use staged::staged;
+
+/// A resolved history scan.
+#[derive(Clone, Debug)]
+pub struct HistoryPlan {
+    /// The repository (work tree, `.git` dir or bare repository).
+    pub repo: PathBuf,
+    /// Which commits.
+    pub selection: Selection,
+    /// Blobs larger than this many bytes are skipped (and counted).
+    pub max_blob_size: u64,
+    /// Worker threads; 0 picks the number of cores.
+    pub threads: usize,
+    /// Draw a progress bar on stderr.
+    pub progress: bool,
+}
+
+/// What a git scan found, plus the repository's identity for reports.
+#[derive(Debug, Default)]
+pub struct GitOutput {
+    /// Findings and counts.
+    pub scan: ScanOutput,
+    /// Remote, HEAD, branch.
+    pub repo: src::RepoInfo,
+}
+
+/// Consecutive commits a worker takes at a time: neighbours share trees, so
+/// this keeps each worker's object caches warm.
+const CHUNK: usize = 64;
+
+/// Scans the history `plan` selects.
+pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Error> {
+    let repo = src::open(&plan.repo)?;
+    tune_libgit2();
+    if repo.is_shallow() {
+        message::warn(format_args!(
+            "{} is a shallow clone: history before its shallow boundary is missing, and \
+             the boundary commits are shown as introducing everything they contain",
+            plan.repo.display()
+        ));
+    }
+    let commits = plan.selection.commits(&repo)?;
+    let threads = match plan.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+    .clamp(1, commits.len().div_ceil(CHUNK).max(1));
+    let shared = Shared {
+        commits: &commits,
+        next: AtomicUsize::new(0),
+        seen: SeenSet::default(),
+        counts: Counts::default(),
+        since: plan.selection.since,
+        max_blob_size: plan.max_blob_size,
+        engine,
+        partial: src::is_partial_clone(&repo),
+        missing: Mutex::new(Vec::new()),
+        gitlinks: Mutex::new(BTreeSet::new()),
+        progress: progress_bar(plan.progress, commits.len()),
+    };
+    let git_dir = repo.path().to_path_buf();
+    let started = std::time::Instant::now();
+    // Phase 1: walk the commits, note where each blob was introduced, scan
+    // commit messages, claim each new blob id once.
+    let outs: Vec<WorkerOut> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| s.spawn(|| walk_worker(&shared, &git_dir)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("history worker panicked"))
+            .collect::<Result<_, _>>()
+    })?;
+    tracing::debug!(elapsed = ?started.elapsed(), "history walk done");
+    // Phase 2: read and scan each new blob once, in pack order.
+    let order = src::PackOrder::load(&git_dir);
+    let mut jobs: Vec<BlobJob> = outs
+        .iter()
+        .enumerate()
+        .flat_map(|(w, o)| {
+            o.new_blobs.iter().map(move |&(id, path)| BlobJob {
+                id,
+                worker: w as u32,
+                path,
+            })
+        })
+        .collect();
+    jobs.sort_by_cached_key(|j| order.key(j.id));
+    drop(order);
+    shared.progress.set_position(0);
+    shared.progress.set_length(jobs.len() as u64);
+    shared.progress.set_message("blobs");
+    let next = AtomicUsize::new(0);
+    let found: Vec<Vec<(Oid, Vec<Hit>)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| s.spawn(|| read_worker(&shared, &git_dir, &jobs, &next, &outs)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("blob worker panicked"))
+            .collect::<Result<_, _>>()
+    })?;
+    let blob_hits: HashMap<Oid, Vec<Hit>> = found.into_iter().flatten().collect();
+    shared.progress.finish_and_clear();
+    tracing::debug!(
+        commits = commits.len(),
+        introductions = outs.iter().map(|o| o.intros.len()).sum::<usize>(),
+        blobs = jobs.len(),
+        elapsed = ?started.elapsed(),
+        "blobs scanned"
+    );
+    shared.report_notes();
+    let hits = attach_provenance(&repo, &commits, &outs, &blob_hits);
+    let in_head = secrets_in_head(&repo, &blob_hits);
+    let mut findings = finding::group(hits);
+    for f in &mut findings {
+        f.in_head = Some(in_head.contains(&(f.rule.clone(), f.secret.clone(), f.key.clone())));
+    }
+    Ok(GitOutput {
+        scan: ScanOutput {
+            findings,
+            stats: shared.counts.to_stats(),
+        },
+        repo: src::repo_info(&repo),
+    })
+}
+
+// --- shared state of one history scan -------------------------------------
+
+#[derive(Default)]
+struct Counts {
+    scanned: AtomicU64,
+    bytes: AtomicU64,
+    binary: AtomicU64,
+    too_large: AtomicU64,
+    unreadable: AtomicU64,
+    lfs: AtomicU64,
+}
+
+impl Counts {
+    fn add(c: &AtomicU64, n: u64) {
+        c.fetch_add(n, Ordering::Relaxed);
+    }
+
+    fn to_stats(&self) -> Stats {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        Stats {
+            scanned: get(&self.scanned),
+            bytes: get(&self.bytes),
+            skipped_binary: get(&self.binary),
+            skipped_too_large: get(&self.too_large),
+            unreadable: get(&self.unreadable),
+        }
+    }
+}
+
+/// Blob ids already claimed by a worker.
+///
+/// Blob ids are SHA-1 digests, so their first byte spreads them evenly over
+/// 256 independently locked shards; two workers rarely wait on each other.
+struct SeenSet {
+    shards: Vec<Mutex<src::OidSet>>,
+}
+
+impl Default for SeenSet {
+    fn default() -> SeenSet {
+        SeenSet {
+            shards: (0..256)
+                .map(|_| Mutex::new(src::OidSet::default()))
+                .collect(),
+        }
+    }
+}
+
+impl SeenSet {
+    /// True the first time `id` is inserted.
+    fn insert(&self, id: Oid) -> bool {
+        let shard = &self.shards[id.as_bytes()[0] as usize];
+        shard.lock().unwrap_or_else(|p| p.into_inner()).insert(id)
+    }
+}
+
+struct Shared<'a> {
+    commits: &'a [Oid],
+    next: AtomicUsize,
+    seen: SeenSet,
+    counts: Counts,
+    since: Option<i64>,
+    max_blob_size: u64,
+    engine: &'a Engine,
+    partial: bool,
+    missing: Mutex<Vec<Oid>>,
+    gitlinks: Mutex<BTreeSet<String>>,
+    progress: indicatif::ProgressBar,
+}
+
+impl Shared<'_> {
+    fn unreadable(&self, id: Oid, err: git2::Error) {
+        Counts::add(&self.counts.unreadable, 1);
+        report_unreadable(id, &err, self.partial, &self.missing);
+    }
+
+    fn report_notes(&self) {
+        let missing = self.missing.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(first) = missing.first() {
+            message::warn(format_args!(
+                "partial clone: {} objects are only on the promisor remote and were not \
+                 scanned (first: {first})",
+                missing.len()
+            ));
+        }
+        for path in self
+            .gitlinks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            message::warn(format_args!(
+                "skipped submodule {path}: its content lives in another repository; scan that one separately"
+            ));
+        }
+        let lfs = self.counts.lfs.load(Ordering::Relaxed);
+        if lfs > 0 {
+            message::warn(format_args!(
+                "skipped {lfs} git LFS pointer files: their content lives on the LFS server"
+            ));
+        }
+    }
+}
+
+fn report_unreadable(id: Oid, err: &git2::Error, partial: bool, missing: &Mutex<Vec<Oid>>) {
+    if err.code() == git2::ErrorCode::NotFound && partial {
+        missing.lock().unwrap_or_else(|p| p.into_inner()).push(id);
+    } else if err.code() == git2::ErrorCode::NotFound {
+        message::error(format_args!(
+            "object {id} is missing from the repository; not scanned"
+        ));
+    } else {
+        message::error(format_args!(
+            "cannot read object {id}: {}; not scanned",
+            err.message()
+        ));
+    }
+}
+
+fn progress_bar(enabled: bool, commits: usize) -> indicatif::ProgressBar {
+    if !enabled {
+        return indicatif::ProgressBar::hidden();
+    }
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} scanning history: {pos}/{len} {msg} {wide_bar} {elapsed}",
+    )
+    .expect("valid progress template");
+    indicatif::ProgressBar::new(commits as u64)
+        .with_style(style)
+        .with_message("commits")
+}
+
+/// Sets libgit2's process-wide caches for a history walk.
+fn tune_libgit2() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // PERF: libgit2 re-hashes every object it reads (collision-detecting
+        // SHA-1, a third of a history scan's CPU). We only read, and a
+        // corrupt object still fails to inflate or parse.
+        git2::opts::strict_hash_verification(false);
+        // SAFETY: these only set libgit2's global options; they run once,
+        // before any repository handle of this scan reads objects.
+        unsafe {
+            // Bound memory: parsed objects share 32 MiB, and packs are mapped
+            // in 32 MiB windows, at most 128 MiB at a time (the defaults map
+            // a whole pack and cache 256 MiB per process).
+            let _ = git2::opts::set_cache_max_size(32 << 20);
+            let _ = git2::opts::set_mwindow_size(32 << 20);
+            let _ = git2::opts::set_mwindow_mapped_limit(128 << 20);
+        }
+    });
+}
+
+// --- one worker ------------------------------------------------------------
+
+#[derive(Default)]
+pub(super) struct WorkerOut {
+    /// (blob, commit index, path index): each place a blob was introduced.
+    pub(super) intros: Vec<(Oid, u32, u32)>,
+    pub(super) paths: Vec<Box<[u8]>>,
+    path_ids: HashMap<Box<[u8]>, u32>,
+    /// Blobs this worker claimed, with the path it first saw them at.
+    new_blobs: Vec<(Oid, u32)>,
+    /// Hits per commit message (commit index).
+    pub(super) message_hits: Vec<(u32, Vec<Hit>)>,
+}
+
+/// One blob to read in phase 2; its path is `outs[worker].paths[path]`.
+struct BlobJob {
+    id: Oid,
+    worker: u32,
+    path: u32,
+}
+
+impl WorkerOut {
+    fn intern(&mut self, path: &[u8]) -> u32 {
+        if let Some(&id) = self.path_ids.get(path) {
+            return id;
+        }
+        let id = self.paths.len() as u32;
+        self.paths.push(path.into());
+        self.path_ids.insert(path.into(), id);
+        id
+    }
+}
+
+fn open_git(git_dir: &std::path::Path) -> Result<Repository, src::Error> {
+    Repository::open(git_dir).map_err(|source| src::Error::Git {
+        what: "open the repository",
+        path: git_dir.to_path_buf(),
+        source,
+    })
+}
+
+fn walk_worker(sh: &Shared<'_>, git_dir: &std::path::Path) -> Result<WorkerOut, src::Error> {
+    let repo = open_git(git_dir)?;
+    let mut differ = Differ::new(&repo).map_err(|source| src::Error::Git {
+        what: "open the object database",
+        path: git_dir.to_path_buf(),
+        source,
+    })?;
+    let mut scanner = BlobScanner::new(sh.engine);
+    let mut out = WorkerOut::default();
+    let placeholder = Provenance::CommitMessage {
+        commit: CommitMeta::default(),
+    };
+    loop {
+        let start = sh.next.fetch_add(CHUNK, Ordering::Relaxed);
+        if start >= sh.commits.len() {
+            return Ok(out);
+        }
+        let end = (start + CHUNK).min(sh.commits.len());
+        for ci in start..end {
+            let id = sh.commits[ci];
+            let commit = match repo.find_commit(id) {
+                Ok(c) => c,
+                Err(e) => {
+                    sh.unreadable(id, e);
+                    continue;
+                }
+            };
+            if sh.since.is_some_and(|s| commit.time().seconds() < s) {
+                continue;
+            }
+            let found = scanner.scan(commit.message_raw_bytes(), None, &placeholder);
+            if !found.is_empty() {
+                out.message_hits.push((ci as u32, std::mem::take(found)));
+            }
+            let parents: Vec<Oid> = commit.parents().map(|p| p.tree_id()).collect();
+            differ.introduced(
+                commit.tree_id(),
+                &parents,
+                &mut |e| match e.kind {
+                    EntryKind::Gitlink => {
+                        let path = String::from_utf8_lossy(e.path).into_owned();
+                        sh.gitlinks
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .insert(path);
+                    }
+                    EntryKind::Blob => {
+                        let pid = out.intern(e.path);
+                        out.intros.push((e.id, ci as u32, pid));
+                        if sh.seen.insert(e.id) {
+                            out.new_blobs.push((e.id, pid));
+                        }
+                    }
+                },
+                &mut |id, err| sh.unreadable(id, err),
+            );
+        }
+        sh.progress.inc((end - start) as u64);
+    }
+}
+
+/// Block of consecutive jobs (in pack order) a blob worker takes at a time.
+const BLOB_CHUNK: usize = 256;
+
+fn read_worker(
+    sh: &Shared<'_>,
+    git_dir: &std::path::Path,
+    jobs: &[BlobJob],
+    next: &AtomicUsize,
+    outs: &[WorkerOut],
+) -> Result<Vec<(Oid, Vec<Hit>)>, src::Error> {
+    let repo = open_git(git_dir)?;
+    let odb = repo.odb().map_err(|source| src::Error::Git {
+        what: "open the object database",
+        path: git_dir.to_path_buf(),
+        source,
+    })?;
+    let mut scanner = BlobScanner::new(sh.engine);
+    let placeholder = Provenance::CommitMessage {
+        commit: CommitMeta::default(),
+    };
+    let mut hits = Vec::new();
+    loop {
+        let start = next.fetch_add(BLOB_CHUNK, Ordering::Relaxed);
+        if start >= jobs.len() {
+            return Ok(hits);
+        }
+        let end = (start + BLOB_CHUNK).min(jobs.len());
+        for job in &jobs[start..end] {
+            let Some(obj) = read_counted(
+                &odb,
+                job.id,
+                sh.max_blob_size,
+                &sh.counts,
+                sh.partial,
+                &sh.missing,
+            ) else {
+                continue;
+            };
+            let path = String::from_utf8_lossy(&outs[job.worker as usize].paths[job.path as usize]);
+            let found = scanner.scan(obj.data(), Some(&path), &placeholder);
+            if !found.is_empty() {
+                hits.push((job.id, std::mem::take(found)));
+            }
+        }
+        sh.progress.inc((end - start) as u64);
+    }
+}
+
+/// Reads a blob for scanning, counting what is skipped and why. `None`: skip it.
+fn read_counted<'o>(
+    odb: &'o git2::Odb<'o>,
+    id: Oid,
+    max: u64,
+    counts: &Counts,
+    partial: bool,
+    missing: &Mutex<Vec<Oid>>,
+) -> Option<git2::OdbObject<'o>> {
+    let obj = match src::read_blob(odb, id, max) {
+        ReadOutcome::Data(obj) => obj,
+        ReadOutcome::TooLarge(_) => {
+            Counts::add(&counts.too_large, 1);
+            return None;
+        }
+        ReadOutcome::Missing => {
+            Counts::add(&counts.unreadable, 1);
+            let err = git2::Error::new(git2::ErrorCode::NotFound, git2::ErrorClass::Odb, "missing");
+            report_unreadable(id, &err, partial, missing);
+            return None;
+        }
+        ReadOutcome::Failed(err) => {
+            Counts::add(&counts.unreadable, 1);
+            report_unreadable(id, &err, partial, missing);
+            return None;
+        }
+    };
+    let bytes = obj.data();
+    if src::is_lfs_pointer(bytes) {
+        Counts::add(&counts.lfs, 1);
+        return None;
+    }
+    if is_binary(bytes) {
+        Counts::add(&counts.binary, 1);
+        return None;
+    }
+    Counts::add(&counts.scanned, 1);
+    Counts::add(&counts.bytes, bytes.len() as u64);
+    Some(obj)
+}
