@@ -104,6 +104,10 @@ pub(crate) struct DisableArgs {
     /// Disable this SecretId; may repeat.
     #[arg(long = "secret-id", value_name = "AKID…")]
     pub secret_ids: Vec<String>,
+    /// The git repository of a redacted report's git locations (default:
+    /// the one holding the current directory).
+    #[arg(long, value_name = "DIR", requires = "from")]
+    pub repo: Option<PathBuf>,
     /// Act; without it only the plan is printed.
     #[arg(long)]
     pub yes: bool,
@@ -355,7 +359,7 @@ fn targets_from(a: &DisableArgs) -> anyhow::Result<Vec<Target>> {
         let (_, findings) = read_report(from)?;
         let rules = super::scan::load_rules(&[])?;
         let engine = Engine::new(&rules)?;
-        let repo = open_repo(None)?;
+        let repo = open_repo(a.repo.as_deref())?;
         for fp in &a.findings {
             if !findings
                 .iter()

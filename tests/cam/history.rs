@@ -94,3 +94,61 @@ fn redacted_history_report_is_completed_from_blobs_and_messages() {
     let v1 = &back["findings"][1]["verification"];
     assert_eq!(v1["owner"]["principal"], "collaborator", "{v1}");
 }
+
+#[test]
+fn a_real_history_scan_report_is_verified_and_disabled_from_git() {
+    let w = world();
+    let env = TestEnv::new();
+    let repo = git2::Repository::init(env.path().join("repo")).unwrap();
+    let leak = format!(
+        "TENCENTCLOUD_SECRET_ID={}\nTENCENTCLOUD_SECRET_KEY={}\n",
+        w.ci.0, w.ci.1
+    );
+    commit(&repo, &[("deploy/.env", &leak)], "add deploy env");
+    commit(
+        &repo,
+        &[("deploy/.env", "TENCENTCLOUD_SECRET_ID=from-vault\n")],
+        "use the vault",
+    );
+    let out = env
+        .cmd()
+        .args(["scan", "--git", "repo", "--format", "json", "-o", "r.json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verified = audited(
+        &env,
+        &w,
+        &[
+            "verify", "--from", "r.json", "--format", "json", "--repo", "repo",
+        ],
+    );
+    assert_eq!(
+        verified.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&verified.stdout).unwrap();
+    let v = &doc["findings"][0]["verification"];
+    assert_eq!(v["outcome"], "live", "{doc}");
+    assert_eq!(v["owner"]["uin"], super::CI_USER.to_string());
+    assert_eq!(w.em.calls("GetUserAppId"), 1);
+    let disabled = audited(
+        &env,
+        &w,
+        &["disable", "--from", "r.json", "--repo", "repo", "--yes"],
+    );
+    assert_eq!(
+        disabled.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&disabled.stderr)
+    );
+    assert_eq!(w.em.status(&w.ci.0).as_deref(), Some("Inactive"));
+}
