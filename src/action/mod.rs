@@ -1,3 +1,300 @@
 //! State-changing calls: disabling and re-enabling leaked keys, dry run by
 //! default, every action journaled. Reached only from the `disable`/`enable`
 //! commands. Owned by the CAM work (issue 4).
+//!
+//! Only keys that the auditor's own account lists (ListAccessKeys) are
+//! touched, never the auditor's own credentials, and never deleted: a key is
+//! set `Inactive` (reversible) and checked again afterwards. Following
+//! Kingfisher's revoker stance, a timed-out UpdateAccessKey is not retried:
+//! the post-check tells what happened.
+
+pub mod journal;
+
+use crate::finding::{SecretKind, redact};
+use crate::verify::tencent::audit::{AccountIndex, KeyInfo};
+use crate::verify::tencent::client::{Client, Credential, Service};
+use journal::Entry;
+use serde_json::{Value, json};
+use std::path::Path;
+
+/// The status change asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Set `Inactive`.
+    Disable,
+    /// Set `Active` again.
+    Enable,
+}
+
+impl Change {
+    /// The status this change sets.
+    pub fn status(self) -> &'static str {
+        match self {
+            Change::Disable => "Inactive",
+            Change::Enable => "Active",
+        }
+    }
+
+    /// `disable` / `enable`, as journaled.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Change::Disable => "disable",
+            Change::Enable => "enable",
+        }
+    }
+}
+
+/// A key named by the user: a full or shortened SecretId and where it came from.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// Full or shortened SecretId.
+    pub id: String,
+    /// `finding 1a2b…`, `--secret-id`, `journal`.
+    pub origin: String,
+}
+
+/// What will happen to one target.
+#[derive(Clone, Debug)]
+pub enum Step {
+    /// The status will be changed.
+    Change(KeyInfo),
+    /// The key already has the wanted status.
+    NothingToDo(KeyInfo),
+    /// Not touched, and why.
+    Refused(String),
+}
+
+/// One line of a plan.
+#[derive(Clone, Debug)]
+pub struct PlanItem {
+    /// The target.
+    pub target: Target,
+    /// What happens.
+    pub step: Step,
+}
+
+/// Plans `change` for `targets` against the auditor's account.
+pub fn plan(index: &AccountIndex, targets: &[Target], change: Change) -> Vec<PlanItem> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for t in targets {
+        let step = match index.resolve(&t.id) {
+            Err(e) => Step::Refused(format!("{e}: only keys of your own account are touched")),
+            Ok(k) if !seen.insert(k.id.clone()) => continue,
+            Ok(k) if k.id == index.auditor_id => Step::Refused(
+                "these are the credentials keyhound is running with; use other ones".to_string(),
+            ),
+            Ok(k) if k.status == change.status() => Step::NothingToDo(k.clone()),
+            Ok(k) => Step::Change(k.clone()),
+        };
+        out.push(PlanItem {
+            target: t.clone(),
+            step,
+        });
+    }
+    out
+}
+
+/// The shortened form of a SecretId used in journals and output.
+pub fn short(id: &str) -> String {
+    redact(id, SecretKind::Identifier)
+}
+
+fn target_uin(k: &KeyInfo) -> Value {
+    k.uin.parse::<u64>().map_or(json!(k.uin), |n| json!(n))
+}
+
+/// The status ListAccessKeys shows for a key now.
+fn current_status(
+    client: &Client,
+    auditor: &Credential,
+    k: &KeyInfo,
+) -> Result<Option<String>, String> {
+    let a = client
+        .call(
+            auditor,
+            Service::Cam,
+            "ListAccessKeys",
+            &json!({ "TargetUin": target_uin(k) }),
+        )
+        .map_err(|e| e.to_string())?;
+    Ok(a.body
+        .get("AccessKeys")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|x| x.get("AccessKeyId").and_then(Value::as_str) == Some(&k.id))
+        .and_then(|x| x.get("Status").and_then(Value::as_str).map(str::to_string)))
+}
+
+/// Carries out the `Change` steps of a plan: pre-check, UpdateAccessKey,
+/// post-check, one journal entry per call. Returns the journaled entries.
+pub fn apply(
+    client: &Client,
+    auditor: &Credential,
+    index: &AccountIndex,
+    plan: &[PlanItem],
+    change: Change,
+    journal_path: &Path,
+) -> Result<Vec<Entry>, journal::JournalError> {
+    let mut done = Vec::new();
+    for item in plan {
+        let Step::Change(k) = &item.step else {
+            continue;
+        };
+        match current_status(client, auditor, k) {
+            Ok(Some(s)) if s == change.status() => continue,
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                done.push(record(
+                    index,
+                    k,
+                    change,
+                    "failed",
+                    Some("the key is no longer listed".into()),
+                    None,
+                ));
+                journal::append(journal_path, done.last().expect("just pushed"))?;
+                continue;
+            }
+            Err(e) => {
+                done.push(record(
+                    index,
+                    k,
+                    change,
+                    "failed",
+                    Some(format!("pre-check failed: {e}")),
+                    None,
+                ));
+                journal::append(journal_path, done.last().expect("just pushed"))?;
+                continue;
+            }
+        }
+        let mut params = json!({ "AccessKeyId": k.id, "Status": change.status() });
+        if k.principal != "root" {
+            params["TargetUin"] = target_uin(k);
+        }
+        let entry = match client.call(auditor, Service::Cam, "UpdateAccessKey", &params) {
+            Err(e) => {
+                let rid = match &e {
+                    crate::verify::tencent::CallError::Api(a) => Some(a.request_id.clone()),
+                    _ => None,
+                };
+                // Even a timeout may have been applied: look before saying so.
+                let after = current_status(client, auditor, k).ok().flatten();
+                let note = match after {
+                    Some(s) => format!("{e}; status now {s}"),
+                    None => e.to_string(),
+                };
+                record(index, k, change, "failed", Some(note), rid)
+            }
+            Ok(a) => match current_status(client, auditor, k) {
+                Ok(Some(s)) if s == change.status() => {
+                    record(index, k, change, "confirmed", None, Some(a.request_id))
+                }
+                Ok(s) => record(
+                    index,
+                    k,
+                    change,
+                    "unconfirmed",
+                    Some(format!(
+                        "post-check shows status {}",
+                        s.as_deref().unwrap_or("missing")
+                    )),
+                    Some(a.request_id),
+                ),
+                Err(e) => record(
+                    index,
+                    k,
+                    change,
+                    "unconfirmed",
+                    Some(format!("post-check failed: {e}")),
+                    Some(a.request_id),
+                ),
+            },
+        };
+        journal::append(journal_path, &entry)?;
+        done.push(entry);
+    }
+    Ok(done)
+}
+
+fn record(
+    index: &AccountIndex,
+    k: &KeyInfo,
+    change: Change,
+    result: &str,
+    detail: Option<String>,
+    request_id: Option<String>,
+) -> Entry {
+    Entry {
+        time: journal::now_rfc3339(),
+        key: short(&k.id),
+        owner_uin: index.owner_uin.clone(),
+        uin: k.uin.clone(),
+        action: change.verb().to_string(),
+        result: result.to_string(),
+        detail,
+        request_id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    const OWN: &str = "AKIDownownownownownownownownown00001";
+    const SUB: &str = "AKIDsubsubsubsubsubsubsubsubsub00002";
+    const OLD: &str = "AKIDoldoldoldoldoldoldoldoldold00003";
+
+    fn index() -> AccountIndex {
+        let mut keys = BTreeMap::new();
+        for (id, status) in [(OWN, "Active"), (SUB, "Active"), (OLD, "Inactive")] {
+            keys.insert(
+                id.to_string(),
+                KeyInfo {
+                    id: id.into(),
+                    uin: "2".into(),
+                    principal: "sub-user".into(),
+                    name: None,
+                    status: status.into(),
+                    created: None,
+                },
+            );
+        }
+        AccountIndex {
+            owner_uin: "1".into(),
+            app_id: None,
+            auditor_id: OWN.into(),
+            keys,
+            gaps: vec![],
+        }
+    }
+
+    fn target(id: &str) -> Target {
+        Target {
+            id: id.into(),
+            origin: "test".into(),
+        }
+    }
+
+    #[test]
+    fn plans_refuse_foreign_and_own_keys_and_skip_done_ones() {
+        let targets = [
+            target(SUB),
+            target(&short(SUB)),
+            target(OLD),
+            target(OWN),
+            target("AKIDforeignforeignforeignforei00004"),
+        ];
+        let p = plan(&index(), &targets, Change::Disable);
+        assert_eq!(p.len(), 4, "the shortened duplicate of SUB is planned once");
+        assert!(matches!(&p[0].step, Step::Change(k) if k.id == SUB));
+        assert!(matches!(&p[1].step, Step::NothingToDo(k) if k.id == OLD));
+        assert!(matches!(&p[2].step, Step::Refused(why) if why.contains("running with")));
+        assert!(matches!(&p[3].step, Step::Refused(why) if why.contains("no key of account")));
+        let p = plan(&index(), &[target(OLD)], Change::Enable);
+        assert!(matches!(&p[0].step, Step::Change(_)));
+    }
+}

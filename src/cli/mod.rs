@@ -65,6 +65,12 @@ enum Command {
     Baseline(noise::BaselineCommand),
     /// Install keyhound as a git pre-commit (or pre-push) hook.
     InstallHook(git::InstallHookArgs),
+    /// Check the Tencent keys of a JSON report live (owner, last use).
+    Verify(Box<cam::VerifyArgs>),
+    /// Disable (set Inactive) leaked Tencent keys of your own account; dry run unless --yes.
+    Disable(Box<cam::DisableArgs>),
+    /// Re-enable the keys keyhound disabled, from its journal; dry run unless --yes.
+    Enable(Box<cam::EnableArgs>),
 }
 
 /// How a command ended.
@@ -86,6 +92,9 @@ pub fn main() -> ExitCode {
         Command::Rules(c) => rules::run(&cli.global, c),
         Command::Baseline(c) => noise::run_baseline(&cli.global, c),
         Command::InstallHook(a) => git::install_hook(&cli.global, a),
+        Command::Verify(a) => cam::run_verify(&cli.global, a),
+        Command::Disable(a) => cam::run_disable(&cli.global, a),
+        Command::Enable(a) => cam::run_enable(&cli.global, a),
     };
     match result {
         Ok(_) if crate::message::errored() => ExitCode::from(2),

@@ -162,6 +162,7 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
     if let Some(exit) = noise::write_baseline(&a.noise, &noise, &report, a.output.as_deref())? {
         return Ok(exit);
     }
+    super::cam::verify_scan(&a.verify, &report.rules, &mut report.findings)?;
     let format = a
         .format
         .map(Format::from)

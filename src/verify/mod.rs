@@ -5,6 +5,7 @@
 //! Owned by the CAM work (issue 4); the types below are the contract the
 //! reports rely on. Fields may be added; existing ones keep their names.
 
+pub mod input;
 pub mod tencent;
 
 use serde::{Deserialize, Serialize};

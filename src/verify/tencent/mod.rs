@@ -1,2 +1,228 @@
 //! Tencent Cloud STS/CAM: TC3 signing, the HTTP client and the checks built
 //! on them. Owned by the CAM work (issue 4).
+//!
+//! [`Verifier`] checks each distinct (SecretId, SecretKey) pair once, with a
+//! call signed by that pair, and, in auditor mode, attributes every found
+//! SecretId (with or without its key) using the user's own credentials.
+
+pub mod audit;
+pub mod check;
+pub mod client;
+pub mod credential;
+pub mod sign;
+
+pub use audit::{AccountIndex, KeyInfo};
+pub use client::{ApiError, CallError, Client, ClientOptions, Credential, Endpoints, Site};
+
+use crate::finding::{Finding, Fingerprint, Secret, SecretKind};
+use crate::verify::{Outcome, Owner, Verification};
+use std::collections::HashMap;
+
+/// The auditor: the user's own credentials and the index of their account.
+#[derive(Debug)]
+pub struct Auditor {
+    /// The credentials.
+    pub credential: Credential,
+    /// Their account's keys.
+    pub index: AccountIndex,
+}
+
+/// Checks found credentials, each distinct pair once.
+#[derive(Debug)]
+pub struct Verifier {
+    client: Client,
+    auditor: Option<Auditor>,
+    cache: HashMap<Fingerprint, Verification>,
+    last_used: HashMap<String, String>,
+}
+
+/// The cache key of a pair: a fingerprint over id and key only, so the same
+/// pair found by two rules is checked once.
+fn pair_key(id: &str, key: Option<&Secret>) -> Fingerprint {
+    Fingerprint::of("tencent", &Secret::new(id, SecretKind::Identifier), key)
+}
+
+/// Pairs checked at the same time by [`Verifier::prefetch_pairs`].
+const PARALLEL_CHECKS: usize = 4;
+
+/// Whether a value looks like a Tencent Cloud SecretId.
+pub fn is_secret_id(s: &str) -> bool {
+    (s.starts_with("AKID") || s.starts_with("IKID"))
+        && s.len() >= 36
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+impl Verifier {
+    /// A verifier; with `auditor`, found ids are also looked up in the
+    /// auditor's account.
+    pub fn new(client: Client, auditor: Option<Auditor>) -> Verifier {
+        Verifier {
+            client,
+            auditor,
+            cache: HashMap::new(),
+            last_used: HashMap::new(),
+        }
+    }
+
+    /// The auditor, when in auditor mode.
+    pub fn auditor(&self) -> Option<&Auditor> {
+        self.auditor.as_ref()
+    }
+
+    /// The client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Asks the auditor's account for the last use of these ids at once
+    /// (batches of 10); later [`Verifier::verify`] calls use the answers.
+    pub fn prefetch_last_used(&mut self, ids: &[&str]) {
+        if let Some(a) = &self.auditor {
+            let got = a.index.last_used(&self.client, &a.credential, ids);
+            self.last_used.extend(got);
+        }
+    }
+
+    /// Checks the distinct pairs not checked yet, a few at a time: the work
+    /// is waiting on the network, and the client's per-action limits hold
+    /// whatever the number of threads.
+    pub fn prefetch_pairs(&mut self, pairs: &[(&str, &Secret, Option<&Secret>)]) {
+        let mut seen = std::collections::HashSet::new();
+        let todo: Vec<(Fingerprint, &str, &Secret, Option<&Secret>)> = pairs
+            .iter()
+            .map(|&(id, k, t)| (pair_key(id, Some(k)), id, k, t))
+            .filter(|(ck, ..)| !self.cache.contains_key(ck) && seen.insert(ck.clone()))
+            .collect();
+        if todo.is_empty() {
+            return;
+        }
+        let client = &self.client;
+        let run = || -> Vec<(Fingerprint, Verification)> {
+            use rayon::prelude::*;
+            todo.par_iter()
+                .map(|(ck, id, k, t)| {
+                    let cred = Credential::new(*id, k.expose()).with_token(t.cloned());
+                    (ck.clone(), check::check_pair(client, &cred))
+                })
+                .collect()
+        };
+        let checked = match rayon::ThreadPoolBuilder::new()
+            .num_threads(PARALLEL_CHECKS)
+            .build()
+        {
+            Ok(pool) => pool.install(run),
+            Err(_) => run(),
+        };
+        self.cache.extend(checked);
+    }
+
+    /// Checks one SecretId with its key (if found) and token; a pair is
+    /// asked about once, later calls answer from the cache.
+    pub fn verify(
+        &mut self,
+        id: &str,
+        key: Option<&Secret>,
+        token: Option<&Secret>,
+    ) -> Verification {
+        let ck = pair_key(id, key);
+        let mut v = match (self.cache.get(&ck), key) {
+            (Some(v), _) => v.clone(),
+            (None, Some(k)) => {
+                let cred = Credential::new(id, k.expose()).with_token(token.cloned());
+                let v = check::check_pair(&self.client, &cred);
+                self.cache.insert(ck, v.clone());
+                v
+            }
+            (None, None) => Verification {
+                outcome: Outcome::Skipped,
+                detail: "no SecretKey found".to_string(),
+                request_id: None,
+                owner: None,
+                status: None,
+                created: None,
+                last_used: None,
+            },
+        };
+        if let Some(a) = &self.auditor {
+            attribute(&mut v, &a.index, id, key.is_some());
+        }
+        if v.last_used.is_none() {
+            v.last_used = self.last_used.get(id).cloned();
+        }
+        v
+    }
+
+    /// Fills `verification` of every finding `verifiable` accepts whose
+    /// secret is a SecretId.
+    pub fn verify_findings(
+        &mut self,
+        findings: &mut [Finding],
+        verifiable: impl Fn(&Finding) -> bool,
+    ) {
+        let chosen = |f: &Finding| verifiable(f) && is_secret_id(f.secret.expose());
+        let mut ids: Vec<&str> = findings
+            .iter()
+            .filter(|f| chosen(f))
+            .map(|f| f.secret.expose())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        self.prefetch_last_used(&ids);
+        let refs: Vec<(&str, &Secret, Option<&Secret>)> = findings
+            .iter()
+            .filter(|f| chosen(f))
+            .filter_map(|f| Some((f.secret.expose(), f.key.as_ref()?, f.token.as_ref())))
+            .collect();
+        self.prefetch_pairs(&refs);
+        for f in findings.iter_mut() {
+            if chosen(f) {
+                f.verification =
+                    Some(self.verify(f.secret.expose(), f.key.as_ref(), f.token.as_ref()));
+            }
+        }
+    }
+}
+
+/// Adds what the auditor's account knows about `id` to `v`.
+fn attribute(v: &mut Verification, index: &AccountIndex, id: &str, had_key: bool) {
+    let Some(k) = index.get(id) else {
+        let note = format!("not in the auditor's account {}", index.owner_uin);
+        v.detail = if had_key {
+            format!("{}; {note}", v.detail)
+        } else {
+            format!("no SecretKey found; {note}")
+        };
+        return;
+    };
+    let owner = v.owner.get_or_insert_with(Owner::default);
+    owner
+        .owner_uin
+        .get_or_insert_with(|| index.owner_uin.clone());
+    owner.uin.get_or_insert_with(|| k.uin.clone());
+    owner.app_id = owner.app_id.or(index.app_id);
+    owner.principal = Some(k.principal.clone());
+    owner.name = k.name.clone();
+    v.status = Some(k.status.clone());
+    v.created = k.created.clone();
+    if !had_key {
+        let (outcome, detail) = if k.status == "Active" {
+            (
+                Outcome::Live,
+                "Active in the auditor's account (no SecretKey found to test it)",
+            )
+        } else {
+            (
+                Outcome::NotLive,
+                "Inactive (disabled) in the auditor's account",
+            )
+        };
+        v.outcome = outcome;
+        v.detail = detail.to_string();
+    } else if v.outcome == Outcome::NotLive && k.status == "Inactive" {
+        v.detail = format!(
+            "{}; the key is Inactive (disabled) in the auditor's account",
+            v.detail
+        );
+    }
+}

@@ -1,0 +1,278 @@
+//! Auditor mode: with the user's own credentials, an index of every access
+//! key in their account (owner, sub-user or collaborator, status, creation
+//! time) and last-use dates, so found SecretIds can be attributed even
+//! without their SecretKey.
+
+use super::check::last_used_rows;
+use super::client::{CallError, Client, Credential, Service};
+use crate::finding::{SecretKind, redact};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+
+/// One access key of the auditor's account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// The full SecretId.
+    pub id: String,
+    /// The UIN the key belongs to.
+    pub uin: String,
+    /// `root`, `sub-user` or `collaborator`.
+    pub principal: String,
+    /// Sub-user or collaborator name.
+    pub name: Option<String>,
+    /// `Active` or `Inactive`.
+    pub status: String,
+    /// Creation time as Tencent gives it (`YYYY-MM-DD hh:mm:ss`).
+    pub created: Option<String>,
+}
+
+/// Every key of the auditor's account.
+#[derive(Clone, Debug)]
+pub struct AccountIndex {
+    /// The root account's UIN.
+    pub owner_uin: String,
+    /// The account's AppId.
+    pub app_id: Option<u64>,
+    /// The auditor credential's own SecretId.
+    pub auditor_id: String,
+    /// Keys by SecretId.
+    pub keys: BTreeMap<String, KeyInfo>,
+    /// Users whose keys could not be listed, with the reason.
+    pub gaps: Vec<String>,
+}
+
+/// Why the account could not be indexed.
+#[derive(Debug, thiserror::Error)]
+#[error("auditor credentials {id}: {action} failed: {source}")]
+pub struct AuditError {
+    /// The auditor's SecretId, shortened.
+    pub id: String,
+    /// The failing action.
+    pub action: &'static str,
+    /// The call error.
+    #[source]
+    pub source: CallError,
+}
+
+/// Why a shortened id (`AKIDq3Wm…0Sj1`) could not be resolved to a key.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    /// No key of the account matches.
+    #[error("{0}: no key of account {1} matches")]
+    NotInAccount(String, String),
+    /// Several keys match.
+    #[error("{0}: {1} keys of the account match; give the full SecretId")]
+    Ambiguous(String, usize),
+}
+
+fn text(v: &Value, k: &str) -> Option<String> {
+    match v.get(k) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+impl AccountIndex {
+    /// Builds the index: GetUserAppId, ListUsers, ListCollaborators, then
+    /// ListAccessKeys for the root and for every user.
+    pub fn build(client: &Client, auditor: &Credential) -> Result<AccountIndex, AuditError> {
+        let fail = |action: &'static str| {
+            move |source: CallError| AuditError {
+                id: redact(auditor.id(), SecretKind::Identifier),
+                action,
+                source,
+            }
+        };
+        let me = client
+            .call(auditor, Service::Cam, "GetUserAppId", &json!({}))
+            .map_err(fail("GetUserAppId"))?;
+        let owner_uin = text(&me.body, "OwnerUin").unwrap_or_default();
+        let mut users: Vec<(String, String, Option<String>)> =
+            vec![(owner_uin.clone(), "root".to_string(), None)];
+        let listed = client
+            .call(auditor, Service::Cam, "ListUsers", &json!({}))
+            .map_err(fail("ListUsers"))?;
+        for u in listed
+            .body
+            .get("Data")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(uin) = text(u, "Uin") {
+                users.push((uin, "sub-user".to_string(), text(u, "Name")));
+            }
+        }
+        let mut gaps = Vec::new();
+        let mut offset = 0u64;
+        loop {
+            let params = json!({ "Limit": 50, "Offset": offset });
+            match client.call(auditor, Service::Cam, "ListCollaborators", &params) {
+                Ok(a) => {
+                    let page = a
+                        .body
+                        .get("Data")
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default();
+                    for u in &page {
+                        if let Some(uin) = text(u, "Uin") {
+                            users.retain(|(x, _, _)| *x != uin);
+                            users.push((uin, "collaborator".to_string(), text(u, "Name")));
+                        }
+                    }
+                    offset += page.len() as u64;
+                    let total = a.body.get("TotalNum").and_then(Value::as_u64).unwrap_or(0);
+                    if page.is_empty() || offset >= total {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    gaps.push(format!("collaborators not listed: {e}"));
+                    break;
+                }
+            }
+        }
+        let mut keys = BTreeMap::new();
+        for (uin, principal, name) in users {
+            let target: Value = uin.parse::<u64>().map_or(json!(uin), |n| json!(n));
+            let params = json!({ "TargetUin": target });
+            match client.call(auditor, Service::Cam, "ListAccessKeys", &params) {
+                Ok(a) => {
+                    for k in a
+                        .body
+                        .get("AccessKeys")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        let Some(id) = text(k, "AccessKeyId") else {
+                            continue;
+                        };
+                        keys.insert(
+                            id.clone(),
+                            KeyInfo {
+                                id,
+                                uin: uin.clone(),
+                                principal: principal.clone(),
+                                name: name.clone(),
+                                status: text(k, "Status").unwrap_or_default(),
+                                created: text(k, "CreateTime"),
+                            },
+                        );
+                    }
+                }
+                Err(e) => gaps.push(format!("keys of {principal} {uin} not listed: {e}")),
+            }
+        }
+        Ok(AccountIndex {
+            owner_uin,
+            app_id: me.body.get("AppId").and_then(Value::as_u64),
+            auditor_id: auditor.id().to_string(),
+            keys,
+            gaps,
+        })
+    }
+
+    /// The key with this full SecretId.
+    pub fn get(&self, id: &str) -> Option<&KeyInfo> {
+        self.keys.get(id)
+    }
+
+    /// Resolves a full or shortened (`AKIDq3Wm…0Sj1`) SecretId.
+    pub fn resolve(&self, id: &str) -> Result<&KeyInfo, ResolveError> {
+        if let Some(k) = self.keys.get(id) {
+            return Ok(k);
+        }
+        let matching: Vec<&KeyInfo> = match id.split_once('…') {
+            Some((head, tail)) if !head.is_empty() => self
+                .keys
+                .values()
+                .filter(|k| k.id.starts_with(head) && k.id.ends_with(tail))
+                .collect(),
+            _ => Vec::new(),
+        };
+        match matching.as_slice() {
+            [one] => Ok(one),
+            [] => Err(ResolveError::NotInAccount(
+                id.to_string(),
+                self.owner_uin.clone(),
+            )),
+            many => Err(ResolveError::Ambiguous(id.to_string(), many.len())),
+        }
+    }
+
+    /// Last-use dates of `ids` that belong to the account, asked in batches
+    /// of 10 (GetSecurityLastUsed's limit). Failures leave ids out.
+    pub fn last_used(
+        &self,
+        client: &Client,
+        auditor: &Credential,
+        ids: &[&str],
+    ) -> HashMap<String, String> {
+        let mine: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|i| self.keys.contains_key(*i))
+            .collect();
+        let mut out = HashMap::new();
+        for batch in mine.chunks(10) {
+            let params = json!({ "SecretIdList": batch });
+            match client.call(auditor, Service::Cam, "GetSecurityLastUsed", &params) {
+                Ok(a) => out.extend(last_used_rows(&a.body)),
+                Err(e) => tracing::warn!("GetSecurityLastUsed failed: {e}"),
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index() -> AccountIndex {
+        let key = |id: &str| KeyInfo {
+            id: id.to_string(),
+            uin: "100".into(),
+            principal: "root".into(),
+            name: None,
+            status: "Active".into(),
+            created: None,
+        };
+        let mut keys = BTreeMap::new();
+        for id in [
+            "AKIDaaaaBBBBccccDDDDeeeeFFFFgggg1111",
+            "AKIDaaaaXXXXccccDDDDeeeeFFFFgggg2222",
+            "AKIDaaaaYYYYccccDDDDeeeeFFFFgggg2222",
+        ] {
+            keys.insert(id.to_string(), key(id));
+        }
+        AccountIndex {
+            owner_uin: "100".into(),
+            app_id: None,
+            auditor_id: String::new(),
+            keys,
+            gaps: vec![],
+        }
+    }
+
+    #[test]
+    fn shortened_ids_resolve_when_unique() {
+        let ix = index();
+        assert_eq!(
+            ix.resolve("AKIDaaaa…1111").unwrap().id,
+            "AKIDaaaaBBBBccccDDDDeeeeFFFFgggg1111"
+        );
+        assert_eq!(
+            ix.resolve("AKIDaaaa…2222"),
+            Err(ResolveError::Ambiguous("AKIDaaaa…2222".into(), 2))
+        );
+        assert!(matches!(
+            ix.resolve("AKIDzzzz…1111"),
+            Err(ResolveError::NotInAccount(..))
+        ));
+        assert!(ix.resolve("AKIDaaaaBBBBccccDDDDeeeeFFFFgggg1111").is_ok());
+    }
+}

@@ -1,0 +1,606 @@
+//! The HTTP client for Tencent Cloud API 3.0: endpoints, TC3-signed POSTs,
+//! timeouts, per-action rate limits, retries, and the HTTP-200 error
+//! envelope turned into [`ApiError`].
+
+use super::sign::{self, SignInput};
+use crate::finding::{Secret, SecretKind};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// A SecretId/SecretKey pair (and token, for temporary credentials).
+/// `Debug` shows the id shortened and nothing of the key.
+#[derive(Clone)]
+pub struct Credential {
+    id: String,
+    key: Secret,
+    token: Option<Secret>,
+}
+
+impl Credential {
+    /// A long-term key pair.
+    pub fn new(id: impl Into<String>, key: impl Into<Box<str>>) -> Credential {
+        Credential {
+            id: id.into(),
+            key: Secret::new(key, SecretKind::Key),
+            token: None,
+        }
+    }
+
+    /// Adds a session token (temporary credentials).
+    pub fn with_token(mut self, token: Option<Secret>) -> Credential {
+        self.token = token;
+        self
+    }
+
+    /// The SecretId.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Credential({}, {})",
+            crate::finding::redact(&self.id, SecretKind::Identifier),
+            self.key
+        )
+    }
+}
+
+/// A Tencent Cloud product this client talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Service {
+    /// Cloud Access Management, API version 2019-01-16.
+    Cam,
+    /// Security Token Service, API version 2018-08-13.
+    Sts,
+}
+
+impl Service {
+    /// The name used in hosts and signature scopes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Cam => "cam",
+            Service::Sts => "sts",
+        }
+    }
+
+    fn version(self) -> &'static str {
+        match self {
+            Service::Cam => "2019-01-16",
+            Service::Sts => "2018-08-13",
+        }
+    }
+}
+
+/// Which Tencent Cloud site to call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Site {
+    /// `<service>.tencentcloudapi.com`.
+    #[default]
+    China,
+    /// `<service>.intl.tencentcloudapi.com`.
+    International,
+}
+
+/// Where requests go: the real site, or one base URL (tests, proxies).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoints {
+    site: Site,
+    base: Option<reqwest::Url>,
+}
+
+/// Why an `--endpoint` value was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum EndpointError {
+    /// Not a URL.
+    #[error("endpoint {0:?} is not a valid URL")]
+    Invalid(String),
+    /// Neither https nor http.
+    #[error("endpoint {0:?}: the scheme must be https (or http to a loopback address)")]
+    Scheme(String),
+    /// Plain http to a non-loopback host.
+    #[error(
+        "endpoint {0:?}: plain http is only allowed to a loopback address \
+         (127.0.0.0/8, ::1, localhost); use https"
+    )]
+    InsecureHttp(String),
+}
+
+impl Endpoints {
+    /// The real endpoints of `site`.
+    pub fn site(site: Site) -> Endpoints {
+        Endpoints { site, base: None }
+    }
+
+    /// One base URL for every service: https anywhere, http only on loopback.
+    pub fn custom(url: &str) -> Result<Endpoints, EndpointError> {
+        let u = reqwest::Url::parse(url).map_err(|_| EndpointError::Invalid(url.to_string()))?;
+        let host = u
+            .host_str()
+            .ok_or_else(|| EndpointError::Invalid(url.to_string()))?;
+        match u.scheme() {
+            "https" => {}
+            "http" if is_loopback(host) => {}
+            "http" => return Err(EndpointError::InsecureHttp(url.to_string())),
+            _ => return Err(EndpointError::Scheme(url.to_string())),
+        }
+        if u.path() != "/" || u.query().is_some() {
+            return Err(EndpointError::Invalid(url.to_string()));
+        }
+        Ok(Endpoints {
+            site: Site::China,
+            base: Some(u),
+        })
+    }
+
+    fn url(&self, service: Service) -> reqwest::Url {
+        if let Some(b) = &self.base {
+            return b.clone();
+        }
+        let host = match self.site {
+            Site::China => format!("https://{}.tencentcloudapi.com/", service.name()),
+            Site::International => format!("https://{}.intl.tencentcloudapi.com/", service.name()),
+        };
+        reqwest::Url::parse(&host).expect("built-in endpoint URLs parse")
+    }
+
+    /// Whether the endpoint is on this machine.
+    pub fn is_loopback(&self) -> bool {
+        self.base
+            .as_ref()
+            .and_then(|b| b.host_str())
+            .is_some_and(is_loopback)
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The `Host` header for a URL: host, plus `:port` when it is not the
+/// scheme's default (this is what is signed, and what is sent).
+fn host_header(u: &reqwest::Url) -> String {
+    let host = u.host_str().unwrap_or_default();
+    match u.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    }
+}
+
+/// An error answer from Tencent (HTTP 200, `Response.Error`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message} (RequestId {request_id})")]
+pub struct ApiError {
+    /// `AuthFailure.SecretIdNotFound`, `RequestLimitExceeded`, ...
+    pub code: String,
+    /// Tencent's message.
+    pub message: String,
+    /// The request's id, for the audit trail.
+    pub request_id: String,
+}
+
+/// Why a call did not return an answer.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// Tencent answered with an error.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// No answer: connection refused, reset, timeout.
+    #[error("{action}: no answer from {host}: {reason}")]
+    Transport {
+        /// The action.
+        action: String,
+        /// Host called.
+        host: String,
+        /// What went wrong.
+        reason: String,
+        /// Whether it timed out (the call may have been applied).
+        timed_out: bool,
+    },
+    /// An HTTP status other than 200, or a body that is not the envelope.
+    #[error("{action}: unexpected answer from {host}: {reason}")]
+    Protocol {
+        /// The action.
+        action: String,
+        /// Host called.
+        host: String,
+        /// What was wrong with it.
+        reason: String,
+    },
+}
+
+impl CallError {
+    /// The API error code, when Tencent answered with one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            CallError::Api(e) => Some(&e.code),
+            _ => None,
+        }
+    }
+}
+
+/// A successful answer: `Response` without `RequestId`, and the id.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    /// The `Response` object.
+    pub body: Value,
+    /// `Response.RequestId`.
+    pub request_id: String,
+}
+
+/// Client settings.
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// Deadline of one HTTP exchange.
+    pub timeout: Duration,
+    /// Retries after throttling or a server error.
+    pub retries: u32,
+    /// First backoff; doubled after each retry.
+    pub backoff: Duration,
+    /// `X-TC-Region` for STS (required there).
+    pub region: String,
+}
+
+impl Default for ClientOptions {
+    fn default() -> ClientOptions {
+        ClientOptions {
+            timeout: Duration::from_secs(10),
+            retries: 3,
+            backoff: Duration::from_millis(250),
+            region: "ap-guangzhou".to_string(),
+        }
+    }
+}
+
+/// Actions that change state: never retried unless Tencent said it refused
+/// them (throttling), since a timed-out call may have been applied.
+fn is_state_changing(action: &str) -> bool {
+    matches!(
+        action,
+        "UpdateAccessKey" | "DeleteAccessKey" | "CreateAccessKey"
+    )
+}
+
+/// Whether a failed call is worth another try: throttling always (Tencent
+/// refused it, nothing happened); server errors and lost connections only
+/// for read-only actions, since a state change may have been applied.
+fn should_retry(action: &str, e: &CallError) -> bool {
+    match e {
+        CallError::Api(a) if a.code.starts_with("RequestLimitExceeded") => true,
+        _ if is_state_changing(action) => false,
+        CallError::Api(a) => a.code.starts_with("InternalError") || a.code == "ServiceUnavailable",
+        CallError::Protocol { reason, .. } => reason.starts_with("HTTP 5"),
+        CallError::Transport { .. } => true,
+    }
+}
+
+/// Documented per-second limits (tencent-api.md 3.5); 20 where not captured.
+fn rate_limit(action: &str) -> u32 {
+    match action {
+        "UpdateAccessKey" | "DeleteAccessKey" | "CreateAccessKey" => 5,
+        _ => 20,
+    }
+}
+
+/// Spaces calls of one action at least `1s / limit` apart.
+#[derive(Debug, Default)]
+struct Limiter {
+    next: Mutex<HashMap<String, Instant>>,
+}
+
+impl Limiter {
+    fn wait(&self, action: &str) {
+        let interval = Duration::from_secs(1) / rate_limit(action);
+        let now = Instant::now();
+        let slot = {
+            let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+            let slot = next.get(action).copied().unwrap_or(now).max(now);
+            next.insert(action.to_string(), slot + interval);
+            slot
+        };
+        if slot > now {
+            std::thread::sleep(slot - now);
+        }
+    }
+}
+
+/// A TC3-signing client for CAM and STS.
+#[derive(Debug)]
+pub struct Client {
+    http: reqwest::blocking::Client,
+    endpoints: Endpoints,
+    opts: ClientOptions,
+    limiter: Limiter,
+}
+
+const MAX_BODY: usize = 1 << 20;
+
+impl Client {
+    /// A client for `endpoints`.
+    pub fn new(endpoints: Endpoints, opts: ClientOptions) -> Result<Client, CallError> {
+        let mut b = reqwest::blocking::Client::builder()
+            .use_rustls_tls()
+            .timeout(opts.timeout)
+            .connect_timeout(opts.timeout.min(Duration::from_secs(5)))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("keyhound/", env!("CARGO_PKG_VERSION")));
+        if endpoints.is_loopback() {
+            b = b.no_proxy();
+        }
+        let http = b.build().map_err(|e| CallError::Protocol {
+            action: "client".into(),
+            host: String::new(),
+            reason: e.to_string(),
+        })?;
+        Ok(Client {
+            http,
+            endpoints,
+            opts,
+            limiter: Limiter::default(),
+        })
+    }
+
+    /// Calls `action` of `service` with JSON `params`, signed with `cred`,
+    /// retrying throttled and failed read-only calls with backoff.
+    pub fn call(
+        &self,
+        cred: &Credential,
+        service: Service,
+        action: &str,
+        params: &Value,
+    ) -> Result<Answer, CallError> {
+        let mut backoff = self.opts.backoff;
+        let mut attempt = 0;
+        loop {
+            let result = self.call_once(cred, service, action, params);
+            let retry = result
+                .as_ref()
+                .err()
+                .is_some_and(|e| should_retry(action, e));
+            if !retry || attempt >= self.opts.retries {
+                return result;
+            }
+            tracing::debug!(action, attempt, "retrying after {backoff:?}");
+            std::thread::sleep(backoff);
+            backoff *= 2;
+            attempt += 1;
+        }
+    }
+
+    fn call_once(
+        &self,
+        cred: &Credential,
+        service: Service,
+        action: &str,
+        params: &Value,
+    ) -> Result<Answer, CallError> {
+        self.limiter.wait(action);
+        let url = self.endpoints.url(service);
+        let host = host_header(&url);
+        let body = serde_json::to_vec(params).expect("JSON values serialize");
+        let timestamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let content_type = "application/json";
+        let signed = [("content-type", content_type), ("host", host.as_str())];
+        let input = SignInput {
+            method: "POST",
+            query: "",
+            headers: &signed,
+            payload: &body,
+            service: service.name(),
+            timestamp,
+        };
+        let auth = sign::authorization(&cred.id, cred.key.expose(), &input);
+        let mut req = self
+            .http
+            .post(url)
+            .header("Host", &host)
+            .header("Content-Type", content_type)
+            .header("X-TC-Action", action)
+            .header("X-TC-Version", service.version())
+            .header("X-TC-Timestamp", timestamp.to_string())
+            .header("X-TC-Language", "en-US")
+            .header(
+                "X-TC-RequestClient",
+                concat!("keyhound-", env!("CARGO_PKG_VERSION")),
+            )
+            .header("Authorization", auth);
+        if service == Service::Sts {
+            req = req.header("X-TC-Region", &self.opts.region);
+        }
+        if let Some(t) = &cred.token {
+            req = req.header("X-TC-Token", t.expose());
+        }
+        let transport = |e: reqwest::Error| CallError::Transport {
+            action: action.to_string(),
+            host: host.clone(),
+            reason: error_chain(&e),
+            timed_out: e.is_timeout(),
+        };
+        let resp = req.body(body).send().map_err(transport)?;
+        let status = resp.status();
+        let protocol = |reason: String| CallError::Protocol {
+            action: action.to_string(),
+            host: host.clone(),
+            reason,
+        };
+        if status != reqwest::StatusCode::OK {
+            return Err(protocol(format!("HTTP {}", status.as_u16())));
+        }
+        let bytes = resp.bytes().map_err(transport)?;
+        if bytes.len() > MAX_BODY {
+            return Err(protocol(format!("answer larger than {MAX_BODY} bytes")));
+        }
+        parse_envelope(&bytes).map_err(|e| match e {
+            Envelope::Api(api) => CallError::Api(api),
+            Envelope::Bad(reason) => protocol(reason),
+        })
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(c) = src {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        src = c.source();
+    }
+    s
+}
+
+enum Envelope {
+    Api(ApiError),
+    Bad(String),
+}
+
+/// Splits `{"Response": {...}}` into an answer or an [`ApiError`].
+fn parse_envelope(bytes: &[u8]) -> Result<Answer, Envelope> {
+    let v: Value =
+        serde_json::from_slice(bytes).map_err(|e| Envelope::Bad(format!("not JSON: {e}")))?;
+    let Some(Value::Object(mut resp)) = v.get("Response").cloned() else {
+        return Err(Envelope::Bad("no Response object".into()));
+    };
+    let request_id = match resp.remove("RequestId") {
+        Some(Value::String(s)) => s,
+        _ => String::new(),
+    };
+    if let Some(err) = resp.get("Error") {
+        let field = |k: &str| err.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        return Err(Envelope::Api(ApiError {
+            code: field("Code"),
+            message: field("Message"),
+            request_id,
+        }));
+    }
+    Ok(Answer {
+        body: Value::Object(resp),
+        request_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_allow_https_and_loopback_http_only() {
+        for ok in [
+            "https://cam.example.com/",
+            "http://127.0.0.1:8765",
+            "http://127.3.4.5:1/",
+            "http://[::1]:9000/",
+            "http://localhost:80/",
+        ] {
+            assert!(Endpoints::custom(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://10.0.0.1:8765/",
+            "http://cam.tencentcloudapi.com/",
+            "ftp://127.0.0.1/",
+            "not a url",
+            "https://cam.example.com/some/path",
+        ] {
+            assert!(Endpoints::custom(bad).is_err(), "{bad}");
+        }
+        let e = Endpoints::custom("http://192.168.1.2/").unwrap_err();
+        assert!(e.to_string().contains("loopback"), "{e}");
+    }
+
+    #[test]
+    fn host_header_keeps_non_default_ports() {
+        let u = |s: &str| reqwest::Url::parse(s).unwrap();
+        assert_eq!(host_header(&u("http://127.0.0.1:8765/")), "127.0.0.1:8765");
+        assert_eq!(
+            host_header(&u("https://cam.tencentcloudapi.com/")),
+            "cam.tencentcloudapi.com"
+        );
+        assert_eq!(host_header(&u("https://h.example:443/")), "h.example");
+        assert_eq!(host_header(&u("http://[::1]:9/")), "[::1]:9");
+        let intl = Endpoints::site(Site::International).url(Service::Sts);
+        assert_eq!(host_header(&intl), "sts.intl.tencentcloudapi.com");
+    }
+
+    #[test]
+    fn envelope_errors_become_api_errors() {
+        let e = br#"{"Response":{"Error":{"Code":"AuthFailure.SecretIdNotFound","Message":"m"},"RequestId":"r-1"}}"#;
+        match parse_envelope(e) {
+            Err(Envelope::Api(a)) => {
+                assert_eq!(a.code, "AuthFailure.SecretIdNotFound");
+                assert_eq!(a.request_id, "r-1");
+            }
+            _ => panic!("expected an API error"),
+        }
+        let ok = br#"{"Response":{"Uin":"1","RequestId":"r-2"}}"#;
+        let a = parse_envelope(ok).ok().unwrap();
+        assert_eq!(a.request_id, "r-2");
+        assert_eq!(a.body["Uin"], "1");
+        assert!(a.body.get("RequestId").is_none());
+        assert!(matches!(parse_envelope(b"<html>"), Err(Envelope::Bad(_))));
+    }
+
+    #[test]
+    fn credential_debug_hides_the_key() {
+        let c = Credential::new(
+            "AKIDq3Wm8Rt2Yh6Kp9Lz4Xc7Vb1Nd5Fg0Sj1",
+            "Zx81kQp0Lm2Nb7Vc4Xs9Ad3Fg6Hj5Kl0",
+        );
+        let d = format!("{c:?}");
+        assert!(!d.contains("Zx81"), "{d}");
+        assert!(!d.contains("AKIDq3Wm8Rt2"), "{d}");
+    }
+
+    #[test]
+    fn state_changes_are_retried_only_when_refused() {
+        let api = |code: &str| {
+            CallError::Api(ApiError {
+                code: code.into(),
+                message: String::new(),
+                request_id: String::new(),
+            })
+        };
+        let timeout = CallError::Transport {
+            action: "x".into(),
+            host: "h".into(),
+            reason: "timed out".into(),
+            timed_out: true,
+        };
+        assert!(should_retry(
+            "UpdateAccessKey",
+            &api("RequestLimitExceeded")
+        ));
+        assert!(!should_retry("UpdateAccessKey", &timeout));
+        assert!(!should_retry(
+            "UpdateAccessKey",
+            &api("InternalError.SystemError")
+        ));
+        assert!(should_retry("GetUserAppId", &timeout));
+        assert!(should_retry(
+            "GetUserAppId",
+            &api("InternalError.SystemError")
+        ));
+        assert!(!should_retry(
+            "GetUserAppId",
+            &api("AuthFailure.SecretIdNotFound")
+        ));
+    }
+
+    #[test]
+    fn limits_follow_the_documentation() {
+        assert_eq!(rate_limit("UpdateAccessKey"), 5);
+        assert_eq!(rate_limit("GetUserAppId"), 20);
+        assert_eq!(rate_limit("GetCallerIdentity"), 20);
+        assert!(is_state_changing("UpdateAccessKey"));
+        assert!(!is_state_changing("ListAccessKeys"));
+    }
+}

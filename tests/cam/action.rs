@@ -1,0 +1,132 @@
+//! `disable` and `enable` against the emulator: dry run, journal, refusals,
+//! idempotence, TargetUin.
+
+use super::{CI_USER, OWNER, PARTNER, audited, report, world};
+use crate::util::TestEnv;
+use serde_json::Value;
+
+#[test]
+fn disable_is_a_dry_run_by_default() {
+    let w = world();
+    let env = TestEnv::new();
+    let out = audited(&env, &w, &["disable", "--secret-id", &w.ci.0]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("dry run"), "{text}");
+    assert!(text.contains("ci-deployer"), "{text}");
+    assert!(
+        !text.contains(&w.ci.0),
+        "the plan shows ids shortened: {text}"
+    );
+    assert_eq!(w.em.status(&w.ci.0).as_deref(), Some("Active"));
+    assert_eq!(w.em.calls("UpdateAccessKey"), 0);
+    assert!(!env.path().join("keyhound-journal.jsonl").exists());
+}
+
+#[test]
+fn disable_then_enable_round_trip_with_journal() {
+    let w = world();
+    let env = TestEnv::new();
+    let r = "tencent.secret-id";
+    env.write("r.json", report(&[(r, &w.ci.0, Some(&w.ci.1), "a")], true));
+    let out = audited(&env, &w, &["disable", "--from", "r.json", "--yes"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(w.em.status(&w.ci.0).as_deref(), Some("Inactive"));
+    let journal = std::fs::read_to_string(env.path().join("keyhound-journal.jsonl")).unwrap();
+    let lines: Vec<Value> = journal
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    let e = &lines[0];
+    assert_eq!(e["action"], "disable");
+    assert_eq!(e["result"], "confirmed");
+    assert_eq!(e["uin"], CI_USER.to_string());
+    assert_eq!(e["owner_uin"], OWNER.to_string());
+    assert!(e["request_id"].as_str().is_some());
+    assert!(e["time"].as_str().unwrap().ends_with('Z'));
+    assert!(
+        !journal.contains(&w.ci.0),
+        "the journal keeps ids shortened"
+    );
+
+    let again = audited(&env, &w, &["disable", "--from", "r.json", "--yes"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&again.stdout).contains("nothing to do"));
+    assert_eq!(w.em.calls("UpdateAccessKey"), 1, "idempotent");
+
+    let out = audited(
+        &env,
+        &w,
+        &["enable", "--journal", "keyhound-journal.jsonl", "--yes"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(w.em.status(&w.ci.0).as_deref(), Some("Active"));
+    let journal = std::fs::read_to_string(env.path().join("keyhound-journal.jsonl")).unwrap();
+    let last: Value = serde_json::from_str(journal.lines().last().unwrap()).unwrap();
+    assert_eq!(last["action"], "enable");
+    assert_eq!(last["result"], "confirmed");
+}
+
+#[test]
+fn disable_refuses_foreign_keys_and_its_own_credentials() {
+    let w = world();
+    let env = TestEnv::new();
+    for (id, why) in [
+        (&w.foreign.0, "no key of account"),
+        (&w.auditor.0, "credentials keyhound is running with"),
+    ] {
+        let out = audited(&env, &w, &["disable", "--secret-id", id, "--yes"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(why), "{err}");
+    }
+    assert_eq!(w.em.calls("UpdateAccessKey"), 0);
+    assert_eq!(w.em.status(&w.foreign.0).as_deref(), Some("Active"));
+}
+
+#[test]
+fn a_root_auditor_disables_sub_user_keys_with_target_uin() {
+    let w = world();
+    let env = TestEnv::new();
+    let out = env
+        .cmd()
+        .args([
+            "disable",
+            "--secret-id",
+            &w.partner.0,
+            "--yes",
+            "--journal",
+            "j.jsonl",
+        ])
+        .args(["--endpoint", &w.em.url()])
+        .env("TENCENTCLOUD_SECRET_ID", &w.root.0)
+        .env("TENCENTCLOUD_SECRET_KEY", &w.root.1)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(w.em.status(&w.partner.0).as_deref(), Some("Inactive"));
+    let body =
+        w.em.requests()
+            .into_iter()
+            .find(|r| r.action == "UpdateAccessKey")
+            .unwrap()
+            .body;
+    assert!(body.contains(&PARTNER.to_string()), "{body}");
+}
