@@ -11,7 +11,6 @@ use crate::rule::{Rule, RuleSet};
 use crate::source::fs::WalkOptions;
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use std::cell::Cell;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -45,9 +44,6 @@ pub(crate) struct NoiseArgs {
     /// JSON, JSONL or SARIF report), compared by fingerprint.
     #[arg(long, value_name = "FILE", help_heading = "Noise control")]
     pub baseline: Option<PathBuf>,
-    /// Set by `baseline create`: write a baseline instead of a report.
-    #[arg(skip)]
-    write_baseline: Cell<bool>,
 }
 
 /// `keyhound baseline ...`
@@ -64,8 +60,9 @@ pub(crate) fn run_baseline(g: &GlobalArgs, c: &BaselineCommand) -> anyhow::Resul
     if a.format.is_some() {
         anyhow::bail!("baseline create writes its own format; --format does not apply");
     }
-    a.noise.write_baseline.set(true);
-    super::scan::run(g, a)
+    let (report, prepared) = super::scan::scan_filtered(g, a)?;
+    write_baseline(&prepared, &report, a.output.as_deref())?;
+    Ok(Exit::Clean)
 }
 
 /// Noise control resolved for one scan.
@@ -134,24 +131,15 @@ pub(crate) fn filter(p: &Prepared, report: &mut Report) {
     report.suppressed += p.noise.filter(&mut report.findings);
 }
 
-/// For `baseline create`: writes the baseline of `report` to `output` (or
-/// stdout) and returns `Some`; for a plain scan returns `None`.
-pub(crate) fn write_baseline(
-    a: &NoiseArgs,
-    p: &Prepared,
-    report: &Report,
-    output: Option<&Path>,
-) -> anyhow::Result<Option<Exit>> {
-    if !a.write_baseline.get() {
-        return Ok(None);
-    }
+/// Writes the baseline of `report` to `output` (or stdout).
+fn write_baseline(p: &Prepared, report: &Report, output: Option<&Path>) -> anyhow::Result<()> {
     let text = config::baseline::render(p.noise.baseline_entries(&report.findings));
     match output {
         Some(path) => std::fs::write(path, text)
             .with_context(|| format!("cannot write baseline {}", path.display()))?,
         None => std::io::stdout().lock().write_all(text.as_bytes())?,
     }
-    Ok(Some(Exit::Clean))
+    Ok(())
 }
 
 /// Reads the rules of one `--rules` file, keyhound or gitleaks format; for

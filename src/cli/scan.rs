@@ -115,6 +115,27 @@ pub(crate) fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
 }
 
 pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
+    let (mut report, noise) = scan_filtered(g, a)?;
+    super::cam::verify_scan(&a.verify, &report.rules, &mut report.findings)?;
+    let format = a
+        .format
+        .map(Format::from)
+        .or(noise.format)
+        .unwrap_or_default();
+    write_report(g, &report, format, a.output.as_deref(), a.show_secrets)?;
+    Ok(if report.findings.is_empty() {
+        Exit::Clean
+    } else {
+        Exit::Findings
+    })
+}
+
+/// Scans what `a` names (files, stdin or git) and applies noise control:
+/// the report before verification and writing. `baseline create` stops here.
+pub(crate) fn scan_filtered(
+    g: &GlobalArgs,
+    a: &ScanArgs,
+) -> anyhow::Result<(Report, noise::Prepared)> {
     let paths = if a.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -159,21 +180,7 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
         ..Report::default()
     };
     noise::filter(&noise, &mut report);
-    if let Some(exit) = noise::write_baseline(&a.noise, &noise, &report, a.output.as_deref())? {
-        return Ok(exit);
-    }
-    super::cam::verify_scan(&a.verify, &report.rules, &mut report.findings)?;
-    let format = a
-        .format
-        .map(Format::from)
-        .or(noise.format)
-        .unwrap_or_default();
-    write_report(g, &report, format, a.output.as_deref(), a.show_secrets)?;
-    Ok(if report.findings.is_empty() {
-        Exit::Clean
-    } else {
-        Exit::Findings
-    })
+    Ok((report, noise))
 }
 
 /// Writes `report` to `output` (or stdout) in `format`.

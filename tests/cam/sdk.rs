@@ -2,7 +2,7 @@
 //! (which must accept its signatures and whose answers, errors included, it
 //! must parse), and keyhound's signer must reproduce the Authorization the
 //! SDK builds for the same request. Needs `KEYHOUND_SDK_PYTHON` (a python
-//! with tencentcloud-sdk-python-{common,cam,sts}; `.ci/sdk-conformance.sh`
+//! with tencentcloud-sdk-python-{common,cam,sts}; `.ci/sdk-venv.sh`
 //! sets one up); under `CI=true` a missing interpreter is a failure.
 
 use super::{AUDITOR, CI_USER, OTHER_OWNER, OWNER};
@@ -17,10 +17,10 @@ fn official_sdk_conforms() {
         assert_ne!(
             std::env::var("CI").as_deref(),
             Ok("true"),
-            "CI=true but KEYHOUND_SDK_PYTHON is not set: run .ci/sdk-conformance.sh"
+            "CI=true but KEYHOUND_SDK_PYTHON is not set: run KEYHOUND_SDK_PYTHON=$(bash .ci/sdk-venv.sh) cargo test"
         );
         eprintln!(
-            "skipped: set KEYHOUND_SDK_PYTHON to a python with the Tencent SDK (.ci/sdk-conformance.sh)"
+            "skipped: set KEYHOUND_SDK_PYTHON to a python with the Tencent SDK (.ci/sdk-venv.sh)"
         );
         return;
     };

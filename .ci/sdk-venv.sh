@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Sets up Tencent's official Python SDK (common, cam, sts from PyPI) in a
+# venv for the conformance test in tests/cam/sdk.rs, and prints the venv's
+# python on stdout. Venv: KEYHOUND_SDK_VENV, default target/sdk-venv.
+#
+#   KEYHOUND_SDK_PYTHON=$(bash .ci/sdk-venv.sh) cargo test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv="${KEYHOUND_SDK_VENV:-target/sdk-venv}"
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv" >&2
+fi
+"$venv/bin/pip" install --quiet --disable-pip-version-check \
+    tencentcloud-sdk-python-common tencentcloud-sdk-python-cam tencentcloud-sdk-python-sts >&2
+echo "$(cd "$venv" && pwd)/bin/python"
