@@ -306,7 +306,7 @@ pub(crate) fn run_verify(_g: &GlobalArgs, a: &VerifyArgs) -> anyhow::Result<Exit
         let v = verifier.verify(rec.secret.expose(), rec.key.as_ref(), rec.token.as_ref());
         live |= v.outcome == Outcome::Live;
         lines.push(format!("{head}  {}", describe(&v)));
-        doc["findings"][f.index]["verification"] = serde_json::to_value(&v)?;
+        doc.findings[f.index].verification = Some(v);
     }
     let mut w = open_output(a.output.as_ref())?;
     match a.format {

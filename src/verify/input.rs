@@ -5,9 +5,9 @@
 
 use crate::engine::Engine;
 use crate::finding::{Fingerprint, Secret, SecretKind};
+use crate::report::json::{self, Document};
 use crate::scan::BlobScanner;
 use crate::source::{CommitMeta, Provenance};
-use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// One finding of a report, as written.
@@ -66,56 +66,34 @@ pub enum ReportError {
 
 /// Reads a JSON report: the document (to write back with verifications) and
 /// its findings.
-pub fn read_report(path: &Path) -> Result<(Value, Vec<ReportFinding>), ReportError> {
-    let bytes = std::fs::read(path).map_err(|e| ReportError::Io(path.to_path_buf(), e))?;
-    let doc: Value = serde_json::from_slice(&bytes)
-        .map_err(|e| ReportError::Format(path.to_path_buf(), e.to_string()))?;
-    let bad = |why: &str| ReportError::Format(path.to_path_buf(), why.to_string());
-    if doc.get("version").and_then(Value::as_u64) != Some(1) {
-        return Err(bad("expected \"version\": 1"));
-    }
-    let list = doc
-        .get("findings")
-        .and_then(Value::as_array)
-        .ok_or_else(|| bad("no \"findings\" array"))?;
-    let mut out = Vec::new();
-    for (index, f) in list.iter().enumerate() {
-        let s = |k: &str| f.get(k).and_then(Value::as_str).map(str::to_string);
-        let (Some(fingerprint), Some(rule), Some(secret)) =
-            (s("fingerprint"), s("rule"), s("secret"))
-        else {
-            return Err(bad(&format!(
-                "finding {index} lacks fingerprint, rule or secret"
-            )));
-        };
-        let locations = f
-            .get("locations")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|l| {
-                Some(ReportLocation {
-                    kind: l.get("kind")?.as_str()?.to_string(),
-                    path: l.get("path")?.as_str()?.to_string(),
-                    commit: l
-                        .pointer("/commit/sha")
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
-                })
-            })
-            .collect();
-        out.push(ReportFinding {
+pub fn read_report(path: &Path) -> Result<(Document, Vec<ReportFinding>), ReportError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ReportError::Io(path.to_path_buf(), e))?;
+    let doc =
+        json::read(&text).map_err(|e| ReportError::Format(path.to_path_buf(), e.to_string()))?;
+    let findings = doc
+        .findings
+        .iter()
+        .enumerate()
+        .map(|(index, f)| ReportFinding {
             index,
-            fingerprint,
-            rule,
-            secret,
-            key: s("key"),
-            token: s("token"),
-            redacted: f.get("redacted").and_then(Value::as_bool).unwrap_or(true),
-            locations,
-        });
-    }
-    Ok((doc, out))
+            fingerprint: f.fingerprint.clone(),
+            rule: f.rule.clone(),
+            secret: f.secret.clone(),
+            key: f.key.clone(),
+            token: f.token.clone(),
+            redacted: f.redacted,
+            locations: f
+                .locations
+                .iter()
+                .map(|l| ReportLocation {
+                    kind: l.kind.clone(),
+                    path: l.path.clone(),
+                    commit: l.commit.as_ref().map(|c| c.sha.clone()),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok((doc, findings))
 }
 
 impl ReportFinding {
