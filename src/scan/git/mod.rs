@@ -60,15 +60,13 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
             plan.repo.display()
         ));
     }
-    let commits = plan.selection.commits(&repo)?;
     let threads = match plan.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     }
-    .clamp(1, commits.len().div_ceil(CHUNK).max(1));
+    .max(1);
     let shared = Shared {
-        commits: &commits,
-        next: AtomicUsize::new(0),
+        feed: CommitFeed::default(),
         seen: SeenSet::default(),
         counts: Counts::default(),
         since: plan.selection.since,
@@ -77,21 +75,27 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
         partial: src::is_partial_clone(&repo),
         missing: Mutex::new(Vec::new()),
         gitlinks: Mutex::new(BTreeSet::new()),
-        progress: progress_bar(plan.progress, commits.len()),
+        progress: progress_bar(plan.progress),
     };
     let git_dir = repo.path().to_path_buf();
     let started = std::time::Instant::now();
     // Phase 1: walk the commits, note where each blob was introduced, scan
-    // commit messages, claim each new blob id once.
-    let outs: Vec<WorkerOut> = std::thread::scope(|s| {
+    // commit messages, claim each new blob id once. The workers start on the
+    // first commits while this thread is still listing the rest.
+    let (listed, outs) = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| s.spawn(|| walk_worker(&shared, &git_dir)))
             .collect();
-        handles
+        let listed = list_commits(&plan.selection, &repo, &shared);
+        let outs = handles
             .into_iter()
             .map(|h| h.join().expect("history worker panicked"))
-            .collect::<Result<_, _>>()
-    })?;
+            .collect::<Result<Vec<WorkerOut>, _>>();
+        (listed, outs)
+    });
+    listed?;
+    let outs = outs?;
+    let commits = std::mem::take(&mut shared.feed.lock().ids);
     tracing::debug!(elapsed = ?started.elapsed(), "history walk done");
     // Phase 2: read and scan each new blob once, in pack order.
     let order = src::PackOrder::load(&git_dir);
@@ -148,6 +152,85 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
 
 // --- shared state of one history scan -------------------------------------
 
+/// The commits of a history scan, as the revision walk lists them; walk
+/// workers take consecutive chunks while the listing goes on.
+#[derive(Default)]
+struct CommitFeed {
+    state: Mutex<FeedState>,
+    more: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct FeedState {
+    ids: Vec<Oid>,
+    taken: usize,
+    done: bool,
+}
+
+impl CommitFeed {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FeedState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn push(&self, batch: &[Oid]) {
+        self.lock().ids.extend_from_slice(batch);
+        self.more.notify_all();
+    }
+
+    fn finish(&self) {
+        self.lock().done = true;
+        self.more.notify_all();
+    }
+
+    /// Copies the next chunk of commits into `chunk`, waiting for the walk to
+    /// list them; the index of its first commit, or `None` once all are taken.
+    fn take(&self, chunk: &mut Vec<Oid>) -> Option<usize> {
+        let mut st = self.lock();
+        loop {
+            let ready = st.ids.len() - st.taken;
+            if ready >= CHUNK || (st.done && ready > 0) {
+                let start = st.taken;
+                let end = start + ready.min(CHUNK);
+                chunk.clear();
+                chunk.extend_from_slice(&st.ids[start..end]);
+                st.taken = end;
+                return Some(start);
+            }
+            if st.done {
+                return None;
+            }
+            st = self.more.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+/// Ends the feed when dropped, so workers stop waiting however the listing
+/// ends.
+struct FinishFeed<'a>(&'a CommitFeed);
+
+impl Drop for FinishFeed<'_> {
+    fn drop(&mut self) {
+        self.0.finish();
+    }
+}
+
+/// Lists the selected commits into the feed, a chunk at a time.
+fn list_commits(sel: &Selection, repo: &Repository, sh: &Shared<'_>) -> Result<(), src::Error> {
+    let _finish = FinishFeed(&sh.feed);
+    let mut batch = Vec::with_capacity(CHUNK);
+    sel.each_commit(repo, &mut |id| {
+        batch.push(id);
+        if batch.len() == CHUNK {
+            sh.feed.push(&batch);
+            sh.progress.inc_length(CHUNK as u64);
+            batch.clear();
+        }
+    })?;
+    sh.feed.push(&batch);
+    sh.progress.inc_length(batch.len() as u64);
+    Ok(())
+}
+
 #[derive(Default)]
 struct Counts {
     scanned: AtomicU64,
@@ -202,8 +285,7 @@ impl SeenSet {
 }
 
 struct Shared<'a> {
-    commits: &'a [Oid],
-    next: AtomicUsize,
+    feed: CommitFeed,
     seen: SeenSet,
     counts: Counts,
     since: Option<i64>,
@@ -264,7 +346,7 @@ fn report_unreadable(id: Oid, err: &git2::Error, partial: bool, missing: &Mutex<
     }
 }
 
-fn progress_bar(enabled: bool, commits: usize) -> indicatif::ProgressBar {
+fn progress_bar(enabled: bool) -> indicatif::ProgressBar {
     if !enabled {
         return indicatif::ProgressBar::hidden();
     }
@@ -272,7 +354,7 @@ fn progress_bar(enabled: bool, commits: usize) -> indicatif::ProgressBar {
         "{spinner} scanning history: {pos}/{len} {msg} {wide_bar} {elapsed}",
     )
     .expect("valid progress template");
-    indicatif::ProgressBar::new(commits as u64)
+    indicatif::ProgressBar::new(0)
         .with_style(style)
         .with_message("commits")
 }
@@ -288,12 +370,16 @@ fn tune_libgit2() {
         // SAFETY: these only set libgit2's global options; they run once,
         // before any repository handle of this scan reads objects.
         unsafe {
-            // Bound memory: parsed objects share 32 MiB, and packs are mapped
-            // in 32 MiB windows, at most 128 MiB at a time (the defaults map
-            // a whole pack and cache 256 MiB per process).
-            let _ = git2::opts::set_cache_max_size(32 << 20);
+            // Bound memory: parsed objects share 16 MiB (trees and blobs are
+            // read around this cache, so it holds commits; 32 MiB bought no
+            // speed and ~15 MB of peak RSS on git.git), and packs are mapped
+            // in 32 MiB windows, at most 160 MiB at a time (the defaults map
+            // a whole pack and cache 256 MiB per process). PERF: at 128 MiB
+            // git.git's 300 MB pack kept remapping windows (0.7 s more system
+            // time); 160 MiB stops that.
+            let _ = git2::opts::set_cache_max_size(16 << 20);
             let _ = git2::opts::set_mwindow_size(32 << 20);
-            let _ = git2::opts::set_mwindow_mapped_limit(128 << 20);
+            let _ = git2::opts::set_mwindow_mapped_limit(160 << 20);
         }
     });
 }
@@ -351,14 +437,9 @@ fn walk_worker(sh: &Shared<'_>, git_dir: &std::path::Path) -> Result<WorkerOut, 
     let placeholder = Provenance::CommitMessage {
         commit: CommitMeta::default(),
     };
-    loop {
-        let start = sh.next.fetch_add(CHUNK, Ordering::Relaxed);
-        if start >= sh.commits.len() {
-            return Ok(out);
-        }
-        let end = (start + CHUNK).min(sh.commits.len());
-        for ci in start..end {
-            let id = sh.commits[ci];
+    let mut chunk = Vec::with_capacity(CHUNK);
+    while let Some(start) = sh.feed.take(&mut chunk) {
+        for (ci, &id) in (start..).zip(&chunk) {
             let commit = match repo.find_commit(id) {
                 Ok(c) => c,
                 Err(e) => {
@@ -396,8 +477,9 @@ fn walk_worker(sh: &Shared<'_>, git_dir: &std::path::Path) -> Result<WorkerOut, 
                 &mut |id, err| sh.unreadable(id, err),
             );
         }
-        sh.progress.inc((end - start) as u64);
+        sh.progress.inc(chunk.len() as u64);
     }
+    Ok(out)
 }
 
 /// Block of consecutive jobs (in pack order) a blob worker takes at a time.

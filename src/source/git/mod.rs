@@ -180,6 +180,15 @@ impl Selection {
     /// Lists the selected commits, newest first. Commits older than `since`
     /// are left in (the caller filters them while reading each commit).
     pub fn commits(&self, repo: &Repository) -> Result<Vec<Oid>, Error> {
+        let mut all = Vec::new();
+        self.each_commit(repo, &mut |id| all.push(id))?;
+        Ok(all)
+    }
+
+    /// Calls `found` with each selected commit, in [`Selection::commits`]'
+    /// order, as the walk finds them (so callers can start on the first ones
+    /// while the walk goes on).
+    pub fn each_commit(&self, repo: &Repository, found: &mut dyn FnMut(Oid)) -> Result<(), Error> {
         let mut walk = repo.revwalk().map_err(git_err("list commits", repo))?;
         walk.set_sorting(Sort::NONE)
             .map_err(git_err("list commits", repo))?;
@@ -207,8 +216,10 @@ impl Selection {
                     .map_err(git_err("list commits", repo))?,
             }
         }
-        walk.collect::<Result<Vec<_>, _>>()
-            .map_err(git_err("list commits", repo))
+        for id in walk {
+            found(id.map_err(git_err("list commits", repo))?);
+        }
+        Ok(())
     }
 }
 

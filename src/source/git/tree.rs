@@ -53,8 +53,11 @@ struct TreeCache {
     young_bytes: usize,
 }
 
-/// Bytes of trees the young generation holds before it ages.
-const TREE_CACHE_BYTES: usize = 8 << 20;
+/// Bytes of trees the young generation holds before it ages. Misses are
+/// mostly structural (merges, chunk edges): on git.git 4 MiB reads 217k
+/// trees, 8 MiB 207k, 32 MiB 200k (163k distinct), so this stays small and
+/// leaves the memory to libgit2's pack windows.
+const TREE_CACHE_BYTES: usize = 4 << 20;
 
 /// A tree object with its entries located once.
 struct ParsedTree {
