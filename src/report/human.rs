@@ -187,7 +187,7 @@ fn summary(report: &Report, st: &Style, w: &mut dyn Write) -> std::io::Result<()
     };
     let mut line = format!(
         "{head} in {} scanned ({})",
-        plural(s.scanned, "file"),
+        plural(s.scanned, s.unit.noun()),
         bytes(s.bytes)
     );
     let mut skipped = Vec::new();

@@ -43,6 +43,29 @@ pub struct Stats {
     pub skipped_too_large: u64,
     /// Could not be read.
     pub unreadable: u64,
+    /// What `scanned` counts: files on disk, or git blobs.
+    #[serde(skip)]
+    pub unit: Unit,
+}
+
+/// What a scan's counts are counts of.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Unit {
+    /// Files (and standard input).
+    #[default]
+    File,
+    /// Git blobs of a history scan.
+    Blob,
+}
+
+impl Unit {
+    /// The noun, singular.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Unit::File => "file",
+            Unit::Blob => "blob",
+        }
+    }
 }
 
 /// Scans files and directories.
@@ -71,6 +94,7 @@ pub fn run(plan: &ScanPlan, engine: &Engine) -> ScanOutput {
             skipped_binary: stats.binary.load(Ordering::Relaxed),
             skipped_too_large: stats.too_large.load(Ordering::Relaxed),
             unreadable: stats.unreadable.load(Ordering::Relaxed),
+            unit: Unit::File,
         },
     }
 }

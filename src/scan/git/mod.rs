@@ -254,6 +254,7 @@ impl Counts {
             skipped_binary: get(&self.binary),
             skipped_too_large: get(&self.too_large),
             unreadable: get(&self.unreadable),
+            unit: crate::scan::Unit::Blob,
         }
     }
 }
