@@ -307,6 +307,29 @@ fn endpoint_must_be_https_or_loopback() {
     }
 }
 
+#[test]
+fn scan_verify_rejects_a_bad_endpoint_before_scanning() {
+    let env = TestEnv::new();
+    env.write("clean.txt", "nothing here\n");
+    let out = env
+        .cmd()
+        .args([
+            "scan",
+            ".",
+            "--verify",
+            "--endpoint",
+            "http://10.1.2.3:8080/",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a clean tree must not hide a bad --endpoint"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
+}
+
 /// A rules file with a SecretId-only rule, so these tests do not depend on
 /// how the built-in rules pair keys.
 pub(crate) const ID_RULE: &str = r#"

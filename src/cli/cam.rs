@@ -179,6 +179,15 @@ fn verifiable(rules: &[Rule], f: &Finding) -> bool {
 
 /// `scan --verify`: fills `verification` of the Tencent findings (those
 /// left after allowlists, ignore entries and baselines).
+/// Rejects a bad `--endpoint` before any scanning, so a long scan does not
+/// end in an argument error (or pass silently when nothing was found).
+pub(crate) fn check_args(a: &VerifyScanArgs) -> anyhow::Result<()> {
+    if let Some(url) = &a.tencent.endpoint {
+        Endpoints::custom(url)?;
+    }
+    Ok(())
+}
+
 pub(crate) fn verify_scan(
     a: &VerifyScanArgs,
     rules: &[Rule],

@@ -106,6 +106,7 @@ pub(crate) fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
 }
 
 pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
+    super::cam::check_args(&a.verify)?;
     let (mut report, noise) = scan_filtered(g, a)?;
     super::cam::verify_scan(&a.verify, &report.rules, &mut report.findings)?;
     let format = a
