@@ -83,11 +83,8 @@ fn scan_verify_audit_disable_enable_round_trip() {
     assert_eq!(w.em.status(&w.ci.0).as_deref(), Some("Active"));
 }
 
-#[test]
-fn scan_verify_reports_a_live_pair_with_owner_and_last_use() {
-    let w = world();
-    let env = TestEnv::new();
-    env.write("deploy/.env", leak(&w));
+/// `scan . --format json --verify` against the emulator, parsed.
+fn scan_verify_json(env: &TestEnv, w: &World) -> Value {
     let out = env
         .cmd()
         .args([
@@ -101,7 +98,15 @@ fn scan_verify_reports_a_live_pair_with_owner_and_last_use() {
         ])
         .output()
         .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn scan_verify_reports_a_live_pair_with_owner_and_last_use() {
+    let w = world();
+    let env = TestEnv::new();
+    env.write("deploy/.env", leak(&w));
+    let doc = scan_verify_json(&env, &w);
     let v = &doc["findings"][0]["verification"];
     assert_eq!(v["outcome"], "live", "{doc}");
     assert_eq!(v["owner"]["uin"], CI_USER.to_string());
@@ -116,20 +121,7 @@ fn scan_verify_checks_a_pair_found_1000_times_once() {
     for i in 0..1000 {
         env.write(&format!("svc{}/{i}/.env", i % 10), leak(&w));
     }
-    let out = env
-        .cmd()
-        .args([
-            "scan",
-            ".",
-            "--format",
-            "json",
-            "--verify",
-            "--endpoint",
-            &w.em.url(),
-        ])
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = scan_verify_json(&env, &w);
     assert_eq!(
         doc["findings"][0]["verification"]["outcome"], "live",
         "{doc}"
