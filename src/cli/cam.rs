@@ -34,7 +34,9 @@ pub(crate) struct TencentArgs {
     #[arg(long, help_heading = "Tencent Cloud")]
     pub intl: bool,
     /// Auditor mode: also look every found SecretId up in your own account,
-    /// with TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY.
+    /// with credentials found as Tencent's SDKs and tccli find them
+    /// (TENCENTCLOUD_SECRET_ID/_KEY[/_TOKEN], tccli's default profile,
+    /// ~/.tencentcloud/credentials; a role-arn is assumed).
     #[arg(long, help_heading = "Tencent Cloud")]
     pub audit: bool,
     /// Auditor mode with tccli profile NAME (~/.tccli/NAME.credential).
@@ -91,7 +93,8 @@ pub(crate) enum VerifyFormat {
 #[command(
     after_help = "Keys are set Inactive, which `keyhound enable` undoes. keyhound never \
 deletes keys. Only keys your own account lists are touched, never the credentials keyhound runs \
-with. Needs auditor credentials (TENCENTCLOUD_SECRET_ID/_KEY or --profile) allowed to call \
+with. Needs auditor credentials (TENCENTCLOUD_SECRET_ID/_KEY, --profile, tccli's default \
+profile or ~/.tencentcloud/credentials) allowed to call \
 cam:ListUsers, cam:ListAccessKeys and cam:UpdateAccessKey."
 )]
 pub(crate) struct DisableArgs {
@@ -135,40 +138,49 @@ pub(crate) struct EnableArgs {
     pub tencent: TencentArgs,
 }
 
-fn client(t: &TencentArgs) -> anyhow::Result<Client> {
+fn client(t: &TencentArgs, region: Option<&str>) -> anyhow::Result<Client> {
     let endpoints = match &t.endpoint {
         Some(url) => Endpoints::custom(url)?,
         None if t.intl => Endpoints::site(Site::International),
         None => Endpoints::site(Site::China),
     };
-    Ok(Client::new(endpoints, ClientOptions::default())?)
+    let mut opts = ClientOptions::default();
+    if let Some(r) = region {
+        opts.region = r.to_string();
+    }
+    Ok(Client::new(endpoints, opts)?)
 }
 
-/// Loads the auditor's credentials and indexes their account, when auditor
-/// mode is on (or `required`).
-fn auditor(t: &TencentArgs, client: &Client, required: bool) -> anyhow::Result<Option<Auditor>> {
+/// The client, and the auditor when auditor mode is on (or `required`):
+/// credentials found the way Tencent's tools find them, a role assumed
+/// when they name one, their account indexed.
+fn setup(t: &TencentArgs, required: bool) -> anyhow::Result<(Client, Option<Auditor>)> {
     if !(required || t.audit || t.profile.is_some()) {
-        return Ok(None);
+        return Ok((client(t, None)?, None));
     }
-    let home = std::env::home_dir();
-    let Some(cred) = credential::load(t.profile.as_deref(), home.as_deref(), |k| {
-        std::env::var(k).ok()
-    })?
+    let places = credential::Places::system();
+    let Some(found) = credential::load(t.profile.as_deref(), &places, |k| std::env::var(k).ok())?
     else {
         bail!(
-            "auditor credentials needed: set {} and {}, or pass --profile NAME",
+            "auditor credentials needed: set {} and {}, pass --profile NAME, or configure \
+             tccli's default profile or ~/.tencentcloud/credentials",
             credential::ENV_SECRET_ID,
             credential::ENV_SECRET_KEY
         );
     };
-    let index = AccountIndex::build(client, &cred)?;
+    let client = client(t, found.region.as_deref())?;
+    let ready = credential::assume(&client, found)?;
+    let index = AccountIndex::build(&client, &ready.credential)?;
     for gap in &index.gaps {
         message::warn(gap);
     }
-    Ok(Some(Auditor {
-        credential: cred,
-        index,
-    }))
+    Ok((
+        client,
+        Some(Auditor {
+            credential: ready.credential,
+            index,
+        }),
+    ))
 }
 
 fn verifiable(rules: &[Rule], f: &Finding) -> bool {
@@ -198,12 +210,14 @@ pub(crate) fn verify_scan(
     if !wanted || !findings.iter().any(|f| verifiable(rules, f)) {
         return Ok(());
     }
-    let client = client(t)?;
     // A failing auditor must not cost the user the scan's report.
-    let auditor = auditor(t, &client, false).unwrap_or_else(|e| {
-        message::error(format!("{e:#}; verifying without auditor mode"));
-        None
-    });
+    let (client, auditor) = match setup(t, false) {
+        Ok(x) => x,
+        Err(e) => {
+            message::error(format!("{e:#}; verifying without auditor mode"));
+            (client(t, None)?, None)
+        }
+    };
     let mut v = Verifier::new(client, auditor);
     v.verify_findings(findings, |f| verifiable(rules, f));
     Ok(())
@@ -284,8 +298,7 @@ pub(crate) fn run_verify(_g: &GlobalArgs, a: &VerifyArgs) -> anyhow::Result<Exit
     let rules = super::scan::load_rules(&a.rules)?;
     let engine = Engine::new(&rules)?;
     let repo = open_repo(a.repo.as_deref())?;
-    let client = client(&a.tencent)?;
-    let auditor = auditor(&a.tencent, &client, false)?;
+    let (client, auditor) = setup(&a.tencent, false)?;
     let mut verifier = Verifier::new(client, auditor);
     let mut lines = Vec::new();
     let mut live = false;
@@ -459,8 +472,8 @@ fn act(
     yes: bool,
     journal_path: &std::path::Path,
 ) -> anyhow::Result<Exit> {
-    let client = client(t)?;
-    let Some(aud) = auditor(t, &client, true)? else {
+    let (client, aud) = setup(t, true)?;
+    let Some(aud) = aud else {
         bail!("auditor credentials needed");
     };
     let items = action::plan(&aud.index, &targets, change);
