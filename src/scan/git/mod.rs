@@ -60,6 +60,7 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
             plan.repo.display()
         ));
     }
+    let guard = src::Guard::check(repo.path(), plan.max_blob_size);
     let threads = match plan.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -76,7 +77,9 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
         missing: Mutex::new(Vec::new()),
         gitlinks: Mutex::new(BTreeSet::new()),
         progress: progress_bar(plan.progress),
+        guard,
     };
+    shared.report_damaged();
     let git_dir = repo.path().to_path_buf();
     let started = std::time::Instant::now();
     // Phase 1: walk the commits, note where each blob was introduced, scan
@@ -136,7 +139,7 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
     );
     shared.report_notes();
     let hits = attach_provenance(&repo, &commits, &outs, &blob_hits);
-    let in_head = secrets_in_head(&repo, &blob_hits);
+    let in_head = secrets_in_head(&repo, &shared.guard, &blob_hits);
     let mut findings = finding::group(hits);
     for f in &mut findings {
         f.in_head = Some(in_head.contains(&(f.rule.clone(), f.secret.clone(), f.key.clone())));
@@ -146,7 +149,7 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
             findings,
             stats: shared.counts.to_stats(),
         },
-        repo: src::repo_info(&repo),
+        repo: src::repo_info(&repo, &shared.guard),
     })
 }
 
@@ -218,7 +221,7 @@ impl Drop for FinishFeed<'_> {
 fn list_commits(sel: &Selection, repo: &Repository, sh: &Shared<'_>) -> Result<(), src::Error> {
     let _finish = FinishFeed(&sh.feed);
     let mut batch = Vec::with_capacity(CHUNK);
-    sel.each_commit(repo, &mut |id| {
+    sel.each_commit_guarded(repo, &sh.guard, &mut |id| {
         batch.push(id);
         if batch.len() == CHUNK {
             sh.feed.push(&batch);
@@ -296,12 +299,26 @@ struct Shared<'a> {
     missing: Mutex<Vec<Oid>>,
     gitlinks: Mutex<BTreeSet<String>>,
     progress: indicatif::ProgressBar,
+    guard: src::Guard,
 }
 
 impl Shared<'_> {
     fn unreadable(&self, id: Oid, err: git2::Error) {
+        if self.guard.damage(id).is_some() {
+            // Counted and reported once, by `report_damaged`.
+            return;
+        }
         Counts::add(&self.counts.unreadable, 1);
         report_unreadable(id, &err, self.partial, &self.missing);
+    }
+
+    /// One line per corrupt loose object, before the walk starts.
+    fn report_damaged(&self) {
+        for (id, reason) in self.guard.corrupt() {
+            Counts::add(&self.counts.unreadable, 1);
+            let err = git2::Error::from_str(&format!("loose object {reason}"));
+            report_unreadable(id, &err, false, &self.missing);
+        }
     }
 
     fn report_notes(&self) {
@@ -428,7 +445,7 @@ fn open_git(git_dir: &std::path::Path) -> Result<Repository, src::Error> {
 
 fn walk_worker(sh: &Shared<'_>, git_dir: &std::path::Path) -> Result<WorkerOut, src::Error> {
     let repo = open_git(git_dir)?;
-    let mut differ = Differ::new(&repo).map_err(|source| src::Error::Git {
+    let mut differ = Differ::new(&repo, &sh.guard).map_err(|source| src::Error::Git {
         what: "open the object database",
         path: git_dir.to_path_buf(),
         source,
@@ -441,6 +458,9 @@ fn walk_worker(sh: &Shared<'_>, git_dir: &std::path::Path) -> Result<WorkerOut, 
     let mut chunk = Vec::with_capacity(CHUNK);
     while let Some(start) = sh.feed.take(&mut chunk) {
         for (ci, &id) in (start..).zip(&chunk) {
+            if !sh.guard.readable(id) {
+                continue;
+            }
             let commit = match repo.find_commit(id) {
                 Ok(c) => c,
                 Err(e) => {
@@ -455,7 +475,12 @@ fn walk_worker(sh: &Shared<'_>, git_dir: &std::path::Path) -> Result<WorkerOut, 
             if !found.is_empty() {
                 out.message_hits.push((ci as u32, std::mem::take(found)));
             }
-            let parents: Vec<Oid> = commit.parents().map(|p| p.tree_id()).collect();
+            let parents: Vec<Oid> = commit
+                .parent_ids()
+                .filter(|&p| sh.guard.readable(p))
+                .filter_map(|p| repo.find_commit(p).ok())
+                .map(|p| p.tree_id())
+                .collect();
             differ.introduced(
                 commit.tree_id(),
                 &parents,
@@ -511,10 +536,14 @@ fn read_worker(
         }
         let end = (start + BLOB_CHUNK).min(jobs.len());
         for job in &jobs[start..end] {
+            if matches!(sh.guard.damage(job.id), Some(src::Damage::Corrupt { .. })) {
+                continue;
+            }
             let Some(obj) = read_counted(
                 &odb,
                 job.id,
                 sh.max_blob_size,
+                &sh.guard,
                 &sh.counts,
                 sh.partial,
                 &sh.missing,
@@ -536,11 +565,12 @@ fn read_counted<'o>(
     odb: &'o git2::Odb<'o>,
     id: Oid,
     max: u64,
+    guard: &src::Guard,
     counts: &Counts,
     partial: bool,
     missing: &Mutex<Vec<Oid>>,
 ) -> Option<git2::OdbObject<'o>> {
-    let obj = match src::read_blob(odb, id, max) {
+    let obj = match src::read_blob(odb, id, max, guard) {
         ReadOutcome::Data(obj) => obj,
         ReadOutcome::TooLarge(_) => {
             Counts::add(&counts.too_large, 1);
