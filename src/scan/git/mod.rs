@@ -2,9 +2,9 @@
 //! scanned once, with every commit and path that introduced it), commit
 //! messages, and the staged change (matches on added lines only).
 
+use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
 use crate::finding::{self, Hit};
-use crate::message;
 use crate::scan::{BlobScanner, ScanOutput, Stats};
 use crate::source::fs::is_binary;
 use crate::source::git::{self as src, Differ, EntryKind, ReadOutcome, Selection};
@@ -53,8 +53,12 @@ const CHUNK: usize = 64;
 pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Error> {
     let repo = src::open(&plan.repo)?;
     tune_libgit2();
+    let losses = Losses {
+        partial: src::is_partial_clone(&repo),
+        ..Losses::default()
+    };
     if repo.is_shallow() {
-        message::warn(format_args!(
+        losses.diags.warn(format_args!(
             "{} is a shallow clone: history before its shallow boundary is missing, and \
              the boundary commits are shown as introducing everything they contain",
             plan.repo.display()
@@ -66,15 +70,14 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
         n => n,
     }
     .max(1);
-    let shared = Shared {
+    let mut shared = Shared {
         feed: CommitFeed::default(),
         seen: SeenSet::default(),
         counts: Counts::default(),
         since: plan.selection.since,
         max_blob_size: plan.max_blob_size,
         engine,
-        partial: src::is_partial_clone(&repo),
-        missing: Mutex::new(Vec::new()),
+        losses,
         gitlinks: Mutex::new(BTreeSet::new()),
         progress: progress_bar(plan.progress),
         guard,
@@ -138,6 +141,7 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
         "blobs scanned"
     );
     shared.report_notes();
+    let diagnostics = std::mem::take(&mut shared.losses.diags);
     let hits = attach_provenance(&repo, &commits, &outs, &blob_hits);
     let in_head = secrets_in_head(&repo, &shared.guard, &blob_hits);
     let mut findings = finding::group(hits);
@@ -148,6 +152,7 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
         scan: ScanOutput {
             findings,
             stats: shared.counts.to_stats(),
+            diagnostics,
         },
         repo: src::repo_info(&repo, &shared.guard),
     })
@@ -295,8 +300,7 @@ struct Shared<'a> {
     since: Option<i64>,
     max_blob_size: u64,
     engine: &'a Engine,
-    partial: bool,
-    missing: Mutex<Vec<Oid>>,
+    losses: Losses,
     gitlinks: Mutex<BTreeSet<String>>,
     progress: indicatif::ProgressBar,
     guard: src::Guard,
@@ -309,7 +313,7 @@ impl Shared<'_> {
             return;
         }
         Counts::add(&self.counts.unreadable, 1);
-        report_unreadable(id, &err, self.partial, &self.missing);
+        self.losses.report(id, &err);
     }
 
     /// One line per corrupt loose object, before the walk starts.
@@ -317,14 +321,19 @@ impl Shared<'_> {
         for (id, reason) in self.guard.corrupt() {
             Counts::add(&self.counts.unreadable, 1);
             let err = git2::Error::from_str(&format!("loose object {reason}"));
-            report_unreadable(id, &err, false, &self.missing);
+            self.losses.report(id, &err);
         }
     }
 
     fn report_notes(&self) {
-        let missing = self.missing.lock().unwrap_or_else(|p| p.into_inner());
+        let diags = &self.losses.diags;
+        let missing = self
+            .losses
+            .missing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         if let Some(first) = missing.first() {
-            message::warn(format_args!(
+            diags.warn(format_args!(
                 "partial clone: {} objects are only on the promisor remote and were not \
                  scanned (first: {first})",
                 missing.len()
@@ -336,31 +345,46 @@ impl Shared<'_> {
             .unwrap_or_else(|p| p.into_inner())
             .iter()
         {
-            message::warn(format_args!(
+            diags.warn(format_args!(
                 "skipped submodule {path}: its content lives in another repository; scan that one separately"
             ));
         }
         let lfs = self.counts.lfs.load(Ordering::Relaxed);
         if lfs > 0 {
-            message::warn(format_args!(
+            diags.warn(format_args!(
                 "skipped {lfs} git LFS pointer files: their content lives on the LFS server"
             ));
         }
     }
 }
 
-fn report_unreadable(id: Oid, err: &git2::Error, partial: bool, missing: &Mutex<Vec<Oid>>) {
-    if err.code() == git2::ErrorCode::NotFound && partial {
-        missing.lock().unwrap_or_else(|p| p.into_inner()).push(id);
-    } else if err.code() == git2::ErrorCode::NotFound {
-        message::error(format_args!(
-            "object {id} is missing from the repository; not scanned"
-        ));
-    } else {
-        message::error(format_args!(
-            "cannot read object {id}: {}; not scanned",
-            err.message()
-        ));
+/// Objects a git scan could not read, and what it tells the user about them.
+#[derive(Default)]
+struct Losses {
+    /// A partial clone: missing objects are expected and summed up once.
+    partial: bool,
+    /// Objects missing from a partial clone.
+    missing: Mutex<Vec<Oid>>,
+    diags: Diagnostics,
+}
+
+impl Losses {
+    fn report(&self, id: Oid, err: &git2::Error) {
+        if err.code() == git2::ErrorCode::NotFound && self.partial {
+            self.missing
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(id);
+        } else if err.code() == git2::ErrorCode::NotFound {
+            self.diags.error(format_args!(
+                "object {id} is missing from the repository; not scanned"
+            ));
+        } else {
+            self.diags.error(format_args!(
+                "cannot read object {id}: {}; not scanned",
+                err.message()
+            ));
+        }
     }
 }
 
@@ -545,8 +569,7 @@ fn read_worker(
                 sh.max_blob_size,
                 &sh.guard,
                 &sh.counts,
-                sh.partial,
-                &sh.missing,
+                &sh.losses,
             ) else {
                 continue;
             };
@@ -567,8 +590,7 @@ fn read_counted<'o>(
     max: u64,
     guard: &src::Guard,
     counts: &Counts,
-    partial: bool,
-    missing: &Mutex<Vec<Oid>>,
+    losses: &Losses,
 ) -> Option<git2::OdbObject<'o>> {
     let obj = match src::read_blob(odb, id, max, guard) {
         ReadOutcome::Data(obj) => obj,
@@ -579,12 +601,12 @@ fn read_counted<'o>(
         ReadOutcome::Missing => {
             Counts::add(&counts.unreadable, 1);
             let err = git2::Error::new(git2::ErrorCode::NotFound, git2::ErrorClass::Odb, "missing");
-            report_unreadable(id, &err, partial, missing);
+            losses.report(id, &err);
             return None;
         }
         ReadOutcome::Failed(err) => {
             Counts::add(&counts.unreadable, 1);
-            report_unreadable(id, &err, partial, missing);
+            losses.report(id, &err);
             return None;
         }
     };
