@@ -64,6 +64,7 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
             plan.repo.display()
         ));
     }
+    let guard = src::Guard::check(repo.path(), plan.max_blob_size);
     let threads = match plan.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -79,7 +80,9 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
         losses,
         gitlinks: Mutex::new(BTreeSet::new()),
         progress: progress_bar(plan.progress),
+        guard,
     };
+    shared.report_damaged();
     let git_dir = repo.path().to_path_buf();
     let started = std::time::Instant::now();
     // Phase 1: walk the commits, note where each blob was introduced, scan
@@ -140,7 +143,7 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
     shared.report_notes();
     let diagnostics = std::mem::take(&mut shared.losses.diags);
     let hits = attach_provenance(&repo, &commits, &outs, &blob_hits);
-    let in_head = secrets_in_head(&repo, &blob_hits);
+    let in_head = secrets_in_head(&repo, &shared.guard, &blob_hits);
     let mut findings = finding::group(hits);
     for f in &mut findings {
         f.in_head = Some(in_head.contains(&(f.rule.clone(), f.secret.clone(), f.key.clone())));
@@ -151,7 +154,7 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
             stats: shared.counts.to_stats(),
             diagnostics,
         },
-        repo: src::repo_info(&repo),
+        repo: src::repo_info(&repo, &shared.guard),
     })
 }
 
@@ -223,7 +226,7 @@ impl Drop for FinishFeed<'_> {
 fn list_commits(sel: &Selection, repo: &Repository, sh: &Shared<'_>) -> Result<(), src::Error> {
     let _finish = FinishFeed(&sh.feed);
     let mut batch = Vec::with_capacity(CHUNK);
-    sel.each_commit(repo, &mut |id| {
+    sel.each_commit_guarded(repo, &sh.guard, &mut |id| {
         batch.push(id);
         if batch.len() == CHUNK {
             sh.feed.push(&batch);
@@ -300,12 +303,26 @@ struct Shared<'a> {
     losses: Losses,
     gitlinks: Mutex<BTreeSet<String>>,
     progress: indicatif::ProgressBar,
+    guard: src::Guard,
 }
 
 impl Shared<'_> {
     fn unreadable(&self, id: Oid, err: git2::Error) {
+        if self.guard.damage(id).is_some() {
+            // Counted and reported once, by `report_damaged`.
+            return;
+        }
         Counts::add(&self.counts.unreadable, 1);
         self.losses.report(id, &err);
+    }
+
+    /// One line per corrupt loose object, before the walk starts.
+    fn report_damaged(&self) {
+        for (id, reason) in self.guard.corrupt() {
+            Counts::add(&self.counts.unreadable, 1);
+            let err = git2::Error::from_str(&format!("loose object {reason}"));
+            self.losses.report(id, &err);
+        }
     }
 
     fn report_notes(&self) {
@@ -452,7 +469,7 @@ fn open_git(git_dir: &std::path::Path) -> Result<Repository, src::Error> {
 
 fn walk_worker(sh: &Shared<'_>, git_dir: &std::path::Path) -> Result<WorkerOut, src::Error> {
     let repo = open_git(git_dir)?;
-    let mut differ = Differ::new(&repo).map_err(|source| src::Error::Git {
+    let mut differ = Differ::new(&repo, &sh.guard).map_err(|source| src::Error::Git {
         what: "open the object database",
         path: git_dir.to_path_buf(),
         source,
@@ -465,6 +482,9 @@ fn walk_worker(sh: &Shared<'_>, git_dir: &std::path::Path) -> Result<WorkerOut, 
     let mut chunk = Vec::with_capacity(CHUNK);
     while let Some(start) = sh.feed.take(&mut chunk) {
         for (ci, &id) in (start..).zip(&chunk) {
+            if !sh.guard.readable(id) {
+                continue;
+            }
             let commit = match repo.find_commit(id) {
                 Ok(c) => c,
                 Err(e) => {
@@ -479,7 +499,12 @@ fn walk_worker(sh: &Shared<'_>, git_dir: &std::path::Path) -> Result<WorkerOut, 
             if !found.is_empty() {
                 out.message_hits.push((ci as u32, std::mem::take(found)));
             }
-            let parents: Vec<Oid> = commit.parents().map(|p| p.tree_id()).collect();
+            let parents: Vec<Oid> = commit
+                .parent_ids()
+                .filter(|&p| sh.guard.readable(p))
+                .filter_map(|p| repo.find_commit(p).ok())
+                .map(|p| p.tree_id())
+                .collect();
             differ.introduced(
                 commit.tree_id(),
                 &parents,
@@ -535,8 +560,17 @@ fn read_worker(
         }
         let end = (start + BLOB_CHUNK).min(jobs.len());
         for job in &jobs[start..end] {
-            let Some(obj) = read_counted(&odb, job.id, sh.max_blob_size, &sh.counts, &sh.losses)
-            else {
+            if matches!(sh.guard.damage(job.id), Some(src::Damage::Corrupt { .. })) {
+                continue;
+            }
+            let Some(obj) = read_counted(
+                &odb,
+                job.id,
+                sh.max_blob_size,
+                &sh.guard,
+                &sh.counts,
+                &sh.losses,
+            ) else {
                 continue;
             };
             let path = String::from_utf8_lossy(&outs[job.worker as usize].paths[job.path as usize]);
@@ -554,10 +588,11 @@ fn read_counted<'o>(
     odb: &'o git2::Odb<'o>,
     id: Oid,
     max: u64,
+    guard: &src::Guard,
     counts: &Counts,
     losses: &Losses,
 ) -> Option<git2::OdbObject<'o>> {
-    let obj = match src::read_blob(odb, id, max) {
+    let obj = match src::read_blob(odb, id, max, guard) {
         ReadOutcome::Data(obj) => obj,
         ReadOutcome::TooLarge(_) => {
             Counts::add(&counts.too_large, 1);

@@ -15,6 +15,8 @@ pub fn staged(
     max_blob_size: u64,
 ) -> Result<GitOutput, src::Error> {
     let repo = src::open(repo)?;
+    let guard = src::Guard::check(repo.path(), max_blob_size);
+    src::check_staged_objects(&repo, &guard)?;
     let files = src::staged_changes(&repo)?;
     let odb = repo.odb().map_err(|source| src::Error::Git {
         what: "open the object database",
@@ -26,7 +28,7 @@ pub fn staged(
     let mut scanner = BlobScanner::new(engine);
     let mut hits = Vec::new();
     for f in &files {
-        let Some(bytes) = read_counted(&odb, f.id, max_blob_size, &counts, &losses) else {
+        let Some(bytes) = read_counted(&odb, f.id, max_blob_size, &guard, &counts, &losses) else {
             continue;
         };
         let prov = Provenance::Staged {
@@ -47,6 +49,6 @@ pub fn staged(
             stats: counts.to_stats(),
             diagnostics: losses.diags,
         },
-        repo: src::repo_info(&repo),
+        repo: src::repo_info(&repo, &guard),
     })
 }
