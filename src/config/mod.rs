@@ -247,24 +247,24 @@ fn inline_allowed(m: &Match) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Hit, Location, Secret, SecretKind, group};
+    use crate::finding::{BlobHits, BlobMatch, Hit, Location, Secret, SecretKind, group};
     use crate::source::CommitMeta;
 
-    fn git_hit(secret: &str, sha: &str, path: &str, line: u32, snippet: &str) -> Hit {
+    fn git_hit(secret: &str, sha: &str, path: &str, line: u32, snippet: &str) -> BlobHits {
         let commit = CommitMeta {
             sha: sha.to_string(),
             ..CommitMeta::default()
         };
-        Hit {
+        let provenance = Provenance::Git {
+            commit,
+            path: path.into(),
+        };
+        let hit = Hit {
             rule: "r".into(),
             secret: Secret::new(secret, SecretKind::Key),
             key: None,
             token: None,
-            at: Match {
-                provenance: Provenance::Git {
-                    commit,
-                    path: path.into(),
-                },
+            at: BlobMatch {
                 location: Location {
                     line,
                     column: 1,
@@ -274,7 +274,8 @@ mod tests {
                 key_location: None,
                 snippet: snippet.into(),
             },
-        }
+        };
+        BlobHits::one(provenance, vec![hit])
     }
 
     #[test]

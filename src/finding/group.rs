@@ -1,10 +1,13 @@
-//! Grouping matches into findings: one finding per (rule, secret, key), every
-//! location kept, everything sorted so output does not depend on threads.
+//! Grouping matches into findings: each blob's hits joined with the blob's
+//! provenances, one finding per (rule, secret, key), every location kept,
+//! everything sorted so output does not depend on threads.
 
-use super::{Finding, Fingerprint, Match, Secret};
+use super::{BlobMatch, Finding, Fingerprint, Match, Secret};
+use crate::source::Provenance;
 use std::collections::BTreeMap;
 
-/// One match before grouping, with the credential values it carries.
+/// One match inside one blob, with the credential values it carries; where
+/// the blob came from is not its business (see [`BlobHits`]).
 #[derive(Clone, Debug)]
 pub struct Hit {
     /// Rule id.
@@ -15,26 +18,49 @@ pub struct Hit {
     pub key: Option<Secret>,
     /// A session token of the same temporary credential, if any.
     pub token: Option<Secret>,
-    /// Where it was.
-    pub at: Match,
+    /// Where it was in the blob.
+    pub at: BlobMatch,
 }
 
-/// Groups hits into findings.
+/// The hits of one blob and every place the blob was found: one file, or
+/// each commit and path that introduced a git blob.
+#[derive(Clone, Debug)]
+pub struct BlobHits {
+    /// Where the blob came from; each hit becomes one match per entry.
+    pub provenance: Vec<Provenance>,
+    /// What the scan found in it.
+    pub hits: Vec<Hit>,
+}
+
+impl BlobHits {
+    /// The hits of a blob found at one place.
+    pub fn one(provenance: Provenance, hits: Vec<Hit>) -> BlobHits {
+        BlobHits {
+            provenance: vec![provenance],
+            hits,
+        }
+    }
+}
+
+/// Groups the hits of blobs into findings, joining each hit with its blob's
+/// provenances.
 ///
 /// Findings are sorted by their first location (provenance, line, column),
 /// then rule id; matches inside a finding by (provenance, line, column).
 /// Duplicate locations (the same blob reached twice) collapse into one.
-pub fn group(hits: Vec<Hit>) -> Vec<Finding> {
+pub fn group(blobs: impl IntoIterator<Item = BlobHits>) -> Vec<Finding> {
     type Key = (String, Secret, Option<Secret>);
     let mut by: BTreeMap<Key, (Option<Secret>, Vec<Match>)> = BTreeMap::new();
-    for h in hits {
-        let e = by
-            .entry((h.rule, h.secret, h.key))
-            .or_insert_with(|| (None, Vec::new()));
-        if e.0.is_none() {
-            e.0 = h.token;
+    for blob in blobs {
+        for h in blob.hits {
+            let e = by
+                .entry((h.rule, h.secret, h.key))
+                .or_insert_with(|| (None, Vec::new()));
+            if e.0.is_none() {
+                e.0 = h.token;
+            }
+            e.1.extend(blob.provenance.iter().map(|p| h.at.at(p.clone())));
         }
-        e.1.push(h.at);
     }
     let mut out: Vec<Finding> = by
         .into_iter()

@@ -1,7 +1,11 @@
 //! Matches, findings and their fingerprints: from raw engine hits to the
 //! grouped, sorted, content-identified things a report lists.
 //!
-//! A [`Match`] is one occurrence at one place. A [`Finding`] groups every
+//! A [`Hit`] is what a scan sees inside one blob (a file's or a git blob's
+//! content): the values and a [`BlobMatch`], with no idea where the blob came
+//! from. [`group`] joins each blob's hits with the blob's provenances (the
+//! file, or every commit and path that introduced a git blob) into
+//! [`Match`]es, one occurrence at one place. A [`Finding`] groups every
 //! match that shares a rule and a secret (and, for paired credentials, the
 //! same key), and carries a [`Fingerprint`] derived from the content alone, so
 //! it is stable across runs, machines, rebases and moved lines.
@@ -10,7 +14,7 @@ mod group;
 mod secret;
 pub mod verification;
 
-pub use group::{Hit, group};
+pub use group::{BlobHits, Hit, group};
 pub use secret::{Secret, SecretKind, redact};
 
 use crate::source::Provenance;
@@ -31,7 +35,31 @@ pub struct Location {
     pub end_column: u32,
 }
 
-/// One occurrence of a credential.
+/// Where a credential sits inside one blob, wherever that blob came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlobMatch {
+    /// Where the secret (for a pair: the identifier) sits.
+    pub location: Location,
+    /// Where the paired key sits, when there is one.
+    pub key_location: Option<Location>,
+    /// The line holding the secret, as found (not yet redacted or sanitised;
+    /// writers redact the secret inside it before printing).
+    pub snippet: String,
+}
+
+impl BlobMatch {
+    /// This occurrence at `provenance`.
+    pub fn at(&self, provenance: Provenance) -> Match {
+        Match {
+            provenance,
+            location: self.location,
+            key_location: self.key_location,
+            snippet: self.snippet.clone(),
+        }
+    }
+}
+
+/// One occurrence of a credential at one place.
 #[derive(Clone, Debug)]
 pub struct Match {
     /// Where the content came from (file, commit, staged change...).

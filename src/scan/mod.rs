@@ -7,11 +7,11 @@ pub mod git;
 
 use crate::diagnostic::Diagnostics;
 use crate::engine::{Cache, Engine, RawMatch};
-use crate::finding::{self, Finding, Hit, Location, Match, Secret, SecretKind};
+use crate::finding::{self, BlobHits, BlobMatch, Finding, Hit, Location, Secret, SecretKind};
+use crate::source::Counts;
 use crate::source::Provenance;
-use crate::source::fs::{self, Collector, WalkOptions, WalkStats};
+use crate::source::fs::{self, Collector, WalkOptions};
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 
 /// A resolved filesystem scan: what to walk and how.
 #[derive(Clone, Debug, Default)]
@@ -61,6 +61,20 @@ pub enum Unit {
     Blob,
 }
 
+impl Stats {
+    /// A snapshot of a source's counts, of files or blobs.
+    pub fn of(c: &Counts, unit: Unit) -> Stats {
+        Stats {
+            scanned: Counts::get(&c.scanned),
+            bytes: Counts::get(&c.bytes),
+            skipped_binary: Counts::get(&c.binary),
+            skipped_too_large: Counts::get(&c.too_large),
+            unreadable: Counts::get(&c.unreadable),
+            unit,
+        }
+    }
+}
+
 impl Unit {
     /// The noun, singular.
     pub fn noun(self) -> &'static str {
@@ -73,33 +87,26 @@ impl Unit {
 
 /// Scans files and directories.
 pub fn run(plan: &ScanPlan, engine: &Engine) -> ScanOutput {
-    let stats = WalkStats::default();
-    let collected: Collector<Hit> = Collector::default();
+    let stats = Counts::default();
+    let collected: Collector<BlobHits> = Collector::default();
     let diagnostics = Diagnostics::new();
     fs::walk(&plan.paths, &plan.walk, &stats, &diagnostics, || {
         let mut scanner = BlobScanner::new(engine);
         let collected = &collected;
         move |blob: fs::FileBlob<'_>| {
-            let prov = Provenance::File {
-                path: blob.path.to_path_buf(),
-            };
             let path = blob.path.to_string_lossy();
-            let hits = scanner.scan(blob.bytes, Some(&path), &prov);
+            let hits = scanner.scan(blob.bytes, Some(&path));
             if !hits.is_empty() {
-                collected.extend(hits.drain(..));
+                let prov = Provenance::File {
+                    path: blob.path.to_path_buf(),
+                };
+                collected.extend([BlobHits::one(prov, std::mem::take(hits))]);
             }
         }
     });
     ScanOutput {
         findings: finding::group(collected.into_inner()),
-        stats: Stats {
-            scanned: stats.files.load(Ordering::Relaxed),
-            bytes: stats.bytes.load(Ordering::Relaxed),
-            skipped_binary: stats.binary.load(Ordering::Relaxed),
-            skipped_too_large: stats.too_large.load(Ordering::Relaxed),
-            unreadable: stats.unreadable.load(Ordering::Relaxed),
-            unit: Unit::File,
-        },
+        stats: Stats::of(&stats, Unit::File),
         diagnostics,
     }
 }
@@ -107,9 +114,9 @@ pub fn run(plan: &ScanPlan, engine: &Engine) -> ScanOutput {
 /// Scans one in-memory blob (standard input, a single buffer).
 pub fn run_bytes(engine: &Engine, bytes: &[u8], prov: &Provenance) -> ScanOutput {
     let mut scanner = BlobScanner::new(engine);
-    let hits = std::mem::take(scanner.scan(bytes, None, prov));
+    let hits = std::mem::take(scanner.scan(bytes, None));
     ScanOutput {
-        findings: finding::group(hits),
+        findings: finding::group([BlobHits::one(prov.clone(), hits)]),
         stats: Stats {
             scanned: 1,
             bytes: bytes.len() as u64,
@@ -138,8 +145,10 @@ impl<'e> BlobScanner<'e> {
         }
     }
 
-    /// Scans `bytes` and returns its located hits (drain them before the next call).
-    pub fn scan(&mut self, bytes: &[u8], path: Option<&str>, prov: &Provenance) -> &mut Vec<Hit> {
+    /// Scans `bytes` (found at `path`, when it has one: path-restricted
+    /// rules need it) and returns its located hits (drain them before the
+    /// next call).
+    pub fn scan(&mut self, bytes: &[u8], path: Option<&str>) -> &mut Vec<Hit> {
         self.raw.clear();
         self.hits.clear();
         self.engine
@@ -147,20 +156,14 @@ impl<'e> BlobScanner<'e> {
         if !self.raw.is_empty() {
             let lines = LineIndex::new(bytes);
             for m in &self.raw {
-                self.hits.push(to_hit(self.engine, m, bytes, &lines, prov));
+                self.hits.push(to_hit(self.engine, m, bytes, &lines));
             }
         }
         &mut self.hits
     }
 }
 
-fn to_hit(
-    engine: &Engine,
-    m: &RawMatch,
-    bytes: &[u8],
-    lines: &LineIndex,
-    prov: &Provenance,
-) -> Hit {
+fn to_hit(engine: &Engine, m: &RawMatch, bytes: &[u8], lines: &LineIndex) -> Hit {
     let rule = &engine.rules().rules[m.rule];
     let text = |r: &std::ops::Range<usize>| String::from_utf8_lossy(&bytes[r.clone()]).into_owned();
     let secret_kind = if rule.pair.is_some() {
@@ -179,8 +182,7 @@ fn to_hit(
             .token
             .as_ref()
             .map(|r| Secret::new(text(r), SecretKind::Key)),
-        at: Match {
-            provenance: prov.clone(),
+        at: BlobMatch {
             location: lines.locate(bytes, m.secret.clone()),
             key_location: m.key.as_ref().map(|r| lines.locate(bytes, r.clone())),
             snippet: lines.line_text(bytes, m.secret.start),

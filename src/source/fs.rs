@@ -2,12 +2,12 @@
 //! never entered, binary and oversized files skipped with a count, every
 //! unreadable entry a warning. Yields bytes; knows nothing about rules.
 
+use super::Counts;
 use crate::diagnostic::Diagnostics;
 use ignore::{WalkBuilder, WalkState};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// How to walk.
 #[derive(Clone, Debug)]
@@ -37,21 +37,6 @@ impl Default for WalkOptions {
     }
 }
 
-/// Counts of what the walk did, for the summary line.
-#[derive(Debug, Default)]
-pub struct WalkStats {
-    /// Files read and handed to the visitor.
-    pub files: AtomicU64,
-    /// Bytes handed to the visitor.
-    pub bytes: AtomicU64,
-    /// Files skipped because they look binary.
-    pub binary: AtomicU64,
-    /// Files skipped because they are over the size limit.
-    pub too_large: AtomicU64,
-    /// Entries that could not be read (each one also warned about).
-    pub unreadable: AtomicU64,
-}
-
 /// A file's content as handed to a visitor.
 pub struct FileBlob<'a> {
     /// The path, relative to what the user named.
@@ -66,7 +51,7 @@ pub struct FileBlob<'a> {
 pub fn walk<F, V>(
     roots: &[PathBuf],
     opts: &WalkOptions,
-    stats: &WalkStats,
+    stats: &Counts,
     diags: &Diagnostics,
     make_visitor: F,
 ) where
@@ -106,7 +91,7 @@ pub fn walk<F, V>(
                     }
                 }
                 Err(err) => {
-                    stats.unreadable.fetch_add(1, Ordering::Relaxed);
+                    Counts::add(&stats.unreadable, 1);
                     diags.warn(walk_error(&err));
                 }
             }
@@ -138,13 +123,13 @@ fn is_loop(err: &ignore::Error) -> bool {
 fn read_one<V: FnMut(FileBlob<'_>)>(
     path: &Path,
     opts: &WalkOptions,
-    stats: &WalkStats,
+    stats: &Counts,
     diags: &Diagnostics,
     buf: &mut Vec<u8>,
     visit: &mut V,
 ) {
     let unreadable = |e: std::io::Error| {
-        stats.unreadable.fetch_add(1, Ordering::Relaxed);
+        Counts::add(&stats.unreadable, 1);
         diags.warn(format_args!("cannot read {}: {e}", path.display()));
     };
     let mut f = match std::fs::File::open(path) {
@@ -153,7 +138,7 @@ fn read_one<V: FnMut(FileBlob<'_>)>(
     };
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     if len > opts.max_file_size {
-        stats.too_large.fetch_add(1, Ordering::Relaxed);
+        Counts::add(&stats.too_large, 1);
         return;
     }
     buf.clear();
@@ -162,7 +147,7 @@ fn read_one<V: FnMut(FileBlob<'_>)>(
         return unreadable(e);
     }
     if buf.len() as u64 > opts.max_file_size {
-        stats.too_large.fetch_add(1, Ordering::Relaxed);
+        Counts::add(&stats.too_large, 1);
         return;
     }
     let transcoded;
@@ -172,13 +157,13 @@ fn read_one<V: FnMut(FileBlob<'_>)>(
             transcoded.as_bytes()
         }
         None if is_binary(buf) => {
-            stats.binary.fetch_add(1, Ordering::Relaxed);
+            Counts::add(&stats.binary, 1);
             return;
         }
         None => buf,
     };
-    stats.files.fetch_add(1, Ordering::Relaxed);
-    stats.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    Counts::add(&stats.scanned, 1);
+    Counts::add(&stats.bytes, bytes.len() as u64);
     visit(FileBlob { path, bytes });
 }
 

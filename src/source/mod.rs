@@ -6,6 +6,37 @@ pub mod git;
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// What a source read and skipped, counted from many threads: files of a
+/// walk or blobs of a git scan alike.
+#[derive(Debug, Default)]
+pub struct Counts {
+    /// Files or blobs read and handed to the scanner.
+    pub scanned: AtomicU64,
+    /// Bytes handed to the scanner.
+    pub bytes: AtomicU64,
+    /// Skipped because they look binary.
+    pub binary: AtomicU64,
+    /// Skipped because they are over the size limit.
+    pub too_large: AtomicU64,
+    /// Could not be read (each one also a diagnostic).
+    pub unreadable: AtomicU64,
+    /// Git LFS pointers, whose content is elsewhere.
+    pub lfs: AtomicU64,
+}
+
+impl Counts {
+    /// Adds `n` to the counter `c`.
+    pub fn add(c: &AtomicU64, n: u64) {
+        c.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// The current value of the counter `c`.
+    pub fn get(c: &AtomicU64) -> u64 {
+        c.load(Ordering::Relaxed)
+    }
+}
 
 /// The commit a blob or message was seen in.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]

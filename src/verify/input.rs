@@ -7,7 +7,6 @@ use crate::engine::Engine;
 use crate::finding::{Fingerprint, Secret, SecretKind};
 use crate::report::json::{self, Document};
 use crate::scan::BlobScanner;
-use crate::source::{CommitMeta, Provenance};
 use std::path::{Path, PathBuf};
 
 /// One finding of a report, as written.
@@ -126,7 +125,7 @@ impl ReportFinding {
         let mut tried = Vec::new();
         let mut scanner = BlobScanner::new(engine);
         for loc in &self.locations {
-            let (bytes, prov) = match content(loc, repo) {
+            let bytes = match content(loc, repo) {
                 Some(Ok(found)) => found,
                 Some(Err(why)) => {
                     tried.push(why);
@@ -134,7 +133,7 @@ impl ReportFinding {
                 }
                 None => continue,
             };
-            for h in scanner.scan(&bytes, Some(&loc.path), &prov).drain(..) {
+            for h in scanner.scan(&bytes, Some(&loc.path)).drain(..) {
                 if h.rule == self.rule
                     && Fingerprint::of(&h.rule, &h.secret, h.key.as_ref()).as_str()
                         == self.fingerprint
@@ -176,16 +175,9 @@ fn where_(loc: &ReportLocation) -> String {
 fn content(
     loc: &ReportLocation,
     repo: Option<&git2::Repository>,
-) -> Option<Result<(Vec<u8>, Provenance), String>> {
+) -> Option<Result<Vec<u8>, String>> {
     match (loc.kind.as_str(), &loc.commit) {
-        ("file", _) => Some(
-            std::fs::read(&loc.path)
-                .map(|b| {
-                    let path = PathBuf::from(&loc.path);
-                    (b, Provenance::File { path })
-                })
-                .map_err(|e| format!("{}: {e}", loc.path)),
-        ),
+        ("file", _) => Some(std::fs::read(&loc.path).map_err(|e| format!("{}: {e}", loc.path))),
         ("git" | "commit_message", Some(sha)) => {
             let Some(repo) = repo else {
                 return Some(Err(format!(
@@ -203,19 +195,11 @@ fn git_content(
     repo: &git2::Repository,
     sha: &str,
     loc: &ReportLocation,
-) -> Result<(Vec<u8>, Provenance), String> {
+) -> Result<Vec<u8>, String> {
     let oid = git2::Oid::from_str(sha).map_err(|e| e.message().to_string())?;
     let commit = repo.find_commit(oid).map_err(|e| e.message().to_string())?;
-    let meta = CommitMeta {
-        time: commit.author().when().seconds(),
-        sha: sha.to_string(),
-        ..CommitMeta::default()
-    };
     if loc.kind == "commit_message" {
-        return Ok((
-            commit.message_bytes().to_vec(),
-            Provenance::CommitMessage { commit: meta },
-        ));
+        return Ok(commit.message_bytes().to_vec());
     }
     let tree = commit.tree().map_err(|e| e.message().to_string())?;
     let entry = tree
@@ -224,11 +208,5 @@ fn git_content(
     let blob = repo
         .find_blob(entry.id())
         .map_err(|e| e.message().to_string())?;
-    Ok((
-        blob.content().to_vec(),
-        Provenance::Git {
-            commit: meta,
-            path: loc.path.clone(),
-        },
-    ))
+    Ok(blob.content().to_vec())
 }

@@ -5,20 +5,20 @@
 use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
 use crate::finding::{self, Hit};
-use crate::scan::{BlobScanner, ScanOutput, Stats};
+use crate::scan::{BlobScanner, ScanOutput, Stats, Unit};
+use crate::source::Counts;
 use crate::source::fs::is_binary;
 use crate::source::git::{self as src, Differ, EntryKind, ReadOutcome, Selection};
-use crate::source::{CommitMeta, Provenance};
 use git2::{Oid, Repository};
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 mod provenance;
 mod staged;
 
-use provenance::{attach_provenance, secrets_in_head};
+use provenance::{join_provenance, secrets_in_head};
 pub use staged::staged;
 
 /// A resolved history scan.
@@ -49,50 +49,64 @@ pub struct GitOutput {
 /// this keeps each worker's object caches warm.
 const CHUNK: usize = 64;
 
-/// Scans the history `plan` selects.
+/// Scans the history `plan` selects, in three phases: walk the commits
+/// (noting where each blob was introduced, scanning commit messages), read
+/// and scan each new blob once, then join the blobs' hits with the commits
+/// and paths that introduced them.
 pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Error> {
     let repo = src::open(&plan.repo)?;
     tune_libgit2();
-    let losses = Losses {
-        partial: src::is_partial_clone(&repo),
-        ..Losses::default()
-    };
-    if repo.is_shallow() {
-        losses.diags.warn(format_args!(
-            "{} is a shallow clone: history before its shallow boundary is missing, and \
-             the boundary commits are shown as introducing everything they contain",
-            plan.repo.display()
-        ));
-    }
-    let guard = src::Guard::check(repo.path(), plan.max_blob_size);
+    let mut shared = Shared::new(plan, &repo, engine);
     let threads = match plan.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     }
     .max(1);
-    let mut shared = Shared {
-        feed: CommitFeed::default(),
-        seen: SeenSet::default(),
-        counts: Counts::default(),
-        since: plan.selection.since,
-        max_blob_size: plan.max_blob_size,
-        engine,
-        losses,
-        gitlinks: Mutex::new(BTreeSet::new()),
-        progress: progress_bar(plan.progress),
-        guard,
-    };
-    shared.report_damaged();
     let git_dir = repo.path().to_path_buf();
     let started = std::time::Instant::now();
-    // Phase 1: walk the commits, note where each blob was introduced, scan
-    // commit messages, claim each new blob id once. The workers start on the
-    // first commits while this thread is still listing the rest.
+    let (commits, outs) = walk_commits(&plan.selection, &repo, &shared, threads)?;
+    tracing::debug!(elapsed = ?started.elapsed(), "history walk done");
+    let blob_hits = scan_blobs(&shared, &git_dir, &outs, threads)?;
+    shared.progress.finish_and_clear();
+    tracing::debug!(
+        commits = commits.len(),
+        introductions = outs.iter().map(|o| o.intros.len()).sum::<usize>(),
+        blobs = blob_hits.len(),
+        elapsed = ?started.elapsed(),
+        "blobs scanned"
+    );
+    shared.report_notes();
+    let in_head = secrets_in_head(&repo, &shared.guard, &blob_hits);
+    let mut findings = finding::group(join_provenance(&repo, &commits, &outs, blob_hits));
+    for f in &mut findings {
+        f.in_head = Some(in_head.contains(&(f.rule.clone(), f.secret.clone(), f.key.clone())));
+    }
+    Ok(GitOutput {
+        scan: ScanOutput {
+            findings,
+            stats: Stats::of(&shared.counts, Unit::Blob),
+            diagnostics: std::mem::take(&mut shared.losses.diags),
+        },
+        repo: src::repo_info(&repo, &shared.guard),
+    })
+}
+
+/// Phase 1: lists the selected commits and, in `threads` workers started
+/// while the listing goes on, notes where each blob was introduced, scans
+/// commit messages and claims each new blob id once. Returns the commits in
+/// walk order and each worker's notes.
+fn walk_commits(
+    selection: &Selection,
+    repo: &Repository,
+    shared: &Shared<'_>,
+    threads: usize,
+) -> Result<(Vec<Oid>, Vec<WorkerOut>), src::Error> {
+    let git_dir = repo.path();
     let (listed, outs) = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
-            .map(|_| s.spawn(|| walk_worker(&shared, &git_dir)))
+            .map(|_| s.spawn(|| walk_worker(shared, git_dir)))
             .collect();
-        let listed = list_commits(&plan.selection, &repo, &shared);
+        let listed = list_commits(selection, repo, shared);
         let outs = handles
             .into_iter()
             .map(|h| h.join().expect("history worker panicked"))
@@ -102,9 +116,18 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
     listed?;
     let outs = outs?;
     let commits = std::mem::take(&mut shared.feed.lock().ids);
-    tracing::debug!(elapsed = ?started.elapsed(), "history walk done");
-    // Phase 2: read and scan each new blob once, in pack order.
-    let order = src::PackOrder::load(&git_dir);
+    Ok((commits, outs))
+}
+
+/// Phase 2: reads and scans each blob claimed in phase 1 once, in pack
+/// order; the hits of every blob that has any.
+fn scan_blobs(
+    shared: &Shared<'_>,
+    git_dir: &std::path::Path,
+    outs: &[WorkerOut],
+    threads: usize,
+) -> Result<HashMap<Oid, Vec<Hit>>, src::Error> {
+    let order = src::PackOrder::load(git_dir);
     let mut jobs: Vec<BlobJob> = outs
         .iter()
         .enumerate()
@@ -124,38 +147,14 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
     let next = AtomicUsize::new(0);
     let found: Vec<Vec<(Oid, Vec<Hit>)>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
-            .map(|_| s.spawn(|| read_worker(&shared, &git_dir, &jobs, &next, &outs)))
+            .map(|_| s.spawn(|| read_worker(shared, git_dir, &jobs, &next, outs)))
             .collect();
         handles
             .into_iter()
             .map(|h| h.join().expect("blob worker panicked"))
             .collect::<Result<_, _>>()
     })?;
-    let blob_hits: HashMap<Oid, Vec<Hit>> = found.into_iter().flatten().collect();
-    shared.progress.finish_and_clear();
-    tracing::debug!(
-        commits = commits.len(),
-        introductions = outs.iter().map(|o| o.intros.len()).sum::<usize>(),
-        blobs = jobs.len(),
-        elapsed = ?started.elapsed(),
-        "blobs scanned"
-    );
-    shared.report_notes();
-    let diagnostics = std::mem::take(&mut shared.losses.diags);
-    let hits = attach_provenance(&repo, &commits, &outs, &blob_hits);
-    let in_head = secrets_in_head(&repo, &shared.guard, &blob_hits);
-    let mut findings = finding::group(hits);
-    for f in &mut findings {
-        f.in_head = Some(in_head.contains(&(f.rule.clone(), f.secret.clone(), f.key.clone())));
-    }
-    Ok(GitOutput {
-        scan: ScanOutput {
-            findings,
-            stats: shared.counts.to_stats(),
-            diagnostics,
-        },
-        repo: src::repo_info(&repo, &shared.guard),
-    })
+    Ok(found.into_iter().flatten().collect())
 }
 
 // --- shared state of one history scan -------------------------------------
@@ -239,34 +238,6 @@ fn list_commits(sel: &Selection, repo: &Repository, sh: &Shared<'_>) -> Result<(
     Ok(())
 }
 
-#[derive(Default)]
-struct Counts {
-    scanned: AtomicU64,
-    bytes: AtomicU64,
-    binary: AtomicU64,
-    too_large: AtomicU64,
-    unreadable: AtomicU64,
-    lfs: AtomicU64,
-}
-
-impl Counts {
-    fn add(c: &AtomicU64, n: u64) {
-        c.fetch_add(n, Ordering::Relaxed);
-    }
-
-    fn to_stats(&self) -> Stats {
-        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        Stats {
-            scanned: get(&self.scanned),
-            bytes: get(&self.bytes),
-            skipped_binary: get(&self.binary),
-            skipped_too_large: get(&self.too_large),
-            unreadable: get(&self.unreadable),
-            unit: crate::scan::Unit::Blob,
-        }
-    }
-}
-
 /// Blob ids already claimed by a worker.
 ///
 /// Blob ids are SHA-1 digests, so their first byte spreads them evenly over
@@ -306,7 +277,37 @@ struct Shared<'a> {
     guard: src::Guard,
 }
 
-impl Shared<'_> {
+impl<'a> Shared<'a> {
+    /// The state of a history scan of `repo`; warns about a shallow clone
+    /// and damaged objects up front.
+    fn new(plan: &HistoryPlan, repo: &Repository, engine: &'a Engine) -> Shared<'a> {
+        let losses = Losses {
+            partial: src::is_partial_clone(repo),
+            ..Losses::default()
+        };
+        if repo.is_shallow() {
+            losses.diags.warn(format_args!(
+                "{} is a shallow clone: history before its shallow boundary is missing, and \
+                 the boundary commits are shown as introducing everything they contain",
+                plan.repo.display()
+            ));
+        }
+        let shared = Shared {
+            feed: CommitFeed::default(),
+            seen: SeenSet::default(),
+            counts: Counts::default(),
+            since: plan.selection.since,
+            max_blob_size: plan.max_blob_size,
+            engine,
+            losses,
+            gitlinks: Mutex::new(BTreeSet::new()),
+            progress: progress_bar(plan.progress),
+            guard: src::Guard::check(repo.path(), plan.max_blob_size),
+        };
+        shared.report_damaged();
+        shared
+    }
+
     fn unreadable(&self, id: Oid, err: git2::Error) {
         if self.guard.damage(id).is_some() {
             // Counted and reported once, by `report_damaged`.
@@ -460,25 +461,15 @@ impl WorkerOut {
 }
 
 fn open_git(git_dir: &std::path::Path) -> Result<Repository, src::Error> {
-    Repository::open(git_dir).map_err(|source| src::Error::Git {
-        what: "open the repository",
-        path: git_dir.to_path_buf(),
-        source,
-    })
+    Repository::open(git_dir).map_err(src::git_err("open the repository", git_dir))
 }
 
 fn walk_worker(sh: &Shared<'_>, git_dir: &std::path::Path) -> Result<WorkerOut, src::Error> {
     let repo = open_git(git_dir)?;
-    let mut differ = Differ::new(&repo, &sh.guard).map_err(|source| src::Error::Git {
-        what: "open the object database",
-        path: git_dir.to_path_buf(),
-        source,
-    })?;
+    let mut differ =
+        Differ::new(&repo, &sh.guard).map_err(src::git_err("open the object database", git_dir))?;
     let mut scanner = BlobScanner::new(sh.engine);
     let mut out = WorkerOut::default();
-    let placeholder = Provenance::CommitMessage {
-        commit: CommitMeta::default(),
-    };
     let mut chunk = Vec::with_capacity(CHUNK);
     while let Some(start) = sh.feed.take(&mut chunk) {
         for (ci, &id) in (start..).zip(&chunk) {
@@ -495,7 +486,7 @@ fn walk_worker(sh: &Shared<'_>, git_dir: &std::path::Path) -> Result<WorkerOut, 
             if sh.since.is_some_and(|s| commit.time().seconds() < s) {
                 continue;
             }
-            let found = scanner.scan(commit.message_raw_bytes(), None, &placeholder);
+            let found = scanner.scan(commit.message_raw_bytes(), None);
             if !found.is_empty() {
                 out.message_hits.push((ci as u32, std::mem::take(found)));
             }
@@ -543,15 +534,10 @@ fn read_worker(
     outs: &[WorkerOut],
 ) -> Result<Vec<(Oid, Vec<Hit>)>, src::Error> {
     let repo = open_git(git_dir)?;
-    let odb = repo.odb().map_err(|source| src::Error::Git {
-        what: "open the object database",
-        path: git_dir.to_path_buf(),
-        source,
-    })?;
+    let odb = repo
+        .odb()
+        .map_err(src::git_err("open the object database", git_dir))?;
     let mut scanner = BlobScanner::new(sh.engine);
-    let placeholder = Provenance::CommitMessage {
-        commit: CommitMeta::default(),
-    };
     let mut hits = Vec::new();
     loop {
         let start = next.fetch_add(BLOB_CHUNK, Ordering::Relaxed);
@@ -574,7 +560,7 @@ fn read_worker(
                 continue;
             };
             let path = String::from_utf8_lossy(&outs[job.worker as usize].paths[job.path as usize]);
-            let found = scanner.scan(obj.data(), Some(&path), &placeholder);
+            let found = scanner.scan(obj.data(), Some(&path));
             if !found.is_empty() {
                 hits.push((job.id, std::mem::take(found)));
             }

@@ -1,22 +1,23 @@
-//! After a history walk: one hit per (commit, path) that introduced a blob
-//! with hits, commit metadata for the commits cited, and which secrets are
-//! still in HEAD's tree.
+//! After a history walk: each blob's hits joined with every (commit, path)
+//! that introduced the blob, commit metadata for the commits cited, and
+//! which secrets are still in HEAD's tree.
 
 use super::WorkerOut;
-use crate::finding::{Hit, Secret};
+use crate::finding::{BlobHits, Hit, Secret};
 use crate::source::git as src;
 use crate::source::{CommitMeta, Provenance};
 use git2::{Oid, Repository};
 use std::collections::{HashMap, HashSet};
 
-/// Turns per-blob hits into one hit per (commit, path) that introduced the
-/// blob, and message hits into hits on their commit.
-pub(super) fn attach_provenance(
+/// Gives each blob with hits the (commit, path) pairs that introduced it,
+/// and each commit message's hits their commit; nothing is copied per
+/// introduction until findings are grouped.
+pub(super) fn join_provenance(
     repo: &Repository,
     commits: &[Oid],
     outs: &[WorkerOut],
-    by_blob: &HashMap<Oid, Vec<Hit>>,
-) -> Vec<Hit> {
+    mut by_blob: HashMap<Oid, Vec<Hit>>,
+) -> Vec<BlobHits> {
     // A summary that holds a secret is shown with the secret redacted, on
     // every finding that cites the commit.
     let message_hits: HashMap<u32, &Vec<Hit>> = outs
@@ -45,32 +46,33 @@ pub(super) fn attach_provenance(
             })
             .clone()
     };
-    let mut hits = Vec::new();
+    let mut places: HashMap<Oid, Vec<Provenance>> = HashMap::new();
+    let mut blobs = Vec::new();
     for o in outs {
         if !by_blob.is_empty() {
             for &(blob, ci, pid) in &o.intros {
-                let Some(found) = by_blob.get(&blob) else {
-                    continue;
-                };
-                let prov = Provenance::Git {
-                    commit: meta(ci),
-                    path: String::from_utf8_lossy(&o.paths[pid as usize]).into_owned(),
-                };
-                hits.extend(found.iter().map(|h| with_provenance(h, &prov)));
+                if by_blob.contains_key(&blob) {
+                    places.entry(blob).or_default().push(Provenance::Git {
+                        commit: meta(ci),
+                        path: String::from_utf8_lossy(&o.paths[pid as usize]).into_owned(),
+                    });
+                }
             }
         }
         for (ci, found) in &o.message_hits {
-            let prov = Provenance::CommitMessage { commit: meta(*ci) };
-            hits.extend(found.iter().map(|h| with_provenance(h, &prov)));
+            let commit = meta(*ci);
+            blobs.push(BlobHits::one(
+                Provenance::CommitMessage { commit },
+                found.clone(),
+            ));
         }
     }
-    hits
-}
-
-fn with_provenance(h: &Hit, prov: &Provenance) -> Hit {
-    let mut h = h.clone();
-    h.at.provenance = prov.clone();
-    h
+    for (blob, provenance) in places {
+        if let Some(hits) = by_blob.remove(&blob) {
+            blobs.push(BlobHits { provenance, hits });
+        }
+    }
+    blobs
 }
 
 /// (rule, secret, key) of every hit in a blob that is in HEAD's tree.

@@ -120,11 +120,32 @@ pub enum Error {
     },
 }
 
-/// Shorthand for wrapping a libgit2 error with what we tried and where.
-fn git_err<'r>(what: &'static str, repo: &'r Repository) -> impl FnOnce(git2::Error) -> Error + 'r {
+/// Something a libgit2 failure happened in: a repository, or its git dir.
+pub trait GitPlace {
+    /// The git dir named in the error.
+    fn git_dir(&self) -> &Path;
+}
+
+impl GitPlace for Repository {
+    fn git_dir(&self) -> &Path {
+        self.path()
+    }
+}
+
+impl GitPlace for Path {
+    fn git_dir(&self) -> &Path {
+        self
+    }
+}
+
+/// Wraps a libgit2 error with what we tried and where, for `map_err`.
+pub fn git_err<'r, P: GitPlace + ?Sized>(
+    what: &'static str,
+    at: &'r P,
+) -> impl FnOnce(git2::Error) -> Error + 'r {
     move |source| Error::Git {
         what,
-        path: repo.path().to_path_buf(),
+        path: at.git_dir().to_path_buf(),
         source,
     }
 }
