@@ -9,6 +9,7 @@
 //!   rule::RuleSet (built-in rules/*.toml + --rules) ─► engine::Engine  (built once)
 //!                                                        │
 //! scan::run ── source::fs walker ──► blobs ──► engine.scan (one Cache per thread)
+//!                                              └► decode::layers ─► engine.scan per layer
 //! scan::git ── source::git history / staged ─┘          │ RawMatch (offsets)
 //!                                                        ▼
 //!                          finding::Match (path, line, column, provenance)
@@ -27,6 +28,7 @@
 //! | [`cli`] | argument parsing, resolving arguments into plans, exit codes |
 //! | [`rule`] | the rule schema, built-in rules, rule checks |
 //! | [`engine`] | compiled matching: bytes in, raw matches out |
+//! | [`decode`] | decoded and decrypted views of encoded spans, mapped back to the bytes |
 //! | [`source`] | what to scan: files, git blobs, staged changes; no rules |
 //! | [`scan`] | joining sources to the engine, in parallel |
 //! | [`finding`] | matches, findings, fingerprints, the redacting `Secret` type |
@@ -61,6 +63,7 @@
 pub mod action;
 pub mod cli;
 pub mod config;
+pub mod decode;
 pub mod engine;
 pub mod finding;
 pub mod message;
