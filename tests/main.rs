@@ -1,6 +1,7 @@
 //! keyhound's integration tests: one binary, one module per area.
 
 mod cam;
+mod decode;
 mod demo;
 mod git;
 mod noise;

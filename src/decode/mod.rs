@@ -10,6 +10,8 @@
 //!    [`MIN_BASE64_RUN`]th byte, so plain text costs a fraction of a pass),
 //!    a run holding `%XX`, a string literal holding `\"`, `\u…`, `\x…`, a
 //!    run holding `&quot;`-style entities.
+//!    Runs kept as they are by their decoder (escapes, `%XX`, entities)
+//!    are decoded only when their raw bytes hold a rule keyword.
 //! 2. Each candidate is decoded, kept only when the result is text (valid
 //!    UTF-8 without control characters) or, for base64 that is not text, a
 //!    value one of the tools' fixed keys decrypts to text.
@@ -130,7 +132,7 @@ pub fn layers(bytes: &[u8], depth: u8, interesting: impl Fn(&[u8]) -> bool) -> V
         };
         let mut segs = Vec::new();
         for w in within {
-            text::find(parent, w, &mut budget, &mut segs);
+            text::find(parent, w, &mut budget, &interesting, &mut segs);
         }
         let segs = select(parent, segs, &interesting);
         if segs.is_empty() {

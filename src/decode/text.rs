@@ -25,10 +25,19 @@ const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIEN
 /// Finds and decodes the candidate spans of `text` inside `within`,
 /// appending the usable ones to `out` sorted and disjoint. Each decoded
 /// byte is charged to `budget`; nothing is decoded once it is spent.
-pub(super) fn find(text: &[u8], within: Range<usize>, budget: &mut usize, out: &mut Vec<Segment>) {
+/// Escaped, percent-encoded and entity runs are decoded only where
+/// `interesting` accepts their raw bytes (those decoders keep letters and
+/// digits as they are, so a keyword shows through).
+pub(super) fn find(
+    text: &[u8],
+    within: Range<usize>,
+    budget: &mut usize,
+    interesting: &dyn Fn(&[u8]) -> bool,
+    out: &mut Vec<Segment>,
+) {
     let mut found: Vec<Segment> = Vec::new();
     base64_runs(text, within.clone(), budget, &mut found);
-    marked_runs(text, within, budget, &mut found);
+    marked_runs(text, within, budget, interesting, &mut found);
     // Outer spans first; a span overlapping one already taken is dropped.
     found.sort_by_key(|s| (s.src.start, std::cmp::Reverse(s.src.end)));
     let mut end = 0;
@@ -156,7 +165,13 @@ fn decode_base64(span: Range<usize>, chars: &[u8], budget: &mut usize) -> Option
 
 /// Runs marked by `%`, `\` or `&`: percent-encoded runs, escaped string
 /// literals, runs with HTML entities.
-fn marked_runs(text: &[u8], within: Range<usize>, budget: &mut usize, out: &mut Vec<Segment>) {
+fn marked_runs(
+    text: &[u8],
+    within: Range<usize>,
+    budget: &mut usize,
+    interesting: &dyn Fn(&[u8]) -> bool,
+    out: &mut Vec<Segment>,
+) {
     let mut at = within.start;
     while let Some(off) = memchr::memchr3(b'%', b'\\', b'&', &text[at..within.end]) {
         let i = at + off;
@@ -166,17 +181,17 @@ fn marked_runs(text: &[u8], within: Range<usize>, budget: &mut usize, out: &mut 
                 let span = run(text, i, within.clone(), |b| {
                     b > b' ' && !matches!(b, b'"' | b'\'' | b'<' | b'>' | b'`' | b'\\' | 0x7f)
                 });
-                decode_marked(text, span, Encoding::Percent, budget)
+                decode_marked(text, span, Encoding::Percent, budget, interesting)
             }
             b'\\' if escape(&text[i..within.end]).is_some() => {
                 let span = string_literal(text, i, within.clone());
-                decode_marked(text, span, Encoding::Escape, budget)
+                decode_marked(text, span, Encoding::Escape, budget, interesting)
             }
             b'&' if entity(&text[i..within.end]).is_some() => {
                 let span = run(text, i, within.clone(), |b| {
                     !matches!(b, b'\n' | b'\r' | b'<' | b'>' | b'"')
                 });
-                decode_marked(text, span, Encoding::Html, budget)
+                decode_marked(text, span, Encoding::Html, budget, interesting)
             }
             _ => continue,
         };
@@ -236,9 +251,10 @@ fn decode_marked(
     span: Range<usize>,
     enc: Encoding,
     budget: &mut usize,
+    interesting: &dyn Fn(&[u8]) -> bool,
 ) -> Result<Segment, usize> {
     let src = &text[span.clone()];
-    if src.len() < MIN_DECODED || src.len() > *budget {
+    if src.len() < MIN_DECODED || src.len() > *budget || !interesting(src) {
         return Err(span.end);
     }
     let (out, map, changed) = decode_bytes(src, enc);
@@ -395,7 +411,7 @@ mod tests {
     fn decode_all(text: &[u8]) -> Vec<Segment> {
         let mut out = Vec::new();
         let mut budget = super::super::budget(text.len());
-        find(text, 0..text.len(), &mut budget, &mut out);
+        find(text, 0..text.len(), &mut budget, &|_| true, &mut out);
         out
     }
 
