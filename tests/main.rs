@@ -4,6 +4,7 @@ mod cam;
 mod decode;
 mod demo;
 mod git;
+mod hostile;
 mod noise;
 mod report;
 mod rules;
