@@ -20,6 +20,7 @@
 //!            config (allow, ignore file, baseline) filters ─► report::{human,json,sarif}
 //!
 //! disable/enable: report.json ─► verify (pre-check) ─► action::plan ─► --yes ─► journal
+//! audit: verify::tencent::snapshot (read-only CAM calls) ─► audit::run ─► audit::report
 //! ```
 //!
 //! | module | owns |
@@ -33,6 +34,7 @@
 //! | [`report`] | writing a finished report as human text, JSON, JSONL or SARIF |
 //! | [`verify`] | asking Tencent whether a found key is live and who owns it |
 //! | [`action`] | state-changing calls (disable/enable keys) and their journal |
+//! | [`audit`] | checks of a whole account's keys against Tencent's advice (pure) |
 //! | [`config`] | noise control: config file, inline allows, ignore file, baseline |
 //! | [`message`] | user-facing warnings and the "an error happened" flag |
 //!
@@ -59,6 +61,7 @@
 #![warn(missing_docs)]
 
 pub mod action;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod engine;

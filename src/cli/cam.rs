@@ -135,7 +135,7 @@ pub(crate) struct EnableArgs {
     pub tencent: TencentArgs,
 }
 
-fn client(t: &TencentArgs) -> anyhow::Result<Client> {
+pub(crate) fn client(t: &TencentArgs) -> anyhow::Result<Client> {
     let endpoints = match &t.endpoint {
         Some(url) => Endpoints::custom(url)?,
         None if t.intl => Endpoints::site(Site::International),
@@ -269,7 +269,7 @@ fn open_repo(dir: Option<&std::path::Path>) -> anyhow::Result<Option<git2::Repos
     }
 }
 
-fn open_output(output: Option<&PathBuf>) -> anyhow::Result<Box<dyn Write>> {
+pub(crate) fn open_output(output: Option<&PathBuf>) -> anyhow::Result<Box<dyn Write>> {
     Ok(match output {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,

@@ -2,6 +2,7 @@
 //! resolves them into plans for the library, runs a command and maps its
 //! result to an exit code (0 clean, 1 findings, 2 error).
 
+mod audit;
 mod cam;
 mod git;
 mod noise;
@@ -71,6 +72,8 @@ enum Command {
     Disable(Box<cam::DisableArgs>),
     /// Re-enable the keys keyhound disabled, from its journal; dry run unless --yes.
     Enable(Box<cam::EnableArgs>),
+    /// Review a whole Tencent Cloud account's API keys against Tencent's advice (read-only).
+    Audit(Box<audit::AuditArgs>),
 }
 
 /// How a command ended.
@@ -95,6 +98,7 @@ pub fn main() -> ExitCode {
         Command::Verify(a) => cam::run_verify(&cli.global, a),
         Command::Disable(a) => cam::run_disable(&cli.global, a),
         Command::Enable(a) => cam::run_enable(&cli.global, a),
+        Command::Audit(a) => audit::run(&cli.global, a),
     };
     match result {
         Ok(_) if crate::message::errored() => ExitCode::from(2),
