@@ -4,7 +4,7 @@
 mod action;
 mod direct;
 #[path = "emulator/mod.rs"]
-mod emulator;
+pub(crate) mod emulator;
 mod history;
 mod scan;
 mod sdk;

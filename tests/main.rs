@@ -1,5 +1,6 @@
 //! keyhound's integration tests: one binary, one module per area.
 
+mod audit;
 mod cam;
 mod demo;
 mod git;

@@ -5,6 +5,7 @@
 //! answers with the documented HTTP-200 envelopes.
 #![allow(dead_code)]
 
+mod account;
 mod actions;
 mod tc3;
 
@@ -86,6 +87,7 @@ pub(crate) struct State {
     requests: Vec<Recorded>,
     denied: Vec<(u64, String)>,
     throttle_first: HashMap<String, u32>,
+    account: account::Model,
 }
 
 /// A running emulator; stops when dropped.
@@ -387,7 +389,8 @@ fn dispatch(
         "sts" => (STS_ACTIONS, "2018-08-13"),
         _ => return err("InvalidAction", "unknown service"),
     };
-    if !actions.contains(&action.as_str()) {
+    let modelled = auth.service == "cam" && account::ACTIONS.contains(&action.as_str());
+    if !actions.contains(&action.as_str()) && !modelled {
         return err(
             "InvalidAction",
             &format!("Action `{action}` is not supported."),
@@ -435,5 +438,7 @@ fn dispatch(
     {
         return actions::unauthorized(&action, &caller);
     }
-    actions::act(st, &action, &caller, &key, &params)
+    let mut answer = actions::act(st, &action, &caller, &key, &params);
+    account::decorate(st, &action, &mut answer);
+    answer
 }
