@@ -8,6 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 mod git;
+mod limits;
 
 /// Longer than any of these commands takes when it works.
 const LIMIT: Duration = Duration::from_secs(30);
