@@ -137,7 +137,9 @@ fn parse_threads(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
         Ok(n) if (1..=max).contains(&n) => Ok(n),
         Ok(_) => Err(format!("{s} worker threads: expected 1 to {max}")),
-        Err(_) => Err(format!("invalid thread count {s:?}: expected a number from 1 to {max}")),
+        Err(_) => Err(format!(
+            "invalid thread count {s:?}: expected a number from 1 to {max}"
+        )),
     }
 }
 

@@ -127,8 +127,9 @@ fn group_can_be_empty(pattern: &str, group: usize) -> bool {
             .utf8(false)
             .build()
             .parse(pattern)
+            .ok()
     };
-    let Ok(hir) = parse(false).or_else(|_| parse(true)) else {
+    let Some(hir) = parse(false).or_else(|| parse(true)) else {
         return false;
     };
     find(&hir, group).is_some_and(|sub| sub.properties().minimum_len() == Some(0))

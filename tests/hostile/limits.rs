@@ -28,7 +28,12 @@ fn huge_thread_counts_are_refused_with_the_limit() {
 fn rules_whose_secret_can_be_empty_are_refused_at_load_and_in_check() {
     let env = TestEnv::new();
     env.write("a.txt", "a b c\n".repeat(1000));
-    for pattern in ["x(?P<secret>b*)", "(?P<secret>b?)", "a(|b)", "(?P<secret>(?:b|))"] {
+    for pattern in [
+        "x(?P<secret>b*)",
+        "(?P<secret>b?)",
+        "a(|b)",
+        "(?P<secret>(?:b|))",
+    ] {
         env.write(
             "empty.toml",
             format!(
@@ -61,7 +66,10 @@ fn gitleaks_rules_with_an_empty_regex_are_refused() {
         ".gitleaks.toml",
         "[[rules]]\nid = \"empty\"\ndescription = \"empty\"\nregex = ''\n",
     );
-    let out = run(&env, &["scan", "a.txt", "--rules", ".gitleaks.toml", "-f", "json"]);
+    let out = run(
+        &env,
+        &["scan", "a.txt", "--rules", ".gitleaks.toml", "-f", "json"],
+    );
     let (stdout, err) = texts(&out);
     assert_eq!(out.status.code(), Some(2), "{stdout}{err}");
     assert!(!stdout.contains("\"secret\": \"\""), "{stdout}");
