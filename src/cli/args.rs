@@ -264,7 +264,9 @@ pub(crate) struct TencentArgs {
     #[arg(long, help_heading = "Tencent Cloud")]
     pub intl: bool,
     /// Auditor mode: also look every found SecretId up in your own account,
-    /// with TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY.
+    /// with credentials found as Tencent's SDKs and tccli find them
+    /// (TENCENTCLOUD_SECRET_ID/_KEY[/_TOKEN], tccli's default profile,
+    /// ~/.tencentcloud/credentials; a role-arn is assumed).
     #[arg(long, help_heading = "Tencent Cloud")]
     pub audit: bool,
     /// Auditor mode with tccli profile NAME (~/.tccli/NAME.credential).
@@ -360,7 +362,8 @@ pub(crate) enum VerifyFormat {
 #[command(
     after_help = "Keys are set Inactive, which `keyhound enable` undoes. keyhound never \
 deletes keys. Only keys your own account lists are touched, never the credentials keyhound runs \
-with. Needs auditor credentials (TENCENTCLOUD_SECRET_ID/_KEY or --profile) allowed to call \
+with. Needs auditor credentials (TENCENTCLOUD_SECRET_ID/_KEY, --profile, tccli's default \
+profile or ~/.tencentcloud/credentials) allowed to call \
 cam:ListUsers, cam:ListAccessKeys and cam:UpdateAccessKey."
 )]
 pub(crate) struct DisableArgs {

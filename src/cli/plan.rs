@@ -12,12 +12,14 @@ use crate::config::{self, Noise};
 use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
 use crate::report::Format;
-use crate::rule::{Rule, RuleSet};
+use crate::rule::{self, RuleSet};
+use crate::rulecheck;
 use crate::scan::ScanPlan;
 use crate::scan::git::HistoryPlan;
 use crate::source::fs::WalkOptions;
 use crate::source::git::{self as src, Rev, Selection};
-use crate::verify::tencent::{Client, ClientOptions, Credential, Endpoints, Site, credential};
+use crate::verify::tencent::credential::{self, Found};
+use crate::verify::tencent::{Client, ClientOptions, Endpoints, Site};
 use anyhow::Context;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
@@ -86,16 +88,27 @@ pub(crate) struct Tencent {
     /// The API endpoints (the site, or `--endpoint`).
     pub endpoints: Endpoints,
     /// Auditor mode: the user's own credentials, or why they cannot be used.
-    pub auditor: Option<Result<Credential, anyhow::Error>>,
+    pub auditor: Option<Result<Found, anyhow::Error>>,
 }
 
 impl Tencent {
-    /// An HTTP client for these endpoints.
+    /// An HTTP client for these endpoints, in the region the auditor's
+    /// credentials name (STS needs one).
     pub fn client(&self) -> anyhow::Result<Client> {
-        Ok(Client::new(
-            self.endpoints.clone(),
-            ClientOptions::default(),
-        )?)
+        let region = match &self.auditor {
+            Some(Ok(f)) => f.region.as_deref(),
+            _ => None,
+        };
+        self.client_in(region)
+    }
+
+    /// An HTTP client for these endpoints with `region` (or the default).
+    pub fn client_in(&self, region: Option<&str>) -> anyhow::Result<Client> {
+        let mut opts = ClientOptions::default();
+        if let Some(r) = region {
+            opts.region = r.to_string();
+        }
+        Ok(Client::new(self.endpoints.clone(), opts)?)
     }
 }
 
@@ -132,7 +145,7 @@ pub(crate) struct Disable {
     /// Tencent Cloud, with the auditor's credentials.
     pub tencent: Tencent,
     /// The auditor's credentials.
-    pub credential: Credential,
+    pub credential: Found,
 }
 
 /// A resolved `keyhound enable`.
@@ -145,7 +158,7 @@ pub(crate) struct Enable {
     /// Tencent Cloud.
     pub tencent: Tencent,
     /// The auditor's credentials.
-    pub credential: Credential,
+    pub credential: Found,
 }
 
 /// Resolves `keyhound scan`. Warnings and notes of loading (rules files,
@@ -284,43 +297,17 @@ pub(crate) fn enable(a: &EnableArgs) -> anyhow::Result<Enable> {
     })
 }
 
-/// The built-in rules plus every `--rules` file; how a gitleaks config
-/// converted goes to `diags` as notes.
+/// The built-in rules plus every `--rules` file, each loaded and compiled
+/// once; how a gitleaks config converted goes to `diags` as notes.
 pub(crate) fn rules(files: &[PathBuf], diags: &Diagnostics) -> anyhow::Result<RuleSet> {
     let mut set = RuleSet::builtin();
     for f in files {
-        let text = std::fs::read_to_string(f)
-            .with_context(|| format!("cannot read rules file {}", f.display()))?;
-        set.extend(rules_from_file(&text, f, diags)?);
+        let file = rule::load::read_file(f)?;
+        rulecheck::validate(&file)?;
+        file.report(diags);
+        set.extend(file.rules);
     }
     Ok(set)
-}
-
-/// Reads the rules of one `--rules` file, keyhound or gitleaks format; for
-/// gitleaks configs notes how many rules loaded and which were skipped.
-fn rules_from_file(text: &str, file: &Path, diags: &Diagnostics) -> anyhow::Result<Vec<Rule>> {
-    let origin = file.display().to_string();
-    let parsed = config::parse_rules_file(text, &origin)?;
-    if let Some(imp) = &parsed.import {
-        for n in &imp.notes {
-            diags.note(format_args!("{origin}: {n}"));
-        }
-        for (id, why) in &imp.skipped {
-            tracing::info!("{origin}: skipped {id}: {why}");
-        }
-        let ids: Vec<&str> = imp.skipped.iter().map(|s| s.0.as_str()).collect();
-        let list = if ids.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", ids.join(", "))
-        };
-        diags.note(format_args!(
-            "{origin}: loaded {} rules, skipped {}{list}",
-            parsed.rules.len(),
-            ids.len()
-        ));
-    }
-    Ok(parsed.rules)
 }
 
 /// Noise control found for a scan of `paths`: the config (with the file it
@@ -458,26 +445,26 @@ fn endpoints(t: &TencentArgs) -> anyhow::Result<Endpoints> {
 }
 
 /// The auditor's credentials when auditor mode is on (or `required`):
-/// `Ok(None)` when it is off.
-fn auditor_credential(t: &TencentArgs, required: bool) -> anyhow::Result<Option<Credential>> {
+/// `Ok(None)` when it is off. Found the way Tencent's SDKs and tccli find
+/// them ([`credential`]); a role they name is assumed when the command runs.
+fn auditor_credential(t: &TencentArgs, required: bool) -> anyhow::Result<Option<Found>> {
     if !(required || t.audit || t.profile.is_some()) {
         return Ok(None);
     }
-    let home = std::env::home_dir();
-    let Some(cred) = credential::load(t.profile.as_deref(), home.as_deref(), |k| {
-        std::env::var(k).ok()
-    })?
+    let places = credential::Places::system();
+    let Some(found) = credential::load(t.profile.as_deref(), &places, |k| std::env::var(k).ok())?
     else {
         anyhow::bail!(
-            "auditor credentials needed: set {} and {}, or pass --profile NAME",
+            "auditor credentials needed: set {} and {}, pass --profile NAME, or configure \
+             tccli's default profile or ~/.tencentcloud/credentials",
             credential::ENV_SECRET_ID,
             credential::ENV_SECRET_KEY
         );
     };
-    Ok(Some(cred))
+    Ok(Some(found))
 }
 
-fn required_credential(t: &TencentArgs) -> anyhow::Result<Credential> {
+fn required_credential(t: &TencentArgs) -> anyhow::Result<Found> {
     auditor_credential(t, true)?.context("auditor credentials needed")
 }
 
