@@ -27,7 +27,8 @@
 //! | module | owns |
 //! | --- | --- |
 //! | [`cli`] | argument parsing (`args`), resolving arguments into one plan per command (`plan`), one module per command, printing diagnostics, exit codes |
-//! | [`rule`] | the rule schema, built-in rules, rule checks |
+//! | [`rule`] | the rule schema, built-in rules, the one loader (keyhound and gitleaks TOML) |
+//! | [`rulecheck`] | rules run through the engine: they compile, find their examples |
 //! | [`engine`] | compiled matching: bytes in, raw matches out |
 //! | [`source`] | what to scan: files, git blobs, staged changes; no rules |
 //! | [`scan`] | joining sources to the engine, in parallel |
@@ -72,6 +73,7 @@ pub mod engine;
 pub mod finding;
 pub mod report;
 pub mod rule;
+pub mod rulecheck;
 pub mod scan;
 pub mod source;
 pub mod verify;

@@ -5,6 +5,7 @@ mod cam;
 mod demo;
 mod git;
 mod hostile;
+mod layers;
 mod noise;
 mod report;
 mod rules;

@@ -99,8 +99,8 @@ pub(crate) struct ScanArgs {
     /// Skip files larger than SIZE (bytes, or with K, M, G suffix).
     #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Files")]
     pub max_file_size: Option<u64>,
-    /// Worker threads (default: one per core).
-    #[arg(short = 'j', long, value_name = "N", help_heading = "Files")]
+    /// Worker threads (default: one per core; at most 256).
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads, help_heading = "Files")]
     pub threads: Option<usize>,
     #[command(flatten)]
     pub git: GitScanArgs,
@@ -131,6 +131,17 @@ impl From<FormatArg> for Format {
             FormatArg::Jsonl => Format::Jsonl,
             FormatArg::Sarif => Format::Sarif,
         }
+    }
+}
+
+fn parse_threads(s: &str) -> Result<usize, String> {
+    let max = crate::source::MAX_THREADS;
+    match s.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        Ok(_) => Err(format!("{s} worker threads: expected 1 to {max}")),
+        Err(_) => Err(format!(
+            "invalid thread count {s:?}: expected a number from 1 to {max}"
+        )),
     }
 }
 

@@ -3,7 +3,6 @@
 //! exit code.
 
 use super::args::AuditArgs;
-use super::verify::open_output;
 use super::{Exit, plan};
 use crate::audit::{self, report};
 use crate::verify::tencent::{credential, snapshot};
@@ -17,9 +16,18 @@ pub(crate) fn run(a: &AuditArgs) -> anyhow::Result<Exit> {
     let ready = credential::assume(&client, plan.credential.clone())?;
     let snap = snapshot::fetch(&client, &ready.credential, &plan.settings.checks)?;
     let result = audit::run(&snap, &plan.settings);
-    let mut w = open_output(plan.output.as_ref())?;
-    report::write(&result, plan.format, plan.show_secrets, &mut w)?;
-    w.flush()?;
+    let write = |w: &mut dyn Write| -> anyhow::Result<()> {
+        report::write(&result, plan.format, plan.show_secrets, w)?;
+        Ok(w.flush()?)
+    };
+    let written = match &plan.output {
+        Some(p) => super::output::write_file(p, |f| write(f)),
+        None => write(&mut std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    match written {
+        Err(e) if super::is_broken_pipe(&e) => {}
+        other => other?,
+    }
     if !result.problems.is_empty() {
         return Ok(Exit::Findings);
     }

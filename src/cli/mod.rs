@@ -10,6 +10,7 @@ mod disable;
 mod enable;
 mod install_hook;
 mod message;
+mod output;
 mod plan;
 mod rules;
 mod scan;

@@ -13,7 +13,8 @@ use crate::config::{self, Noise};
 use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
 use crate::report::Format;
-use crate::rule::{Rule, RuleSet};
+use crate::rule::{self, RuleSet};
+use crate::rulecheck;
 use crate::scan::ScanPlan;
 use crate::scan::git::HistoryPlan;
 use crate::source::fs::WalkOptions;
@@ -372,43 +373,17 @@ pub(crate) fn audit(a: &AuditArgs) -> anyhow::Result<Audit> {
     })
 }
 
-/// The built-in rules plus every `--rules` file; how a gitleaks config
-/// converted goes to `diags` as notes.
+/// The built-in rules plus every `--rules` file, each loaded and compiled
+/// once; how a gitleaks config converted goes to `diags` as notes.
 pub(crate) fn rules(files: &[PathBuf], diags: &Diagnostics) -> anyhow::Result<RuleSet> {
     let mut set = RuleSet::builtin();
     for f in files {
-        let text = std::fs::read_to_string(f)
-            .with_context(|| format!("cannot read rules file {}", f.display()))?;
-        set.extend(rules_from_file(&text, f, diags)?);
+        let file = rule::load::read_file(f)?;
+        rulecheck::validate(&file)?;
+        file.report(diags);
+        set.extend(file.rules);
     }
     Ok(set)
-}
-
-/// Reads the rules of one `--rules` file, keyhound or gitleaks format; for
-/// gitleaks configs notes how many rules loaded and which were skipped.
-fn rules_from_file(text: &str, file: &Path, diags: &Diagnostics) -> anyhow::Result<Vec<Rule>> {
-    let origin = file.display().to_string();
-    let parsed = config::parse_rules_file(text, &origin)?;
-    if let Some(imp) = &parsed.import {
-        for n in &imp.notes {
-            diags.note(format_args!("{origin}: {n}"));
-        }
-        for (id, why) in &imp.skipped {
-            tracing::info!("{origin}: skipped {id}: {why}");
-        }
-        let ids: Vec<&str> = imp.skipped.iter().map(|s| s.0.as_str()).collect();
-        let list = if ids.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", ids.join(", "))
-        };
-        diags.note(format_args!(
-            "{origin}: loaded {} rules, skipped {}{list}",
-            parsed.rules.len(),
-            ids.len()
-        ));
-    }
-    Ok(parsed.rules)
 }
 
 /// Noise control found for a scan of `paths`: the config (with the file it
