@@ -119,13 +119,13 @@ fn shown(id: &str) -> String {
 /// and with `yes` applies it, journaling every call.
 pub(crate) fn act(
     t: &plan::Tencent,
-    cred: &crate::verify::tencent::Credential,
+    cred: &crate::verify::tencent::credential::Found,
     targets: Vec<Target>,
     change: Change,
     yes: bool,
     journal_path: &std::path::Path,
 ) -> anyhow::Result<Exit> {
-    let client = t.client()?;
+    let client = t.client_in(cred.region.as_deref())?;
     let aud = auditor(&client, cred)?;
     let items = action::plan(&aud.index, &targets, change);
     let changes = print_plan(&items, change)?;

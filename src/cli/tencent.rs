@@ -8,16 +8,19 @@ use crate::engine::Engine;
 use crate::finding::{Finding, SecretKind, redact};
 use crate::rule::{Rule, RuleSet, VerifyWith};
 use crate::verify::input::ReportFinding;
-use crate::verify::tencent::{AccountIndex, Auditor, Client, Credential, Verifier};
+use crate::verify::tencent::credential::{self, Found};
+use crate::verify::tencent::{AccountIndex, Auditor, Client, Verifier};
 
-/// Indexes the account of `cred`; what it could not list is warned about.
-pub(crate) fn auditor(client: &Client, cred: &Credential) -> anyhow::Result<Auditor> {
-    let index = AccountIndex::build(client, cred)?;
+/// Assumes the role `found` names, if any, and indexes the account of the
+/// resulting credentials; what it could not list is warned about.
+pub(crate) fn auditor(client: &Client, found: &Found) -> anyhow::Result<Auditor> {
+    let ready = credential::assume(client, found.clone())?;
+    let index = AccountIndex::build(client, &ready.credential)?;
     for gap in &index.gaps {
         message::warn(gap);
     }
     Ok(Auditor {
-        credential: cred.clone(),
+        credential: ready.credential,
         index,
     })
 }
