@@ -4,6 +4,7 @@ mod cam;
 mod demo;
 mod git;
 mod noise;
+mod precision;
 mod report;
 mod rules;
 mod scan_fs;
