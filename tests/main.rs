@@ -3,6 +3,7 @@
 mod cam;
 mod demo;
 mod git;
+mod hostile;
 mod noise;
 mod precision;
 mod report;
