@@ -218,6 +218,18 @@ fn every_planted_problem_is_reported_and_nothing_else() {
 }
 
 #[test]
+fn console_login_comes_from_get_user_when_the_list_leaves_it_out() {
+    let a = account();
+    a.em.lists_without_console();
+    let (code, v, err) = json_run(&a.em, &a.root, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(found(&v), planted(), "{v:#}");
+    assert!(a.em.calls("GetUser") > 0);
+    let (_, v, _) = json_run(&a.em, &a.root, &["--skip", "console-and-api"]);
+    assert!(v["not_checked"].as_array().unwrap().is_empty(), "{v:#}");
+}
+
+#[test]
 fn thresholds_move_the_age_and_use_checks() {
     let a = account();
     let (code, v, err) = json_run(
@@ -308,6 +320,28 @@ fn without_the_split_route_the_all_policies_list_is_used() {
     );
     assert!(a.em.calls("ListAttachedUserAllPolicies") > 0);
     assert!(v["not_checked"].as_array().unwrap().is_empty(), "{v:#}");
+}
+
+#[test]
+fn a_refused_group_list_falls_back_to_the_users_whole_list() {
+    let a = account();
+    a.em.deny(AUDITOR, "ListAttachedGroupPolicies");
+    let (code, v, err) = json_run(&a.em, &a.auditor, &["--check", "admin-key"]);
+    assert_eq!(code, Some(1), "{err}");
+    let f = found(&v);
+    assert!(
+        f.contains(&("admin-key".into(), "admin-group-bot".into())),
+        "{f:?}"
+    );
+    assert!(v["not_checked"].as_array().unwrap().is_empty(), "{v:#}");
+    a.em.deny(AUDITOR, "ListAttachedUserAllPolicies");
+    let (_, v, _) = json_run(&a.em, &a.auditor, &["--check", "admin-key"]);
+    let nc = v["not_checked"].as_array().unwrap();
+    assert!(
+        nc.iter().any(|n| n["identity"]["name"] == "admin-group-bot"
+            && n["needs"] == "cam:ListAttachedGroupPolicies"),
+        "{v:#}"
+    );
 }
 
 #[test]

@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub const ACTIONS: &[&str] = &[
     "GetUserAppId",
     "ListUsers",
+    "GetUser",
     "ListCollaborators",
     "ListAccessKeys",
     "GetSecurityLastUsed",
@@ -80,6 +81,16 @@ pub fn parse_time(s: &str) -> Option<i64> {
         }
     }
     Some(secs)
+}
+
+/// `LastSecretUsedDate` is documented as epoch milliseconds; a value too
+/// small for that (before 1973) is read as seconds.
+fn epoch_secs(v: i64) -> i64 {
+    if v > 100_000_000_000 {
+        v.div_euclid(1000)
+    } else {
+        v
+    }
 }
 
 /// What a failed call means for the audit.
@@ -219,6 +230,27 @@ impl Fetcher<'_> {
         }
     }
 
+    /// `ConsoleLogin` from GetUser, for a list that did not give it.
+    fn console(&self, kind: IdentityKind, name: Option<&str>) -> Fact<bool> {
+        let missing = |reason: &str| {
+            Fact::Unknown(Gap {
+                action: "ListUsers".into(),
+                needs: "ConsoleLogin in ListUsers/ListCollaborators, or cam:GetUser".into(),
+                reason: reason.into(),
+            })
+        };
+        let (IdentityKind::SubUser, Some(name)) = (kind, name) else {
+            return missing("the list gave no ConsoleLogin");
+        };
+        match self.call("GetUser", json!({ "Name": name })) {
+            Ok(b) => match num(&b, "ConsoleLogin") {
+                Some(c) => Fact::Known(c == 1),
+                None => missing("neither ListUsers nor GetUser gave ConsoleLogin"),
+            },
+            Err(e) => Fact::Unknown(gap("GetUser", &e)),
+        }
+    }
+
     fn mfa(&self, uin: &str) -> Fact<Mfa> {
         let on = |v: Option<&Value>| -> Vec<String> {
             let mut m: Vec<String> = v
@@ -352,9 +384,9 @@ impl Fetcher<'_> {
                             let precise = r
                                 .get("LastSecretUsedDate")
                                 .and_then(Value::as_i64)
-                                .map(|ms| ms.div_euclid(1000));
+                                .map(epoch_secs);
                             let coarse = text(r, "LastUsedDate").and_then(|d| parse_time(&d));
-                            Some((text(r, "SecretId")?, precise.or(coarse)))
+                            Some((text(r, "SecretId")?, precise.max(coarse)))
                         })
                         .collect(),
                     Err(_) => HashMap::new(),
@@ -374,19 +406,15 @@ impl Fetcher<'_> {
     }
 }
 
-/// Lists root, sub-users and collaborators: `(uin, name, kind, console)`.
+/// Lists root, sub-users and collaborators: `(uin, name, kind, console)`;
+/// `console` is `None` when the list does not say.
 fn identities(
     f: &Fetcher<'_>,
     owner: &str,
     gaps: &mut Vec<Gap>,
-) -> Vec<(String, Option<String>, IdentityKind, Fact<bool>)> {
-    let mut out = vec![(
-        owner.to_string(),
-        None,
-        IdentityKind::Root,
-        Fact::Known(true),
-    )];
-    let console = |u: &Value| Fact::Known(num(u, "ConsoleLogin") == Some(1));
+) -> Vec<(String, Option<String>, IdentityKind, Option<bool>)> {
+    let mut out = vec![(owner.to_string(), None, IdentityKind::Root, Some(true))];
+    let console = |u: &Value| num(u, "ConsoleLogin").map(|c| c == 1);
     match f.call("ListUsers", json!({})) {
         Ok(b) => {
             for u in b
@@ -455,6 +483,7 @@ pub fn fetch(
     let mut gaps = Vec::new();
     let people = identities(&f, &owner, &mut gaps);
     let wants_mfa = checks.contains(&CheckId::MfaOff);
+    let wants_console = checks.contains(&CheckId::ConsoleAndApi);
     let wants_policies = checks.contains(&CheckId::AdminKey);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(PARALLEL)
@@ -469,13 +498,16 @@ pub fn fetch(
                     uin: uin.clone(),
                     name: name.clone(),
                     kind: *kind,
-                    console_login: console.clone(),
+                    console_login: Fact::Known(console.unwrap_or(false)),
                     keys,
                     mfa: None,
                     policies: None,
                 };
                 let mut raw = None;
                 if id.holds_active_key() && *kind != IdentityKind::Root {
+                    if console.is_none() && wants_console {
+                        id.console_login = f.console(*kind, name.as_deref());
+                    }
                     id.mfa = wants_mfa.then(|| f.mfa(uin));
                     raw = wants_policies.then(|| f.policies(uin));
                 }
@@ -520,8 +552,8 @@ fn finish(
         .map(|(id, name)| (*id, f.group_policies(*id, name)))
         .collect();
     let per_user: Vec<Option<Result<Vec<Listed>, Gap>>> = fetched
-        .iter()
-        .map(|(_, r)| {
+        .par_iter()
+        .map(|(id, r)| {
             r.as_ref().map(|r| match r {
                 Err(g) => Err(g.clone()),
                 Ok(UserPolicies::All(ps)) => Ok(ps.clone()),
@@ -530,7 +562,13 @@ fn finish(
                     for (gid, _) in gs {
                         match &group_policies[gid] {
                             Ok(ps) => all.extend(ps.iter().cloned()),
-                            Err(g) => return Err(g.clone()),
+                            // The group's list refused: the user's whole list, if allowed.
+                            Err(g) => {
+                                return match f.all_policies(&id.uin) {
+                                    Ok(UserPolicies::All(ps)) => Ok(ps),
+                                    _ => Err(g.clone()),
+                                };
+                            }
                         }
                     }
                     Ok(all)
@@ -605,6 +643,13 @@ fn merge(ps: Vec<Listed>, verdicts: &HashMap<u64, Fact<Option<String>>>) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn last_use_is_seconds_or_milliseconds() {
+        assert_eq!(epoch_secs(1_671_681_023_555), 1_671_681_023);
+        assert_eq!(epoch_secs(1_671_681_023), 1_671_681_023);
+        assert_eq!(Some(5).max(None), Some(5));
+    }
 
     #[test]
     fn tencent_times_parse() {
