@@ -95,7 +95,9 @@ fn account() -> Account {
     em.set_created(&id, &ago(3));
     em.set_last_used(&id, &ago(1)[..10]);
     careful_user(&em, 17, "no-mfa-bot", 17);
-    em.mfa(17, &["Phone"], &[]);
+    em.mfa(17, &[], &[]);
+    careful_user(&em, 23, "clean-login-mfa-only", 23);
+    em.mfa(23, &["Phone"], &[]);
     careful_user(&em, 18, "admin-direct-bot", 18);
     em.attach(18, 1);
     careful_user(&em, 19, "admin-group-bot", 19);
