@@ -325,6 +325,27 @@ fn without_the_split_route_the_all_policies_list_is_used() {
 }
 
 #[test]
+fn an_account_without_the_split_calls_is_read_with_the_all_policies_list() {
+    let a = account();
+    for action in [
+        "ListAttachedUserPolicies",
+        "ListGroupsForUser",
+        "ListAttachedGroupPolicies",
+    ] {
+        a.em.unsupported(action);
+    }
+    let (code, v, err) = json_run(&a.em, &a.root, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(found(&v), planted(), "{v:#}");
+    assert!(v["not_checked"].as_array().unwrap().is_empty(), "{v:#}");
+    assert!(
+        a.em.calls("ListAttachedUserPolicies") <= 12,
+        "the missing action is given up after the calls already in flight"
+    );
+    assert!(a.em.calls("ListAttachedUserAllPolicies") >= 12);
+}
+
+#[test]
 fn a_refused_group_list_falls_back_to_the_users_whole_list() {
     let a = account();
     a.em.deny(AUDITOR, "ListAttachedGroupPolicies");
