@@ -545,3 +545,37 @@ fn the_shipped_policy_and_the_docs_cover_exactly_the_calls_made() {
         );
     }
 }
+
+#[test]
+fn a_tccli_profile_names_the_auditor() {
+    let a = account();
+    let env = TestEnv::new();
+    env.write(
+        "home/.tccli/auditor.credential",
+        format!(
+            r#"{{"secretId": "{}", "secretKey": "{}"}}"#,
+            a.auditor.0, a.auditor.1
+        ),
+    );
+    let out = env
+        .cmd()
+        .args(["audit", "--format", "json", "--check", "key-disabled"])
+        .args(["--profile", "auditor", "--endpoint", &a.em.url()])
+        .env("HOME", env.path().join("home"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["account"]["auditor_uin"], AUDITOR.to_string());
+    assert_eq!(
+        found(&v),
+        [("key-disabled".to_string(), "disabled-bot".to_string())]
+            .into_iter()
+            .collect()
+    );
+}
