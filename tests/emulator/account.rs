@@ -26,6 +26,8 @@ pub struct Group {
 #[derive(Default)]
 pub(crate) struct Model {
     console: HashMap<u64, bool>,
+    console_unlisted: bool,
+    unsupported: Vec<String>,
     mfa: HashMap<u64, (Vec<String>, Vec<String>)>,
     policies: BTreeMap<u64, Policy>,
     user_policies: HashMap<u64, Vec<u64>>,
@@ -65,6 +67,20 @@ impl Emulator {
     /// Whether `uin` may sign in to the console (ListUsers' `ConsoleLogin`).
     pub fn console_login(&self, uin: u64, on: bool) -> &Self {
         self.st().account.console.insert(uin, on);
+        self
+    }
+
+    /// Leaves `ConsoleLogin` out of ListUsers and ListCollaborators rows
+    /// (GetUser still gives it), as a less complete implementation might.
+    pub fn lists_without_console(&self) -> &Self {
+        self.st().account.console_unlisted = true;
+        self
+    }
+
+    /// Answers `action` with `InvalidAction`, as an implementation without
+    /// it would.
+    pub fn unsupported(&self, action: &str) -> &Self {
+        self.st().account.unsupported.push(action.into());
         self
     }
 
@@ -146,17 +162,37 @@ impl Emulator {
     }
 }
 
-/// Sets `ConsoleLogin` of the users listed in a ListUsers/ListCollaborators answer.
+/// Whether this model answers `action`.
+pub(crate) fn answers(st: &State, action: &str) -> bool {
+    ACTIONS.contains(&action) && !st.account.unsupported.iter().any(|a| a == action)
+}
+
+/// Sets `ConsoleLogin` in GetUser answers and in the rows of ListUsers and
+/// ListCollaborators answers (or leaves it out of the lists).
 pub(crate) fn decorate(st: &State, action: &str, answer: &mut Value) {
-    if action != "ListUsers" && action != "ListCollaborators" {
-        return;
-    }
-    if let Some(rows) = answer.get_mut("Data").and_then(Value::as_array_mut) {
-        for r in rows {
-            let uin = r.get("Uin").and_then(Value::as_u64).unwrap_or(0);
-            let on = st.account.console.get(&uin).copied().unwrap_or(false);
-            r["ConsoleLogin"] = json!(u8::from(on));
+    let console = |r: &mut Value| {
+        let uin = r.get("Uin").and_then(Value::as_u64).unwrap_or(0);
+        let on = st.account.console.get(&uin).copied().unwrap_or(false);
+        r["ConsoleLogin"] = json!(u8::from(on));
+    };
+    match action {
+        "GetUser" if answer.get("Uin").is_some() => console(answer),
+        "ListUsers" | "ListCollaborators" => {
+            for r in answer
+                .get_mut("Data")
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                match r.as_object_mut() {
+                    Some(o) if st.account.console_unlisted => {
+                        o.remove("ConsoleLogin");
+                    }
+                    _ => console(r),
+                }
+            }
         }
+        _ => {}
     }
 }
 
