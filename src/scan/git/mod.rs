@@ -61,7 +61,7 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     }
-    .max(1);
+    .clamp(1, crate::source::MAX_THREADS);
     let git_dir = repo.path().to_path_buf();
     let started = std::time::Instant::now();
     let (commits, outs) = walk_commits(&plan.selection, &repo, &shared, threads)?;
