@@ -92,7 +92,7 @@ pub(crate) fn scan(
     };
     let max_blob_size = walk.max_file_size;
     let out = if git.staged {
-        git_scan::staged(repo, engine, max_blob_size)?
+        git_scan::staged(repo, engine, max_blob_size, walk.archives.as_ref())?
     } else {
         let selection = if git.pre_push {
             match pre_push_selection(repo)? {
@@ -106,6 +106,7 @@ pub(crate) fn scan(
             repo: repo.clone(),
             selection,
             max_blob_size,
+            archives: walk.archives.clone(),
             threads: walk.threads,
             progress: !g.quiet && std::io::stderr().is_terminal(),
         };

@@ -9,6 +9,7 @@ use crate::engine::Engine;
 use crate::report::{self, Format, Report, WriteOptions};
 use crate::rule::RuleSet;
 use crate::scan::{self, ScanPlan};
+use crate::source::archive;
 use crate::source::fs::WalkOptions;
 use anyhow::Context;
 use clap::Args;
@@ -43,6 +44,18 @@ pub(crate) struct ScanArgs {
     /// Skip files larger than SIZE (bytes, or with K, M, G suffix).
     #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Files")]
     pub max_file_size: Option<u64>,
+    /// Do not open archives and compressed files (zip, jar, tar, gz, bz2, xz,
+    /// zst...); skip them as binary.
+    #[arg(long, help_heading = "Files")]
+    pub no_archives: bool,
+    /// Open archives nested up to N levels deep (default: 5; 1 opens only
+    /// the outer archive).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Files")]
+    pub archive_depth: Option<u32>,
+    /// Read at most SIZE uncompressed bytes from each archive, nested ones
+    /// included (default: 512M).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Files")]
+    pub archive_max_size: Option<u64>,
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N", help_heading = "Files")]
     pub threads: Option<usize>,
@@ -81,6 +94,24 @@ impl From<FormatArg> for Format {
 fn parse_size(s: &str) -> Result<u64, String> {
     crate::config::file::parse_size(s)
         .ok_or_else(|| format!("invalid size {s:?} (expected bytes, or a number with K, M or G)"))
+}
+
+/// The archive limits `a` asks for; members obey the file size limit.
+fn archive_limits(a: &ScanArgs, max_file_size: u64) -> Option<archive::Limits> {
+    if a.no_archives {
+        return None;
+    }
+    let mut limits = archive::Limits {
+        max_member: max_file_size,
+        ..archive::Limits::default()
+    };
+    if let Some(d) = a.archive_depth {
+        limits.max_depth = d;
+    }
+    if let Some(n) = a.archive_max_size {
+        limits.max_total = n;
+    }
+    Some(limits)
 }
 
 /// Loads the built-in rules plus every `--rules` file.
@@ -152,6 +183,7 @@ pub(crate) fn scan_filtered(
     if let Some(t) = a.threads {
         walk.threads = t;
     }
+    walk.archives = archive_limits(a, walk.max_file_size);
     let engine = Engine::new(&rules)?;
     let (out, vcs) = match super::git::scan(g, a, &paths, &walk, &engine)? {
         Some(found) => found,
@@ -160,10 +192,16 @@ pub(crate) fn scan_filtered(
             std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
                 .context("cannot read standard input")?;
             let prov = crate::source::Provenance::Stdin;
-            (scan::run_bytes(&engine, &bytes, &prov), None)
+            (
+                scan::run_bytes(&engine, &bytes, &prov, walk.archives.as_ref()),
+                None,
+            )
         }
         None => (scan::run(&ScanPlan { paths, walk }, &engine), None),
     };
+    for w in &out.warnings {
+        crate::message::warn(w);
+    }
     let mut report = Report {
         findings: out.findings,
         stats: out.stats,

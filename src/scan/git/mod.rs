@@ -5,10 +5,10 @@
 use crate::engine::Engine;
 use crate::finding::{self, Hit};
 use crate::message;
-use crate::scan::{BlobScanner, ScanOutput, Stats};
+use crate::scan::{ArchiveTally, BlobScanner, ScanOutput, Stats};
 use crate::source::fs::is_binary;
 use crate::source::git::{self as src, Differ, EntryKind, ReadOutcome, Selection};
-use crate::source::{CommitMeta, Provenance};
+use crate::source::{CommitMeta, Provenance, archive};
 use git2::{Oid, Repository};
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -30,6 +30,8 @@ pub struct HistoryPlan {
     pub selection: Selection,
     /// Blobs larger than this many bytes are skipped (and counted).
     pub max_blob_size: u64,
+    /// Open archive blobs within these limits; `None` skips them as binary.
+    pub archives: Option<archive::Limits>,
     /// Worker threads; 0 picks the number of cores.
     pub threads: usize,
     /// Draw a progress bar on stderr.
@@ -71,6 +73,7 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
         counts: Counts::default(),
         since: plan.selection.since,
         max_blob_size: plan.max_blob_size,
+        archives: plan.archives.as_ref(),
         engine,
         partial: src::is_partial_clone(&repo),
         missing: Mutex::new(Vec::new()),
@@ -141,10 +144,12 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
     for f in &mut findings {
         f.in_head = Some(in_head.contains(&(f.rule.clone(), f.secret.clone(), f.key.clone())));
     }
+    let (stats, warnings) = shared.counts.finish();
     Ok(GitOutput {
         scan: ScanOutput {
             findings,
-            stats: shared.counts.to_stats(),
+            stats,
+            warnings,
         },
         repo: src::repo_info(&repo),
     })
@@ -239,6 +244,7 @@ struct Counts {
     too_large: AtomicU64,
     unreadable: AtomicU64,
     lfs: AtomicU64,
+    archive: ArchiveTally,
 }
 
 impl Counts {
@@ -246,16 +252,19 @@ impl Counts {
         c.fetch_add(n, Ordering::Relaxed);
     }
 
-    fn to_stats(&self) -> Stats {
+    fn finish(self) -> (Stats, Vec<archive::Warning>) {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        Stats {
+        let mut stats = Stats {
             scanned: get(&self.scanned),
             bytes: get(&self.bytes),
             skipped_binary: get(&self.binary),
             skipped_too_large: get(&self.too_large),
             unreadable: get(&self.unreadable),
             unit: crate::scan::Unit::Blob,
-        }
+            ..Stats::default()
+        };
+        let warnings = self.archive.finish(&mut stats);
+        (stats, warnings)
     }
 }
 
@@ -291,6 +300,7 @@ struct Shared<'a> {
     counts: Counts,
     since: Option<i64>,
     max_blob_size: u64,
+    archives: Option<&'a archive::Limits>,
     engine: &'a Engine,
     partial: bool,
     missing: Mutex<Vec<Oid>>,
@@ -511,17 +521,34 @@ fn read_worker(
         }
         let end = (start + BLOB_CHUNK).min(jobs.len());
         for job in &jobs[start..end] {
-            let Some(obj) = read_counted(
-                &odb,
-                job.id,
-                sh.max_blob_size,
-                &sh.counts,
-                sh.partial,
-                &sh.missing,
-            ) else {
+            let raw_path = &outs[job.worker as usize].paths[job.path as usize];
+            let read = Read {
+                max: sh.max_blob_size,
+                archives: sh.archives.is_some(),
+                counts: &sh.counts,
+                partial: sh.partial,
+                missing: &sh.missing,
+            };
+            let Some((obj, format)) = read_counted(&odb, job.id, raw_path, &read) else {
                 continue;
             };
-            let path = String::from_utf8_lossy(&outs[job.worker as usize].paths[job.path as usize]);
+            let path = String::from_utf8_lossy(raw_path);
+            if let (Some(format), Some(limits)) = (format, sh.archives) {
+                let mut found = Vec::new();
+                let exp = scanner.scan_archive(
+                    format,
+                    &path,
+                    obj.data(),
+                    &placeholder,
+                    limits,
+                    &mut found,
+                );
+                sh.counts.archive.add(exp);
+                if !found.is_empty() {
+                    hits.push((job.id, found));
+                }
+                continue;
+            }
             let found = scanner.scan(obj.data(), Some(&path), &placeholder);
             if !found.is_empty() {
                 hits.push((job.id, std::mem::take(found)));
@@ -531,16 +558,26 @@ fn read_worker(
     }
 }
 
-/// Reads a blob for scanning, counting what is skipped and why. `None`: skip it.
+/// How to read blobs, and where to count what is skipped.
+struct Read<'a> {
+    max: u64,
+    /// Let archives through (with their format) rather than skip them as binary.
+    archives: bool,
+    counts: &'a Counts,
+    partial: bool,
+    missing: &'a Mutex<Vec<Oid>>,
+}
+
+/// Reads the blob `id` (at `path`) for scanning, counting what is skipped
+/// and why, with its archive format when it is one. `None`: skip it.
 fn read_counted<'o>(
     odb: &'o git2::Odb<'o>,
     id: Oid,
-    max: u64,
-    counts: &Counts,
-    partial: bool,
-    missing: &Mutex<Vec<Oid>>,
-) -> Option<git2::OdbObject<'o>> {
-    let obj = match src::read_blob(odb, id, max) {
+    path: &[u8],
+    r: &Read<'_>,
+) -> Option<(git2::OdbObject<'o>, Option<archive::Format>)> {
+    let (counts, partial, missing) = (r.counts, r.partial, r.missing);
+    let obj = match src::read_blob(odb, id, r.max) {
         ReadOutcome::Data(obj) => obj,
         ReadOutcome::TooLarge(_) => {
             Counts::add(&counts.too_large, 1);
@@ -563,11 +600,16 @@ fn read_counted<'o>(
         Counts::add(&counts.lfs, 1);
         return None;
     }
-    if is_binary(bytes) {
+    let format = if r.archives {
+        archive::detect(path, bytes)
+    } else {
+        None
+    };
+    if format.is_none() && is_binary(bytes) {
         Counts::add(&counts.binary, 1);
         return None;
     }
     Counts::add(&counts.scanned, 1);
     Counts::add(&counts.bytes, bytes.len() as u64);
-    Some(obj)
+    Some((obj, format))
 }

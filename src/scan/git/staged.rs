@@ -1,12 +1,13 @@
 //! Staged scans: what the index would commit, scanned whole, with only the
-//! matches on added lines kept (line numbers of the staged content).
+//! matches on added lines kept (line numbers of the staged content); a
+//! staged archive is new content throughout, so all its members' matches.
 
-use super::{Counts, GitOutput, read_counted};
+use super::{Counts, GitOutput, Read, read_counted};
 use crate::engine::Engine;
 use crate::finding;
 use crate::scan::{BlobScanner, ScanOutput};
-use crate::source::Provenance;
 use crate::source::git as src;
+use crate::source::{Provenance, archive};
 use std::sync::Mutex;
 
 /// Scans what the index would commit; keeps matches on added lines only.
@@ -14,6 +15,7 @@ pub fn staged(
     repo: &std::path::Path,
     engine: &Engine,
     max_blob_size: u64,
+    archives: Option<&archive::Limits>,
 ) -> Result<GitOutput, src::Error> {
     let repo = src::open(repo)?;
     let files = src::staged_changes(&repo)?;
@@ -25,15 +27,26 @@ pub fn staged(
     let counts = Counts::default();
     let mut scanner = BlobScanner::new(engine);
     let mut hits = Vec::new();
+    let missing = Mutex::default();
     for f in &files {
-        let Some(bytes) =
-            read_counted(&odb, f.id, max_blob_size, &counts, false, &Mutex::default())
-        else {
+        let read = Read {
+            max: max_blob_size,
+            archives: archives.is_some(),
+            counts: &counts,
+            partial: false,
+            missing: &missing,
+        };
+        let Some((bytes, format)) = read_counted(&odb, f.id, f.path.as_bytes(), &read) else {
             continue;
         };
         let prov = Provenance::Staged {
             path: f.path.clone(),
         };
+        if let (Some(format), Some(limits)) = (format, archives) {
+            let exp = scanner.scan_archive(format, &f.path, bytes.data(), &prov, limits, &mut hits);
+            counts.archive.add(exp);
+            continue;
+        }
         let found = scanner.scan(bytes.data(), Some(&f.path), &prov);
         hits.extend(found.drain(..).filter(|h| {
             let at = &h.at;
@@ -43,10 +56,12 @@ pub fn staged(
                     .is_some_and(|k| f.touches_added(k.line, k.end_line))
         }));
     }
+    let (stats, warnings) = counts.finish();
     Ok(GitOutput {
         scan: ScanOutput {
             findings: finding::group(hits),
-            stats: counts.to_stats(),
+            stats,
+            warnings,
         },
         repo: src::repo_info(&repo),
     })
