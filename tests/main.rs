@@ -1,5 +1,6 @@
 //! keyhound's integration tests: one binary, one module per area.
 
+mod archive;
 mod cam;
 mod demo;
 mod git;

@@ -56,6 +56,10 @@ pub(crate) struct ScanArgs {
     /// included (default: 512M).
     #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Files")]
     pub archive_max_size: Option<u64>,
+    /// Read at most N members of each archive, nested ones included
+    /// (default: 100000).
+    #[arg(long, value_name = "N", help_heading = "Files")]
+    pub archive_max_members: Option<u64>,
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, value_name = "N", help_heading = "Files")]
     pub threads: Option<usize>,
@@ -110,6 +114,9 @@ fn archive_limits(a: &ScanArgs, max_file_size: u64) -> Option<archive::Limits> {
     }
     if let Some(n) = a.archive_max_size {
         limits.max_total = n;
+    }
+    if let Some(n) = a.archive_max_members {
+        limits.max_members = n;
     }
     Some(limits)
 }

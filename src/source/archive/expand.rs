@@ -162,7 +162,11 @@ impl Walk<'_> {
             Skip::Ratio => self.limits.max_ratio,
             Skip::Encrypted | Skip::Unsupported | Skip::Corrupt => 0,
         };
-        let archive = join(self.outer, here);
+        let archive = if here.is_empty() {
+            self.outer.to_string()
+        } else {
+            format!("{}!{here}", self.outer)
+        };
         let e = self
             .warnings
             .entry((archive, skip))

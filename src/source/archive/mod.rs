@@ -197,7 +197,8 @@ impl fmt::Display for Warning {
             ),
             Skip::MemberCount => write!(
                 f,
-                "{a}: stopped after {limit} members; the rest of the archive was not scanned"
+                "{a}: stopped after {limit} members (--archive-max-members); the rest of the \
+                 archive was not scanned"
             ),
             Skip::MemberSize => write!(
                 f,
