@@ -4,6 +4,7 @@ mod archive;
 mod cam;
 mod demo;
 mod git;
+mod hostile;
 mod noise;
 mod report;
 mod rules;

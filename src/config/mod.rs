@@ -19,8 +19,8 @@ pub use baseline::{Baseline, BaselineEntry};
 pub use file::Config;
 pub use ignore::IgnoreFile;
 
+use crate::diagnostic::Diagnostics;
 use crate::finding::{Finding, Match};
-use crate::message;
 use crate::rule::{self, LoadError, Rule};
 use crate::source::Provenance;
 use std::path::{Path, PathBuf};
@@ -68,15 +68,16 @@ pub fn load_config(path: &Path) -> Result<Config, ConfigError> {
     file::parse(&text, &origin)
 }
 
-/// Reads an ignore file; bad lines are errors (exit 2) and are left out.
-pub fn load_ignore(path: &Path) -> Result<IgnoreFile, ConfigError> {
+/// Reads an ignore file; bad lines are left out and added to `diags` as
+/// errors (exit 2).
+pub fn load_ignore(path: &Path, diags: &Diagnostics) -> Result<IgnoreFile, ConfigError> {
     let origin = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
         message: format!("cannot read ignore file {origin}: {e}"),
     })?;
     let (file, errors) = ignore::parse(&text, &origin);
     for e in errors {
-        message::error(e);
+        diags.error(e);
     }
     Ok(file)
 }
@@ -164,9 +165,9 @@ impl Noise {
     }
 
     /// Drops suppressed findings (and suppressed locations of kept ones),
-    /// warns about expired ignore entries, notes stale ones, and returns how
-    /// many findings were dropped.
-    pub fn filter(&self, findings: &mut Vec<Finding>) -> u64 {
+    /// warns in `diags` about expired ignore entries, notes stale ones, and
+    /// returns how many findings were dropped.
+    pub fn filter(&self, findings: &mut Vec<Finding>, diags: &Diagnostics) -> u64 {
         let entries = self.ignore.as_ref().map_or(&[][..], |f| &f.entries[..]);
         let mut used = vec![false; entries.len()];
         let before = findings.len();
@@ -193,7 +194,7 @@ impl Noise {
                     .is_some_and(|b| b.fingerprints.contains(&f.fingerprint))
         });
         if let Some(file) = &self.ignore {
-            self.report_entries(file, &used);
+            self.report_entries(file, &used, diags);
         }
         // A finding may have lost its first location: keep the order
         // `finding::group` promises (first location, then rule).
@@ -217,7 +218,7 @@ impl Noise {
         (before - findings.len()) as u64
     }
 
-    fn report_entries(&self, file: &IgnoreFile, used: &[bool]) {
+    fn report_entries(&self, file: &IgnoreFile, used: &[bool], diags: &Diagnostics) {
         for (e, &used) in file.entries.iter().zip(used) {
             let owner = e
                 .owner
@@ -230,12 +231,12 @@ impl Noise {
                 } else {
                     "it matches nothing in this scan either"
                 };
-                message::warn(format_args!(
+                diags.warn(format_args!(
                     "{}:{}: ignore entry {} expired on {day}{owner}; {now}",
                     file.origin, e.line, e.fingerprint
                 ));
             } else if !used {
-                message::note(format_args!(
+                diags.note(format_args!(
                     "{}:{}: ignore entry {} matches no finding in this scan{owner}; remove it once the secret is gone",
                     file.origin, e.line, e.fingerprint
                 ));
@@ -364,7 +365,7 @@ mod tests {
             ignore: Some(ignore::parse(&text, "ig").0),
             ..Noise::default()
         };
-        assert_eq!(noise.filter(&mut all), 0);
+        assert_eq!(noise.filter(&mut all, &Diagnostics::new()), 0);
         let left: Vec<(String, String)> = all
             .iter()
             .flat_map(|f| f.matches.iter())
@@ -389,7 +390,7 @@ mod tests {
             ignore: Some(ignore::parse(&text, "ig").0),
             ..Noise::default()
         };
-        assert_eq!(noise.filter(&mut all), 1);
+        assert_eq!(noise.filter(&mut all, &Diagnostics::new()), 1);
         assert_eq!(all.len(), 1);
     }
 }

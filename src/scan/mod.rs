@@ -5,6 +5,7 @@
 
 pub mod git;
 
+use crate::diagnostic::Diagnostics;
 use crate::engine::{Cache, Engine, RawMatch};
 use crate::finding::{self, Finding, Hit, Location, Match, Secret, SecretKind};
 use crate::source::fs::{self, Collector, WalkOptions, WalkStats};
@@ -28,8 +29,8 @@ pub struct ScanOutput {
     pub findings: Vec<Finding>,
     /// Counts for the summary.
     pub stats: Stats,
-    /// Parts of archives left unscanned, for the user to see.
-    pub warnings: Vec<archive::Warning>,
+    /// What was skipped or went wrong on the way, for the user.
+    pub diagnostics: Diagnostics,
 }
 
 /// Plain counts of a finished scan.
@@ -79,7 +80,8 @@ pub fn run(plan: &ScanPlan, engine: &Engine) -> ScanOutput {
     let stats = WalkStats::default();
     let collected: Collector<Hit> = Collector::default();
     let tally = ArchiveTally::default();
-    fs::walk(&plan.paths, &plan.walk, &stats, || {
+    let diagnostics = Diagnostics::new();
+    fs::walk(&plan.paths, &plan.walk, &stats, &diagnostics, || {
         let mut scanner = BlobScanner::new(engine);
         let mut members = Vec::new();
         let (collected, tally) = (&collected, &tally);
@@ -112,11 +114,11 @@ pub fn run(plan: &ScanPlan, engine: &Engine) -> ScanOutput {
         unit: Unit::File,
         ..Stats::default()
     };
-    let warnings = tally.finish(&mut stats);
+    tally.finish(&mut stats, &diagnostics);
     ScanOutput {
         findings: finding::group(collected.into_inner()),
         stats,
-        warnings,
+        diagnostics,
     }
 }
 
@@ -140,14 +142,16 @@ impl ArchiveTally {
         }
     }
 
-    /// Adds the counts to `stats`; the warnings, sorted.
-    pub(crate) fn finish(self, stats: &mut Stats) -> Vec<archive::Warning> {
+    /// Adds the counts to `stats` and the warnings, sorted, to `diags`.
+    pub(crate) fn finish(self, stats: &mut Stats, diags: &Diagnostics) {
         stats.archives += self.archives.into_inner();
         stats.archive_members += self.members.into_inner();
         stats.bytes += self.bytes.into_inner();
         let mut w = self.warnings.into_inner();
         w.sort();
-        w
+        for w in w {
+            diags.warn(w);
+        }
     }
 }
 
@@ -165,20 +169,22 @@ pub fn run_bytes(
         bytes: bytes.len() as u64,
         ..Stats::default()
     };
+    let diagnostics = Diagnostics::new();
     let format = archives.and_then(|_| archive::detect(b"", bytes));
-    let (hits, warnings) = match (format, archives) {
+    let hits = match (format, archives) {
         (Some(format), Some(limits)) => {
             let mut hits = Vec::new();
             let tally = ArchiveTally::default();
             tally.add(scanner.scan_archive(format, &prov.path(), bytes, prov, limits, &mut hits));
-            (hits, tally.finish(&mut stats))
+            tally.finish(&mut stats, &diagnostics);
+            hits
         }
-        _ => (std::mem::take(scanner.scan(bytes, None, prov)), Vec::new()),
+        _ => std::mem::take(scanner.scan(bytes, None, prov)),
     };
     ScanOutput {
         findings: finding::group(hits),
         stats,
-        warnings,
+        diagnostics,
     }
 }
 

@@ -6,7 +6,11 @@
 #![allow(dead_code)]
 
 mod actions;
+mod sts;
 mod tc3;
+
+#[allow(unused_imports)]
+pub use sts::Session;
 
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -25,6 +29,8 @@ pub enum Kind {
     SubUser,
     /// A collaborator (UserType 4).
     Collaborator,
+    /// A CAM role, assumed with STS `AssumeRole`.
+    Role,
 }
 
 /// An identity of an account.
@@ -86,6 +92,7 @@ pub(crate) struct State {
     requests: Vec<Recorded>,
     denied: Vec<(u64, String)>,
     throttle_first: HashMap<String, u32>,
+    sessions: BTreeMap<String, sts::Session>,
 }
 
 /// A running emulator; stops when dropped.
@@ -325,7 +332,7 @@ const CAM_ACTIONS: &[&str] = &[
     "GetAccountSummary",
     "ListCollaborators",
 ];
-const STS_ACTIONS: &[&str] = &["GetCallerIdentity"];
+const STS_ACTIONS: &[&str] = &["GetCallerIdentity", "AssumeRole"];
 
 fn dispatch(
     st: &mut State,
@@ -365,8 +372,8 @@ fn dispatch(
     if key.status != "Active" {
         return err("AuthFailure.SecretIdNotFound", not_found);
     }
-    if get("x-tc-token").is_some() {
-        return err("AuthFailure.TokenFailure", "Token verification failed.");
+    if let Some(e) = sts::check_token(st, &key, get("x-tc-token").as_deref(), now) {
+        return e;
     }
     let bad_sig =
         "The provided credentials could not be validated. Please check your signature is correct.";
@@ -395,6 +402,12 @@ fn dispatch(
     }
     if get("x-tc-version").as_deref() != Some(version) {
         return err("NoSuchVersion", "The requested version does not exist.");
+    }
+    if auth.service == "sts" && get("x-tc-region").is_none_or(|r| r.is_empty()) {
+        return err(
+            "MissingParameter",
+            "The request is missing a required parameter `Region`.",
+        );
     }
     if let Some(n) = st.throttle_first.get_mut(&action).filter(|n| **n > 0) {
         *n -= 1;
@@ -434,6 +447,16 @@ fn dispatch(
         .any(|(u, a)| *u == caller.uin && *a == action)
     {
         return actions::unauthorized(&action, &caller);
+    }
+    if action == "AssumeRole" {
+        return sts::assume_role(st, &caller, &params, now);
+    }
+    if let Some(s) = st
+        .sessions
+        .get(&key.id)
+        .filter(|_| action == "GetCallerIdentity")
+    {
+        return sts::role_identity(s, caller.owner);
     }
     actions::act(st, &action, &caller, &key, &params)
 }

@@ -2,13 +2,12 @@
 //! matches on added lines kept (line numbers of the staged content); a
 //! staged archive is new content throughout, so all its members' matches.
 
-use super::{Counts, GitOutput, Read, read_counted};
+use super::{Counts, GitOutput, Losses, Read, read_counted};
 use crate::engine::Engine;
 use crate::finding;
 use crate::scan::{BlobScanner, ScanOutput};
 use crate::source::git as src;
 use crate::source::{Provenance, archive};
-use std::sync::Mutex;
 
 /// Scans what the index would commit; keeps matches on added lines only.
 pub fn staged(
@@ -18,6 +17,8 @@ pub fn staged(
     archives: Option<&archive::Limits>,
 ) -> Result<GitOutput, src::Error> {
     let repo = src::open(repo)?;
+    let guard = src::Guard::check(repo.path(), max_blob_size);
+    src::check_staged_objects(&repo, &guard)?;
     let files = src::staged_changes(&repo)?;
     let odb = repo.odb().map_err(|source| src::Error::Git {
         what: "open the object database",
@@ -25,16 +26,16 @@ pub fn staged(
         source,
     })?;
     let counts = Counts::default();
+    let losses = Losses::default();
     let mut scanner = BlobScanner::new(engine);
     let mut hits = Vec::new();
-    let missing = Mutex::default();
     for f in &files {
         let read = Read {
             max: max_blob_size,
             archives: archives.is_some(),
+            guard: &guard,
             counts: &counts,
-            partial: false,
-            missing: &missing,
+            losses: &losses,
         };
         let Some((bytes, format)) = read_counted(&odb, f.id, f.path.as_bytes(), &read) else {
             continue;
@@ -56,13 +57,12 @@ pub fn staged(
                     .is_some_and(|k| f.touches_added(k.line, k.end_line))
         }));
     }
-    let (stats, warnings) = counts.finish();
     Ok(GitOutput {
         scan: ScanOutput {
             findings: finding::group(hits),
-            stats,
-            warnings,
+            stats: counts.finish(&losses.diags),
+            diagnostics: losses.diags,
         },
-        repo: src::repo_info(&repo),
+        repo: src::repo_info(&repo, &guard),
     })
 }

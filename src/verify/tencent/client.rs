@@ -40,6 +40,11 @@ impl Credential {
     pub fn id(&self) -> &str {
         &self.id
     }
+
+    /// The session token of temporary credentials.
+    pub fn token(&self) -> Option<&Secret> {
+        self.token.as_ref()
+    }
 }
 
 impl fmt::Debug for Credential {
