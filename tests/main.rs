@@ -1,10 +1,12 @@
 //! keyhound's integration tests: one binary, one module per area.
 
 mod archive;
+mod audit;
 mod cam;
 mod demo;
 mod git;
 mod hostile;
+mod layers;
 mod noise;
 mod report;
 mod rules;
