@@ -3,11 +3,13 @@
 mod archive;
 mod audit;
 mod cam;
+mod decode;
 mod demo;
 mod git;
 mod hostile;
 mod layers;
 mod noise;
+mod precision;
 mod report;
 mod rules;
 mod scan_fs;
