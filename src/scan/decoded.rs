@@ -100,6 +100,7 @@ fn to_hit(
             .as_ref()
             .map(|r| Secret::new(value(r), SecretKind::Key)),
         at: BlobMatch {
+            member: None,
             location: lines.locate(blob.bytes, secret_at),
             key_location: key.map(|(r, _)| lines.locate(blob.bytes, r)),
             snippet: line_around(text, m.secret.start),

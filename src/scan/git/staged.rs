@@ -1,19 +1,21 @@
 //! Staged scans: what the index would commit, scanned whole, with only the
-//! matches on added lines kept (line numbers of the staged content).
+//! matches on added lines kept (line numbers of the staged content); a
+//! staged archive is new content throughout, so all its members' matches.
 
-use super::{GitOutput, Losses, read_counted};
+use super::{GitOutput, Losses, Read, read_counted};
 use crate::engine::Engine;
 use crate::finding::{self, BlobHits};
-use crate::scan::{BlobScanner, ScanOutput, Stats, Unit};
+use crate::scan::{ArchiveTally, BlobScanner, ScanOutput, Stats, Unit};
 use crate::source::Counts;
-use crate::source::Provenance;
 use crate::source::git as src;
+use crate::source::{Provenance, archive};
 
 /// Scans what the index would commit; keeps matches on added lines only.
 pub fn staged(
     repo: &std::path::Path,
     engine: &Engine,
     max_blob_size: u64,
+    archives: Option<&archive::Limits>,
 ) -> Result<GitOutput, src::Error> {
     let repo = src::open(repo)?;
     let guard = src::Guard::check(repo.path(), max_blob_size);
@@ -23,13 +25,33 @@ pub fn staged(
         .odb()
         .map_err(src::git_err("open the object database", &repo))?;
     let counts = Counts::default();
+    let tally = ArchiveTally::default();
     let losses = Losses::default();
     let mut scanner = BlobScanner::new(engine);
     let mut blobs = Vec::new();
     for f in &files {
-        let Some(bytes) = read_counted(&odb, f.id, max_blob_size, &guard, &counts, &losses) else {
+        let read = Read {
+            max: max_blob_size,
+            archives: archives.is_some(),
+            guard: &guard,
+            counts: &counts,
+            losses: &losses,
+        };
+        let Some((bytes, format)) = read_counted(&odb, f.id, f.path.as_bytes(), &read) else {
             continue;
         };
+        let prov = Provenance::Staged {
+            path: f.path.clone(),
+        };
+        if let (Some(format), Some(limits)) = (format, archives) {
+            let mut hits = Vec::new();
+            let exp = scanner.scan_archive(format, &f.path, bytes.data(), limits, &mut hits);
+            tally.add(exp);
+            if !hits.is_empty() {
+                blobs.push(BlobHits::one(prov, hits));
+            }
+            continue;
+        }
         let found = scanner.scan(bytes.data(), Some(&f.path));
         let hits: Vec<_> = found
             .drain(..)
@@ -42,16 +64,15 @@ pub fn staged(
             })
             .collect();
         if !hits.is_empty() {
-            let prov = Provenance::Staged {
-                path: f.path.clone(),
-            };
             blobs.push(BlobHits::one(prov, hits));
         }
     }
+    let mut stats = Stats::of(&counts, Unit::Blob);
+    tally.finish(&mut stats, &losses.diags);
     Ok(GitOutput {
         scan: ScanOutput {
             findings: finding::group(blobs),
-            stats: Stats::of(&counts, Unit::Blob),
+            stats,
             diagnostics: losses.diags,
         },
         repo: src::repo_info(&repo, &guard),
