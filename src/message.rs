@@ -3,9 +3,11 @@
 //! that is `tracing`, switched on with `-v`.
 
 use std::io::Write;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 static ERRORED: AtomicBool = AtomicBool::new(false);
+static ERRORS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 static QUIET: AtomicBool = AtomicBool::new(false);
 
 /// Silences warnings (errors are always printed).
@@ -32,7 +34,14 @@ pub fn note(msg: impl std::fmt::Display) {
 /// Prints an error: the run goes on where it can, and exits 2 at the end.
 pub fn error(msg: impl std::fmt::Display) {
     ERRORED.store(true, Ordering::Relaxed);
-    let _ = writeln!(std::io::stderr().lock(), "keyhound: error: {msg}");
+    let text = msg.to_string();
+    let _ = writeln!(std::io::stderr().lock(), "keyhound: error: {text}");
+    ERRORS.lock().unwrap_or_else(|p| p.into_inner()).push(text);
+}
+
+/// The errors reported so far, in order (for reports that record them).
+pub fn errors() -> Vec<String> {
+    ERRORS.lock().unwrap_or_else(|p| p.into_inner()).clone()
 }
 
 /// Whether [`error`] was called during this run.

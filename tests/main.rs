@@ -6,5 +6,6 @@ mod git;
 mod noise;
 mod report;
 mod rules;
+mod sarif;
 mod scan_fs;
 mod util;

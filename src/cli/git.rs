@@ -4,9 +4,9 @@
 use super::scan::ScanArgs;
 use super::{Exit, GlobalArgs};
 use crate::engine::Engine;
-use crate::report::VcsInfo;
+use crate::report::{ScanKind, VcsInfo};
 use crate::scan::ScanOutput;
-use crate::scan::git::{self as git_scan, GitOutput, HistoryPlan};
+use crate::scan::git::{self as git_scan, HistoryPlan};
 use crate::source::fs::WalkOptions;
 use crate::source::git::{self as src, Rev, Selection};
 use anyhow::Context;
@@ -57,7 +57,7 @@ pub(crate) struct GitScanArgs {
 }
 
 impl GitScanArgs {
-    fn history(&self) -> bool {
+    pub(crate) fn history(&self) -> bool {
         self.git || self.branch.is_some() || self.range.is_some() || self.since.is_some()
     }
 }
@@ -111,7 +111,7 @@ pub(crate) fn scan(
         };
         git_scan::history(&plan, engine)?
     };
-    let vcs = vcs_info(&out);
+    let vcs = vcs_info(&out.repo);
     Ok(Some((out.scan, Some(vcs))))
 }
 
@@ -152,15 +152,56 @@ fn pre_push_selection(repo: &Path) -> anyhow::Result<Option<Selection>> {
 
 /// Repository identity for SARIF. Detached HEADs (CI checkouts) take the
 /// branch from the CI's own variables.
-fn vcs_info(out: &GitOutput) -> VcsInfo {
+fn vcs_info(repo: &src::RepoInfo) -> VcsInfo {
     let ci_branch = ["GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
     VcsInfo {
-        repository_uri: out.repo.remote_url.clone(),
-        revision: out.repo.head.clone(),
-        branch: out.repo.branch.clone().or(ci_branch),
+        repository_uri: repo.remote_url.clone(),
+        revision: repo.head.clone(),
+        branch: repo.branch.clone().or(ci_branch),
     }
+}
+
+/// What kind of scan `git` (and reading stdin) asks for.
+pub(crate) fn scan_kind(git: &GitScanArgs, stdin: bool) -> ScanKind {
+    if git.staged {
+        ScanKind::Staged
+    } else if git.pre_push {
+        ScanKind::PrePush
+    } else if git.history() {
+        ScanKind::History
+    } else if stdin {
+        ScanKind::Stdin
+    } else {
+        ScanKind::Files
+    }
+}
+
+/// The absolute root report paths are written relative to: the work tree
+/// of the repository holding the first scanned path (or the current
+/// directory for stdin), else that path when it is a directory, else the
+/// current directory; with the repository's identity when there is one.
+pub(crate) fn scan_root(paths: &[PathBuf], stdin: bool) -> (PathBuf, Option<VcsInfo>) {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let first = match paths.first() {
+        Some(p) if !stdin => cwd.join(p),
+        _ => cwd.clone(),
+    };
+    let start = if first.is_file() {
+        first.parent().map_or(cwd.clone(), Path::to_path_buf)
+    } else {
+        first.clone()
+    };
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    if let Ok(repo) = src::open(&start) {
+        let root = repo.workdir().unwrap_or_else(|| repo.path());
+        return (canonical(root), Some(vcs_info(&src::repo_info(&repo))));
+    }
+    if !stdin && paths.len() == 1 && first.is_dir() {
+        return (canonical(&first), None);
+    }
+    (canonical(&cwd), None)
 }
 
 // --- install-hook ------------------------------------------------------------

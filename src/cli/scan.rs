@@ -6,7 +6,7 @@ use super::git::GitScanArgs;
 use super::noise::{self, NoiseArgs};
 use super::{ColorChoice, Exit, GlobalArgs};
 use crate::engine::Engine;
-use crate::report::{self, Format, Report, WriteOptions};
+use crate::report::{self, Format, Report, ScanContext, WriteOptions};
 use crate::rule::RuleSet;
 use crate::scan::{self, ScanPlan};
 use crate::source::fs::WalkOptions;
@@ -28,6 +28,11 @@ pub(crate) struct ScanArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
+    /// SARIF `automationDetails.id` category, so GitHub keeps separate
+    /// analyses apart (default: `keyhound/<kind>`, kind being files, stdin,
+    /// history, staged or pre-push).
+    #[arg(long, value_name = "NAME", help_heading = "Output")]
+    pub sarif_category: Option<String>,
     /// Show secrets in full in human, JSON and JSONL output (never in SARIF).
     #[arg(long, help_heading = "Output")]
     pub show_secrets: bool,
@@ -114,7 +119,16 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
         .map(Format::from)
         .or(noise.format)
         .unwrap_or_default();
-    write_report(g, &report, format, a.output.as_deref(), a.show_secrets)?;
+    report.context.errors = crate::message::errors();
+    if format == Format::Sarif {
+        for w in report::sarif_warnings(&report) {
+            crate::message::warn(w);
+        }
+    }
+    let silent = g.quiet && format == Format::Human && a.output.is_none();
+    if !(silent && report.findings.is_empty()) {
+        write_report(g, &report, format, a.output.as_deref(), a.show_secrets)?;
+    }
     Ok(if report.findings.is_empty() {
         Exit::Clean
     } else {
@@ -153,6 +167,7 @@ pub(crate) fn scan_filtered(
         walk.threads = t;
     }
     let engine = Engine::new(&rules)?;
+    let (root, repo_vcs) = super::git::scan_root(&paths, stdin);
     let (out, vcs) = match super::git::scan(g, a, &paths, &walk, &engine)? {
         Some(found) => found,
         None if stdin => {
@@ -164,11 +179,19 @@ pub(crate) fn scan_filtered(
         }
         None => (scan::run(&ScanPlan { paths, walk }, &engine), None),
     };
+    let context = ScanContext {
+        root,
+        cwd: std::env::current_dir().unwrap_or_default(),
+        kind: super::git::scan_kind(&a.git, stdin),
+        category: a.sarif_category.clone(),
+        errors: Vec::new(),
+    };
     let mut report = Report {
         findings: out.findings,
         stats: out.stats,
         rules: rules.rules,
-        vcs,
+        vcs: vcs.or(repo_vcs),
+        context,
         ..Report::default()
     };
     noise::filter(&noise, &mut report);

@@ -301,6 +301,7 @@ mod tests {
                 },
                 key_location: None,
                 snippet: snippet.into(),
+                line_hash: None,
             },
         }
     }
@@ -321,6 +322,7 @@ mod tests {
             location: at(1),
             key_location: Some(at(key_line)),
             snippet: "id = ID1".into(),
+            line_hash: None,
         };
         assert!(inline_allowed(&m(3)));
         assert!(!inline_allowed(&m(4)));

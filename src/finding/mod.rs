@@ -7,6 +7,7 @@
 //! it is stable across runs, machines, rebases and moved lines.
 
 mod group;
+pub mod linehash;
 mod secret;
 
 pub use group::{Hit, group};
@@ -42,6 +43,9 @@ pub struct Match {
     /// The line holding the secret, as found (not yet redacted or sanitised;
     /// writers redact the secret inside it before printing).
     pub snippet: String,
+    /// GitHub code scanning's `primaryLocationLineHash` of the line holding
+    /// the secret, computed from the scanned content (see [`linehash`]).
+    pub line_hash: Option<String>,
 }
 
 /// A credential found at one or more places.
