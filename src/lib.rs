@@ -4,7 +4,8 @@
 //! # Architecture map
 //!
 //! ```text
-//! argv ─► cli (clap, the only module that knows it) ─► scan::ScanPlan
+//! argv ─► cli::args (clap) ─► cli::plan (resolved: source, rules, noise,
+//!                                 verify endpoints/credentials, output)
 //!                                                        │
 //!   rule::RuleSet (built-in rules/*.toml + --rules) ─► engine::Engine  (built once)
 //!                                                        │
@@ -20,12 +21,14 @@
 //!            config (allow, ignore file, baseline) filters ─► report::{human,json,sarif}
 //!
 //! disable/enable: report.json ─► verify (pre-check) ─► action::plan ─► --yes ─► journal
+//! audit: verify::tencent::snapshot (read-only CAM calls) ─► audit::run ─► audit::report
 //! ```
 //!
 //! | module | owns |
 //! | --- | --- |
-//! | [`cli`] | argument parsing, resolving arguments into plans, exit codes |
-//! | [`rule`] | the rule schema, built-in rules, rule checks |
+//! | [`cli`] | argument parsing (`args`), resolving arguments into one plan per command (`plan`), one module per command, printing diagnostics, exit codes |
+//! | [`rule`] | the rule schema, built-in rules, the one loader (keyhound and gitleaks TOML) |
+//! | [`rulecheck`] | rules run through the engine: they compile, find their examples |
 //! | [`engine`] | compiled matching: bytes in, raw matches out |
 //! | [`source`] | what to scan: files, git blobs, staged changes; no rules |
 //! | [`scan`] | joining sources to the engine, in parallel |
@@ -33,8 +36,9 @@
 //! | [`report`] | writing a finished report as human text, JSON, JSONL or SARIF |
 //! | [`verify`] | asking Tencent whether a found key is live and who owns it |
 //! | [`action`] | state-changing calls (disable/enable keys) and their journal |
+//! | [`audit`] | checks of a whole account's keys against Tencent's advice (pure) |
 //! | [`config`] | noise control: config file, inline allows, ignore file, baseline |
-//! | [`message`] | user-facing warnings and the "an error happened" flag |
+//! | [`diagnostic`] | warnings, notes and errors as values; the library returns them, `cli` prints them |
 //!
 //! # Invariants (stated as absences)
 //!
@@ -56,16 +60,20 @@
 //!    reaches a terminal.
 //! 8. A failure on one file or blob is a warning, counted and shown, never
 //!    fatal; errors the user must act on (bad rules, a missing path) exit 2.
+//! 9. The library never prints: it returns [`diagnostic::Diagnostics`] and
+//!    typed errors; only `cli` writes to the terminal and picks exit codes.
 #![warn(missing_docs)]
 
 pub mod action;
+pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod diagnostic;
 pub mod engine;
 pub mod finding;
-pub mod message;
 pub mod report;
 pub mod rule;
+pub mod rulecheck;
 pub mod scan;
 pub mod source;
 pub mod verify;

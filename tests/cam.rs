@@ -2,9 +2,10 @@
 //! the library's `Verifier`) against the emulator on 127.0.0.1.
 
 mod action;
+mod chain;
 mod direct;
 #[path = "emulator/mod.rs"]
-mod emulator;
+pub(crate) mod emulator;
 mod history;
 mod scan;
 mod sdk;

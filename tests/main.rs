@@ -1,8 +1,11 @@
 //! keyhound's integration tests: one binary, one module per area.
 
+mod audit;
 mod cam;
 mod demo;
 mod git;
+mod hostile;
+mod layers;
 mod noise;
 mod report;
 mod rules;

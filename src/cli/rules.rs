@@ -1,33 +1,15 @@
-//! `keyhound rules list|check`. Owned by the core-scanner work (issue 2).
+//! `keyhound rules list|check`: the rules in force, and rule files (any
+//! format `--rules` takes) checked against their own examples.
 
-use super::{Exit, GlobalArgs};
-use crate::message;
-use crate::rule::{self, LoadError, RuleSet};
-use anyhow::Context;
-use clap::Subcommand;
+use super::args::RulesCommand;
+use super::{Exit, message, plan};
+use crate::diagnostic::Diagnostics;
+use crate::rule::{self, LoadError};
+use crate::rulecheck;
 use std::io::Write;
 use std::path::PathBuf;
 
-#[derive(Debug, Subcommand)]
-pub(crate) enum RulesCommand {
-    /// List the rules in force: id, name, severity, keywords.
-    List {
-        /// Also load the rules of this file; may repeat.
-        #[arg(long = "rules", value_name = "FILE")]
-        rules: Vec<PathBuf>,
-    },
-    /// Check rule files (default: the built-in rules): ids, patterns, examples.
-    ///
-    /// Exits 0 when every rule is well-formed, compiles, finds each of its
-    /// examples and none of its negative examples; otherwise prints one line
-    /// per problem and exits 2.
-    Check {
-        /// Rule files to check.
-        files: Vec<PathBuf>,
-    },
-}
-
-pub(crate) fn run(_g: &GlobalArgs, c: &RulesCommand) -> anyhow::Result<Exit> {
+pub(crate) fn run(c: &RulesCommand) -> anyhow::Result<Exit> {
     match c {
         RulesCommand::List { rules } => list(rules),
         RulesCommand::Check { files } => check(files),
@@ -35,7 +17,10 @@ pub(crate) fn run(_g: &GlobalArgs, c: &RulesCommand) -> anyhow::Result<Exit> {
 }
 
 fn list(files: &[PathBuf]) -> anyhow::Result<Exit> {
-    let set = super::scan::load_rules(files)?;
+    let diags = Diagnostics::new();
+    let resolved = plan::rules(files, &diags);
+    message::flush(&diags);
+    let set = resolved?;
     let width = set.rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for r in &set.rules {
@@ -53,31 +38,39 @@ fn list(files: &[PathBuf]) -> anyhow::Result<Exit> {
 }
 
 fn check(files: &[PathBuf]) -> anyhow::Result<Exit> {
-    let mut sets: Vec<(String, Vec<rule::Rule>)> = Vec::new();
+    let diags = Diagnostics::new();
+    let mut loaded = Vec::new();
     if files.is_empty() {
-        sets.push(("builtin".into(), RuleSet::builtin().rules));
+        loaded.extend(rule::load::builtin_files());
     }
     for f in files {
-        let origin = f.display().to_string();
-        let text = std::fs::read_to_string(f)
-            .with_context(|| format!("cannot read rules file {origin}"))?;
-        match rule::parse(&text, &origin) {
-            Ok(rules) => sets.push((origin, rules)),
-            Err(e) => message::error(e),
+        // The loader `--rules` uses: every file it takes is checked here.
+        match rule::load::read_file(f) {
+            Ok(file) => {
+                file.report(&diags);
+                loaded.push(file);
+            }
+            Err(e) => diags.error(e),
         }
     }
     let mut checked = 0;
-    for (origin, rules) in &sets {
-        checked += rules.len();
-        for p in rule::check(rules) {
-            message::error(LoadError {
-                origin: origin.clone(),
+    for file in &loaded {
+        if let Err(e) = rulecheck::validate(file) {
+            diags.error(e);
+            continue;
+        }
+        checked += file.rules.len();
+        for p in rulecheck::check_file(file) {
+            diags.error(LoadError {
+                origin: file.origin.clone(),
                 rule: Some(p.rule),
                 reason: p.reason,
             });
         }
     }
-    if !message::errored() {
+    let clean = !diags.has_errors();
+    message::flush(&diags);
+    if clean {
         println!("{checked} rules ok");
     }
     Ok(Exit::Clean)

@@ -1,102 +1,92 @@
-//! `keyhound scan`: resolve the arguments into a plan, scan, filter, verify,
-//! write the report, pick the exit code.
+//! `keyhound scan`: runs the resolved plan (scan, noise control, verify),
+//! writes the report and picks the exit code.
 
-use super::cam::VerifyScanArgs;
-use super::git::GitScanArgs;
-use super::noise::{self, NoiseArgs};
-use super::{ColorChoice, Exit, GlobalArgs};
-use crate::engine::Engine;
-use crate::report::{self, Format, Report, ScanContext, WriteOptions};
-use crate::rule::RuleSet;
-use crate::scan::{self, ScanPlan};
-use crate::source::fs::WalkOptions;
+use super::args::{ColorChoice, GlobalArgs, ScanArgs};
+use super::plan::{self, Source, Vcs};
+use super::{Exit, message, tencent};
+use crate::diagnostic::Diagnostics;
+use crate::report::{self, Format, Report, VcsInfo, WriteOptions};
+use crate::scan::git::{self as git_scan, GitOutput};
+use crate::scan::{self, ScanOutput};
 use anyhow::Context;
-use clap::Args;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 
-/// Arguments of `keyhound scan`.
-#[derive(Debug, Args)]
-pub(crate) struct ScanArgs {
-    /// Files or directories to scan (default: the current directory); `-`
-    /// reads standard input.
-    #[arg(value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(short, long, value_enum, help_heading = "Output")]
-    pub format: Option<FormatArg>,
-    /// Write the report to FILE instead of standard output.
-    #[arg(short, long, value_name = "FILE", help_heading = "Output")]
-    pub output: Option<PathBuf>,
-    /// SARIF `automationDetails.id` category, so GitHub keeps separate
-    /// analyses apart (default: `keyhound/<kind>`, kind being files, stdin,
-    /// history, staged or pre-push).
-    #[arg(long, value_name = "NAME", help_heading = "Output")]
-    pub sarif_category: Option<String>,
-    /// Show secrets in full in human, JSON and JSONL output (never in SARIF).
-    #[arg(long, help_heading = "Output")]
-    pub show_secrets: bool,
-    /// Add the rules of this file (keyhound or gitleaks TOML); may repeat.
-    #[arg(long = "rules", value_name = "FILE", help_heading = "Rules")]
-    pub rules: Vec<PathBuf>,
-    /// Scan files that .gitignore and .ignore files exclude.
-    #[arg(long, help_heading = "Files")]
-    pub no_gitignore: bool,
-    /// Follow symbolic links.
-    #[arg(long, help_heading = "Files")]
-    pub follow_links: bool,
-    /// Skip files larger than SIZE (bytes, or with K, M, G suffix).
-    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Files")]
-    pub max_file_size: Option<u64>,
-    /// Worker threads (default: one per core).
-    #[arg(short = 'j', long, value_name = "N", help_heading = "Files")]
-    pub threads: Option<usize>,
-    #[command(flatten)]
-    pub git: GitScanArgs,
-    #[command(flatten)]
-    pub verify: VerifyScanArgs,
-    #[command(flatten)]
-    pub noise: NoiseArgs,
-}
-
-/// `--format` values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum FormatArg {
-    /// Readable text, colored on a terminal.
-    Human,
-    /// One JSON document.
-    Json,
-    /// One JSON object per finding per line.
-    Jsonl,
-    /// SARIF 2.1.0 for GitHub code scanning.
-    Sarif,
-}
-
-impl From<FormatArg> for Format {
-    fn from(f: FormatArg) -> Format {
-        match f {
-            FormatArg::Human => Format::Human,
-            FormatArg::Json => Format::Json,
-            FormatArg::Jsonl => Format::Jsonl,
-            FormatArg::Sarif => Format::Sarif,
+pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
+    let diags = Diagnostics::new();
+    let resolved = plan::scan(g, a, &diags);
+    message::flush(&diags);
+    let plan = resolved?;
+    let mut report = execute(&plan, &diags)?;
+    message::flush(&diags);
+    if let Some(t) = &plan.verify {
+        tencent::verify_scan(t, &report.rules, &mut report.findings)?;
+    }
+    report.context.errors = message::errors();
+    if plan.output.format == Format::Sarif {
+        for w in report::sarif_warnings(&report) {
+            message::warn(w);
         }
     }
-}
-
-fn parse_size(s: &str) -> Result<u64, String> {
-    crate::config::file::parse_size(s)
-        .ok_or_else(|| format!("invalid size {s:?} (expected bytes, or a number with K, M or G)"))
-}
-
-/// Loads the built-in rules plus every `--rules` file.
-pub(crate) fn load_rules(files: &[PathBuf]) -> anyhow::Result<RuleSet> {
-    let mut set = RuleSet::builtin();
-    for f in files {
-        let text = std::fs::read_to_string(f)
-            .with_context(|| format!("cannot read rules file {}", f.display()))?;
-        set.extend(noise::rules_from_file(&text, f)?);
+    let exit = if report.findings.is_empty() {
+        Exit::Clean
+    } else {
+        Exit::Findings
+    };
+    // A hook run with --quiet says nothing when there is nothing to say.
+    let silent = g.quiet && plan.output.format == Format::Human && plan.output.path.is_none();
+    if silent && report.findings.is_empty() {
+        return Ok(exit);
     }
-    Ok(set)
+    match write_report(&report, &plan.output) {
+        // A reader that stopped early (`| head`) still gets the verdict.
+        Err(e) if super::is_broken_pipe(&e) => Ok(exit),
+        other => other.map(|()| exit),
+    }
+}
+
+/// Scans what `plan` names and applies noise control: the report before
+/// verification and writing. `baseline create` stops here.
+pub(crate) fn execute(plan: &plan::Scan, diags: &Diagnostics) -> anyhow::Result<Report> {
+    let engine = &plan.engine;
+    let (out, vcs) = match &plan.source {
+        Source::Files(p) => (scan::run(p, engine), None),
+        Source::Stdin => {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+                .context("cannot read standard input")?;
+            let prov = crate::source::Provenance::Stdin;
+            (scan::run_bytes(engine, &bytes, &prov), None)
+        }
+        Source::History(p, vcs) => git_out(git_scan::history(p, engine)?, vcs),
+        Source::Staged {
+            repo,
+            max_blob_size,
+            vcs,
+        } => git_out(git_scan::staged(repo, engine, *max_blob_size)?, vcs),
+        Source::Nothing => (ScanOutput::default(), None),
+    };
+    diags.append(out.diagnostics);
+    let mut report = Report {
+        findings: out.findings,
+        stats: out.stats,
+        rules: engine.rules().rules.clone(),
+        vcs: vcs.or_else(|| plan.repo_vcs.clone()),
+        context: plan.context.clone(),
+        ..Report::default()
+    };
+    report.suppressed += plan.noise.filter(&mut report.findings, diags);
+    Ok(report)
+}
+
+/// A git scan's output and the repository's identity for SARIF. Detached
+/// HEADs (CI checkouts) take the branch from the CI's own variables.
+fn git_out(out: GitOutput, vcs: &Vcs) -> (ScanOutput, Option<VcsInfo>) {
+    let info = VcsInfo {
+        repository_uri: out.repo.remote_url.clone(),
+        revision: out.repo.head.clone(),
+        branch: out.repo.branch.clone().or_else(|| vcs.ci_branch.clone()),
+    };
+    (out.scan, Some(info))
 }
 
 /// Whether to color output going to a terminal (or not) under `choice`.
@@ -110,123 +100,24 @@ pub(crate) fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
     }
 }
 
-pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
-    super::cam::check_args(&a.verify)?;
-    let (mut report, noise) = scan_filtered(g, a)?;
-    super::cam::verify_scan(&a.verify, &report.rules, &mut report.findings)?;
-    let format = a
-        .format
-        .map(Format::from)
-        .or(noise.format)
-        .unwrap_or_default();
-    report.context.errors = crate::message::errors();
-    if format == Format::Sarif {
-        for w in report::sarif_warnings(&report) {
-            crate::message::warn(w);
-        }
-    }
-    let silent = g.quiet && format == Format::Human && a.output.is_none();
-    if !(silent && report.findings.is_empty()) {
-        write_report(g, &report, format, a.output.as_deref(), a.show_secrets)?;
-    }
-    Ok(if report.findings.is_empty() {
-        Exit::Clean
-    } else {
-        Exit::Findings
-    })
-}
-
-/// Scans what `a` names (files, stdin or git) and applies noise control:
-/// the report before verification and writing. `baseline create` stops here.
-pub(crate) fn scan_filtered(
-    g: &GlobalArgs,
-    a: &ScanArgs,
-) -> anyhow::Result<(Report, noise::Prepared)> {
-    let paths = if a.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        a.paths.clone()
-    };
-    let stdin = paths.len() == 1 && paths[0].as_os_str() == "-";
-    for p in paths.iter().filter(|_| !stdin) {
-        if std::fs::symlink_metadata(p).is_err() {
-            anyhow::bail!("no such file or directory: {}", p.display());
-        }
-    }
-    let mut rules = load_rules(&a.rules)?;
-    let mut walk = WalkOptions {
-        respect_gitignore: !a.no_gitignore,
-        follow_links: a.follow_links,
-        ..WalkOptions::default()
-    };
-    let noise = noise::prepare(&a.noise, &paths, &mut rules, &mut walk)?;
-    if let Some(n) = a.max_file_size {
-        walk.max_file_size = n;
-    }
-    if let Some(t) = a.threads {
-        walk.threads = t;
-    }
-    let engine = Engine::new(&rules)?;
-    let (root, repo_vcs) = super::git::scan_root(&paths, stdin);
-    let (out, vcs) = match super::git::scan(g, a, &paths, &walk, &engine)? {
-        Some(found) => found,
-        None if stdin => {
-            let mut bytes = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
-                .context("cannot read standard input")?;
-            let prov = crate::source::Provenance::Stdin;
-            (scan::run_bytes(&engine, &bytes, &prov), None)
-        }
-        None => (scan::run(&ScanPlan { paths, walk }, &engine), None),
-    };
-    let context = ScanContext {
-        root,
-        cwd: std::env::current_dir().unwrap_or_default(),
-        kind: super::git::scan_kind(&a.git, stdin),
-        category: a.sarif_category.clone(),
-        errors: Vec::new(),
-    };
-    let mut report = Report {
-        findings: out.findings,
-        stats: out.stats,
-        rules: rules.rules,
-        vcs: vcs.or(repo_vcs),
-        context,
-        ..Report::default()
-    };
-    noise::filter(&noise, &mut report);
-    Ok((report, noise))
-}
-
-/// Writes `report` to `output` (or stdout) in `format`.
-pub(crate) fn write_report(
-    g: &GlobalArgs,
-    report: &Report,
-    format: Format,
-    output: Option<&std::path::Path>,
-    show_secrets: bool,
-) -> anyhow::Result<()> {
-    match output {
+/// Writes `report` where and how `out` says.
+fn write_report(report: &Report, out: &plan::Output) -> anyhow::Result<()> {
+    match &out.path {
         Some(path) => {
-            let f = std::fs::File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?;
-            let mut w = std::io::BufWriter::new(f);
             let opts = WriteOptions {
-                show_secrets,
-                color: use_color(g.color, false),
+                show_secrets: out.show_secrets,
+                color: use_color(out.color, false),
             };
-            report::write(report, format, &opts, &mut w)?;
-            w.flush()
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            super::output::write_file(path, |w| Ok(report::write(report, out.format, &opts, w)?))?;
         }
         None => {
             let stdout = std::io::stdout();
             let opts = WriteOptions {
-                show_secrets,
-                color: use_color(g.color, stdout.is_terminal()),
+                show_secrets: out.show_secrets,
+                color: use_color(out.color, stdout.is_terminal()),
             };
             let mut w = std::io::BufWriter::new(stdout.lock());
-            report::write(report, format, &opts, &mut w)?;
+            report::write(report, out.format, &opts, &mut w)?;
             w.flush()?;
         }
     }

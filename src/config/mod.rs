@@ -1,6 +1,5 @@
 //! Noise control: the `.keyhound.toml` config, inline `keyhound:allow`, the
-//! `.keyhoundignore` file, baselines and gitleaks config import. Owned by the
-//! noise-control work (issue 5).
+//! `.keyhoundignore` file and baselines.
 //!
 //! [`Noise`] holds everything that decides whether a finding is reported and
 //! [`Noise::filter`] applies it to a finished list of findings, in this
@@ -11,7 +10,6 @@
 pub mod allow;
 pub mod baseline;
 pub mod file;
-pub mod gitleaks;
 pub mod ignore;
 
 pub use allow::AllowSet;
@@ -19,9 +17,8 @@ pub use baseline::{Baseline, BaselineEntry};
 pub use file::Config;
 pub use ignore::IgnoreFile;
 
+use crate::diagnostic::Diagnostics;
 use crate::finding::{Finding, Match};
-use crate::message;
-use crate::rule::{self, LoadError, Rule};
 use crate::source::Provenance;
 use std::path::{Path, PathBuf};
 
@@ -68,15 +65,16 @@ pub fn load_config(path: &Path) -> Result<Config, ConfigError> {
     file::parse(&text, &origin)
 }
 
-/// Reads an ignore file; bad lines are errors (exit 2) and are left out.
-pub fn load_ignore(path: &Path) -> Result<IgnoreFile, ConfigError> {
+/// Reads an ignore file; bad lines are left out and added to `diags` as
+/// errors (exit 2).
+pub fn load_ignore(path: &Path, diags: &Diagnostics) -> Result<IgnoreFile, ConfigError> {
     let origin = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
         message: format!("cannot read ignore file {origin}: {e}"),
     })?;
     let (file, errors) = ignore::parse(&text, &origin);
     for e in errors {
-        message::error(e);
+        diags.error(e);
     }
     Ok(file)
 }
@@ -88,32 +86,6 @@ pub fn load_baseline(path: &Path) -> Result<Baseline, ConfigError> {
         message: format!("cannot read baseline {origin}: {e}"),
     })?;
     baseline::parse(&text, &origin)
-}
-
-/// A rules file of either format, converted.
-#[derive(Debug, Default)]
-pub struct RulesFile {
-    /// The rules to add.
-    pub rules: Vec<Rule>,
-    /// For gitleaks configs: what was skipped and noted (`None` for keyhound files).
-    pub import: Option<gitleaks::Imported>,
-}
-
-/// Parses a `--rules` file, keyhound (`[[rule]]`) or gitleaks/Betterleaks
-/// (`[[rules]]`) format, told apart by its tables.
-pub fn parse_rules_file(text: &str, origin: &str) -> Result<RulesFile, LoadError> {
-    if gitleaks::is_gitleaks(text) {
-        let mut imp = gitleaks::import(text, origin)?;
-        Ok(RulesFile {
-            rules: std::mem::take(&mut imp.rules),
-            import: Some(imp),
-        })
-    } else {
-        Ok(RulesFile {
-            rules: rule::parse(text, origin)?,
-            import: None,
-        })
-    }
 }
 
 /// Everything that can keep a finding out of a report.
@@ -164,9 +136,9 @@ impl Noise {
     }
 
     /// Drops suppressed findings (and suppressed locations of kept ones),
-    /// warns about expired ignore entries, notes stale ones, and returns how
-    /// many findings were dropped.
-    pub fn filter(&self, findings: &mut Vec<Finding>) -> u64 {
+    /// warns in `diags` about expired ignore entries, notes stale ones, and
+    /// returns how many findings were dropped.
+    pub fn filter(&self, findings: &mut Vec<Finding>, diags: &Diagnostics) -> u64 {
         let entries = self.ignore.as_ref().map_or(&[][..], |f| &f.entries[..]);
         let mut used = vec![false; entries.len()];
         let before = findings.len();
@@ -193,7 +165,7 @@ impl Noise {
                     .is_some_and(|b| b.fingerprints.contains(&f.fingerprint))
         });
         if let Some(file) = &self.ignore {
-            self.report_entries(file, &used);
+            self.report_entries(file, &used, diags);
         }
         // A finding may have lost its first location: keep the order
         // `finding::group` promises (first location, then rule).
@@ -209,7 +181,7 @@ impl Noise {
         (before - findings.len()) as u64
     }
 
-    fn report_entries(&self, file: &IgnoreFile, used: &[bool]) {
+    fn report_entries(&self, file: &IgnoreFile, used: &[bool], diags: &Diagnostics) {
         for (e, &used) in file.entries.iter().zip(used) {
             let owner = e
                 .owner
@@ -222,12 +194,12 @@ impl Noise {
                 } else {
                     "it matches nothing in this scan either"
                 };
-                message::warn(format_args!(
+                diags.warn(format_args!(
                     "{}:{}: ignore entry {} expired on {day}{owner}; {now}",
                     file.origin, e.line, e.fingerprint
                 ));
             } else if !used {
-                message::note(format_args!(
+                diags.note(format_args!(
                     "{}:{}: ignore entry {} matches no finding in this scan{owner}; remove it once the secret is gone",
                     file.origin, e.line, e.fingerprint
                 ));
@@ -355,7 +327,7 @@ mod tests {
             ignore: Some(ignore::parse(&text, "ig").0),
             ..Noise::default()
         };
-        assert_eq!(noise.filter(&mut all), 0);
+        assert_eq!(noise.filter(&mut all, &Diagnostics::new()), 0);
         let left: Vec<(String, String)> = all
             .iter()
             .flat_map(|f| f.matches.iter())
@@ -380,7 +352,7 @@ mod tests {
             ignore: Some(ignore::parse(&text, "ig").0),
             ..Noise::default()
         };
-        assert_eq!(noise.filter(&mut all), 1);
+        assert_eq!(noise.filter(&mut all, &Diagnostics::new()), 1);
         assert_eq!(all.len(), 1);
     }
 }

@@ -49,11 +49,11 @@ pub(super) struct CompiledPair {
 impl CompiledPair {
     pub fn new(rule: &Rule, spec: &PairSpec) -> Result<CompiledPair, BuildError> {
         let re = bytes_regex(rule, "pair.pattern", &spec.pattern)?;
-        let group = secret_group(rule, "pair.pattern", &re)?;
+        let group = secret_group(rule, "pair.pattern", &spec.pattern, &re)?;
         let token = match &spec.token {
             Some(p) => {
                 let re = bytes_regex(rule, "pair.token", p)?;
-                let g = secret_group(rule, "pair.token", &re)?;
+                let g = secret_group(rule, "pair.token", p, &re)?;
                 Some((re, g))
             }
             None => None,
@@ -243,7 +243,9 @@ pub(super) fn find_all<'h>(
                 // Resume at the secret's end: the right guard of one match
                 // may be the left guard of the next.
                 at = e.max(whole.start() + 1);
-                if s >= w.start {
+                // An empty group is never a secret (rules that allow one
+                // are refused when compiled; this keeps the loop honest).
+                if s >= w.start && e > s {
                     return Some(s..e);
                 }
             }

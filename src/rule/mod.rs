@@ -1,10 +1,11 @@
-//! The rule schema, the built-in rules and rule checks. Rules are data
-//! (`rules/*.toml`, embedded in the binary); this module loads and checks
-//! them and does not scan.
+//! The rule schema, the built-in rules and the one rule loader (keyhound
+//! TOML, gitleaks/Betterleaks TOML). Rules are data (`rules/*.toml`,
+//! embedded in the binary); this module reads them and neither compiles nor
+//! scans: `rulecheck` runs them through the engine.
 //!
-//! Owned by the core-scanner work (issue 2); the types below are the contract
-//! the engine, the gitleaks importer and the reports rely on. Fields may be
-//! added (with serde defaults); existing ones keep their names.
+//! The types below are the contract the engine, the importer and the
+//! reports rely on. Fields may be added (with serde defaults); existing ones
+//! keep their names.
 
 use serde::{Deserialize, Serialize};
 
@@ -170,10 +171,11 @@ impl RuleSet {
 }
 
 mod builtin;
-mod check;
+pub mod gitleaks;
+pub mod load;
 
 pub use builtin::BUILTIN_FILES;
-pub use check::{Problem, check};
+pub use load::{Format, RulesFile};
 
 /// Why rules could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -189,8 +191,9 @@ pub struct LoadError {
 
 /// Parses a keyhound rule file (`[[rule]]` tables). `origin` names it in errors.
 ///
-/// Each rule is read on its own so an unknown field or a bad regex is
-/// reported with the rule's id (or its position, when it has no id).
+/// Each rule is read on its own so an unknown field is reported with the
+/// rule's id (or its position, when it has no id). Patterns are not compiled
+/// here; `rulecheck::validate` does that.
 pub fn parse(text: &str, origin: &str) -> Result<Vec<Rule>, LoadError> {
     let err = |rule: Option<String>, reason: String| LoadError {
         origin: origin.to_string(),
@@ -223,8 +226,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Rule>, LoadError> {
         let rule: Rule = v
             .clone()
             .try_into()
-            .map_err(|e: toml::de::Error| err(Some(name.clone()), e.to_string()))?;
-        crate::engine::validate(&rule).map_err(|e| err(Some(name), e.reason()))?;
+            .map_err(|e: toml::de::Error| err(Some(name), e.to_string()))?;
         rules.push(rule);
     }
     Ok(rules)
@@ -234,11 +236,8 @@ impl RuleSet {
     /// The rules embedded in the binary.
     pub fn builtin() -> RuleSet {
         let mut set = RuleSet::default();
-        for (name, text) in BUILTIN_FILES {
-            let rules = parse(text, &format!("builtin:{name}")).unwrap_or_else(|e| {
-                panic!("built-in rules must parse (a unit test checks this): {e}")
-            });
-            set.rules.extend(rules);
+        for f in load::builtin_files() {
+            set.rules.extend(f.rules);
         }
         set
     }

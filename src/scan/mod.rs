@@ -5,6 +5,7 @@
 
 pub mod git;
 
+use crate::diagnostic::Diagnostics;
 use crate::engine::{Cache, Engine, RawMatch};
 use crate::finding::{self, Finding, Hit, Location, Match, Secret, SecretKind};
 use crate::source::Provenance;
@@ -28,6 +29,8 @@ pub struct ScanOutput {
     pub findings: Vec<Finding>,
     /// Counts for the summary.
     pub stats: Stats,
+    /// What was skipped or went wrong on the way, for the user.
+    pub diagnostics: Diagnostics,
 }
 
 /// Plain counts of a finished scan.
@@ -72,7 +75,8 @@ impl Unit {
 pub fn run(plan: &ScanPlan, engine: &Engine) -> ScanOutput {
     let stats = WalkStats::default();
     let collected: Collector<Hit> = Collector::default();
-    fs::walk(&plan.paths, &plan.walk, &stats, || {
+    let diagnostics = Diagnostics::new();
+    fs::walk(&plan.paths, &plan.walk, &stats, &diagnostics, || {
         let mut scanner = BlobScanner::new(engine);
         let collected = &collected;
         move |blob: fs::FileBlob<'_>| {
@@ -96,6 +100,7 @@ pub fn run(plan: &ScanPlan, engine: &Engine) -> ScanOutput {
             unreadable: stats.unreadable.load(Ordering::Relaxed),
             unit: Unit::File,
         },
+        diagnostics,
     }
 }
 
@@ -110,6 +115,7 @@ pub fn run_bytes(engine: &Engine, bytes: &[u8], prov: &Provenance) -> ScanOutput
             bytes: bytes.len() as u64,
             ..Stats::default()
         },
+        diagnostics: Diagnostics::new(),
     }
 }
 

@@ -2,7 +2,7 @@
 //! never entered, binary and oversized files skipped with a count, every
 //! unreadable entry a warning. Yields bytes; knows nothing about rules.
 
-use crate::message;
+use crate::diagnostic::Diagnostics;
 use ignore::{WalkBuilder, WalkState};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -61,9 +61,15 @@ pub struct FileBlob<'a> {
 }
 
 /// Walks `roots` in parallel. `make_visitor` runs once per worker thread and
-/// returns the closure that receives that thread's files.
-pub fn walk<F, V>(roots: &[PathBuf], opts: &WalkOptions, stats: &WalkStats, make_visitor: F)
-where
+/// returns the closure that receives that thread's files; every entry that
+/// cannot be read is counted in `stats` and added to `diags` as a warning.
+pub fn walk<F, V>(
+    roots: &[PathBuf],
+    opts: &WalkOptions,
+    stats: &WalkStats,
+    diags: &Diagnostics,
+    make_visitor: F,
+) where
     F: Fn() -> V + Sync,
     V: FnMut(FileBlob<'_>) + Send,
 {
@@ -82,7 +88,7 @@ where
         .git_exclude(opts.respect_gitignore)
         .require_git(false)
         .follow_links(opts.follow_links)
-        .threads(opts.threads)
+        .threads(opts.threads.min(crate::source::MAX_THREADS))
         .filter_entry(|e| e.file_name() != ".git");
     for name in &opts.ignore_files {
         b.add_custom_ignore_filename(name);
@@ -96,12 +102,12 @@ where
                 Ok(e) => {
                     let is_file = e.file_type().is_some_and(|t| t.is_file());
                     if is_file {
-                        read_one(e.path(), opts, stats, &mut buf, &mut visit);
+                        read_one(e.path(), opts, stats, diags, &mut buf, &mut visit);
                     }
                 }
                 Err(err) => {
                     stats.unreadable.fetch_add(1, Ordering::Relaxed);
-                    message::warn(walk_error(&err));
+                    diags.warn(walk_error(&err));
                 }
             }
             WalkState::Continue
@@ -110,11 +116,22 @@ where
 }
 
 fn walk_error(err: &ignore::Error) -> String {
-    let s = err.to_string();
-    if s.contains("File system loop") {
-        format!("skipped a symlink loop: {s}")
+    if is_loop(err) {
+        format!("skipped a symlink loop: {err}")
     } else {
-        format!("cannot read {s}")
+        format!("cannot read {err}")
+    }
+}
+
+/// Whether `err` is (or wraps) a symbolic link loop.
+fn is_loop(err: &ignore::Error) -> bool {
+    match err {
+        ignore::Error::Loop { .. } => true,
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => is_loop(err),
+        ignore::Error::Partial(errs) => errs.iter().any(is_loop),
+        _ => false,
     }
 }
 
@@ -122,12 +139,13 @@ fn read_one<V: FnMut(FileBlob<'_>)>(
     path: &Path,
     opts: &WalkOptions,
     stats: &WalkStats,
+    diags: &Diagnostics,
     buf: &mut Vec<u8>,
     visit: &mut V,
 ) {
     let unreadable = |e: std::io::Error| {
         stats.unreadable.fetch_add(1, Ordering::Relaxed);
-        message::warn(format_args!("cannot read {}: {e}", path.display()));
+        diags.warn(format_args!("cannot read {}: {e}", path.display()));
     };
     let mut f = match std::fs::File::open(path) {
         Ok(f) => f,
@@ -231,5 +249,20 @@ mod tests {
             is_binary(&b),
             "raw UTF-16 has NULs, so it must be transcoded before the binary test"
         );
+    }
+
+    #[test]
+    fn loops_are_told_apart_by_type() {
+        let looped = ignore::Error::Loop {
+            ancestor: PathBuf::from("a"),
+            child: PathBuf::from("a/b"),
+        };
+        let wrapped = ignore::Error::WithPath {
+            path: PathBuf::from("a/b"),
+            err: Box::new(looped),
+        };
+        assert!(walk_error(&wrapped).starts_with("skipped a symlink loop: "));
+        let io = ignore::Error::Io(std::io::Error::other("denied"));
+        assert!(walk_error(&io).starts_with("cannot read "));
     }
 }

@@ -5,8 +5,13 @@
 //! answers with the documented HTTP-200 envelopes.
 #![allow(dead_code)]
 
+mod account;
 mod actions;
+mod sts;
 mod tc3;
+
+#[allow(unused_imports)]
+pub use sts::Session;
 
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -25,6 +30,8 @@ pub enum Kind {
     SubUser,
     /// A collaborator (UserType 4).
     Collaborator,
+    /// A CAM role, assumed with STS `AssumeRole`.
+    Role,
 }
 
 /// An identity of an account.
@@ -86,6 +93,8 @@ pub(crate) struct State {
     requests: Vec<Recorded>,
     denied: Vec<(u64, String)>,
     throttle_first: HashMap<String, u32>,
+    sessions: BTreeMap<String, sts::Session>,
+    account: account::Model,
 }
 
 /// A running emulator; stops when dropped.
@@ -325,7 +334,7 @@ const CAM_ACTIONS: &[&str] = &[
     "GetAccountSummary",
     "ListCollaborators",
 ];
-const STS_ACTIONS: &[&str] = &["GetCallerIdentity"];
+const STS_ACTIONS: &[&str] = &["GetCallerIdentity", "AssumeRole"];
 
 fn dispatch(
     st: &mut State,
@@ -365,8 +374,8 @@ fn dispatch(
     if key.status != "Active" {
         return err("AuthFailure.SecretIdNotFound", not_found);
     }
-    if get("x-tc-token").is_some() {
-        return err("AuthFailure.TokenFailure", "Token verification failed.");
+    if let Some(e) = sts::check_token(st, &key, get("x-tc-token").as_deref(), now) {
+        return e;
     }
     let bad_sig =
         "The provided credentials could not be validated. Please check your signature is correct.";
@@ -387,7 +396,8 @@ fn dispatch(
         "sts" => (STS_ACTIONS, "2018-08-13"),
         _ => return err("InvalidAction", "unknown service"),
     };
-    if !actions.contains(&action.as_str()) {
+    let modelled = auth.service == "cam" && account::ACTIONS.contains(&action.as_str());
+    if !actions.contains(&action.as_str()) && !modelled {
         return err(
             "InvalidAction",
             &format!("Action `{action}` is not supported."),
@@ -395,6 +405,12 @@ fn dispatch(
     }
     if get("x-tc-version").as_deref() != Some(version) {
         return err("NoSuchVersion", "The requested version does not exist.");
+    }
+    if auth.service == "sts" && get("x-tc-region").is_none_or(|r| r.is_empty()) {
+        return err(
+            "MissingParameter",
+            "The request is missing a required parameter `Region`.",
+        );
     }
     if let Some(n) = st.throttle_first.get_mut(&action).filter(|n| **n > 0) {
         *n -= 1;
@@ -435,5 +451,17 @@ fn dispatch(
     {
         return actions::unauthorized(&action, &caller);
     }
-    actions::act(st, &action, &caller, &key, &params)
+    if action == "AssumeRole" {
+        return sts::assume_role(st, &caller, &params, now);
+    }
+    if let Some(s) = st
+        .sessions
+        .get(&key.id)
+        .filter(|_| action == "GetCallerIdentity")
+    {
+        return sts::role_identity(s, caller.owner);
+    }
+    let mut answer = actions::act(st, &action, &caller, &key, &params);
+    account::decorate(st, &action, &mut answer);
+    answer
 }

@@ -45,10 +45,28 @@ pub fn keyhound() -> Command {
         Some(p) => Command::new(p),
         None => Command::cargo_bin("keyhound").expect("keyhound binary"),
     };
-    c.env_remove("TENCENTCLOUD_SECRET_ID")
-        .env_remove("TENCENTCLOUD_SECRET_KEY")
-        .env_remove("KEYHOUND_LOG")
-        .env("NO_COLOR", "1");
+    for var in [
+        "TENCENTCLOUD_SECRET_ID",
+        "TENCENTCLOUD_SECRET_KEY",
+        "TENCENTCLOUD_TOKEN",
+        "TENCENTCLOUD_SECURITY_TOKEN",
+        "TENCENTCLOUD_SESSION_TOKEN",
+        "TENCENTCLOUD_REGION",
+        "TENCENTCLOUD_ROLE_ARN",
+        "TENCENTCLOUD_ROLE_SESSION_NAME",
+        "TENCENTCLOUD_CREDENTIALS_FILE",
+        "TCCLI_PROFILE",
+    ] {
+        c.env_remove(var);
+    }
+    // The auditor credential chain reads ~/.tccli and ~/.tencentcloud: a
+    // home of its own keeps the developer's files out of the tests.
+    c.env(
+        "HOME",
+        std::env::temp_dir().join("keyhound-tests-empty-home"),
+    )
+    .env_remove("KEYHOUND_LOG")
+    .env("NO_COLOR", "1");
     c
 }
 

@@ -2,9 +2,9 @@
 //! scanned once, with every commit and path that introduced it), commit
 //! messages, and the staged change (matches on added lines only).
 
+use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
 use crate::finding::{self, Hit};
-use crate::message;
 use crate::scan::{BlobScanner, ScanOutput, Stats};
 use crate::source::fs::is_binary;
 use crate::source::git::{self as src, Differ, EntryKind, ReadOutcome, Selection};
@@ -53,30 +53,36 @@ const CHUNK: usize = 64;
 pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Error> {
     let repo = src::open(&plan.repo)?;
     tune_libgit2();
+    let losses = Losses {
+        partial: src::is_partial_clone(&repo),
+        ..Losses::default()
+    };
     if repo.is_shallow() {
-        message::warn(format_args!(
+        losses.diags.warn(format_args!(
             "{} is a shallow clone: history before its shallow boundary is missing, and \
              the boundary commits are shown as introducing everything they contain",
             plan.repo.display()
         ));
     }
+    let guard = src::Guard::check(repo.path(), plan.max_blob_size);
     let threads = match plan.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     }
-    .max(1);
-    let shared = Shared {
+    .clamp(1, crate::source::MAX_THREADS);
+    let mut shared = Shared {
         feed: CommitFeed::default(),
         seen: SeenSet::default(),
         counts: Counts::default(),
         since: plan.selection.since,
         max_blob_size: plan.max_blob_size,
         engine,
-        partial: src::is_partial_clone(&repo),
-        missing: Mutex::new(Vec::new()),
+        losses,
         gitlinks: Mutex::new(BTreeSet::new()),
         progress: progress_bar(plan.progress),
+        guard,
     };
+    shared.report_damaged();
     let git_dir = repo.path().to_path_buf();
     let started = std::time::Instant::now();
     // Phase 1: walk the commits, note where each blob was introduced, scan
@@ -135,8 +141,9 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
         "blobs scanned"
     );
     shared.report_notes();
+    let diagnostics = std::mem::take(&mut shared.losses.diags);
     let hits = attach_provenance(&repo, &commits, &outs, &blob_hits);
-    let in_head = secrets_in_head(&repo, &blob_hits);
+    let in_head = secrets_in_head(&repo, &shared.guard, &blob_hits);
     let mut findings = finding::group(hits);
     for f in &mut findings {
         f.in_head = Some(in_head.contains(&(f.rule.clone(), f.secret.clone(), f.key.clone())));
@@ -145,8 +152,9 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
         scan: ScanOutput {
             findings,
             stats: shared.counts.to_stats(),
+            diagnostics,
         },
-        repo: src::repo_info(&repo),
+        repo: src::repo_info(&repo, &shared.guard),
     })
 }
 
@@ -218,7 +226,7 @@ impl Drop for FinishFeed<'_> {
 fn list_commits(sel: &Selection, repo: &Repository, sh: &Shared<'_>) -> Result<(), src::Error> {
     let _finish = FinishFeed(&sh.feed);
     let mut batch = Vec::with_capacity(CHUNK);
-    sel.each_commit(repo, &mut |id| {
+    sel.each_commit_guarded(repo, &sh.guard, &mut |id| {
         batch.push(id);
         if batch.len() == CHUNK {
             sh.feed.push(&batch);
@@ -292,22 +300,40 @@ struct Shared<'a> {
     since: Option<i64>,
     max_blob_size: u64,
     engine: &'a Engine,
-    partial: bool,
-    missing: Mutex<Vec<Oid>>,
+    losses: Losses,
     gitlinks: Mutex<BTreeSet<String>>,
     progress: indicatif::ProgressBar,
+    guard: src::Guard,
 }
 
 impl Shared<'_> {
     fn unreadable(&self, id: Oid, err: git2::Error) {
+        if self.guard.damage(id).is_some() {
+            // Counted and reported once, by `report_damaged`.
+            return;
+        }
         Counts::add(&self.counts.unreadable, 1);
-        report_unreadable(id, &err, self.partial, &self.missing);
+        self.losses.report(id, &err);
+    }
+
+    /// One line per corrupt loose object, before the walk starts.
+    fn report_damaged(&self) {
+        for (id, reason) in self.guard.corrupt() {
+            Counts::add(&self.counts.unreadable, 1);
+            let err = git2::Error::from_str(&format!("loose object {reason}"));
+            self.losses.report(id, &err);
+        }
     }
 
     fn report_notes(&self) {
-        let missing = self.missing.lock().unwrap_or_else(|p| p.into_inner());
+        let diags = &self.losses.diags;
+        let missing = self
+            .losses
+            .missing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         if let Some(first) = missing.first() {
-            message::warn(format_args!(
+            diags.warn(format_args!(
                 "partial clone: {} objects are only on the promisor remote and were not \
                  scanned (first: {first})",
                 missing.len()
@@ -319,31 +345,46 @@ impl Shared<'_> {
             .unwrap_or_else(|p| p.into_inner())
             .iter()
         {
-            message::warn(format_args!(
+            diags.warn(format_args!(
                 "skipped submodule {path}: its content lives in another repository; scan that one separately"
             ));
         }
         let lfs = self.counts.lfs.load(Ordering::Relaxed);
         if lfs > 0 {
-            message::warn(format_args!(
+            diags.warn(format_args!(
                 "skipped {lfs} git LFS pointer files: their content lives on the LFS server"
             ));
         }
     }
 }
 
-fn report_unreadable(id: Oid, err: &git2::Error, partial: bool, missing: &Mutex<Vec<Oid>>) {
-    if err.code() == git2::ErrorCode::NotFound && partial {
-        missing.lock().unwrap_or_else(|p| p.into_inner()).push(id);
-    } else if err.code() == git2::ErrorCode::NotFound {
-        message::error(format_args!(
-            "object {id} is missing from the repository; not scanned"
-        ));
-    } else {
-        message::error(format_args!(
-            "cannot read object {id}: {}; not scanned",
-            err.message()
-        ));
+/// Objects a git scan could not read, and what it tells the user about them.
+#[derive(Default)]
+struct Losses {
+    /// A partial clone: missing objects are expected and summed up once.
+    partial: bool,
+    /// Objects missing from a partial clone.
+    missing: Mutex<Vec<Oid>>,
+    diags: Diagnostics,
+}
+
+impl Losses {
+    fn report(&self, id: Oid, err: &git2::Error) {
+        if err.code() == git2::ErrorCode::NotFound && self.partial {
+            self.missing
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(id);
+        } else if err.code() == git2::ErrorCode::NotFound {
+            self.diags.error(format_args!(
+                "object {id} is missing from the repository; not scanned"
+            ));
+        } else {
+            self.diags.error(format_args!(
+                "cannot read object {id}: {}; not scanned",
+                err.message()
+            ));
+        }
     }
 }
 
@@ -428,7 +469,7 @@ fn open_git(git_dir: &std::path::Path) -> Result<Repository, src::Error> {
 
 fn walk_worker(sh: &Shared<'_>, git_dir: &std::path::Path) -> Result<WorkerOut, src::Error> {
     let repo = open_git(git_dir)?;
-    let mut differ = Differ::new(&repo).map_err(|source| src::Error::Git {
+    let mut differ = Differ::new(&repo, &sh.guard).map_err(|source| src::Error::Git {
         what: "open the object database",
         path: git_dir.to_path_buf(),
         source,
@@ -441,6 +482,9 @@ fn walk_worker(sh: &Shared<'_>, git_dir: &std::path::Path) -> Result<WorkerOut, 
     let mut chunk = Vec::with_capacity(CHUNK);
     while let Some(start) = sh.feed.take(&mut chunk) {
         for (ci, &id) in (start..).zip(&chunk) {
+            if !sh.guard.readable(id) {
+                continue;
+            }
             let commit = match repo.find_commit(id) {
                 Ok(c) => c,
                 Err(e) => {
@@ -455,7 +499,12 @@ fn walk_worker(sh: &Shared<'_>, git_dir: &std::path::Path) -> Result<WorkerOut, 
             if !found.is_empty() {
                 out.message_hits.push((ci as u32, std::mem::take(found)));
             }
-            let parents: Vec<Oid> = commit.parents().map(|p| p.tree_id()).collect();
+            let parents: Vec<Oid> = commit
+                .parent_ids()
+                .filter(|&p| sh.guard.readable(p))
+                .filter_map(|p| repo.find_commit(p).ok())
+                .map(|p| p.tree_id())
+                .collect();
             differ.introduced(
                 commit.tree_id(),
                 &parents,
@@ -511,13 +560,16 @@ fn read_worker(
         }
         let end = (start + BLOB_CHUNK).min(jobs.len());
         for job in &jobs[start..end] {
+            if matches!(sh.guard.damage(job.id), Some(src::Damage::Corrupt { .. })) {
+                continue;
+            }
             let Some(obj) = read_counted(
                 &odb,
                 job.id,
                 sh.max_blob_size,
+                &sh.guard,
                 &sh.counts,
-                sh.partial,
-                &sh.missing,
+                &sh.losses,
             ) else {
                 continue;
             };
@@ -536,11 +588,11 @@ fn read_counted<'o>(
     odb: &'o git2::Odb<'o>,
     id: Oid,
     max: u64,
+    guard: &src::Guard,
     counts: &Counts,
-    partial: bool,
-    missing: &Mutex<Vec<Oid>>,
+    losses: &Losses,
 ) -> Option<git2::OdbObject<'o>> {
-    let obj = match src::read_blob(odb, id, max) {
+    let obj = match src::read_blob(odb, id, max, guard) {
         ReadOutcome::Data(obj) => obj,
         ReadOutcome::TooLarge(_) => {
             Counts::add(&counts.too_large, 1);
@@ -549,12 +601,12 @@ fn read_counted<'o>(
         ReadOutcome::Missing => {
             Counts::add(&counts.unreadable, 1);
             let err = git2::Error::new(git2::ErrorCode::NotFound, git2::ErrorClass::Odb, "missing");
-            report_unreadable(id, &err, partial, missing);
+            losses.report(id, &err);
             return None;
         }
         ReadOutcome::Failed(err) => {
             Counts::add(&counts.unreadable, 1);
-            report_unreadable(id, &err, partial, missing);
+            losses.report(id, &err);
             return None;
         }
     };

@@ -76,13 +76,14 @@ fn with_provenance(h: &Hit, prov: &Provenance) -> Hit {
 /// (rule, secret, key) of every hit in a blob that is in HEAD's tree.
 pub(super) fn secrets_in_head(
     repo: &Repository,
+    guard: &src::Guard,
     blob_hits: &HashMap<Oid, Vec<Hit>>,
 ) -> HashSet<(String, Secret, Option<Secret>)> {
     let mut set = HashSet::new();
     if blob_hits.is_empty() {
         return set;
     }
-    let head = src::head_blobs(repo);
+    let head = src::head_blobs(repo, guard);
     for (id, found) in blob_hits {
         if head.contains(id) {
             set.extend(

@@ -1,13 +1,12 @@
 //! Staged scans: what the index would commit, scanned whole, with only the
 //! matches on added lines kept (line numbers of the staged content).
 
-use super::{Counts, GitOutput, read_counted};
+use super::{Counts, GitOutput, Losses, read_counted};
 use crate::engine::Engine;
 use crate::finding;
 use crate::scan::{BlobScanner, ScanOutput};
 use crate::source::Provenance;
 use crate::source::git as src;
-use std::sync::Mutex;
 
 /// Scans what the index would commit; keeps matches on added lines only.
 pub fn staged(
@@ -16,6 +15,8 @@ pub fn staged(
     max_blob_size: u64,
 ) -> Result<GitOutput, src::Error> {
     let repo = src::open(repo)?;
+    let guard = src::Guard::check(repo.path(), max_blob_size);
+    src::check_staged_objects(&repo, &guard)?;
     let files = src::staged_changes(&repo)?;
     let odb = repo.odb().map_err(|source| src::Error::Git {
         what: "open the object database",
@@ -23,12 +24,11 @@ pub fn staged(
         source,
     })?;
     let counts = Counts::default();
+    let losses = Losses::default();
     let mut scanner = BlobScanner::new(engine);
     let mut hits = Vec::new();
     for f in &files {
-        let Some(bytes) =
-            read_counted(&odb, f.id, max_blob_size, &counts, false, &Mutex::default())
-        else {
+        let Some(bytes) = read_counted(&odb, f.id, max_blob_size, &guard, &counts, &losses) else {
             continue;
         };
         let prov = Provenance::Staged {
@@ -47,7 +47,8 @@ pub fn staged(
         scan: ScanOutput {
             findings: finding::group(hits),
             stats: counts.to_stats(),
+            diagnostics: losses.diags,
         },
-        repo: src::repo_info(&repo),
+        repo: src::repo_info(&repo, &guard),
     })
 }

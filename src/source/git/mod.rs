@@ -3,14 +3,17 @@
 //! staged change of a commit and the repository's identity for reports.
 //! Yields object ids, bytes and paths; knows nothing about rules.
 
+mod guarded;
+mod loose;
 mod pack;
 mod push;
 mod staged;
 mod tree;
 
+pub use loose::{Damage, Guard, check_id};
 pub use pack::PackOrder;
 pub use push::{PushUpdate, parse_pre_push, push_selection};
-pub use staged::{StagedFile, staged_changes};
+pub use staged::{StagedFile, check_staged_objects, staged_changes};
 pub use tree::{Differ, Entry, EntryKind, ReadOutcome, is_lfs_pointer, read_blob};
 
 use crate::source::CommitMeta;
@@ -91,6 +94,19 @@ pub enum Error {
     PrePushLine {
         /// The offending line.
         line: String,
+    },
+    /// An object a staged scan needs is a damaged loose object.
+    #[error(
+        "cannot scan staged changes in {}: object {object} (staged or in HEAD) {reason}; run `git fsck`",
+        path.display()
+    )]
+    Damaged {
+        /// The repository.
+        path: PathBuf,
+        /// The object.
+        object: Oid,
+        /// What is wrong with it.
+        reason: String,
     },
     /// Any other libgit2 failure.
     #[error("cannot {what} in {}: {}", path.display(), source.message())]
@@ -185,6 +201,22 @@ impl Selection {
         Ok(all)
     }
 
+    /// [`Selection::each_commit`], reading no object the guard stopped: when
+    /// a damaged loose object could be a commit, commits are listed without
+    /// libgit2's revision walk and damaged ones are left out.
+    pub fn each_commit_guarded(
+        &self,
+        repo: &Repository,
+        guard: &Guard,
+        found: &mut dyn FnMut(Oid),
+    ) -> Result<(), Error> {
+        if guard.affects_commits() {
+            guarded::each_commit(self, repo, guard, found)
+        } else {
+            self.each_commit(repo, found)
+        }
+    }
+
     /// Calls `found` with each selected commit, in [`Selection::commits`]'
     /// order, as the walk finds them (so callers can start on the first ones
     /// while the walk goes on).
@@ -223,6 +255,15 @@ impl Selection {
     }
 }
 
+/// [`resolve`], reading no object the guard stopped.
+pub fn resolve_guarded(repo: &Repository, guard: &Guard, spec: &str) -> Result<Oid, Error> {
+    if guard.affects_commits() {
+        guarded::resolve(repo, guard, spec)
+    } else {
+        resolve(repo, spec)
+    }
+}
+
 /// Resolves a revision to a commit id.
 pub fn resolve(repo: &Repository, spec: &str) -> Result<Oid, Error> {
     repo.revparse_single(spec)
@@ -253,18 +294,35 @@ pub fn commit_meta(commit: &git2::Commit<'_>) -> CommitMeta {
     }
 }
 
+/// The commit HEAD points at, unless it is unborn or not readable past `guard`.
+pub fn head_commit_guarded<'r>(repo: &'r Repository, guard: &Guard) -> Option<git2::Commit<'r>> {
+    let id = repo.head().ok()?.resolve().ok()?.target()?;
+    if guard.affects_commits() {
+        guarded::resolve(repo, guard, &id.to_string()).ok()?;
+    }
+    repo.find_commit(id).ok()
+}
+
 /// Blob ids of every file in HEAD's tree (empty when HEAD is unborn).
-pub fn head_blobs(repo: &Repository) -> std::collections::HashSet<Oid> {
+/// Damaged trees are left out.
+pub fn head_blobs(repo: &Repository, guard: &Guard) -> std::collections::HashSet<Oid> {
     let mut out = std::collections::HashSet::new();
-    let Ok(tree) = repo.head().and_then(|h| h.peel_to_tree()) else {
+    let Some(tree) = head_commit_guarded(repo, guard).map(|c| c.tree_id()) else {
         return out;
     };
-    let _ = tree.walk(git2::TreeWalkMode::PreOrder, |_, e| {
-        if e.kind() == Some(git2::ObjectType::Blob) {
-            out.insert(e.id());
-        }
-        git2::TreeWalkResult::Ok
-    });
+    let Ok(mut differ) = Differ::new(repo, guard) else {
+        return out;
+    };
+    differ.introduced(
+        tree,
+        &[],
+        &mut |e| {
+            if e.kind == EntryKind::Blob {
+                out.insert(e.id);
+            }
+        },
+        &mut |_, _| {},
+    );
     out
 }
 
@@ -298,7 +356,26 @@ pub struct RepoInfo {
 }
 
 /// Reads remote `origin`, HEAD and its branch.
-pub fn repo_info(repo: &Repository) -> RepoInfo {
+pub fn repo_info(repo: &Repository, guard: &Guard) -> RepoInfo {
+    let remote_url = repo
+        .find_remote("origin")
+        .ok()
+        .and_then(|r| r.url().ok().map(strip_credentials));
+    let head = repo.head().ok();
+    RepoInfo {
+        remote_url,
+        head: head_commit_guarded(repo, guard).map(|c| c.id().to_string()),
+        branch: head
+            .as_ref()
+            .filter(|h| h.is_branch())
+            .and_then(|h| h.shorthand().ok().map(str::to_string)),
+    }
+}
+
+/// Like [`repo_info`] but reading refs only, no objects (HEAD's commit id
+/// is the ref's target): for file scans that need the repository's identity
+/// without reading its (possibly hostile) object store.
+pub fn repo_identity(repo: &Repository) -> RepoInfo {
     let remote_url = repo
         .find_remote("origin")
         .ok()
@@ -308,8 +385,8 @@ pub fn repo_info(repo: &Repository) -> RepoInfo {
         remote_url,
         head: head
             .as_ref()
-            .and_then(|h| h.peel_to_commit().ok())
-            .map(|c| c.id().to_string()),
+            .and_then(|h| h.target())
+            .map(|id| id.to_string()),
         branch: head
             .as_ref()
             .filter(|h| h.is_branch())

@@ -2,7 +2,7 @@
 //! HEAD (everything, when there is no commit yet), with the line ranges the
 //! commit adds, numbered as in the staged content.
 
-use super::{Error, git_err};
+use super::{Damage, Differ, Error, Guard, check_id, git_err};
 use git2::{Delta, DiffFindOptions, DiffOptions, Oid, Patch, Repository};
 use std::ops::Range;
 
@@ -22,6 +22,56 @@ impl StagedFile {
     pub fn touches_added(&self, first: u32, last: u32) -> bool {
         self.added.iter().any(|r| r.start <= last && first < r.end)
     }
+}
+
+/// Fails if a staged blob, HEAD's commit or anything in HEAD's tree is a
+/// damaged loose object: the diff behind [`staged_changes`] would hand it to
+/// libgit2. Loose objects `guard` only header-checked (large ones) are
+/// checked whole here.
+pub fn check_staged_objects(repo: &Repository, guard: &Guard) -> Result<(), Error> {
+    if guard.ids().is_empty() {
+        return Ok(());
+    }
+    let mut needed: Vec<Oid> = Vec::new();
+    let index = repo.index().map_err(git_err("read the index", repo))?;
+    needed.extend(index.iter().map(|e| e.id));
+    if let Ok(Some(head)) = repo.head().and_then(|h| h.resolve()).map(|h| h.target()) {
+        needed.push(head);
+        if guard.readable(head)
+            && let Ok(c) = repo.find_commit(head)
+        {
+            needed.push(c.tree_id());
+            let mut differ = Differ::new(repo, guard).map_err(git_err("read HEAD's tree", repo))?;
+            let bad = std::cell::RefCell::new(Vec::new());
+            differ.introduced(
+                c.tree_id(),
+                &[],
+                &mut |e| needed.push(e.id),
+                &mut |id, _| bad.borrow_mut().push(id),
+            );
+            needed.extend(bad.into_inner());
+        }
+    }
+    for id in needed {
+        let damage = match guard.damage(id) {
+            None => continue,
+            Some(Damage::Large { .. }) => match check_id(repo.path(), id, u64::MAX) {
+                Ok(()) => continue,
+                Err(d) => d,
+            },
+            Some(d) => d.clone(),
+        };
+        let reason = match damage {
+            Damage::Corrupt { reason, .. } => reason,
+            Damage::Large { size, .. } => format!("declares {size} bytes"),
+        };
+        return Err(Error::Damaged {
+            path: repo.path().to_path_buf(),
+            object: id,
+            reason: format!("is a loose object that {reason}"),
+        });
+    }
+    Ok(())
 }
 
 /// Lists what the index would commit on top of HEAD.

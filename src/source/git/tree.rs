@@ -2,7 +2,7 @@
 //! skipping every subtree a parent already has, plus reading one blob with a
 //! size limit. Object ids and paths out; nothing about rules.
 
-use super::OidMap;
+use super::{Damage, Guard, OidMap};
 use git2::{Odb, Oid, Repository};
 use std::cmp::Ordering;
 use std::rc::Rc;
@@ -40,6 +40,7 @@ pub struct Entry<'a> {
 /// two-generation cache catches nearly every second read.
 pub struct Differ<'r> {
     odb: Odb<'r>,
+    guard: &'r Guard,
     path: Vec<u8>,
     cache: TreeCache,
 }
@@ -126,10 +127,11 @@ impl ParsedTree {
 }
 
 impl<'r> Differ<'r> {
-    /// A differ over `repo`.
-    pub fn new(repo: &'r Repository) -> Result<Differ<'r>, git2::Error> {
+    /// A differ over `repo` that reads no tree `guard` stopped.
+    pub fn new(repo: &'r Repository, guard: &'r Guard) -> Result<Differ<'r>, git2::Error> {
         Ok(Differ {
             odb: repo.odb()?,
+            guard,
             path: Vec::with_capacity(256),
             cache: TreeCache::default(),
         })
@@ -144,6 +146,9 @@ impl<'r> Differ<'r> {
         let t = match c.old.remove(&id) {
             Some(t) => t,
             None => {
+                if !self.guard.readable(id) {
+                    return Err(git2::Error::from_str("damaged loose object"));
+                }
                 let obj = self.odb.read(id)?;
                 if obj.kind() != git2::ObjectType::Tree {
                     return Err(git2::Error::from_str("not a tree"));
@@ -361,8 +366,16 @@ pub enum ReadOutcome<'o> {
     Failed(git2::Error),
 }
 
-/// Reads blob `id`, unless its header says it is larger than `max` bytes.
-pub fn read_blob<'o>(odb: &'o Odb<'o>, id: Oid, max: u64) -> ReadOutcome<'o> {
+/// Reads blob `id`, unless its header says it is larger than `max` bytes or
+/// `guard` stopped it.
+pub fn read_blob<'o>(odb: &'o Odb<'o>, id: Oid, max: u64, guard: &Guard) -> ReadOutcome<'o> {
+    match guard.damage(id) {
+        Some(Damage::Large { size, .. }) => return ReadOutcome::TooLarge(*size as usize),
+        Some(Damage::Corrupt { reason, .. }) => {
+            return ReadOutcome::Failed(git2::Error::from_str(&format!("loose object {reason}")));
+        }
+        None => {}
+    }
     let fail = |e: git2::Error| {
         if e.code() == git2::ErrorCode::NotFound {
             ReadOutcome::Missing

@@ -43,7 +43,7 @@ pub struct AccountIndex {
 
 /// Why the account could not be indexed.
 #[derive(Debug, thiserror::Error)]
-#[error("auditor credentials {id}: {action} failed: {source}")]
+#[error("auditor credentials {id}: {action} failed")]
 pub struct AuditError {
     /// The auditor's SecretId, shortened.
     pub id: String,

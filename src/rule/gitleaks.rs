@@ -12,7 +12,7 @@
 //! `condition = "AND"` over several kinds of check, `commits`, composite
 //! `required` parts (the rule is kept without them) and Betterleaks-only keys.
 
-use crate::rule::{Allowlist, LoadError, Rule, Severity};
+use super::{Allowlist, LoadError, Rule, Severity};
 use regex_syntax::ast::{self, Ast, GroupKind};
 use serde::Deserialize;
 use std::collections::BTreeSet;

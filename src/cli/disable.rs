@@ -1,0 +1,172 @@
+//! `keyhound disable`: sets the leaked keys of the user's own account
+//! Inactive, after a dry run that shows the plan; every change journaled.
+
+use super::args::DisableArgs;
+use super::tencent::{auditor, is_tencent, report_id};
+use super::{Exit, message, plan};
+use crate::action::{self, Change, Step, Target};
+use crate::engine::Engine;
+use crate::rule::RuleSet;
+use crate::verify::input::read_report;
+use anyhow::bail;
+use std::io::Write;
+
+/// `keyhound disable`.
+pub(crate) fn run(a: &DisableArgs) -> anyhow::Result<Exit> {
+    let plan = plan::disable(a)?;
+    let targets = targets_from(&plan)?;
+    act(
+        &plan.tencent,
+        &plan.credential,
+        targets,
+        Change::Disable,
+        plan.yes,
+        &plan.journal,
+    )
+}
+
+fn targets_from(a: &plan::Disable) -> anyhow::Result<Vec<Target>> {
+    let mut out = Vec::new();
+    if let Some(from) = &a.from {
+        let (_, findings) = read_report(from)?;
+        let rules = RuleSet::builtin();
+        let engine = Engine::new(&rules)?;
+        let repo = a.repo.as_ref();
+        for fp in &a.findings {
+            if !findings
+                .iter()
+                .any(|f| f.fingerprint.eq_ignore_ascii_case(fp))
+            {
+                message::error(format!(
+                    "{}: no finding with fingerprint {fp}",
+                    from.display()
+                ));
+            }
+        }
+        for f in findings {
+            let picked = a.findings.is_empty()
+                || a.findings
+                    .iter()
+                    .any(|x| x.eq_ignore_ascii_case(&f.fingerprint));
+            if !picked || !is_tencent(&rules, &f) {
+                continue;
+            }
+            let origin = format!("finding {}", &f.fingerprint[..f.fingerprint.len().min(12)]);
+            match report_id(&f, &engine, repo) {
+                Ok(id) => out.push(Target { id, origin }),
+                Err(why) => message::error(format!("{origin}: cannot tell which key: {why}")),
+            }
+        }
+    }
+    for id in &a.secret_ids {
+        out.push(Target {
+            id: id.trim().to_string(),
+            origin: "--secret-id".to_string(),
+        });
+    }
+    if out.is_empty() && !message::errored() {
+        bail!("nothing to disable: give --from REPORT, --finding FINGERPRINT or --secret-id AKID…");
+    }
+    Ok(out)
+}
+
+fn print_plan(items: &[action::PlanItem], change: Change) -> anyhow::Result<usize> {
+    let mut out = std::io::stdout().lock();
+    let mut changes = 0;
+    for it in items {
+        match &it.step {
+            Step::Change(k) => {
+                changes += 1;
+                let who = match &k.name {
+                    Some(n) => format!("{} {n}", k.principal),
+                    None => k.principal.clone(),
+                };
+                writeln!(
+                    out,
+                    "{} {}  {who} (uin {})  [{}]",
+                    change.verb(),
+                    action::short(&k.id),
+                    k.uin,
+                    it.target.origin
+                )?;
+            }
+            Step::NothingToDo(k) => writeln!(
+                out,
+                "nothing to do {}: already {}  [{}]",
+                action::short(&k.id),
+                k.status,
+                it.target.origin
+            )?,
+            Step::Refused(why) => message::error(format!(
+                "{} [{}]: refused: {why}",
+                shown(&it.target.id),
+                it.target.origin
+            )),
+        }
+    }
+    Ok(changes)
+}
+
+fn shown(id: &str) -> String {
+    if id.contains('…') {
+        id.to_string()
+    } else {
+        action::short(id)
+    }
+}
+
+/// Plans `change` for `targets` in the account of `cred`, prints the plan,
+/// and with `yes` applies it, journaling every call.
+pub(crate) fn act(
+    t: &plan::Tencent,
+    cred: &crate::verify::tencent::credential::Found,
+    targets: Vec<Target>,
+    change: Change,
+    yes: bool,
+    journal_path: &std::path::Path,
+) -> anyhow::Result<Exit> {
+    let client = t.client_in(cred.region.as_deref())?;
+    let aud = auditor(&client, cred)?;
+    let items = action::plan(&aud.index, &targets, change);
+    let changes = print_plan(&items, change)?;
+    if !yes {
+        println!(
+            "dry run: nothing changed; run again with --yes to {} {changes} key(s)",
+            change.verb()
+        );
+        return Ok(Exit::Clean);
+    }
+    let done = action::apply(
+        &client,
+        &aud.credential,
+        &aud.index,
+        &items,
+        change,
+        journal_path,
+    )?;
+    for e in &done {
+        let line = format!(
+            "{} {}: {}{}{}",
+            e.action,
+            e.key,
+            e.result,
+            e.detail
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default(),
+            e.request_id
+                .as_deref()
+                .map(|r| format!(", RequestId {r}"))
+                .unwrap_or_default()
+        );
+        if e.result == "confirmed" {
+            println!("{line}");
+        } else {
+            message::error(line);
+        }
+    }
+    if !done.is_empty() {
+        println!("journal: {}", journal_path.display());
+    }
+    Ok(Exit::Clean)
+}

@@ -1,0 +1,93 @@
+//! `keyhound install-hook`: writes a native git pre-commit (or pre-push)
+//! hook that runs keyhound.
+
+use super::Exit;
+use super::args::InstallHookArgs;
+use crate::source::git as src;
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+
+/// The line that marks a hook as ours, so reinstalling is safe and foreign
+/// hooks are left alone.
+const HOOK_MARKER: &str = "# keyhound-managed hook";
+
+/// `keyhound install-hook`: writes a native git hook, honouring
+/// `core.hooksPath`; idempotent; refuses to replace a foreign hook unless
+/// `--force`.
+pub(crate) fn run(a: &InstallHookArgs) -> anyhow::Result<Exit> {
+    let path = a.repo.clone().unwrap_or_else(|| PathBuf::from("."));
+    let repo = src::open(&path)?;
+    let (name, mode) = if a.pre_push {
+        ("pre-push", "--pre-push")
+    } else {
+        ("pre-commit", "--staged")
+    };
+    let dir = hooks_dir(&repo)?;
+    let hook = dir.join(name);
+    let exe = std::env::current_exe().context("cannot find the keyhound executable")?;
+    let script = format!(
+        "#!/bin/sh\n{HOOK_MARKER}: written by `keyhound install-hook`; delete this file to uninstall.\n\
+         exec {} scan {mode} --quiet\n",
+        shell_quote(&exe.to_string_lossy())
+    );
+    match std::fs::read(&hook) {
+        Ok(old) if old == script.as_bytes() => {
+            println!(
+                "keyhound {name} hook already installed at {}",
+                hook.display()
+            );
+            return Ok(Exit::Clean);
+        }
+        Ok(old) if !a.force && !String::from_utf8_lossy(&old).contains(HOOK_MARKER) => {
+            anyhow::bail!(
+                "{} exists and was not written by keyhound; rerun with --force to replace it",
+                hook.display()
+            );
+        }
+        _ => {}
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::write(&hook, &script).with_context(|| format!("cannot write {}", hook.display()))?;
+    make_executable(&hook)?;
+    println!("installed keyhound {name} hook at {}", hook.display());
+    Ok(Exit::Clean)
+}
+
+/// `core.hooksPath` (relative to the work tree, as git reads it) or `hooks/`
+/// in the common git dir (shared by linked work trees).
+fn hooks_dir(repo: &git2::Repository) -> anyhow::Result<PathBuf> {
+    let cfg = repo
+        .config()
+        .context("cannot read the repository's git config")?;
+    match cfg.get_path("core.hooksPath") {
+        Ok(p) if p.is_absolute() => Ok(p),
+        Ok(p) => Ok(repo.workdir().unwrap_or_else(|| repo.path()).join(p)),
+        Err(_) => Ok(repo.commondir().join("hooks")),
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .with_context(|| format!("cannot make {} executable", path.display()))
+}
+
+#[cfg(not(unix))]
+fn make_executable(_path: &Path) -> anyhow::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_quote_escapes_single_quotes() {
+        assert_eq!(shell_quote("/a b/it's"), r"'/a b/it'\''s'");
+    }
+}

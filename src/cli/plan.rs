@@ -1,0 +1,584 @@
+//! Resolution: turns the parsed arguments of a command into the one plan it
+//! runs. Every flag, config file, ignore file, baseline, rules file,
+//! endpoint, credential and environment variable a command depends on is
+//! read and checked here, before any scanning starts; a bad one ends the
+//! command here with exit code 2.
+
+use super::args::{
+    AuditArgs, AuditFormat, ColorChoice, DisableArgs, EnableArgs, GitScanArgs, GlobalArgs,
+    NoiseArgs, ScanArgs, TencentArgs, VerifyArgs, VerifyFormat,
+};
+use crate::audit::{self, CheckId};
+use crate::config::{self, Noise};
+use crate::diagnostic::Diagnostics;
+use crate::engine::Engine;
+use crate::report::{Format, ScanContext, VcsInfo};
+use crate::rule::{self, RuleSet};
+use crate::rulecheck;
+use crate::scan::ScanPlan;
+use crate::scan::git::HistoryPlan;
+use crate::source::fs::WalkOptions;
+use crate::source::git::{self as src, Rev, Selection};
+use crate::verify::tencent::credential::{self, Found};
+use crate::verify::tencent::{Client, ClientOptions, Endpoints, Site};
+use anyhow::Context;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
+
+/// A resolved `keyhound scan` (or `baseline create`).
+#[derive(Debug)]
+pub(crate) struct Scan {
+    /// What to read.
+    pub source: Source,
+    /// The compiled rules: built-in, `--rules` files and the config's,
+    /// minus the config's disabled ones.
+    pub engine: Engine,
+    /// What keeps a finding out of the report.
+    pub noise: Noise,
+    /// `--verify`, `--audit` or `--profile`: how to reach Tencent Cloud.
+    pub verify: Option<Tencent>,
+    /// Where and how to write the report.
+    pub output: Output,
+    /// Where the scan is rooted, for report paths.
+    pub context: ScanContext,
+    /// The identity of the repository the scanned paths are in, if any.
+    pub repo_vcs: Option<VcsInfo>,
+}
+
+/// What a scan reads.
+#[derive(Debug)]
+pub(crate) enum Source {
+    /// Files and directories on disk.
+    Files(ScanPlan),
+    /// Standard input, as one blob.
+    Stdin,
+    /// Git history (all of it, a branch, a range, what a push sends).
+    History(HistoryPlan, Vcs),
+    /// What `git commit` would commit.
+    Staged {
+        /// The repository.
+        repo: PathBuf,
+        /// Blobs larger than this are skipped.
+        max_blob_size: u64,
+        /// CI identity for reports.
+        vcs: Vcs,
+    },
+    /// A push that sends no new commits: nothing to scan.
+    Nothing,
+}
+
+/// What the environment says about the repository being scanned.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Vcs {
+    /// The branch a CI job runs for, from its variables (for detached HEADs).
+    pub ci_branch: Option<String>,
+}
+
+/// Where and how a report is written.
+#[derive(Debug)]
+pub(crate) struct Output {
+    /// The format: `--format`, else the config's, else human.
+    pub format: Format,
+    /// `--output`, or standard output.
+    pub path: Option<PathBuf>,
+    /// `--show-secrets`.
+    pub show_secrets: bool,
+    /// `--color`.
+    pub color: ColorChoice,
+}
+
+/// How to reach Tencent Cloud, and as whom.
+#[derive(Debug)]
+pub(crate) struct Tencent {
+    /// The API endpoints (the site, or `--endpoint`).
+    pub endpoints: Endpoints,
+    /// Auditor mode: the user's own credentials, or why they cannot be used.
+    pub auditor: Option<Result<Found, anyhow::Error>>,
+}
+
+impl Tencent {
+    /// An HTTP client for these endpoints, in the region the auditor's
+    /// credentials name (STS needs one).
+    pub fn client(&self) -> anyhow::Result<Client> {
+        let region = match &self.auditor {
+            Some(Ok(f)) => f.region.as_deref(),
+            _ => None,
+        };
+        self.client_in(region)
+    }
+
+    /// An HTTP client for these endpoints with `region` (or the default).
+    pub fn client_in(&self, region: Option<&str>) -> anyhow::Result<Client> {
+        let mut opts = ClientOptions::default();
+        if let Some(r) = region {
+            opts.region = r.to_string();
+        }
+        Ok(Client::new(self.endpoints.clone(), opts)?)
+    }
+}
+
+/// A resolved `keyhound verify`.
+pub(crate) struct Verify {
+    /// The report to check.
+    pub from: PathBuf,
+    /// How to write the result.
+    pub format: VerifyFormat,
+    /// `--output`, or standard output.
+    pub output: Option<PathBuf>,
+    /// Rules for rescanning a redacted report's files.
+    pub rules: RuleSet,
+    /// The repository of a redacted report's git locations.
+    pub repo: Option<git2::Repository>,
+    /// Tencent Cloud.
+    pub tencent: Tencent,
+}
+
+/// A resolved `keyhound disable`.
+pub(crate) struct Disable {
+    /// `--from`.
+    pub from: Option<PathBuf>,
+    /// `--finding`.
+    pub findings: Vec<String>,
+    /// `--secret-id`.
+    pub secret_ids: Vec<String>,
+    /// The repository of a redacted report's git locations.
+    pub repo: Option<git2::Repository>,
+    /// `--yes`.
+    pub yes: bool,
+    /// `--journal`.
+    pub journal: PathBuf,
+    /// Tencent Cloud, with the auditor's credentials.
+    pub tencent: Tencent,
+    /// The auditor's credentials.
+    pub credential: Found,
+}
+
+/// A resolved `keyhound enable`.
+#[derive(Debug)]
+pub(crate) struct Enable {
+    /// `--journal`.
+    pub journal: PathBuf,
+    /// `--yes`.
+    pub yes: bool,
+    /// Tencent Cloud.
+    pub tencent: Tencent,
+    /// The auditor's credentials.
+    pub credential: Found,
+}
+
+/// Resolves `keyhound scan`. Warnings and notes of loading (rules files,
+/// configs, ignore files) go to `diags`.
+pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow::Result<Scan> {
+    // An unusable --endpoint fails now, not after a long scan.
+    let endpoints = endpoints(&a.verify.tencent)?;
+    let paths = if a.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        a.paths.clone()
+    };
+    let stdin = paths.len() == 1 && paths[0].as_os_str() == "-";
+    for p in paths.iter().filter(|_| !stdin) {
+        if std::fs::symlink_metadata(p).is_err() {
+            anyhow::bail!("no such file or directory: {}", p.display());
+        }
+    }
+    let mut rules = rules(&a.rules, diags)?;
+    let settings = noise(&a.noise, &paths, diags)?;
+    if let Some((path, cfg)) = &settings.config {
+        rules.extend(cfg.rules.clone());
+        for id in &cfg.disabled_rules {
+            if rules.get(id).is_none() {
+                diags.warn(format_args!(
+                    "{}: disabled_rules: no rule {id:?}",
+                    path.display()
+                ));
+            }
+        }
+        rules.disable(&cfg.disabled_rules);
+    }
+    let config_size = settings.config.as_ref().and_then(|(_, c)| c.max_file_size);
+    let walk = WalkOptions {
+        respect_gitignore: !a.no_gitignore,
+        follow_links: a.follow_links,
+        max_file_size: a
+            .max_file_size
+            .or(config_size)
+            .unwrap_or(WalkOptions::default().max_file_size),
+        threads: a.threads.unwrap_or(0),
+        ..WalkOptions::default()
+    };
+    let (context, repo_vcs) =
+        super::root::context(&a.git, &paths, stdin, a.sarif_category.clone(), ci_branch());
+    let source = source(g, &a.git, paths, stdin, walk)?;
+    let t = &a.verify.tencent;
+    let verify = if a.verify.verify || t.audit || t.profile.is_some() {
+        Some(Tencent {
+            endpoints,
+            auditor: auditor_credential(t, false).transpose(),
+        })
+    } else {
+        None
+    };
+    let config_format = settings.config.as_ref().and_then(|(_, c)| c.format);
+    Ok(Scan {
+        source,
+        engine: Engine::new(&rules)?,
+        noise: settings.noise,
+        verify,
+        output: Output {
+            format: a
+                .format
+                .map(Format::from)
+                .or(config_format)
+                .unwrap_or_default(),
+            path: a.output.clone(),
+            show_secrets: a.show_secrets,
+            color: g.color,
+        },
+        context,
+        repo_vcs,
+    })
+}
+
+/// Resolves `keyhound baseline create`.
+pub(crate) fn baseline(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow::Result<Scan> {
+    if a.format.is_some() {
+        anyhow::bail!("baseline create writes its own format; --format does not apply");
+    }
+    scan(g, a, diags)
+}
+
+/// Resolves `keyhound verify`.
+pub(crate) fn verify(a: &VerifyArgs, diags: &Diagnostics) -> anyhow::Result<Verify> {
+    let tencent = Tencent {
+        endpoints: endpoints(&a.tencent)?,
+        auditor: auditor_credential(&a.tencent, false)?.map(Ok),
+    };
+    Ok(Verify {
+        from: a.from.clone(),
+        format: a.format,
+        output: a.output.clone(),
+        rules: rules(&a.rules, diags)?,
+        repo: open_repo(a.repo.as_deref())?,
+        tencent,
+    })
+}
+
+/// Resolves `keyhound disable`.
+pub(crate) fn disable(a: &DisableArgs) -> anyhow::Result<Disable> {
+    if a.from.is_none() && a.secret_ids.is_empty() {
+        anyhow::bail!(
+            "nothing to disable: give --from REPORT, --finding FINGERPRINT or --secret-id AKID…"
+        );
+    }
+    let endpoints = endpoints(&a.tencent)?;
+    let repo = if a.from.is_some() {
+        open_repo(a.repo.as_deref())?
+    } else {
+        None
+    };
+    let credential = required_credential(&a.tencent)?;
+    Ok(Disable {
+        from: a.from.clone(),
+        findings: a.findings.clone(),
+        secret_ids: a.secret_ids.clone(),
+        repo,
+        yes: a.yes,
+        journal: a.journal.clone(),
+        tencent: Tencent {
+            endpoints,
+            auditor: None,
+        },
+        credential,
+    })
+}
+
+/// Resolves `keyhound enable`.
+pub(crate) fn enable(a: &EnableArgs) -> anyhow::Result<Enable> {
+    Ok(Enable {
+        journal: a.journal.clone(),
+        yes: a.yes,
+        tencent: Tencent {
+            endpoints: endpoints(&a.tencent)?,
+            auditor: None,
+        },
+        credential: required_credential(&a.tencent)?,
+    })
+}
+
+/// A resolved `keyhound audit`.
+#[derive(Debug)]
+pub(crate) struct Audit {
+    /// The checks and their thresholds.
+    pub settings: audit::Settings,
+    /// How to write the report.
+    pub format: audit::report::Format,
+    /// `--output`, or standard output.
+    pub output: Option<PathBuf>,
+    /// `--show-secrets`.
+    pub show_secrets: bool,
+    /// Tencent Cloud.
+    pub tencent: Tencent,
+    /// The auditor's credentials.
+    pub credential: Found,
+}
+
+/// The checks `--check` names (default: all) minus those `--skip` names.
+fn chosen_checks(
+    checks: &[String],
+    skips: &[String],
+) -> anyhow::Result<std::collections::BTreeSet<CheckId>> {
+    let parse = |ids: &[String]| -> anyhow::Result<std::collections::BTreeSet<CheckId>> {
+        ids.iter()
+            .map(|i| CheckId::parse(i).with_context(|| format!("unknown check id {i:?}")))
+            .collect()
+    };
+    let mut set = if checks.is_empty() {
+        CheckId::ALL.into_iter().collect()
+    } else {
+        parse(checks)?
+    };
+    for s in parse(skips)? {
+        set.remove(&s);
+    }
+    if set.is_empty() {
+        anyhow::bail!("--check/--skip leave no check to run");
+    }
+    Ok(set)
+}
+
+/// Resolves `keyhound audit` ("now" is read here, once).
+pub(crate) fn audit(a: &AuditArgs) -> anyhow::Result<Audit> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let settings = audit::Settings {
+        checks: chosen_checks(&a.checks, &a.skips)?,
+        max_unused_days: a.max_unused,
+        max_key_age_days: a.max_key_age,
+        now,
+    };
+    let t = TencentArgs {
+        endpoint: a.endpoint.clone(),
+        intl: a.intl,
+        audit: true,
+        profile: a.profile.clone(),
+    };
+    Ok(Audit {
+        settings,
+        format: match a.format {
+            AuditFormat::Human => audit::report::Format::Human,
+            AuditFormat::Json => audit::report::Format::Json,
+            AuditFormat::Sarif => audit::report::Format::Sarif,
+        },
+        output: a.output.clone(),
+        show_secrets: a.show_secrets,
+        tencent: Tencent {
+            endpoints: endpoints(&t)?,
+            auditor: None,
+        },
+        credential: required_credential(&t)?,
+    })
+}
+
+/// The built-in rules plus every `--rules` file, each loaded and compiled
+/// once; how a gitleaks config converted goes to `diags` as notes.
+pub(crate) fn rules(files: &[PathBuf], diags: &Diagnostics) -> anyhow::Result<RuleSet> {
+    let mut set = RuleSet::builtin();
+    for f in files {
+        let file = rule::load::read_file(f)?;
+        rulecheck::validate(&file)?;
+        file.report(diags);
+        set.extend(file.rules);
+    }
+    Ok(set)
+}
+
+/// Noise control found for a scan of `paths`: the config (with the file it
+/// came from), ignore file and baseline.
+struct Settings {
+    noise: Noise,
+    config: Option<(PathBuf, config::Config)>,
+}
+
+fn noise(a: &NoiseArgs, paths: &[PathBuf], diags: &Diagnostics) -> anyhow::Result<Settings> {
+    let root = paths.first().and_then(|p| config::find_root(p));
+    let at_root = |name: &str| root.as_ref().map(|r| r.join(name)).filter(|p| p.is_file());
+    let config_path = match (&a.config, a.no_config) {
+        (_, true) => None,
+        (Some(p), _) => Some(p.clone()),
+        (None, _) => at_root(config::CONFIG_FILE),
+    };
+    let mut noise = Noise {
+        root: root.clone(),
+        ..Noise::default()
+    };
+    let mut config = None;
+    if let Some(p) = config_path {
+        let mut cfg = config::load_config(&p)?;
+        noise.allow = std::mem::take(&mut cfg.allow);
+        config = Some((p, cfg));
+    }
+    let ignore_path = match (&a.ignore_file, a.no_ignore_file) {
+        (_, true) => None,
+        (Some(p), _) => Some(p.clone()),
+        (None, _) => at_root(config::IGNORE_FILE),
+    };
+    if let Some(p) = ignore_path {
+        noise.ignore = Some(config::load_ignore(&p, diags)?);
+    }
+    if let Some(p) = &a.baseline {
+        noise.baseline = Some(config::load_baseline(p)?);
+    }
+    Ok(Settings { noise, config })
+}
+
+fn source(
+    g: &GlobalArgs,
+    git: &GitScanArgs,
+    paths: Vec<PathBuf>,
+    stdin: bool,
+    walk: WalkOptions,
+) -> anyhow::Result<Source> {
+    if !(git.history() || git.staged || git.pre_push) {
+        return Ok(if stdin {
+            Source::Stdin
+        } else {
+            Source::Files(ScanPlan { paths, walk })
+        });
+    }
+    let [repo] = &paths[..] else {
+        anyhow::bail!("git scans take one repository path, got {}", paths.len());
+    };
+    let vcs = Vcs {
+        ci_branch: ci_branch(),
+    };
+    if git.staged {
+        return Ok(Source::Staged {
+            repo: repo.clone(),
+            max_blob_size: walk.max_file_size,
+            vcs,
+        });
+    }
+    let selection = if git.pre_push {
+        match pre_push_selection(repo)? {
+            Some(s) => s,
+            None => return Ok(Source::Nothing),
+        }
+    } else {
+        history_selection(git)?
+    };
+    let plan = HistoryPlan {
+        repo: repo.clone(),
+        selection,
+        max_blob_size: walk.max_file_size,
+        threads: walk.threads,
+        progress: !g.quiet && std::io::stderr().is_terminal(),
+    };
+    Ok(Source::History(plan, vcs))
+}
+
+/// The branch a CI job runs for, from its variables.
+fn ci_branch() -> Option<String> {
+    ["GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME"]
+        .iter()
+        .find_map(|k| env(k))
+}
+
+fn env(k: &str) -> Option<String> {
+    std::env::var(k).ok().filter(|v| !v.is_empty())
+}
+
+fn history_selection(git: &GitScanArgs) -> anyhow::Result<Selection> {
+    let mut sel = match (&git.range, &git.branch) {
+        (Some(r), _) => Selection::range(r)?,
+        (None, Some(b)) => Selection {
+            include: vec![Rev::Spec(b.clone())],
+            ..Selection::default()
+        },
+        (None, None) => Selection::default(),
+    };
+    sel.since = git.since;
+    Ok(sel)
+}
+
+/// The commits a push sends: from the pre-commit framework's variables, or
+/// git's pre-push hook input on stdin. `None` when the push sends nothing new.
+fn pre_push_selection(repo: &Path) -> anyhow::Result<Option<Selection>> {
+    if let Some(to) = env("PRE_COMMIT_TO_REF") {
+        let exclude = match env("PRE_COMMIT_FROM_REF") {
+            Some(from) if !from.bytes().all(|b| b == b'0') => Rev::Spec(from),
+            _ => Rev::Glob("refs/remotes/*".into()),
+        };
+        return Ok(Some(Selection {
+            include: vec![Rev::Spec(to)],
+            exclude: vec![exclude],
+            since: None,
+        }));
+    }
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .context("cannot read the pre-push hook input on stdin")?;
+    let updates = src::parse_pre_push(&input)?;
+    let repo = src::open(repo)?;
+    Ok(src::push_selection(&repo, &updates))
+}
+
+fn endpoints(t: &TencentArgs) -> anyhow::Result<Endpoints> {
+    Ok(match &t.endpoint {
+        Some(url) => Endpoints::custom(url)?,
+        None if t.intl => Endpoints::site(Site::International),
+        None => Endpoints::site(Site::China),
+    })
+}
+
+/// The auditor's credentials when auditor mode is on (or `required`):
+/// `Ok(None)` when it is off. Found the way Tencent's SDKs and tccli find
+/// them ([`credential`]); a role they name is assumed when the command runs.
+fn auditor_credential(t: &TencentArgs, required: bool) -> anyhow::Result<Option<Found>> {
+    if !(required || t.audit || t.profile.is_some()) {
+        return Ok(None);
+    }
+    let places = credential::Places::system();
+    let Some(found) = credential::load(t.profile.as_deref(), &places, |k| std::env::var(k).ok())?
+    else {
+        anyhow::bail!(
+            "auditor credentials needed: set {} and {}, pass --profile NAME, or configure \
+             tccli's default profile or ~/.tencentcloud/credentials",
+            credential::ENV_SECRET_ID,
+            credential::ENV_SECRET_KEY
+        );
+    };
+    Ok(Some(found))
+}
+
+fn required_credential(t: &TencentArgs) -> anyhow::Result<Found> {
+    auditor_credential(t, true)?.context("auditor credentials needed")
+}
+
+/// The repository `dir` names, or the one holding the current directory.
+fn open_repo(dir: Option<&Path>) -> anyhow::Result<Option<git2::Repository>> {
+    match dir {
+        Some(d) => git2::Repository::open(d)
+            .map(Some)
+            .with_context(|| format!("cannot open git repository {}", d.display())),
+        None => Ok(git2::Repository::discover(".").ok()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_check_and_skip_combine() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(chosen_checks(&[], &[]).unwrap().len(), 8);
+        let only = chosen_checks(&s(&["mfa-off", "admin-key"]), &s(&["admin-key"])).unwrap();
+        assert_eq!(only.into_iter().collect::<Vec<_>>(), [CheckId::MfaOff]);
+        assert!(chosen_checks(&s(&["mfa-off"]), &s(&["mfa-off"])).is_err());
+        let lib: Vec<&str> = CheckId::ALL.iter().map(|c| c.id()).collect();
+        assert_eq!(lib, super::super::args::CHECK_IDS);
+    }
+}

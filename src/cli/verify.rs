@@ -1,0 +1,123 @@
+//! `keyhound verify --from REPORT`: checks the Tencent keys of a JSON report
+//! live and prints one line per finding, or the report with `verification`
+//! filled in.
+
+use super::args::{VerifyArgs, VerifyFormat};
+use super::tencent::{is_tencent, optional_auditor, shown_id};
+use super::{Exit, message, plan};
+use crate::diagnostic::Diagnostics;
+use crate::engine::Engine;
+use crate::verify::input::{ReportFinding, read_report};
+use crate::verify::tencent::{Verifier, is_secret_id};
+use crate::verify::{Outcome, Verification};
+use std::io::Write;
+
+fn describe(v: &Verification) -> String {
+    let mut s = format!("{}: {}", outcome_word(v.outcome), v.detail);
+    if let Some(o) = &v.owner {
+        let who = o.principal.as_deref().unwrap_or("owner");
+        s.push_str(&format!("; {who}"));
+        if let Some(n) = &o.name {
+            s.push_str(&format!(" {n}"));
+        }
+        if let Some(u) = &o.uin {
+            s.push_str(&format!(" uin {u}"));
+        }
+        if let Some(u) = &o.owner_uin {
+            s.push_str(&format!(" of account {u}"));
+        }
+        if let Some(a) = o.app_id {
+            s.push_str(&format!(" (AppId {a})"));
+        }
+    }
+    if let Some(st) = &v.status {
+        s.push_str(&format!("; status {st}"));
+    }
+    if let Some(c) = &v.created {
+        s.push_str(&format!("; created {c}"));
+    }
+    if let Some(l) = &v.last_used {
+        s.push_str(&format!("; last used {l}"));
+    }
+    if let Some(r) = &v.request_id {
+        s.push_str(&format!("; RequestId {r}"));
+    }
+    s
+}
+
+fn outcome_word(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Live => "LIVE",
+        Outcome::NotLive => "not live",
+        Outcome::Unknown => "unknown",
+        Outcome::Skipped => "skipped",
+    }
+}
+
+/// `keyhound verify --from REPORT`.
+pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<Exit> {
+    let diags = Diagnostics::new();
+    let resolved = plan::verify(a, &diags);
+    message::flush(&diags);
+    let a = resolved?;
+    let rules = &a.rules;
+    let repo = a.repo.as_ref();
+    let (mut doc, findings) = read_report(&a.from)?;
+    let engine = Engine::new(rules)?;
+    let client = a.tencent.client()?;
+    let auditor = optional_auditor(&a.tencent, &client)?;
+    let mut verifier = Verifier::new(client, auditor);
+    let mut lines = Vec::new();
+    let mut live = false;
+    let candidates: Vec<&ReportFinding> =
+        findings.iter().filter(|f| is_tencent(rules, f)).collect();
+    let mut recovered = Vec::new();
+    for f in candidates {
+        let head = format!(
+            "{} {}",
+            &f.fingerprint[..f.fingerprint.len().min(12)],
+            shown_id(f)
+        );
+        match f.recover(&engine, repo) {
+            Ok(r) if is_secret_id(r.secret.expose()) => recovered.push((f, head, r)),
+            Ok(_) => message::warn(format!("{head}: not a Tencent SecretId, skipped")),
+            Err(why) => message::error(format!("{head}: cannot verify: {why}")),
+        }
+    }
+    let mut ids: Vec<&str> = recovered
+        .iter()
+        .map(|(_, _, r)| r.secret.expose())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    verifier.prefetch_last_used(&ids);
+    for (f, head, rec) in &recovered {
+        let v = verifier.verify(rec.secret.expose(), rec.key.as_ref(), rec.token.as_ref());
+        live |= v.outcome == Outcome::Live;
+        lines.push(format!("{head}  {}", describe(&v)));
+        doc.findings[f.index].verification = Some(v);
+    }
+    let write = |w: &mut dyn Write| -> anyhow::Result<()> {
+        match a.format {
+            VerifyFormat::Human => {
+                for l in &lines {
+                    writeln!(w, "{}", crate::report::sanitize::sanitize(l))?;
+                }
+            }
+            VerifyFormat::Json => {
+                serde_json::to_writer_pretty(&mut *w, &doc)?;
+                writeln!(w)?;
+            }
+        }
+        Ok(w.flush()?)
+    };
+    let exit = if live { Exit::Findings } else { Exit::Clean };
+    let written = match &a.output {
+        Some(p) => super::output::write_file(p, |f| write(f)),
+        None => write(&mut std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    match written {
+        Err(e) if super::is_broken_pipe(&e) => Ok(exit),
+        other => other.map(|()| exit),
+    }
+}

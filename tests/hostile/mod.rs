@@ -1,0 +1,61 @@
+//! keyhound under hostile input: corrupt repositories, odd rules and
+//! arguments, bad servers, secrets trying to escape redaction. Every command
+//! runs under a time limit, so a hang fails the test instead of stalling it.
+
+use crate::util::{TestEnv, fake};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+mod git;
+mod limits;
+mod output;
+
+/// Longer than any of these commands takes when it works.
+const LIMIT: Duration = Duration::from_secs(30);
+
+fn id(seed: u64) -> String {
+    fake("AKID", 32, seed)
+}
+
+fn key(seed: u64) -> String {
+    fake("", 32, seed + 1000)
+}
+
+/// Runs git in `dir` with fixed identities and dates.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Ada Lovelace")
+        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+        .env("GIT_COMMITTER_NAME", "Ada Lovelace")
+        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+        .env("GIT_AUTHOR_DATE", "1700000000 +0000")
+        .env("GIT_COMMITTER_DATE", "1700000000 +0000")
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Stdout and stderr of a finished command, as text.
+fn texts(out: &std::process::Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs `keyhound args` in `env` under [`LIMIT`].
+fn run(env: &TestEnv, args: &[&str]) -> std::process::Output {
+    env.cmd()
+        .args(args)
+        .timeout(LIMIT)
+        .output()
+        .expect("keyhound ran")
+}
