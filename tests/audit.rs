@@ -95,7 +95,9 @@ fn account() -> Account {
     em.set_created(&id, &ago(3));
     em.set_last_used(&id, &ago(1)[..10]);
     careful_user(&em, 17, "no-mfa-bot", 17);
-    em.mfa(17, &["Phone"], &[]);
+    em.mfa(17, &[], &[]);
+    careful_user(&em, 23, "clean-login-mfa-only", 23);
+    em.mfa(23, &["Phone"], &[]);
     careful_user(&em, 18, "admin-direct-bot", 18);
     em.attach(18, 1);
     careful_user(&em, 19, "admin-group-bot", 19);
@@ -323,6 +325,27 @@ fn without_the_split_route_the_all_policies_list_is_used() {
 }
 
 #[test]
+fn an_account_without_the_split_calls_is_read_with_the_all_policies_list() {
+    let a = account();
+    for action in [
+        "ListAttachedUserPolicies",
+        "ListGroupsForUser",
+        "ListAttachedGroupPolicies",
+    ] {
+        a.em.unsupported(action);
+    }
+    let (code, v, err) = json_run(&a.em, &a.root, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(found(&v), planted(), "{v:#}");
+    assert!(v["not_checked"].as_array().unwrap().is_empty(), "{v:#}");
+    assert!(
+        a.em.calls("ListAttachedUserPolicies") <= 12,
+        "the missing action is given up after the calls already in flight"
+    );
+    assert!(a.em.calls("ListAttachedUserAllPolicies") >= 12);
+}
+
+#[test]
 fn a_refused_group_list_falls_back_to_the_users_whole_list() {
     let a = account();
     a.em.deny(AUDITOR, "ListAttachedGroupPolicies");
@@ -521,4 +544,38 @@ fn the_shipped_policy_and_the_docs_cover_exactly_the_calls_made() {
             "{a} is read-only"
         );
     }
+}
+
+#[test]
+fn a_tccli_profile_names_the_auditor() {
+    let a = account();
+    let env = TestEnv::new();
+    env.write(
+        "home/.tccli/auditor.credential",
+        format!(
+            r#"{{"secretId": "{}", "secretKey": "{}"}}"#,
+            a.auditor.0, a.auditor.1
+        ),
+    );
+    let out = env
+        .cmd()
+        .args(["audit", "--format", "json", "--check", "key-disabled"])
+        .args(["--profile", "auditor", "--endpoint", &a.em.url()])
+        .env("HOME", env.path().join("home"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["account"]["auditor_uin"], AUDITOR.to_string());
+    assert_eq!(
+        found(&v),
+        [("key-disabled".to_string(), "disabled-bot".to_string())]
+            .into_iter()
+            .collect()
+    );
 }

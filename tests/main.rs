@@ -7,6 +7,7 @@ mod git;
 mod hostile;
 mod layers;
 mod noise;
+mod precision;
 mod report;
 mod rules;
 mod sarif;

@@ -210,18 +210,13 @@ fn mfa(out: &mut Out<'_>, active: &[String]) {
     match &out.identity.mfa {
         None => {}
         Some(Fact::Unknown(gap)) => out.unknown(CheckId::MfaOff, gap),
-        Some(Fact::Known(m)) => {
-            let mut off = Vec::new();
-            if m.login.is_empty() {
-                off.push("login protection off");
-            }
-            if m.action.is_empty() {
-                off.push("sensitive-operation protection off");
-            }
-            if !off.is_empty() {
-                out.problem(CheckId::MfaOff, active.to_vec(), off.join(", "));
-            }
-        }
+        // No MFA at all: neither login nor sensitive operations protected.
+        Some(Fact::Known(m)) if m.login.is_empty() && m.action.is_empty() => out.problem(
+            CheckId::MfaOff,
+            active.to_vec(),
+            "login protection off, sensitive-operation protection off".to_string(),
+        ),
+        Some(Fact::Known(_)) => {}
     }
 }
 
@@ -382,10 +377,7 @@ mod tests {
             ],
         );
         u.console_login = Fact::Known(true);
-        u.mfa = Some(Fact::Known(Mfa {
-            login: vec!["Phone".into()],
-            action: vec![],
-        }));
+        u.mfa = Some(Fact::Known(Mfa::default()));
         u.policies = Some(Fact::Known(vec![AttachedPolicy {
             id: 1,
             name: "AdministratorAccess".into(),
@@ -404,9 +396,27 @@ mod tests {
             ]
         );
         let mfa = &a.problems[1];
-        assert_eq!(mfa.evidence, "sensitive-operation protection off");
+        assert_eq!(
+            mfa.evidence,
+            "login protection off, sensitive-operation protection off"
+        );
         assert_eq!(mfa.keys.len(), 2);
         assert!(a.problems[2].evidence.contains("through group ops"));
+    }
+
+    #[test]
+    fn mfa_on_for_login_or_operations_is_not_mfa_off() {
+        for (login, action) in [(vec!["Phone"], vec![]), (vec![], vec!["Stoken"])] {
+            let mut u = user(
+                IdentityKind::SubUser,
+                vec![key(ID_A, KeyState::Active, 1, Some(0))],
+            );
+            u.mfa = Some(Fact::Known(Mfa {
+                login: login.into_iter().map(String::from).collect(),
+                action: action.into_iter().map(String::from).collect(),
+            }));
+            assert!(audit(u).problems.is_empty());
+        }
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub enum CheckId {
     /// An identity at the two-key limit.
     #[serde(rename = "user-two-keys")]
     UserTwoKeys,
-    /// A key holder without MFA on login or sensitive operations.
+    /// A key holder with no MFA, neither on login nor on sensitive operations.
     #[serde(rename = "mfa-off")]
     MfaOff,
     /// A key held by an identity with full administrative policies.
@@ -80,7 +80,7 @@ impl CheckId {
             CheckId::KeyNotRotated => "An active API key has not been rotated",
             CheckId::KeyDisabled => "A disabled API key is still kept",
             CheckId::UserTwoKeys => "An identity holds two API keys, the most Tencent allows",
-            CheckId::MfaOff => "An API key holder has no MFA on login or sensitive operations",
+            CheckId::MfaOff => "An API key holder has no MFA on login or on sensitive operations",
             CheckId::AdminKey => {
                 "An API key is held by an identity with full administrative policies"
             }

@@ -236,7 +236,11 @@ pub fn sarif(a: &Audit) -> Value {
                     "{}: {} {}: {}. {}",
                     p.check.title(), p.identity.label(), keys.join(", "), p.evidence, p.check.advice()
                 )},
-                "locations": [{"logicalLocations": [
+                // GitHub code scanning needs a physical location too: a
+                // repository-relative name for the account, no file behind it.
+                "locations": [{
+                    "physicalLocation": {"artifactLocation": {"uri": account}},
+                    "logicalLocations": [
                     {"name": a.owner_uin, "fullyQualifiedName": account, "kind": "namespace"},
                     {"name": p.identity.name.clone().unwrap_or_else(|| p.identity.uin.clone()),
                      "fullyQualifiedName": who, "kind": "member",
@@ -335,6 +339,9 @@ mod tests {
     #[test]
     fn sarif_has_one_rule_per_check_and_logical_locations() {
         let s = sarif(&audit());
+        let typed: serde_sarif::sarif::Sarif =
+            serde_json::from_value(s.clone()).expect("a SARIF 2.1.0 log");
+        assert_eq!(typed.runs[0].results.as_ref().map(Vec::len), Some(1));
         let run = &s["runs"][0];
         assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 8);
         let r = &run["results"][0];
@@ -351,6 +358,10 @@ mod tests {
         assert_eq!(
             locs[1]["fullyQualifiedName"],
             "tencent-cloud/account/100000000001/root/100000000001"
+        );
+        assert_eq!(
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "tencent-cloud/account/100000000001"
         );
     }
 }

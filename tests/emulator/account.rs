@@ -27,6 +27,7 @@ pub struct Group {
 pub(crate) struct Model {
     console: HashMap<u64, bool>,
     console_unlisted: bool,
+    unsupported: Vec<String>,
     mfa: HashMap<u64, (Vec<String>, Vec<String>)>,
     policies: BTreeMap<u64, Policy>,
     user_policies: HashMap<u64, Vec<u64>>,
@@ -73,6 +74,13 @@ impl Emulator {
     /// (GetUser still gives it), as a less complete implementation might.
     pub fn lists_without_console(&self) -> &Self {
         self.st().account.console_unlisted = true;
+        self
+    }
+
+    /// Answers `action` with `InvalidAction`, as an implementation without
+    /// it would.
+    pub fn unsupported(&self, action: &str) -> &Self {
+        self.st().account.unsupported.push(action.into());
         self
     }
 
@@ -152,6 +160,11 @@ impl Emulator {
         v.dedup();
         v
     }
+}
+
+/// Whether this model answers `action`.
+pub(crate) fn answers(st: &State, action: &str) -> bool {
+    ACTIONS.contains(&action) && !st.account.unsupported.iter().any(|a| a == action)
 }
 
 /// Sets `ConsoleLogin` in GetUser answers and in the rows of ListUsers and

@@ -396,7 +396,13 @@ fn dispatch(
         "sts" => (STS_ACTIONS, "2018-08-13"),
         _ => return err("InvalidAction", "unknown service"),
     };
-    let modelled = auth.service == "cam" && account::ACTIONS.contains(&action.as_str());
+    let modelled = auth.service == "cam" && account::answers(st, &action);
+    if auth.service == "cam" && account::ACTIONS.contains(&action.as_str()) && !modelled {
+        return err(
+            "InvalidAction",
+            &format!("Action `{action}` is not supported."),
+        );
+    }
     if !actions.contains(&action.as_str()) && !modelled {
         return err(
             "InvalidAction",
