@@ -274,6 +274,7 @@ mod tests {
                 key_location: None,
                 snippet: snippet.into(),
                 line_hash: None,
+                decoded: Vec::new(),
             },
         }
     }
@@ -295,6 +296,7 @@ mod tests {
             key_location: Some(at(key_line)),
             snippet: "id = ID1".into(),
             line_hash: None,
+            decoded: Vec::new(),
         };
         assert!(inline_allowed(&m(3)));
         assert!(!inline_allowed(&m(4)));
