@@ -75,8 +75,17 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> Option<
         ),
         _ => format!("{name} {} found.", f.secret.redacted()),
     };
+    let text = match &m.member {
+        Some(member) => format!(
+            "{text} Inside archive member {member}; line and column count inside the member."
+        ),
+        None => text,
+    };
     let snippet = redact_snippet(&m.snippet, f, false);
-    let path = location::display_path(&report.context, &m.provenance);
+    let mut path = location::display_path(&report.context, &m.provenance);
+    if let Some(member) = &m.member {
+        path = format!("{path}!{member}");
+    }
     let l = m.location;
     let primary = physical(
         artifact.clone(),
@@ -102,6 +111,9 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> Option<
     );
     let mut p = BTreeMap::new();
     p.insert("paired".to_string(), json!(f.key.is_some()));
+    if let Some(member) = &m.member {
+        p.insert("archiveMember".to_string(), json!(member));
+    }
     if !m.decoded.is_empty() {
         let chain: Vec<&str> = m.decoded.iter().map(|e| e.name()).collect();
         p.insert("decoded".to_string(), json!(chain));
@@ -330,6 +342,7 @@ mod tests {
             key: None,
             token: None,
             matches: vec![Match {
+                member: None,
                 provenance: Provenance::File {
                     path: format!("f{n}.txt").into(),
                 },
