@@ -2,6 +2,7 @@
 
 mod audit;
 mod cam;
+mod decode;
 mod demo;
 mod git;
 mod hostile;

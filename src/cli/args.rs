@@ -99,6 +99,17 @@ pub(crate) struct ScanArgs {
     /// Skip files larger than SIZE (bytes, or with K, M, G suffix).
     #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Files")]
     pub max_file_size: Option<u64>,
+    /// Decode base64, percent-encoding, string escapes and HTML entities
+    /// (and Tencent tools' encrypted configs) up to N levels deep, inside
+    /// candidate spans only; 0 scans the plain bytes only.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = crate::decode::DEFAULT_DEPTH,
+        value_parser = clap::value_parser!(u8).range(0..=8),
+        help_heading = "Files"
+    )]
+    pub decode_depth: u8,
     /// Worker threads (default: one per core; at most 256).
     #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads, help_heading = "Files")]
     pub threads: Option<usize>,

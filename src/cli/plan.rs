@@ -214,9 +214,11 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         None
     };
     let config_format = settings.config.as_ref().and_then(|(_, c)| c.format);
+    let mut engine = Engine::new(&rules)?;
+    engine.set_decode_depth(a.decode_depth);
     Ok(Scan {
         source,
-        engine: Engine::new(&rules)?,
+        engine,
         noise: settings.noise,
         verify,
         output: Output {

@@ -41,8 +41,13 @@ pub struct Match {
     /// Where the paired key sits, when there is one.
     pub key_location: Option<Location>,
     /// The line holding the secret, as found (not yet redacted or sanitised;
-    /// writers redact the secret inside it before printing).
+    /// writers redact the secret inside it before printing). For a decoded
+    /// match, the decoded line.
     pub snippet: String,
+    /// How the text holding the secret was encoded, outermost first (empty
+    /// when it was found in plain text). Locations of decoded values are the
+    /// encoded spans'.
+    pub decoded: Vec<crate::decode::Encoding>,
 }
 
 /// A credential found at one or more places.

@@ -107,14 +107,26 @@ fn location(
         Some(k) if k.line != m.location.line => format!("  (key at line {})", k.line),
         _ => String::new(),
     };
+    let decoded = if m.decoded.is_empty() {
+        String::new()
+    } else {
+        let how = if m.decoded.iter().any(|e| e.is_decryption()) {
+            "decrypted"
+        } else {
+            "decoded"
+        };
+        let chain: Vec<&str> = m.decoded.iter().map(|e| e.name()).collect();
+        format!("  ({how}: {})", chain.join(" → "))
+    };
     writeln!(
         w,
-        "  {} {}:{}:{}{}",
+        "  {} {}:{}:{}{}{}",
         st.paint("36", "at"),
         sanitize(&m.provenance.path()),
         m.location.line,
         m.location.column,
-        key_at
+        key_at,
+        decoded
     )?;
     if let Some(c) = m.provenance.commit() {
         writeln!(

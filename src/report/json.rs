@@ -10,9 +10,12 @@
 //!                "token", "redacted", "in_head", "verification",
 //!                "locations": [{"kind", "path", "line", "column", "end_line",
 //!                               "end_column", "key_line", "key_column",
-//!                               "commit", "snippet"}]}]}
+//!                               "commit", "snippet", "decoded"?,
+//!                               "decrypted"?}]}]}
 //! ```
 //!
+//! `decoded` (the decoding chain, outermost first) and `decrypted` appear
+//! only for values found in encoded or encrypted text.
 //! `kind` is `file`, `git`, `commit_message`, `staged` or `stdin`; `commit`
 //! is `{"sha", "author", "email", "time", "date", "summary"}` or null.
 //! Secrets are redacted unless `redacted` is false (`--show-secrets`).
@@ -120,8 +123,17 @@ pub struct DocLocation {
     pub key_column: Option<u32>,
     /// The commit, for git provenance.
     pub commit: Option<DocCommit>,
-    /// The line holding the secret, redacted like the secret.
+    /// The line holding the secret, redacted like the secret (for a decoded
+    /// value, the decoded line).
     pub snippet: String,
+    /// How the text holding the value was encoded, outermost first
+    /// (`base64`, `json-escape`, `coscli-aes`…); absent for plain text. The
+    /// location is then the encoded span's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decoded: Vec<String>,
+    /// Whether a step of `decoded` decrypted a tool's stored key.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub decrypted: bool,
 }
 
 /// A commit in a location.
@@ -214,6 +226,8 @@ pub fn finding(report: &Report, f: &Finding, opts: &WriteOptions) -> DocFinding 
                 key_column: m.key_location.map(|l| l.column),
                 commit: m.provenance.commit().map(DocCommit::new),
                 snippet: redact_snippet(&m.snippet, f, opts.show_secrets),
+                decoded: m.decoded.iter().map(|e| e.name().to_string()).collect(),
+                decrypted: m.decoded.iter().any(|e| e.is_decryption()),
             })
             .collect(),
     }

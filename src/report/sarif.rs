@@ -216,6 +216,14 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> sarif::
     );
     let mut p = BTreeMap::new();
     p.insert("paired".to_string(), json!(f.key.is_some()));
+    if !m.decoded.is_empty() {
+        let chain: Vec<&str> = m.decoded.iter().map(|e| e.name()).collect();
+        p.insert("decoded".to_string(), json!(chain));
+        p.insert(
+            "decrypted".to_string(),
+            json!(m.decoded.iter().any(|e| e.is_decryption())),
+        );
+    }
     if let Some(in_head) = f.in_head {
         p.insert("inHead".to_string(), json!(in_head));
     }

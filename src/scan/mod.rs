@@ -3,6 +3,7 @@
 //! [`Hit`]s and groups them into findings. The seam for tests and benches:
 //! they build a [`ScanPlan`] and call [`run`] without any CLI types.
 
+mod decoded;
 pub mod git;
 
 use crate::diagnostic::Diagnostics;
@@ -138,17 +139,32 @@ impl<'e> BlobScanner<'e> {
         }
     }
 
-    /// Scans `bytes` and returns its located hits (drain them before the next call).
+    /// Scans `bytes`, and its encoded spans decoded to the engine's
+    /// [`Engine::decode_depth`], and returns its located hits (drain them
+    /// before the next call).
     pub fn scan(&mut self, bytes: &[u8], path: Option<&str>, prov: &Provenance) -> &mut Vec<Hit> {
         self.raw.clear();
         self.hits.clear();
         self.engine
             .scan(&mut self.cache, path, bytes, &mut self.raw);
+        let mut lines = None;
         if !self.raw.is_empty() {
-            let lines = LineIndex::new(bytes);
+            let index = LineIndex::new(bytes);
             for m in &self.raw {
-                self.hits.push(to_hit(self.engine, m, bytes, &lines, prov));
+                self.hits.push(to_hit(self.engine, m, bytes, &index, prov));
             }
+            lines = Some(index);
+        }
+        if self.engine.decode_depth() > 0 {
+            let blob = decoded::Blob { bytes, path, prov };
+            decoded::scan(
+                self.engine,
+                &mut self.cache,
+                &mut self.raw,
+                &blob,
+                &mut lines,
+                &mut self.hits,
+            );
         }
         &mut self.hits
     }
@@ -184,6 +200,7 @@ fn to_hit(
             location: lines.locate(bytes, m.secret.clone()),
             key_location: m.key.as_ref().map(|r| lines.locate(bytes, r.clone())),
             snippet: lines.line_text(bytes, m.secret.start),
+            decoded: Vec::new(),
         },
     }
 }
@@ -233,12 +250,23 @@ impl LineIndex {
         let line = self.line_of(offset);
         let start = self.starts[line];
         let end = self.starts.get(line + 1).map_or(bytes.len(), |e| e - 1);
-        let from = start.max(offset.saturating_sub(250));
-        let to = end.min(offset + 250).max(from);
-        String::from_utf8_lossy(&bytes[from..to])
-            .trim_end_matches('\r')
-            .to_string()
+        cut_line(bytes, start..end, offset)
     }
+}
+
+/// [`LineIndex::line_text`] without an index, for a one-off lookup.
+fn line_around(bytes: &[u8], offset: usize) -> String {
+    let start = memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |i| i + 1);
+    let end = memchr::memchr(b'\n', &bytes[offset..]).map_or(bytes.len(), |i| offset + i);
+    cut_line(bytes, start..end, offset)
+}
+
+fn cut_line(bytes: &[u8], line: std::ops::Range<usize>, offset: usize) -> String {
+    let from = line.start.max(offset.saturating_sub(250));
+    let to = line.end.min(offset + 250).max(from);
+    String::from_utf8_lossy(&bytes[from..to])
+        .trim_end_matches('\r')
+        .to_string()
 }
 
 #[cfg(test)]
