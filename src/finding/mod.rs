@@ -11,6 +11,7 @@
 //! it is stable across runs, machines, rebases and moved lines.
 
 mod group;
+pub mod linehash;
 mod secret;
 pub mod verification;
 
@@ -53,6 +54,9 @@ pub struct BlobMatch {
     /// How the text holding the secret was encoded, outermost first (empty
     /// when it was found in plain text).
     pub decoded: Vec<crate::decode::Encoding>,
+    /// GitHub code scanning's `primaryLocationLineHash` of the line holding
+    /// the secret, computed from the scanned content (see [`linehash`]).
+    pub line_hash: Option<String>,
 }
 
 impl BlobMatch {
@@ -65,6 +69,7 @@ impl BlobMatch {
             key_location: self.key_location,
             snippet: self.snippet.clone(),
             decoded: self.decoded.clone(),
+            line_hash: self.line_hash.clone(),
         }
     }
 }
@@ -86,6 +91,9 @@ pub struct Match {
     /// writers redact the secret inside it before printing). For a decoded
     /// match, the decoded line.
     pub snippet: String,
+    /// GitHub code scanning's `primaryLocationLineHash` of the line holding
+    /// the secret, computed from the scanned content (see [`linehash`]).
+    pub line_hash: Option<String>,
     /// How the text holding the secret was encoded, outermost first (empty
     /// when it was found in plain text). Locations of decoded values are the
     /// encoded spans'.
