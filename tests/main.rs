@@ -12,5 +12,6 @@ mod noise;
 mod precision;
 mod report;
 mod rules;
+mod sarif;
 mod scan_fs;
 mod util;

@@ -84,6 +84,11 @@ pub(crate) struct ScanArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
+    /// SARIF `automationDetails.id` category, so GitHub keeps separate
+    /// analyses apart (default: `keyhound/<kind>`, kind being files, stdin,
+    /// history, staged or pre-push).
+    #[arg(long, value_name = "NAME", help_heading = "Output")]
+    pub sarif_category: Option<String>,
     /// Show secrets in full in human, JSON and JSONL output (never in SARIF).
     #[arg(long, help_heading = "Output")]
     pub show_secrets: bool,

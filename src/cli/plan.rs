@@ -12,7 +12,7 @@ use crate::audit::{self, CheckId};
 use crate::config::{self, Noise};
 use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
-use crate::report::Format;
+use crate::report::{Format, ScanContext, VcsInfo};
 use crate::rule::{self, RuleSet};
 use crate::rulecheck;
 use crate::scan::ScanPlan;
@@ -40,6 +40,10 @@ pub(crate) struct Scan {
     pub verify: Option<Tencent>,
     /// Where and how to write the report.
     pub output: Output,
+    /// Where the scan is rooted, for report paths.
+    pub context: ScanContext,
+    /// The identity of the repository the scanned paths are in, if any.
+    pub repo_vcs: Option<VcsInfo>,
 }
 
 /// What a scan reads.
@@ -207,6 +211,8 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         threads: a.threads.unwrap_or(0),
         ..WalkOptions::default()
     };
+    let (context, repo_vcs) =
+        super::root::context(&a.git, &paths, stdin, a.sarif_category.clone(), ci_branch());
     let walk = WalkOptions {
         archives: archive_limits(a, walk.max_file_size),
         ..walk
@@ -239,6 +245,8 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
             show_secrets: a.show_secrets,
             color: g.color,
         },
+        context,
+        repo_vcs,
     })
 }
 
@@ -474,9 +482,7 @@ fn source(
         anyhow::bail!("git scans take one repository path, got {}", paths.len());
     };
     let vcs = Vcs {
-        ci_branch: ["GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME"]
-            .iter()
-            .find_map(|k| env(k)),
+        ci_branch: ci_branch(),
     };
     if git.staged {
         return Ok(Source::Staged {
@@ -503,6 +509,13 @@ fn source(
         progress: !g.quiet && std::io::stderr().is_terminal(),
     };
     Ok(Source::History(plan, vcs))
+}
+
+/// The branch a CI job runs for, from its variables.
+fn ci_branch() -> Option<String> {
+    ["GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME"]
+        .iter()
+        .find_map(|k| env(k))
 }
 
 fn env(k: &str) -> Option<String> {
