@@ -10,6 +10,7 @@ mod hostile;
 mod layers;
 mod noise;
 mod precision;
+mod precommit;
 mod report;
 mod rules;
 mod sarif;
