@@ -463,7 +463,10 @@ fn pre_push_selection(repo: &Path) -> anyhow::Result<Option<Selection>> {
 
 fn endpoints(t: &TencentArgs) -> anyhow::Result<Endpoints> {
     Ok(match &t.endpoint {
-        Some(url) => Endpoints::custom(url)?,
+        Some(url) => match &t.other_site_endpoint {
+            Some(other) => Endpoints::custom(url)?.with_other_site(other)?,
+            None => Endpoints::custom(url)?,
+        },
         None if t.intl => Endpoints::site(Site::International),
         None => Endpoints::site(Site::China),
     })
