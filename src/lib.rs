@@ -21,12 +21,14 @@
 //!            config (allow, ignore file, baseline) filters ─► report::{human,json,sarif}
 //!
 //! disable/enable: report.json ─► verify (pre-check) ─► action::plan ─► --yes ─► journal
+//! audit: verify::tencent::snapshot (read-only CAM calls) ─► audit::run ─► audit::report
 //! ```
 //!
 //! | module | owns |
 //! | --- | --- |
 //! | [`cli`] | argument parsing (`args`), resolving arguments into one plan per command (`plan`), one module per command, printing diagnostics, exit codes |
-//! | [`rule`] | the rule schema, built-in rules, rule checks |
+//! | [`rule`] | the rule schema, built-in rules, the one loader (keyhound and gitleaks TOML) |
+//! | [`rulecheck`] | rules run through the engine: they compile, find their examples |
 //! | [`engine`] | compiled matching: bytes in, raw matches out |
 //! | [`source`] | what to scan: files, git blobs, staged changes; no rules |
 //! | [`scan`] | joining sources to the engine, in parallel |
@@ -34,6 +36,7 @@
 //! | [`report`] | writing a finished report as human text, JSON, JSONL or SARIF |
 //! | [`verify`] | asking Tencent whether a found key is live and who owns it |
 //! | [`action`] | state-changing calls (disable/enable keys) and their journal |
+//! | [`audit`] | checks of a whole account's keys against Tencent's advice (pure) |
 //! | [`config`] | noise control: config file, inline allows, ignore file, baseline |
 //! | [`diagnostic`] | warnings, notes and errors as values; the library returns them, `cli` prints them |
 //!
@@ -62,6 +65,7 @@
 #![warn(missing_docs)]
 
 pub mod action;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
@@ -69,6 +73,7 @@ pub mod engine;
 pub mod finding;
 pub mod report;
 pub mod rule;
+pub mod rulecheck;
 pub mod scan;
 pub mod source;
 pub mod verify;

@@ -5,7 +5,7 @@ mod action;
 mod chain;
 mod direct;
 #[path = "emulator/mod.rs"]
-mod emulator;
+pub(crate) mod emulator;
 mod history;
 mod scan;
 mod sdk;

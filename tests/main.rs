@@ -1,10 +1,13 @@
 //! keyhound's integration tests: one binary, one module per area.
 
+mod audit;
 mod cam;
 mod demo;
 mod git;
 mod hostile;
+mod layers;
 mod noise;
+mod precision;
 mod report;
 mod rules;
 mod scan_fs;

@@ -273,3 +273,22 @@ fn sts_credentials_are_one_finding_and_signed_request_ids_are_not_reported() {
     assert_eq!(f["key"], tkey.as_str());
     assert_eq!(f["token"], token.as_str());
 }
+
+#[test]
+fn rules_check_accepts_every_file_rules_accepts() {
+    let gitleaks =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/gitleaks/gitleaks.toml");
+    let out = TestEnv::new()
+        .cmd()
+        .args(["rules", "check"])
+        .arg(&gitleaks)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "221 rules ok\n");
+    assert!(
+        err.contains("gitleaks.toml: loaded 221 rules, skipped 1 (gitleaks.pkcs12-file)"),
+        "{err}"
+    );
+}

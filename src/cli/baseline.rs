@@ -26,8 +26,8 @@ pub(crate) fn run(g: &GlobalArgs, c: &BaselineCommand) -> anyhow::Result<Exit> {
 fn write_baseline(plan: &plan::Scan, report: &Report) -> anyhow::Result<()> {
     let text = config::baseline::render(plan.noise.baseline_entries(&report.findings));
     match &plan.output.path {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write baseline {}", path.display()))?,
+        Some(path) => super::output::write_file(path, |w| Ok(w.write_all(text.as_bytes())?))
+            .context("cannot write the baseline")?,
         None => std::io::stdout().lock().write_all(text.as_bytes())?,
     }
     Ok(())

@@ -4,11 +4,13 @@
 //! clean, 1 findings, 2 error.
 
 mod args;
+mod audit;
 mod baseline;
 mod disable;
 mod enable;
 mod install_hook;
 mod message;
+mod output;
 mod plan;
 mod rules;
 mod scan;
@@ -45,6 +47,7 @@ pub fn main() -> ExitCode {
         Command::Verify(a) => verify::run(a),
         Command::Disable(a) => disable::run(a),
         Command::Enable(a) => enable::run(a),
+        Command::Audit(a) => audit::run(a),
     };
     match result {
         Ok(_) if message::errored() => ExitCode::from(2),

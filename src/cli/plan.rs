@@ -5,14 +5,16 @@
 //! command here with exit code 2.
 
 use super::args::{
-    ColorChoice, DisableArgs, EnableArgs, GitScanArgs, GlobalArgs, NoiseArgs, ScanArgs,
-    TencentArgs, VerifyArgs, VerifyFormat,
+    AuditArgs, AuditFormat, ColorChoice, DisableArgs, EnableArgs, GitScanArgs, GlobalArgs,
+    NoiseArgs, ScanArgs, TencentArgs, VerifyArgs, VerifyFormat,
 };
+use crate::audit::{self, CheckId};
 use crate::config::{self, Noise};
 use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
 use crate::report::Format;
-use crate::rule::{Rule, RuleSet};
+use crate::rule::{self, RuleSet};
+use crate::rulecheck;
 use crate::scan::ScanPlan;
 use crate::scan::git::HistoryPlan;
 use crate::source::fs::WalkOptions;
@@ -296,43 +298,93 @@ pub(crate) fn enable(a: &EnableArgs) -> anyhow::Result<Enable> {
     })
 }
 
-/// The built-in rules plus every `--rules` file; how a gitleaks config
-/// converted goes to `diags` as notes.
-pub(crate) fn rules(files: &[PathBuf], diags: &Diagnostics) -> anyhow::Result<RuleSet> {
-    let mut set = RuleSet::builtin();
-    for f in files {
-        let text = std::fs::read_to_string(f)
-            .with_context(|| format!("cannot read rules file {}", f.display()))?;
-        set.extend(rules_from_file(&text, f, diags)?);
+/// A resolved `keyhound audit`.
+#[derive(Debug)]
+pub(crate) struct Audit {
+    /// The checks and their thresholds.
+    pub settings: audit::Settings,
+    /// How to write the report.
+    pub format: audit::report::Format,
+    /// `--output`, or standard output.
+    pub output: Option<PathBuf>,
+    /// `--show-secrets`.
+    pub show_secrets: bool,
+    /// Tencent Cloud.
+    pub tencent: Tencent,
+    /// The auditor's credentials.
+    pub credential: Found,
+}
+
+/// The checks `--check` names (default: all) minus those `--skip` names.
+fn chosen_checks(
+    checks: &[String],
+    skips: &[String],
+) -> anyhow::Result<std::collections::BTreeSet<CheckId>> {
+    let parse = |ids: &[String]| -> anyhow::Result<std::collections::BTreeSet<CheckId>> {
+        ids.iter()
+            .map(|i| CheckId::parse(i).with_context(|| format!("unknown check id {i:?}")))
+            .collect()
+    };
+    let mut set = if checks.is_empty() {
+        CheckId::ALL.into_iter().collect()
+    } else {
+        parse(checks)?
+    };
+    for s in parse(skips)? {
+        set.remove(&s);
+    }
+    if set.is_empty() {
+        anyhow::bail!("--check/--skip leave no check to run");
     }
     Ok(set)
 }
 
-/// Reads the rules of one `--rules` file, keyhound or gitleaks format; for
-/// gitleaks configs notes how many rules loaded and which were skipped.
-fn rules_from_file(text: &str, file: &Path, diags: &Diagnostics) -> anyhow::Result<Vec<Rule>> {
-    let origin = file.display().to_string();
-    let parsed = config::parse_rules_file(text, &origin)?;
-    if let Some(imp) = &parsed.import {
-        for n in &imp.notes {
-            diags.note(format_args!("{origin}: {n}"));
-        }
-        for (id, why) in &imp.skipped {
-            tracing::info!("{origin}: skipped {id}: {why}");
-        }
-        let ids: Vec<&str> = imp.skipped.iter().map(|s| s.0.as_str()).collect();
-        let list = if ids.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", ids.join(", "))
-        };
-        diags.note(format_args!(
-            "{origin}: loaded {} rules, skipped {}{list}",
-            parsed.rules.len(),
-            ids.len()
-        ));
+/// Resolves `keyhound audit` ("now" is read here, once).
+pub(crate) fn audit(a: &AuditArgs) -> anyhow::Result<Audit> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let settings = audit::Settings {
+        checks: chosen_checks(&a.checks, &a.skips)?,
+        max_unused_days: a.max_unused,
+        max_key_age_days: a.max_key_age,
+        now,
+    };
+    let t = TencentArgs {
+        endpoint: a.endpoint.clone(),
+        other_site_endpoint: None,
+        intl: a.intl,
+        audit: true,
+        profile: a.profile.clone(),
+    };
+    Ok(Audit {
+        settings,
+        format: match a.format {
+            AuditFormat::Human => audit::report::Format::Human,
+            AuditFormat::Json => audit::report::Format::Json,
+            AuditFormat::Sarif => audit::report::Format::Sarif,
+        },
+        output: a.output.clone(),
+        show_secrets: a.show_secrets,
+        tencent: Tencent {
+            endpoints: endpoints(&t)?,
+            auditor: None,
+        },
+        credential: required_credential(&t)?,
+    })
+}
+
+/// The built-in rules plus every `--rules` file, each loaded and compiled
+/// once; how a gitleaks config converted goes to `diags` as notes.
+pub(crate) fn rules(files: &[PathBuf], diags: &Diagnostics) -> anyhow::Result<RuleSet> {
+    let mut set = RuleSet::builtin();
+    for f in files {
+        let file = rule::load::read_file(f)?;
+        rulecheck::validate(&file)?;
+        file.report(diags);
+        set.extend(file.rules);
     }
-    Ok(parsed.rules)
+    Ok(set)
 }
 
 /// Noise control found for a scan of `paths`: the config (with the file it
@@ -503,5 +555,21 @@ fn open_repo(dir: Option<&Path>) -> anyhow::Result<Option<git2::Repository>> {
             .map(Some)
             .with_context(|| format!("cannot open git repository {}", d.display())),
         None => Ok(git2::Repository::discover(".").ok()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_check_and_skip_combine() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(chosen_checks(&[], &[]).unwrap().len(), 8);
+        let only = chosen_checks(&s(&["mfa-off", "admin-key"]), &s(&["admin-key"])).unwrap();
+        assert_eq!(only.into_iter().collect::<Vec<_>>(), [CheckId::MfaOff]);
+        assert!(chosen_checks(&s(&["mfa-off"]), &s(&["mfa-off"])).is_err());
+        let lib: Vec<&str> = CheckId::ALL.iter().map(|c| c.id()).collect();
+        assert_eq!(lib, super::super::args::CHECK_IDS);
     }
 }

@@ -1,11 +1,11 @@
-//! `keyhound rules list|check`: the rules in force, and rule files checked
-//! against their own examples.
+//! `keyhound rules list|check`: the rules in force, and rule files (any
+//! format `--rules` takes) checked against their own examples.
 
 use super::args::RulesCommand;
 use super::{Exit, message, plan};
 use crate::diagnostic::Diagnostics;
-use crate::rule::{self, LoadError, RuleSet};
-use anyhow::Context;
+use crate::rule::{self, LoadError};
+use crate::rulecheck;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -38,31 +38,39 @@ fn list(files: &[PathBuf]) -> anyhow::Result<Exit> {
 }
 
 fn check(files: &[PathBuf]) -> anyhow::Result<Exit> {
-    let mut sets: Vec<(String, Vec<rule::Rule>)> = Vec::new();
+    let diags = Diagnostics::new();
+    let mut loaded = Vec::new();
     if files.is_empty() {
-        sets.push(("builtin".into(), RuleSet::builtin().rules));
+        loaded.extend(rule::load::builtin_files());
     }
     for f in files {
-        let origin = f.display().to_string();
-        let text = std::fs::read_to_string(f)
-            .with_context(|| format!("cannot read rules file {origin}"))?;
-        match rule::parse(&text, &origin) {
-            Ok(rules) => sets.push((origin, rules)),
-            Err(e) => message::error(e),
+        // The loader `--rules` uses: every file it takes is checked here.
+        match rule::load::read_file(f) {
+            Ok(file) => {
+                file.report(&diags);
+                loaded.push(file);
+            }
+            Err(e) => diags.error(e),
         }
     }
     let mut checked = 0;
-    for (origin, rules) in &sets {
-        checked += rules.len();
-        for p in rule::check(rules) {
-            message::error(LoadError {
-                origin: origin.clone(),
+    for file in &loaded {
+        if let Err(e) = rulecheck::validate(file) {
+            diags.error(e);
+            continue;
+        }
+        checked += file.rules.len();
+        for p in rulecheck::check_file(file) {
+            diags.error(LoadError {
+                origin: file.origin.clone(),
                 rule: Some(p.rule),
                 reason: p.reason,
             });
         }
     }
-    if !message::errored() {
+    let clean = !diags.has_errors();
+    message::flush(&diags);
+    if clean {
         println!("{checked} rules ok");
     }
     Ok(Exit::Clean)

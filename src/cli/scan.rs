@@ -21,12 +21,16 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
     if let Some(t) = &plan.verify {
         tencent::verify_scan(t, &report.rules, &mut report.findings)?;
     }
-    write_report(&report, &plan.output)?;
-    Ok(if report.findings.is_empty() {
+    let exit = if report.findings.is_empty() {
         Exit::Clean
     } else {
         Exit::Findings
-    })
+    };
+    match write_report(&report, &plan.output) {
+        // A reader that stopped early (`| head`) still gets the verdict.
+        Err(e) if super::is_broken_pipe(&e) => Ok(exit),
+        other => other.map(|()| exit),
+    }
 }
 
 /// Scans what `plan` names and applies noise control: the report before
@@ -88,16 +92,11 @@ pub(crate) fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
 fn write_report(report: &Report, out: &plan::Output) -> anyhow::Result<()> {
     match &out.path {
         Some(path) => {
-            let f = std::fs::File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?;
-            let mut w = std::io::BufWriter::new(f);
             let opts = WriteOptions {
                 show_secrets: out.show_secrets,
                 color: use_color(out.color, false),
             };
-            report::write(report, out.format, &opts, &mut w)?;
-            w.flush()
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            super::output::write_file(path, |w| Ok(report::write(report, out.format, &opts, w)?))?;
         }
         None => {
             let stdout = std::io::stdout();

@@ -10,9 +10,7 @@ use crate::engine::Engine;
 use crate::verify::input::{ReportFinding, read_report};
 use crate::verify::tencent::{Verifier, is_secret_id};
 use crate::verify::{Outcome, Verification};
-use anyhow::Context;
 use std::io::Write;
-use std::path::PathBuf;
 
 fn describe(v: &Verification) -> String {
     let mut s = format!("{}: {}", outcome_word(v.outcome), v.detail);
@@ -63,15 +61,6 @@ fn outcome_word(o: Outcome) -> &'static str {
     }
 }
 
-fn open_output(output: Option<&PathBuf>) -> anyhow::Result<Box<dyn Write>> {
-    Ok(match output {
-        Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
-    })
-}
-
 /// `keyhound verify --from REPORT`.
 pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<Exit> {
     let diags = Diagnostics::new();
@@ -115,18 +104,27 @@ pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<Exit> {
         lines.push(format!("{head}  {}", describe(&v)));
         doc.findings[f.index].verification = Some(v);
     }
-    let mut w = open_output(a.output.as_ref())?;
-    match a.format {
-        VerifyFormat::Human => {
-            for l in &lines {
-                writeln!(w, "{}", crate::report::sanitize::sanitize(l))?;
+    let write = |w: &mut dyn Write| -> anyhow::Result<()> {
+        match a.format {
+            VerifyFormat::Human => {
+                for l in &lines {
+                    writeln!(w, "{}", crate::report::sanitize::sanitize(l))?;
+                }
+            }
+            VerifyFormat::Json => {
+                serde_json::to_writer_pretty(&mut *w, &doc)?;
+                writeln!(w)?;
             }
         }
-        VerifyFormat::Json => {
-            serde_json::to_writer_pretty(&mut w, &doc)?;
-            writeln!(w)?;
-        }
+        Ok(w.flush()?)
+    };
+    let exit = if live { Exit::Findings } else { Exit::Clean };
+    let written = match &a.output {
+        Some(p) => super::output::write_file(p, |f| write(f)),
+        None => write(&mut std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    match written {
+        Err(e) if super::is_broken_pipe(&e) => Ok(exit),
+        other => other.map(|()| exit),
     }
-    w.flush()?;
-    Ok(if live { Exit::Findings } else { Exit::Clean })
 }

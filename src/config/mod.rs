@@ -1,6 +1,5 @@
 //! Noise control: the `.keyhound.toml` config, inline `keyhound:allow`, the
-//! `.keyhoundignore` file, baselines and gitleaks config import. Owned by the
-//! noise-control work (issue 5).
+//! `.keyhoundignore` file and baselines.
 //!
 //! [`Noise`] holds everything that decides whether a finding is reported and
 //! [`Noise::filter`] applies it to a finished list of findings, in this
@@ -11,7 +10,6 @@
 pub mod allow;
 pub mod baseline;
 pub mod file;
-pub mod gitleaks;
 pub mod ignore;
 
 pub use allow::AllowSet;
@@ -21,7 +19,6 @@ pub use ignore::IgnoreFile;
 
 use crate::diagnostic::Diagnostics;
 use crate::finding::{Finding, Match};
-use crate::rule::{self, LoadError, Rule};
 use crate::source::Provenance;
 use std::path::{Path, PathBuf};
 
@@ -89,32 +86,6 @@ pub fn load_baseline(path: &Path) -> Result<Baseline, ConfigError> {
         message: format!("cannot read baseline {origin}: {e}"),
     })?;
     baseline::parse(&text, &origin)
-}
-
-/// A rules file of either format, converted.
-#[derive(Debug, Default)]
-pub struct RulesFile {
-    /// The rules to add.
-    pub rules: Vec<Rule>,
-    /// For gitleaks configs: what was skipped and noted (`None` for keyhound files).
-    pub import: Option<gitleaks::Imported>,
-}
-
-/// Parses a `--rules` file, keyhound (`[[rule]]`) or gitleaks/Betterleaks
-/// (`[[rules]]`) format, told apart by its tables.
-pub fn parse_rules_file(text: &str, origin: &str) -> Result<RulesFile, LoadError> {
-    if gitleaks::is_gitleaks(text) {
-        let mut imp = gitleaks::import(text, origin)?;
-        Ok(RulesFile {
-            rules: std::mem::take(&mut imp.rules),
-            import: Some(imp),
-        })
-    } else {
-        Ok(RulesFile {
-            rules: rule::parse(text, origin)?,
-            import: None,
-        })
-    }
 }
 
 /// Everything that can keep a finding out of a report.

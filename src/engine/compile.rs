@@ -30,12 +30,16 @@ pub(super) struct CompiledAllow {
     pub stopwords: Vec<Vec<u8>>,
     pub paths: Vec<regex::Regex>,
     pub unpaired_lines: Vec<Regex>,
+    pub unpaired_near: Vec<Regex>,
+    /// Lower-cased, separators removed.
+    pub unpaired_labels: Vec<String>,
+    pub published: std::collections::HashSet<Vec<u8>>,
 }
 
 impl CompiledAllow {
     /// Whether `value` (a secret or a key) is allowed, i.e. not reported.
     pub fn allows(&self, value: &[u8]) -> bool {
-        if self.regexes.iter().any(|r| r.is_match(value)) {
+        if self.published.contains(value) || self.regexes.iter().any(|r| r.is_match(value)) {
             return true;
         }
         !self.stopwords.is_empty() && {
@@ -79,22 +83,65 @@ fn str_regex(rule: &Rule, field: &str, pattern: &str) -> Result<regex::Regex, Bu
 }
 
 /// The index of the group holding the secret: `secret` if named, else 1.
-pub(super) fn secret_group(rule: &Rule, field: &str, re: &Regex) -> Result<usize, BuildError> {
-    if let Some(i) = re.capture_names().position(|n| n == Some("secret")) {
-        return Ok(i);
+/// A group that can match the empty string is refused: it would report an
+/// empty "secret" at every position of every file.
+pub(super) fn secret_group(
+    rule: &Rule,
+    field: &str,
+    pattern: &str,
+    re: &Regex,
+) -> Result<usize, BuildError> {
+    let group = if let Some(i) = re.capture_names().position(|n| n == Some("secret")) {
+        i
+    } else if re.captures_len() > 1 {
+        1
+    } else {
+        return Err(BuildError::Invalid {
+            rule: rule.id.clone(),
+            reason: format!("{field} has no `secret` group and no group 1"),
+        });
+    };
+    if group_can_be_empty(pattern, group) {
+        return Err(BuildError::Invalid {
+            rule: rule.id.clone(),
+            reason: format!(
+                "{field}: the secret group (group {group}) can match the empty string; \
+                 require at least one character (`+` or `{{n,}}` instead of `*` or `?`)"
+            ),
+        });
     }
-    if re.captures_len() > 1 {
-        return Ok(1);
+    Ok(group)
+}
+
+/// Whether capture group `group` of `pattern` can match zero bytes.
+fn group_can_be_empty(pattern: &str, group: usize) -> bool {
+    use regex_syntax::hir::{Hir, HirKind};
+    fn find(h: &Hir, group: usize) -> Option<&Hir> {
+        match h.kind() {
+            HirKind::Capture(c) if c.index as usize == group => Some(&c.sub),
+            HirKind::Capture(c) => find(&c.sub, group),
+            HirKind::Repetition(r) => find(&r.sub, group),
+            HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().find_map(|h| find(h, group)),
+            _ => None,
+        }
     }
-    Err(BuildError::Invalid {
-        rule: rule.id.clone(),
-        reason: format!("{field} has no `secret` group and no group 1"),
-    })
+    let parse = |unicode: bool| {
+        regex_syntax::ParserBuilder::new()
+            .unicode(unicode)
+            .utf8(false)
+            .build()
+            .parse(pattern)
+            .ok()
+    };
+    let Some(hir) = parse(false).or_else(|| parse(true)) else {
+        return false;
+    };
+    find(&hir, group).is_some_and(|sub| sub.properties().minimum_len() == Some(0))
 }
 
 pub(super) fn compile(rule: &Rule) -> Result<CompiledRule, BuildError> {
     let re = bytes_regex(rule, "pattern", &rule.pattern)?;
-    let group = secret_group(rule, "pattern", &re)?;
+    let group = secret_group(rule, "pattern", &rule.pattern, &re)?;
     if rule.keywords.iter().any(|k| k.is_empty()) {
         return Err(BuildError::Invalid {
             rule: rule.id.clone(),
@@ -121,6 +168,19 @@ pub(super) fn compile(rule: &Rule) -> Result<CompiledRule, BuildError> {
             .map(|p| str_regex(rule, "allow.paths", p))
             .collect::<Result<_, _>>()?,
         unpaired_lines: all("allow.unpaired_lines", &rule.allow.unpaired_lines)?,
+        unpaired_near: all("allow.unpaired_near", &rule.allow.unpaired_near)?,
+        unpaired_labels: rule
+            .allow
+            .unpaired_labels
+            .iter()
+            .map(|l| super::label::normalize(l.as_bytes()))
+            .collect(),
+        published: rule
+            .allow
+            .published
+            .iter()
+            .map(|p| p.value.as_bytes().to_vec())
+            .collect(),
     };
     let path = rule
         .path

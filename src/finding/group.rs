@@ -1,5 +1,6 @@
-//! Grouping matches into findings: one finding per (rule, secret, key), every
-//! location kept, everything sorted so output does not depend on threads.
+//! Grouping matches into findings: one finding per (rule, secret, key), an
+//! identifier found alone joining its paired finding, every location kept,
+//! everything sorted so output does not depend on threads.
 
 use super::{Finding, Fingerprint, Match, Secret};
 use std::collections::BTreeMap;
@@ -35,6 +36,26 @@ pub fn group(hits: Vec<Hit>) -> Vec<Finding> {
             e.0 = h.token;
         }
         e.1.push(h.at);
+    }
+    // One credential, one finding: an identifier seen alone in one place and
+    // with its key in another joins the paired finding (the first key, when
+    // it was found with several).
+    let lone: Vec<Key> = by.keys().filter(|k| k.2.is_none()).cloned().collect();
+    for k in lone {
+        let paired = by
+            .range(&k..)
+            .nth(1)
+            .map(|(p, _)| p.clone())
+            .filter(|p| p.0 == k.0 && p.1 == k.1);
+        if let Some(p) = paired
+            && let Some((token, matches)) = by.remove(&k)
+        {
+            let e = by.get_mut(&p).expect("the paired finding is in the map");
+            e.1.extend(matches);
+            if e.0.is_none() {
+                e.0 = token;
+            }
+        }
     }
     let mut out: Vec<Finding> = by
         .into_iter()

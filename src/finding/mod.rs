@@ -8,14 +8,15 @@
 
 mod group;
 mod secret;
+pub mod verification;
 
 pub use group::{Hit, group};
 pub use secret::{Secret, SecretKind, redact};
 
 use crate::source::Provenance;
-use crate::verify::Verification;
 use sha2::{Digest, Sha256};
 use std::fmt;
+pub use verification::{Outcome, Owner, Verification};
 
 /// A position in scanned text, 1-based, columns counted in characters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]

@@ -4,8 +4,8 @@
 use super::sanitize::sanitize;
 use super::{Report, WriteOptions, redact_snippet};
 use crate::finding::{Finding, Match};
+use crate::finding::{Outcome, Verification};
 use crate::rule::Severity;
-use crate::verify::{Outcome, Verification};
 use std::io::Write;
 
 struct Style {

@@ -21,10 +21,10 @@
 
 use super::{Report, WriteOptions, redact_snippet};
 use crate::finding::Finding;
+use crate::finding::Verification;
 use crate::rule::Severity;
 use crate::scan::Stats;
 use crate::source::{CommitMeta, Provenance};
-use crate::verify::Verification;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 

@@ -1,10 +1,11 @@
-//! The rule schema, the built-in rules and rule checks. Rules are data
-//! (`rules/*.toml`, embedded in the binary); this module loads and checks
-//! them and does not scan.
+//! The rule schema, the built-in rules and the one rule loader (keyhound
+//! TOML, gitleaks/Betterleaks TOML). Rules are data (`rules/*.toml`,
+//! embedded in the binary); this module reads them and neither compiles nor
+//! scans: `rulecheck` runs them through the engine.
 //!
-//! Owned by the core-scanner work (issue 2); the types below are the contract
-//! the engine, the gitleaks importer and the reports rely on. Fields may be
-//! added (with serde defaults); existing ones keep their names.
+//! The types below are the contract the engine, the importer and the
+//! reports rely on. Fields may be added (with serde defaults); existing ones
+//! keep their names.
 
 use serde::{Deserialize, Serialize};
 
@@ -69,6 +70,34 @@ pub struct PairSpec {
     /// the same lines; its `secret` group (or group 1) is the token.
     #[serde(default)]
     pub token: Option<String>,
+    /// Labels that name this key and nothing else (`SecretKey`,
+    /// `TmpSecretKey`); a looser `hints` word such as `secret` is not enough
+    /// for a `needs_key_hint` candidate.
+    #[serde(default)]
+    pub key_hints: Vec<String>,
+    /// Regexes over a candidate: one matching is taken only where a
+    /// `key_hints` label names it, never by position (a 32-hex WeChat app
+    /// secret or MD5 is not a SecretKey because it follows an id).
+    #[serde(default)]
+    pub needs_key_hint: Vec<String>,
+    /// A key further than `within_lines` but within this many lines still
+    /// pairs when the two labels are one name with `id` and `key`/`secret`
+    /// at the end (`secretId` … `secretKey`, `CosId` … `CosKey`): a class
+    /// with many fields, a long YAML block. 0 turns it off.
+    #[serde(default)]
+    pub labelled_within_lines: u32,
+    /// Regexes over the identifier: a match of one is this rule's only when
+    /// a session token is found with it or its own or its key's label has a
+    /// `token_words` part (an all-alphanumeric temporary SecretId).
+    #[serde(default)]
+    pub needs_token: Vec<String>,
+    /// Label parts that say a credential is temporary (`tmp`, `temp`).
+    #[serde(default)]
+    pub token_words: Vec<String>,
+    /// Ids of rules whose match over the same bytes is dropped where this
+    /// rule keeps its match (a temporary id is not also a long-term one).
+    #[serde(default)]
+    pub supersedes: Vec<String>,
 }
 
 fn default_within_lines() -> u32 {
@@ -94,6 +123,31 @@ pub struct Allowlist {
     /// back, not leaked.
     #[serde(default)]
     pub unpaired_lines: Vec<String>,
+    /// Regexes over the identifier's line and the pair's `within_lines`
+    /// lines on either side: a match there without a paired key is dropped
+    /// (signed requests written one parameter per line, `&SecretId=…` then
+    /// `&Signature=…`).
+    #[serde(default)]
+    pub unpaired_near: Vec<String>,
+    /// Last parts of a label that make its value a value being looked up,
+    /// not a credential (`AttributeValue=AKID…`, `secret_id_list`,
+    /// `Username`): a match so labelled without a paired key is dropped.
+    #[serde(default)]
+    pub unpaired_labels: Vec<String>,
+    /// Values published in the provider's own documentation and reused on
+    /// many pages; a secret or key equal to one is not reported.
+    #[serde(default)]
+    pub published: Vec<Published>,
+}
+
+/// One example value from the provider's documentation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Published {
+    /// The value, exactly as printed.
+    pub value: String,
+    /// Where it is published.
+    pub page: String,
 }
 
 /// One detection rule.
@@ -170,10 +224,11 @@ impl RuleSet {
 }
 
 mod builtin;
-mod check;
+pub mod gitleaks;
+pub mod load;
 
 pub use builtin::BUILTIN_FILES;
-pub use check::{Problem, check};
+pub use load::{Format, RulesFile};
 
 /// Why rules could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -189,8 +244,9 @@ pub struct LoadError {
 
 /// Parses a keyhound rule file (`[[rule]]` tables). `origin` names it in errors.
 ///
-/// Each rule is read on its own so an unknown field or a bad regex is
-/// reported with the rule's id (or its position, when it has no id).
+/// Each rule is read on its own so an unknown field is reported with the
+/// rule's id (or its position, when it has no id). Patterns are not compiled
+/// here; `rulecheck::validate` does that.
 pub fn parse(text: &str, origin: &str) -> Result<Vec<Rule>, LoadError> {
     let err = |rule: Option<String>, reason: String| LoadError {
         origin: origin.to_string(),
@@ -223,8 +279,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Rule>, LoadError> {
         let rule: Rule = v
             .clone()
             .try_into()
-            .map_err(|e: toml::de::Error| err(Some(name.clone()), e.to_string()))?;
-        crate::engine::validate(&rule).map_err(|e| err(Some(name), e.reason()))?;
+            .map_err(|e: toml::de::Error| err(Some(name), e.to_string()))?;
         rules.push(rule);
     }
     Ok(rules)
@@ -234,11 +289,8 @@ impl RuleSet {
     /// The rules embedded in the binary.
     pub fn builtin() -> RuleSet {
         let mut set = RuleSet::default();
-        for (name, text) in BUILTIN_FILES {
-            let rules = parse(text, &format!("builtin:{name}")).unwrap_or_else(|e| {
-                panic!("built-in rules must parse (a unit test checks this): {e}")
-            });
-            set.rules.extend(rules);
+        for f in load::builtin_files() {
+            set.rules.extend(f.rules);
         }
         set
     }

@@ -88,7 +88,7 @@ pub fn walk<F, V>(
         .git_exclude(opts.respect_gitignore)
         .require_git(false)
         .follow_links(opts.follow_links)
-        .threads(opts.threads)
+        .threads(opts.threads.min(crate::source::MAX_THREADS))
         .filter_entry(|e| e.file_name() != ".git");
     for name in &opts.ignore_files {
         b.add_custom_ignore_filename(name);

@@ -7,6 +7,10 @@ pub mod git;
 use std::fmt;
 use std::path::PathBuf;
 
+/// The most worker threads a walk or history scan starts, whatever it is
+/// asked for: more only cost memory and thread-creation failures.
+pub const MAX_THREADS: usize = 256;
+
 /// The commit a blob or message was seen in.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct CommitMeta {

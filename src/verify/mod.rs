@@ -1,86 +1,10 @@
 //! Asking Tencent whether a found credential is live and who owns it. With
-//! `source::fs` this is the only place, with `action`, that opens network
-//! connections; only TC3 signatures leave the machine, never a SecretKey.
-//!
-//! Owned by the CAM work (issue 4); the types below are the contract the
-//! reports rely on. Fields may be added; existing ones keep their names.
+//! `action`, the only place that opens network connections; only TC3
+//! signatures leave the machine, never a SecretKey. The result types live in
+//! `finding::verification` (a finding carries its verification) and are
+//! re-exported here.
 
 pub mod input;
 pub mod tencent;
 
-use serde::{Deserialize, Serialize};
-
-/// What a live check concluded. Never a bool: "could not tell" is not "dead".
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// The credential authenticates.
-    Live,
-    /// Tencent says it does not: the SecretId is unknown, deleted or
-    /// disabled (or a temporary credential expired).
-    NotLive,
-    /// The SecretId exists but the SecretKey found with it is not its key
-    /// (`AuthFailure.SignatureFailure`): the id may well be live.
-    WrongKey,
-    /// No answer could be had (network, throttling, clock skew...).
-    Unknown,
-    /// Not checked (no key to sign with, not a verifiable rule...).
-    Skipped,
-}
-
-/// Who owns a key.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Owner {
-    /// The account's AppId.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub app_id: Option<u64>,
-    /// The root account's UIN.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner_uin: Option<String>,
-    /// The UIN the key belongs to.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub uin: Option<String>,
-    /// `root`, `sub-user`, `collaborator`, `role`, ...
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub principal: Option<String>,
-    /// Sub-user name, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The caller's ARN (GetCallerIdentity): for temporary credentials the
-    /// assumed role's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub arn: Option<String>,
-    /// The role id of temporary role credentials.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role_id: Option<String>,
-}
-
-/// The result of checking one credential.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Verification {
-    /// The conclusion.
-    pub outcome: Outcome,
-    /// One line saying why (Tencent's error code, "wrong SecretKey", ...).
-    pub detail: String,
-    /// Tencent's RequestId of the deciding call.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
-    /// Owner, when it could be found.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner: Option<Owner>,
-    /// `Active` / `Inactive`, from an auditor's ListAccessKeys.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// When the key was created, from an auditor's ListAccessKeys.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
-    /// When the key was last used (GetSecurityLastUsed), in UTC: the
-    /// precise `LastSecretUsedDate` as `YYYY-MM-DDThh:mm:ssZ`, else the
-    /// day-lagged `LastUsedDate` as `YYYY-MM-DD`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_used: Option<String>,
-    /// Where `last_used` comes from and what it may include (keyhound's own
-    /// check, when it was read with the found key itself).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_used_note: Option<String>,
-}
+pub use crate::finding::verification::{Outcome, Owner, Verification};

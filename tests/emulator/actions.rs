@@ -85,6 +85,9 @@ pub(super) fn act(st: &mut State, action: &str, caller: &User, key: &Key, p: &Va
             json!({ "SecretIdLastUsedRows": rows })
         }
         _ if !read_ok => unauthorized(action, caller),
+        _ if super::account::ACTIONS.contains(&action) => {
+            super::account::act(st, action, caller, p)
+        }
         "ListUsers" => {
             json!({"Data": account_users(st, Kind::SubUser).iter().map(user_json).collect::<Vec<_>>()})
         }

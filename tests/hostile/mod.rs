@@ -8,6 +8,8 @@ use std::process::Command;
 use std::time::Duration;
 
 mod git;
+mod limits;
+mod output;
 
 /// Longer than any of these commands takes when it works.
 const LIMIT: Duration = Duration::from_secs(30);

@@ -69,7 +69,7 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     }
-    .max(1);
+    .clamp(1, crate::source::MAX_THREADS);
     let mut shared = Shared {
         feed: CommitFeed::default(),
         seen: SeenSet::default(),

@@ -1,10 +1,11 @@
-//! Rule hygiene, shared by `keyhound rules check` and a unit test over the
-//! built-in rules: unique, well-formed ids; patterns that compile and have a
-//! secret group; every example found and no negative example found, through
-//! the real [`Engine`](crate::engine::Engine).
+//! Rules checked against the engine, above both `rule` and `engine`:
+//! [`validate`] compiles every rule of a loaded file (what `--rules` and
+//! `rules check` both require), [`check_file`] adds the hygiene of
+//! `keyhound rules check`: unique, well-formed ids, every example found and
+//! no negative example found, through the real [`Engine`].
 
-use super::{Rule, RuleSet};
-use crate::engine::Engine;
+use crate::engine::{self, Engine};
+use crate::rule::{Format, LoadError, Rule, RuleSet, RulesFile};
 use std::fmt;
 
 /// One thing wrong with one rule.
@@ -35,8 +36,37 @@ fn well_formed(id: &str) -> bool {
     matches!(id.split_once('.'), Some((a, b)) if part(a) && part(b))
 }
 
-/// Checks every rule of `rules`; an empty list means all is well.
+/// Checks that every rule of `file` compiles; the error names the file and
+/// the first rule at fault.
+pub fn validate(file: &RulesFile) -> Result<(), LoadError> {
+    for r in &file.rules {
+        engine::validate(r).map_err(|e| LoadError {
+            origin: file.origin.clone(),
+            rule: Some(r.id.clone()),
+            reason: e.reason(),
+        })?;
+    }
+    Ok(())
+}
+
+/// Checks the rules of one loaded file. keyhound rule files are held to
+/// [`check`]; rules converted from a gitleaks config have generated ids and
+/// no examples, so only duplicates, compiling and any examples they carry
+/// are checked.
+pub fn check_file(file: &RulesFile) -> Vec<Problem> {
+    match file.format {
+        Format::Keyhound => check(&file.rules),
+        Format::Gitleaks => check_with(&file.rules, false),
+    }
+}
+
+/// Checks every rule of `rules` as authored rules; an empty list means all
+/// is well.
 pub fn check(rules: &[Rule]) -> Vec<Problem> {
+    check_with(rules, true)
+}
+
+fn check_with(rules: &[Rule], authored: bool) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut problem = |rule: &Rule, reason: String| {
@@ -46,7 +76,7 @@ pub fn check(rules: &[Rule]) -> Vec<Problem> {
         })
     };
     for r in rules {
-        if !well_formed(&r.id) {
+        if authored && !well_formed(&r.id) {
             problem(
                 r,
                 "id is not `provider.kind` in lower-case kebab-case".into(),
@@ -58,7 +88,7 @@ pub fn check(rules: &[Rule]) -> Vec<Problem> {
         if r.name.trim().is_empty() {
             problem(r, "empty name".into());
         }
-        if r.examples.is_empty() {
+        if authored && r.examples.is_empty() {
             problem(r, "no examples".into());
         }
         let one = RuleSet {
@@ -110,12 +140,44 @@ fn first_line(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rule::parse;
+    use crate::rule::{load, parse};
 
     #[test]
     fn builtin_rules_pass_their_own_checks() {
         let problems = check(&RuleSet::builtin().rules);
         assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    #[test]
+    fn builtin_rules_parse_and_compile() {
+        let set = RuleSet::builtin();
+        assert!(set.get("tencent.secret-id").is_some());
+        for f in load::builtin_files() {
+            validate(&f).unwrap();
+        }
+        Engine::new(&set).expect("built-in rules compile");
+    }
+
+    #[test]
+    fn validate_names_the_file_and_rule() {
+        let text = "[[rule]]\nid = \"a.b\"\nname = \"A\"\nkeywords = [\"a\"]\npattern = '(a'\n";
+        let f = load::parse_file(text, "bad.toml").unwrap();
+        let e = validate(&f).unwrap_err().to_string();
+        assert!(
+            e.starts_with("bad.toml: rule a.b: invalid pattern: "),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn imported_rules_need_no_examples_or_kebab_ids() {
+        let gl =
+            "[[rules]]\nid = \"Acme_Key\"\nregex = '''acme([0-9]{4})'''\nkeywords = [\"acme\"]\n";
+        let f = load::parse_file(gl, "gl.toml").unwrap();
+        assert_eq!(check_file(&f), []);
+        let mut authored = f.rules.clone();
+        authored[0].id = "Acme_Key".into();
+        assert_eq!(check(&authored).len(), 2, "{:?}", check(&authored));
     }
 
     #[test]

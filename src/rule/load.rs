@@ -1,0 +1,154 @@
+//! The one rule loader: built-in rule files, keyhound rule files
+//! (`[[rule]]` tables) and gitleaks/Betterleaks configs (`[[rules]]`
+//! tables), told apart by their tables and read into [`RulesFile`]s.
+//! Loading checks the schema; compiling the patterns is the engine's job
+//! (see `rulecheck`).
+
+use super::{LoadError, Rule, gitleaks};
+use crate::diagnostic::Diagnostics;
+use std::io::Read;
+use std::path::Path;
+
+/// Rule files larger than this are refused: real ones are a few hundred KiB.
+pub const MAX_RULES_FILE: u64 = 16 * 1024 * 1024;
+
+/// Which format a rules file was written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// keyhound's own (`[[rule]]`, the schema of `rules/*.toml`).
+    Keyhound,
+    /// A gitleaks or Betterleaks config (`[[rules]]`), converted.
+    Gitleaks,
+}
+
+/// The rules of one file, with what loading them had to say.
+#[derive(Debug)]
+pub struct RulesFile {
+    /// The file (or `builtin:NAME`), as named in messages.
+    pub origin: String,
+    /// The format it was written in.
+    pub format: Format,
+    /// The rules, in file order.
+    pub rules: Vec<Rule>,
+    /// `(rule id, why)` of every rule left out (gitleaks rules whose regex
+    /// the Rust engine cannot run).
+    pub skipped: Vec<(String, String)>,
+    /// Things read but not applied.
+    pub notes: Vec<String>,
+}
+
+impl RulesFile {
+    /// Adds what loading this file had to say to `diags`: for a converted
+    /// gitleaks config, its notes and how many rules loaded and were skipped.
+    pub fn report(&self, diags: &Diagnostics) {
+        if self.format != Format::Gitleaks {
+            return;
+        }
+        let origin = &self.origin;
+        for n in &self.notes {
+            diags.note(format_args!("{origin}: {n}"));
+        }
+        for (id, why) in &self.skipped {
+            tracing::info!("{origin}: skipped {id}: {why}");
+        }
+        let ids: Vec<&str> = self.skipped.iter().map(|s| s.0.as_str()).collect();
+        let list = if ids.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", ids.join(", "))
+        };
+        diags.note(format_args!(
+            "{origin}: loaded {} rules, skipped {}{list}",
+            self.rules.len(),
+            ids.len()
+        ));
+    }
+}
+
+/// Parses a rules file of either format; `origin` names it in errors.
+pub fn parse_file(text: &str, origin: &str) -> Result<RulesFile, LoadError> {
+    if gitleaks::is_gitleaks(text) {
+        let imp = gitleaks::import(text, origin)?;
+        Ok(RulesFile {
+            origin: origin.to_string(),
+            format: Format::Gitleaks,
+            rules: imp.rules,
+            skipped: imp.skipped,
+            notes: imp.notes,
+        })
+    } else {
+        Ok(RulesFile {
+            origin: origin.to_string(),
+            format: Format::Keyhound,
+            rules: super::parse(text, origin)?,
+            skipped: Vec::new(),
+            notes: Vec::new(),
+        })
+    }
+}
+
+/// Reads and parses the rules file at `path` (at most [`MAX_RULES_FILE`]
+/// bytes).
+pub fn read_file(path: &Path) -> Result<RulesFile, LoadError> {
+    let origin = path.display().to_string();
+    let fail = |reason: String| LoadError {
+        origin: origin.clone(),
+        rule: None,
+        reason,
+    };
+    let f = std::fs::File::open(path).map_err(|e| fail(format!("cannot read rules file: {e}")))?;
+    let mut text = String::new();
+    f.take(MAX_RULES_FILE + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| fail(format!("cannot read rules file: {e}")))?;
+    if text.len() as u64 > MAX_RULES_FILE {
+        return Err(fail(format!(
+            "rules file is larger than {} MiB",
+            MAX_RULES_FILE >> 20
+        )));
+    }
+    parse_file(&text, &origin)
+}
+
+/// The built-in rule files, parsed.
+pub fn builtin_files() -> Vec<RulesFile> {
+    super::BUILTIN_FILES
+        .iter()
+        .map(|(name, text)| {
+            parse_file(text, &format!("builtin:{name}")).unwrap_or_else(|e| {
+                panic!("built-in rules must parse (a unit test checks this): {e}")
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_formats_load_through_one_entry() {
+        let kh = "[[rule]]\nid = \"a.b\"\nname = \"A\"\nkeywords = [\"a\"]\npattern = '(a)'\n";
+        let f = parse_file(kh, "kh.toml").unwrap();
+        assert_eq!(f.format, Format::Keyhound);
+        assert_eq!(f.rules[0].id, "a.b");
+        let gl = "[[rules]]\nid = \"x\"\nregex = '''x([0-9]{4})'''\nkeywords = [\"x\"]\n";
+        let f = parse_file(gl, "gl.toml").unwrap();
+        assert_eq!(f.format, Format::Gitleaks);
+        assert_eq!(f.rules[0].id, "gitleaks.x");
+        let diags = Diagnostics::new();
+        f.report(&diags);
+        let notes: Vec<String> = diags.into_vec().into_iter().map(|d| d.message).collect();
+        assert_eq!(notes, ["gl.toml: loaded 1 rules, skipped 0"]);
+    }
+
+    #[test]
+    fn oversized_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big.toml");
+        let f = std::fs::File::create(&p).unwrap();
+        f.set_len(MAX_RULES_FILE + 1).unwrap();
+        let err = read_file(&p).unwrap_err();
+        assert!(err.reason.contains("larger than 16 MiB"), "{err}");
+    }
+}

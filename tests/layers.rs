@@ -1,0 +1,162 @@
+//! The crate's layering, checked over the source text: no import cycle
+//! between the top-level modules of `src/`, and only `cli` (and `main.rs`)
+//! prints or knows clap.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            rust_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// `(top-level module, source without line comments)` of every file.
+fn sources() -> Vec<(String, String, PathBuf)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let rel = p.strip_prefix(&src).unwrap();
+            let first = rel.components().next().unwrap().as_os_str();
+            let top = first.to_string_lossy().trim_end_matches(".rs").to_string();
+            let code: String = std::fs::read_to_string(&p)
+                .unwrap()
+                .lines()
+                .map(|l| match l.find("//") {
+                    Some(i) => &l[..i],
+                    None => l,
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            (top, code, rel.to_path_buf())
+        })
+        .collect()
+}
+
+fn ident(s: &str) -> &str {
+    let end = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
+    &s[..end]
+}
+
+/// The top-level modules `code` names through `crate::`, including the
+/// items of `use crate::{a, b::c}`.
+fn crate_refs(code: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (i, _) in code.match_indices("crate::") {
+        let rest = &code[i + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let mut depth = 0;
+            let mut start = 0;
+            for (j, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => {
+                        out.insert(ident(group[start..j].trim()).to_string());
+                        break;
+                    }
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        out.insert(ident(group[start..j].trim()).to_string());
+                        start = j + 1;
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            out.insert(ident(rest).to_string());
+        }
+    }
+    out.retain(|m| !m.is_empty());
+    out
+}
+
+#[test]
+fn modules_of_src_form_no_import_cycle() {
+    let mut deps: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (top, code, _) in sources() {
+        if top == "lib" || top == "main" {
+            continue;
+        }
+        let refs = crate_refs(&code);
+        let entry = deps.entry(top.clone()).or_default();
+        entry.extend(refs.into_iter().filter(|r| *r != top));
+    }
+    assert!(deps.contains_key("engine") && deps.contains_key("cli"));
+    assert!(
+        !deps["rule"].contains("engine"),
+        "rule must not depend on engine"
+    );
+    // Depth-first search; a back edge is a cycle.
+    fn visit(
+        m: &str,
+        deps: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) {
+        if done.contains(m) {
+            return;
+        }
+        if let Some(i) = path.iter().position(|p| p == m) {
+            panic!(
+                "import cycle between modules of src/: {} -> {m}",
+                path[i..].join(" -> ")
+            );
+        }
+        path.push(m.to_string());
+        for d in deps.get(m).into_iter().flatten() {
+            visit(d, deps, path, done);
+        }
+        path.pop();
+        done.insert(m.to_string());
+    }
+    let mut done = BTreeSet::new();
+    for m in deps.keys() {
+        visit(m, &deps, &mut Vec::new(), &mut done);
+    }
+}
+
+#[test]
+fn cycle_finder_sees_grouped_imports() {
+    let refs =
+        crate_refs("use crate::{engine::Engine, rule::{self, Rule}};\nx = crate::scan::run();");
+    let want: BTreeSet<String> = ["engine", "rule", "scan"].map(String::from).into();
+    assert_eq!(refs, want);
+}
+
+#[test]
+fn only_cli_prints_and_knows_clap() {
+    let banned = [
+        "println!",
+        "eprintln!",
+        "print!(",
+        "eprint!(",
+        "dbg!(",
+        "io::stdout(",
+        "io::stderr(",
+        "message::",
+        "clap::",
+    ];
+    let mut found = Vec::new();
+    for (top, code, rel) in sources() {
+        if top == "cli" || top == "main" {
+            continue;
+        }
+        for b in banned {
+            if code.contains(b) {
+                found.push(format!("{}: {b}", rel.display()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "printing outside src/cli: {found:#?}");
+}
