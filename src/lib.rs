@@ -10,6 +10,7 @@
 //!   rule::RuleSet (built-in rules/*.toml + --rules) ─► engine::Engine  (built once)
 //!                                                        │
 //! scan::run ── source::fs walker ──► blobs ──► engine.scan (one Cache per thread)
+//!                                              └► decode::layers ─► engine.scan per layer
 //! scan::git ── source::git history / staged ─┘          │ RawMatch (offsets)
 //!                                                        ▼
 //!                          finding::Match (path, line, column, provenance)
@@ -30,6 +31,7 @@
 //! | [`rule`] | the rule schema, built-in rules, the one loader (keyhound and gitleaks TOML) |
 //! | [`rulecheck`] | rules run through the engine: they compile, find their examples |
 //! | [`engine`] | compiled matching: bytes in, raw matches out |
+//! | [`decode`] | decoded and decrypted views of encoded spans, mapped back to the bytes |
 //! | [`source`] | what to scan: files, git blobs, staged changes; no rules |
 //! | [`scan`] | joining sources to the engine, in parallel |
 //! | [`finding`] | matches, findings, fingerprints, the redacting `Secret` type |
@@ -68,6 +70,7 @@ pub mod action;
 pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod decode;
 pub mod diagnostic;
 pub mod engine;
 pub mod finding;

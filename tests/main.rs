@@ -1,7 +1,9 @@
 //! keyhound's integration tests: one binary, one module per area.
 
+mod archive;
 mod audit;
 mod cam;
+mod decode;
 mod demo;
 mod git;
 mod hostile;

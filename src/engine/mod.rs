@@ -75,6 +75,8 @@ pub struct Engine {
     unfiltered: Vec<usize>,
     /// Per rule: the rules whose match over the same bytes it replaces.
     supersedes: Vec<Vec<usize>>,
+    /// How many nested decodings scans with this engine apply.
+    decode_depth: u8,
 }
 
 /// Per-thread scratch space for [`Engine::scan`].
@@ -220,7 +222,29 @@ impl Engine {
             longest,
             unfiltered,
             supersedes,
+            decode_depth: crate::decode::DEFAULT_DEPTH,
         })
+    }
+
+    /// How many nested decodings (base64 of escaped JSON…) scans with this
+    /// engine apply to each blob; 0 scans plain bytes only.
+    pub fn decode_depth(&self) -> u8 {
+        self.decode_depth
+    }
+
+    /// Sets [`Engine::decode_depth`].
+    pub fn set_decode_depth(&mut self, depth: u8) {
+        self.decode_depth = depth;
+    }
+
+    /// Whether `text` holds a keyword of some rule (case-insensitive), so
+    /// that scanning it could find something. True when a rule has no
+    /// keywords.
+    pub fn has_keyword(&self, text: &[u8]) -> bool {
+        match &self.keywords {
+            Some(ac) if self.unfiltered.is_empty() => ac.is_match(&text.to_ascii_lowercase()),
+            _ => true,
+        }
     }
 
     /// The rules this engine was built from; [`RawMatch::rule`] indexes them.
