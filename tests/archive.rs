@@ -423,3 +423,72 @@ fn archive_on_standard_input_is_expanded() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(places(&report)[0].1, "<stdin>!<stdin>", "{report}");
 }
+
+#[test]
+fn archive_member_of_a_redacted_report_is_recovered_for_verify() {
+    let w = crate::cam::world();
+    let env = TestEnv::new();
+    let text = format!(
+        "TENCENTCLOUD_SECRET_ID={}\nTENCENTCLOUD_SECRET_KEY={}\n",
+        w.ci.0, w.ci.1
+    );
+    env.write(
+        "ship/app.jar",
+        zip(&[("BOOT-INF/classes/application.env", text.as_bytes())]),
+    );
+    let scanned = env
+        .cmd()
+        .args(["scan", "ship", "-f", "json", "-o", "r.json"])
+        .output()
+        .unwrap();
+    assert_eq!(scanned.status.code(), Some(1), "{scanned:?}");
+    let report = std::fs::read_to_string(env.path().join("r.json")).unwrap();
+    assert!(!report.contains(&w.ci.1), "the report is redacted");
+    let out = env
+        .cmd()
+        .args(["verify", "--from", "r.json", "--format", "json"])
+        .args(["--endpoint", &w.em.url()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = &doc["findings"][0]["verification"];
+    assert_eq!(v["outcome"], "live", "{v} {err}");
+    assert_eq!(
+        doc["findings"][0]["locations"][0]["path"],
+        "ship/app.jar!BOOT-INF/classes/application.env"
+    );
+}
+
+#[test]
+fn archive_members_are_decoded_like_plain_files() {
+    use base64::Engine as _;
+    let env = TestEnv::new();
+    let (id, text) = dotenv(99);
+    let line = format!(
+        "ENV_FILE_B64={}\n",
+        base64::engine::general_purpose::STANDARD.encode(&text)
+    );
+    env.write(
+        "backup.tgz",
+        gz(&tar(&[("deploy/env.txt", line.as_bytes())])),
+    );
+    let (report, stderr) = scan_json(&env, &["."]);
+    let f = &report["findings"][0];
+    assert_eq!(
+        f["secret"],
+        format!("{}…{}", &id[..8], &id[id.len() - 4..]),
+        "{report} {stderr}"
+    );
+    assert!(
+        f["key"].is_string(),
+        "paired inside the decoded member: {f}"
+    );
+    let loc = &f["locations"][0];
+    assert_eq!(loc["path"], "./backup.tgz!deploy/env.txt");
+    assert_eq!(
+        (loc["line"].as_u64(), loc["decoded"][0].as_str()),
+        (Some(1), Some("base64")),
+        "{loc}"
+    );
+}

@@ -283,6 +283,7 @@ mod tests {
                 },
                 key_location: None,
                 snippet: snippet.into(),
+                line_hash: None,
                 decoded: Vec::new(),
             },
         }
@@ -305,6 +306,7 @@ mod tests {
             location: at(1),
             key_location: Some(at(key_line)),
             snippet: "id = ID1".into(),
+            line_hash: None,
             decoded: Vec::new(),
         };
         assert!(inline_allowed(&m(3)));
