@@ -273,6 +273,7 @@ mod tests {
                 },
                 key_location: None,
                 snippet: snippet.into(),
+                masks: Vec::new(),
             },
         }
     }
@@ -293,6 +294,7 @@ mod tests {
             location: at(1),
             key_location: Some(at(key_line)),
             snippet: "id = ID1".into(),
+            masks: Vec::new(),
         };
         assert!(inline_allowed(&m(3)));
         assert!(!inline_allowed(&m(4)));

@@ -43,6 +43,24 @@ pub struct Match {
     /// The line holding the secret, as found (not yet redacted or sanitised;
     /// writers redact the secret inside it before printing).
     pub snippet: String,
+    /// Where in `snippet` every secret detected in the same content sits
+    /// (this one's and any other's, whole or cut by the snippet's edges):
+    /// what writers mask.
+    pub masks: Vec<Mask>,
+}
+
+/// A byte span of a [`Match::snippet`] that holds a detected secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mask {
+    /// Start offset in the snippet.
+    pub start: u32,
+    /// End offset in the snippet.
+    pub end: u32,
+    /// How the secret is redacted when it is whole.
+    pub kind: SecretKind,
+    /// False when the snippet's window cut the secret: then nothing of it is
+    /// shown.
+    pub whole: bool,
 }
 
 /// A credential found at one or more places.

@@ -183,7 +183,7 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> sarif::
         ),
         _ => format!("{name} {} found.", f.secret.redacted()),
     };
-    let snippet = redact_snippet(&m.snippet, f, false);
+    let snippet = redact_snippet(m, f, false);
     let path = m.provenance.path();
     let l = m.location;
     let location = match &m.provenance {

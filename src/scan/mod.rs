@@ -7,9 +7,10 @@ pub mod git;
 
 use crate::diagnostic::Diagnostics;
 use crate::engine::{Cache, Engine, RawMatch};
-use crate::finding::{self, Finding, Hit, Location, Match, Secret, SecretKind};
+use crate::finding::{self, Finding, Hit, Location, Mask, Match, Secret, SecretKind};
 use crate::source::Provenance;
 use crate::source::fs::{self, Collector, WalkOptions, WalkStats};
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
@@ -146,12 +147,37 @@ impl<'e> BlobScanner<'e> {
             .scan(&mut self.cache, path, bytes, &mut self.raw);
         if !self.raw.is_empty() {
             let lines = LineIndex::new(bytes);
+            let spans = secret_spans(self.engine, &self.raw);
             for m in &self.raw {
-                self.hits.push(to_hit(self.engine, m, bytes, &lines, prov));
+                self.hits
+                    .push(to_hit(self.engine, m, bytes, &lines, &spans, prov));
             }
         }
         &mut self.hits
     }
+}
+
+/// Every secret, key and token range of a blob's matches, with how each is
+/// redacted: what every snippet of the blob masks.
+fn secret_spans(engine: &Engine, raw: &[RawMatch]) -> Vec<(Range<usize>, SecretKind)> {
+    let mut spans = Vec::with_capacity(raw.len() * 2);
+    for m in raw {
+        let kind = if engine.rules().rules[m.rule].pair.is_some() {
+            SecretKind::Identifier
+        } else {
+            SecretKind::Key
+        };
+        spans.push((m.secret.clone(), kind));
+        spans.extend(
+            m.key
+                .iter()
+                .chain(&m.token)
+                .map(|r| (r.clone(), SecretKind::Key)),
+        );
+    }
+    spans.sort_by_key(|(r, _)| (r.start, r.end));
+    spans.dedup();
+    spans
 }
 
 fn to_hit(
@@ -159,9 +185,11 @@ fn to_hit(
     m: &RawMatch,
     bytes: &[u8],
     lines: &LineIndex,
+    spans: &[(Range<usize>, SecretKind)],
     prov: &Provenance,
 ) -> Hit {
     let rule = &engine.rules().rules[m.rule];
+    let (snippet, masks) = lines.snippet(bytes, m.secret.start, spans);
     let text = |r: &std::ops::Range<usize>| String::from_utf8_lossy(&bytes[r.clone()]).into_owned();
     let secret_kind = if rule.pair.is_some() {
         SecretKind::Identifier
@@ -183,7 +211,8 @@ fn to_hit(
             provenance: prov.clone(),
             location: lines.locate(bytes, m.secret.clone()),
             key_location: m.key.as_ref().map(|r| lines.locate(bytes, r.clone())),
-            snippet: lines.line_text(bytes, m.secret.start),
+            snippet,
+            masks,
         },
     }
 }
@@ -228,16 +257,55 @@ impl LineIndex {
     }
 
     /// The text of the line holding `offset`, without its line ending, cut to
-    /// at most 500 bytes around the offset.
-    pub fn line_text(&self, bytes: &[u8], offset: usize) -> String {
+    /// at most 500 bytes around the offset, with where each of `spans` (sorted
+    /// secret ranges of the same bytes) lands in it. A span the cut goes
+    /// through is kept as a mask that is not whole, so no piece of a secret
+    /// escapes redaction.
+    pub fn snippet(
+        &self,
+        bytes: &[u8],
+        offset: usize,
+        spans: &[(Range<usize>, SecretKind)],
+    ) -> (String, Vec<Mask>) {
         let line = self.line_of(offset);
         let start = self.starts[line];
-        let end = self.starts.get(line + 1).map_or(bytes.len(), |e| e - 1);
+        let mut end = self.starts.get(line + 1).map_or(bytes.len(), |e| e - 1);
+        while end > start && bytes[end - 1] == b'\r' {
+            end -= 1;
+        }
         let from = start.max(offset.saturating_sub(250));
         let to = end.min(offset + 250).max(from);
-        String::from_utf8_lossy(&bytes[from..to])
-            .trim_end_matches('\r')
-            .to_string()
+        // Clip to the window and merge overlaps (a key inside a token).
+        let mut cuts: Vec<(usize, usize, SecretKind, bool)> = Vec::new();
+        for (r, kind) in spans.iter().filter(|(r, _)| r.start < to && r.end > from) {
+            let (s, e) = (r.start.max(from), r.end.min(to));
+            let whole = s == r.start && e == r.end;
+            match cuts.last_mut() {
+                Some(last) if s < last.1 => {
+                    last.1 = last.1.max(e);
+                    last.2 = SecretKind::Key;
+                    last.3 = false;
+                }
+                _ => cuts.push((s, e, *kind, whole)),
+            }
+        }
+        let mut text = String::with_capacity(to - from);
+        let mut masks = Vec::with_capacity(cuts.len());
+        let mut pos = from;
+        for (s, e, kind, whole) in cuts {
+            text.push_str(&String::from_utf8_lossy(&bytes[pos..s]));
+            let at = text.len() as u32;
+            text.push_str(&String::from_utf8_lossy(&bytes[s..e]));
+            masks.push(Mask {
+                start: at,
+                end: text.len() as u32,
+                kind,
+                whole,
+            });
+            pos = e;
+        }
+        text.push_str(&String::from_utf8_lossy(&bytes[pos..to]));
+        (text, masks)
     }
 }
 
@@ -254,7 +322,36 @@ mod tests {
             (loc.line, loc.column, loc.end_line, loc.end_column),
             (2, 5, 2, 9)
         );
-        assert_eq!(idx.line_text(text, 8), "two AKID");
-        assert_eq!(idx.line_text(text, 15), "three");
+        assert_eq!(idx.snippet(text, 8, &[]).0, "two AKID");
+        assert_eq!(idx.snippet(text, 15, &[]).0, "three");
+    }
+
+    #[test]
+    fn snippets_mark_every_secret_and_every_cut_piece() {
+        let line = format!("{}SECRET1 mid SECRET2{}", "x".repeat(10), "y".repeat(300));
+        let b = line.as_bytes();
+        let idx = LineIndex::new(b);
+        let s1 = 10..17;
+        let s2 = 22..29;
+        let (text, masks) = idx.snippet(
+            b,
+            s2.start,
+            &[(s1, SecretKind::Key), (s2, SecretKind::Identifier)],
+        );
+        let shown: Vec<(&str, bool)> = masks
+            .iter()
+            .map(|m| (&text[m.start as usize..m.end as usize], m.whole))
+            .collect();
+        assert_eq!(shown, vec![("SECRET1", true), ("SECRET2", true)]);
+        // A secret the window cuts: the piece inside is still masked.
+        let long = format!("{}{}", "k".repeat(40), "z".repeat(600));
+        let b = long.as_bytes();
+        let spans = [(0..40, SecretKind::Key), (260..264, SecretKind::Key)];
+        let (text, masks) = LineIndex::new(b).snippet(b, 260, &spans);
+        assert!(text.starts_with("kkk"), "the window starts inside the key");
+        assert_eq!(masks[0].start, 0);
+        assert_eq!(masks[0].end, 30);
+        assert!(!masks[0].whole);
+        assert!(masks[1].whole);
     }
 }

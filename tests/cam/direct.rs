@@ -29,6 +29,7 @@ fn verify_findings_checks_distinct_pairs_in_parallel_once_each() {
                 location: Location::default(),
                 key_location: None,
                 snippet: String::new(),
+                masks: Vec::new(),
             }],
             in_head: None,
             verification: None,
