@@ -10,6 +10,7 @@
 //!   rule::RuleSet (built-in rules/*.toml + --rules) ─► engine::Engine  (built once)
 //!                                                        │
 //! scan::run ── source::fs walker ──► blobs ──► engine.scan (one Cache per thread)
+//!                                              └► decode::layers ─► engine.scan per layer
 //! scan::git ── source::git history / staged ─┘          │ RawMatch (offsets)
 //!                                                        ▼
 //!                          finding::Match (path, line, column, provenance)
@@ -21,6 +22,7 @@
 //!            config (allow, ignore file, baseline) filters ─► report::{human,json,sarif}
 //!
 //! disable/enable: report.json ─► verify (pre-check) ─► action::plan ─► --yes ─► journal
+//! audit: verify::tencent::snapshot (read-only CAM calls) ─► audit::run ─► audit::report
 //! ```
 //!
 //! | module | owns |
@@ -29,12 +31,14 @@
 //! | [`rule`] | the rule schema, built-in rules, the one loader (keyhound and gitleaks TOML) |
 //! | [`rulecheck`] | rules run through the engine: they compile, find their examples |
 //! | [`engine`] | compiled matching: bytes in, raw matches out |
+//! | [`decode`] | decoded and decrypted views of encoded spans, mapped back to the bytes |
 //! | [`source`] | what to scan: files, git blobs, staged changes; no rules |
 //! | [`scan`] | joining sources to the engine, in parallel |
 //! | [`finding`] | matches, findings, fingerprints, the redacting `Secret` type |
 //! | [`report`] | writing a finished report as human text, JSON, JSONL or SARIF |
 //! | [`verify`] | asking Tencent whether a found key is live and who owns it |
 //! | [`action`] | state-changing calls (disable/enable keys) and their journal |
+//! | [`audit`] | checks of a whole account's keys against Tencent's advice (pure) |
 //! | [`config`] | noise control: config file, inline allows, ignore file, baseline |
 //! | [`diagnostic`] | warnings, notes and errors as values; the library returns them, `cli` prints them |
 //!
@@ -63,8 +67,10 @@
 #![warn(missing_docs)]
 
 pub mod action;
+pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod decode;
 pub mod diagnostic;
 pub mod engine;
 pub mod finding;

@@ -1,11 +1,15 @@
 //! keyhound's integration tests: one binary, one module per area.
 
+mod archive;
+mod audit;
 mod cam;
+mod decode;
 mod demo;
 mod git;
 mod hostile;
 mod layers;
 mod noise;
+mod precision;
 mod report;
 mod rules;
 mod scan_fs;

@@ -65,6 +65,8 @@ pub(crate) enum Command {
     Disable(Box<DisableArgs>),
     /// Re-enable the keys keyhound disabled, from its journal; dry run unless --yes.
     Enable(Box<EnableArgs>),
+    /// Review a whole Tencent Cloud account's API keys against Tencent's advice (read-only).
+    Audit(Box<AuditArgs>),
 }
 
 // --- scan ---------------------------------------------------------------------
@@ -97,6 +99,33 @@ pub(crate) struct ScanArgs {
     /// Skip files larger than SIZE (bytes, or with K, M, G suffix).
     #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Files")]
     pub max_file_size: Option<u64>,
+    /// Do not open archives and compressed files (zip, jar, tar, gz, bz2, xz,
+    /// zst...); skip them as binary.
+    #[arg(long, help_heading = "Files")]
+    pub no_archives: bool,
+    /// Open archives nested up to N levels deep (default: 5; 1 opens only
+    /// the outer archive).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Files")]
+    pub archive_depth: Option<u32>,
+    /// Read at most SIZE uncompressed bytes from each archive, nested ones
+    /// included (default: 512M).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Files")]
+    pub archive_max_size: Option<u64>,
+    /// Read at most N members of each archive, nested ones included
+    /// (default: 100000).
+    #[arg(long, value_name = "N", help_heading = "Files")]
+    pub archive_max_members: Option<u64>,
+    /// Decode base64, percent-encoding, string escapes and HTML entities
+    /// (and Tencent tools' encrypted configs) up to N levels deep, inside
+    /// candidate spans only; 0 scans the plain bytes only.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = crate::decode::DEFAULT_DEPTH,
+        value_parser = clap::value_parser!(u8).range(0..=8),
+        help_heading = "Files"
+    )]
+    pub decode_depth: u8,
     /// Worker threads (default: one per core; at most 256).
     #[arg(short = 'j', long, value_name = "N", value_parser = parse_threads, help_heading = "Files")]
     pub threads: Option<usize>,
@@ -423,4 +452,81 @@ mod tests {
         use clap::CommandFactory;
         Cli::command().debug_assert();
     }
+}
+
+// --- audit ----------------------------------------------------------------------
+
+/// The check ids `--check` and `--skip` take (those of [`crate::audit::CheckId`]).
+pub(crate) const CHECK_IDS: [&str; 8] = [
+    "root-key-active",
+    "key-unused",
+    "key-not-rotated",
+    "key-disabled",
+    "user-two-keys",
+    "mfa-off",
+    "admin-key",
+    "console-and-api",
+];
+
+/// Arguments of `keyhound audit`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Read-only: only List/Get/Describe CAM calls are sent (docs/verify.md \
+lists them, with a least-privilege auditor policy). Exit codes: 0 no problem, 1 problems \
+reported, 2 error, or a check the auditor's permissions could not answer (listed as \"not \
+checked\", never passed)."
+)]
+pub(crate) struct AuditArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "human")]
+    pub format: AuditFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Run only this check; may repeat.
+    #[arg(long = "check", value_name = "ID",
+          value_parser = clap::builder::PossibleValuesParser::new(CHECK_IDS))]
+    pub checks: Vec<String>,
+    /// Do not run (or read what is needed for) this check; may repeat.
+    #[arg(long = "skip", value_name = "ID",
+          value_parser = clap::builder::PossibleValuesParser::new(CHECK_IDS))]
+    pub skips: Vec<String>,
+    /// key-unused: an active key unused for more than DAYS.
+    #[arg(long, value_name = "DAYS", default_value_t = 90)]
+    pub max_unused: u32,
+    /// key-not-rotated: an active key older than DAYS.
+    #[arg(long, value_name = "DAYS", default_value_t = 90)]
+    pub max_key_age: u32,
+    /// Show AccessKeyIds in full in human and JSON output (never in SARIF).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Send every Tencent API call to URL instead (https, or http to a
+    /// loopback address only: for tests and local proxies).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "KEYHOUND_TENCENT_ENDPOINT",
+        help_heading = "Tencent Cloud"
+    )]
+    pub endpoint: Option<String>,
+    /// Use the international site (*.intl.tencentcloudapi.com).
+    #[arg(long, help_heading = "Tencent Cloud")]
+    pub intl: bool,
+    /// Auditor credentials from tccli profile NAME (~/.tccli/NAME.credential);
+    /// default: found as Tencent's SDKs and tccli find them
+    /// (TENCENTCLOUD_SECRET_ID/_KEY[/_TOKEN], tccli's default profile,
+    /// ~/.tencentcloud/credentials; a role-arn is assumed).
+    #[arg(long, value_name = "NAME", help_heading = "Tencent Cloud")]
+    pub profile: Option<String>,
+}
+
+/// `audit --format` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AuditFormat {
+    /// Problems grouped by check, for a terminal.
+    Human,
+    /// One JSON document.
+    Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
 }

@@ -4,6 +4,7 @@
 //! clean, 1 findings, 2 error.
 
 mod args;
+mod audit;
 mod baseline;
 mod disable;
 mod enable;
@@ -46,6 +47,7 @@ pub fn main() -> ExitCode {
         Command::Verify(a) => verify::run(a),
         Command::Disable(a) => disable::run(a),
         Command::Enable(a) => enable::run(a),
+        Command::Audit(a) => audit::run(a),
     };
     match result {
         Ok(_) if message::errored() => ExitCode::from(2),

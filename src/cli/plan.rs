@@ -5,9 +5,10 @@
 //! command here with exit code 2.
 
 use super::args::{
-    ColorChoice, DisableArgs, EnableArgs, GitScanArgs, GlobalArgs, NoiseArgs, ScanArgs,
-    TencentArgs, VerifyArgs, VerifyFormat,
+    AuditArgs, AuditFormat, ColorChoice, DisableArgs, EnableArgs, GitScanArgs, GlobalArgs,
+    NoiseArgs, ScanArgs, TencentArgs, VerifyArgs, VerifyFormat,
 };
+use crate::audit::{self, CheckId};
 use crate::config::{self, Noise};
 use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
@@ -16,6 +17,7 @@ use crate::rule::{self, RuleSet};
 use crate::rulecheck;
 use crate::scan::ScanPlan;
 use crate::scan::git::HistoryPlan;
+use crate::source::archive;
 use crate::source::fs::WalkOptions;
 use crate::source::git::{self as src, Rev, Selection};
 use crate::verify::tencent::credential::{self, Found};
@@ -45,8 +47,9 @@ pub(crate) struct Scan {
 pub(crate) enum Source {
     /// Files and directories on disk.
     Files(ScanPlan),
-    /// Standard input, as one blob.
-    Stdin,
+    /// Standard input, as one blob (expanded within these limits when it
+    /// is an archive).
+    Stdin(Option<archive::Limits>),
     /// Git history (all of it, a branch, a range, what a push sends).
     History(HistoryPlan, Vcs),
     /// What `git commit` would commit.
@@ -55,6 +58,8 @@ pub(crate) enum Source {
         repo: PathBuf,
         /// Blobs larger than this are skipped.
         max_blob_size: u64,
+        /// Open staged archives within these limits.
+        archives: Option<archive::Limits>,
         /// CI identity for reports.
         vcs: Vcs,
     },
@@ -202,6 +207,10 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         threads: a.threads.unwrap_or(0),
         ..WalkOptions::default()
     };
+    let walk = WalkOptions {
+        archives: archive_limits(a, walk.max_file_size),
+        ..walk
+    };
     let source = source(g, &a.git, paths, stdin, walk)?;
     let t = &a.verify.tencent;
     let verify = if a.verify.verify || t.audit || t.profile.is_some() {
@@ -213,9 +222,11 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         None
     };
     let config_format = settings.config.as_ref().and_then(|(_, c)| c.format);
+    let mut engine = Engine::new(&rules)?;
+    engine.set_decode_depth(a.decode_depth);
     Ok(Scan {
         source,
-        engine: Engine::new(&rules)?,
+        engine,
         noise: settings.noise,
         verify,
         output: Output {
@@ -229,6 +240,27 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
             color: g.color,
         },
     })
+}
+
+/// The archive limits `a` asks for; members obey the file size limit.
+fn archive_limits(a: &ScanArgs, max_file_size: u64) -> Option<archive::Limits> {
+    if a.no_archives {
+        return None;
+    }
+    let mut limits = archive::Limits {
+        max_member: max_file_size,
+        ..archive::Limits::default()
+    };
+    if let Some(d) = a.archive_depth {
+        limits.max_depth = d;
+    }
+    if let Some(n) = a.archive_max_size {
+        limits.max_total = n;
+    }
+    if let Some(n) = a.archive_max_members {
+        limits.max_members = n;
+    }
+    Some(limits)
 }
 
 /// Resolves `keyhound baseline create`.
@@ -297,6 +329,81 @@ pub(crate) fn enable(a: &EnableArgs) -> anyhow::Result<Enable> {
     })
 }
 
+/// A resolved `keyhound audit`.
+#[derive(Debug)]
+pub(crate) struct Audit {
+    /// The checks and their thresholds.
+    pub settings: audit::Settings,
+    /// How to write the report.
+    pub format: audit::report::Format,
+    /// `--output`, or standard output.
+    pub output: Option<PathBuf>,
+    /// `--show-secrets`.
+    pub show_secrets: bool,
+    /// Tencent Cloud.
+    pub tencent: Tencent,
+    /// The auditor's credentials.
+    pub credential: Found,
+}
+
+/// The checks `--check` names (default: all) minus those `--skip` names.
+fn chosen_checks(
+    checks: &[String],
+    skips: &[String],
+) -> anyhow::Result<std::collections::BTreeSet<CheckId>> {
+    let parse = |ids: &[String]| -> anyhow::Result<std::collections::BTreeSet<CheckId>> {
+        ids.iter()
+            .map(|i| CheckId::parse(i).with_context(|| format!("unknown check id {i:?}")))
+            .collect()
+    };
+    let mut set = if checks.is_empty() {
+        CheckId::ALL.into_iter().collect()
+    } else {
+        parse(checks)?
+    };
+    for s in parse(skips)? {
+        set.remove(&s);
+    }
+    if set.is_empty() {
+        anyhow::bail!("--check/--skip leave no check to run");
+    }
+    Ok(set)
+}
+
+/// Resolves `keyhound audit` ("now" is read here, once).
+pub(crate) fn audit(a: &AuditArgs) -> anyhow::Result<Audit> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let settings = audit::Settings {
+        checks: chosen_checks(&a.checks, &a.skips)?,
+        max_unused_days: a.max_unused,
+        max_key_age_days: a.max_key_age,
+        now,
+    };
+    let t = TencentArgs {
+        endpoint: a.endpoint.clone(),
+        intl: a.intl,
+        audit: true,
+        profile: a.profile.clone(),
+    };
+    Ok(Audit {
+        settings,
+        format: match a.format {
+            AuditFormat::Human => audit::report::Format::Human,
+            AuditFormat::Json => audit::report::Format::Json,
+            AuditFormat::Sarif => audit::report::Format::Sarif,
+        },
+        output: a.output.clone(),
+        show_secrets: a.show_secrets,
+        tencent: Tencent {
+            endpoints: endpoints(&t)?,
+            auditor: None,
+        },
+        credential: required_credential(&t)?,
+    })
+}
+
 /// The built-in rules plus every `--rules` file, each loaded and compiled
 /// once; how a gitleaks config converted goes to `diags` as notes.
 pub(crate) fn rules(files: &[PathBuf], diags: &Diagnostics) -> anyhow::Result<RuleSet> {
@@ -358,7 +465,7 @@ fn source(
 ) -> anyhow::Result<Source> {
     if !(git.history() || git.staged || git.pre_push) {
         return Ok(if stdin {
-            Source::Stdin
+            Source::Stdin(walk.archives)
         } else {
             Source::Files(ScanPlan { paths, walk })
         });
@@ -375,6 +482,7 @@ fn source(
         return Ok(Source::Staged {
             repo: repo.clone(),
             max_blob_size: walk.max_file_size,
+            archives: walk.archives,
             vcs,
         });
     }
@@ -390,6 +498,7 @@ fn source(
         repo: repo.clone(),
         selection,
         max_blob_size: walk.max_file_size,
+        archives: walk.archives,
         threads: walk.threads,
         progress: !g.quiet && std::io::stderr().is_terminal(),
     };
@@ -475,5 +584,21 @@ fn open_repo(dir: Option<&Path>) -> anyhow::Result<Option<git2::Repository>> {
             .map(Some)
             .with_context(|| format!("cannot open git repository {}", d.display())),
         None => Ok(git2::Repository::discover(".").ok()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_check_and_skip_combine() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(chosen_checks(&[], &[]).unwrap().len(), 8);
+        let only = chosen_checks(&s(&["mfa-off", "admin-key"]), &s(&["admin-key"])).unwrap();
+        assert_eq!(only.into_iter().collect::<Vec<_>>(), [CheckId::MfaOff]);
+        assert!(chosen_checks(&s(&["mfa-off"]), &s(&["mfa-off"])).is_err());
+        let lib: Vec<&str> = CheckId::ALL.iter().map(|c| c.id()).collect();
+        assert_eq!(lib, super::super::args::CHECK_IDS);
     }
 }

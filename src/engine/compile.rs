@@ -30,12 +30,16 @@ pub(super) struct CompiledAllow {
     pub stopwords: Vec<Vec<u8>>,
     pub paths: Vec<regex::Regex>,
     pub unpaired_lines: Vec<Regex>,
+    pub unpaired_near: Vec<Regex>,
+    /// Lower-cased, separators removed.
+    pub unpaired_labels: Vec<String>,
+    pub published: std::collections::HashSet<Vec<u8>>,
 }
 
 impl CompiledAllow {
     /// Whether `value` (a secret or a key) is allowed, i.e. not reported.
     pub fn allows(&self, value: &[u8]) -> bool {
-        if self.regexes.iter().any(|r| r.is_match(value)) {
+        if self.published.contains(value) || self.regexes.iter().any(|r| r.is_match(value)) {
             return true;
         }
         !self.stopwords.is_empty() && {
@@ -164,6 +168,19 @@ pub(super) fn compile(rule: &Rule) -> Result<CompiledRule, BuildError> {
             .map(|p| str_regex(rule, "allow.paths", p))
             .collect::<Result<_, _>>()?,
         unpaired_lines: all("allow.unpaired_lines", &rule.allow.unpaired_lines)?,
+        unpaired_near: all("allow.unpaired_near", &rule.allow.unpaired_near)?,
+        unpaired_labels: rule
+            .allow
+            .unpaired_labels
+            .iter()
+            .map(|l| super::label::normalize(l.as_bytes()))
+            .collect(),
+        published: rule
+            .allow
+            .published
+            .iter()
+            .map(|p| p.value.as_bytes().to_vec())
+            .collect(),
     };
     let path = rule
         .path

@@ -31,6 +31,7 @@
 
 mod compile;
 pub mod entropy;
+mod label;
 mod pair;
 
 use crate::rule::RuleSet;
@@ -72,6 +73,10 @@ pub struct Engine {
     longest: usize,
     /// Rules without keywords: their regex runs over whole blobs.
     unfiltered: Vec<usize>,
+    /// Per rule: the rules whose match over the same bytes it replaces.
+    supersedes: Vec<Vec<usize>>,
+    /// How many nested decodings scans with this engine apply.
+    decode_depth: u8,
 }
 
 /// Per-thread scratch space for [`Engine::scan`].
@@ -88,6 +93,9 @@ pub struct Cache {
     /// Running maximum of `occupied` ends.
     max_ends: Vec<usize>,
     pair: pair::Scratch,
+    /// (rule, secret start) of ids their rule does not claim.
+    rejected: Vec<(usize, usize)>,
+    rejected_ids: Vec<usize>,
     /// The lower-cased chunk being searched for keywords.
     folded: Vec<u8>,
 }
@@ -174,6 +182,19 @@ impl Engine {
             owned.sort_unstable();
             owned.dedup();
         }
+        let supersedes = compiled
+            .iter()
+            .map(|c| {
+                let ids = c.pair.as_ref().map_or(&[][..], |p| &p.supersedes[..]);
+                rules
+                    .rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| ids.contains(&r.id))
+                    .map(|(i, _)| i)
+                    .collect()
+            })
+            .collect();
         let longest = patterns.iter().map(String::len).max().unwrap_or(0);
         let keywords = if patterns.is_empty() {
             None
@@ -200,7 +221,30 @@ impl Engine {
             owners,
             longest,
             unfiltered,
+            supersedes,
+            decode_depth: crate::decode::DEFAULT_DEPTH,
         })
+    }
+
+    /// How many nested decodings (base64 of escaped JSON…) scans with this
+    /// engine apply to each blob; 0 scans plain bytes only.
+    pub fn decode_depth(&self) -> u8 {
+        self.decode_depth
+    }
+
+    /// Sets [`Engine::decode_depth`].
+    pub fn set_decode_depth(&mut self, depth: u8) {
+        self.decode_depth = depth;
+    }
+
+    /// Whether `text` holds a keyword of some rule (case-insensitive), so
+    /// that scanning it could find something. True when a rule has no
+    /// keywords.
+    pub fn has_keyword(&self, text: &[u8]) -> bool {
+        match &self.keywords {
+            Some(ac) if self.unfiltered.is_empty() => ac.is_match(&text.to_ascii_lowercase()),
+            _ => true,
+        }
     }
 
     /// The rules this engine was built from; [`RawMatch::rule`] indexes them.
@@ -346,12 +390,14 @@ impl Engine {
         );
         cache.occupied.sort_unstable_by_key(|r| r.start);
         cache.matches.sort_by_key(|m| (m.rule, m.secret.start));
+        cache.rejected.clear();
         let mut from = 0;
         while from < cache.matches.len() {
             let rule = cache.matches[from].rule;
             let to = from + cache.matches[from..].partition_point(|m| m.rule == rule);
             let compiled = &self.compiled[rule];
             if let Some(spec) = &compiled.pair {
+                cache.rejected_ids.clear();
                 pair::pair(
                     compiled,
                     spec,
@@ -359,10 +405,22 @@ impl Engine {
                     &mut cache.matches[from..to],
                     &cache.occupied,
                     &mut cache.pair,
+                    &mut cache.rejected_ids,
                 );
+                for &i in &cache.rejected_ids {
+                    cache
+                        .rejected
+                        .push((rule, cache.matches[from + i].secret.start));
+                }
             }
             from = to;
         }
+        // Sorted: groups are visited by rule and ids by start.
+        let rejected = std::mem::take(&mut cache.rejected);
+        cache
+            .matches
+            .retain(|m| rejected.binary_search(&(m.rule, m.secret.start)).is_err());
+        cache.rejected = rejected;
         cache.occupied.clear();
         for m in cache
             .matches
@@ -392,18 +450,57 @@ impl Engine {
                 || !(r.pair.as_ref().is_some_and(|p| p.required)
                     || r.on_unpaired_line(hay, &m.secret))
         });
+        self.drop_superseded(cache);
+    }
+
+    /// Drops matches of a rule another kept match supersedes over the same
+    /// bytes (a temporary SecretId is not also reported as a long-term one).
+    fn drop_superseded(&self, cache: &mut Cache) {
+        if self.supersedes.iter().all(Vec::is_empty) {
+            return;
+        }
+        let mut replaced: Vec<(usize, usize, usize)> = Vec::new();
+        for m in &cache.matches {
+            for &other in &self.supersedes[m.rule] {
+                replaced.push((other, m.secret.start, m.secret.end));
+            }
+        }
+        if replaced.is_empty() {
+            return;
+        }
+        replaced.sort_unstable();
+        cache.matches.retain(|m| {
+            replaced
+                .binary_search(&(m.rule, m.secret.start, m.secret.end))
+                .is_err()
+        });
     }
 }
 
 impl CompiledRule {
+    /// Whether an unpaired match at `secret` stands in a place that shows it
+    /// is not a leaked credential: a signed request on its line or around
+    /// it, or a label that makes it a value being looked up.
     fn on_unpaired_line(&self, hay: &[u8], secret: &Range<usize>) -> bool {
-        if self.allow.unpaired_lines.is_empty() {
-            return false;
+        let a = &self.allow;
+        if !a.unpaired_lines.is_empty() {
+            let line = pair::line_start(hay, secret.start)..pair::line_end(hay, secret.end);
+            let line = &hay[line.start.max(secret.start.saturating_sub(MAX_LINE_REACH))
+                ..line.end.min(secret.end + MAX_LINE_REACH)];
+            if a.unpaired_lines.iter().any(|r| r.is_match(line)) {
+                return true;
+            }
         }
-        let line = pair::line_start(hay, secret.start)..pair::line_end(hay, secret.end);
-        let line = &hay[line.start.max(secret.start.saturating_sub(MAX_LINE_REACH))
-            ..line.end.min(secret.end + MAX_LINE_REACH)];
-        self.allow.unpaired_lines.iter().any(|r| r.is_match(line))
+        if !a.unpaired_near.is_empty() {
+            let n = self.pair.as_ref().map_or(0, |p| p.within_lines);
+            let near = &hay[pair::window(hay, secret, n)];
+            if a.unpaired_near.iter().any(|r| r.is_match(near)) {
+                return true;
+            }
+        }
+        !a.unpaired_labels.is_empty()
+            && label::label(hay, secret.start)
+                .is_some_and(|l| label::is_hint(l, &a.unpaired_labels))
     }
 }
 

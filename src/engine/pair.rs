@@ -3,12 +3,16 @@
 //! temporary credentials the session token.
 //!
 //! Candidates are the pair regex's matches within `within_lines` lines of an
-//! identifier. A candidate that overlaps an identifier is not a key (ids are
-//! never keys of each other); one failing the entropy, repeat or allowlist
-//! checks is dropped; one matching a `needs_hint` regex (a hex hash, a word)
-//! or labelled as something else (`not_hints`: `md5 = …`, `RequestId: …`) is
-//! kept only where its label names a key (`hints`) or it directly follows the
-//! identifier as the next argument (`Credential("AKID…", "…")`).
+//! identifier, or within `labelled_within_lines` where the two labels are one
+//! name ending in id and key (`secretId` … `secretKey`). A candidate that
+//! overlaps an identifier is not a key (ids are never keys of each other);
+//! one failing the entropy, repeat or allowlist checks is dropped; one
+//! matching a `needs_hint` regex (a hex hash, a word) or labelled as
+//! something else (`not_hints`: `md5 = …`, `RequestId: …`) is kept only where
+//! its label names a key (`hints`) or it directly follows the identifier as
+//! the next argument (`Credential("AKID…", "…")`); one matching a
+//! `needs_key_hint` regex (32 hex digits) only where a `key_hints` label
+//! names it.
 //!
 //! Every (identifier, candidate) edge gets a cost: line distance first, then
 //! "key after id" over "key before id", then labelled over unlabelled, then a
@@ -19,6 +23,7 @@
 
 use super::RawMatch;
 use super::compile::{CompiledRule, bytes_regex, secret_group};
+use super::label::{is_hint, label, normalize, qualifier, split_parts};
 use crate::rule::{PairSpec, Rule};
 use memchr::{memchr, memchr_iter, memrchr};
 use regex::bytes::Regex;
@@ -40,10 +45,18 @@ pub(super) struct CompiledPair {
     hints: Vec<String>,
     /// Likewise, for labels of other things.
     not_hints: Vec<String>,
+    /// Likewise, labels naming exactly this key.
+    key_hints: Vec<String>,
     needs_hint: Vec<Regex>,
+    needs_key_hint: Vec<Regex>,
+    needs_token: Vec<Regex>,
+    token_words: Vec<String>,
     min_entropy: Option<f64>,
-    within_lines: usize,
+    pub within_lines: usize,
+    labelled_within_lines: usize,
     pub required: bool,
+    /// Rule ids, resolved to indices by the engine.
+    pub supersedes: Vec<String>,
 }
 
 impl CompiledPair {
@@ -58,24 +71,30 @@ impl CompiledPair {
             }
             None => None,
         };
+        let regexes = |field: &str, pats: &[String]| {
+            pats.iter()
+                .map(|p| bytes_regex(rule, field, p))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let words = |list: &[String]| -> Vec<String> {
+            list.iter().map(|h| normalize(h.as_bytes())).collect()
+        };
         Ok(CompiledPair {
             re,
             group,
             token,
-            hints: spec.hints.iter().map(|h| normalize(h.as_bytes())).collect(),
-            not_hints: spec
-                .not_hints
-                .iter()
-                .map(|h| normalize(h.as_bytes()))
-                .collect(),
-            needs_hint: spec
-                .needs_hint
-                .iter()
-                .map(|p| bytes_regex(rule, "pair.needs_hint", p))
-                .collect::<Result<_, _>>()?,
+            hints: words(&spec.hints),
+            not_hints: words(&spec.not_hints),
+            key_hints: words(&spec.key_hints),
+            needs_hint: regexes("pair.needs_hint", &spec.needs_hint)?,
+            needs_key_hint: regexes("pair.needs_key_hint", &spec.needs_key_hint)?,
+            needs_token: regexes("pair.needs_token", &spec.needs_token)?,
+            token_words: words(&spec.token_words),
             min_entropy: spec.min_entropy,
             within_lines: spec.within_lines as usize,
+            labelled_within_lines: spec.labelled_within_lines as usize,
             required: spec.required,
+            supersedes: spec.supersedes.clone(),
         })
     }
 }
@@ -93,10 +112,19 @@ struct Candidate {
     range: Range<usize>,
     /// What its label says beyond "secret key" (`prod`, `1`, `cos`).
     qualifier: Vec<String>,
+    /// Its label's parts before a final `key`/`secret` (`cos` of `CosKey`),
+    /// when the label ends so.
+    stem: Option<Vec<String>>,
     hinted: bool,
+    /// Labelled with a `key_hints` word.
+    key_hinted: bool,
     /// Labelled as something other than a key.
     other: bool,
     weak: bool,
+    /// Matches a `needs_key_hint` regex.
+    hex: bool,
+    /// Its label has a `token_words` part.
+    temporary: bool,
     taken: bool,
 }
 
@@ -107,8 +135,22 @@ struct Edge {
     cand: usize,
 }
 
+/// The parts of `label` before its last one, when the last one is one of
+/// `last` and something precedes it: `CosKey` → `cos`, `secret_id` → `secret`.
+fn stem(label: &[u8], last: &[&str]) -> Option<Vec<String>> {
+    let mut parts = split_parts(label);
+    let end = parts.pop()?;
+    (last.contains(&end.as_str()) && !parts.is_empty()).then_some(parts)
+}
+
+fn has_word(label: Option<&[u8]>, words: &[String]) -> bool {
+    !words.is_empty() && label.is_some_and(|l| split_parts(l).iter().any(|p| words.contains(p)))
+}
+
 /// Fills `key` (and `token`) of every match in `ids`. `occupied` holds the
-/// ranges of all rules' matches in the haystack, sorted by start.
+/// ranges of all rules' matches in the haystack, sorted by start. Returns,
+/// in `rejected`, the indices of ids this rule does not claim (a
+/// `needs_token` id without a token).
 pub(super) fn pair(
     rule: &CompiledRule,
     spec: &CompiledPair,
@@ -116,14 +158,13 @@ pub(super) fn pair(
     ids: &mut [RawMatch],
     occupied: &[Range<usize>],
     s: &mut Scratch,
+    rejected: &mut Vec<usize>,
 ) {
     s.windows.clear();
     s.cands.clear();
     s.edges.clear();
-    let windows: Vec<Range<usize>> = ids
-        .iter()
-        .map(|m| window(hay, &m.secret, spec.within_lines))
-        .collect();
+    let reach = spec.within_lines.max(spec.labelled_within_lines);
+    let windows: Vec<Range<usize>> = ids.iter().map(|m| window(hay, &m.secret, reach)).collect();
     s.windows.extend(windows.iter().cloned());
     merge(&mut s.windows);
     for w in &s.windows {
@@ -135,9 +176,13 @@ pub(super) fn pair(
             let label = label(hay, range.start);
             s.cands.push(Candidate {
                 qualifier: label.map(qualifier).unwrap_or_default(),
+                stem: label.and_then(|l| stem(l, &["key", "secret"])),
                 hinted: label.is_some_and(|w| is_hint(w, &spec.hints)),
+                key_hinted: label.is_some_and(|w| is_hint(w, &spec.key_hints)),
                 other: label.is_some_and(|w| is_hint(w, &spec.not_hints)),
                 weak: spec.needs_hint.iter().any(|r| r.is_match(value)),
+                hex: spec.needs_key_hint.iter().any(|r| r.is_match(value)),
+                temporary: has_word(label, &spec.token_words),
                 range,
                 taken: false,
             });
@@ -145,9 +190,9 @@ pub(super) fn pair(
     }
     // Candidates come out of sorted, disjoint windows: sorted by start.
     for (i, (m, w)) in ids.iter().zip(&windows).enumerate() {
-        let id_qualifier = label(hay, m.secret.start)
-            .map(qualifier)
-            .unwrap_or_default();
+        let id_label = label(hay, m.secret.start);
+        let id_qualifier = id_label.map(qualifier).unwrap_or_default();
+        let id_stem = id_label.and_then(|l| stem(l, &["id"]));
         let first = s.cands.partition_point(|c| c.range.start < w.start);
         for (j, c) in s.cands.iter().enumerate().skip(first) {
             if c.range.start >= w.end {
@@ -158,6 +203,9 @@ pub(super) fn pair(
             }
             let after = c.range.start >= m.secret.end;
             let positional = after && is_next_argument(&hay[m.secret.end..c.range.start]);
+            if c.hex && !c.key_hinted {
+                continue;
+            }
             if (c.weak || c.other) && !c.hinted && !positional {
                 continue;
             }
@@ -167,6 +215,9 @@ pub(super) fn pair(
                 (c.range.end, m.secret.start)
             };
             let lines = memchr_iter(b'\n', &hay[lo..hi]).count();
+            if lines > spec.within_lines && (id_stem.is_none() || c.stem != id_stem) {
+                continue;
+            }
             let mut cost = match (lines, after) {
                 (0, true) => 0,
                 (0, false) => 3,
@@ -189,6 +240,7 @@ pub(super) fn pair(
         }
     }
     s.edges.sort_unstable();
+    let mut temporary_key = vec![false; ids.len()];
     for e in &s.edges {
         let c = &mut s.cands[e.cand];
         if c.taken || ids[e.id].key.is_some() {
@@ -196,10 +248,29 @@ pub(super) fn pair(
         }
         c.taken = true;
         ids[e.id].key = Some(c.range.clone());
+        temporary_key[e.id] = c.temporary;
     }
     if let Some((re, group)) = &spec.token {
-        for (m, w) in ids.iter_mut().zip(&windows) {
-            m.token = nearest_token(re, *group, hay, m, w.clone(), occupied);
+        for m in ids.iter_mut() {
+            let near = window(hay, &m.secret, spec.within_lines);
+            m.token = nearest_token(re, *group, hay, m, near, occupied);
+            // A key paired from further away brings its own neighbourhood.
+            if m.token.is_none()
+                && let Some(k) = m.key.clone()
+            {
+                let near = window(hay, &k, spec.within_lines);
+                m.token = nearest_token(re, *group, hay, m, near, occupied);
+            }
+        }
+    }
+    for (i, m) in ids.iter().enumerate() {
+        let value = &hay[m.secret.clone()];
+        if m.token.is_none()
+            && !temporary_key[i]
+            && spec.needs_token.iter().any(|r| r.is_match(value))
+            && !has_word(label(hay, m.secret.start), &spec.token_words)
+        {
+            rejected.push(i);
         }
     }
 }
@@ -274,7 +345,7 @@ fn overlaps(sorted: &[Range<usize>], r: &Range<usize>) -> bool {
 
 /// The lines from `n` before `r` to `n` after it, at most [`MAX_REACH`]
 /// bytes either side.
-fn window(hay: &[u8], r: &Range<usize>, n: usize) -> Range<usize> {
+pub(super) fn window(hay: &[u8], r: &Range<usize>, n: usize) -> Range<usize> {
     let mut start = line_start(hay, r.start);
     for _ in 0..n {
         if start == 0 {
@@ -310,168 +381,9 @@ fn is_next_argument(between: &[u8]) -> bool {
             .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\'' | b'`' | b','))
 }
 
-/// The label of the value at `at`: the last word before it on its line, or,
-/// when nothing precedes it there, the last word of the line before
-/// (`SecretKey:` then the value on the next line).
-fn label(hay: &[u8], at: usize) -> Option<&[u8]> {
-    let ls = line_start(hay, at);
-    match last_word(&hay[ls..at]) {
-        Some(w) => Some(w),
-        None if ls > 0 => last_word(&hay[line_start(hay, ls - 1)..ls - 1]),
-        None => None,
-    }
-}
-
-/// Words of a label that only say "this is a credential".
-const CREDENTIAL_WORDS: &[&str] = &[
-    "secret",
-    "key",
-    "id",
-    "sk",
-    "ak",
-    "skey",
-    "access",
-    "accesskey",
-    "tmp",
-    "api",
-    "cloud",
-    "tencent",
-    "tencentcloud",
-    "qcloud",
-    "tc",
-    "aws",
-    "aliyun",
-    "alibaba",
-    "cdnetworks",
-    "cnc",
-];
-
-/// The parts of a label that qualify which credential it is: `PROD_SECRET_KEY`
-/// → `prod`, `secret_id_2` → `2`, `SecretKey` → nothing.
-fn qualifier(label: &[u8]) -> Vec<String> {
-    let mut q = split_parts(label);
-    q.retain(|p| !CREDENTIAL_WORDS.contains(&p.as_str()));
-    q
-}
-
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
-}
-
-fn last_word(s: &[u8]) -> Option<&[u8]> {
-    let end = s.iter().rposition(|&b| is_word_byte(b))? + 1;
-    let start = s[..end]
-        .iter()
-        .rposition(|&b| !is_word_byte(b))
-        .map_or(0, |i| i + 1);
-    Some(&s[start..end])
-}
-
-/// Whether some trailing run of `word`'s parts, joined, is a hint:
-/// `TENCENTCLOUD_SECRET_KEY` → parts `tencentcloud secret key` → `secretkey`.
-/// Trailing numbers are ignored: `secret_key_2` is a key label.
-fn is_hint(word: &[u8], hints: &[String]) -> bool {
-    let mut parts = split_parts(word);
-    while parts.len() > 1
-        && parts
-            .last()
-            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
-    {
-        parts.pop();
-    }
-    // Is some hint exactly the concatenation of a run of trailing parts?
-    hints.iter().any(|h| {
-        let mut rest = h.as_str();
-        for p in parts.iter().rev() {
-            match rest.strip_suffix(p.as_str()) {
-                Some("") => return true,
-                Some(r) => rest = r,
-                None => return false,
-            }
-        }
-        false
-    })
-}
-
-/// Splits an identifier on `_ - .` and lower-to-upper case changes, lower-cased.
-fn split_parts(word: &[u8]) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut cur = String::new();
-    let mut prev_lower = false;
-    for &b in word {
-        if !b.is_ascii_alphanumeric() {
-            if !cur.is_empty() {
-                parts.push(std::mem::take(&mut cur));
-            }
-            prev_lower = false;
-            continue;
-        }
-        if b.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
-            parts.push(std::mem::take(&mut cur));
-        }
-        prev_lower = b.is_ascii_lowercase() || b.is_ascii_digit();
-        cur.push(b.to_ascii_lowercase() as char);
-    }
-    if !cur.is_empty() {
-        parts.push(cur);
-    }
-    parts
-}
-
-fn normalize(h: &[u8]) -> String {
-    h.iter()
-        .filter(|b| b.is_ascii_alphanumeric())
-        .map(|b| b.to_ascii_lowercase() as char)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hints() -> Vec<String> {
-        ["secretkey", "sk", "secret_access_key"]
-            .iter()
-            .map(|h| normalize(h.as_bytes()))
-            .collect()
-    }
-
-    #[test]
-    fn labels_name_keys_by_trailing_parts() {
-        let h = hints();
-        for yes in [
-            "TENCENTCLOUD_SECRET_KEY",
-            "secretKey",
-            "SecretKey",
-            "cos-secret-key",
-            "tencent.cloud.secret-key",
-            "Sk",
-            "aws_secret_access_key",
-        ] {
-            assert!(is_hint(yes.as_bytes(), &h), "{yes}");
-        }
-        for no in [
-            "task",
-            "secret_id",
-            "SecretId",
-            "secret_key_id",
-            "desk",
-            "mask",
-        ] {
-            assert!(!is_hint(no.as_bytes(), &h), "{no}");
-        }
-    }
-
-    #[test]
-    fn label_is_last_word_or_previous_line() {
-        let h = hints();
-        let text = b"secretKey=VALUE\nSecretKey:\n  VALUE\nname: VALUE";
-        let at = |n: usize| memchr::memmem::find_iter(text, b"VALUE").nth(n).unwrap();
-        let hinted = |n| label(text, at(n)).is_some_and(|w| is_hint(w, &h));
-        assert!(hinted(0));
-        assert!(hinted(1));
-        assert!(!hinted(2));
-    }
 
     #[test]
     fn next_argument_is_quotes_commas_and_spaces() {

@@ -175,16 +175,13 @@ fn hashes_and_words_are_keys_only_when_labelled() {
 #[test]
 fn values_labelled_as_something_else_are_not_keys() {
     let i = id(31);
-    for label in [
-        "RequestId",
-        "x_md5",
-        "sessionToken",
-        "Signature",
-        "user_password",
-    ] {
+    for label in ["RequestId", "x_md5", "sessionToken", "user_password"] {
         let text = format!("SecretId = \"{i}\"\n{label} = \"{}\"\n", key(31));
         assert_eq!(pairs(&text), vec![(i.clone(), None)], "{label}");
     }
+    // A signature next to an unpaired id: the request was signed elsewhere.
+    let text = format!("SecretId = \"{i}\"\nSignature = \"{}\"\n", key(31));
+    assert_eq!(pairs(&text), vec![]);
     let text = format!("Credential(\"{i}\", \"{}\")  # request_id", key(31));
     assert_eq!(pairs(&text), vec![(i, Some(key(31)))]);
 }
@@ -418,5 +415,132 @@ fn arbitrary_bytes_never_panic_and_ranges_stay_in_bounds() {
                 assert!(r.start < r.end && r.end <= hay.len());
             }
         }
+    }
+}
+
+#[test]
+fn labelled_keys_pair_beyond_the_near_window() {
+    let (i, k) = (id(40), key(40));
+    let fields: String = (0..12)
+        .map(|n| format!("    private String field{n} = \"v{n}\";\n"))
+        .collect();
+    let java = format!(
+        "public class TencentConfig {{\n    private String secretId = \"{i}\";\n{fields}    private String secretKey = \"{k}\";\n}}\n"
+    );
+    assert_eq!(pairs(&java), vec![(i.clone(), Some(k.clone()))]);
+    // The key above the id, the names sharing a stem (`CosId`, `CosKey`).
+    let filler: String = (0..7).map(|n| format!("  \"F{n}\": {n},\n")).collect();
+    let json = format!("{{\n  \"CosKey\": \"{k}\",\n{filler}  \"CosId\": \"{i}\"\n}}\n");
+    assert_eq!(pairs(&json), vec![(i.clone(), Some(k.clone()))]);
+    // Far away, labels that do not name the same credential do not pair.
+    let far = format!("secret_id: {i}\n{fields}password_key: {k}\n");
+    assert_eq!(pairs(&far), vec![(i.clone(), None)]);
+    let far = format!("secret_id: {i}\n{fields}value: {k}\n");
+    assert_eq!(pairs(&far), vec![(i, None)]);
+}
+
+#[test]
+fn hex_values_are_keys_only_under_a_key_label() {
+    let i = id(41);
+    let hex = "5f4dcc3b5aa765d61d8327deb882cf99";
+    for text in [
+        format!("cred = credential.Credential(\"{i}\", \"{hex}\")\n"),
+        format!("secret_id = \"{i}\"\nwechat_app_secret = \"{hex}\"\n"),
+        format!(
+            "secret_id = \"{i}\"\nAPP_SECRET = \"{}\"\n",
+            hex.to_uppercase()
+        ),
+    ] {
+        assert_eq!(pairs(&text), vec![(i.clone(), None)], "{text}");
+    }
+    let text = format!("secret_id = \"{i}\"\nsecret_key = \"{hex}\"\n");
+    assert_eq!(pairs(&text), vec![(i, Some(hex.to_string()))]);
+}
+
+#[test]
+fn alphanumeric_temporary_ids_are_temporary_next_to_a_token_or_tmp_key() {
+    let (i, k) = (id(42), key(42));
+    let token = fake("", 45, 42);
+    let rule = |text: &str| -> Vec<(String, Option<String>, Option<String>)> {
+        scan(text)
+            .into_iter()
+            .filter(|m| m.0.starts_with("tencent."))
+            .map(|m| (m.0, m.2, m.3))
+            .collect()
+    };
+    let tmp = "tencent.temporary-secret-id".to_string();
+    let with_token = format!(
+        "{{\"sessionToken\": \"{token}\",\n \"secretId\": \"{i}\",\n \"secretKey\": \"{k}\"}}\n"
+    );
+    assert_eq!(
+        rule(&with_token),
+        vec![(tmp.clone(), Some(k.clone()), Some(token))]
+    );
+    let tmp_key = format!("SecretId: {i}\nTmpSecretKey: {k}\n");
+    assert_eq!(rule(&tmp_key), vec![(tmp, Some(k.clone()), None)]);
+    // Neither: a long-term key.
+    let plain = format!("SecretId: {i}\nSecretKey: {k}\n");
+    assert_eq!(
+        rule(&plain),
+        vec![("tencent.secret-id".to_string(), Some(k), None)]
+    );
+}
+
+#[test]
+fn unpaired_ids_in_signed_or_looked_up_places_are_dropped() {
+    let i = id(43);
+    let texts = [
+        format!(
+            "Authorization: q-sign-algorithm = sha1 & q-ak = {i} & q-sign-time = 1; 2 & q-signature = ab"
+        ),
+        format!("{{\"q-ak\": \"{i}\" }},"),
+        format!(
+            "GET https://cvm.api.qcloud.com/v2/index.php?\n  Action=DescribeInstances\n  &SecretId={i}\n  &Region=gz\n  &Signature=LWI%2BdudH%3D\n"
+        ),
+        format!("\"RequestSource\":\"MC\",\n\"SecretId\":\"{i}\",\n\"Nonce\":\"36881\"\n"),
+        format!("&LookupAttributes.0.AttributeValue={i}\n"),
+        format!("secret_id_list = [\"{i}\"]\n"),
+        format!("\"Username\": \"{i}\",\n"),
+        format!("SecretId: {i}******\n"),
+        format!("SecretId: {i}...\n"),
+        format!(
+            "SECRET_ID = os.getenv('id') #'{i}'\nSECRET_KEY = os.getenv('key') #'xxx{}xxxxx'\n",
+            fake("", 24, 43)
+        ),
+        format!("secret_id = \"{}12345\"\n", fake("AKID", 27, 43)),
+        format!("secret_id = \"{}abcde\"\n", fake("AKID", 27, 44)),
+    ];
+    for t in &texts {
+        assert_eq!(pairs(t), vec![], "{t}");
+    }
+    // The same places with the key beside them are still a leak.
+    let k = key(43);
+    let text = format!("&SecretId={i}\n&Signature=LWI%2BdudH%3D\nSecretKey={k}\n");
+    assert_eq!(pairs(&text), vec![(i, Some(k))]);
+}
+
+#[test]
+fn temporary_ids_without_a_key_are_dropped() {
+    let tid = format!(
+        "AKID{}-{}_{}",
+        fake("", 24, 44),
+        fake("", 20, 45),
+        fake("", 18, 46)
+    );
+    let token = fake("", 80, 47);
+    for t in [
+        format!(
+            "https://b-1250000000.cos.ap-guangzhou.myqcloud.com/a.png?q-sign-algorithm=sha1&q-ak={tid}&q-sign-time=1;2&x-cos-security-token={token}"
+        ),
+        format!(
+            "Url: https://cos.ap-guangzhou.myqcloud.com/b/a.mp3?X-Amz-Algorithm=AWS4-HMAC-SHA256&amp;X-Amz-Credential={tid}%2F20230817%2Fs3%2Faws4_request&amp;X-Amz-Security-Token={token}"
+        ),
+        format!("\"example\": \"{}\",", &tid[..51]),
+    ] {
+        let tencent: Vec<_> = scan(&t)
+            .into_iter()
+            .filter(|m| m.0.starts_with("tencent."))
+            .collect();
+        assert!(tencent.is_empty(), "{t}: {tencent:?}");
     }
 }

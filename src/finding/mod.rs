@@ -36,17 +36,37 @@ pub struct Location {
 pub struct Match {
     /// Where the content came from (file, commit, staged change...).
     pub provenance: Provenance,
+    /// For content inside an archive: the member path inside the file or
+    /// blob of `provenance`, nested archives joined with `!`
+    /// (`b.tar.gz!c/.env`). Lines and columns count inside the member.
+    pub member: Option<String>,
     /// Where the secret (for a pair: the identifier) sits.
     pub location: Location,
     /// Where the paired key sits, when there is one.
     pub key_location: Option<Location>,
     /// The line holding the secret, as found (not yet redacted or sanitised;
-    /// writers redact the secret inside it before printing).
+    /// writers redact the secret inside it before printing). For a decoded
+    /// match, the decoded line.
     pub snippet: String,
     /// Where in `snippet` every secret detected in the same content sits
     /// (this one's and any other's, whole or cut by the snippet's edges):
     /// what writers mask.
     pub masks: Vec<Mask>,
+    /// How the text holding the secret was encoded, outermost first (empty
+    /// when it was found in plain text). Locations of decoded values are the
+    /// encoded spans'.
+    pub decoded: Vec<crate::decode::Encoding>,
+}
+
+impl Match {
+    /// The path to show: the provenance's path, plus `!member` inside an
+    /// archive (`outer.zip!inner/path`).
+    pub fn path(&self) -> String {
+        match &self.member {
+            Some(m) => format!("{}!{m}", self.provenance.path()),
+            None => self.provenance.path(),
+        }
+    }
 }
 
 /// A byte span of a [`Match::snippet`] that holds a detected secret.

@@ -107,14 +107,26 @@ fn location(
         Some(k) if k.line != m.location.line => format!("  (key at line {})", k.line),
         _ => String::new(),
     };
+    let decoded = if m.decoded.is_empty() {
+        String::new()
+    } else {
+        let how = if m.decoded.iter().any(|e| e.is_decryption()) {
+            "decrypted"
+        } else {
+            "decoded"
+        };
+        let chain: Vec<&str> = m.decoded.iter().map(|e| e.name()).collect();
+        format!("  ({how}: {})", chain.join(" → "))
+    };
     writeln!(
         w,
-        "  {} {}:{}:{}{}",
+        "  {} {}:{}:{}{}{}",
         st.paint("36", "at"),
-        sanitize(&m.provenance.path()),
+        sanitize(&m.path()),
         m.location.line,
         m.location.column,
-        key_at
+        key_at,
+        decoded
     )?;
     if let Some(c) = m.provenance.commit() {
         writeln!(
@@ -190,6 +202,13 @@ fn summary(report: &Report, st: &Style, w: &mut dyn Write) -> std::io::Result<()
         plural(s.scanned, s.unit.noun()),
         bytes(s.bytes)
     );
+    if s.archive_members > 0 {
+        line.push_str(&format!(
+            ", {} in {}",
+            plural(s.archive_members, "archive member"),
+            plural(s.archives, "archive")
+        ));
+    }
     let mut skipped = Vec::new();
     if s.skipped_binary > 0 {
         skipped.push(format!("{} binary", s.skipped_binary));

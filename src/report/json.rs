@@ -8,10 +8,19 @@
 //! {"version": 1, "tool": {"name", "version"}, "stats": {...}, "suppressed": N,
 //!  "findings": [{"fingerprint", "rule", "name", "severity", "secret", "key",
 //!                "token", "redacted", "in_head", "verification",
-//!                "locations": [{"kind", "path", "line", "column", "end_line",
-//!                               "end_column", "key_line", "key_column",
-//!                               "commit", "snippet"}]}]}
+//!                "locations": [{"kind", "path", "member"?, "line", "column",
+//!                               "end_line", "end_column", "key_line",
+//!                               "key_column", "commit", "snippet",
+//!                               "decoded"?, "decrypted"?}]}]}
 //! ```
+//!
+//! `decoded` (the decoding chain, outermost first) and `decrypted` appear
+//! only for values found in encoded or encrypted text.
+//!
+//! Inside an archive, `path` is `outer.zip!inner/path` (nested archives
+//! joined with `!`), `member` the part after the outer file's path, and
+//! lines and columns count inside the member; `member` is absent otherwise.
+//! `stats` adds `archives` and `archive_members` when archives were opened.
 //!
 //! `kind` is `file`, `git`, `commit_message`, `staged` or `stdin`; `commit`
 //! is `{"sha", "author", "email", "time", "date", "summary"}` or null.
@@ -70,6 +79,16 @@ pub struct DocStats {
     pub skipped_too_large: u64,
     /// Could not be read.
     pub unreadable: u64,
+    /// Archives opened, nested ones included.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub archives: u64,
+    /// Archive members scanned.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub archive_members: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One finding.
@@ -104,8 +123,12 @@ pub struct DocFinding {
 pub struct DocLocation {
     /// `file`, `git`, `commit_message`, `staged` or `stdin`.
     pub kind: String,
-    /// Path (relative as scanned), or a pseudo-path.
+    /// Path (relative as scanned), or a pseudo-path; `outer!member` inside
+    /// an archive.
     pub path: String,
+    /// The member path inside the archive at the start of `path`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
     /// 1-based line of the secret.
     pub line: u32,
     /// 1-based column of the secret.
@@ -120,8 +143,17 @@ pub struct DocLocation {
     pub key_column: Option<u32>,
     /// The commit, for git provenance.
     pub commit: Option<DocCommit>,
-    /// The line holding the secret, redacted like the secret.
+    /// The line holding the secret, redacted like the secret (for a decoded
+    /// value, the decoded line).
     pub snippet: String,
+    /// How the text holding the value was encoded, outermost first
+    /// (`base64`, `json-escape`, `coscli-aes`…); absent for plain text. The
+    /// location is then the encoded span's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decoded: Vec<String>,
+    /// Whether a step of `decoded` decrypted a tool's stored key.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub decrypted: bool,
 }
 
 /// A commit in a location.
@@ -173,6 +205,8 @@ impl From<&Stats> for DocStats {
             skipped_binary: s.skipped_binary,
             skipped_too_large: s.skipped_too_large,
             unreadable: s.unreadable,
+            archives: s.archives,
+            archive_members: s.archive_members,
         }
     }
 }
@@ -205,7 +239,8 @@ pub fn finding(report: &Report, f: &Finding, opts: &WriteOptions) -> DocFinding 
             .iter()
             .map(|m| DocLocation {
                 kind: kind(&m.provenance).to_string(),
-                path: m.provenance.path(),
+                path: m.path(),
+                member: m.member.clone(),
                 line: m.location.line,
                 column: m.location.column,
                 end_line: m.location.end_line,
@@ -214,6 +249,8 @@ pub fn finding(report: &Report, f: &Finding, opts: &WriteOptions) -> DocFinding 
                 key_column: m.key_location.map(|l| l.column),
                 commit: m.provenance.commit().map(DocCommit::new),
                 snippet: redact_snippet(m, f, opts.show_secrets),
+                decoded: m.decoded.iter().map(|e| e.name().to_string()).collect(),
+                decrypted: m.decoded.iter().any(|e| e.is_decryption()),
             })
             .collect(),
     }

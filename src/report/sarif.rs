@@ -183,6 +183,12 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> sarif::
         ),
         _ => format!("{name} {} found.", f.secret.redacted()),
     };
+    let text = match &m.member {
+        Some(member) => format!(
+            "{text} Inside archive member {member}; line and column count inside the member."
+        ),
+        None => text,
+    };
     let snippet = redact_snippet(m, f, false);
     let path = m.provenance.path();
     let l = m.location;
@@ -207,7 +213,7 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> sarif::
     let mut h = Sha256::new();
     h.update(f.fingerprint.as_str().as_bytes());
     h.update([0]);
-    h.update(path.as_bytes());
+    h.update(m.path().as_bytes());
     let mut fp = BTreeMap::new();
     fp.insert("keyhound/v1".to_string(), f.fingerprint.to_string());
     fp.insert(
@@ -216,6 +222,17 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> sarif::
     );
     let mut p = BTreeMap::new();
     p.insert("paired".to_string(), json!(f.key.is_some()));
+    if let Some(member) = &m.member {
+        p.insert("archiveMember".to_string(), json!(member));
+    }
+    if !m.decoded.is_empty() {
+        let chain: Vec<&str> = m.decoded.iter().map(|e| e.name()).collect();
+        p.insert("decoded".to_string(), json!(chain));
+        p.insert(
+            "decrypted".to_string(),
+            json!(m.decoded.iter().any(|e| e.is_decryption())),
+        );
+    }
     if let Some(in_head) = f.in_head {
         p.insert("inHead".to_string(), json!(in_head));
     }

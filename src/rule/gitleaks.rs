@@ -251,7 +251,7 @@ fn convert_allow(a: &GlAllow, whose: &str, notes: &mut Vec<String>) -> Option<Al
         regexes: Vec::new(),
         stopwords: a.stopwords.clone(),
         paths: a.paths.iter().map(|p| go_to_rust(p)).collect(),
-        unpaired_lines: Vec::new(),
+        ..Allowlist::default()
     };
     match a.regex_target.as_deref() {
         None | Some("secret") => out.regexes = a.regexes.iter().map(|r| go_to_rust(r)).collect(),

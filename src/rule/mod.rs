@@ -70,6 +70,34 @@ pub struct PairSpec {
     /// the same lines; its `secret` group (or group 1) is the token.
     #[serde(default)]
     pub token: Option<String>,
+    /// Labels that name this key and nothing else (`SecretKey`,
+    /// `TmpSecretKey`); a looser `hints` word such as `secret` is not enough
+    /// for a `needs_key_hint` candidate.
+    #[serde(default)]
+    pub key_hints: Vec<String>,
+    /// Regexes over a candidate: one matching is taken only where a
+    /// `key_hints` label names it, never by position (a 32-hex WeChat app
+    /// secret or MD5 is not a SecretKey because it follows an id).
+    #[serde(default)]
+    pub needs_key_hint: Vec<String>,
+    /// A key further than `within_lines` but within this many lines still
+    /// pairs when the two labels are one name with `id` and `key`/`secret`
+    /// at the end (`secretId` … `secretKey`, `CosId` … `CosKey`): a class
+    /// with many fields, a long YAML block. 0 turns it off.
+    #[serde(default)]
+    pub labelled_within_lines: u32,
+    /// Regexes over the identifier: a match of one is this rule's only when
+    /// a session token is found with it or its own or its key's label has a
+    /// `token_words` part (an all-alphanumeric temporary SecretId).
+    #[serde(default)]
+    pub needs_token: Vec<String>,
+    /// Label parts that say a credential is temporary (`tmp`, `temp`).
+    #[serde(default)]
+    pub token_words: Vec<String>,
+    /// Ids of rules whose match over the same bytes is dropped where this
+    /// rule keeps its match (a temporary id is not also a long-term one).
+    #[serde(default)]
+    pub supersedes: Vec<String>,
 }
 
 fn default_within_lines() -> u32 {
@@ -95,6 +123,31 @@ pub struct Allowlist {
     /// back, not leaked.
     #[serde(default)]
     pub unpaired_lines: Vec<String>,
+    /// Regexes over the identifier's line and the pair's `within_lines`
+    /// lines on either side: a match there without a paired key is dropped
+    /// (signed requests written one parameter per line, `&SecretId=…` then
+    /// `&Signature=…`).
+    #[serde(default)]
+    pub unpaired_near: Vec<String>,
+    /// Last parts of a label that make its value a value being looked up,
+    /// not a credential (`AttributeValue=AKID…`, `secret_id_list`,
+    /// `Username`): a match so labelled without a paired key is dropped.
+    #[serde(default)]
+    pub unpaired_labels: Vec<String>,
+    /// Values published in the provider's own documentation and reused on
+    /// many pages; a secret or key equal to one is not reported.
+    #[serde(default)]
+    pub published: Vec<Published>,
+}
+
+/// One example value from the provider's documentation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Published {
+    /// The value, exactly as printed.
+    pub value: String,
+    /// Where it is published.
+    pub page: String,
 }
 
 /// One detection rule.

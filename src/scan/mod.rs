@@ -3,16 +3,17 @@
 //! [`Hit`]s and groups them into findings. The seam for tests and benches:
 //! they build a [`ScanPlan`] and call [`run`] without any CLI types.
 
+mod decoded;
 pub mod git;
 
 use crate::diagnostic::Diagnostics;
 use crate::engine::{Cache, Engine, RawMatch};
 use crate::finding::{self, Finding, Hit, Location, Mask, Match, Secret, SecretKind};
-use crate::source::Provenance;
 use crate::source::fs::{self, Collector, WalkOptions, WalkStats};
+use crate::source::{Provenance, archive};
 use std::ops::Range;
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A resolved filesystem scan: what to walk and how.
 #[derive(Clone, Debug, Default)]
@@ -47,6 +48,10 @@ pub struct Stats {
     pub skipped_too_large: u64,
     /// Could not be read.
     pub unreadable: u64,
+    /// Archives opened, nested ones included.
+    pub archives: u64,
+    /// Archive members scanned (each also counted in `bytes`).
+    pub archive_members: u64,
     /// What `scanned` counts: files on disk, or git blobs.
     #[serde(skip)]
     pub unit: Unit,
@@ -76,47 +81,112 @@ impl Unit {
 pub fn run(plan: &ScanPlan, engine: &Engine) -> ScanOutput {
     let stats = WalkStats::default();
     let collected: Collector<Hit> = Collector::default();
+    let tally = ArchiveTally::default();
     let diagnostics = Diagnostics::new();
     fs::walk(&plan.paths, &plan.walk, &stats, &diagnostics, || {
         let mut scanner = BlobScanner::new(engine);
-        let collected = &collected;
+        let mut members = Vec::new();
+        let (collected, tally) = (&collected, &tally);
         move |blob: fs::FileBlob<'_>| {
             let prov = Provenance::File {
                 path: blob.path.to_path_buf(),
             };
             let path = blob.path.to_string_lossy();
+            if let (Some(format), Some(limits)) = (blob.archive, &plan.walk.archives) {
+                let exp =
+                    scanner.scan_archive(format, &path, blob.bytes, &prov, limits, &mut members);
+                tally.add(exp);
+                if !members.is_empty() {
+                    collected.extend(members.drain(..));
+                }
+                return;
+            }
             let hits = scanner.scan(blob.bytes, Some(&path), &prov);
             if !hits.is_empty() {
                 collected.extend(hits.drain(..));
             }
         }
     });
+    let mut stats = Stats {
+        scanned: stats.files.load(Ordering::Relaxed),
+        bytes: stats.bytes.load(Ordering::Relaxed),
+        skipped_binary: stats.binary.load(Ordering::Relaxed),
+        skipped_too_large: stats.too_large.load(Ordering::Relaxed),
+        unreadable: stats.unreadable.load(Ordering::Relaxed),
+        unit: Unit::File,
+        ..Stats::default()
+    };
+    tally.finish(&mut stats, &diagnostics);
     ScanOutput {
         findings: finding::group(collected.into_inner()),
-        stats: Stats {
-            scanned: stats.files.load(Ordering::Relaxed),
-            bytes: stats.bytes.load(Ordering::Relaxed),
-            skipped_binary: stats.binary.load(Ordering::Relaxed),
-            skipped_too_large: stats.too_large.load(Ordering::Relaxed),
-            unreadable: stats.unreadable.load(Ordering::Relaxed),
-            unit: Unit::File,
-        },
+        stats,
         diagnostics,
     }
 }
 
-/// Scans one in-memory blob (standard input, a single buffer).
-pub fn run_bytes(engine: &Engine, bytes: &[u8], prov: &Provenance) -> ScanOutput {
+/// What archive expansion did across the threads of one scan.
+#[derive(Default)]
+pub(crate) struct ArchiveTally {
+    archives: AtomicU64,
+    members: AtomicU64,
+    bytes: AtomicU64,
+    warnings: Collector<archive::Warning>,
+}
+
+impl ArchiveTally {
+    /// Adds one outer archive's expansion.
+    pub(crate) fn add(&self, exp: archive::Expansion) {
+        self.archives.fetch_add(exp.archives, Ordering::Relaxed);
+        self.members.fetch_add(exp.members, Ordering::Relaxed);
+        self.bytes.fetch_add(exp.bytes, Ordering::Relaxed);
+        if !exp.warnings.is_empty() {
+            self.warnings.extend(exp.warnings);
+        }
+    }
+
+    /// Adds the counts to `stats` and the warnings, sorted, to `diags`.
+    pub(crate) fn finish(self, stats: &mut Stats, diags: &Diagnostics) {
+        stats.archives += self.archives.into_inner();
+        stats.archive_members += self.members.into_inner();
+        stats.bytes += self.bytes.into_inner();
+        let mut w = self.warnings.into_inner();
+        w.sort();
+        for w in w {
+            diags.warn(w);
+        }
+    }
+}
+
+/// Scans one in-memory blob (standard input, a single buffer), expanding
+/// it within `archives` when it is an archive.
+pub fn run_bytes(
+    engine: &Engine,
+    bytes: &[u8],
+    prov: &Provenance,
+    archives: Option<&archive::Limits>,
+) -> ScanOutput {
     let mut scanner = BlobScanner::new(engine);
-    let hits = std::mem::take(scanner.scan(bytes, None, prov));
+    let mut stats = Stats {
+        scanned: 1,
+        bytes: bytes.len() as u64,
+        ..Stats::default()
+    };
+    let diagnostics = Diagnostics::new();
+    let format = archives.and_then(|_| archive::detect(b"", bytes));
+    let hits = match (format, archives) {
+        (Some(format), Some(limits)) => {
+            let mut hits = Vec::new();
+            let tally = ArchiveTally::default();
+            tally.add(scanner.scan_archive(format, &prov.path(), bytes, prov, limits, &mut hits));
+            tally.finish(&mut stats, &diagnostics);
+            hits
+        }
+        _ => std::mem::take(scanner.scan(bytes, None, prov)),
+    };
     ScanOutput {
         findings: finding::group(hits),
-        stats: Stats {
-            scanned: 1,
-            bytes: bytes.len() as u64,
-            ..Stats::default()
-        },
-        diagnostics: Diagnostics::new(),
+        stats,
+        diagnostics,
     }
 }
 
@@ -139,19 +209,54 @@ impl<'e> BlobScanner<'e> {
         }
     }
 
-    /// Scans `bytes` and returns its located hits (drain them before the next call).
+    /// Expands the archive `bytes` (of `format`, at `path`) and scans every
+    /// member, appending the hits (each naming its member) to `out`.
+    pub fn scan_archive(
+        &mut self,
+        format: archive::Format,
+        path: &str,
+        bytes: &[u8],
+        prov: &Provenance,
+        limits: &archive::Limits,
+        out: &mut Vec<Hit>,
+    ) -> archive::Expansion {
+        archive::expand(path, format, bytes, limits, &mut |m| {
+            let shown = format!("{path}!{}", m.path);
+            for mut h in self.scan(m.bytes, Some(&shown), prov).drain(..) {
+                h.at.member = Some(m.path.to_string());
+                out.push(h);
+            }
+        })
+    }
+
+    /// Scans `bytes`, and its encoded spans decoded to the engine's
+    /// [`Engine::decode_depth`], and returns its located hits (drain them
+    /// before the next call).
     pub fn scan(&mut self, bytes: &[u8], path: Option<&str>, prov: &Provenance) -> &mut Vec<Hit> {
         self.raw.clear();
         self.hits.clear();
         self.engine
             .scan(&mut self.cache, path, bytes, &mut self.raw);
+        let mut lines = None;
         if !self.raw.is_empty() {
-            let lines = LineIndex::new(bytes);
+            let index = LineIndex::new(bytes);
             let spans = secret_spans(self.engine, &self.raw);
             for m in &self.raw {
                 self.hits
-                    .push(to_hit(self.engine, m, bytes, &lines, &spans, prov));
+                    .push(to_hit(self.engine, m, bytes, &index, &spans, prov));
             }
+            lines = Some(index);
+        }
+        if self.engine.decode_depth() > 0 {
+            let blob = decoded::Blob { bytes, path, prov };
+            decoded::scan(
+                self.engine,
+                &mut self.cache,
+                &mut self.raw,
+                &blob,
+                &mut lines,
+                &mut self.hits,
+            );
         }
         &mut self.hits
     }
@@ -209,10 +314,12 @@ fn to_hit(
             .map(|r| Secret::new(text(r), SecretKind::Key)),
         at: Match {
             provenance: prov.clone(),
+            member: None,
             location: lines.locate(bytes, m.secret.clone()),
             key_location: m.key.as_ref().map(|r| lines.locate(bytes, r.clone())),
             snippet,
             masks,
+            decoded: Vec::new(),
         },
     }
 }
@@ -257,10 +364,15 @@ impl LineIndex {
     }
 
     /// The text of the line holding `offset`, without its line ending, cut to
-    /// at most 500 bytes around the offset, with where each of `spans` (sorted
-    /// secret ranges of the same bytes) lands in it. A span the cut goes
-    /// through is kept as a mask that is not whole, so no piece of a secret
-    /// escapes redaction.
+    /// at most 500 bytes around the offset.
+    pub fn line_text(&self, bytes: &[u8], offset: usize) -> String {
+        self.snippet(bytes, offset, &[]).0
+    }
+
+    /// [`LineIndex::line_text`], with where each of `spans` (sorted secret
+    /// ranges of the same bytes) lands in it. A span the cut goes through is
+    /// kept as a mask that is not whole, so no piece of a secret escapes
+    /// redaction.
     pub fn snippet(
         &self,
         bytes: &[u8],
@@ -269,44 +381,66 @@ impl LineIndex {
     ) -> (String, Vec<Mask>) {
         let line = self.line_of(offset);
         let start = self.starts[line];
-        let mut end = self.starts.get(line + 1).map_or(bytes.len(), |e| e - 1);
-        while end > start && bytes[end - 1] == b'\r' {
-            end -= 1;
-        }
-        let from = start.max(offset.saturating_sub(250));
-        let to = end.min(offset + 250).max(from);
-        // Clip to the window and merge overlaps (a key inside a token).
-        let mut cuts: Vec<(usize, usize, SecretKind, bool)> = Vec::new();
-        for (r, kind) in spans.iter().filter(|(r, _)| r.start < to && r.end > from) {
-            let (s, e) = (r.start.max(from), r.end.min(to));
-            let whole = s == r.start && e == r.end;
-            match cuts.last_mut() {
-                Some(last) if s < last.1 => {
-                    last.1 = last.1.max(e);
-                    last.2 = SecretKind::Key;
-                    last.3 = false;
-                }
-                _ => cuts.push((s, e, *kind, whole)),
-            }
-        }
-        let mut text = String::with_capacity(to - from);
-        let mut masks = Vec::with_capacity(cuts.len());
-        let mut pos = from;
-        for (s, e, kind, whole) in cuts {
-            text.push_str(&String::from_utf8_lossy(&bytes[pos..s]));
-            let at = text.len() as u32;
-            text.push_str(&String::from_utf8_lossy(&bytes[s..e]));
-            masks.push(Mask {
-                start: at,
-                end: text.len() as u32,
-                kind,
-                whole,
-            });
-            pos = e;
-        }
-        text.push_str(&String::from_utf8_lossy(&bytes[pos..to]));
-        (text, masks)
+        let end = self.starts.get(line + 1).map_or(bytes.len(), |e| e - 1);
+        cut_line_masked(bytes, start..end, offset, spans)
     }
+}
+
+/// [`LineIndex::snippet`] without an index, for a one-off lookup.
+fn line_around(
+    bytes: &[u8],
+    offset: usize,
+    spans: &[(Range<usize>, SecretKind)],
+) -> (String, Vec<Mask>) {
+    let start = memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |i| i + 1);
+    let end = memchr::memchr(b'\n', &bytes[offset..]).map_or(bytes.len(), |i| offset + i);
+    cut_line_masked(bytes, start..end, offset, spans)
+}
+
+/// Cuts `line` of `bytes` to 500 bytes around `offset`, locating `spans`
+/// (clipped to the cut, overlaps merged) in the text.
+fn cut_line_masked(
+    bytes: &[u8],
+    line: Range<usize>,
+    offset: usize,
+    spans: &[(Range<usize>, SecretKind)],
+) -> (String, Vec<Mask>) {
+    let mut end = line.end;
+    while end > line.start && bytes[end - 1] == b'\r' {
+        end -= 1;
+    }
+    let from = line.start.max(offset.saturating_sub(250));
+    let to = end.min(offset + 250).max(from);
+    let mut cuts: Vec<(usize, usize, SecretKind, bool)> = Vec::new();
+    for (r, kind) in spans.iter().filter(|(r, _)| r.start < to && r.end > from) {
+        let (s, e) = (r.start.max(from), r.end.min(to));
+        let whole = s == r.start && e == r.end;
+        match cuts.last_mut() {
+            Some(last) if s < last.1 => {
+                last.1 = last.1.max(e);
+                last.2 = SecretKind::Key;
+                last.3 = false;
+            }
+            _ => cuts.push((s, e, *kind, whole)),
+        }
+    }
+    let mut text = String::with_capacity(to - from);
+    let mut masks = Vec::with_capacity(cuts.len());
+    let mut pos = from;
+    for (s, e, kind, whole) in cuts {
+        text.push_str(&String::from_utf8_lossy(&bytes[pos..s]));
+        let at = text.len() as u32;
+        text.push_str(&String::from_utf8_lossy(&bytes[s..e]));
+        masks.push(Mask {
+            start: at,
+            end: text.len() as u32,
+            kind,
+            whole,
+        });
+        pos = e;
+    }
+    text.push_str(&String::from_utf8_lossy(&bytes[pos..to]));
+    (text, masks)
 }
 
 #[cfg(test)]
@@ -322,8 +456,8 @@ mod tests {
             (loc.line, loc.column, loc.end_line, loc.end_column),
             (2, 5, 2, 9)
         );
-        assert_eq!(idx.snippet(text, 8, &[]).0, "two AKID");
-        assert_eq!(idx.snippet(text, 15, &[]).0, "three");
+        assert_eq!(idx.line_text(text, 8), "two AKID");
+        assert_eq!(idx.line_text(text, 15), "three");
     }
 
     #[test]
@@ -331,13 +465,8 @@ mod tests {
         let line = format!("{}SECRET1 mid SECRET2{}", "x".repeat(10), "y".repeat(300));
         let b = line.as_bytes();
         let idx = LineIndex::new(b);
-        let s1 = 10..17;
-        let s2 = 22..29;
-        let (text, masks) = idx.snippet(
-            b,
-            s2.start,
-            &[(s1, SecretKind::Key), (s2, SecretKind::Identifier)],
-        );
+        let spans = [(10..17, SecretKind::Key), (22..29, SecretKind::Identifier)];
+        let (text, masks) = idx.snippet(b, 22, &spans);
         let shown: Vec<(&str, bool)> = masks
             .iter()
             .map(|m| (&text[m.start as usize..m.end as usize], m.whole))
@@ -349,9 +478,10 @@ mod tests {
         let spans = [(0..40, SecretKind::Key), (260..264, SecretKind::Key)];
         let (text, masks) = LineIndex::new(b).snippet(b, 260, &spans);
         assert!(text.starts_with("kkk"), "the window starts inside the key");
-        assert_eq!(masks[0].start, 0);
-        assert_eq!(masks[0].end, 30);
-        assert!(!masks[0].whole);
+        assert_eq!(
+            (masks[0].start, masks[0].end, masks[0].whole),
+            (0, 30, false)
+        );
         assert!(masks[1].whole);
     }
 }

@@ -78,13 +78,16 @@ pub(super) fn act(st: &mut State, action: &str, caller: &User, key: &Key, p: &Va
             let rows: Vec<Value> = ids.iter().map(|i| {
                 let mine = st.keys.get(i).filter(|k| st.users.get(&k.uin).is_some_and(|u| u.owner == caller.owner));
                 match mine.and_then(|k| k.last_used.clone()) {
-                    Some(d) => json!({"SecretId": i, "LastUsedDate": d, "LastSecretUsedDate": 1_700_000_000_000_i64}),
+                    Some(d) => json!({"SecretId": i, "LastUsedDate": d, "LastSecretUsedDate": super::account::date_ms(&d)}),
                     None => json!({"SecretId": i, "LastUsedDate": null, "LastSecretUsedDate": null}),
                 }
             }).collect();
             json!({ "SecretIdLastUsedRows": rows })
         }
         _ if !read_ok => unauthorized(action, caller),
+        _ if super::account::ACTIONS.contains(&action) => {
+            super::account::act(st, action, caller, p)
+        }
         "ListUsers" => {
             json!({"Data": account_users(st, Kind::SubUser).iter().map(user_json).collect::<Vec<_>>()})
         }

@@ -5,6 +5,7 @@
 //! answers with the documented HTTP-200 envelopes.
 #![allow(dead_code)]
 
+mod account;
 mod actions;
 mod sts;
 mod tc3;
@@ -93,6 +94,7 @@ pub(crate) struct State {
     denied: Vec<(u64, String)>,
     throttle_first: HashMap<String, u32>,
     sessions: BTreeMap<String, sts::Session>,
+    account: account::Model,
 }
 
 /// A running emulator; stops when dropped.
@@ -394,7 +396,14 @@ fn dispatch(
         "sts" => (STS_ACTIONS, "2018-08-13"),
         _ => return err("InvalidAction", "unknown service"),
     };
-    if !actions.contains(&action.as_str()) {
+    let modelled = auth.service == "cam" && account::answers(st, &action);
+    if auth.service == "cam" && account::ACTIONS.contains(&action.as_str()) && !modelled {
+        return err(
+            "InvalidAction",
+            &format!("Action `{action}` is not supported."),
+        );
+    }
+    if !actions.contains(&action.as_str()) && !modelled {
         return err(
             "InvalidAction",
             &format!("Action `{action}` is not supported."),
@@ -458,5 +467,7 @@ fn dispatch(
     {
         return sts::role_identity(s, caller.owner);
     }
-    actions::act(st, &action, &caller, &key, &params)
+    let mut answer = actions::act(st, &action, &caller, &key, &params);
+    account::decorate(st, &action, &mut answer);
+    answer
 }

@@ -292,6 +292,7 @@ fn should_retry(action: &str, e: &CallError) -> bool {
 fn rate_limit(action: &str) -> u32 {
     match action {
         "UpdateAccessKey" | "DeleteAccessKey" | "CreateAccessKey" => 5,
+        "ListAttachedUserAllPolicies" => 5,
         _ => 20,
     }
 }
@@ -604,6 +605,7 @@ mod tests {
     fn limits_follow_the_documentation() {
         assert_eq!(rate_limit("UpdateAccessKey"), 5);
         assert_eq!(rate_limit("GetUserAppId"), 20);
+        assert_eq!(rate_limit("ListAttachedUserAllPolicies"), 5);
         assert_eq!(rate_limit("GetCallerIdentity"), 20);
         assert!(is_state_changing("UpdateAccessKey"));
         assert!(!is_state_changing("ListAccessKeys"));

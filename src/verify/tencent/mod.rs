@@ -10,6 +10,7 @@ pub mod check;
 pub mod client;
 pub mod credential;
 pub mod sign;
+pub mod snapshot;
 
 pub use audit::{AccountIndex, KeyInfo};
 pub use client::{ApiError, CallError, Client, ClientOptions, Credential, Endpoints, Site};

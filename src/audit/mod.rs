@@ -1,0 +1,444 @@
+//! Reviewing a whole Tencent Cloud account's API keys against Tencent's own
+//! advice: the account snapshot the checks read, the stable check ids, and
+//! the problems and "not checked" answers they give. Pure: no I/O here; the
+//! snapshot is fetched by [`crate::verify::tencent::snapshot`].
+
+pub mod checks;
+pub mod policy;
+pub mod report;
+
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// The checks, by their stable, documented ids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum CheckId {
+    /// The root account has an active API key.
+    #[serde(rename = "root-key-active")]
+    RootKeyActive,
+    /// An active key not used for too long (or never, and old).
+    #[serde(rename = "key-unused")]
+    KeyUnused,
+    /// An active key older than the rotation limit.
+    #[serde(rename = "key-not-rotated")]
+    KeyNotRotated,
+    /// A disabled key still kept.
+    #[serde(rename = "key-disabled")]
+    KeyDisabled,
+    /// An identity at the two-key limit.
+    #[serde(rename = "user-two-keys")]
+    UserTwoKeys,
+    /// A key holder with no MFA, neither on login nor on sensitive operations.
+    #[serde(rename = "mfa-off")]
+    MfaOff,
+    /// A key held by an identity with full administrative policies.
+    #[serde(rename = "admin-key")]
+    AdminKey,
+    /// One identity with both console login and API keys.
+    #[serde(rename = "console-and-api")]
+    ConsoleAndApi,
+}
+
+impl CheckId {
+    /// Every check, in report order.
+    pub const ALL: [CheckId; 8] = [
+        CheckId::RootKeyActive,
+        CheckId::KeyUnused,
+        CheckId::KeyNotRotated,
+        CheckId::KeyDisabled,
+        CheckId::UserTwoKeys,
+        CheckId::MfaOff,
+        CheckId::AdminKey,
+        CheckId::ConsoleAndApi,
+    ];
+
+    /// The stable id (`root-key-active`, ...).
+    pub fn id(self) -> &'static str {
+        match self {
+            CheckId::RootKeyActive => "root-key-active",
+            CheckId::KeyUnused => "key-unused",
+            CheckId::KeyNotRotated => "key-not-rotated",
+            CheckId::KeyDisabled => "key-disabled",
+            CheckId::UserTwoKeys => "user-two-keys",
+            CheckId::MfaOff => "mfa-off",
+            CheckId::AdminKey => "admin-key",
+            CheckId::ConsoleAndApi => "console-and-api",
+        }
+    }
+
+    /// The check named `id`.
+    pub fn parse(id: &str) -> Option<CheckId> {
+        CheckId::ALL.into_iter().find(|c| c.id() == id)
+    }
+
+    /// One line saying what the check flags.
+    pub fn title(self) -> &'static str {
+        match self {
+            CheckId::RootKeyActive => "The root account has an active API key",
+            CheckId::KeyUnused => "An active API key has not been used for a long time",
+            CheckId::KeyNotRotated => "An active API key has not been rotated",
+            CheckId::KeyDisabled => "A disabled API key is still kept",
+            CheckId::UserTwoKeys => "An identity holds two API keys, the most Tencent allows",
+            CheckId::MfaOff => "An API key holder has no MFA on login or on sensitive operations",
+            CheckId::AdminKey => {
+                "An API key is held by an identity with full administrative policies"
+            }
+            CheckId::ConsoleAndApi => "One identity has both console login and API keys",
+        }
+    }
+
+    /// What Tencent's CAM documentation advises doing about it.
+    pub fn advice(self) -> &'static str {
+        match self {
+            CheckId::RootKeyActive => {
+                "Tencent advises against API keys for the root account: create a sub-user with \
+                 only the permissions the program needs, move the program to its key, then \
+                 disable and delete the root key."
+            }
+            CheckId::KeyUnused => {
+                "Disable keys nobody uses, and delete them once you are sure nothing needs them; \
+                 an unused key is only a liability."
+            }
+            CheckId::KeyNotRotated => {
+                "Tencent advises changing keys regularly: create a new key, move its users to it, \
+                 then disable and delete the old one."
+            }
+            CheckId::KeyDisabled => {
+                "A disabled key can be re-enabled by anyone allowed to: delete it once you are \
+                 sure nothing needs it."
+            }
+            CheckId::UserTwoKeys => {
+                "Tencent allows two keys per identity, so there is no room to rotate: delete the \
+                 key that is no longer needed before creating its replacement."
+            }
+            CheckId::MfaOff => {
+                "Tencent advises MFA for login and for sensitive operations: turn on login \
+                 protection and operation protection for this user (CAM console, user \
+                 security settings)."
+            }
+            CheckId::AdminKey => {
+                "Grant least privilege: give the program a sub-user with only the policies it \
+                 needs, and keep administrative rights to people who sign in with MFA."
+            }
+            CheckId::ConsoleAndApi => {
+                "Keep people and programs apart: a person signs in to the console, a program \
+                 uses a separate sub-user with programmatic access only."
+            }
+        }
+    }
+
+    /// Whether the check looks at one key (else at an identity).
+    pub fn per_key(self) -> bool {
+        matches!(
+            self,
+            CheckId::RootKeyActive
+                | CheckId::KeyUnused
+                | CheckId::KeyNotRotated
+                | CheckId::KeyDisabled
+                | CheckId::AdminKey
+        )
+    }
+}
+
+impl fmt::Display for CheckId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// What kind of identity holds keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdentityKind {
+    /// The account owner.
+    Root,
+    /// A sub-user of the account.
+    SubUser,
+    /// A collaborator (another account's owner working in this one).
+    Collaborator,
+}
+
+impl IdentityKind {
+    /// `root`, `sub-user`, `collaborator`.
+    pub fn name(self) -> &'static str {
+        match self {
+            IdentityKind::Root => "root",
+            IdentityKind::SubUser => "sub-user",
+            IdentityKind::Collaborator => "collaborator",
+        }
+    }
+}
+
+/// Why something could not be read: the action, the CAM permission it
+/// needs, and what Tencent answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gap {
+    /// The action that failed (`ListAccessKeys`).
+    pub action: String,
+    /// What would let the auditor answer (`cam:ListAccessKeys`, or root
+    /// credentials).
+    pub needs: String,
+    /// Tencent's answer or the transport error.
+    pub reason: String,
+}
+
+/// Something read from the account, or why it could not be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fact<T> {
+    /// Read.
+    Known(T),
+    /// Not readable with the auditor's permissions (or the call failed).
+    Unknown(Gap),
+}
+
+impl<T> Fact<T> {
+    /// The value, or the gap.
+    pub fn as_result(&self) -> Result<&T, &Gap> {
+        match self {
+            Fact::Known(v) => Ok(v),
+            Fact::Unknown(g) => Err(g),
+        }
+    }
+}
+
+/// An access key's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum KeyState {
+    /// Usable.
+    Active,
+    /// Disabled (reversible).
+    Inactive,
+}
+
+/// One access key of the account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessKey {
+    /// The full SecretId (shortened in reports unless asked).
+    pub id: String,
+    /// Active or Inactive.
+    pub state: KeyState,
+    /// Creation time, unix seconds, when Tencent gave one.
+    pub created: Option<i64>,
+    /// Last use, unix seconds (`None`: never used).
+    pub last_used: Fact<Option<i64>>,
+}
+
+/// MFA methods on for login and for sensitive operations
+/// (DescribeSafeAuthFlagColl's `LoginFlag` and `ActionFlag`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Mfa {
+    /// Methods asked at login (`Phone`, `Stoken`, ...).
+    pub login: Vec<String>,
+    /// Methods asked before sensitive operations.
+    pub action: Vec<String>,
+}
+
+/// Whether a policy grants everything.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttachedPolicy {
+    /// CAM policy id.
+    pub id: u64,
+    /// Policy name.
+    pub name: String,
+    /// Groups it comes through (empty: attached to the user directly).
+    pub via_groups: Vec<String>,
+    /// Whether it is full administrative access, and why.
+    pub admin: Fact<Option<String>>,
+}
+
+/// An identity of the account and what the checks need about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    /// UIN.
+    pub uin: String,
+    /// Name (sub-users and collaborators).
+    pub name: Option<String>,
+    /// Root, sub-user or collaborator.
+    pub kind: IdentityKind,
+    /// Whether it may sign in to the console.
+    pub console_login: Fact<bool>,
+    /// Its access keys.
+    pub keys: Fact<Vec<AccessKey>>,
+    /// MFA settings (read only for identities holding an active key).
+    pub mfa: Option<Fact<Mfa>>,
+    /// Attached policies, direct and through groups (read only for
+    /// identities holding an active key).
+    pub policies: Option<Fact<Vec<AttachedPolicy>>>,
+}
+
+impl Identity {
+    /// Whether it is known to hold an active key.
+    pub fn holds_active_key(&self) -> bool {
+        matches!(&self.keys, Fact::Known(ks) if ks.iter().any(|k| k.state == KeyState::Active))
+    }
+}
+
+/// What was read of one account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The root account's UIN.
+    pub owner_uin: String,
+    /// The account's AppId.
+    pub app_id: Option<u64>,
+    /// The auditor's own UIN.
+    pub auditor_uin: String,
+    /// Root first, then sub-users and collaborators.
+    pub identities: Vec<Identity>,
+    /// Account-wide reads that failed (the sub-user or collaborator list).
+    pub gaps: Vec<Gap>,
+}
+
+/// Thresholds and the checks to run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// The checks to run.
+    pub checks: BTreeSet<CheckId>,
+    /// `--max-unused DAYS`.
+    pub max_unused_days: u32,
+    /// `--max-key-age DAYS`.
+    pub max_key_age_days: u32,
+    /// "Now", unix seconds.
+    pub now: i64,
+}
+
+impl Settings {
+    /// Every check, default thresholds (90 days each).
+    pub fn new(now: i64) -> Settings {
+        Settings {
+            checks: CheckId::ALL.into_iter().collect(),
+            max_unused_days: 90,
+            max_key_age_days: 90,
+            now,
+        }
+    }
+
+    /// Whether `c` runs.
+    pub fn runs(&self, c: CheckId) -> bool {
+        self.checks.contains(&c)
+    }
+}
+
+/// Who a problem is about.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Subject {
+    /// Root, sub-user or collaborator.
+    #[serde(rename = "type")]
+    pub kind: IdentityKind,
+    /// UIN.
+    pub uin: String,
+    /// Name, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl Subject {
+    /// The subject naming `i`.
+    pub fn of(i: &Identity) -> Subject {
+        Subject {
+            kind: i.kind,
+            uin: i.uin.clone(),
+            name: i.name.clone(),
+        }
+    }
+
+    /// `sub-user alice (100000000011)`.
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(n) => format!("{} {n} ({})", self.kind.name(), self.uin),
+            None => format!("{} ({})", self.kind.name(), self.uin),
+        }
+    }
+}
+
+/// One problem found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The check.
+    pub check: CheckId,
+    /// Who.
+    pub identity: Subject,
+    /// The keys concerned (full SecretIds; reports shorten them): one for
+    /// per-key checks, all the identity's keys otherwise.
+    pub keys: Vec<String>,
+    /// What was seen (dates, policies, flags).
+    pub evidence: String,
+}
+
+/// A check that could not be answered for an identity (or at all).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotChecked {
+    /// The check.
+    pub check: CheckId,
+    /// Who (`None`: account-wide).
+    pub identity: Option<Subject>,
+    /// What failed and what would fix it.
+    pub gap: Gap,
+}
+
+/// The outcome of an audit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Audit {
+    /// The root account's UIN.
+    pub owner_uin: String,
+    /// The account's AppId.
+    pub app_id: Option<u64>,
+    /// The auditor's UIN.
+    pub auditor_uin: String,
+    /// The settings used.
+    pub settings: Settings,
+    /// Identities looked at.
+    pub identities: usize,
+    /// Keys looked at.
+    pub keys: usize,
+    /// Problems, sorted by check, identity, key.
+    pub problems: Vec<Problem>,
+    /// Checks not answered, sorted the same way.
+    pub not_checked: Vec<NotChecked>,
+}
+
+/// Runs the chosen checks over a snapshot.
+pub fn run(snapshot: &Snapshot, settings: &Settings) -> Audit {
+    let mut problems = Vec::new();
+    let mut not_checked = Vec::new();
+    for identity in &snapshot.identities {
+        checks::identity(identity, settings, &mut problems, &mut not_checked);
+    }
+    for gap in &snapshot.gaps {
+        for &check in &settings.checks {
+            not_checked.push(NotChecked {
+                check,
+                identity: None,
+                gap: gap.clone(),
+            });
+        }
+    }
+    problems.sort_by(|a, b| {
+        (a.check, &a.identity, &a.keys, &a.evidence).cmp(&(
+            b.check,
+            &b.identity,
+            &b.keys,
+            &b.evidence,
+        ))
+    });
+    not_checked.sort_by(|a, b| {
+        (a.check, &a.identity, &a.gap.action).cmp(&(b.check, &b.identity, &b.gap.action))
+    });
+    not_checked.dedup();
+    let keys = snapshot
+        .identities
+        .iter()
+        .filter_map(|i| i.keys.as_result().ok())
+        .map(Vec::len)
+        .sum();
+    Audit {
+        owner_uin: snapshot.owner_uin.clone(),
+        app_id: snapshot.app_id,
+        auditor_uin: snapshot.auditor_uin.clone(),
+        settings: settings.clone(),
+        identities: snapshot.identities.len(),
+        keys,
+        problems,
+        not_checked,
+    }
+}

@@ -1,0 +1,512 @@
+//! Reading a whole account for `keyhound audit`, read-only: identities,
+//! their keys and last use, MFA flags, console login and attached policies,
+//! into an [`audit::Snapshot`]. Every failed read becomes a [`Gap`] naming
+//! the permission it needs, never a silent pass. Calls run a few at a time;
+//! the client's per-action limits keep to Tencent's documented rates.
+
+mod answer;
+
+pub use answer::parse_time;
+
+use super::audit::AuditError;
+use super::client::{CallError, Client, Credential, Service};
+use crate::audit::{
+    self, AccessKey, CheckId, Fact, Gap, Identity, IdentityKind, KeyState, Mfa, policy,
+};
+use crate::finding::{SecretKind, redact};
+use answer::{Listed, epoch_secs, gap, is_missing_action, listed, merge, num, text, uin_param};
+use rayon::prelude::*;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Every action the audit may call; all read-only.
+pub const ACTIONS: &[&str] = &[
+    "GetUserAppId",
+    "ListUsers",
+    "GetUser",
+    "ListCollaborators",
+    "ListAccessKeys",
+    "GetSecurityLastUsed",
+    "DescribeSafeAuthFlagColl",
+    "ListAttachedUserPolicies",
+    "ListGroupsForUser",
+    "ListAttachedGroupPolicies",
+    "ListAttachedUserAllPolicies",
+    "GetPolicy",
+];
+
+/// Calls in flight at once: the work waits on the network, and the
+/// client's per-action limiter holds the rate whatever the count.
+const PARALLEL: usize = 12;
+/// ListCollaborators page size (Tencent's documented default).
+const COLLABORATOR_PAGE: u64 = 20;
+/// Page size of the policy and group lists (documented maximum 200 for
+/// ListAttachedUserAllPolicies; 20 is the others' documented default).
+const POLICY_PAGE: u64 = 200;
+const LIST_PAGE: u64 = 20;
+/// Pages are numbered from 1 and may not exceed 200.
+const MAX_PAGES: u64 = 200;
+
+/// What one user's policy listing gave.
+enum UserPolicies {
+    /// Direct policies and group ids/names (the 20/s route).
+    Split(Vec<Listed>, Vec<(u64, String)>),
+    /// ListAttachedUserAllPolicies (5/s), groups included.
+    All(Vec<Listed>),
+}
+
+struct Fetcher<'a> {
+    client: &'a Client,
+    cred: &'a Credential,
+    split_route: AtomicBool,
+}
+
+impl Fetcher<'_> {
+    fn call(&self, action: &str, params: Value) -> Result<Value, CallError> {
+        self.client
+            .call(self.cred, Service::Cam, action, &params)
+            .map(|a| a.body)
+    }
+
+    /// Pages of `Page`/`Rp` lists until `TotalNum` items (or an empty page).
+    fn pages(
+        &self,
+        action: &str,
+        base: Value,
+        rp: u64,
+        list: &str,
+    ) -> Result<Vec<Value>, CallError> {
+        let mut out = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let mut params = base.clone();
+            params["Page"] = json!(page);
+            params["Rp"] = json!(rp);
+            let body = self.call(action, params)?;
+            let items = body
+                .get(list)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let total = num(&body, "TotalNum").unwrap_or(0);
+            let n = items.len();
+            out.extend(items);
+            if n == 0 || out.len() as u64 >= total {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    fn keys(&self, uin: &str) -> Fact<Vec<AccessKey>> {
+        match self.call("ListAccessKeys", json!({ "TargetUin": uin_param(uin) })) {
+            Err(e) => Fact::Unknown(gap("ListAccessKeys", &e)),
+            Ok(body) => Fact::Known(
+                body.get("AccessKeys")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|k| {
+                        Some(AccessKey {
+                            id: text(k, "AccessKeyId")?,
+                            state: if text(k, "Status").as_deref() == Some("Active") {
+                                KeyState::Active
+                            } else {
+                                KeyState::Inactive
+                            },
+                            created: text(k, "CreateTime").and_then(|t| parse_time(&t)),
+                            last_used: Fact::Known(None),
+                        })
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    /// `ConsoleLogin` from GetUser, for a list that did not give it.
+    fn console(&self, kind: IdentityKind, name: Option<&str>) -> Fact<bool> {
+        let missing = |reason: &str| {
+            Fact::Unknown(Gap {
+                action: "ListUsers".into(),
+                needs: "ConsoleLogin in ListUsers/ListCollaborators, or cam:GetUser".into(),
+                reason: reason.into(),
+            })
+        };
+        let (IdentityKind::SubUser, Some(name)) = (kind, name) else {
+            return missing("the list gave no ConsoleLogin");
+        };
+        match self.call("GetUser", json!({ "Name": name })) {
+            Ok(b) => match num(&b, "ConsoleLogin") {
+                Some(c) => Fact::Known(c == 1),
+                None => missing("neither ListUsers nor GetUser gave ConsoleLogin"),
+            },
+            Err(e) => Fact::Unknown(gap("GetUser", &e)),
+        }
+    }
+
+    fn mfa(&self, uin: &str) -> Fact<Mfa> {
+        let on = |v: Option<&Value>| -> Vec<String> {
+            let mut m: Vec<String> = v
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .filter(|(_, x)| x.as_i64() == Some(1))
+                .map(|(k, _)| k.clone())
+                .collect();
+            m.sort();
+            m
+        };
+        match self.call(
+            "DescribeSafeAuthFlagColl",
+            json!({ "SubUin": uin_param(uin) }),
+        ) {
+            Err(e) => Fact::Unknown(gap("DescribeSafeAuthFlagColl", &e)),
+            Ok(b) => Fact::Known(Mfa {
+                login: on(b.get("LoginFlag")),
+                action: on(b.get("ActionFlag")),
+            }),
+        }
+    }
+
+    fn all_policies(&self, uin: &str) -> Result<UserPolicies, Gap> {
+        let base = json!({ "TargetUin": uin_param(uin), "AttachType": 0 });
+        self.pages(
+            "ListAttachedUserAllPolicies",
+            base,
+            POLICY_PAGE,
+            "PolicyList",
+        )
+        .map(|ps| UserPolicies::All(ps.iter().filter_map(|p| listed(p, None)).collect()))
+        .map_err(|e| Gap {
+            needs: "cam:ListAttachedUserAllPolicies (or cam:ListAttachedUserPolicies, \
+                        cam:ListGroupsForUser and cam:ListAttachedGroupPolicies)"
+                .to_string(),
+            ..gap("ListAttachedUserAllPolicies", &e)
+        })
+    }
+
+    fn policies(&self, uin: &str) -> Result<UserPolicies, Gap> {
+        if !self.split_route.load(Ordering::Relaxed) {
+            return self.all_policies(uin);
+        }
+        let direct = self.pages(
+            "ListAttachedUserPolicies",
+            json!({ "TargetUin": uin_param(uin) }),
+            LIST_PAGE,
+            "List",
+        );
+        let groups = direct.as_ref().ok().map(|_| {
+            self.pages(
+                "ListGroupsForUser",
+                json!({ "SubUin": uin_param(uin) }),
+                LIST_PAGE,
+                "GroupInfo",
+            )
+        });
+        match (direct, groups) {
+            (Ok(d), Some(Ok(g))) => Ok(UserPolicies::Split(
+                d.iter().filter_map(|p| listed(p, None)).collect(),
+                g.iter()
+                    .filter_map(|x| {
+                        let id = num(x, "GroupId")?;
+                        Some((id, text(x, "GroupName").unwrap_or_else(|| id.to_string())))
+                    })
+                    .collect(),
+            )),
+            (Err(e), _) | (_, Some(Err(e))) => {
+                if is_missing_action(&e) {
+                    self.split_route.store(false, Ordering::Relaxed);
+                }
+                self.all_policies(uin)
+            }
+            (Ok(_), None) => unreachable!("groups are listed whenever direct policies are"),
+        }
+    }
+
+    fn group_policies(&self, id: u64, name: &str) -> Result<Vec<Listed>, Gap> {
+        self.pages(
+            "ListAttachedGroupPolicies",
+            json!({ "TargetGroupId": id }),
+            LIST_PAGE,
+            "List",
+        )
+        .map(|ps| ps.iter().filter_map(|p| listed(p, Some(name))).collect())
+        .map_err(|e| gap("ListAttachedGroupPolicies", &e))
+    }
+
+    fn judge(&self, p: &Listed) -> Fact<Option<String>> {
+        if let Some(why) = policy::preset_admin(&p.name) {
+            return Fact::Known(Some(why));
+        }
+        if p.preset == Some(true) {
+            return Fact::Known(None);
+        }
+        match self.call("GetPolicy", json!({ "PolicyId": p.id })) {
+            Err(e) => Fact::Unknown(gap("GetPolicy", &e)),
+            Ok(b) if num(&b, "Type") == Some(2) => Fact::Known(policy::preset_admin(
+                &text(&b, "PolicyName").unwrap_or_default(),
+            )),
+            Ok(b) => match b
+                .get("PolicyDocument")
+                .and_then(Value::as_str)
+                .and_then(policy::parse_document)
+            {
+                Some(doc) => Fact::Known(policy::document_admin(&doc)),
+                None => Fact::Unknown(Gap {
+                    action: "GetPolicy".into(),
+                    needs: "a readable policy document".into(),
+                    reason: format!("policy {} has no parseable PolicyDocument", p.id),
+                }),
+            },
+        }
+    }
+
+    fn last_used(&self, ids: &[String]) -> HashMap<String, Fact<Option<i64>>> {
+        let batches: Vec<&[String]> = ids.chunks(10).collect();
+        batches
+            .par_iter()
+            .flat_map_iter(|batch| {
+                let answer = self.call("GetSecurityLastUsed", json!({ "SecretIdList": batch }));
+                let rows: HashMap<String, Option<i64>> = match &answer {
+                    Ok(b) => b
+                        .get("SecretIdLastUsedRows")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|r| {
+                            let precise = r
+                                .get("LastSecretUsedDate")
+                                .and_then(Value::as_i64)
+                                .map(epoch_secs);
+                            let coarse = text(r, "LastUsedDate").and_then(|d| parse_time(&d));
+                            Some((text(r, "SecretId")?, precise.max(coarse)))
+                        })
+                        .collect(),
+                    Err(_) => HashMap::new(),
+                };
+                batch
+                    .iter()
+                    .map(|id| {
+                        let fact = match &answer {
+                            Ok(_) => Fact::Known(rows.get(id).copied().flatten()),
+                            Err(e) => Fact::Unknown(gap("GetSecurityLastUsed", e)),
+                        };
+                        (id.clone(), fact)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+}
+
+/// Lists root, sub-users and collaborators: `(uin, name, kind, console)`;
+/// `console` is `None` when the list does not say.
+fn identities(
+    f: &Fetcher<'_>,
+    owner: &str,
+    gaps: &mut Vec<Gap>,
+) -> Vec<(String, Option<String>, IdentityKind, Option<bool>)> {
+    let mut out = vec![(owner.to_string(), None, IdentityKind::Root, Some(true))];
+    let console = |u: &Value| num(u, "ConsoleLogin").map(|c| c == 1);
+    match f.call("ListUsers", json!({})) {
+        Ok(b) => {
+            for u in b
+                .get("Data")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(uin) = text(u, "Uin").filter(|x| x != owner && x != "0") {
+                    out.push((uin, text(u, "Name"), IdentityKind::SubUser, console(u)));
+                }
+            }
+        }
+        Err(e) => gaps.push(gap("ListUsers", &e)),
+    }
+    let mut offset = 0u64;
+    loop {
+        let params = json!({ "Limit": COLLABORATOR_PAGE, "Offset": offset });
+        match f.call("ListCollaborators", params) {
+            Ok(b) => {
+                let page = b
+                    .get("Data")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                for u in &page {
+                    if let Some(uin) = text(u, "Uin") {
+                        out.retain(|(x, ..)| *x != uin);
+                        out.push((uin, text(u, "Name"), IdentityKind::Collaborator, console(u)));
+                    }
+                }
+                offset += page.len() as u64;
+                if page.is_empty() || offset >= num(&b, "TotalNum").unwrap_or(0) {
+                    break;
+                }
+            }
+            Err(e) => {
+                gaps.push(gap("ListCollaborators", &e));
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Reads the account of `cred` for the checks in `checks`, reading only
+/// what those checks need.
+pub fn fetch(
+    client: &Client,
+    cred: &Credential,
+    checks: &BTreeSet<CheckId>,
+) -> Result<audit::Snapshot, AuditError> {
+    let f = Fetcher {
+        client,
+        cred,
+        split_route: AtomicBool::new(true),
+    };
+    let me = f
+        .call("GetUserAppId", json!({}))
+        .map_err(|source| AuditError {
+            id: redact(cred.id(), SecretKind::Identifier),
+            action: "GetUserAppId",
+            source,
+        })?;
+    let owner = text(&me, "OwnerUin").unwrap_or_default();
+    let mut gaps = Vec::new();
+    let people = identities(&f, &owner, &mut gaps);
+    let wants_mfa = checks.contains(&CheckId::MfaOff);
+    let wants_console = checks.contains(&CheckId::ConsoleAndApi);
+    let wants_policies = checks.contains(&CheckId::AdminKey);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(PARALLEL)
+        .build()
+        .ok();
+    let work = || {
+        people
+            .par_iter()
+            .map(|(uin, name, kind, console)| {
+                let keys = f.keys(uin);
+                let mut id = Identity {
+                    uin: uin.clone(),
+                    name: name.clone(),
+                    kind: *kind,
+                    console_login: Fact::Known(console.unwrap_or(false)),
+                    keys,
+                    mfa: None,
+                    policies: None,
+                };
+                let mut raw = None;
+                if id.holds_active_key() && *kind != IdentityKind::Root {
+                    if console.is_none() && wants_console {
+                        id.console_login = f.console(*kind, name.as_deref());
+                    }
+                    id.mfa = wants_mfa.then(|| f.mfa(uin));
+                    raw = wants_policies.then(|| f.policies(uin));
+                }
+                (id, raw)
+            })
+            .collect::<Vec<_>>()
+    };
+    let fetched = match &pool {
+        Some(p) => p.install(work),
+        None => work(),
+    };
+    let finish = || finish(&f, checks, fetched);
+    let identities = match &pool {
+        Some(p) => p.install(finish),
+        None => finish(),
+    };
+    Ok(audit::Snapshot {
+        owner_uin: owner,
+        app_id: num(&me, "AppId"),
+        auditor_uin: text(&me, "Uin").unwrap_or_default(),
+        identities,
+        gaps,
+    })
+}
+
+/// Group policies, policy documents and last use, each asked once.
+fn finish(
+    f: &Fetcher<'_>,
+    checks: &BTreeSet<CheckId>,
+    fetched: Vec<(Identity, Option<Result<UserPolicies, Gap>>)>,
+) -> Vec<Identity> {
+    let groups: BTreeMap<u64, String> = fetched
+        .iter()
+        .filter_map(|(_, r)| match r {
+            Some(Ok(UserPolicies::Split(_, g))) => Some(g.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let group_policies: HashMap<u64, Result<Vec<Listed>, Gap>> = groups
+        .par_iter()
+        .map(|(id, name)| (*id, f.group_policies(*id, name)))
+        .collect();
+    let per_user: Vec<Option<Result<Vec<Listed>, Gap>>> = fetched
+        .par_iter()
+        .map(|(id, r)| {
+            r.as_ref().map(|r| match r {
+                Err(g) => Err(g.clone()),
+                Ok(UserPolicies::All(ps)) => Ok(ps.clone()),
+                Ok(UserPolicies::Split(direct, gs)) => {
+                    let mut all = direct.clone();
+                    for (gid, _) in gs {
+                        match &group_policies[gid] {
+                            Ok(ps) => all.extend(ps.iter().cloned()),
+                            // The group's list refused: the user's whole list, if allowed.
+                            Err(g) => {
+                                return match f.all_policies(&id.uin) {
+                                    Ok(UserPolicies::All(ps)) => Ok(ps),
+                                    _ => Err(g.clone()),
+                                };
+                            }
+                        }
+                    }
+                    Ok(all)
+                }
+            })
+        })
+        .collect();
+    let mut distinct: BTreeMap<u64, Listed> = BTreeMap::new();
+    for p in per_user.iter().flatten().flatten().flatten() {
+        distinct.entry(p.id).or_insert_with(|| p.clone());
+    }
+    let verdicts: HashMap<u64, Fact<Option<String>>> = distinct
+        .par_iter()
+        .map(|(id, p)| (*id, f.judge(p)))
+        .collect();
+    let wants_last_use = checks.contains(&CheckId::KeyUnused)
+        || checks.contains(&CheckId::RootKeyActive)
+        || checks.contains(&CheckId::KeyDisabled);
+    let ids: Vec<String> = fetched
+        .iter()
+        .filter_map(|(i, _)| i.keys.as_result().ok())
+        .flatten()
+        .map(|k| k.id.clone())
+        .collect();
+    let last = if wants_last_use {
+        f.last_used(&ids)
+    } else {
+        HashMap::new()
+    };
+    fetched
+        .into_iter()
+        .zip(per_user)
+        .map(|((mut id, _), policies)| {
+            if let Fact::Known(keys) = &mut id.keys {
+                for k in keys {
+                    if let Some(l) = last.get(&k.id) {
+                        k.last_used = l.clone();
+                    }
+                }
+            }
+            id.policies = policies.map(|r| match r {
+                Err(g) => Fact::Unknown(g),
+                Ok(ps) => Fact::Known(merge(ps, &verdicts)),
+            });
+            id
+        })
+        .collect()
+}

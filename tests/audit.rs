@@ -1,0 +1,581 @@
+//! `keyhound audit`: the real binary against an emulated account with a
+//! planted problem per check, clean identities beside them, auditors with
+//! and without the permissions, and a 500-user account for the timing.
+
+use crate::cam::emulator::{Emulator, Kind};
+use crate::util::{TestEnv, fake};
+use keyhound::verify::tencent::snapshot::ACTIONS as READ_ONLY;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+const OWNER: u64 = 300_000_000_001;
+const AUDITOR: u64 = 300_000_000_002;
+
+const ADMIN_DOC: &str =
+    r#"{"version":"2.0","statement":[{"effect":"allow","action":["*"],"resource":["*"]}]}"#;
+const COS_READ_DOC: &str =
+    r#"{"version":"2.0","statement":[{"effect":"allow","action":["cos:Get*"],"resource":["*"]}]}"#;
+
+fn pair(seed: u64) -> (String, String) {
+    (fake("AKID", 32, seed), fake("", 32, seed + 5000))
+}
+
+/// `YYYY-MM-DD hh:mm:ss`, `days` ago.
+fn ago(days: i64) -> String {
+    let t = time::OffsetDateTime::now_utc() - time::Duration::days(days);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+struct Account {
+    em: Emulator,
+    root: (String, String),
+    auditor: (String, String),
+}
+
+/// Adds a sub-user with one fresh, recently used key, MFA on and console
+/// off (a clean identity); returns its key id.
+fn careful_user(em: &Emulator, uin: u64, name: &str, seed: u64) -> String {
+    let (id, secret) = pair(seed);
+    em.user(OWNER, uin, name, Kind::SubUser, false, false);
+    em.key(uin, &id, &secret, "Active");
+    em.set_created(&id, &ago(20));
+    em.set_last_used(&id, &ago(1)[..10]);
+    em.mfa(uin, &["Stoken"], &["Stoken"]);
+    id
+}
+
+/// An account with one planted problem per check (names say which) and
+/// clean identities (`clean-*`).
+fn account() -> Account {
+    let em = Emulator::start();
+    em.account(OWNER, 1_300_000_001);
+    let root = pair(1);
+    em.key(OWNER, &root.0, &root.1, "Active");
+    em.set_created(&root.0, &ago(10));
+    em.set_last_used(&root.0, &ago(0)[..10]);
+    em.policy(1, "AdministratorAccess", true, ADMIN_DOC)
+        .policy(2, "QcloudCOSReadOnlyAccess", true, COS_READ_DOC)
+        .policy(10, "everything-custom", false, ADMIN_DOC)
+        .policy(11, "cos-read-custom", false, COS_READ_DOC)
+        .group(500, "ops", &[10])
+        .group(501, "readers", &[2, 11]);
+
+    let auditor = pair(2);
+    em.user(OWNER, AUDITOR, "clean-auditor", Kind::SubUser, true, false);
+    em.key(AUDITOR, &auditor.0, &auditor.1, "Active");
+    em.set_created(&auditor.0, &ago(5));
+    em.set_last_used(&auditor.0, &ago(0)[..10]);
+    em.mfa(AUDITOR, &["Token"], &["Token"]).attach(AUDITOR, 2);
+
+    careful_user(&em, 11, "clean-bot", 11);
+    em.attach(11, 11).join(11, 501);
+    let stale = careful_user(&em, 12, "stale-bot", 12);
+    em.set_created(&stale, &ago(400));
+    em.set_last_used(&stale, &ago(200)[..10]);
+    let never = careful_user(&em, 13, "never-used-bot", 13);
+    em.set_created(&never, &ago(120));
+    em.clear_last_used(&never);
+    let old = careful_user(&em, 14, "old-bot", 14);
+    em.set_created(&old, &ago(300));
+    let (id, secret) = pair(15);
+    em.user(OWNER, 15, "disabled-bot", Kind::SubUser, false, false);
+    em.key(15, &id, &secret, "Inactive");
+    em.set_created(&id, &ago(30));
+    careful_user(&em, 16, "two-keys-bot", 16);
+    let (id, secret) = pair(161);
+    em.key(16, &id, &secret, "Active");
+    em.set_created(&id, &ago(3));
+    em.set_last_used(&id, &ago(1)[..10]);
+    careful_user(&em, 17, "no-mfa-bot", 17);
+    em.mfa(17, &[], &[]);
+    careful_user(&em, 23, "clean-login-mfa-only", 23);
+    em.mfa(23, &["Phone"], &[]);
+    careful_user(&em, 18, "admin-direct-bot", 18);
+    em.attach(18, 1);
+    careful_user(&em, 19, "admin-group-bot", 19);
+    em.join(19, 500).join(19, 501);
+    careful_user(&em, 20, "console-bot", 20);
+    em.console_login(20, true);
+    em.user(OWNER, 21, "clean-person", Kind::SubUser, false, false);
+    em.console_login(21, true);
+    let (id, secret) = pair(22);
+    em.user(OWNER, 22, "clean-partner", Kind::Collaborator, false, false);
+    em.key(22, &id, &secret, "Active");
+    em.set_created(&id, &ago(15));
+    em.set_last_used(&id, &ago(2)[..10]);
+    em.mfa(22, &["Wechat"], &["Phone"]);
+    Account { em, root, auditor }
+}
+
+/// The planted problems: `(check, identity name or "root")`.
+fn planted() -> BTreeSet<(String, String)> {
+    [
+        ("root-key-active", "root"),
+        ("key-unused", "stale-bot"),
+        ("key-not-rotated", "stale-bot"),
+        ("key-unused", "never-used-bot"),
+        ("key-not-rotated", "never-used-bot"),
+        ("key-not-rotated", "old-bot"),
+        ("key-disabled", "disabled-bot"),
+        ("user-two-keys", "two-keys-bot"),
+        ("mfa-off", "no-mfa-bot"),
+        ("admin-key", "admin-direct-bot"),
+        ("admin-key", "admin-group-bot"),
+        ("console-and-api", "console-bot"),
+    ]
+    .into_iter()
+    .map(|(c, n)| (c.to_string(), n.to_string()))
+    .collect()
+}
+
+fn run(em: &Emulator, who: &(String, String), args: &[&str]) -> (Option<i32>, String, String) {
+    let env = TestEnv::new();
+    let out = env
+        .cmd()
+        .arg("audit")
+        .arg("--endpoint")
+        .arg(em.url())
+        .args(args)
+        .env("TENCENTCLOUD_SECRET_ID", &who.0)
+        .env("TENCENTCLOUD_SECRET_KEY", &who.1)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn found(report: &Value) -> BTreeSet<(String, String)> {
+    report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let name = p["identity"]["name"].as_str().unwrap_or("root");
+            (p["check"].as_str().unwrap().to_string(), name.to_string())
+        })
+        .collect()
+}
+
+fn json_run(em: &Emulator, who: &(String, String), extra: &[&str]) -> (Option<i32>, Value, String) {
+    let mut args = vec!["--format", "json"];
+    args.extend_from_slice(extra);
+    let (code, out, err) = run(em, who, &args);
+    let v = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+    (code, v, err)
+}
+
+#[test]
+fn every_planted_problem_is_reported_and_nothing_else() {
+    let a = account();
+    let (code, v, err) = json_run(&a.em, &a.root, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(found(&v), planted(), "{v:#}");
+    assert_eq!(v["not_checked"].as_array().unwrap().len(), 0, "{v:#}");
+    assert_eq!(v["account"]["owner_uin"], OWNER.to_string());
+    let text = v.to_string();
+    assert!(
+        !text.contains(&a.root.0),
+        "SecretIds are shortened by default"
+    );
+    for p in v["problems"].as_array().unwrap() {
+        assert!(!p["advice"].as_str().unwrap().is_empty());
+        assert!(!p["evidence"].as_str().unwrap().is_empty());
+        assert!(p["identity"]["uin"].is_string() && p["identity"]["type"].is_string());
+        assert!(
+            p["access_key_ids"][0].as_str().unwrap().contains('…'),
+            "{p}"
+        );
+    }
+    let admin_group = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["check"] == "admin-key" && p["identity"]["name"] == "admin-group-bot")
+        .unwrap();
+    assert!(
+        admin_group["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("everything-custom (allows action * on resource *; through group ops)"),
+        "{admin_group}"
+    );
+    assert_eq!(a.em.actions_outside(READ_ONLY), Vec::<String>::new());
+    for state_changing in ["UpdateAccessKey", "DeleteAccessKey", "CreateAccessKey"] {
+        assert_eq!(a.em.calls(state_changing), 0);
+    }
+    // The 20/s route was used, not the 5/s ListAttachedUserAllPolicies.
+    assert_eq!(a.em.calls("ListAttachedUserAllPolicies"), 0);
+    assert!(a.em.calls("ListAttachedUserPolicies") > 0);
+}
+
+#[test]
+fn console_login_comes_from_get_user_when_the_list_leaves_it_out() {
+    let a = account();
+    a.em.lists_without_console();
+    let (code, v, err) = json_run(&a.em, &a.root, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(found(&v), planted(), "{v:#}");
+    assert!(a.em.calls("GetUser") > 0);
+    let (_, v, _) = json_run(&a.em, &a.root, &["--skip", "console-and-api"]);
+    assert!(v["not_checked"].as_array().unwrap().is_empty(), "{v:#}");
+}
+
+#[test]
+fn thresholds_move_the_age_and_use_checks() {
+    let a = account();
+    let (code, v, err) = json_run(
+        &a.em,
+        &a.root,
+        &["--max-unused", "365", "--max-key-age", "500"],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    let f = found(&v);
+    assert!(!f.iter().any(|(c, _)| c == "key-not-rotated"), "{f:?}");
+    assert!(
+        !f.contains(&("key-unused".into(), "stale-bot".into())),
+        "{f:?}"
+    );
+    assert_eq!(v["settings"]["max_unused_days"], 365);
+}
+
+#[test]
+fn a_sub_user_auditor_gets_not_checked_with_the_permission_needed() {
+    let a = account();
+    a.em.deny(AUDITOR, "ListAttachedUserPolicies");
+    a.em.deny(AUDITOR, "ListAttachedUserAllPolicies");
+    a.em.deny(AUDITOR, "DescribeSafeAuthFlagColl");
+    let (code, v, err) = json_run(&a.em, &a.auditor, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    let f = found(&v);
+    let mut expected = planted();
+    for gone in [
+        ("root-key-active", "root"),
+        ("admin-key", "admin-direct-bot"),
+        ("admin-key", "admin-group-bot"),
+        ("mfa-off", "no-mfa-bot"),
+    ] {
+        expected.remove(&(gone.0.to_string(), gone.1.to_string()));
+    }
+    assert_eq!(f, expected, "{v:#}");
+    let nc = v["not_checked"].as_array().unwrap();
+    let root = nc
+        .iter()
+        .find(|n| n["check"] == "root-key-active")
+        .expect("root keys not checked");
+    assert!(
+        root["needs"]
+            .as_str()
+            .unwrap()
+            .contains("root account credentials"),
+        "{root}"
+    );
+    assert!(
+        root["reason"]
+            .as_str()
+            .unwrap()
+            .contains("OperationDenied.SubUin")
+    );
+    let admin: Vec<&Value> = nc.iter().filter(|n| n["check"] == "admin-key").collect();
+    assert!(
+        admin.len() >= 10,
+        "every key holder's admin-key is not checked: {admin:?}"
+    );
+    assert!(
+        admin[0]["needs"]
+            .as_str()
+            .unwrap()
+            .contains("cam:ListAttachedUserAllPolicies"),
+        "{:?}",
+        admin[0]
+    );
+    assert!(
+        nc.iter()
+            .any(|n| n["check"] == "mfa-off" && n["needs"] == "cam:DescribeSafeAuthFlagColl")
+    );
+}
+
+#[test]
+fn without_the_split_route_the_all_policies_list_is_used() {
+    let a = account();
+    a.em.deny(AUDITOR, "ListAttachedUserPolicies");
+    let (code, v, err) = json_run(&a.em, &a.auditor, &["--skip", "root-key-active"]);
+    assert_eq!(code, Some(1), "{err}");
+    let f = found(&v);
+    assert!(
+        f.contains(&("admin-key".into(), "admin-direct-bot".into())),
+        "{f:?}"
+    );
+    assert!(
+        f.contains(&("admin-key".into(), "admin-group-bot".into())),
+        "{f:?}"
+    );
+    assert!(a.em.calls("ListAttachedUserAllPolicies") > 0);
+    assert!(v["not_checked"].as_array().unwrap().is_empty(), "{v:#}");
+}
+
+#[test]
+fn an_account_without_the_split_calls_is_read_with_the_all_policies_list() {
+    let a = account();
+    for action in [
+        "ListAttachedUserPolicies",
+        "ListGroupsForUser",
+        "ListAttachedGroupPolicies",
+    ] {
+        a.em.unsupported(action);
+    }
+    let (code, v, err) = json_run(&a.em, &a.root, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(found(&v), planted(), "{v:#}");
+    assert!(v["not_checked"].as_array().unwrap().is_empty(), "{v:#}");
+    assert!(
+        a.em.calls("ListAttachedUserPolicies") <= 12,
+        "the missing action is given up after the calls already in flight"
+    );
+    assert!(a.em.calls("ListAttachedUserAllPolicies") >= 12);
+}
+
+#[test]
+fn a_refused_group_list_falls_back_to_the_users_whole_list() {
+    let a = account();
+    a.em.deny(AUDITOR, "ListAttachedGroupPolicies");
+    let (code, v, err) = json_run(&a.em, &a.auditor, &["--check", "admin-key"]);
+    assert_eq!(code, Some(1), "{err}");
+    let f = found(&v);
+    assert!(
+        f.contains(&("admin-key".into(), "admin-group-bot".into())),
+        "{f:?}"
+    );
+    assert!(v["not_checked"].as_array().unwrap().is_empty(), "{v:#}");
+    a.em.deny(AUDITOR, "ListAttachedUserAllPolicies");
+    let (_, v, _) = json_run(&a.em, &a.auditor, &["--check", "admin-key"]);
+    let nc = v["not_checked"].as_array().unwrap();
+    assert!(
+        nc.iter().any(|n| n["identity"]["name"] == "admin-group-bot"
+            && n["needs"] == "cam:ListAttachedGroupPolicies"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn a_clean_account_exits_0_and_an_unanswerable_check_exits_2() {
+    let em = Emulator::start();
+    em.account(OWNER, 1_300_000_001);
+    em.policy(2, "QcloudCOSReadOnlyAccess", true, COS_READ_DOC);
+    let auditor = pair(2);
+    em.user(OWNER, AUDITOR, "clean-auditor", Kind::SubUser, true, false);
+    em.key(AUDITOR, &auditor.0, &auditor.1, "Active");
+    em.set_created(&auditor.0, &ago(5));
+    em.set_last_used(&auditor.0, &ago(0)[..10]);
+    em.mfa(AUDITOR, &["Token"], &["Token"]).attach(AUDITOR, 2);
+    careful_user(&em, 11, "clean-bot", 11);
+    let (code, out, err) = run(&em, &auditor, &["--skip", "root-key-active"]);
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(
+        out.contains("0 problems under 0 checks, 0 not checked"),
+        "{out}"
+    );
+    let (code, out, err) = run(&em, &auditor, &[]);
+    assert_eq!(code, Some(2), "{out}\n{err}");
+    assert!(out.contains("not checked (1)"), "{out}");
+    assert!(err.contains("could not be answered"), "{err}");
+}
+
+#[test]
+fn check_and_skip_choose_what_is_asked() {
+    let a = account();
+    let (code, v, _) = json_run(&a.em, &a.root, &["--check", "mfa-off"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        found(&v),
+        [("mfa-off".to_string(), "no-mfa-bot".to_string())]
+            .into_iter()
+            .collect()
+    );
+    assert_eq!(
+        a.em.calls("ListAttachedUserPolicies"),
+        0,
+        "admin-key was not asked for"
+    );
+    assert_eq!(a.em.calls("GetSecurityLastUsed"), 0);
+    let before = a.em.calls("DescribeSafeAuthFlagColl");
+    let (_, v, _) = json_run(&a.em, &a.root, &["--skip", "mfa-off"]);
+    assert!(!found(&v).iter().any(|(c, _)| c == "mfa-off"));
+    assert_eq!(a.em.calls("DescribeSafeAuthFlagColl"), before);
+    let (code, _, err) = run(&a.em, &a.root, &["--check", "no-such-check"]);
+    assert_eq!(code, Some(2), "{err}");
+}
+
+#[test]
+fn human_and_sarif_name_the_identity_and_the_check() {
+    let a = account();
+    let (code, out, err) = run(&a.em, &a.root, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        out.contains("mfa-off: An API key holder has no MFA"),
+        "{out}"
+    );
+    assert!(out.contains("sub-user no-mfa-bot (17)"), "{out}");
+    assert!(out.contains("advice: Tencent advises MFA"), "{out}");
+    assert!(!out.contains(&a.root.0));
+    let env = TestEnv::new();
+    let file = env.path().join("audit.sarif");
+    let (code, out, _) = run(
+        &a.em,
+        &a.root,
+        &[
+            "--format",
+            "sarif",
+            "--show-secrets",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(1));
+    assert!(out.is_empty());
+    let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let run = &sarif["runs"][0];
+    assert_eq!(sarif["version"], "2.1.0");
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules.len(), 8);
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), planted().len());
+    let mfa = results.iter().find(|r| r["ruleId"] == "mfa-off").unwrap();
+    let locs = mfa["locations"][0]["logicalLocations"].as_array().unwrap();
+    assert_eq!(locs[1]["name"], "no-mfa-bot");
+    assert_eq!(
+        locs[1]["fullyQualifiedName"],
+        format!("tencent-cloud/account/{OWNER}/sub-user/17")
+    );
+    assert!(
+        !sarif.to_string().contains(&a.root.0),
+        "SARIF never shows SecretIds"
+    );
+}
+
+#[test]
+fn five_hundred_users_and_a_thousand_keys_well_under_a_minute() {
+    let em = Emulator::start();
+    em.account(OWNER, 1_300_000_001);
+    let root = pair(1);
+    em.key(OWNER, &root.0, &root.1, "Active");
+    em.policy(11, "cos-read-custom", false, COS_READ_DOC)
+        .policy(10, "everything-custom", false, ADMIN_DOC)
+        .group(500, "ops", &[10]);
+    for n in 0..500u64 {
+        let uin = 400_000_000_000 + n;
+        em.user(
+            OWNER,
+            uin,
+            &format!("user-{n}"),
+            Kind::SubUser,
+            false,
+            false,
+        );
+        em.mfa(uin, &["Stoken"], &["Stoken"]).attach(uin, 11);
+        for k in 0..2 {
+            let (id, secret) = pair(10_000 + n * 2 + k);
+            em.key(uin, &id, &secret, "Active");
+            em.set_created(&id, &ago(10));
+            em.set_last_used(&id, &ago(1)[..10]);
+        }
+        if n % 50 == 0 {
+            em.join(uin, 500);
+        }
+    }
+    let start = std::time::Instant::now();
+    let (code, v, err) = json_run(&em, &root, &[]);
+    let took = start.elapsed();
+    eprintln!(
+        "audit of 500 users / 1,001 keys: {took:.1?}, {} calls",
+        em.total_calls()
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(v["summary"]["keys"], 1001);
+    assert_eq!(v["summary"]["by_check"]["user-two-keys"], 500);
+    assert_eq!(v["summary"]["by_check"]["admin-key"], 20);
+    assert!(took.as_secs() < 45, "took {took:?}");
+}
+
+#[test]
+fn the_shipped_policy_and_the_docs_cover_exactly_the_calls_made() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let policy: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("docs/audit-policy.json")).unwrap(),
+    )
+    .unwrap();
+    let mut granted: Vec<String> = policy["statement"][0]["action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    granted.sort();
+    let mut made: Vec<String> = READ_ONLY.iter().map(|a| format!("cam:{a}")).collect();
+    made.sort();
+    assert_eq!(granted, made);
+    let docs = std::fs::read_to_string(root.join("docs/verify.md")).unwrap();
+    for a in READ_ONLY {
+        assert!(
+            docs.contains(&format!("| `{a}` |")),
+            "docs/verify.md lists {a}"
+        );
+    }
+    for a in READ_ONLY {
+        assert!(
+            !["Update", "Delete", "Create", "Put", "Attach", "Set"]
+                .iter()
+                .any(|verb| a.starts_with(verb)),
+            "{a} is read-only"
+        );
+    }
+}
+
+#[test]
+fn a_tccli_profile_names_the_auditor() {
+    let a = account();
+    let env = TestEnv::new();
+    env.write(
+        "home/.tccli/auditor.credential",
+        format!(
+            r#"{{"secretId": "{}", "secretKey": "{}"}}"#,
+            a.auditor.0, a.auditor.1
+        ),
+    );
+    let out = env
+        .cmd()
+        .args(["audit", "--format", "json", "--check", "key-disabled"])
+        .args(["--profile", "auditor", "--endpoint", &a.em.url()])
+        .env("HOME", env.path().join("home"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["account"]["auditor_uin"], AUDITOR.to_string());
+    assert_eq!(
+        found(&v),
+        [("key-disabled".to_string(), "disabled-bot".to_string())]
+            .into_iter()
+            .collect()
+    );
+}
