@@ -84,6 +84,11 @@ pub(crate) struct ScanArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
+    /// SARIF `automationDetails.id` category, so GitHub keeps separate
+    /// analyses apart (default: `keyhound/<kind>`, kind being files, stdin,
+    /// history, staged or pre-push).
+    #[arg(long, value_name = "NAME", help_heading = "Output")]
+    pub sarif_category: Option<String>,
     /// Show secrets in full in human, JSON and JSONL output (never in SARIF).
     #[arg(long, help_heading = "Output")]
     pub show_secrets: bool,
@@ -213,10 +218,18 @@ pub(crate) struct GitScanArgs {
     pub staged: bool,
     /// Scan the commits a push sends. Reads git's pre-push hook input
     /// (`<local ref> <local sha> <remote ref> <remote sha>` lines) on stdin,
-    /// or the PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF variables the pre-commit
-    /// framework sets.
+    /// or the variables the pre-commit framework sets
+    /// (PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF; for a first push
+    /// PRE_COMMIT_LOCAL_BRANCH: its commits no remote-tracking ref has).
+    /// Fails when it cannot tell what is pushed.
     #[arg(long, help_heading = "Git", conflicts_with_all = ["git", "branch", "range", "since"])]
     pub pre_push: bool,
+    /// For the pre-commit framework, which passes file names as PATHs:
+    /// files that are all staged changes are scanned as `--staged` does
+    /// (added lines); otherwise (`pre-commit run --all-files`, `--files`)
+    /// the files passed are scanned in full. No PATH: `--staged`.
+    #[arg(long, help_heading = "Git", conflicts_with_all = ["git", "branch", "range", "since", "pre_push", "staged"])]
+    pub pre_commit: bool,
 }
 
 impl GitScanArgs {

@@ -12,6 +12,7 @@ mod install_hook;
 mod message;
 mod output;
 mod plan;
+mod root;
 mod rules;
 mod scan;
 mod tencent;

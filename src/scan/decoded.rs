@@ -117,6 +117,7 @@ fn to_hit(
             key_location: key.map(|(r, _)| lines.locate(blob.bytes, r)),
             snippet,
             masks,
+            line_hash: None,
             decoded,
         },
     }

@@ -31,6 +31,7 @@ fn verify_findings_checks_distinct_pairs_in_parallel_once_each() {
                 key_location: None,
                 snippet: String::new(),
                 masks: Vec::new(),
+                line_hash: None,
                 decoded: Vec::new(),
             }],
             in_head: None,
