@@ -302,6 +302,16 @@ pub(crate) struct TencentArgs {
         help_heading = "Tencent Cloud"
     )]
     pub endpoint: Option<String>,
+    /// With --endpoint: the URL standing for the other site (China or
+    /// international), where a SecretId unknown at --endpoint is looked for.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "KEYHOUND_TENCENT_OTHER_SITE_ENDPOINT",
+        requires = "endpoint",
+        help_heading = "Tencent Cloud"
+    )]
+    pub other_site_endpoint: Option<String>,
     /// Use the international site (*.intl.tencentcloudapi.com).
     #[arg(long, help_heading = "Tencent Cloud")]
     pub intl: bool,

@@ -391,6 +391,7 @@ pub(crate) fn audit(a: &AuditArgs) -> anyhow::Result<Audit> {
     };
     let t = TencentArgs {
         endpoint: a.endpoint.clone(),
+        other_site_endpoint: None,
         intl: a.intl,
         audit: true,
         profile: a.profile.clone(),
@@ -614,7 +615,10 @@ fn pre_push_selection(repo: &Path) -> anyhow::Result<Option<Selection>> {
 
 fn endpoints(t: &TencentArgs) -> anyhow::Result<Endpoints> {
     Ok(match &t.endpoint {
-        Some(url) => Endpoints::custom(url)?,
+        Some(url) => match &t.other_site_endpoint {
+            Some(other) => Endpoints::custom(url)?.with_other_site(other)?,
+            None => Endpoints::custom(url)?,
+        },
         None if t.intl => Endpoints::site(Site::International),
         None => Endpoints::site(Site::China),
     })
