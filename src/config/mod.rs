@@ -283,6 +283,7 @@ mod tests {
                 },
                 key_location: None,
                 snippet: snippet.into(),
+                masks: Vec::new(),
                 line_hash: None,
                 decoded: Vec::new(),
             },
@@ -307,6 +308,7 @@ mod tests {
             location: at(1),
             key_location: Some(at(key_line)),
             snippet: "id = ID1".into(),
+            masks: Vec::new(),
             line_hash: None,
             decoded: Vec::new(),
         };

@@ -81,7 +81,7 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> Option<
         ),
         None => text,
     };
-    let snippet = redact_snippet(&m.snippet, f, false);
+    let snippet = redact_snippet(m, f, false);
     let mut path = location::display_path(&report.context, &m.provenance);
     if let Some(member) = &m.member {
         path = format!("{path}!{member}");
@@ -354,6 +354,7 @@ mod tests {
                 },
                 key_location: None,
                 snippet: String::new(),
+                masks: Vec::new(),
                 line_hash: None,
                 decoded: Vec::new(),
             }],
