@@ -8,6 +8,7 @@ mod git;
 mod hostile;
 mod layers;
 mod noise;
+mod org;
 mod precision;
 mod report;
 mod rules;

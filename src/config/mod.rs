@@ -274,6 +274,7 @@ mod tests {
                 key_location: None,
                 snippet: snippet.into(),
                 decoded: Vec::new(),
+                repo: None,
             },
         }
     }
@@ -295,6 +296,7 @@ mod tests {
             key_location: Some(at(key_line)),
             snippet: "id = ID1".into(),
             decoded: Vec::new(),
+            repo: None,
         };
         assert!(inline_allowed(&m(3)));
         assert!(!inline_allowed(&m(4)));

@@ -16,6 +16,9 @@
 //!
 //! `decoded` (the decoding chain, outermost first) and `decrypted` appear
 //! only for values found in encoded or encrypted text.
+//! Scans of many repositories (and merged reports) add `"repositories"`
+//! (one summary each, after `suppressed`) and a `"repo"` first in every
+//! location.
 //! `kind` is `file`, `git`, `commit_message`, `staged` or `stdin`; `commit`
 //! is `{"sha", "author", "email", "time", "date", "summary"}` or null.
 //! Secrets are redacted unless `redacted` is false (`--show-secrets`).
@@ -47,6 +50,9 @@ pub struct Document {
     /// Findings left out by allowlists, ignore entries or a baseline.
     #[serde(default)]
     pub suppressed: u64,
+    /// One summary per repository, for scans of many and merged reports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repositories: Vec<super::RepoSummary>,
     /// The findings.
     pub findings: Vec<DocFinding>,
 }
@@ -105,6 +111,9 @@ pub struct DocFinding {
 /// One place a finding was found.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct DocLocation {
+    /// The repository, in scans of many repositories and merged reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
     /// `file`, `git`, `commit_message`, `staged` or `stdin`.
     pub kind: String,
     /// Path (relative as scanned), or a pseudo-path.
@@ -209,13 +218,14 @@ pub fn finding(report: &Report, f: &Finding, opts: &WriteOptions) -> DocFinding 
         secret: opts.secret(&f.secret),
         key: f.key.as_ref().map(|k| opts.secret(k)),
         token: f.token.as_ref().map(|t| opts.secret(t)),
-        redacted: !opts.show_secrets,
+        redacted: !opts.show_secrets || report.values_redacted,
         in_head: f.in_head,
         verification: f.verification.clone(),
         locations: f
             .matches
             .iter()
             .map(|m| DocLocation {
+                repo: m.repo.clone(),
                 kind: kind(&m.provenance).to_string(),
                 path: m.provenance.path(),
                 line: m.location.line,
@@ -243,6 +253,7 @@ pub fn document(report: &Report, opts: &WriteOptions) -> Document {
         },
         stats: DocStats::from(&report.stats),
         suppressed: report.suppressed,
+        repositories: report.repos.clone(),
         findings: report
             .findings
             .iter()

@@ -175,15 +175,15 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> sarif::
     let text = match (&f.key, pair_name) {
         (Some(_), Some(k)) => format!(
             "{name} {} found with its {k} (paired).",
-            f.secret.redacted()
+            report.redacted(&f.secret)
         ),
         (None, Some(k)) => format!(
             "{name} {} found; no {k} found next to it.",
-            f.secret.redacted()
+            report.redacted(&f.secret)
         ),
-        _ => format!("{name} {} found.", f.secret.redacted()),
+        _ => format!("{name} {} found.", report.redacted(&f.secret)),
     };
-    let snippet = redact_snippet(&m.snippet, f, false);
+    let snippet = redact_snippet(&m.snippet, f, report.values_redacted);
     let path = m.provenance.path();
     let l = m.location;
     let location = match &m.provenance {
@@ -269,9 +269,73 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> sarif::
     r
 }
 
-/// Writes the SARIF log, pretty-printed, with a final newline.
+/// Writes the SARIF log, pretty-printed, with a final newline: one run, or
+/// one run per repository (with its `versionControlProvenance`) for scans of
+/// many repositories and merged reports.
 pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
-    let mut used: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
+    let runs = if report.repos.is_empty() {
+        let vcs = report.vcs.as_ref().and_then(|v| {
+            let uri = v.repository_uri.clone()?;
+            let mut d = sarif::VersionControlDetails::builder()
+                .repository_uri(uri)
+                .build();
+            d.revision_id = v.revision.clone();
+            d.branch = v.branch.clone();
+            Some(d)
+        });
+        vec![run(report, |_| true, vcs)]
+    } else {
+        report
+            .repos
+            .iter()
+            .map(|r| {
+                let mut d = sarif::VersionControlDetails::builder()
+                    .repository_uri(repository_uri(&r.url))
+                    .build();
+                d.revision_id = r.revision.clone();
+                d.branch = r.branch.clone();
+                run(report, |m| m.repo.as_deref() == Some(&r.name), Some(d))
+            })
+            .collect()
+    };
+    let log = sarif::Sarif::builder()
+        .schema(SCHEMA)
+        .version(json!("2.1.0"))
+        .runs(runs)
+        .build();
+    serde_json::to_writer_pretty(&mut *w, &log)?;
+    writeln!(w)
+}
+
+/// A repository's URL as an absolute URI: URLs as they are, scp-like
+/// addresses (`git@host:org/repo`) as `ssh://`, local paths as `file://`.
+fn repository_uri(url: &str) -> String {
+    if url.contains("://") {
+        return url.to_string();
+    }
+    if let Some((user_host, path)) = url.split_once(':')
+        && user_host.contains('@')
+        && !user_host.contains('/')
+    {
+        return format!("ssh://{user_host}/{path}");
+    }
+    let abs = std::path::absolute(url).unwrap_or_else(|_| std::path::PathBuf::from(url));
+    uri(&abs.to_string_lossy())
+}
+
+/// One SARIF run over the matches `keep` selects.
+fn run(
+    report: &Report,
+    keep: impl Fn(&Match) -> bool,
+    vcs: Option<sarif::VersionControlDetails>,
+) -> sarif::Run {
+    let kept = |f: &&Finding| f.matches.iter().any(&keep);
+    let mut used: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(kept)
+        .map(|f| f.rule.as_str())
+        .collect();
     used.sort_unstable();
     used.dedup();
     let rules: Vec<&Rule> = used.iter().filter_map(|id| report.rule(id)).collect();
@@ -279,7 +343,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     let mut results = Vec::new();
     for f in &report.findings {
         let Some(i) = index(&f.rule) else { continue };
-        for m in &f.matches {
+        for m in f.matches.iter().filter(|m| keep(m)) {
             results.push(result(report, i, f, m));
         }
     }
@@ -294,23 +358,8 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         .tool(sarif::Tool::builder().driver(driver).build())
         .results(results)
         .build();
-    if let Some(v) = &report.vcs
-        && let Some(uri) = &v.repository_uri
-    {
-        let mut d = sarif::VersionControlDetails::builder()
-            .repository_uri(uri.clone())
-            .build();
-        d.revision_id = v.revision.clone();
-        d.branch = v.branch.clone();
-        run.version_control_provenance = Some(vec![d]);
-    }
-    let log = sarif::Sarif::builder()
-        .schema(SCHEMA)
-        .version(json!("2.1.0"))
-        .runs(vec![run])
-        .build();
-    serde_json::to_writer_pretty(&mut *w, &log)?;
-    writeln!(w)
+    run.version_control_provenance = vcs.map(|d| vec![d]);
+    run
 }
 
 #[cfg(test)]

@@ -107,6 +107,7 @@ fn to_hit(
             key_location: key.map(|(r, _)| lines.locate(blob.bytes, r)),
             snippet: line_around(text, m.secret.start),
             decoded,
+            repo: None,
         },
     }
 }

@@ -201,6 +201,7 @@ fn to_hit(
             key_location: m.key.as_ref().map(|r| lines.locate(bytes, r.clone())),
             snippet: lines.line_text(bytes, m.secret.start),
             decoded: Vec::new(),
+            repo: None,
         },
     }
 }

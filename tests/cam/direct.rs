@@ -30,6 +30,7 @@ fn verify_findings_checks_distinct_pairs_in_parallel_once_each() {
                 key_location: None,
                 snippet: String::new(),
                 decoded: Vec::new(),
+                repo: None,
             }],
             in_head: None,
             verification: None,
