@@ -24,9 +24,9 @@ const OTHER_OWNER: u64 = 200_000_000_001;
 
 /// The invented identities of the emulated world.
 pub(crate) struct World {
-    em: Emulator,
+    pub(crate) em: Emulator,
     root: (String, String),
-    ci: (String, String),
+    pub(crate) ci: (String, String),
     ci_old: (String, String),
     auditor: (String, String),
     partner: (String, String),

@@ -1,5 +1,6 @@
 //! keyhound's integration tests: one binary, one module per area.
 
+mod archive;
 mod audit;
 mod cam;
 mod decode;

@@ -132,6 +132,22 @@ pub(crate) struct ScanArgs {
     /// Skip files larger than SIZE (bytes, or with K, M, G suffix).
     #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Files")]
     pub max_file_size: Option<u64>,
+    /// Do not open archives and compressed files (zip, jar, tar, gz, bz2, xz,
+    /// zst...); skip them as binary.
+    #[arg(long, help_heading = "Files")]
+    pub no_archives: bool,
+    /// Open archives nested up to N levels deep (default: 5; 1 opens only
+    /// the outer archive).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Files")]
+    pub archive_depth: Option<u32>,
+    /// Read at most SIZE uncompressed bytes from each archive, nested ones
+    /// included (default: 512M).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Files")]
+    pub archive_max_size: Option<u64>,
+    /// Read at most N members of each archive, nested ones included
+    /// (default: 100000).
+    #[arg(long, value_name = "N", help_heading = "Files")]
+    pub archive_max_members: Option<u64>,
     /// Decode base64, percent-encoding, string escapes and HTML entities
     /// (and Tencent tools' encrypted configs) up to N levels deep, inside
     /// candidate spans only; 0 scans the plain bytes only.

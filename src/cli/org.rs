@@ -55,6 +55,7 @@ pub(super) fn source(
             repo: PathBuf::new(),
             selection: plan::history_selection(git)?,
             max_blob_size: walk.max_file_size,
+            archives: walk.archives.clone(),
             threads: walk.threads,
             progress: false,
         },

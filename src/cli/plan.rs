@@ -17,6 +17,7 @@ use crate::rule::{self, RuleSet};
 use crate::rulecheck;
 use crate::scan::ScanPlan;
 use crate::scan::git::HistoryPlan;
+use crate::source::archive;
 use crate::source::fs::WalkOptions;
 use crate::source::git::{self as src, Rev, Selection};
 use crate::verify::tencent::credential::{self, Found};
@@ -46,8 +47,9 @@ pub(crate) struct Scan {
 pub(crate) enum Source {
     /// Files and directories on disk.
     Files(ScanPlan),
-    /// Standard input, as one blob.
-    Stdin,
+    /// Standard input, as one blob (expanded within these limits when it
+    /// is an archive).
+    Stdin(Option<archive::Limits>),
     /// Git history (all of it, a branch, a range, what a push sends).
     History(HistoryPlan, Vcs),
     /// What `git commit` would commit.
@@ -56,6 +58,8 @@ pub(crate) enum Source {
         repo: PathBuf,
         /// Blobs larger than this are skipped.
         max_blob_size: u64,
+        /// Open staged archives within these limits.
+        archives: Option<archive::Limits>,
         /// CI identity for reports.
         vcs: Vcs,
     },
@@ -208,6 +212,10 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         threads: a.threads.unwrap_or(0),
         ..WalkOptions::default()
     };
+    let walk = WalkOptions {
+        archives: archive_limits(a, walk.max_file_size),
+        ..walk
+    };
     let source = if many {
         super::org::source(&a.git, &a.paths, &walk)?
     } else {
@@ -241,6 +249,27 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
             color: g.color,
         },
     })
+}
+
+/// The archive limits `a` asks for; members obey the file size limit.
+fn archive_limits(a: &ScanArgs, max_file_size: u64) -> Option<archive::Limits> {
+    if a.no_archives {
+        return None;
+    }
+    let mut limits = archive::Limits {
+        max_member: max_file_size,
+        ..archive::Limits::default()
+    };
+    if let Some(d) = a.archive_depth {
+        limits.max_depth = d;
+    }
+    if let Some(n) = a.archive_max_size {
+        limits.max_total = n;
+    }
+    if let Some(n) = a.archive_max_members {
+        limits.max_members = n;
+    }
+    Some(limits)
 }
 
 /// Resolves `keyhound baseline create`.
@@ -445,7 +474,7 @@ fn source(
 ) -> anyhow::Result<Source> {
     if !(git.history() || git.staged || git.pre_push) {
         return Ok(if stdin {
-            Source::Stdin
+            Source::Stdin(walk.archives)
         } else {
             Source::Files(ScanPlan { paths, walk })
         });
@@ -462,6 +491,7 @@ fn source(
         return Ok(Source::Staged {
             repo: repo.clone(),
             max_blob_size: walk.max_file_size,
+            archives: walk.archives,
             vcs,
         });
     }
@@ -477,6 +507,7 @@ fn source(
         repo: repo.clone(),
         selection,
         max_blob_size: walk.max_file_size,
+        archives: walk.archives,
         threads: walk.threads,
         progress: !g.quiet && std::io::stderr().is_terminal(),
     };

@@ -40,19 +40,24 @@ pub(crate) fn execute(plan: &plan::Scan, diags: &Diagnostics) -> anyhow::Result<
     let engine = &plan.engine;
     let (out, vcs) = match &plan.source {
         Source::Files(p) => (scan::run(p, engine), None),
-        Source::Stdin => {
+        Source::Stdin(archives) => {
             let mut bytes = Vec::new();
             std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
                 .context("cannot read standard input")?;
             let prov = crate::source::Provenance::Stdin;
-            (scan::run_bytes(engine, &bytes, &prov), None)
+            let out = scan::run_bytes(engine, &bytes, &prov, archives.as_ref());
+            (out, None)
         }
         Source::History(p, vcs) => git_out(git_scan::history(p, engine)?, vcs),
         Source::Staged {
             repo,
             max_blob_size,
+            archives,
             vcs,
-        } => git_out(git_scan::staged(repo, engine, *max_blob_size)?, vcs),
+        } => git_out(
+            git_scan::staged(repo, engine, *max_blob_size, archives.as_ref())?,
+            vcs,
+        ),
         Source::Nothing => (ScanOutput::default(), None),
         Source::Repos(org) => return Ok(execute_repos(org, plan, diags)),
     };

@@ -171,12 +171,20 @@ impl Noise {
         // `finding::group` promises (first location, then rule).
         findings.sort_by(|a, b| {
             let (fa, fb) = (&a.matches[0], &b.matches[0]);
-            (&fa.provenance, fa.location, &a.rule, &a.fingerprint).cmp(&(
-                &fb.provenance,
-                fb.location,
-                &b.rule,
-                &b.fingerprint,
-            ))
+            (
+                &fa.provenance,
+                &fa.member,
+                fa.location,
+                &a.rule,
+                &a.fingerprint,
+            )
+                .cmp(&(
+                    &fb.provenance,
+                    &fb.member,
+                    fb.location,
+                    &b.rule,
+                    &b.fingerprint,
+                ))
         });
         (before - findings.len()) as u64
     }
@@ -226,20 +234,21 @@ impl Noise {
 }
 
 /// Whether an inline marker sits on the line of the match's secret, or on
-/// the line of its paired key (read back from disk for files; other sources
-/// only keep the secret's line).
+/// the line of its paired key (read back from disk for plain files; other
+/// sources and archive members only keep the secret's line).
 fn inline_allowed(m: &Match) -> bool {
     if allow::inline_allowed(&m.snippet) {
         return true;
     }
     match (&m.provenance, m.key_location) {
-        (Provenance::File { path }, Some(k)) if k.line != m.location.line => std::fs::read(path)
-            .is_ok_and(|bytes| {
+        (Provenance::File { path }, Some(k)) if k.line != m.location.line && m.member.is_none() => {
+            std::fs::read(path).is_ok_and(|bytes| {
                 bytes
                     .split(|&b| b == b'\n')
                     .nth((k.line as usize).saturating_sub(1))
                     .is_some_and(|l| allow::inline_allowed(&String::from_utf8_lossy(l)))
-            }),
+            })
+        }
         _ => false,
     }
 }
@@ -265,6 +274,7 @@ mod tests {
                     commit,
                     path: path.into(),
                 },
+                member: None,
                 location: Location {
                     line,
                     column: 1,
@@ -292,6 +302,7 @@ mod tests {
         };
         let m = |key_line| Match {
             provenance: Provenance::File { path: path.clone() },
+            member: None,
             location: at(1),
             key_location: Some(at(key_line)),
             snippet: "id = ID1".into(),

@@ -165,7 +165,18 @@ fn select(parent: &[u8], segs: Vec<Segment>, interesting: impl Fn(&[u8]) -> bool
     if segs.is_empty() {
         return segs;
     }
-    let hot: Vec<bool> = segs.iter().map(|s| interesting(&s.text)).collect();
+    // A decoded text is hot when it holds a keyword, or when decoding joined
+    // a base64 run the next layer may decode (`\/` inside JSON-escaped base64).
+    let hot: Vec<bool> = segs
+        .iter()
+        .map(|s| {
+            interesting(&s.text)
+                || s.map.is_some() && {
+                    let run = text::longest_base64_run(&s.text);
+                    run >= MIN_BASE64_RUN && run > text::longest_base64_run(&parent[s.src.clone()])
+                }
+        })
+        .collect();
     if !hot.iter().any(|&h| h) {
         return Vec::new();
     }

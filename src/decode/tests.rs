@@ -100,3 +100,23 @@ fn text_without_keywords_builds_no_layer() {
     );
     assert!(layers(text.as_bytes(), 3, keyword).is_empty());
 }
+
+#[test]
+fn escaped_slashes_inside_base64_are_undone_before_decoding_it() {
+    // PHP's json_encode writes `/` as `\/`, splitting the base64 run.
+    let mut doc = String::from("SecretId: AKIDq3Wm8Rt2Yh6Kp9Lz4Xc7Vb1Nd5Fg0Sj1 ");
+    let mut b64 = STANDARD.encode(&doc);
+    while !b64.contains('/') {
+        doc.push('?');
+        b64 = STANDARD.encode(&doc);
+    }
+    let text = format!("{{\"cfg\": \"{}\"}}\n", b64.replace('/', "\\/"));
+    let ls = layers(text.as_bytes(), 3, keyword);
+    assert_eq!(ls.len(), 2, "{text}");
+    let view = std::str::from_utf8(ls[1].text()).unwrap();
+    assert!(view.contains(doc.trim_end_matches('?')), "{view}");
+    let at = view.find("AKID").unwrap();
+    let m1 = ls[1].map(at..at + 36);
+    assert_eq!(m1.chain, vec![Encoding::Base64]);
+    assert_eq!(ls[0].map(m1.range).chain, vec![Encoding::Escape]);
+}

@@ -254,7 +254,7 @@ fn decode_marked(
     interesting: &dyn Fn(&[u8]) -> bool,
 ) -> Result<Segment, usize> {
     let src = &text[span.clone()];
-    if src.len() < MIN_DECODED || src.len() > *budget || !interesting(src) {
+    if src.len() < MIN_DECODED || src.len() > *budget || !(interesting(src) || hides_base64(src)) {
         return Err(span.end);
     }
     let (out, map, changed) = decode_bytes(src, enc);
@@ -268,6 +268,23 @@ fn decode_marked(
         text: out,
         map: Some(map),
     })
+}
+
+/// Whether `src` escapes a base64 character (`\/` in JSON, `%2F`, `%2B`,
+/// `%3D` in URLs), so decoding it may join a base64 run worth decoding next.
+fn hides_base64(src: &[u8]) -> bool {
+    memchr::memmem::find(src, b"\\/").is_some()
+        || memchr::memchr_iter(b'%', src).any(|i| {
+            matches!(
+                src.get(i + 1..i + 3),
+                Some(b"2F" | b"2f" | b"2B" | b"2b" | b"3D" | b"3d")
+            )
+        })
+}
+
+/// The longest run of base64 characters in `b`.
+pub(super) fn longest_base64_run(b: &[u8]) -> usize {
+    b.split(|&c| !is_b64(c)).map(<[u8]>::len).max().unwrap_or(0)
 }
 
 /// Decodes `src` with one byte-keeping decoder: the bytes, their offset map

@@ -3,8 +3,9 @@
 //! temporary credentials the session token.
 //!
 //! Candidates are the pair regex's matches within `within_lines` lines of an
-//! identifier, or within `labelled_within_lines` where the two labels are one
-//! name ending in id and key (`secretId` … `secretKey`). A candidate that
+//! identifier, or within `labelled_within_lines` where the id is labelled
+//! as one and the key by the same name (`CosId` … `CosKey`) or a `key_hints`
+//! label (`secret_id` … `TENCENT_SECRET_KEY`). A candidate that
 //! overlaps an identifier is not a key (ids are never keys of each other);
 //! one failing the entropy, repeat or allowlist checks is dropped; one
 //! matching a `needs_hint` regex (a hex hash, a word) or labelled as
@@ -215,7 +216,11 @@ pub(super) fn pair(
                 (c.range.end, m.secret.start)
             };
             let lines = memchr_iter(b'\n', &hay[lo..hi]).count();
-            if lines > spec.within_lines && (id_stem.is_none() || c.stem != id_stem) {
+            // Far away, the id must be labelled as one and the key named
+            // by the same name or a SecretKey label.
+            if lines > spec.within_lines
+                && (id_stem.is_none() || !(c.key_hinted || c.stem == id_stem))
+            {
                 continue;
             }
             let mut cost = match (lines, after) {

@@ -432,6 +432,9 @@ fn labelled_keys_pair_beyond_the_near_window() {
     let filler: String = (0..7).map(|n| format!("  \"F{n}\": {n},\n")).collect();
     let json = format!("{{\n  \"CosKey\": \"{k}\",\n{filler}  \"CosId\": \"{i}\"\n}}\n");
     assert_eq!(pairs(&json), vec![(i.clone(), Some(k.clone()))]);
+    // Or any SecretKey label under an id label.
+    let yaml = format!("tencent:\n  secret_id: {i}\n{fields}  TENCENT_SECRET_KEY: {k}\n");
+    assert_eq!(pairs(&yaml), vec![(i.clone(), Some(k.clone()))]);
     // Far away, labels that do not name the same credential do not pair.
     let far = format!("secret_id: {i}\n{fields}password_key: {k}\n");
     assert_eq!(pairs(&far), vec![(i.clone(), None)]);

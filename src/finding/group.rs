@@ -22,8 +22,9 @@ pub struct Hit {
 
 /// Groups hits into findings.
 ///
-/// Findings are sorted by their first location (provenance, line, column),
-/// then rule id; matches inside a finding by (provenance, line, column).
+/// Findings are sorted by their first location (provenance, archive member,
+/// line, column), then rule id; matches inside a finding by (provenance,
+/// member, line, column).
 /// Duplicate locations (the same blob reached twice) collapse into one.
 pub fn group(hits: Vec<Hit>) -> Vec<Finding> {
     type Key = (String, Secret, Option<Secret>);
@@ -61,14 +62,16 @@ pub fn group(hits: Vec<Hit>) -> Vec<Finding> {
         .into_iter()
         .map(|((rule, secret, key), (token, mut matches))| {
             matches.sort_by(|a, b| {
-                (&a.provenance, a.location, a.key_location).cmp(&(
+                (&a.provenance, &a.member, a.location, a.key_location).cmp(&(
                     &b.provenance,
+                    &b.member,
                     b.location,
                     b.key_location,
                 ))
             });
             matches.dedup_by(|a, b| {
                 a.provenance == b.provenance
+                    && a.member == b.member
                     && a.location == b.location
                     && a.key_location == b.key_location
             });
@@ -87,12 +90,20 @@ pub fn group(hits: Vec<Hit>) -> Vec<Finding> {
     out.sort_by(|a, b| {
         let fa = &a.matches[0];
         let fb = &b.matches[0];
-        (&fa.provenance, fa.location, &a.rule, &a.fingerprint).cmp(&(
-            &fb.provenance,
-            fb.location,
-            &b.rule,
-            &b.fingerprint,
-        ))
+        (
+            &fa.provenance,
+            &fa.member,
+            fa.location,
+            &a.rule,
+            &a.fingerprint,
+        )
+            .cmp(&(
+                &fb.provenance,
+                &fb.member,
+                fb.location,
+                &b.rule,
+                &b.fingerprint,
+            ))
     });
     out
 }

@@ -36,6 +36,10 @@ pub struct Location {
 pub struct Match {
     /// Where the content came from (file, commit, staged change...).
     pub provenance: Provenance,
+    /// For content inside an archive: the member path inside the file or
+    /// blob of `provenance`, nested archives joined with `!`
+    /// (`b.tar.gz!c/.env`). Lines and columns count inside the member.
+    pub member: Option<String>,
     /// Where the secret (for a pair: the identifier) sits.
     pub location: Location,
     /// Where the paired key sits, when there is one.
@@ -51,6 +55,17 @@ pub struct Match {
     /// The repository it was found in, for scans of many repositories (its
     /// normalised name, as [`crate::org::list`] gives it); `None` otherwise.
     pub repo: Option<String>,
+}
+
+impl Match {
+    /// The path to show: the provenance's path, plus `!member` inside an
+    /// archive (`outer.zip!inner/path`).
+    pub fn path(&self) -> String {
+        match &self.member {
+            Some(m) => format!("{}!{m}", self.provenance.path()),
+            None => self.provenance.path(),
+        }
+    }
 }
 
 /// A credential found at one or more places.

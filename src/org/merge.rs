@@ -54,6 +54,7 @@ pub fn combine(findings: Vec<Finding>) -> Vec<Finding> {
 type MatchKey<'a> = (
     Option<&'a str>,
     &'a Provenance,
+    Option<&'a str>,
     Location,
     Option<Location>,
     &'a [Encoding],
@@ -63,6 +64,7 @@ fn match_key(m: &Match) -> MatchKey<'_> {
     (
         m.repo.as_deref(),
         &m.provenance,
+        m.member.as_deref(),
         m.location,
         m.key_location,
         &m.decoded,
@@ -129,6 +131,8 @@ pub fn total(repos: &[RepoSummary]) -> Stats {
         s.skipped_binary += r.skipped_binary;
         s.skipped_too_large += r.skipped_too_large;
         s.unreadable += r.unreadable;
+        s.archives += r.archives;
+        s.archive_members += r.archive_members;
     }
     s
 }
@@ -192,6 +196,8 @@ pub fn merge(
         stats.skipped_binary += d.stats.skipped_binary;
         stats.skipped_too_large += d.stats.skipped_too_large;
         stats.unreadable += d.stats.unreadable;
+        stats.archives += d.stats.archives;
+        stats.archive_members += d.stats.archive_members;
         suppressed += d.suppressed;
         repos.extend(d.repositories);
     }
@@ -330,6 +336,7 @@ fn location(l: &DocLocation) -> Result<Match, String> {
         }),
         snippet: l.snippet.clone(),
         decoded,
+        member: l.member.clone(),
         repo: l.repo.clone(),
     })
 }

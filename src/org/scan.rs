@@ -135,6 +135,8 @@ fn scan_one(
     summary.skipped_binary = s.skipped_binary;
     summary.skipped_too_large = s.skipped_too_large;
     summary.unreadable = s.unreadable;
+    summary.archives = s.archives;
+    summary.archive_members = s.archive_members;
     let mut findings = out.scan.findings;
     for f in &mut findings {
         for m in &mut f.matches {

@@ -173,7 +173,7 @@ fn location(
         w,
         "  {} {}:{}:{}{}{}",
         st.paint("36", "at"),
-        sanitize(&m.provenance.path()),
+        sanitize(&m.path()),
         m.location.line,
         m.location.column,
         key_at,
@@ -253,6 +253,13 @@ fn summary(report: &Report, st: &Style, w: &mut dyn Write) -> std::io::Result<()
         plural(s.scanned, s.unit.noun()),
         bytes(s.bytes)
     );
+    if s.archive_members > 0 {
+        line.push_str(&format!(
+            ", {} in {}",
+            plural(s.archive_members, "archive member"),
+            plural(s.archives, "archive")
+        ));
+    }
     let mut skipped = Vec::new();
     if s.skipped_binary > 0 {
         skipped.push(format!("{} binary", s.skipped_binary));

@@ -8,14 +8,20 @@
 //! {"version": 1, "tool": {"name", "version"}, "stats": {...}, "suppressed": N,
 //!  "findings": [{"fingerprint", "rule", "name", "severity", "secret", "key",
 //!                "token", "redacted", "in_head", "verification",
-//!                "locations": [{"kind", "path", "line", "column", "end_line",
-//!                               "end_column", "key_line", "key_column",
-//!                               "commit", "snippet", "decoded"?,
-//!                               "decrypted"?}]}]}
+//!                "locations": [{"kind", "path", "member"?, "line", "column",
+//!                               "end_line", "end_column", "key_line",
+//!                               "key_column", "commit", "snippet",
+//!                               "decoded"?, "decrypted"?}]}]}
 //! ```
 //!
 //! `decoded` (the decoding chain, outermost first) and `decrypted` appear
 //! only for values found in encoded or encrypted text.
+//!
+//! Inside an archive, `path` is `outer.zip!inner/path` (nested archives
+//! joined with `!`), `member` the part after the outer file's path, and
+//! lines and columns count inside the member; `member` is absent otherwise.
+//! `stats` adds `archives` and `archive_members` when archives were opened.
+//!
 //! Scans of many repositories (and merged reports) add `"repositories"`
 //! (one summary each, after `suppressed`) and a `"repo"` first in every
 //! location.
@@ -79,6 +85,16 @@ pub struct DocStats {
     pub skipped_too_large: u64,
     /// Could not be read.
     pub unreadable: u64,
+    /// Archives opened, nested ones included.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub archives: u64,
+    /// Archive members scanned.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub archive_members: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One finding.
@@ -116,8 +132,12 @@ pub struct DocLocation {
     pub repo: Option<String>,
     /// `file`, `git`, `commit_message`, `staged` or `stdin`.
     pub kind: String,
-    /// Path (relative as scanned), or a pseudo-path.
+    /// Path (relative as scanned), or a pseudo-path; `outer!member` inside
+    /// an archive.
     pub path: String,
+    /// The member path inside the archive at the start of `path`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
     /// 1-based line of the secret.
     pub line: u32,
     /// 1-based column of the secret.
@@ -194,6 +214,8 @@ impl From<&Stats> for DocStats {
             skipped_binary: s.skipped_binary,
             skipped_too_large: s.skipped_too_large,
             unreadable: s.unreadable,
+            archives: s.archives,
+            archive_members: s.archive_members,
         }
     }
 }
@@ -227,7 +249,8 @@ pub fn finding(report: &Report, f: &Finding, opts: &WriteOptions) -> DocFinding 
             .map(|m| DocLocation {
                 repo: m.repo.clone(),
                 kind: kind(&m.provenance).to_string(),
-                path: m.provenance.path(),
+                path: m.path(),
+                member: m.member.clone(),
                 line: m.location.line,
                 column: m.location.column,
                 end_line: m.location.end_line,

@@ -82,6 +82,10 @@ pub struct RepoSummary {
     pub skipped_too_large: u64,
     /// Could not be read.
     pub unreadable: u64,
+    /// Archives opened.
+    pub archives: u64,
+    /// Members read inside archives.
+    pub archive_members: u64,
     /// Findings with a location in this repository.
     pub findings: u64,
     /// Why the repository could not be cloned or read; nothing was scanned.

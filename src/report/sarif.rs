@@ -183,6 +183,12 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> sarif::
         ),
         _ => format!("{name} {} found.", report.redacted(&f.secret)),
     };
+    let text = match &m.member {
+        Some(member) => format!(
+            "{text} Inside archive member {member}; line and column count inside the member."
+        ),
+        None => text,
+    };
     let snippet = redact_snippet(&m.snippet, f, report.values_redacted);
     let path = m.provenance.path();
     let l = m.location;
@@ -207,7 +213,7 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> sarif::
     let mut h = Sha256::new();
     h.update(f.fingerprint.as_str().as_bytes());
     h.update([0]);
-    h.update(path.as_bytes());
+    h.update(m.path().as_bytes());
     let mut fp = BTreeMap::new();
     fp.insert("keyhound/v1".to_string(), f.fingerprint.to_string());
     fp.insert(
@@ -216,6 +222,9 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> sarif::
     );
     let mut p = BTreeMap::new();
     p.insert("paired".to_string(), json!(f.key.is_some()));
+    if let Some(member) = &m.member {
+        p.insert("archiveMember".to_string(), json!(member));
+    }
     if !m.decoded.is_empty() {
         let chain: Vec<&str> = m.decoded.iter().map(|e| e.name()).collect();
         p.insert("decoded".to_string(), json!(chain));

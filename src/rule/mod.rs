@@ -81,9 +81,9 @@ pub struct PairSpec {
     #[serde(default)]
     pub needs_key_hint: Vec<String>,
     /// A key further than `within_lines` but within this many lines still
-    /// pairs when the two labels are one name with `id` and `key`/`secret`
-    /// at the end (`secretId` … `secretKey`, `CosId` … `CosKey`): a class
-    /// with many fields, a long YAML block. 0 turns it off.
+    /// pairs when the id is labelled as one (`…Id`) and the key by the same
+    /// name ending in `key`/`secret` (`CosId` … `CosKey`) or by a `key_hints`
+    /// label: a class with many fields, a long YAML block. 0 turns it off.
     #[serde(default)]
     pub labelled_within_lines: u32,
     /// Regexes over the identifier: a match of one is this rule's only when

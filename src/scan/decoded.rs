@@ -103,6 +103,7 @@ fn to_hit(
             .map(|r| Secret::new(value(r), SecretKind::Key)),
         at: Match {
             provenance: blob.prov.clone(),
+            member: None,
             location: lines.locate(blob.bytes, secret_at),
             key_location: key.map(|(r, _)| lines.locate(blob.bytes, r)),
             snippet: line_around(text, m.secret.start),

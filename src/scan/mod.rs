@@ -9,10 +9,10 @@ pub mod git;
 use crate::diagnostic::Diagnostics;
 use crate::engine::{Cache, Engine, RawMatch};
 use crate::finding::{self, Finding, Hit, Location, Match, Secret, SecretKind};
-use crate::source::Provenance;
 use crate::source::fs::{self, Collector, WalkOptions, WalkStats};
+use crate::source::{Provenance, archive};
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A resolved filesystem scan: what to walk and how.
 #[derive(Clone, Debug, Default)]
@@ -47,6 +47,10 @@ pub struct Stats {
     pub skipped_too_large: u64,
     /// Could not be read.
     pub unreadable: u64,
+    /// Archives opened, nested ones included.
+    pub archives: u64,
+    /// Archive members scanned (each also counted in `bytes`).
+    pub archive_members: u64,
     /// What `scanned` counts: files on disk, or git blobs.
     #[serde(skip)]
     pub unit: Unit,
@@ -76,47 +80,112 @@ impl Unit {
 pub fn run(plan: &ScanPlan, engine: &Engine) -> ScanOutput {
     let stats = WalkStats::default();
     let collected: Collector<Hit> = Collector::default();
+    let tally = ArchiveTally::default();
     let diagnostics = Diagnostics::new();
     fs::walk(&plan.paths, &plan.walk, &stats, &diagnostics, || {
         let mut scanner = BlobScanner::new(engine);
-        let collected = &collected;
+        let mut members = Vec::new();
+        let (collected, tally) = (&collected, &tally);
         move |blob: fs::FileBlob<'_>| {
             let prov = Provenance::File {
                 path: blob.path.to_path_buf(),
             };
             let path = blob.path.to_string_lossy();
+            if let (Some(format), Some(limits)) = (blob.archive, &plan.walk.archives) {
+                let exp =
+                    scanner.scan_archive(format, &path, blob.bytes, &prov, limits, &mut members);
+                tally.add(exp);
+                if !members.is_empty() {
+                    collected.extend(members.drain(..));
+                }
+                return;
+            }
             let hits = scanner.scan(blob.bytes, Some(&path), &prov);
             if !hits.is_empty() {
                 collected.extend(hits.drain(..));
             }
         }
     });
+    let mut stats = Stats {
+        scanned: stats.files.load(Ordering::Relaxed),
+        bytes: stats.bytes.load(Ordering::Relaxed),
+        skipped_binary: stats.binary.load(Ordering::Relaxed),
+        skipped_too_large: stats.too_large.load(Ordering::Relaxed),
+        unreadable: stats.unreadable.load(Ordering::Relaxed),
+        unit: Unit::File,
+        ..Stats::default()
+    };
+    tally.finish(&mut stats, &diagnostics);
     ScanOutput {
         findings: finding::group(collected.into_inner()),
-        stats: Stats {
-            scanned: stats.files.load(Ordering::Relaxed),
-            bytes: stats.bytes.load(Ordering::Relaxed),
-            skipped_binary: stats.binary.load(Ordering::Relaxed),
-            skipped_too_large: stats.too_large.load(Ordering::Relaxed),
-            unreadable: stats.unreadable.load(Ordering::Relaxed),
-            unit: Unit::File,
-        },
+        stats,
         diagnostics,
     }
 }
 
-/// Scans one in-memory blob (standard input, a single buffer).
-pub fn run_bytes(engine: &Engine, bytes: &[u8], prov: &Provenance) -> ScanOutput {
+/// What archive expansion did across the threads of one scan.
+#[derive(Default)]
+pub(crate) struct ArchiveTally {
+    archives: AtomicU64,
+    members: AtomicU64,
+    bytes: AtomicU64,
+    warnings: Collector<archive::Warning>,
+}
+
+impl ArchiveTally {
+    /// Adds one outer archive's expansion.
+    pub(crate) fn add(&self, exp: archive::Expansion) {
+        self.archives.fetch_add(exp.archives, Ordering::Relaxed);
+        self.members.fetch_add(exp.members, Ordering::Relaxed);
+        self.bytes.fetch_add(exp.bytes, Ordering::Relaxed);
+        if !exp.warnings.is_empty() {
+            self.warnings.extend(exp.warnings);
+        }
+    }
+
+    /// Adds the counts to `stats` and the warnings, sorted, to `diags`.
+    pub(crate) fn finish(self, stats: &mut Stats, diags: &Diagnostics) {
+        stats.archives += self.archives.into_inner();
+        stats.archive_members += self.members.into_inner();
+        stats.bytes += self.bytes.into_inner();
+        let mut w = self.warnings.into_inner();
+        w.sort();
+        for w in w {
+            diags.warn(w);
+        }
+    }
+}
+
+/// Scans one in-memory blob (standard input, a single buffer), expanding
+/// it within `archives` when it is an archive.
+pub fn run_bytes(
+    engine: &Engine,
+    bytes: &[u8],
+    prov: &Provenance,
+    archives: Option<&archive::Limits>,
+) -> ScanOutput {
     let mut scanner = BlobScanner::new(engine);
-    let hits = std::mem::take(scanner.scan(bytes, None, prov));
+    let mut stats = Stats {
+        scanned: 1,
+        bytes: bytes.len() as u64,
+        ..Stats::default()
+    };
+    let diagnostics = Diagnostics::new();
+    let format = archives.and_then(|_| archive::detect(b"", bytes));
+    let hits = match (format, archives) {
+        (Some(format), Some(limits)) => {
+            let mut hits = Vec::new();
+            let tally = ArchiveTally::default();
+            tally.add(scanner.scan_archive(format, &prov.path(), bytes, prov, limits, &mut hits));
+            tally.finish(&mut stats, &diagnostics);
+            hits
+        }
+        _ => std::mem::take(scanner.scan(bytes, None, prov)),
+    };
     ScanOutput {
         findings: finding::group(hits),
-        stats: Stats {
-            scanned: 1,
-            bytes: bytes.len() as u64,
-            ..Stats::default()
-        },
-        diagnostics: Diagnostics::new(),
+        stats,
+        diagnostics,
     }
 }
 
@@ -137,6 +206,26 @@ impl<'e> BlobScanner<'e> {
             raw: Vec::new(),
             hits: Vec::new(),
         }
+    }
+
+    /// Expands the archive `bytes` (of `format`, at `path`) and scans every
+    /// member, appending the hits (each naming its member) to `out`.
+    pub fn scan_archive(
+        &mut self,
+        format: archive::Format,
+        path: &str,
+        bytes: &[u8],
+        prov: &Provenance,
+        limits: &archive::Limits,
+        out: &mut Vec<Hit>,
+    ) -> archive::Expansion {
+        archive::expand(path, format, bytes, limits, &mut |m| {
+            let shown = format!("{path}!{}", m.path);
+            for mut h in self.scan(m.bytes, Some(&shown), prov).drain(..) {
+                h.at.member = Some(m.path.to_string());
+                out.push(h);
+            }
+        })
     }
 
     /// Scans `bytes`, and its encoded spans decoded to the engine's
@@ -197,6 +286,7 @@ fn to_hit(
             .map(|r| Secret::new(text(r), SecretKind::Key)),
         at: Match {
             provenance: prov.clone(),
+            member: None,
             location: lines.locate(bytes, m.secret.clone()),
             key_location: m.key.as_ref().map(|r| lines.locate(bytes, r.clone())),
             snippet: lines.line_text(bytes, m.secret.start),

@@ -1,8 +1,10 @@
 //! Files on disk: `ignore`'s parallel walker, hidden files included, `.git`
-//! never entered, binary and oversized files skipped with a count, every
-//! unreadable entry a warning. Yields bytes; knows nothing about rules.
+//! never entered, archives recognised, other binary and oversized files
+//! skipped with a count, every unreadable entry a warning. Yields bytes;
+//! knows nothing about rules.
 
 use crate::diagnostic::Diagnostics;
+use crate::source::archive::{self, Format};
 use ignore::{WalkBuilder, WalkState};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -23,6 +25,9 @@ pub struct WalkOptions {
     /// Extra ignore file names honoured like `.gitignore` (`.keyhoundignore`
     /// is not one: it lists findings, not paths).
     pub ignore_files: Vec<String>,
+    /// Open archives and compressed files within these limits; `None`
+    /// skips them as binary.
+    pub archives: Option<archive::Limits>,
 }
 
 impl Default for WalkOptions {
@@ -33,6 +38,7 @@ impl Default for WalkOptions {
             max_file_size: 100 * 1024 * 1024,
             threads: 0,
             ignore_files: Vec::new(),
+            archives: Some(archive::Limits::default()),
         }
     }
 }
@@ -58,6 +64,8 @@ pub struct FileBlob<'a> {
     pub path: &'a Path,
     /// The content, UTF-16 transcoded to UTF-8 when it had a BOM.
     pub bytes: &'a [u8],
+    /// The archive format, when the content is an archive to expand.
+    pub archive: Option<Format>,
 }
 
 /// Walks `roots` in parallel. `make_visitor` runs once per worker thread and
@@ -165,8 +173,14 @@ fn read_one<V: FnMut(FileBlob<'_>)>(
         stats.too_large.fetch_add(1, Ordering::Relaxed);
         return;
     }
+    // Archives first: they are binary, but not to be skipped.
+    let archive = match opts.archives {
+        Some(_) => archive::detect(path.as_os_str().as_encoded_bytes(), buf),
+        None => None,
+    };
     let transcoded;
     let bytes: &[u8] = match utf16(buf) {
+        _ if archive.is_some() => buf,
         Some(s) => {
             transcoded = s;
             transcoded.as_bytes()
@@ -179,7 +193,11 @@ fn read_one<V: FnMut(FileBlob<'_>)>(
     };
     stats.files.fetch_add(1, Ordering::Relaxed);
     stats.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-    visit(FileBlob { path, bytes });
+    visit(FileBlob {
+        path,
+        bytes,
+        archive,
+    });
 }
 
 /// A NUL byte in the first 8 KiB marks a file as binary (git's own test).
@@ -189,7 +207,7 @@ pub fn is_binary(bytes: &[u8]) -> bool {
 }
 
 /// Decodes UTF-16 text that starts with a byte-order mark.
-fn utf16(bytes: &[u8]) -> Option<String> {
+pub fn utf16(bytes: &[u8]) -> Option<String> {
     let le = match bytes {
         [0xFF, 0xFE, ..] => true,
         [0xFE, 0xFF, ..] => false,

@@ -1,6 +1,7 @@
 //! What to scan: files on disk, blobs in git history, staged changes. Sources
 //! yield bytes with their [`Provenance`]; they know nothing about rules.
 
+pub mod archive;
 pub mod fs;
 pub mod git;
 

@@ -1,13 +1,13 @@
 //! Reading a keyhound JSON report back for `verify --from` and `disable
 //! --from`, and recovering the secrets of a redacted report by rescanning
-//! the files, git blobs and commit messages it lists and matching
-//! fingerprints.
+//! the files, git blobs and commit messages it lists (opening archives to
+//! reach the member a location names) and matching fingerprints.
 
 use crate::engine::Engine;
 use crate::finding::{Fingerprint, Secret, SecretKind};
 use crate::report::json::{self, Document};
 use crate::scan::BlobScanner;
-use crate::source::{CommitMeta, Provenance};
+use crate::source::{CommitMeta, Provenance, archive};
 use std::path::{Path, PathBuf};
 
 /// One finding of a report, as written.
@@ -36,8 +36,11 @@ pub struct ReportFinding {
 pub struct ReportLocation {
     /// `file`, `git`, `commit_message`, `staged` or `stdin`.
     pub kind: String,
-    /// The path (for git: inside the commit's tree).
+    /// The path (for git: inside the commit's tree); for an archive member,
+    /// the archive's.
     pub path: String,
+    /// The member inside the archive at `path`, when there is one.
+    pub member: Option<String>,
     /// The commit, for git locations.
     pub commit: Option<String>,
 }
@@ -85,10 +88,19 @@ pub fn read_report(path: &Path) -> Result<(Document, Vec<ReportFinding>), Report
             locations: f
                 .locations
                 .iter()
-                .map(|l| ReportLocation {
-                    kind: l.kind.clone(),
-                    path: l.path.clone(),
-                    commit: l.commit.as_ref().map(|c| c.sha.clone()),
+                .map(|l| {
+                    // `path` is `outer!member` inside an archive.
+                    let outer = l.member.as_ref().and_then(|m| {
+                        l.path
+                            .strip_suffix(m.as_str())
+                            .and_then(|p| p.strip_suffix('!'))
+                    });
+                    ReportLocation {
+                        kind: l.kind.clone(),
+                        path: outer.unwrap_or(&l.path).to_string(),
+                        member: outer.and(l.member.clone()),
+                        commit: l.commit.as_ref().map(|c| c.sha.clone()),
+                    }
                 })
                 .collect(),
         })
@@ -134,7 +146,17 @@ impl ReportFinding {
                 }
                 None => continue,
             };
-            for h in scanner.scan(&bytes, Some(&loc.path), &prov).drain(..) {
+            let mut hits = Vec::new();
+            match (&loc.member, archive::detect(loc.path.as_bytes(), &bytes)) {
+                (Some(member), Some(format)) => {
+                    let limits = archive::Limits::default();
+                    scanner.scan_archive(format, &loc.path, &bytes, &prov, &limits, &mut hits);
+                    hits.retain(|h| h.at.member.as_ref() == Some(member));
+                }
+                (Some(_), None) => {}
+                (None, _) => hits.append(scanner.scan(&bytes, Some(&loc.path), &prov)),
+            }
+            for h in hits {
                 if h.rule == self.rule
                     && Fingerprint::of(&h.rule, &h.secret, h.key.as_ref()).as_str()
                         == self.fingerprint
@@ -164,10 +186,14 @@ impl ReportFinding {
 }
 
 fn where_(loc: &ReportLocation) -> String {
+    let path = match &loc.member {
+        Some(m) => format!("{}!{m}", loc.path),
+        None => loc.path.clone(),
+    };
     match &loc.commit {
         Some(c) if loc.kind == "commit_message" => format!("the message of commit {c}"),
-        Some(c) => format!("{} at commit {c}", loc.path),
-        None => loc.path.clone(),
+        Some(c) => format!("{path} at commit {c}"),
+        None => path,
     }
 }
 

@@ -26,6 +26,7 @@ fn verify_findings_checks_distinct_pairs_in_parallel_once_each() {
             token: None,
             matches: vec![Match {
                 provenance: Provenance::Stdin,
+                member: None,
                 location: Location::default(),
                 key_location: None,
                 snippet: String::new(),

@@ -3,7 +3,7 @@
 use super::*;
 
 fn staged(env: &TestEnv) -> Vec<Finding> {
-    git_scan::staged(env.path(), &engine(), 1 << 20)
+    git_scan::staged(env.path(), &engine(), 1 << 20, None)
         .unwrap()
         .scan
         .findings

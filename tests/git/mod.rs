@@ -133,6 +133,7 @@ fn history(repo: &Path, selection: Selection) -> GitOutput {
         repo: repo.to_path_buf(),
         selection,
         max_blob_size: 1 << 20,
+        archives: Some(keyhound::source::archive::Limits::default()),
         threads: 2,
         progress: false,
     };
@@ -483,6 +484,7 @@ fn scan_git_missing_corrupt_and_oversized_objects_are_named_and_skipped() {
         repo: env.path().to_path_buf(),
         selection: Selection::default(),
         max_blob_size: 10,
+        archives: None,
         threads: 1,
         progress: false,
     };

@@ -5,10 +5,10 @@
 use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
 use crate::finding::{self, Hit};
-use crate::scan::{BlobScanner, ScanOutput, Stats};
+use crate::scan::{ArchiveTally, BlobScanner, ScanOutput, Stats};
 use crate::source::fs::is_binary;
 use crate::source::git::{self as src, Differ, EntryKind, ReadOutcome, Selection};
-use crate::source::{CommitMeta, Provenance};
+use crate::source::{CommitMeta, Provenance, archive};
 use git2::{Oid, Repository};
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -30,6 +30,8 @@ pub struct HistoryPlan {
     pub selection: Selection,
     /// Blobs larger than this many bytes are skipped (and counted).
     pub max_blob_size: u64,
+    /// Open archive blobs within these limits; `None` skips them as binary.
+    pub archives: Option<archive::Limits>,
     /// Worker threads; 0 picks the number of cores.
     pub threads: usize,
     /// Draw a progress bar on stderr.
@@ -76,6 +78,7 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
         counts: Counts::default(),
         since: plan.selection.since,
         max_blob_size: plan.max_blob_size,
+        archives: plan.archives.as_ref(),
         engine,
         losses,
         gitlinks: Mutex::new(BTreeSet::new()),
@@ -142,6 +145,7 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
     );
     shared.report_notes();
     let diagnostics = std::mem::take(&mut shared.losses.diags);
+    let stats = std::mem::take(&mut shared.counts).finish(&diagnostics);
     let hits = attach_provenance(&repo, &commits, &outs, &blob_hits);
     let in_head = secrets_in_head(&repo, &shared.guard, &blob_hits);
     let mut findings = finding::group(hits);
@@ -151,7 +155,7 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
     Ok(GitOutput {
         scan: ScanOutput {
             findings,
-            stats: shared.counts.to_stats(),
+            stats,
             diagnostics,
         },
         repo: src::repo_info(&repo, &shared.guard),
@@ -247,6 +251,7 @@ struct Counts {
     too_large: AtomicU64,
     unreadable: AtomicU64,
     lfs: AtomicU64,
+    archive: ArchiveTally,
 }
 
 impl Counts {
@@ -254,16 +259,20 @@ impl Counts {
         c.fetch_add(n, Ordering::Relaxed);
     }
 
-    fn to_stats(&self) -> Stats {
+    /// The counts, with archive warnings added to `diags`.
+    fn finish(self, diags: &Diagnostics) -> Stats {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        Stats {
+        let mut stats = Stats {
             scanned: get(&self.scanned),
             bytes: get(&self.bytes),
             skipped_binary: get(&self.binary),
             skipped_too_large: get(&self.too_large),
             unreadable: get(&self.unreadable),
             unit: crate::scan::Unit::Blob,
-        }
+            ..Stats::default()
+        };
+        self.archive.finish(&mut stats, diags);
+        stats
     }
 }
 
@@ -299,6 +308,7 @@ struct Shared<'a> {
     counts: Counts,
     since: Option<i64>,
     max_blob_size: u64,
+    archives: Option<&'a archive::Limits>,
     engine: &'a Engine,
     losses: Losses,
     gitlinks: Mutex<BTreeSet<String>>,
@@ -563,17 +573,34 @@ fn read_worker(
             if matches!(sh.guard.damage(job.id), Some(src::Damage::Corrupt { .. })) {
                 continue;
             }
-            let Some(obj) = read_counted(
-                &odb,
-                job.id,
-                sh.max_blob_size,
-                &sh.guard,
-                &sh.counts,
-                &sh.losses,
-            ) else {
+            let raw_path = &outs[job.worker as usize].paths[job.path as usize];
+            let read = Read {
+                max: sh.max_blob_size,
+                archives: sh.archives.is_some(),
+                guard: &sh.guard,
+                counts: &sh.counts,
+                losses: &sh.losses,
+            };
+            let Some((obj, format)) = read_counted(&odb, job.id, raw_path, &read) else {
                 continue;
             };
-            let path = String::from_utf8_lossy(&outs[job.worker as usize].paths[job.path as usize]);
+            let path = String::from_utf8_lossy(raw_path);
+            if let (Some(format), Some(limits)) = (format, sh.archives) {
+                let mut found = Vec::new();
+                let exp = scanner.scan_archive(
+                    format,
+                    &path,
+                    obj.data(),
+                    &placeholder,
+                    limits,
+                    &mut found,
+                );
+                sh.counts.archive.add(exp);
+                if !found.is_empty() {
+                    hits.push((job.id, found));
+                }
+                continue;
+            }
             let found = scanner.scan(obj.data(), Some(&path), &placeholder);
             if !found.is_empty() {
                 hits.push((job.id, std::mem::take(found)));
@@ -583,16 +610,26 @@ fn read_worker(
     }
 }
 
-/// Reads a blob for scanning, counting what is skipped and why. `None`: skip it.
+/// How to read blobs, and where to count and report what is skipped.
+struct Read<'a> {
+    max: u64,
+    /// Let archives through (with their format) rather than skip them as binary.
+    archives: bool,
+    guard: &'a src::Guard,
+    counts: &'a Counts,
+    losses: &'a Losses,
+}
+
+/// Reads the blob `id` (at `path`) for scanning, counting what is skipped
+/// and why, with its archive format when it is one. `None`: skip it.
 fn read_counted<'o>(
     odb: &'o git2::Odb<'o>,
     id: Oid,
-    max: u64,
-    guard: &src::Guard,
-    counts: &Counts,
-    losses: &Losses,
-) -> Option<git2::OdbObject<'o>> {
-    let obj = match src::read_blob(odb, id, max, guard) {
+    path: &[u8],
+    r: &Read<'_>,
+) -> Option<(git2::OdbObject<'o>, Option<archive::Format>)> {
+    let (counts, losses) = (r.counts, r.losses);
+    let obj = match src::read_blob(odb, id, r.max, r.guard) {
         ReadOutcome::Data(obj) => obj,
         ReadOutcome::TooLarge(_) => {
             Counts::add(&counts.too_large, 1);
@@ -615,11 +652,16 @@ fn read_counted<'o>(
         Counts::add(&counts.lfs, 1);
         return None;
     }
-    if is_binary(bytes) {
+    let format = if r.archives {
+        archive::detect(path, bytes)
+    } else {
+        None
+    };
+    if format.is_none() && is_binary(bytes) {
         Counts::add(&counts.binary, 1);
         return None;
     }
     Counts::add(&counts.scanned, 1);
     Counts::add(&counts.bytes, bytes.len() as u64);
-    Some(obj)
+    Some((obj, format))
 }

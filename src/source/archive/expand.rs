@@ -1,0 +1,474 @@
+//! Expanding one outer archive: a depth-first walk over its members and the
+//! archives nested in them, every decompressed byte metered against the
+//! limits, every member read through `Read::take`.
+
+use super::{Format, Limits, RATIO_FLOOR, Skip, Warning, detect, is_tar, stream_stem};
+use crate::source::fs::{is_binary, utf16};
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::io::{self, Cursor, Read};
+
+/// A member's content as handed to a visitor.
+pub struct Member<'a> {
+    /// The member path inside the outer archive; nested archives are joined
+    /// with `!` (`b.tar.gz!c/.env`).
+    pub path: &'a str,
+    /// The content, UTF-16 transcoded to UTF-8 when it had a BOM.
+    pub bytes: &'a [u8],
+}
+
+/// What expanding one archive did.
+#[derive(Debug, Default)]
+pub struct Expansion {
+    /// Members handed to the visitor.
+    pub members: u64,
+    /// Their bytes.
+    pub bytes: u64,
+    /// Members skipped as binary (not archives either).
+    pub binary: u64,
+    /// Archives opened, the outer one included.
+    pub archives: u64,
+    /// What was skipped, one entry per (archive, kind), sorted.
+    pub warnings: Vec<Warning>,
+}
+
+/// Expands the archive `bytes` (of `format`, reported as `name`) and hands
+/// every text member to `visit`. Never fails: what cannot be read becomes a
+/// warning, and everything read before it is still visited.
+pub fn expand(
+    name: &str,
+    format: Format,
+    bytes: &[u8],
+    limits: &Limits,
+    visit: &mut dyn FnMut(Member<'_>),
+) -> Expansion {
+    let budget = Budget {
+        left: Cell::new(limits.max_total),
+        tripped: Cell::new(None),
+    };
+    let mut w = Walk {
+        outer: name,
+        limits,
+        visit,
+        out: Expansion::default(),
+        seen: 0,
+        stopped: false,
+        warnings: BTreeMap::new(),
+    };
+    w.open("", name, format, bytes, 1, &budget);
+    let mut out = w.out;
+    out.warnings = w
+        .warnings
+        .into_iter()
+        .map(|((archive, skip), (count, first, limit))| Warning {
+            archive,
+            skip,
+            count,
+            first,
+            limit,
+        })
+        .collect();
+    out
+}
+
+/// Bytes left for the whole outer archive, and which limit a [`Meter`]
+/// tripped (read errors from the decoders and tar come back wrapped, so the
+/// reason travels here rather than inside the error).
+struct Budget {
+    left: Cell<u64>,
+    tripped: Cell<Option<Skip>>,
+}
+
+/// Counts what a decoder produces against the budget and a ratio cap.
+struct Meter<'b, R> {
+    inner: R,
+    budget: &'b Budget,
+    out: u64,
+    cap: u64,
+}
+
+impl<'b, R: Read> Meter<'b, R> {
+    fn new(inner: R, budget: &'b Budget, compressed: u64, ratio: u64) -> Meter<'b, R> {
+        let cap = compressed.saturating_mul(ratio).max(RATIO_FLOOR);
+        Meter {
+            inner,
+            budget,
+            out: 0,
+            cap,
+        }
+    }
+
+    fn trip(&self, why: Skip) -> io::Error {
+        self.budget.tripped.set(Some(why));
+        io::Error::other("archive limit reached")
+    }
+}
+
+impl<R: Read> Read for Meter<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let left = self.budget.left.get();
+        if n as u64 > left {
+            return Err(self.trip(Skip::TotalSize));
+        }
+        self.budget.left.set(left - n as u64);
+        self.out += n as u64;
+        if self.out > self.cap {
+            return Err(self.trip(Skip::Ratio));
+        }
+        Ok(n)
+    }
+}
+
+/// How reading one member went.
+enum Got {
+    /// All of it is in the buffer.
+    Whole,
+    /// It is over the member limit (warned about); the stream goes on.
+    TooLarge,
+    /// The stream broke or hit a limit (warned about): nothing follows.
+    Broken,
+}
+
+type Counted = BTreeMap<(String, Skip), (u64, String, u64)>;
+
+struct Walk<'a> {
+    outer: &'a str,
+    limits: &'a Limits,
+    visit: &'a mut dyn FnMut(Member<'_>),
+    out: Expansion,
+    /// Members looked at so far.
+    seen: u64,
+    /// A limit on the whole outer archive was hit: open and read nothing more.
+    stopped: bool,
+    warnings: Counted,
+}
+
+fn join(here: &str, name: &str) -> String {
+    if here.is_empty() {
+        name.to_string()
+    } else {
+        format!("{here}!{name}")
+    }
+}
+
+impl Walk<'_> {
+    fn warn(&mut self, here: &str, skip: Skip, first: &str) {
+        let limit = match skip {
+            Skip::Depth => u64::from(self.limits.max_depth),
+            Skip::TotalSize => self.limits.max_total,
+            Skip::MemberCount => self.limits.max_members,
+            Skip::MemberSize => self.limits.max_member,
+            Skip::Ratio => self.limits.max_ratio,
+            Skip::Encrypted | Skip::Unsupported | Skip::Corrupt => 0,
+        };
+        let archive = if here.is_empty() {
+            self.outer.to_string()
+        } else {
+            format!("{}!{here}", self.outer)
+        };
+        let e = self
+            .warnings
+            .entry((archive, skip))
+            .or_insert_with(|| (0, first.to_string(), limit));
+        e.0 += 1;
+        if matches!(skip, Skip::TotalSize | Skip::MemberCount) {
+            self.stopped = true;
+        }
+    }
+
+    /// Files a read error: a tripped limit as that limit, anything else as
+    /// damage.
+    fn read_failed(&mut self, here: &str, member: &str, budget: &Budget, err: &io::Error) {
+        match budget.tripped.take() {
+            Some(skip) => self.warn(here, skip, member),
+            None => self.warn(here, Skip::Corrupt, &format!("{member}: {err}")),
+        }
+    }
+
+    /// Counts a member against the member limit; false once it is exceeded.
+    fn admit(&mut self, here: &str) -> bool {
+        if self.stopped {
+            return false;
+        }
+        self.seen += 1;
+        if self.seen > self.limits.max_members {
+            self.warn(here, Skip::MemberCount, "");
+            return false;
+        }
+        true
+    }
+
+    /// Opens the archive at `here` (its path inside the outer archive, ""
+    /// for the outer one itself), `depth` levels down.
+    fn open(
+        &mut self,
+        here: &str,
+        name: &str,
+        format: Format,
+        data: &[u8],
+        depth: u32,
+        budget: &Budget,
+    ) {
+        if self.stopped {
+            return;
+        }
+        self.out.archives += 1;
+        match format {
+            Format::Zip => self.zip(here, data, depth, budget),
+            Format::Tar => {
+                // Uncompressed: the bytes are in memory already, but members
+                // still count against the total budget.
+                let meter = Meter::new(data, budget, data.len() as u64, u64::MAX);
+                self.tar(here, meter, depth, budget);
+            }
+            Format::Gzip => {
+                let d = flate2::read::MultiGzDecoder::new(data);
+                self.stream(
+                    here,
+                    stream_stem(name, format),
+                    d,
+                    data.len(),
+                    depth,
+                    budget,
+                );
+            }
+            Format::Bzip2 => {
+                let d = bzip2::read::MultiBzDecoder::new(data);
+                self.stream(
+                    here,
+                    stream_stem(name, format),
+                    d,
+                    data.len(),
+                    depth,
+                    budget,
+                );
+            }
+            Format::Xz => match xz_stream() {
+                Ok(s) => {
+                    let d = liblzma::read::XzDecoder::new_stream(data, s);
+                    self.stream(
+                        here,
+                        stream_stem(name, format),
+                        d,
+                        data.len(),
+                        depth,
+                        budget,
+                    );
+                }
+                Err(e) => self.warn(here, Skip::Unsupported, &e.to_string()),
+            },
+            Format::Zstd => match zstd_decoder(data) {
+                Ok(d) => self.stream(
+                    here,
+                    stream_stem(name, format),
+                    d,
+                    data.len(),
+                    depth,
+                    budget,
+                ),
+                Err(e) => self.warn(here, Skip::Corrupt, &e.to_string()),
+            },
+        }
+    }
+
+    /// A member's bytes: a nested archive is opened, text is visited,
+    /// anything else counted as binary.
+    fn member(&mut self, here: &str, name: &str, data: &[u8], depth: u32, budget: &Budget) {
+        let path = join(here, name);
+        if let Some(format) = detect(name.as_bytes(), data) {
+            if depth >= self.limits.max_depth {
+                self.warn(here, Skip::Depth, name);
+            } else {
+                self.open(&path, name, format, data, depth + 1, budget);
+            }
+            return;
+        }
+        let transcoded;
+        let bytes = match utf16(data) {
+            Some(s) => {
+                transcoded = s;
+                transcoded.as_bytes()
+            }
+            None if is_binary(data) => {
+                self.out.binary += 1;
+                return;
+            }
+            None => data,
+        };
+        self.out.members += 1;
+        self.out.bytes += bytes.len() as u64;
+        (self.visit)(Member { path: &path, bytes });
+    }
+
+    /// Reads one member of at most `max_member` bytes into `buf`, warning
+    /// when it cannot.
+    fn read_member<R: Read>(
+        &mut self,
+        here: &str,
+        name: &str,
+        r: R,
+        buf: &mut Vec<u8>,
+        budget: &Budget,
+    ) -> Got {
+        buf.clear();
+        let max = self.limits.max_member;
+        if let Err(e) = r.take(max.saturating_add(1)).read_to_end(buf) {
+            self.read_failed(here, name, budget, &e);
+            return Got::Broken;
+        }
+        if buf.len() as u64 > max {
+            self.warn(here, Skip::MemberSize, name);
+            return Got::TooLarge;
+        }
+        Got::Whole
+    }
+
+    fn zip(&mut self, here: &str, data: &[u8], depth: u32, budget: &Budget) {
+        let mut ar = match zip::ZipArchive::new(Cursor::new(data)) {
+            Ok(a) => a,
+            Err(e) => return self.warn(here, Skip::Corrupt, &e.to_string()),
+        };
+        let mut buf = Vec::new();
+        for i in 0..ar.len() {
+            let (name, size, compressed) = match ar.by_index_raw(i) {
+                Ok(f) if f.is_dir() => continue,
+                Ok(f) if f.encrypted() => {
+                    if !self.admit(here) {
+                        return;
+                    }
+                    let name = f.name().map(|n| n.into_owned()).unwrap_or_default();
+                    self.warn(here, Skip::Encrypted, &name);
+                    continue;
+                }
+                Ok(f) => (
+                    f.name().map(|n| n.into_owned()).unwrap_or_default(),
+                    f.size(),
+                    f.compressed_size(),
+                ),
+                Err(e) => {
+                    self.warn(here, Skip::Corrupt, &e.to_string());
+                    continue;
+                }
+            };
+            if !self.admit(here) {
+                return;
+            }
+            if size > self.limits.max_member {
+                self.warn(here, Skip::MemberSize, &name);
+                continue;
+            }
+            if size > RATIO_FLOOR && size / compressed.max(1) > self.limits.max_ratio {
+                self.warn(here, Skip::Ratio, &name);
+                continue;
+            }
+            let file = match ar.by_index(i) {
+                Ok(f) => f,
+                Err(
+                    zip::result::ZipError::UnsupportedArchive(_)
+                    | zip::result::ZipError::CompressionMethodNotSupported(_),
+                ) => {
+                    self.warn(here, Skip::Unsupported, &name);
+                    continue;
+                }
+                Err(e) => {
+                    self.warn(here, Skip::Corrupt, &format!("{name}: {e}"));
+                    continue;
+                }
+            };
+            // The sizes in the directory may lie: the meter holds the real
+            // output to the same ratio.
+            let meter = Meter::new(file, budget, compressed, self.limits.max_ratio);
+            if let Got::Whole = self.read_member(here, &name, meter, &mut buf, budget) {
+                self.member(here, &name, &buf, depth, budget);
+            }
+            if self.stopped {
+                return;
+            }
+        }
+    }
+
+    fn tar<R: Read>(&mut self, here: &str, r: R, depth: u32, budget: &Budget) {
+        let mut ar = tar::Archive::new(r);
+        let entries = match ar.entries() {
+            Ok(e) => e,
+            Err(e) => return self.read_failed(here, "", budget, &e),
+        };
+        let mut buf = Vec::new();
+        for entry in entries {
+            let mut entry = match entry {
+                Ok(e) => e,
+                Err(e) => return self.read_failed(here, "", budget, &e),
+            };
+            let kind = entry.header().entry_type();
+            if !(kind.is_file() || kind.is_contiguous()) {
+                continue;
+            }
+            if !self.admit(here) {
+                return;
+            }
+            let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            if entry.size() > self.limits.max_member {
+                self.warn(here, Skip::MemberSize, &name);
+                continue;
+            }
+            match self.read_member(here, &name, &mut entry, &mut buf, budget) {
+                Got::Whole => self.member(here, &name, &buf, depth, budget),
+                Got::TooLarge => {}
+                // The stream is broken or over a limit: nothing after it.
+                Got::Broken => return,
+            }
+            if self.stopped {
+                return;
+            }
+        }
+    }
+
+    /// A compressed stream: a tar inside (one archive level together), or
+    /// one member named after the stream.
+    fn stream<R: Read>(
+        &mut self,
+        here: &str,
+        stem: String,
+        decoder: R,
+        compressed: usize,
+        depth: u32,
+        budget: &Budget,
+    ) {
+        let mut meter = Meter::new(decoder, budget, compressed as u64, self.limits.max_ratio);
+        let mut head = Vec::with_capacity(512);
+        if let Err(e) = (&mut meter).take(512).read_to_end(&mut head) {
+            return self.read_failed(here, &stem, budget, &e);
+        }
+        let tarred = is_tar(&head)
+            || (stem.to_ascii_lowercase().ends_with(".tar") && super::tar_checksum_ok(&head));
+        let rest = Cursor::new(head).chain(meter);
+        if tarred {
+            self.tar(here, rest, depth, budget);
+        } else {
+            if !self.admit(here) {
+                return;
+            }
+            let mut buf = Vec::new();
+            if let Got::Whole = self.read_member(here, &stem, rest, &mut buf, budget) {
+                self.member(here, &stem, &buf, depth, budget);
+            }
+        }
+    }
+}
+
+/// Largest xz dictionary (decoder memory) accepted: xz -9 uses 64 MiB.
+const XZ_MEMLIMIT: u64 = 256 << 20;
+/// Largest zstd window accepted, as a power of two (the library default;
+/// zstd's own levels stay at or below it).
+const ZSTD_WINDOW_LOG_MAX: u32 = 27;
+
+fn xz_stream() -> Result<liblzma::stream::Stream, liblzma::stream::Error> {
+    liblzma::stream::Stream::new_stream_decoder(XZ_MEMLIMIT, liblzma::stream::CONCATENATED)
+}
+
+fn zstd_decoder(data: &[u8]) -> io::Result<zstd::stream::read::Decoder<'static, &[u8]>> {
+    let mut d = zstd::stream::read::Decoder::with_buffer(data)?;
+    d.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
+    Ok(d)
+}
