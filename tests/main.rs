@@ -13,5 +13,6 @@ mod org;
 mod precision;
 mod report;
 mod rules;
+mod scale;
 mod scan_fs;
 mod util;

@@ -53,7 +53,7 @@ fn json_of(bytes: &[u8]) -> Value {
 
 /// A dozen repositories: a pair shared by four of them, one pair each in
 /// four more, four clean. Returns the list file.
-fn dozen(env: &TestEnv) -> PathBuf {
+pub(crate) fn dozen(env: &TestEnv) -> PathBuf {
     let shared = pair(1);
     let mut list = String::from("# the organisation\n");
     for i in 0..12u64 {
@@ -68,7 +68,7 @@ fn dozen(env: &TestEnv) -> PathBuf {
     env.write("repos.txt", list)
 }
 
-fn scan_json(env: &TestEnv, extra: &[&str]) -> Vec<u8> {
+pub(crate) fn scan_json(env: &TestEnv, extra: &[&str]) -> Vec<u8> {
     let out = env
         .cmd()
         .args(["scan", "--repos", "repos.txt", "-f", "json", "-j", "2"])
