@@ -492,3 +492,31 @@ fn archive_members_are_decoded_like_plain_files() {
         "{loc}"
     );
 }
+
+#[test]
+fn archive_staged_for_commit_fails_the_pre_commit_scan() {
+    let env = TestEnv::new();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(env.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    env.write(
+        "vendor/tool.whl",
+        zip(&[("tool/settings.env", &dotenv(110).1)]),
+    );
+    git(&["add", "."]);
+    env.cmd()
+        .args(["scan", "--staged", "."])
+        .assert()
+        .code(1)
+        .stdout(contains("vendor/tool.whl!tool/settings.env:2:24"));
+}

@@ -117,6 +117,11 @@ pub(crate) struct ScanArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE", help_heading = "Output")]
     pub output: Option<PathBuf>,
+    /// SARIF `automationDetails.id` category, so GitHub keeps separate
+    /// analyses apart (default: `keyhound/<kind>`, kind being files, stdin,
+    /// history, staged or pre-push).
+    #[arg(long, value_name = "NAME", help_heading = "Output")]
+    pub sarif_category: Option<String>,
     /// Show secrets in full in human, JSON and JSONL output (never in SARIF).
     #[arg(long, help_heading = "Output")]
     pub show_secrets: bool,
@@ -246,8 +251,10 @@ pub(crate) struct GitScanArgs {
     pub staged: bool,
     /// Scan the commits a push sends. Reads git's pre-push hook input
     /// (`<local ref> <local sha> <remote ref> <remote sha>` lines) on stdin,
-    /// or the PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF variables the pre-commit
-    /// framework sets.
+    /// or the variables the pre-commit framework sets
+    /// (PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF; for a first push
+    /// PRE_COMMIT_LOCAL_BRANCH: its commits no remote-tracking ref has).
+    /// Fails when it cannot tell what is pushed.
     #[arg(long, help_heading = "Git", conflicts_with_all = ["git", "branch", "range", "since"])]
     pub pre_push: bool,
     /// Scan the history of every repository listed in FILE (one URL or
@@ -268,6 +275,12 @@ pub(crate) struct GitScanArgs {
     /// are the whole list. Implies --git.
     #[arg(long, value_name = "INDEX/COUNT", value_parser = parse_shard, help_heading = "Repositories", conflicts_with_all = ["staged", "pre_push"])]
     pub shard: Option<crate::org::list::Shard>,
+    /// For the pre-commit framework, which passes file names as PATHs:
+    /// files that are all staged changes are scanned as `--staged` does
+    /// (added lines); otherwise (`pre-commit run --all-files`, `--files`)
+    /// the files passed are scanned in full. No PATH: `--staged`.
+    #[arg(long, help_heading = "Git", conflicts_with_all = ["git", "branch", "range", "since", "pre_push", "staged"])]
+    pub pre_commit: bool,
 }
 
 fn parse_shard(s: &str) -> Result<crate::org::list::Shard, String> {
@@ -350,6 +363,16 @@ pub(crate) struct TencentArgs {
         help_heading = "Tencent Cloud"
     )]
     pub endpoint: Option<String>,
+    /// With --endpoint: the URL standing for the other site (China or
+    /// international), where a SecretId unknown at --endpoint is looked for.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "KEYHOUND_TENCENT_OTHER_SITE_ENDPOINT",
+        requires = "endpoint",
+        help_heading = "Tencent Cloud"
+    )]
+    pub other_site_endpoint: Option<String>,
     /// Use the international site (*.intl.tencentcloudapi.com).
     #[arg(long, help_heading = "Tencent Cloud")]
     pub intl: bool,

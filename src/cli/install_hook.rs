@@ -24,12 +24,30 @@ pub(crate) fn run(a: &InstallHookArgs) -> anyhow::Result<Exit> {
     };
     let dir = hooks_dir(&repo)?;
     let hook = dir.join(name);
-    let exe = std::env::current_exe().context("cannot find the keyhound executable")?;
-    let script = format!(
-        "#!/bin/sh\n{HOOK_MARKER}: written by `keyhound install-hook`; delete this file to uninstall.\n\
-         exec {} scan {mode} --quiet\n",
-        shell_quote(&exe.to_string_lossy())
-    );
+    // `keyhound` as found on PATH at commit time, so upgrades (a new
+    // versioned install directory) keep working; the hook blocks, never
+    // passes, when it is gone.
+    let script = if on_path("keyhound") {
+        format!(
+            "#!/bin/sh\n{HOOK_MARKER}: written by `keyhound install-hook`; delete this file to uninstall.\n\
+             if ! command -v keyhound >/dev/null 2>&1; then\n\
+             \techo \"keyhound: not found on PATH; install it, or delete $0 to run without this hook\" >&2\n\
+             \texit 2\n\
+             fi\n\
+             exec keyhound scan {mode} --quiet\n"
+        )
+    } else {
+        let exe = std::env::current_exe().context("cannot find the keyhound executable")?;
+        eprintln!(
+            "keyhound: note: keyhound is not on PATH; the hook runs {}",
+            exe.display()
+        );
+        format!(
+            "#!/bin/sh\n{HOOK_MARKER}: written by `keyhound install-hook`; delete this file to uninstall.\n\
+             exec {} scan {mode} --quiet\n",
+            shell_quote(&exe.to_string_lossy())
+        )
+    };
     match std::fs::read(&hook) {
         Ok(old) if old == script.as_bytes() => {
             println!(
@@ -64,6 +82,25 @@ fn hooks_dir(repo: &git2::Repository) -> anyhow::Result<PathBuf> {
         Ok(p) => Ok(repo.workdir().unwrap_or_else(|| repo.path()).join(p)),
         Err(_) => Ok(repo.commondir().join("hooks")),
     }
+}
+
+/// Whether an executable file `name` is in a directory of PATH.
+fn on_path(name: &str) -> bool {
+    let Some(path) = std::env::var_os("PATH") else {
+        return false;
+    };
+    std::env::split_paths(&path).any(|d| is_executable(&d.join(name)))
+}
+
+#[cfg(unix)]
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(p: &Path) -> bool {
+    p.with_extension("exe").is_file() || p.is_file()
 }
 
 fn shell_quote(s: &str) -> String {

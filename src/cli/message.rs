@@ -5,10 +5,12 @@
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use std::io::Write;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 static ERRORED: AtomicBool = AtomicBool::new(false);
 static QUIET: AtomicBool = AtomicBool::new(false);
+static ERRORS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 /// Silences warnings and notes (errors are always printed).
 pub(crate) fn set_quiet(quiet: bool) {
@@ -19,6 +21,10 @@ pub(crate) fn set_quiet(quiet: bool) {
 pub(crate) fn show(d: &Diagnostic) {
     if d.severity == Severity::Error {
         ERRORED.store(true, Ordering::Relaxed);
+        ERRORS
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(d.message.clone());
     } else if QUIET.load(Ordering::Relaxed) {
         return;
     }
@@ -46,6 +52,11 @@ pub(crate) fn error(msg: impl std::fmt::Display) {
         severity: Severity::Error,
         message: msg.to_string(),
     });
+}
+
+/// The errors shown so far, in order (reports record them).
+pub(crate) fn errors() -> Vec<String> {
+    ERRORS.lock().unwrap_or_else(|p| p.into_inner()).clone()
 }
 
 /// Whether an error was shown during this run.

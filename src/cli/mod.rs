@@ -13,6 +13,7 @@ mod message;
 mod org;
 mod output;
 mod plan;
+mod root;
 mod rules;
 mod scan;
 mod tencent;

@@ -12,7 +12,7 @@ use crate::audit::{self, CheckId};
 use crate::config::{self, Noise};
 use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
-use crate::report::Format;
+use crate::report::{Format, ScanContext, VcsInfo};
 use crate::rule::{self, RuleSet};
 use crate::rulecheck;
 use crate::scan::ScanPlan;
@@ -40,6 +40,10 @@ pub(crate) struct Scan {
     pub verify: Option<Tencent>,
     /// Where and how to write the report.
     pub output: Output,
+    /// Where the scan is rooted, for report paths.
+    pub context: ScanContext,
+    /// The identity of the repository the scanned paths are in, if any.
+    pub repo_vcs: Option<VcsInfo>,
 }
 
 /// What a scan reads.
@@ -212,6 +216,8 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         threads: a.threads.unwrap_or(0),
         ..WalkOptions::default()
     };
+    let (context, repo_vcs) =
+        super::root::context(&a.git, &paths, stdin, a.sarif_category.clone(), ci_branch());
     let walk = WalkOptions {
         archives: archive_limits(a, walk.max_file_size),
         ..walk
@@ -248,6 +254,8 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
             show_secrets: a.show_secrets,
             color: g.color,
         },
+        context,
+        repo_vcs,
     })
 }
 
@@ -392,6 +400,7 @@ pub(crate) fn audit(a: &AuditArgs) -> anyhow::Result<Audit> {
     };
     let t = TencentArgs {
         endpoint: a.endpoint.clone(),
+        other_site_endpoint: None,
         intl: a.intl,
         audit: true,
         profile: a.profile.clone(),
@@ -472,6 +481,9 @@ fn source(
     stdin: bool,
     walk: WalkOptions,
 ) -> anyhow::Result<Source> {
+    if git.pre_commit {
+        return pre_commit_source(paths, walk);
+    }
     if !(git.history() || git.staged || git.pre_push) {
         return Ok(if stdin {
             Source::Stdin(walk.archives)
@@ -483,9 +495,7 @@ fn source(
         anyhow::bail!("git scans take one repository path, got {}", paths.len());
     };
     let vcs = Vcs {
-        ci_branch: ["GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME"]
-            .iter()
-            .find_map(|k| env(k)),
+        ci_branch: ci_branch(),
     };
     if git.staged {
         return Ok(Source::Staged {
@@ -512,6 +522,42 @@ fn source(
         progress: !g.quiet && std::io::stderr().is_terminal(),
     };
     Ok(Source::History(plan, vcs))
+}
+
+/// `--pre-commit`: the staged changes when the files passed are all staged
+/// (or none are passed), else the files passed, in full.
+fn pre_commit_source(paths: Vec<PathBuf>, walk: WalkOptions) -> anyhow::Result<Source> {
+    let repo = src::open(Path::new("."))?;
+    let staged: std::collections::HashSet<String> = src::staged_changes(&repo)?
+        .into_iter()
+        .map(|f| f.path)
+        .collect();
+    let root = repo.workdir().map(std::fs::canonicalize).transpose()?;
+    let cwd = std::env::current_dir()?;
+    let in_index = |p: &PathBuf| {
+        let abs = cwd.join(p);
+        let rel = root.as_ref().and_then(|r| abs.strip_prefix(r).ok());
+        rel.is_some_and(|r| staged.contains(&r.to_string_lossy().replace('\\', "/")))
+    };
+    let defaulted = paths.len() == 1 && paths[0].as_os_str() == ".";
+    if defaulted || paths.iter().all(in_index) {
+        return Ok(Source::Staged {
+            repo: PathBuf::from("."),
+            max_blob_size: walk.max_file_size,
+            archives: walk.archives,
+            vcs: Vcs {
+                ci_branch: ci_branch(),
+            },
+        });
+    }
+    Ok(Source::Files(ScanPlan { paths, walk }))
+}
+
+/// The branch a CI job runs for, from its variables.
+fn ci_branch() -> Option<String> {
+    ["GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME"]
+        .iter()
+        .find_map(|k| env(k))
 }
 
 fn env(k: &str) -> Option<String> {
@@ -545,6 +591,28 @@ fn pre_push_selection(repo: &Path) -> anyhow::Result<Option<Selection>> {
             since: None,
         }));
     }
+    // The framework has read git's input itself; on a first push (the root
+    // commit included) it sets no refs, only the local branch.
+    if env("PRE_COMMIT").is_some() || env("PRE_COMMIT_REMOTE_NAME").is_some() {
+        let Some(local) = env("PRE_COMMIT_LOCAL_BRANCH") else {
+            anyhow::bail!(
+                "cannot tell which commits are being pushed: the pre-commit framework set \
+                 neither PRE_COMMIT_TO_REF nor PRE_COMMIT_LOCAL_BRANCH; blocking the push \
+                 (scan it with `keyhound scan --range <remote>..HEAD`, then push with \
+                 `--no-verify`)"
+            );
+        };
+        return Ok(Some(Selection {
+            include: vec![Rev::Spec(local)],
+            exclude: vec![Rev::Glob("refs/remotes/*".into())],
+            since: None,
+        }));
+    }
+    if std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "--pre-push reads git's pre-push hook input on stdin; run it from a pre-push hook"
+        );
+    }
     let mut input = String::new();
     std::io::stdin()
         .read_to_string(&mut input)
@@ -556,7 +624,10 @@ fn pre_push_selection(repo: &Path) -> anyhow::Result<Option<Selection>> {
 
 fn endpoints(t: &TencentArgs) -> anyhow::Result<Endpoints> {
     Ok(match &t.endpoint {
-        Some(url) => Endpoints::custom(url)?,
+        Some(url) => match &t.other_site_endpoint {
+            Some(other) => Endpoints::custom(url)?.with_other_site(other)?,
+            None => Endpoints::custom(url)?,
+        },
         None if t.intl => Endpoints::site(Site::International),
         None => Endpoints::site(Site::China),
     })

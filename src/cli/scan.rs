@@ -6,7 +6,7 @@ use super::plan::{self, Source, Vcs};
 use super::{Exit, message, tencent};
 use crate::diagnostic::Diagnostics;
 use crate::org::scan::OrgPlan;
-use crate::report::{self, Report, VcsInfo, WriteOptions};
+use crate::report::{self, Format, Report, VcsInfo, WriteOptions};
 use crate::scan::git::{self as git_scan, GitOutput};
 use crate::scan::{self, ScanOutput};
 use anyhow::Context;
@@ -22,11 +22,22 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
     if let Some(t) = &plan.verify {
         tencent::verify_scan(t, &report.rules, &mut report.findings)?;
     }
+    report.context.errors = message::errors();
+    if plan.output.format == Format::Sarif {
+        for w in report::sarif_warnings(&report) {
+            message::warn(w);
+        }
+    }
     let exit = if report.findings.is_empty() {
         Exit::Clean
     } else {
         Exit::Findings
     };
+    // A hook run with --quiet says nothing when there is nothing to say.
+    let silent = g.quiet && plan.output.format == Format::Human && plan.output.path.is_none();
+    if silent && report.findings.is_empty() {
+        return Ok(exit);
+    }
     match write_report(&report, &plan.output) {
         // A reader that stopped early (`| head`) still gets the verdict.
         Err(e) if super::is_broken_pipe(&e) => Ok(exit),
@@ -66,7 +77,8 @@ pub(crate) fn execute(plan: &plan::Scan, diags: &Diagnostics) -> anyhow::Result<
         findings: out.findings,
         stats: out.stats,
         rules: engine.rules().rules.clone(),
-        vcs,
+        vcs: vcs.or_else(|| plan.repo_vcs.clone()),
+        context: plan.context.clone(),
         ..Report::default()
     };
     report.suppressed += plan.noise.filter(&mut report.findings, diags);

@@ -283,6 +283,7 @@ mod tests {
                 },
                 key_location: None,
                 snippet: snippet.into(),
+                line_hash: None,
                 decoded: Vec::new(),
                 repo: None,
             },
@@ -306,6 +307,7 @@ mod tests {
             location: at(1),
             key_location: Some(at(key_line)),
             snippet: "id = ID1".into(),
+            line_hash: None,
             decoded: Vec::new(),
             repo: None,
         };

@@ -49,8 +49,21 @@ pub(super) fn find(
     }
 }
 
+/// Which bytes are base64 characters of either alphabet (`=` is not: it
+/// only ends a run).
+const BASE64_CHARS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'-' | b'_');
+        b += 1;
+    }
+    t
+};
+
 fn is_b64(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+    BASE64_CHARS[b as usize]
 }
 
 /// Base64 runs of at least [`MIN_BASE64_RUN`] characters. Any such run

@@ -7,6 +7,7 @@
 //! it is stable across runs, machines, rebases and moved lines.
 
 mod group;
+pub mod linehash;
 mod secret;
 pub mod verification;
 
@@ -48,6 +49,9 @@ pub struct Match {
     /// writers redact the secret inside it before printing). For a decoded
     /// match, the decoded line.
     pub snippet: String,
+    /// GitHub code scanning's `primaryLocationLineHash` of the line holding
+    /// the secret, computed from the scanned content (see [`linehash`]).
+    pub line_hash: Option<String>,
     /// How the text holding the secret was encoded, outermost first (empty
     /// when it was found in plain text). Locations of decoded values are the
     /// encoded spans'.

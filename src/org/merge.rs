@@ -225,6 +225,7 @@ pub fn merge(
         rules,
         repos,
         values_redacted: redacted,
+        context: Default::default(),
     };
     Ok((report, diags))
 }
@@ -335,6 +336,7 @@ fn location(l: &DocLocation) -> Result<Match, String> {
             end_column: column,
         }),
         snippet: l.snippet.clone(),
+        line_hash: None,
         decoded,
         member: l.member.clone(),
         repo: l.repo.clone(),

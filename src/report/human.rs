@@ -202,6 +202,7 @@ fn verification(v: &Verification, st: &Style) -> String {
     let (code, word) = match v.outcome {
         Outcome::Live => ("1;31", "LIVE"),
         Outcome::NotLive => ("32", "not live"),
+        Outcome::WrongKey => ("33", "wrong key"),
         Outcome::Unknown => ("33", "unknown"),
         Outcome::Skipped => ("2", "skipped"),
     };
@@ -223,6 +224,9 @@ fn verification(v: &Verification, st: &Style) -> String {
         if let Some(a) = o.app_id {
             parts.push(format!("appid {a}"));
         }
+        if let Some(a) = &o.arn {
+            parts.push(format!("arn {a}"));
+        }
         s.push_str(&format!(" [{}]", sanitize(&parts.join(", "))));
     }
     if let Some(st) = &v.status {
@@ -232,7 +236,10 @@ fn verification(v: &Verification, st: &Style) -> String {
         s.push_str(&format!(", created {}", sanitize(c)));
     }
     if let Some(l) = &v.last_used {
-        s.push_str(&format!(", last used {}", sanitize(l)));
+        s.push_str(&format!(", last used {} UTC", sanitize(l)));
+        if let Some(n) = &v.last_used_note {
+            s.push_str(&format!(" ({})", sanitize(n)));
+        }
     }
     if let Some(r) = &v.request_id {
         s.push_str(&format!(" (RequestId {})", sanitize(r)));

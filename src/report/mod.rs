@@ -7,6 +7,8 @@ pub mod json;
 pub mod sanitize;
 mod sarif;
 
+pub use sarif::{MAX_RESULTS, warnings as sarif_warnings};
+
 use crate::finding::{Finding, Secret};
 use crate::rule::{Rule, Severity};
 use crate::scan::Stats;
@@ -37,6 +39,52 @@ pub struct VcsInfo {
     pub branch: Option<String>,
 }
 
+/// What kind of scan produced a report: names SARIF's default category, so
+/// uploads of different scans of one commit do not replace each other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ScanKind {
+    /// Files and directories on disk.
+    #[default]
+    Files,
+    /// Standard input.
+    Stdin,
+    /// Git history (all refs, a branch or a range).
+    History,
+    /// Staged changes (`--staged`).
+    Staged,
+    /// The commits a push sends (`--pre-push`).
+    PrePush,
+}
+
+impl ScanKind {
+    /// The lowercase name used in SARIF categories.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScanKind::Files => "files",
+            ScanKind::Stdin => "stdin",
+            ScanKind::History => "history",
+            ScanKind::Staged => "staged",
+            ScanKind::PrePush => "pre-push",
+        }
+    }
+}
+
+/// Where a scan ran, for writing locations relative to the repository root.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScanContext {
+    /// Absolute root that paths are written relative to (the repository's
+    /// work tree, else the scanned directory); empty when unknown.
+    pub root: std::path::PathBuf,
+    /// Absolute working directory that relative file paths were given from.
+    pub cwd: std::path::PathBuf,
+    /// What was scanned.
+    pub kind: ScanKind,
+    /// SARIF `automationDetails.id` category (default: `keyhound/<kind>`).
+    pub category: Option<String>,
+    /// Errors reported during the run (the scan exits 2 when there are any).
+    pub errors: Vec<String>,
+}
+
 /// Everything a writer needs.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -56,6 +104,8 @@ pub struct Report {
     /// The secrets held are already their redacted forms (a report merged
     /// from redacted JSON): writers print them as they are, and say so.
     pub values_redacted: bool,
+    /// Where and how the scan ran.
+    pub context: ScanContext,
 }
 
 /// One repository of a scan of many: where it came from, what was scanned
@@ -174,6 +224,36 @@ pub fn redact_snippet(snippet: &str, finding: &Finding, show_secrets: bool) -> S
         if !s.expose().is_empty() {
             out = out.replace(s.expose(), &s.redacted());
         }
+        // A snippet is one line: a secret spanning lines (a PEM body) shows
+        // up in it line by line.
+        for piece in s.expose().lines().map(str::trim).filter(|p| p.len() >= 8) {
+            out = out.replace(piece, &crate::finding::redact(piece, s.kind()));
+        }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Fingerprint, SecretKind};
+
+    #[test]
+    fn snippets_hide_each_line_of_a_multi_line_secret() {
+        let body = "\nQUJDREVGR0hJSktMTU5PUFFSU1RV\nVldYWVphYmNkZWZnaGlqa2xt\n";
+        let secret = Secret::new(body, SecretKind::Key);
+        let f = Finding {
+            fingerprint: Fingerprint::of("r", &secret, None),
+            rule: "r".into(),
+            secret,
+            key: None,
+            token: None,
+            matches: Vec::new(),
+            in_head: None,
+            verification: None,
+        };
+        let shown = redact_snippet("  VldYWVphYmNkZWZnaGlqa2xt", &f, false);
+        assert_eq!(shown, "  ****(24 chars)");
+        assert_eq!(redact_snippet("plain", &f, false), "plain");
+    }
 }

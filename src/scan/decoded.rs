@@ -107,6 +107,7 @@ fn to_hit(
             location: lines.locate(blob.bytes, secret_at),
             key_location: key.map(|(r, _)| lines.locate(blob.bytes, r)),
             snippet: line_around(text, m.secret.start),
+            line_hash: None,
             decoded,
             repo: None,
         },

@@ -255,6 +255,13 @@ impl<'e> BlobScanner<'e> {
                 &mut self.hits,
             );
         }
+        if !self.hits.is_empty() {
+            let wanted = self.hits.iter().map(|h| h.at.location.line).collect();
+            let hashes = finding::linehash::line_hashes(bytes, &wanted);
+            for h in &mut self.hits {
+                h.at.line_hash = hashes.get(&h.at.location.line).cloned();
+            }
+        }
         &mut self.hits
     }
 }
@@ -287,12 +294,33 @@ fn to_hit(
         at: Match {
             provenance: prov.clone(),
             member: None,
-            location: lines.locate(bytes, m.secret.clone()),
-            key_location: m.key.as_ref().map(|r| lines.locate(bytes, r.clone())),
-            snippet: lines.line_text(bytes, m.secret.start),
+            location: lines.locate(bytes, visible(bytes, &m.secret)),
+            key_location: m
+                .key
+                .as_ref()
+                .map(|r| lines.locate(bytes, visible(bytes, r))),
+            snippet: lines.line_text(bytes, visible(bytes, &m.secret).start),
+            line_hash: None,
             decoded: Vec::new(),
             repo: None,
         },
+    }
+}
+
+/// `r` without leading and trailing whitespace (a PEM body starts and ends
+/// with a line break), so a location starts on its first visible character
+/// and never points past the end of a line; the whole range if it is blank.
+fn visible(bytes: &[u8], r: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let s = &bytes[r.clone()];
+    match s.iter().position(|b| !b.is_ascii_whitespace()) {
+        Some(first) => {
+            let last = s
+                .iter()
+                .rposition(|b| !b.is_ascii_whitespace())
+                .unwrap_or(first);
+            r.start + first..r.start + last + 1
+        }
+        None => r.clone(),
     }
 }
 
@@ -375,5 +403,19 @@ mod tests {
         );
         assert_eq!(idx.line_text(text, 8), "two AKID");
         assert_eq!(idx.line_text(text, 15), "three");
+    }
+
+    #[test]
+    fn locations_skip_the_line_breaks_around_a_block() {
+        let text = b"-----BEGIN-----\nQUJD\nREVG\n-----END-----\n";
+        let body = 15..26;
+        assert_eq!(&text[visible(text, &body)], b"QUJD\nREVG");
+        let idx = LineIndex::new(text);
+        let loc = idx.locate(text, visible(text, &body));
+        assert_eq!(
+            (loc.line, loc.column, loc.end_line, loc.end_column),
+            (2, 1, 3, 5)
+        );
+        assert_eq!(visible(b"  ", &(0..2)), 0..2);
     }
 }

@@ -372,6 +372,28 @@ pub fn repo_info(repo: &Repository, guard: &Guard) -> RepoInfo {
     }
 }
 
+/// Like [`repo_info`] but reading refs only, no objects (HEAD's commit id
+/// is the ref's target): for file scans that need the repository's identity
+/// without reading its (possibly hostile) object store.
+pub fn repo_identity(repo: &Repository) -> RepoInfo {
+    let remote_url = repo
+        .find_remote("origin")
+        .ok()
+        .and_then(|r| r.url().ok().map(strip_credentials));
+    let head = repo.head().ok();
+    RepoInfo {
+        remote_url,
+        head: head
+            .as_ref()
+            .and_then(|h| h.target())
+            .map(|id| id.to_string()),
+        branch: head
+            .as_ref()
+            .filter(|h| h.is_branch())
+            .and_then(|h| h.shorthand().ok().map(str::to_string)),
+    }
+}
+
 /// Drops `user:password@` from a URL: tokens in remote URLs are common in CI.
 fn strip_credentials(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
