@@ -271,7 +271,7 @@ fn finding(
         let snippets: Vec<String> = out
             .matches
             .iter()
-            .map(|m| redact_snippet(&m.snippet, &out, false))
+            .map(|m| redact_snippet(m, &out, false))
             .collect();
         for (m, s) in out.matches.iter_mut().zip(snippets) {
             m.snippet = s;
@@ -337,6 +337,7 @@ fn location(l: &DocLocation) -> Result<Match, String> {
         }),
         snippet: l.snippet.clone(),
         line_hash: None,
+        masks: Vec::new(),
         decoded,
         member: l.member.clone(),
         repo: l.repo.clone(),

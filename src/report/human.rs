@@ -190,7 +190,7 @@ fn location(
             sanitize(&c.summary)
         )?;
     }
-    let snippet = redact_snippet(&m.snippet, f, opts.show_secrets);
+    let snippet = redact_snippet(m, f, opts.show_secrets);
     writeln!(
         w,
         "     {}",

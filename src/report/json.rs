@@ -258,7 +258,7 @@ pub fn finding(report: &Report, f: &Finding, opts: &WriteOptions) -> DocFinding 
                 key_line: m.key_location.map(|l| l.line),
                 key_column: m.key_location.map(|l| l.column),
                 commit: m.provenance.commit().map(DocCommit::new),
-                snippet: redact_snippet(&m.snippet, f, opts.show_secrets),
+                snippet: redact_snippet(m, f, opts.show_secrets),
                 decoded: m.decoded.iter().map(|e| e.name().to_string()).collect(),
                 decrypted: m.decoded.iter().any(|e| e.is_decryption()),
             })

@@ -9,7 +9,7 @@ mod sarif;
 
 pub use sarif::{MAX_RESULTS, warnings as sarif_warnings};
 
-use crate::finding::{Finding, Secret};
+use crate::finding::{Finding, Match, Secret, SecretKind, redact};
 use crate::rule::{Rule, Severity};
 use crate::scan::Stats;
 
@@ -208,13 +208,31 @@ impl WriteOptions {
     }
 }
 
-/// `snippet` with every secret of `finding` in it replaced by its redacted
-/// form (unless secrets are shown).
-pub fn redact_snippet(snippet: &str, finding: &Finding, show_secrets: bool) -> String {
-    let mut out = snippet.to_string();
+/// The snippet of `m` with every secret detected in it masked (whole ones
+/// redacted as their kind is, pieces cut by the snippet's edges fully), and
+/// any further copy of `finding`'s own secrets too; unless secrets are shown.
+pub fn redact_snippet(m: &Match, finding: &Finding, show_secrets: bool) -> String {
+    let snippet = &m.snippet;
     if show_secrets {
-        return out;
+        return snippet.clone();
     }
+    let mut out = String::with_capacity(snippet.len());
+    let mut pos = 0usize;
+    for mask in &m.masks {
+        let (s, e) = (mask.start as usize, mask.end as usize);
+        let (Some(before), Some(piece)) = (snippet.get(pos..s), snippet.get(s..e)) else {
+            // Offsets that do not fit the text: show none of it.
+            return redact(snippet, SecretKind::Key);
+        };
+        out.push_str(before);
+        if mask.whole {
+            out.push_str(&redact(piece, mask.kind));
+        } else {
+            out.push_str(&redact(piece, SecretKind::Key));
+        }
+        pos = e;
+    }
+    out.push_str(snippet.get(pos..).unwrap_or_default());
     let secrets = [
         Some(&finding.secret),
         finding.key.as_ref(),
@@ -252,8 +270,18 @@ mod tests {
             in_head: None,
             verification: None,
         };
-        let shown = redact_snippet("  VldYWVphYmNkZWZnaGlqa2xt", &f, false);
+        let at = |snippet: &str| Match {
+            provenance: crate::source::Provenance::Stdin,
+            member: None,
+            location: crate::finding::Location::default(),
+            key_location: None,
+            snippet: snippet.into(),
+            masks: Vec::new(),
+            decoded: Vec::new(),
+            line_hash: None,
+        };
+        let shown = redact_snippet(&at("  VldYWVphYmNkZWZnaGlqa2xt"), &f, false);
         assert_eq!(shown, "  ****(24 chars)");
-        assert_eq!(redact_snippet("plain", &f, false), "plain");
+        assert_eq!(redact_snippet(&at("plain"), &f, false), "plain");
     }
 }

@@ -30,6 +30,7 @@ fn verify_findings_checks_distinct_pairs_in_parallel_once_each() {
                 location: Location::default(),
                 key_location: None,
                 snippet: String::new(),
+                masks: Vec::new(),
                 line_hash: None,
                 decoded: Vec::new(),
                 repo: None,

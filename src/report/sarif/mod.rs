@@ -81,7 +81,7 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> Option<
         ),
         None => text,
     };
-    let snippet = redact_snippet(&m.snippet, f, report.values_redacted);
+    let snippet = redact_snippet(m, f, report.values_redacted);
     let mut path = location::display_path(&report.context, &m.provenance);
     if let Some(member) = &m.member {
         path = format!("{path}!{member}");
@@ -398,6 +398,7 @@ mod tests {
                 },
                 key_location: None,
                 snippet: String::new(),
+                masks: Vec::new(),
                 line_hash: None,
                 decoded: Vec::new(),
             }],
