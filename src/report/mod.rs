@@ -273,6 +273,7 @@ mod tests {
         let at = |snippet: &str| Match {
             provenance: crate::source::Provenance::Stdin,
             member: None,
+            repo: None,
             location: crate::finding::Location::default(),
             key_location: None,
             snippet: snippet.into(),
