@@ -67,6 +67,39 @@ pub(crate) enum Command {
     Enable(Box<EnableArgs>),
     /// Review a whole Tencent Cloud account's API keys against Tencent's advice (read-only).
     Audit(Box<AuditArgs>),
+    /// Work with finished reports (merge the reports of many shards).
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+/// `keyhound report` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReportCommand {
+    /// Merge JSON reports (the shards of an organisation scan) into one:
+    /// one finding per credential with its locations in every repository,
+    /// the same bytes whatever the order of the inputs.
+    Merge(MergeArgs),
+}
+
+/// Arguments of `keyhound report merge`.
+#[derive(Debug, Args)]
+pub(crate) struct MergeArgs {
+    /// JSON reports to merge.
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Output format (default: json).
+    #[arg(short, long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Write the merged report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Show secrets in full when the inputs do (never in SARIF).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Rules the reports were made with beyond the built-in ones (names,
+    /// severities, SARIF rule entries); may repeat.
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
 }
 
 // --- scan ---------------------------------------------------------------------
@@ -224,6 +257,24 @@ pub(crate) struct GitScanArgs {
     /// Fails when it cannot tell what is pushed.
     #[arg(long, help_heading = "Git", conflicts_with_all = ["git", "branch", "range", "since"])]
     pub pre_push: bool,
+    /// Scan the history of every repository listed in FILE (one URL or
+    /// path per line, `#` comments) besides any PATH given. Implies --git.
+    ///
+    /// Remote repositories are cloned bare into --clone-dir and fetched on
+    /// later runs; local paths are read in place. A repository that fails
+    /// is one error (exit 2) and the others are still scanned and reported.
+    #[arg(long, value_name = "FILE", help_heading = "Repositories", conflicts_with_all = ["staged", "pre_push"])]
+    pub repos: Option<PathBuf>,
+    /// Where remote repositories are cloned (default: keyhound/repos under
+    /// the user cache directory).
+    #[arg(long, value_name = "DIR", help_heading = "Repositories")]
+    pub clone_dir: Option<PathBuf>,
+    /// Scan only shard INDEX of COUNT of the repositories (INDEX from 0, as
+    /// Kubernetes' JOB_COMPLETION_INDEX), chosen by a stable hash of each
+    /// normalised URL: the shards of one list never overlap and together
+    /// are the whole list. Implies --git.
+    #[arg(long, value_name = "INDEX/COUNT", value_parser = parse_shard, help_heading = "Repositories", conflicts_with_all = ["staged", "pre_push"])]
+    pub shard: Option<crate::org::list::Shard>,
     /// For the pre-commit framework, which passes file names as PATHs:
     /// files that are all staged changes are scanned as `--staged` does
     /// (added lines); otherwise (`pre-commit run --all-files`, `--files`)
@@ -232,10 +283,20 @@ pub(crate) struct GitScanArgs {
     pub pre_commit: bool,
 }
 
+fn parse_shard(s: &str) -> Result<crate::org::list::Shard, String> {
+    s.parse()
+        .map_err(|e: crate::org::list::ShardError| e.to_string())
+}
+
 impl GitScanArgs {
     /// Whether these flags ask for a history scan.
     pub fn history(&self) -> bool {
-        self.git || self.branch.is_some() || self.range.is_some() || self.since.is_some()
+        self.git
+            || self.branch.is_some()
+            || self.range.is_some()
+            || self.since.is_some()
+            || self.repos.is_some()
+            || self.shard.is_some()
     }
 }
 

@@ -10,6 +10,7 @@ mod disable;
 mod enable;
 mod install_hook;
 mod message;
+mod org;
 mod output;
 mod plan;
 mod root;
@@ -49,6 +50,7 @@ pub fn main() -> ExitCode {
         Command::Disable(a) => disable::run(a),
         Command::Enable(a) => enable::run(a),
         Command::Audit(a) => audit::run(a),
+        Command::Report(args::ReportCommand::Merge(a)) => org::run_merge(a),
     };
     match result {
         Ok(_) if message::errored() => ExitCode::from(2),

@@ -286,6 +286,7 @@ mod tests {
                 masks: Vec::new(),
                 line_hash: None,
                 decoded: Vec::new(),
+                repo: None,
             },
         };
         BlobHits::one(provenance, vec![hit])
@@ -311,6 +312,7 @@ mod tests {
             masks: Vec::new(),
             line_hash: None,
             decoded: Vec::new(),
+            repo: None,
         };
         assert!(inline_allowed(&m(3)));
         assert!(!inline_allowed(&m(4)));

@@ -106,6 +106,9 @@ pub struct Match {
     /// when it was found in plain text). Locations of decoded values are the
     /// encoded spans'.
     pub decoded: Vec<crate::decode::Encoding>,
+    /// The repository it was found in, for scans of many repositories (its
+    /// normalised name, as [`crate::org::list`] gives it); `None` otherwise.
+    pub repo: Option<String>,
 }
 
 impl Match {

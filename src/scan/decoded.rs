@@ -116,6 +116,7 @@ fn to_hit(
             masks,
             line_hash: None,
             decoded,
+            repo: None,
         },
     }
 }

@@ -338,6 +338,7 @@ fn to_hit(
             masks,
             line_hash: None,
             decoded: Vec::new(),
+            repo: None,
         },
     }
 }

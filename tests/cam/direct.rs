@@ -33,6 +33,7 @@ fn verify_findings_checks_distinct_pairs_in_parallel_once_each() {
                 masks: Vec::new(),
                 line_hash: None,
                 decoded: Vec::new(),
+                repo: None,
             }],
             in_head: None,
             verification: None,
