@@ -286,7 +286,6 @@ mod tests {
                 masks: Vec::new(),
                 line_hash: None,
                 decoded: Vec::new(),
-                repo: None,
             },
         };
         BlobHits::one(provenance, vec![hit])

@@ -73,6 +73,7 @@ impl BlobMatch {
             snippet: self.snippet.clone(),
             masks: self.masks.clone(),
             decoded: self.decoded.clone(),
+            repo: None,
             line_hash: self.line_hash.clone(),
         }
     }

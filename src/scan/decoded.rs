@@ -116,7 +116,6 @@ fn to_hit(
             masks,
             line_hash: None,
             decoded,
-            repo: None,
         },
     }
 }

@@ -338,7 +338,6 @@ fn to_hit(
             masks,
             line_hash: None,
             decoded: Vec::new(),
-            repo: None,
         },
     }
 }
