@@ -15,4 +15,5 @@ mod report;
 mod rules;
 mod sarif;
 mod scan_fs;
+mod tooling;
 mod util;
