@@ -7,8 +7,10 @@ mod direct;
 #[path = "emulator/mod.rs"]
 pub(crate) mod emulator;
 mod history;
+mod org;
 mod scan;
 mod sdk;
+mod verdicts;
 
 use crate::util::{TestEnv, fake};
 use emulator::{Emulator, Kind};
@@ -32,7 +34,7 @@ pub(crate) struct World {
     foreign: (String, String),
 }
 
-fn pair(prefix: &str, seed: u64) -> (String, String) {
+pub(crate) fn pair(prefix: &str, seed: u64) -> (String, String) {
     (fake(prefix, 32, seed), fake("", 32, seed + 1000))
 }
 
@@ -88,7 +90,7 @@ pub(crate) fn report(findings: &[(&str, &str, Option<&str>, &str)], redacted: bo
     .to_string()
 }
 
-fn verify_json(env: &TestEnv, w: &World, extra: &[&str]) -> (Value, i32) {
+pub(crate) fn verify_json(env: &TestEnv, w: &World, extra: &[&str]) -> (Value, i32) {
     let out = env
         .cmd()
         .args([
@@ -109,7 +111,7 @@ fn verify_json(env: &TestEnv, w: &World, extra: &[&str]) -> (Value, i32) {
     (doc, code)
 }
 
-fn verification(doc: &Value, i: usize) -> &Value {
+pub(crate) fn verification(doc: &Value, i: usize) -> &Value {
     &doc["findings"][i]["verification"]
 }
 
@@ -140,7 +142,12 @@ fn verify_classifies_live_dead_wrong_key_and_missing_key() {
     assert_eq!(live["owner"]["owner_uin"], OWNER.to_string());
     assert_eq!(live["owner"]["principal"], "sub-user");
     assert_eq!(live["owner"]["app_id"], 1_250_000_001u64);
-    assert_eq!(live["last_used"], "2026-11-20");
+    assert!(
+        live["last_used_note"]
+            .as_str()
+            .is_some_and(|n| n.contains("keyhound's own check")),
+        "{live}"
+    );
     assert!(live["request_id"].as_str().is_some_and(|r| !r.is_empty()));
     let dead = verification(&doc, 1);
     assert_eq!(dead["outcome"], "not_live");
@@ -152,7 +159,7 @@ fn verify_classifies_live_dead_wrong_key_and_missing_key() {
         "{dead}"
     );
     let wrong_key = verification(&doc, 2);
-    assert_eq!(wrong_key["outcome"], "not_live");
+    assert_eq!(wrong_key["outcome"], "wrong_key");
     assert!(
         wrong_key["detail"]
             .as_str()
@@ -383,7 +390,7 @@ fn redacted_report_is_completed_by_rescanning_and_audited() {
     assert_eq!(v["owner"]["name"], "ci-deployer");
     assert_eq!(v["owner"]["principal"], "sub-user");
     assert_eq!(v["created"], "2024-03-01 10:20:30");
-    assert_eq!(v["last_used"], "2026-11-20");
+    assert_eq!(v["last_used"], "2026-11-20T08:00:00Z");
     assert!(verification(&doc, 1).is_null());
 }
 
@@ -433,12 +440,16 @@ fn auditor_profile_attributes_ids_without_keys() {
     let old = verification(&doc, 1);
     assert_eq!(old["outcome"], "not_live");
     assert_eq!(old["status"], "Inactive");
+    // A sub-user auditor cannot list the root's keys (OperationDenied.SubUin):
+    // an id it does not see is "not checked", never "not in your account".
     let foreign = verification(&doc, 2);
+    let detail = foreign["detail"].as_str().unwrap();
     assert!(
-        foreign["detail"]
-            .as_str()
-            .unwrap()
-            .contains("not in the auditor's account"),
+        detail.contains("needs the root") || detail.contains("need the root"),
+        "{foreign}"
+    );
+    assert!(
+        !detail.contains("not in the auditor's account"),
         "{foreign}"
     );
     assert_eq!(
@@ -510,11 +521,11 @@ fn verify_human_output_is_one_line_per_finding() {
         live.contains(&format!("sub-user uin {CI_USER} of account {OWNER}")),
         "{live}"
     );
-    assert!(live.contains("last used 2026-11-20"), "{live}");
+    assert!(live.contains("may include keyhound's own check"), "{live}");
     assert!(
         lines
             .iter()
-            .any(|l| l.contains("not live: wrong SecretKey")),
+            .any(|l| l.contains("wrong key: wrong SecretKey")),
         "{text}"
     );
     assert!(
@@ -544,7 +555,11 @@ fn last_use_is_asked_in_batches_of_ten() {
     );
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     for i in 0..ids.len() {
-        assert_eq!(verification(&doc, i)["last_used"], "2026-10-01", "{doc}");
+        assert_eq!(
+            verification(&doc, i)["last_used"],
+            "2026-10-01T08:00:00Z",
+            "{doc}"
+        );
     }
     assert_eq!(w.em.calls("GetSecurityLastUsed"), 2);
 }

@@ -9,8 +9,9 @@
 //! the post-check tells what happened.
 
 pub mod journal;
+pub mod unlisted;
 
-use crate::finding::{SecretKind, redact};
+use crate::finding::{Secret, SecretKind, redact};
 use crate::verify::tencent::audit::{AccountIndex, KeyInfo};
 use crate::verify::tencent::client::{Client, Credential, Service};
 use journal::Entry;
@@ -51,6 +52,11 @@ pub struct Target {
     pub id: String,
     /// `finding 1a2b…`, `--secret-id`, `journal`.
     pub origin: String,
+    /// The SecretKey found with it, to tell a dead key from another
+    /// account's when the auditor's account does not list it.
+    pub key: Option<Secret>,
+    /// The session token found with it.
+    pub token: Option<Secret>,
 }
 
 /// What will happen to one target.
@@ -62,6 +68,12 @@ pub enum Step {
     NothingToDo(KeyInfo),
     /// Not touched, and why.
     Refused(String),
+    /// Not in the account and not live (checked with its own SecretKey):
+    /// nothing to do.
+    NotLive(String),
+    /// Live, and a key of another account: refused, with the owner to
+    /// notify.
+    Foreign(crate::verify::Owner),
 }
 
 /// One line of a plan.
@@ -269,11 +281,14 @@ mod tests {
             auditor_id: OWN.into(),
             keys,
             gaps: vec![],
+            root_unchecked: false,
         }
     }
 
     fn target(id: &str) -> Target {
         Target {
+            key: None,
+            token: None,
             id: id.into(),
             origin: "test".into(),
         }

@@ -67,10 +67,43 @@ pub(crate) enum Command {
     Enable(Box<EnableArgs>),
     /// Review a whole Tencent Cloud account's API keys against Tencent's advice (read-only).
     Audit(Box<AuditArgs>),
+    /// Work with finished reports (merge the reports of many shards).
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Print a shell completion script on standard output.
     Completions(CompletionsArgs),
     /// Print the man page on standard output, or write one page per command to a directory.
     Man(ManArgs),
+}
+
+/// `keyhound report` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReportCommand {
+    /// Merge JSON reports (the shards of an organisation scan) into one:
+    /// one finding per credential with its locations in every repository,
+    /// the same bytes whatever the order of the inputs.
+    Merge(MergeArgs),
+}
+
+/// Arguments of `keyhound report merge`.
+#[derive(Debug, Args)]
+pub(crate) struct MergeArgs {
+    /// JSON reports to merge.
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Output format (default: json).
+    #[arg(short, long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Write the merged report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Show secrets in full when the inputs do (never in SARIF).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Rules the reports were made with beyond the built-in ones (names,
+    /// severities, SARIF rule entries); may repeat.
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
 }
 
 /// Arguments of `keyhound completions`.
@@ -245,6 +278,24 @@ pub(crate) struct GitScanArgs {
     /// Fails when it cannot tell what is pushed.
     #[arg(long, help_heading = "Git", conflicts_with_all = ["git", "branch", "range", "since"])]
     pub pre_push: bool,
+    /// Scan the history of every repository listed in FILE (one URL or
+    /// path per line, `#` comments) besides any PATH given. Implies --git.
+    ///
+    /// Remote repositories are cloned bare into --clone-dir and fetched on
+    /// later runs; local paths are read in place. A repository that fails
+    /// is one error (exit 2) and the others are still scanned and reported.
+    #[arg(long, value_name = "FILE", help_heading = "Repositories", conflicts_with_all = ["staged", "pre_push"])]
+    pub repos: Option<PathBuf>,
+    /// Where remote repositories are cloned (default: keyhound/repos under
+    /// the user cache directory).
+    #[arg(long, value_name = "DIR", help_heading = "Repositories")]
+    pub clone_dir: Option<PathBuf>,
+    /// Scan only shard INDEX of COUNT of the repositories (INDEX from 0, as
+    /// Kubernetes' JOB_COMPLETION_INDEX), chosen by a stable hash of each
+    /// normalised URL: the shards of one list never overlap and together
+    /// are the whole list. Implies --git.
+    #[arg(long, value_name = "INDEX/COUNT", value_parser = parse_shard, help_heading = "Repositories", conflicts_with_all = ["staged", "pre_push"])]
+    pub shard: Option<crate::org::list::Shard>,
     /// For the pre-commit framework, which passes file names as PATHs:
     /// files that are all staged changes are scanned as `--staged` does
     /// (added lines); otherwise (`pre-commit run --all-files`, `--files`)
@@ -253,10 +304,20 @@ pub(crate) struct GitScanArgs {
     pub pre_commit: bool,
 }
 
+fn parse_shard(s: &str) -> Result<crate::org::list::Shard, String> {
+    s.parse()
+        .map_err(|e: crate::org::list::ShardError| e.to_string())
+}
+
 impl GitScanArgs {
     /// Whether these flags ask for a history scan.
     pub fn history(&self) -> bool {
-        self.git || self.branch.is_some() || self.range.is_some() || self.since.is_some()
+        self.git
+            || self.branch.is_some()
+            || self.range.is_some()
+            || self.since.is_some()
+            || self.repos.is_some()
+            || self.shard.is_some()
     }
 }
 
@@ -323,6 +384,16 @@ pub(crate) struct TencentArgs {
         help_heading = "Tencent Cloud"
     )]
     pub endpoint: Option<String>,
+    /// With --endpoint: the URL standing for the other site (China or
+    /// international), where a SecretId unknown at --endpoint is looked for.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "KEYHOUND_TENCENT_OTHER_SITE_ENDPOINT",
+        requires = "endpoint",
+        help_heading = "Tencent Cloud"
+    )]
+    pub other_site_endpoint: Option<String>,
     /// Use the international site (*.intl.tencentcloudapi.com).
     #[arg(long, help_heading = "Tencent Cloud")]
     pub intl: bool,

@@ -52,8 +52,17 @@ fn targets_from(a: &plan::Disable) -> anyhow::Result<Vec<Target>> {
                 continue;
             }
             let origin = format!("finding {}", &f.fingerprint[..f.fingerprint.len().min(12)]);
+            let found = f.recover(&engine, repo).ok();
             match report_id(&f, &engine, repo) {
-                Ok(id) => out.push(Target { id, origin }),
+                Ok(id) => {
+                    let found = found.filter(|r| r.secret.expose() == id);
+                    out.push(Target {
+                        id,
+                        origin,
+                        key: found.as_ref().and_then(|r| r.key.clone()),
+                        token: found.and_then(|r| r.token),
+                    })
+                }
                 Err(why) => message::error(format!("{origin}: cannot tell which key: {why}")),
             }
         }
@@ -62,6 +71,8 @@ fn targets_from(a: &plan::Disable) -> anyhow::Result<Vec<Target>> {
         out.push(Target {
             id: id.trim().to_string(),
             origin: "--secret-id".to_string(),
+            key: None,
+            token: None,
         });
     }
     if out.is_empty() && !message::errored() {
@@ -70,13 +81,21 @@ fn targets_from(a: &plan::Disable) -> anyhow::Result<Vec<Target>> {
     Ok(out)
 }
 
-fn print_plan(items: &[action::PlanItem], change: Change) -> anyhow::Result<usize> {
+/// What a printed plan holds: changes to make, and refusals of live keys of
+/// other accounts.
+#[derive(Default)]
+struct Counts {
+    changes: usize,
+    foreign: usize,
+}
+
+fn print_plan(items: &[action::PlanItem], change: Change) -> anyhow::Result<Counts> {
     let mut out = std::io::stdout().lock();
-    let mut changes = 0;
+    let mut n = Counts::default();
     for it in items {
         match &it.step {
             Step::Change(k) => {
-                changes += 1;
+                n.changes += 1;
                 let who = match &k.name {
                     Some(n) => format!("{} {n}", k.principal),
                     None => k.principal.clone(),
@@ -97,6 +116,27 @@ fn print_plan(items: &[action::PlanItem], change: Change) -> anyhow::Result<usiz
                 k.status,
                 it.target.origin
             )?,
+            Step::NotLive(why) => writeln!(
+                out,
+                "nothing to do {}: not live ({why})  [{}]",
+                shown(&it.target.id),
+                it.target.origin
+            )?,
+            Step::Foreign(o) => {
+                n.foreign += 1;
+                let quote = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".into());
+                writeln!(
+                    out,
+                    "refused {}: LIVE key of another account (owner uin {}, AppId {}, key uin {}); \
+                     keyhound only disables keys of your own account: notify the owner and quote \
+                     these ids  [{}]",
+                    shown(&it.target.id),
+                    quote(&o.owner_uin),
+                    o.app_id.map_or("?".to_string(), |a| a.to_string()),
+                    quote(&o.uin),
+                    it.target.origin
+                )?;
+            }
             Step::Refused(why) => message::error(format!(
                 "{} [{}]: refused: {why}",
                 shown(&it.target.id),
@@ -104,7 +144,7 @@ fn print_plan(items: &[action::PlanItem], change: Change) -> anyhow::Result<usiz
             )),
         }
     }
-    Ok(changes)
+    Ok(n)
 }
 
 fn shown(id: &str) -> String {
@@ -127,14 +167,21 @@ pub(crate) fn act(
 ) -> anyhow::Result<Exit> {
     let client = t.client_in(cred.region.as_deref())?;
     let aud = auditor(&client, cred)?;
-    let items = action::plan(&aud.index, &targets, change);
-    let changes = print_plan(&items, change)?;
+    let mut items = action::plan(&aud.index, &targets, change);
+    action::unlisted::settle(&client, &aud.index, &mut items);
+    let counts = print_plan(&items, change)?;
+    let exit = if counts.foreign > 0 {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    };
     if !yes {
         println!(
-            "dry run: nothing changed; run again with --yes to {} {changes} key(s)",
-            change.verb()
+            "dry run: nothing changed; run again with --yes to {} {} key(s)",
+            change.verb(),
+            counts.changes
         );
-        return Ok(Exit::Clean);
+        return Ok(exit);
     }
     let done = action::apply(
         &client,
@@ -164,9 +211,17 @@ pub(crate) fn act(
         } else {
             message::error(line);
         }
+        let keys_of_user = aud.index.keys.values().filter(|k| k.uin == e.uin).count();
+        if e.result == "confirmed" && change == Change::Disable && keys_of_user >= 2 {
+            println!(
+                "  note: uin {} has {keys_of_user} keys, the most Tencent allows: to create a \
+                 replacement, first delete one (keyhound never deletes keys)",
+                e.uin
+            );
+        }
     }
     if !done.is_empty() {
         println!("journal: {}", journal_path.display());
     }
-    Ok(Exit::Clean)
+    Ok(exit)
 }

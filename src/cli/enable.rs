@@ -14,6 +14,8 @@ pub(crate) fn run(a: &EnableArgs) -> anyhow::Result<Exit> {
         .map(|(key, _, uin)| Target {
             id: key,
             origin: format!("journal, uin {uin}"),
+            key: None,
+            token: None,
         })
         .collect();
     if targets.is_empty() {

@@ -12,6 +12,7 @@ mod enable;
 mod install_hook;
 mod man;
 mod message;
+mod org;
 mod output;
 mod plan;
 mod root;
@@ -55,6 +56,7 @@ pub fn main() -> ExitCode {
         Command::Disable(a) => disable::run(a),
         Command::Enable(a) => enable::run(a),
         Command::Audit(a) => audit::run(a),
+        Command::Report(args::ReportCommand::Merge(a)) => org::run_merge(a),
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => man::run(a),
     };

@@ -69,6 +69,8 @@ pub(crate) enum Source {
     },
     /// A push that sends no new commits: nothing to scan.
     Nothing,
+    /// The histories of many repositories (`--repos`, several or remote `--git` paths).
+    Repos(crate::org::scan::OrgPlan),
 }
 
 /// What the environment says about the repository being scanned.
@@ -181,13 +183,16 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         a.paths.clone()
     };
     let stdin = paths.len() == 1 && paths[0].as_os_str() == "-";
-    for p in paths.iter().filter(|_| !stdin) {
+    // Many repositories: a missing one is an error of the run, not of the plan.
+    let many = super::org::many_repos(&a.git, &a.paths);
+    for p in paths.iter().filter(|_| !stdin && !many) {
         if std::fs::symlink_metadata(p).is_err() {
             anyhow::bail!("no such file or directory: {}", p.display());
         }
     }
     let mut rules = rules(&a.rules, diags)?;
-    let settings = noise(&a.noise, &paths, diags)?;
+    let here = [PathBuf::from(".")];
+    let settings = noise(&a.noise, if many { &here } else { &paths }, diags)?;
     if let Some((path, cfg)) = &settings.config {
         rules.extend(cfg.rules.clone());
         for id in &cfg.disabled_rules {
@@ -217,7 +222,11 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         archives: archive_limits(a, walk.max_file_size),
         ..walk
     };
-    let source = source(g, &a.git, paths, stdin, walk)?;
+    let source = if many {
+        super::org::source(&a.git, &a.paths, &walk)?
+    } else {
+        source(g, &a.git, paths, stdin, walk)?
+    };
     let t = &a.verify.tencent;
     let verify = if a.verify.verify || t.audit || t.profile.is_some() {
         Some(Tencent {
@@ -391,6 +400,7 @@ pub(crate) fn audit(a: &AuditArgs) -> anyhow::Result<Audit> {
     };
     let t = TencentArgs {
         endpoint: a.endpoint.clone(),
+        other_site_endpoint: None,
         intl: a.intl,
         audit: true,
         profile: a.profile.clone(),
@@ -554,7 +564,7 @@ fn env(k: &str) -> Option<String> {
     std::env::var(k).ok().filter(|v| !v.is_empty())
 }
 
-fn history_selection(git: &GitScanArgs) -> anyhow::Result<Selection> {
+pub(super) fn history_selection(git: &GitScanArgs) -> anyhow::Result<Selection> {
     let mut sel = match (&git.range, &git.branch) {
         (Some(r), _) => Selection::range(r)?,
         (None, Some(b)) => Selection {
@@ -614,7 +624,10 @@ fn pre_push_selection(repo: &Path) -> anyhow::Result<Option<Selection>> {
 
 fn endpoints(t: &TencentArgs) -> anyhow::Result<Endpoints> {
     Ok(match &t.endpoint {
-        Some(url) => Endpoints::custom(url)?,
+        Some(url) => match &t.other_site_endpoint {
+            Some(other) => Endpoints::custom(url)?.with_other_site(other)?,
+            None => Endpoints::custom(url)?,
+        },
         None if t.intl => Endpoints::site(Site::International),
         None => Endpoints::site(Site::China),
     })

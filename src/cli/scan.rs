@@ -5,6 +5,7 @@ use super::args::{ColorChoice, GlobalArgs, ScanArgs};
 use super::plan::{self, Source, Vcs};
 use super::{Exit, message, tencent};
 use crate::diagnostic::Diagnostics;
+use crate::org::scan::OrgPlan;
 use crate::report::{self, Format, Report, VcsInfo, WriteOptions};
 use crate::scan::git::{self as git_scan, GitOutput};
 use crate::scan::{self, ScanOutput};
@@ -69,6 +70,7 @@ pub(crate) fn execute(plan: &plan::Scan, diags: &Diagnostics) -> anyhow::Result<
             vcs,
         ),
         Source::Nothing => (ScanOutput::default(), None),
+        Source::Repos(org) => return Ok(execute_repos(org, plan, diags)),
     };
     diags.append(out.diagnostics);
     let mut report = Report {
@@ -81,6 +83,24 @@ pub(crate) fn execute(plan: &plan::Scan, diags: &Diagnostics) -> anyhow::Result<
     };
     report.suppressed += plan.noise.filter(&mut report.findings, diags);
     Ok(report)
+}
+
+/// Scans many repositories and applies noise control to the whole.
+fn execute_repos(org: &OrgPlan, plan: &plan::Scan, diags: &Diagnostics) -> Report {
+    let out = crate::org::scan::run(org, &plan.engine);
+    diags.append(out.diagnostics);
+    let mut findings = out.findings;
+    let suppressed = plan.noise.filter(&mut findings, diags);
+    crate::org::merge::sort(&mut findings);
+    let repos = crate::org::merge::summarise(out.repos, &findings);
+    Report {
+        findings,
+        stats: out.stats,
+        suppressed,
+        rules: plan.engine.rules().rules.clone(),
+        repos,
+        ..Report::default()
+    }
 }
 
 /// A git scan's output and the repository's identity for SARIF. Detached

@@ -29,6 +29,9 @@ fn describe(v: &Verification) -> String {
         if let Some(a) = o.app_id {
             s.push_str(&format!(" (AppId {a})"));
         }
+        if let Some(r) = &o.arn {
+            s.push_str(&format!(" arn {r}"));
+        }
     }
     if let Some(st) = &v.status {
         s.push_str(&format!("; status {st}"));
@@ -37,7 +40,10 @@ fn describe(v: &Verification) -> String {
         s.push_str(&format!("; created {c}"));
     }
     if let Some(l) = &v.last_used {
-        s.push_str(&format!("; last used {l}"));
+        s.push_str(&format!("; last used {l} UTC"));
+        if let Some(n) = &v.last_used_note {
+            s.push_str(&format!(" ({n})"));
+        }
     }
     if let Some(r) = &v.request_id {
         s.push_str(&format!("; RequestId {r}"));
@@ -49,6 +55,7 @@ fn outcome_word(o: Outcome) -> &'static str {
     match o {
         Outcome::Live => "LIVE",
         Outcome::NotLive => "not live",
+        Outcome::WrongKey => "wrong key",
         Outcome::Unknown => "unknown",
         Outcome::Skipped => "skipped",
     }

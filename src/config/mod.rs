@@ -283,8 +283,10 @@ mod tests {
                 },
                 key_location: None,
                 snippet: snippet.into(),
+                masks: Vec::new(),
                 line_hash: None,
                 decoded: Vec::new(),
+                repo: None,
             },
         }
     }
@@ -306,8 +308,10 @@ mod tests {
             location: at(1),
             key_location: Some(at(key_line)),
             snippet: "id = ID1".into(),
+            masks: Vec::new(),
             line_hash: None,
             decoded: Vec::new(),
+            repo: None,
         };
         assert!(inline_allowed(&m(3)));
         assert!(!inline_allowed(&m(4)));

@@ -67,6 +67,21 @@ pub enum Encoding {
 }
 
 impl Encoding {
+    /// Every encoding, in declaration order.
+    pub const ALL: [Encoding; 6] = [
+        Encoding::Base64,
+        Encoding::Percent,
+        Encoding::Escape,
+        Encoding::Html,
+        Encoding::ServerlessDevs,
+        Encoding::Coscli,
+    ];
+
+    /// The encoding [`Encoding::name`] names, reading a report back.
+    pub fn from_name(name: &str) -> Option<Encoding> {
+        Encoding::ALL.into_iter().find(|e| e.name() == name)
+    }
+
     /// The name reports use: `base64`, `percent`, `json-escape`,
     /// `html-entity`, `serverless-devs-aes`, `coscli-aes`.
     pub fn name(self) -> &'static str {

@@ -49,6 +49,10 @@ pub struct Match {
     /// writers redact the secret inside it before printing). For a decoded
     /// match, the decoded line.
     pub snippet: String,
+    /// Where in `snippet` every secret detected in the same content sits
+    /// (this one's and any other's, whole or cut by the snippet's edges):
+    /// what writers mask.
+    pub masks: Vec<Mask>,
     /// GitHub code scanning's `primaryLocationLineHash` of the line holding
     /// the secret, computed from the scanned content (see [`linehash`]).
     pub line_hash: Option<String>,
@@ -56,6 +60,9 @@ pub struct Match {
     /// when it was found in plain text). Locations of decoded values are the
     /// encoded spans'.
     pub decoded: Vec<crate::decode::Encoding>,
+    /// The repository it was found in, for scans of many repositories (its
+    /// normalised name, as [`crate::org::list`] gives it); `None` otherwise.
+    pub repo: Option<String>,
 }
 
 impl Match {
@@ -67,6 +74,20 @@ impl Match {
             None => self.provenance.path(),
         }
     }
+}
+
+/// A byte span of a [`Match::snippet`] that holds a detected secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mask {
+    /// Start offset in the snippet.
+    pub start: u32,
+    /// End offset in the snippet.
+    pub end: u32,
+    /// How the secret is redacted when it is whole.
+    pub kind: SecretKind,
+    /// False when the snippet's window cut the secret: then nothing of it is
+    /// shown.
+    pub whole: bool,
 }
 
 /// A credential found at one or more places.

@@ -10,9 +10,12 @@ use serde::{Deserialize, Serialize};
 pub enum Outcome {
     /// The credential authenticates.
     Live,
-    /// Tencent says it does not (unknown SecretId, or a known SecretId with a
-    /// wrong key: `detail` says which).
+    /// Tencent says it does not: the SecretId is unknown, deleted or
+    /// disabled (or a temporary credential expired).
     NotLive,
+    /// The SecretId exists but the SecretKey found with it is not its key
+    /// (`AuthFailure.SignatureFailure`): the id may well be live.
+    WrongKey,
     /// No answer could be had (network, throttling, clock skew...).
     Unknown,
     /// Not checked (no key to sign with, not a verifiable rule...).
@@ -37,6 +40,13 @@ pub struct Owner {
     /// Sub-user name, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The caller's ARN (GetCallerIdentity): for temporary credentials the
+    /// assumed role's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// The role id of temporary role credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_id: Option<String>,
 }
 
 /// The result of checking one credential.
@@ -58,7 +68,13 @@ pub struct Verification {
     /// When the key was created, from an auditor's ListAccessKeys.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
-    /// When the key was last used (GetSecurityLastUsed).
+    /// When the key was last used (GetSecurityLastUsed), in UTC: the
+    /// precise `LastSecretUsedDate` as `YYYY-MM-DDThh:mm:ssZ`, else the
+    /// day-lagged `LastUsedDate` as `YYYY-MM-DD`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_used: Option<String>,
+    /// Where `last_used` comes from and what it may include (keyhound's own
+    /// check, when it was read with the found key itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_note: Option<String>,
 }

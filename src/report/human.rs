@@ -43,9 +43,40 @@ fn severity_name(s: Severity) -> &'static str {
 /// Writes the human-readable report.
 pub fn write(report: &Report, opts: &WriteOptions, w: &mut dyn Write) -> std::io::Result<()> {
     let st = Style { on: opts.color };
-    for f in &report.findings {
-        finding(report, f, opts, &st, w)?;
+    if report.repos.is_empty() {
+        for f in &report.findings {
+            finding(report, f, |_| true, opts, &st, w)?;
+            writeln!(w)?;
+        }
+        return summary(report, &st, w);
+    }
+    // Many repositories: one section each; a credential found in several
+    // repositories is shown in each, with that repository's locations.
+    for r in &report.repos {
+        let what = match &r.error {
+            Some(e) => st.paint("1;31", &format!("not scanned: {}", sanitize(e))),
+            None => format!(
+                "{}, {}",
+                plural(r.findings, "finding"),
+                plural(r.scanned, "blob")
+            ),
+        };
+        writeln!(
+            w,
+            "{} {}  {what}",
+            st.paint("1", "repository"),
+            sanitize(&r.name)
+        )?;
         writeln!(w)?;
+        let in_repo = |m: &Match| m.repo.as_deref() == Some(r.name.as_str());
+        for f in report
+            .findings
+            .iter()
+            .filter(|f| f.matches.iter().any(in_repo))
+        {
+            finding(report, f, in_repo, opts, &st, w)?;
+            writeln!(w)?;
+        }
     }
     summary(report, &st, w)
 }
@@ -53,6 +84,7 @@ pub fn write(report: &Report, opts: &WriteOptions, w: &mut dyn Write) -> std::io
 fn finding(
     report: &Report,
     f: &Finding,
+    keep: impl Fn(&Match) -> bool,
     opts: &WriteOptions,
     st: &Style,
     w: &mut dyn Write,
@@ -90,8 +122,27 @@ fn finding(
         writeln!(w, "  at HEAD      {s}")?;
     }
     writeln!(w, "  fingerprint  {}", f.fingerprint)?;
-    for m in &f.matches {
+    let elsewhere = f.matches.iter().filter(|m| !keep(m)).count();
+    for m in f.matches.iter().filter(|m| keep(m)) {
         location(f, m, opts, st, w)?;
+    }
+    if elsewhere > 0 {
+        let repos: std::collections::BTreeSet<_> = f
+            .matches
+            .iter()
+            .filter(|m| !keep(m))
+            .filter_map(|m| m.repo.as_deref())
+            .collect();
+        writeln!(
+            w,
+            "  also in      {} other {}",
+            repos.len(),
+            if repos.len() == 1 {
+                "repository"
+            } else {
+                "repositories"
+            }
+        )?;
     }
     Ok(())
 }
@@ -139,7 +190,7 @@ fn location(
             sanitize(&c.summary)
         )?;
     }
-    let snippet = redact_snippet(&m.snippet, f, opts.show_secrets);
+    let snippet = redact_snippet(m, f, opts.show_secrets);
     writeln!(
         w,
         "     {}",
@@ -151,6 +202,7 @@ fn verification(v: &Verification, st: &Style) -> String {
     let (code, word) = match v.outcome {
         Outcome::Live => ("1;31", "LIVE"),
         Outcome::NotLive => ("32", "not live"),
+        Outcome::WrongKey => ("33", "wrong key"),
         Outcome::Unknown => ("33", "unknown"),
         Outcome::Skipped => ("2", "skipped"),
     };
@@ -172,6 +224,9 @@ fn verification(v: &Verification, st: &Style) -> String {
         if let Some(a) = o.app_id {
             parts.push(format!("appid {a}"));
         }
+        if let Some(a) = &o.arn {
+            parts.push(format!("arn {a}"));
+        }
         s.push_str(&format!(" [{}]", sanitize(&parts.join(", "))));
     }
     if let Some(st) = &v.status {
@@ -181,7 +236,10 @@ fn verification(v: &Verification, st: &Style) -> String {
         s.push_str(&format!(", created {}", sanitize(c)));
     }
     if let Some(l) = &v.last_used {
-        s.push_str(&format!(", last used {}", sanitize(l)));
+        s.push_str(&format!(", last used {} UTC", sanitize(l)));
+        if let Some(n) = &v.last_used_note {
+            s.push_str(&format!(" ({})", sanitize(n)));
+        }
     }
     if let Some(r) = &v.request_id {
         s.push_str(&format!(" (RequestId {})", sanitize(r)));

@@ -22,6 +22,9 @@
 //! lines and columns count inside the member; `member` is absent otherwise.
 //! `stats` adds `archives` and `archive_members` when archives were opened.
 //!
+//! Scans of many repositories (and merged reports) add `"repositories"`
+//! (one summary each, after `suppressed`) and a `"repo"` first in every
+//! location.
 //! `kind` is `file`, `git`, `commit_message`, `staged` or `stdin`; `commit`
 //! is `{"sha", "author", "email", "time", "date", "summary"}` or null.
 //! Secrets are redacted unless `redacted` is false (`--show-secrets`).
@@ -53,6 +56,9 @@ pub struct Document {
     /// Findings left out by allowlists, ignore entries or a baseline.
     #[serde(default)]
     pub suppressed: u64,
+    /// One summary per repository, for scans of many and merged reports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repositories: Vec<super::RepoSummary>,
     /// The findings.
     pub findings: Vec<DocFinding>,
 }
@@ -121,6 +127,9 @@ pub struct DocFinding {
 /// One place a finding was found.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct DocLocation {
+    /// The repository, in scans of many repositories and merged reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo: Option<String>,
     /// `file`, `git`, `commit_message`, `staged` or `stdin`.
     pub kind: String,
     /// Path (relative as scanned), or a pseudo-path; `outer!member` inside
@@ -231,13 +240,14 @@ pub fn finding(report: &Report, f: &Finding, opts: &WriteOptions) -> DocFinding 
         secret: opts.secret(&f.secret),
         key: f.key.as_ref().map(|k| opts.secret(k)),
         token: f.token.as_ref().map(|t| opts.secret(t)),
-        redacted: !opts.show_secrets,
+        redacted: !opts.show_secrets || report.values_redacted,
         in_head: f.in_head,
         verification: f.verification.clone(),
         locations: f
             .matches
             .iter()
             .map(|m| DocLocation {
+                repo: m.repo.clone(),
                 kind: kind(&m.provenance).to_string(),
                 path: m.path(),
                 member: m.member.clone(),
@@ -248,7 +258,7 @@ pub fn finding(report: &Report, f: &Finding, opts: &WriteOptions) -> DocFinding 
                 key_line: m.key_location.map(|l| l.line),
                 key_column: m.key_location.map(|l| l.column),
                 commit: m.provenance.commit().map(DocCommit::new),
-                snippet: redact_snippet(&m.snippet, f, opts.show_secrets),
+                snippet: redact_snippet(m, f, opts.show_secrets),
                 decoded: m.decoded.iter().map(|e| e.name().to_string()).collect(),
                 decrypted: m.decoded.iter().any(|e| e.is_decryption()),
             })
@@ -266,6 +276,7 @@ pub fn document(report: &Report, opts: &WriteOptions) -> Document {
         },
         stats: DocStats::from(&report.stats),
         suppressed: report.suppressed,
+        repositories: report.repos.clone(),
         findings: report
             .findings
             .iter()

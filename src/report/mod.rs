@@ -9,7 +9,7 @@ mod sarif;
 
 pub use sarif::{MAX_RESULTS, warnings as sarif_warnings};
 
-use crate::finding::{Finding, Secret};
+use crate::finding::{Finding, Match, Secret, SecretKind, redact};
 use crate::rule::{Rule, Severity};
 use crate::scan::Stats;
 
@@ -98,8 +98,48 @@ pub struct Report {
     pub vcs: Option<VcsInfo>,
     /// The rules in force, for names, severities and SARIF rule entries.
     pub rules: Vec<Rule>,
+    /// For scans of many repositories (and merged reports): one summary per
+    /// repository, sorted by name. Empty for a single source.
+    pub repos: Vec<RepoSummary>,
+    /// The secrets held are already their redacted forms (a report merged
+    /// from redacted JSON): writers print them as they are, and say so.
+    pub values_redacted: bool,
     /// Where and how the scan ran.
     pub context: ScanContext,
+}
+
+/// One repository of a scan of many: where it came from, what was scanned
+/// and found there, or why it could not be scanned.
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub struct RepoSummary {
+    /// Normalised name: what locations' `repo` says (`github.com/org/app`).
+    pub name: String,
+    /// The URL or path as listed.
+    pub url: String,
+    /// The commit HEAD pointed at.
+    pub revision: Option<String>,
+    /// The branch HEAD was on.
+    pub branch: Option<String>,
+    /// Blobs scanned.
+    pub scanned: u64,
+    /// Bytes scanned.
+    pub bytes: u64,
+    /// Skipped as binary.
+    pub skipped_binary: u64,
+    /// Skipped as over the size limit.
+    pub skipped_too_large: u64,
+    /// Could not be read.
+    pub unreadable: u64,
+    /// Archives opened.
+    pub archives: u64,
+    /// Members read inside archives.
+    pub archive_members: u64,
+    /// Findings with a location in this repository.
+    pub findings: u64,
+    /// Why the repository could not be cloned or read; nothing was scanned.
+    pub error: Option<String>,
 }
 
 impl Report {
@@ -111,6 +151,15 @@ impl Report {
     /// The rule's display name, or its id.
     pub fn rule_name<'a>(&'a self, id: &'a str) -> &'a str {
         self.rule(id).map_or(id, |r| r.name.as_str())
+    }
+
+    /// How a secret of this report is shown redacted.
+    pub fn redacted(&self, s: &Secret) -> String {
+        if self.values_redacted {
+            s.expose().to_string()
+        } else {
+            s.redacted()
+        }
     }
 
     /// The rule's severity (medium when unknown).
@@ -135,6 +184,11 @@ pub fn write(
     opts: &WriteOptions,
     w: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
+    // Already redacted values print as they are.
+    let opts = &WriteOptions {
+        show_secrets: opts.show_secrets || report.values_redacted,
+        ..*opts
+    };
     match format {
         Format::Human => human::write(report, opts, w),
         Format::Json => json::write(report, opts, w),
@@ -154,13 +208,31 @@ impl WriteOptions {
     }
 }
 
-/// `snippet` with every secret of `finding` in it replaced by its redacted
-/// form (unless secrets are shown).
-pub fn redact_snippet(snippet: &str, finding: &Finding, show_secrets: bool) -> String {
-    let mut out = snippet.to_string();
+/// The snippet of `m` with every secret detected in it masked (whole ones
+/// redacted as their kind is, pieces cut by the snippet's edges fully), and
+/// any further copy of `finding`'s own secrets too; unless secrets are shown.
+pub fn redact_snippet(m: &Match, finding: &Finding, show_secrets: bool) -> String {
+    let snippet = &m.snippet;
     if show_secrets {
-        return out;
+        return snippet.clone();
     }
+    let mut out = String::with_capacity(snippet.len());
+    let mut pos = 0usize;
+    for mask in &m.masks {
+        let (s, e) = (mask.start as usize, mask.end as usize);
+        let (Some(before), Some(piece)) = (snippet.get(pos..s), snippet.get(s..e)) else {
+            // Offsets that do not fit the text: show none of it.
+            return redact(snippet, SecretKind::Key);
+        };
+        out.push_str(before);
+        if mask.whole {
+            out.push_str(&redact(piece, mask.kind));
+        } else {
+            out.push_str(&redact(piece, SecretKind::Key));
+        }
+        pos = e;
+    }
+    out.push_str(snippet.get(pos..).unwrap_or_default());
     let secrets = [
         Some(&finding.secret),
         finding.key.as_ref(),
@@ -198,8 +270,19 @@ mod tests {
             in_head: None,
             verification: None,
         };
-        let shown = redact_snippet("  VldYWVphYmNkZWZnaGlqa2xt", &f, false);
+        let at = |snippet: &str| Match {
+            provenance: crate::source::Provenance::Stdin,
+            member: None,
+            repo: None,
+            location: crate::finding::Location::default(),
+            key_location: None,
+            snippet: snippet.into(),
+            masks: Vec::new(),
+            decoded: Vec::new(),
+            line_hash: None,
+        };
+        let shown = redact_snippet(&at("  VldYWVphYmNkZWZnaGlqa2xt"), &f, false);
         assert_eq!(shown, "  ****(24 chars)");
-        assert_eq!(redact_snippet("plain", &f, false), "plain");
+        assert_eq!(redact_snippet(&at("plain"), &f, false), "plain");
     }
 }

@@ -90,6 +90,15 @@ fn to_hit(
     .flatten()
     .find(|c| !c.is_empty())
     .unwrap_or_default();
+    let mut spans = vec![(m.secret.clone(), secret_kind)];
+    spans.extend(
+        m.key
+            .iter()
+            .chain(&m.token)
+            .map(|r| (r.clone(), SecretKind::Key)),
+    );
+    spans.sort_by_key(|(r, _)| (r.start, r.end));
+    let (snippet, masks) = line_around(text, m.secret.start, &spans);
     Hit {
         rule: rule.id.clone(),
         secret: Secret::new(value(&m.secret), secret_kind),
@@ -106,9 +115,11 @@ fn to_hit(
             member: None,
             location: lines.locate(blob.bytes, secret_at),
             key_location: key.map(|(r, _)| lines.locate(blob.bytes, r)),
-            snippet: line_around(text, m.secret.start),
+            snippet,
+            masks,
             line_hash: None,
             decoded,
+            repo: None,
         },
     }
 }

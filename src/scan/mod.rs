@@ -8,9 +8,10 @@ pub mod git;
 
 use crate::diagnostic::Diagnostics;
 use crate::engine::{Cache, Engine, RawMatch};
-use crate::finding::{self, Finding, Hit, Location, Match, Secret, SecretKind};
+use crate::finding::{self, Finding, Hit, Location, Mask, Match, Secret, SecretKind};
 use crate::source::fs::{self, Collector, WalkOptions, WalkStats};
 use crate::source::{Provenance, archive};
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -239,8 +240,10 @@ impl<'e> BlobScanner<'e> {
         let mut lines = None;
         if !self.raw.is_empty() {
             let index = LineIndex::new(bytes);
+            let spans = secret_spans(self.engine, &self.raw);
             for m in &self.raw {
-                self.hits.push(to_hit(self.engine, m, bytes, &index, prov));
+                self.hits
+                    .push(to_hit(self.engine, m, bytes, &index, &spans, prov));
             }
             lines = Some(index);
         }
@@ -266,14 +269,39 @@ impl<'e> BlobScanner<'e> {
     }
 }
 
+/// Every secret, key and token range of a blob's matches, with how each is
+/// redacted: what every snippet of the blob masks.
+fn secret_spans(engine: &Engine, raw: &[RawMatch]) -> Vec<(Range<usize>, SecretKind)> {
+    let mut spans = Vec::with_capacity(raw.len() * 2);
+    for m in raw {
+        let kind = if engine.rules().rules[m.rule].pair.is_some() {
+            SecretKind::Identifier
+        } else {
+            SecretKind::Key
+        };
+        spans.push((m.secret.clone(), kind));
+        spans.extend(
+            m.key
+                .iter()
+                .chain(&m.token)
+                .map(|r| (r.clone(), SecretKind::Key)),
+        );
+    }
+    spans.sort_by_key(|(r, _)| (r.start, r.end));
+    spans.dedup();
+    spans
+}
+
 fn to_hit(
     engine: &Engine,
     m: &RawMatch,
     bytes: &[u8],
     lines: &LineIndex,
+    spans: &[(Range<usize>, SecretKind)],
     prov: &Provenance,
 ) -> Hit {
     let rule = &engine.rules().rules[m.rule];
+    let (snippet, masks) = lines.snippet(bytes, visible(bytes, &m.secret).start, spans);
     let text = |r: &std::ops::Range<usize>| String::from_utf8_lossy(&bytes[r.clone()]).into_owned();
     let secret_kind = if rule.pair.is_some() {
         SecretKind::Identifier
@@ -299,9 +327,11 @@ fn to_hit(
                 .key
                 .as_ref()
                 .map(|r| lines.locate(bytes, visible(bytes, r))),
-            snippet: lines.line_text(bytes, visible(bytes, &m.secret).start),
+            snippet,
+            masks,
             line_hash: None,
             decoded: Vec::new(),
+            repo: None,
         },
     }
 }
@@ -365,26 +395,81 @@ impl LineIndex {
     /// The text of the line holding `offset`, without its line ending, cut to
     /// at most 500 bytes around the offset.
     pub fn line_text(&self, bytes: &[u8], offset: usize) -> String {
+        self.snippet(bytes, offset, &[]).0
+    }
+
+    /// [`LineIndex::line_text`], with where each of `spans` (sorted secret
+    /// ranges of the same bytes) lands in it. A span the cut goes through is
+    /// kept as a mask that is not whole, so no piece of a secret escapes
+    /// redaction.
+    pub fn snippet(
+        &self,
+        bytes: &[u8],
+        offset: usize,
+        spans: &[(Range<usize>, SecretKind)],
+    ) -> (String, Vec<Mask>) {
         let line = self.line_of(offset);
         let start = self.starts[line];
         let end = self.starts.get(line + 1).map_or(bytes.len(), |e| e - 1);
-        cut_line(bytes, start..end, offset)
+        cut_line_masked(bytes, start..end, offset, spans)
     }
 }
 
-/// [`LineIndex::line_text`] without an index, for a one-off lookup.
-fn line_around(bytes: &[u8], offset: usize) -> String {
+/// [`LineIndex::snippet`] without an index, for a one-off lookup.
+fn line_around(
+    bytes: &[u8],
+    offset: usize,
+    spans: &[(Range<usize>, SecretKind)],
+) -> (String, Vec<Mask>) {
     let start = memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |i| i + 1);
     let end = memchr::memchr(b'\n', &bytes[offset..]).map_or(bytes.len(), |i| offset + i);
-    cut_line(bytes, start..end, offset)
+    cut_line_masked(bytes, start..end, offset, spans)
 }
 
-fn cut_line(bytes: &[u8], line: std::ops::Range<usize>, offset: usize) -> String {
+/// Cuts `line` of `bytes` to 500 bytes around `offset`, locating `spans`
+/// (clipped to the cut, overlaps merged) in the text.
+fn cut_line_masked(
+    bytes: &[u8],
+    line: Range<usize>,
+    offset: usize,
+    spans: &[(Range<usize>, SecretKind)],
+) -> (String, Vec<Mask>) {
+    let mut end = line.end;
+    while end > line.start && bytes[end - 1] == b'\r' {
+        end -= 1;
+    }
     let from = line.start.max(offset.saturating_sub(250));
-    let to = line.end.min(offset + 250).max(from);
-    String::from_utf8_lossy(&bytes[from..to])
-        .trim_end_matches('\r')
-        .to_string()
+    let to = end.min(offset + 250).max(from);
+    let mut cuts: Vec<(usize, usize, SecretKind, bool)> = Vec::new();
+    for (r, kind) in spans.iter().filter(|(r, _)| r.start < to && r.end > from) {
+        let (s, e) = (r.start.max(from), r.end.min(to));
+        let whole = s == r.start && e == r.end;
+        match cuts.last_mut() {
+            Some(last) if s < last.1 => {
+                last.1 = last.1.max(e);
+                last.2 = SecretKind::Key;
+                last.3 = false;
+            }
+            _ => cuts.push((s, e, *kind, whole)),
+        }
+    }
+    let mut text = String::with_capacity(to - from);
+    let mut masks = Vec::with_capacity(cuts.len());
+    let mut pos = from;
+    for (s, e, kind, whole) in cuts {
+        text.push_str(&String::from_utf8_lossy(&bytes[pos..s]));
+        let at = text.len() as u32;
+        text.push_str(&String::from_utf8_lossy(&bytes[s..e]));
+        masks.push(Mask {
+            start: at,
+            end: text.len() as u32,
+            kind,
+            whole,
+        });
+        pos = e;
+    }
+    text.push_str(&String::from_utf8_lossy(&bytes[pos..to]));
+    (text, masks)
 }
 
 #[cfg(test)]
@@ -402,6 +487,31 @@ mod tests {
         );
         assert_eq!(idx.line_text(text, 8), "two AKID");
         assert_eq!(idx.line_text(text, 15), "three");
+    }
+
+    #[test]
+    fn snippets_mark_every_secret_and_every_cut_piece() {
+        let line = format!("{}SECRET1 mid SECRET2{}", "x".repeat(10), "y".repeat(300));
+        let b = line.as_bytes();
+        let idx = LineIndex::new(b);
+        let spans = [(10..17, SecretKind::Key), (22..29, SecretKind::Identifier)];
+        let (text, masks) = idx.snippet(b, 22, &spans);
+        let shown: Vec<(&str, bool)> = masks
+            .iter()
+            .map(|m| (&text[m.start as usize..m.end as usize], m.whole))
+            .collect();
+        assert_eq!(shown, vec![("SECRET1", true), ("SECRET2", true)]);
+        // A secret the window cuts: the piece inside is still masked.
+        let long = format!("{}{}", "k".repeat(40), "z".repeat(600));
+        let b = long.as_bytes();
+        let spans = [(0..40, SecretKind::Key), (260..264, SecretKind::Key)];
+        let (text, masks) = LineIndex::new(b).snippet(b, 260, &spans);
+        assert!(text.starts_with("kkk"), "the window starts inside the key");
+        assert_eq!(
+            (masks[0].start, masks[0].end, masks[0].whole),
+            (0, 30, false)
+        );
+        assert!(masks[1].whole);
     }
 
     #[test]

@@ -130,3 +130,70 @@ fn a_root_auditor_disables_sub_user_keys_with_target_uin() {
             .body;
     assert!(body.contains(&PARTNER.to_string()), "{body}");
 }
+
+#[test]
+fn disable_skips_dead_keys_and_refuses_live_keys_of_other_accounts() {
+    let w = world();
+    let env = TestEnv::new();
+    let dead = super::pair("AKID", 9090);
+    let r = "tencent.secret-id";
+    env.write(
+        "r.json",
+        report(
+            &[
+                (r, &w.ci.0, Some(&w.ci.1), "a"),
+                (r, &dead.0, Some(&dead.1), "b"),
+            ],
+            false,
+        ),
+    );
+    let out = audited(&env, &w, &["disable", "--from", "r.json", "--yes"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}{err}");
+    assert_eq!(w.em.status(&w.ci.0).as_deref(), Some("Inactive"));
+    let update =
+        w.em.requests()
+            .into_iter()
+            .find(|q| q.action == "UpdateAccessKey")
+            .unwrap();
+    assert!(
+        update.body.contains("\"Status\":\"Inactive\""),
+        "{}",
+        update.body
+    );
+    assert!(
+        text.contains("nothing to do") && text.contains("not live"),
+        "{text}"
+    );
+    assert!(
+        text.contains("has 2 keys"),
+        "the two-key limit is told: {text}"
+    );
+
+    let env = TestEnv::new();
+    env.write(
+        "r.json",
+        report(&[(r, &w.foreign.0, Some(&w.foreign.1), "c")], false),
+    );
+    let out = audited(&env, &w, &["disable", "--from", "r.json", "--yes"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}{err}");
+    assert!(text.contains("another account"), "{text}");
+    assert!(
+        text.contains("200000000001") && text.contains("1250000002"),
+        "{text}"
+    );
+    assert_eq!(w.em.status(&w.foreign.0).as_deref(), Some("Active"));
+    for s in [&text, &err] {
+        assert!(!s.contains(&w.foreign.0), "no full SecretId: {s}");
+    }
+    let out = audited(&env, &w, &["disable", "--secret-id", &w.foreign.0]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("refused"), "{err}");
+    assert!(
+        !err.contains(&w.foreign.0),
+        "no full SecretId in a refusal: {err}"
+    );
+}

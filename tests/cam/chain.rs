@@ -64,7 +64,7 @@ fn tccli_default_profile_is_used_without_a_flag_and_assumes_its_role() {
         assume.body
     );
     let (tmp_id, session) = w.em.sessions().pop().unwrap();
-    let listing = reqs.iter().find(|r| r.action == "ListUsers").unwrap();
+    let listing = reqs.iter().find(|r| r.action == "ListAccounts").unwrap();
     assert!(
         listing
             .header("authorization")

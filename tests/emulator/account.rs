@@ -144,6 +144,7 @@ impl Emulator {
     pub fn clear_last_used(&self, id: &str) {
         if let Some(k) = self.st().keys.get_mut(id) {
             k.last_used = None;
+            k.last_used_ms = None;
         }
     }
 

@@ -15,7 +15,7 @@ pub(super) fn unauthorized(action: &str, caller: &User) -> Value {
     )
 }
 
-fn user_json(u: &User) -> Value {
+pub(super) fn user_json(u: &User) -> Value {
     json!({"Uin": u.uin, "Name": u.name, "Uid": u.uin % 100_000, "Remark": "", "ConsoleLogin": 0,
            "PhoneNum": "", "CountryCode": "86", "Email": "", "CreateTime": "2024-01-01 00:00:00",
            "NickName": u.name})
@@ -77,8 +77,8 @@ pub(super) fn act(st: &mut State, action: &str, caller: &User, key: &Key, p: &Va
             }
             let rows: Vec<Value> = ids.iter().map(|i| {
                 let mine = st.keys.get(i).filter(|k| st.users.get(&k.uin).is_some_and(|u| u.owner == caller.owner));
-                match mine.and_then(|k| k.last_used.clone()) {
-                    Some(d) => json!({"SecretId": i, "LastUsedDate": d, "LastSecretUsedDate": super::account::date_ms(&d)}),
+                match mine {
+                    Some(k) => json!({"SecretId": i, "LastUsedDate": k.last_used, "LastSecretUsedDate": k.last_used_ms}),
                     None => json!({"SecretId": i, "LastUsedDate": null, "LastSecretUsedDate": null}),
                 }
             }).collect();
@@ -98,6 +98,7 @@ pub(super) fn act(st: &mut State, action: &str, caller: &User, key: &Key, p: &Va
             let page: Vec<Value> = all.iter().skip(off).take(lim).map(user_json).collect();
             json!({"TotalNum": all.len(), "Data": page})
         }
+        "ListAccounts" => super::docs::list_accounts(st, caller, p),
         "GetUser" => {
             let name = p.get("Name").and_then(Value::as_str).unwrap_or_default();
             match st
@@ -125,7 +126,11 @@ pub(super) fn act(st: &mut State, action: &str, caller: &User, key: &Key, p: &Va
                 })
                 .map(|u| {
                     let mut j = user_json(u);
-                    j["UserType"] = json!(if u.kind == Kind::Collaborator { 4 } else { 2 });
+                    j["UserType"] = json!(match u.kind {
+                        Kind::Collaborator => 4,
+                        Kind::WeComUser => 3,
+                        _ => 2,
+                    });
                     j
                 })
                 .collect();

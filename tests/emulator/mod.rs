@@ -7,6 +7,7 @@
 
 mod account;
 mod actions;
+mod docs;
 mod sts;
 mod tc3;
 
@@ -32,6 +33,10 @@ pub enum Kind {
     Collaborator,
     /// A CAM role, assumed with STS `AssumeRole`.
     Role,
+    /// A WeCom (WeChat Work) sub-user (UserType 3).
+    WeComUser,
+    /// A CIC (identity centre) user.
+    CicUser,
 }
 
 /// An identity of an account.
@@ -48,14 +53,19 @@ pub struct User {
 }
 
 /// An access key.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Key {
     pub id: String,
     pub secret: String,
     pub uin: u64,
     pub status: String,
     pub created: String,
+    /// `LastUsedDate`: a day late, so only what `set_last_used` says.
     pub last_used: Option<String>,
+    /// `LastSecretUsedDate` (epoch ms): every authenticated call.
+    pub last_used_ms: Option<i64>,
+    /// Known to the international site only.
+    pub intl: bool,
 }
 
 /// One request as received.
@@ -94,6 +104,7 @@ pub(crate) struct State {
     denied: Vec<(u64, String)>,
     throttle_first: HashMap<String, u32>,
     sessions: BTreeMap<String, sts::Session>,
+    faults: HashMap<String, String>,
     account: account::Model,
 }
 
@@ -105,11 +116,19 @@ pub struct Emulator {
 }
 
 impl Emulator {
-    /// Starts an empty emulator on 127.0.0.1 with a free port.
+    /// Starts an empty emulator (the China site) on 127.0.0.1 with a free port.
     pub fn start() -> Emulator {
+        Emulator::listen(Arc::new(Mutex::new(State::default())), false)
+    }
+
+    /// The international site of the same world, on its own port.
+    pub fn intl_site(&self) -> Emulator {
+        Emulator::listen(self.state.clone(), true)
+    }
+
+    fn listen(state: Arc<Mutex<State>>, intl: bool) -> Emulator {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().unwrap();
-        let state = Arc::new(Mutex::new(State::default()));
         let stop = Arc::new(AtomicBool::new(false));
         let (st, sp) = (state.clone(), stop.clone());
         std::thread::spawn(move || {
@@ -119,7 +138,7 @@ impl Emulator {
                 }
                 let Ok(conn) = conn else { continue };
                 let st = st.clone();
-                std::thread::spawn(move || serve(conn, &st));
+                std::thread::spawn(move || serve(conn, &st, intl));
             }
         });
         Emulator { addr, state, stop }
@@ -187,15 +206,17 @@ impl Emulator {
             uin,
             status: status.into(),
             created: "2024-03-01 10:20:30".into(),
-            last_used: None,
+            ..Key::default()
         };
         self.st().keys.insert(id.into(), k);
         self
     }
 
+    /// Records a use of `id` at 08:00 UTC on `date` (`YYYY-MM-DD`).
     pub fn set_last_used(&self, id: &str, date: &str) {
         if let Some(k) = self.st().keys.get_mut(id) {
             k.last_used = Some(date.into());
+            k.last_used_ms = Some(docs::epoch_of(date) * 1000 + 8 * 3_600_000);
         }
     }
 
@@ -246,7 +267,7 @@ impl Drop for Emulator {
     }
 }
 
-fn serve(conn: TcpStream, state: &Mutex<State>) {
+fn serve(conn: TcpStream, state: &Mutex<State>, intl: bool) {
     let _ = conn.set_read_timeout(Some(Duration::from_secs(30)));
     let mut w = conn.try_clone().expect("clone stream");
     let mut r = BufReader::new(conn);
@@ -286,7 +307,7 @@ fn serve(conn: TcpStream, state: &Mutex<State>) {
             let action = get("x-tc-action").unwrap_or_default();
             *st.calls.entry(action.clone()).or_default() += 1;
             let n = st.requests.len() + 1;
-            let answer = dispatch(&mut st, &method, &target, &get, &body);
+            let answer = dispatch(&mut st, intl, &method, &target, &get, &body);
             let error = answer
                 .pointer("/Error/Code")
                 .and_then(Value::as_str)
@@ -333,11 +354,13 @@ const CAM_ACTIONS: &[&str] = &[
     "DescribeSubAccounts",
     "GetAccountSummary",
     "ListCollaborators",
+    "ListAccounts",
 ];
 const STS_ACTIONS: &[&str] = &["GetCallerIdentity", "AssumeRole"];
 
 fn dispatch(
     st: &mut State,
+    intl: bool,
     method: &str,
     target: &str,
     get: &dyn Fn(&str) -> Option<String>,
@@ -371,7 +394,7 @@ fn dispatch(
     let Some(key) = st.keys.get(&auth.id).cloned() else {
         return err("AuthFailure.SecretIdNotFound", not_found);
     };
-    if key.status != "Active" {
+    if key.status != "Active" || key.intl != intl {
         return err("AuthFailure.SecretIdNotFound", not_found);
     }
     if let Some(e) = sts::check_token(st, &key, get("x-tc-token").as_deref(), now) {
@@ -390,6 +413,10 @@ fn dispatch(
     }
     if tc3::signature(&key.secret, &auth, method, target, get, body, ts) != auth.signature {
         return err("AuthFailure.SignatureFailure", bad_sig);
+    }
+    // Authenticated: this call is a use of the key.
+    if let Some(k) = st.keys.get_mut(&auth.id) {
+        k.last_used_ms = Some(now * 1000);
     }
     let (actions, version) = match auth.service.as_str() {
         "cam" => (CAM_ACTIONS, "2019-01-16"),
@@ -456,6 +483,9 @@ fn dispatch(
         .any(|(u, a)| *u == caller.uin && *a == action)
     {
         return actions::unauthorized(&action, &caller);
+    }
+    if let Some(code) = st.faults.get(&format!("{}:{action}", key.id)).cloned() {
+        return err(&code, "injected by the test");
     }
     if action == "AssumeRole" {
         return sts::assume_role(st, &caller, &params, now);

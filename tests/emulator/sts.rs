@@ -112,8 +112,7 @@ pub(super) fn assume_role(st: &mut State, caller: &User, p: &Value, now: i64) ->
             secret: secret.clone(),
             uin: role.uin,
             status: "Active".into(),
-            created: String::new(),
-            last_used: None,
+            ..Key::default()
         },
     );
     st.sessions.insert(

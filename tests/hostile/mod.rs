@@ -10,6 +10,7 @@ use std::time::Duration;
 mod git;
 mod limits;
 mod output;
+mod redact;
 
 /// Longer than any of these commands takes when it works.
 const LIMIT: Duration = Duration::from_secs(30);

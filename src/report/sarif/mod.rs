@@ -67,13 +67,13 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> Option<
     let text = match (&f.key, pair_name) {
         (Some(_), Some(k)) => format!(
             "{name} {} found with its {k} (paired).",
-            f.secret.redacted()
+            report.redacted(&f.secret)
         ),
         (None, Some(k)) => format!(
             "{name} {} found; no {k} found next to it.",
-            f.secret.redacted()
+            report.redacted(&f.secret)
         ),
-        _ => format!("{name} {} found.", f.secret.redacted()),
+        _ => format!("{name} {} found.", report.redacted(&f.secret)),
     };
     let text = match &m.member {
         Some(member) => format!(
@@ -81,7 +81,7 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> Option<
         ),
         None => text,
     };
-    let snippet = redact_snippet(&m.snippet, f, false);
+    let snippet = redact_snippet(m, f, report.values_redacted);
     let mut path = location::display_path(&report.context, &m.provenance);
     if let Some(member) = &m.member {
         path = format!("{path}!{member}");
@@ -170,8 +170,13 @@ struct Results {
     dropped: usize,
 }
 
-fn collect(report: &Report) -> Results {
-    let mut used: Vec<&str> = report.findings.iter().map(|f| f.rule.as_str()).collect();
+fn collect(report: &Report, keep: &dyn Fn(&Match) -> bool) -> Results {
+    let mut used: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.matches.iter().any(keep))
+        .map(|f| f.rule.as_str())
+        .collect();
     used.sort_unstable();
     used.dedup();
     let rules: Vec<&Rule> = used.iter().filter_map(|id| report.rule(id)).collect();
@@ -188,7 +193,7 @@ fn collect(report: &Report) -> Results {
     };
     for f in order {
         let Some(i) = index(&f.rule) else { continue };
-        for m in &f.matches {
+        for m in f.matches.iter().filter(|m| keep(m)) {
             if let Provenance::CommitMessage { commit } = &m.provenance {
                 let name = report.rule_name(&f.rule).to_string();
                 out.messages.push((commit.sha.clone(), name));
@@ -205,7 +210,7 @@ fn collect(report: &Report) -> Results {
 /// Warnings about what the SARIF of `report` leaves out (results over
 /// GitHub's limit, findings only in commit messages), for the caller to show.
 pub fn warnings(report: &Report) -> Vec<String> {
-    let r = collect(report);
+    let r = collect(report, &|_| true);
     notices(&r).into_iter().map(|(_, text)| text).collect()
 }
 
@@ -284,7 +289,54 @@ fn category(report: &Report) -> String {
 
 /// Writes the SARIF log, pretty-printed, with a final newline.
 pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
-    let r = collect(report);
+    let runs = if report.repos.is_empty() {
+        let r = collect(report, &|_| true);
+        let mut run = run(report, r, category(report));
+        if let Some(v) = &report.vcs
+            && let Some(uri) = &v.repository_uri
+        {
+            let mut d = sarif::VersionControlDetails::builder()
+                .repository_uri(uri.clone())
+                .build();
+            d.revision_id = v.revision.clone();
+            d.branch = v.branch.clone();
+            if run.original_uri_base_ids.is_some() {
+                let mut root = sarif::ArtifactLocation::builder().build();
+                root.uri_base_id = Some(location::SRCROOT.to_string());
+                d.mapped_to = Some(root);
+            }
+            run.version_control_provenance = Some(vec![d]);
+        }
+        vec![run]
+    } else {
+        // Many repositories: one run each, with its own provenance.
+        report
+            .repos
+            .iter()
+            .map(|repo| {
+                let keep = |m: &Match| m.repo.as_deref() == Some(repo.name.as_str());
+                let r = collect(report, &keep);
+                let mut run = run(report, r, format!("{}/{}", category(report), repo.name));
+                let mut d = sarif::VersionControlDetails::builder()
+                    .repository_uri(repository_uri(&repo.url))
+                    .build();
+                d.revision_id = repo.revision.clone();
+                d.branch = repo.branch.clone();
+                run.version_control_provenance = Some(vec![d]);
+                run
+            })
+            .collect()
+    };
+    let log = sarif::Sarif::builder()
+        .schema(SCHEMA)
+        .version(json!("2.1.0"))
+        .runs(runs)
+        .build();
+    serde_json::to_writer_pretty(&mut *w, &log)?;
+    writeln!(w)
+}
+
+fn run(report: &Report, r: Results, id: String) -> sarif::Run {
     let driver = sarif::ToolComponent::builder()
         .name("keyhound")
         .version(env!("CARGO_PKG_VERSION"))
@@ -295,36 +347,27 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     let mut run = sarif::Run::builder()
         .tool(sarif::Tool::builder().driver(driver).build())
         .invocations(vec![invocation(report, &r)])
-        .automation_details(
-            sarif::RunAutomationDetails::builder()
-                .id(category(report))
-                .build(),
-        )
+        .automation_details(sarif::RunAutomationDetails::builder().id(id).build())
         .results(r.results)
         .build();
     run.original_uri_base_ids = location::base_ids(&report.context);
-    if let Some(v) = &report.vcs
-        && let Some(uri) = &v.repository_uri
-    {
-        let mut d = sarif::VersionControlDetails::builder()
-            .repository_uri(uri.clone())
-            .build();
-        d.revision_id = v.revision.clone();
-        d.branch = v.branch.clone();
-        if run.original_uri_base_ids.is_some() {
-            let mut root = sarif::ArtifactLocation::builder().build();
-            root.uri_base_id = Some(location::SRCROOT.to_string());
-            d.mapped_to = Some(root);
-        }
-        run.version_control_provenance = Some(vec![d]);
+    run
+}
+
+/// A repository's URL as an absolute URI: URLs as they are, scp-like
+/// addresses (`git@host:org/repo`) as `ssh://`, local paths as `file://`.
+fn repository_uri(url: &str) -> String {
+    if url.contains("://") {
+        return url.to_string();
     }
-    let log = sarif::Sarif::builder()
-        .schema(SCHEMA)
-        .version(json!("2.1.0"))
-        .runs(vec![run])
-        .build();
-    serde_json::to_writer_pretty(&mut *w, &log)?;
-    writeln!(w)
+    if let Some((user_host, path)) = url.split_once(':')
+        && user_host.contains('@')
+        && !user_host.contains('/')
+    {
+        return format!("ssh://{user_host}/{path}");
+    }
+    let abs = std::path::absolute(url).unwrap_or_else(|_| std::path::PathBuf::from(url));
+    format!("file://{}", abs.to_string_lossy())
 }
 
 #[cfg(test)]
@@ -343,6 +386,7 @@ mod tests {
             token: None,
             matches: vec![Match {
                 member: None,
+                repo: None,
                 provenance: Provenance::File {
                     path: format!("f{n}.txt").into(),
                 },
@@ -354,6 +398,7 @@ mod tests {
                 },
                 key_location: None,
                 snippet: String::new(),
+                masks: Vec::new(),
                 line_hash: None,
                 decoded: Vec::new(),
             }],
@@ -377,7 +422,7 @@ mod tests {
             rules,
             ..Report::default()
         };
-        let r = collect(&report);
+        let r = collect(&report, &|_| true);
         assert_eq!(r.results.len(), MAX_RESULTS);
         assert_eq!(r.dropped, 2);
         assert_eq!(r.results[0].rule_id.as_deref(), Some(critical.as_str()));

@@ -17,12 +17,21 @@ pub(super) fn attach_provenance(
     outs: &[WorkerOut],
     by_blob: &HashMap<Oid, Vec<Hit>>,
 ) -> Vec<Hit> {
-    // A summary that holds a secret is shown with the secret redacted, on
+    // A summary that holds any secret this scan found (its message's own,
+    // or a key whose pair sits in the diff) is shown with it redacted, on
     // every finding that cites the commit.
-    let message_hits: HashMap<u32, &Vec<Hit>> = outs
-        .iter()
-        .flat_map(|o| o.message_hits.iter().map(|(ci, h)| (*ci, h)))
+    let mut found: Vec<&Secret> = by_blob
+        .values()
+        .flatten()
+        .chain(
+            outs.iter()
+                .flat_map(|o| o.message_hits.iter().flat_map(|(_, h)| h)),
+        )
+        .flat_map(|h| std::iter::once(&h.secret).chain(&h.key).chain(&h.token))
+        .filter(|s| !s.expose().is_empty())
         .collect();
+    found.sort_by(|a, b| b.expose().len().cmp(&a.expose().len()).then(a.cmp(b)));
+    found.dedup();
     let mut metas: HashMap<u32, CommitMeta> = HashMap::new();
     let mut meta = |ci: u32| -> CommitMeta {
         metas
@@ -36,8 +45,8 @@ pub(super) fn attach_provenance(
                         sha: id.to_string(),
                         ..CommitMeta::default()
                     });
-                for h in message_hits.get(&ci).into_iter().flat_map(|v| v.iter()) {
-                    for s in std::iter::once(&h.secret).chain(&h.key).chain(&h.token) {
+                for s in &found {
+                    if m.summary.contains(s.expose()) {
                         m.summary = m.summary.replace(s.expose(), &s.redacted());
                     }
                 }

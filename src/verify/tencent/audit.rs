@@ -39,6 +39,95 @@ pub struct AccountIndex {
     pub keys: BTreeMap<String, KeyInfo>,
     /// Users whose keys could not be listed, with the reason.
     pub gaps: Vec<String>,
+    /// The root account's keys could not be listed (a sub-user auditor):
+    /// an id missing from the index may still be the root's.
+    pub root_unchecked: bool,
+}
+
+type Identity = (String, String, Option<String>);
+
+/// The principal word for a ListAccounts `UserType`; `None` for the owner
+/// (listed on its own) and message receivers (they have no keys).
+fn principal_of(user_type: &str) -> Option<&'static str> {
+    Some(match user_type {
+        "SubUser" => "sub-user",
+        "Collaborator" => "collaborator",
+        "WechatCorpUser" => "wecom-user",
+        "CICUser" => "cic-user",
+        "AgentIdentity" => "agent-identity",
+        "Owner" | "MessageReceiver" => return None,
+        _ => "user",
+    })
+}
+
+/// Every identity but the owner, with ListAccounts (`MaxItems` 100, paged
+/// by `Marker` while `IsTruncated`).
+fn list_accounts(client: &Client, auditor: &Credential) -> Result<Vec<Identity>, CallError> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    for _ in 0..1000 {
+        let mut params = json!({ "MaxItems": 100 });
+        if let Some(m) = &marker {
+            params["Marker"] = json!(m);
+        }
+        let a = client.call(auditor, Service::Cam, "ListAccounts", &params)?;
+        for u in a
+            .body
+            .get("Users")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let kind = text(u, "UserType").unwrap_or_default();
+            let (Some(p), Some(uin)) = (principal_of(&kind), text(u, "Uin")) else {
+                continue;
+            };
+            out.push((uin, p.to_string(), text(u, "Name")));
+        }
+        let truncated = a.body.get("IsTruncated").and_then(Value::as_bool) == Some(true);
+        marker = text(&a.body, "Marker");
+        if !truncated || marker.is_none() {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+fn list_users(client: &Client, auditor: &Credential) -> Result<Vec<Identity>, CallError> {
+    let listed = client.call(auditor, Service::Cam, "ListUsers", &json!({}))?;
+    Ok(listed
+        .body
+        .get("Data")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|u| Some((text(u, "Uin")?, "sub-user".to_string(), text(u, "Name"))))
+        .collect())
+}
+
+fn list_collaborators(client: &Client, auditor: &Credential) -> Result<Vec<Identity>, CallError> {
+    let mut out = Vec::new();
+    let mut offset = 0u64;
+    loop {
+        let params = json!({ "Limit": 50, "Offset": offset });
+        let a = client.call(auditor, Service::Cam, "ListCollaborators", &params)?;
+        let page = a
+            .body
+            .get("Data")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for u in &page {
+            if let Some(uin) = text(u, "Uin") {
+                out.push((uin, "collaborator".to_string(), text(u, "Name")));
+            }
+        }
+        offset += page.len() as u64;
+        let total = a.body.get("TotalNum").and_then(Value::as_u64).unwrap_or(0);
+        if page.is_empty() || offset >= total {
+            return Ok(out);
+        }
+    }
 }
 
 /// Why the account could not be indexed.
@@ -52,6 +141,15 @@ pub struct AuditError {
     /// The call error.
     #[source]
     pub source: CallError,
+}
+
+/// A SecretId as errors show it: shortened, whatever the user gave.
+fn shown(id: &str) -> String {
+    if id.contains('…') {
+        id.to_string()
+    } else {
+        redact(id, SecretKind::Identifier)
+    }
 }
 
 /// Why a shortened id (`AKIDq3Wm…0Sj1`) could not be resolved to a key.
@@ -74,8 +172,11 @@ fn text(v: &Value, k: &str) -> Option<String> {
 }
 
 impl AccountIndex {
-    /// Builds the index: GetUserAppId, ListUsers, ListCollaborators, then
-    /// ListAccessKeys for the root and for every user.
+    /// Builds the index: GetUserAppId, every identity of the account
+    /// (ListAccounts, or ListUsers and ListCollaborators where ListAccounts
+    /// is not allowed), then ListAccessKeys for the root and every identity.
+    /// A sub-user auditor cannot list the root's keys
+    /// (`OperationDenied.SubUin`): those are marked not checked.
     pub fn build(client: &Client, auditor: &Credential) -> Result<AccountIndex, AuditError> {
         let fail = |action: &'static str| {
             move |source: CallError| AuditError {
@@ -88,53 +189,26 @@ impl AccountIndex {
             .call(auditor, Service::Cam, "GetUserAppId", &json!({}))
             .map_err(fail("GetUserAppId"))?;
         let owner_uin = text(&me.body, "OwnerUin").unwrap_or_default();
+        let mut gaps = Vec::new();
         let mut users: Vec<(String, String, Option<String>)> =
             vec![(owner_uin.clone(), "root".to_string(), None)];
-        let listed = client
-            .call(auditor, Service::Cam, "ListUsers", &json!({}))
-            .map_err(fail("ListUsers"))?;
-        for u in listed
-            .body
-            .get("Data")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(uin) = text(u, "Uin") {
-                users.push((uin, "sub-user".to_string(), text(u, "Name")));
-            }
-        }
-        let mut gaps = Vec::new();
-        let mut offset = 0u64;
-        loop {
-            let params = json!({ "Limit": 50, "Offset": offset });
-            match client.call(auditor, Service::Cam, "ListCollaborators", &params) {
-                Ok(a) => {
-                    let page = a
-                        .body
-                        .get("Data")
-                        .and_then(Value::as_array)
-                        .cloned()
-                        .unwrap_or_default();
-                    for u in &page {
-                        if let Some(uin) = text(u, "Uin") {
+        match list_accounts(client, auditor) {
+            Ok(found) => users.extend(found),
+            Err(_) => {
+                users.extend(list_users(client, auditor).map_err(fail("ListUsers"))?);
+                match list_collaborators(client, auditor) {
+                    Ok(found) => {
+                        for (uin, kind, name) in found {
                             users.retain(|(x, _, _)| *x != uin);
-                            users.push((uin, "collaborator".to_string(), text(u, "Name")));
+                            users.push((uin, kind, name));
                         }
                     }
-                    offset += page.len() as u64;
-                    let total = a.body.get("TotalNum").and_then(Value::as_u64).unwrap_or(0);
-                    if page.is_empty() || offset >= total {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    gaps.push(format!("collaborators not listed: {e}"));
-                    break;
+                    Err(e) => gaps.push(format!("collaborators not listed: {e}")),
                 }
             }
         }
         let mut keys = BTreeMap::new();
+        let mut root_unchecked = false;
         for (uin, principal, name) in users {
             let target: Value = uin.parse::<u64>().map_or(json!(uin), |n| json!(n));
             let params = json!({ "TargetUin": target });
@@ -163,6 +237,13 @@ impl AccountIndex {
                         );
                     }
                 }
+                Err(e) if principal == "root" && e.code() == Some("OperationDenied.SubUin") => {
+                    root_unchecked = true;
+                    gaps.push(format!(
+                        "keys of the root account {uin} not checked: listing them needs the root \
+                         account's own credentials (OperationDenied.SubUin)"
+                    ));
+                }
                 Err(e) => gaps.push(format!("keys of {principal} {uin} not listed: {e}")),
             }
         }
@@ -172,6 +253,7 @@ impl AccountIndex {
             auditor_id: auditor.id().to_string(),
             keys,
             gaps,
+            root_unchecked,
         })
     }
 
@@ -196,10 +278,10 @@ impl AccountIndex {
         match matching.as_slice() {
             [one] => Ok(one),
             [] => Err(ResolveError::NotInAccount(
-                id.to_string(),
+                shown(id),
                 self.owner_uin.clone(),
             )),
-            many => Err(ResolveError::Ambiguous(id.to_string(), many.len())),
+            many => Err(ResolveError::Ambiguous(shown(id), many.len())),
         }
     }
 
@@ -255,6 +337,7 @@ mod tests {
             auditor_id: String::new(),
             keys,
             gaps: vec![],
+            root_unchecked: false,
         }
     }
 

@@ -13,7 +13,10 @@ pub(crate) enum Class {
     Live,
     /// Tencent rejected the credential itself.
     NotLive,
-    /// Could not tell (throttling, clock skew, server trouble, our bug).
+    /// The SecretId exists; the key signing with it is not its key.
+    WrongKey,
+    /// Could not tell (throttling, clock skew, server trouble, a refused
+    /// request, our bug).
     Unknown,
 }
 
@@ -25,7 +28,7 @@ pub(crate) fn classify(code: &str) -> (Class, &'static str) {
             "SecretId not found: unknown, deleted or disabled",
         ),
         "AuthFailure.SignatureFailure" => (
-            Class::NotLive,
+            Class::WrongKey,
             "wrong SecretKey: the SecretId exists but the key does not match it",
         ),
         "AuthFailure.InvalidSecretId" | "AuthFailure.AccessKeyIllegal" => {
@@ -55,22 +58,25 @@ pub(crate) fn classify(code: &str) -> (Class, &'static str) {
             || c.starts_with("UnknownParameter") =>
         {
             (
-                Class::Live,
-                "authenticated (the request itself was refused)",
+                Class::Unknown,
+                "the request was refused before the key was judged",
             )
         }
         _ => (Class::Unknown, "unexpected answer"),
     }
 }
 
-fn owner_from_app_id(body: &Value) -> Owner {
-    let text = |k: &str| match body.get(k) {
-        Some(Value::String(s)) => Some(s.clone()),
+fn text(body: &Value, k: &str) -> Option<String> {
+    match body.get(k) {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
-    };
-    let uin = text("Uin");
-    let owner_uin = text("OwnerUin");
+    }
+}
+
+fn owner_from_app_id(body: &Value) -> Owner {
+    let uin = text(body, "Uin");
+    let owner_uin = text(body, "OwnerUin");
     let principal = match (&uin, &owner_uin) {
         (Some(u), Some(o)) if u == o => Some("root".to_string()),
         (Some(_), Some(_)) => Some("sub-user".to_string()),
@@ -81,17 +87,21 @@ fn owner_from_app_id(body: &Value) -> Owner {
         owner_uin,
         uin,
         principal,
-        name: None,
+        ..Owner::default()
     }
 }
 
 fn owner_from_caller_identity(body: &Value) -> Owner {
-    let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
-    let account = text("AccountId");
-    let uin = text("PrincipalId").or_else(|| text("UserId"));
-    let principal = match text("Type").as_deref() {
-        Some("CAMRole") => Some("role".to_string()),
-        _ if text("Arn").is_some_and(|a| a.contains(":federated-user/")) => {
+    let account = text(body, "AccountId");
+    let arn = text(body, "Arn");
+    let role = text(body, "Type").as_deref() == Some("CAMRole");
+    let uin = text(body, "PrincipalId").or_else(|| text(body, "UserId"));
+    let principal = match () {
+        _ if role => Some("role".to_string()),
+        _ if arn
+            .as_deref()
+            .is_some_and(|a| a.contains(":federated-user/")) =>
+        {
             Some("federated".to_string())
         }
         _ => match (&uin, &account) {
@@ -100,12 +110,17 @@ fn owner_from_caller_identity(body: &Value) -> Owner {
             _ => None,
         },
     };
+    // A role session's UserId is `roleId:roleSessionName`.
+    let role_id = text(body, "UserId")
+        .filter(|_| role)
+        .and_then(|u| u.split_once(':').map(|(id, _)| id.to_string()));
     Owner {
-        app_id: None,
         owner_uin: account,
         uin,
         principal,
-        name: None,
+        arn,
+        role_id,
+        ..Owner::default()
     }
 }
 
@@ -118,6 +133,16 @@ fn verification(outcome: Outcome, detail: String, request_id: Option<String>) ->
         status: None,
         created: None,
         last_used: None,
+        last_used_note: None,
+    }
+}
+
+fn outcome_of(class: Class) -> Outcome {
+    match class {
+        Class::Live => Outcome::Live,
+        Class::NotLive => Outcome::NotLive,
+        Class::WrongKey => Outcome::WrongKey,
+        Class::Unknown => Outcome::Unknown,
     }
 }
 
@@ -125,15 +150,10 @@ fn from_error(action: &str, e: &CallError) -> (Class, Verification) {
     match e {
         CallError::Api(api) => {
             let (class, why) = classify(&api.code);
-            let outcome = match class {
-                Class::Live => Outcome::Live,
-                Class::NotLive => Outcome::NotLive,
-                Class::Unknown => Outcome::Unknown,
-            };
             let detail = format!("{why} ({action}: {})", api.code);
             (
                 class,
-                verification(outcome, detail, Some(api.request_id.clone())),
+                verification(outcome_of(class), detail, Some(api.request_id.clone())),
             )
         }
         other => (
@@ -143,59 +163,122 @@ fn from_error(action: &str, e: &CallError) -> (Class, Verification) {
     }
 }
 
-/// Checks a pair: CAM `GetUserAppId` signed with it (owner, AppId, root or
-/// sub-user); STS `GetCallerIdentity` when CAM refuses or cannot answer;
-/// then `GetSecurityLastUsed` on its own id for a live key.
-pub fn check_pair(client: &Client, cred: &Credential) -> Verification {
-    let mut v = match client.call(cred, Service::Cam, "GetUserAppId", &json!({})) {
+/// Whether asking STS can settle what CAM answered: not when the key was
+/// rejected, the clock is off, Tencent throttles or the network is down.
+fn sts_can_help(class: Class, e: &CallError) -> bool {
+    let code = match e.code() {
+        None => return false,
+        Some(c) => c,
+    };
+    !matches!(class, Class::NotLive | Class::WrongKey)
+        && !code.starts_with("RequestLimitExceeded")
+        && !code.ends_with("SignatureExpire")
+}
+
+/// CAM `GetUserAppId` signed with the pair (owner, AppId, root or
+/// sub-user), STS `GetCallerIdentity` when CAM refuses or cannot answer,
+/// and for temporary credentials (their role ARN and id). A live verdict
+/// from either service stands: STS disagreeing never turns it not live.
+fn check_on(client: &Client, cred: &Credential) -> Verification {
+    let cam = client.call(cred, Service::Cam, "GetUserAppId", &json!({}));
+    let temporary = cred.token().is_some();
+    let mut v = match &cam {
         Ok(a) => Verification {
             owner: Some(owner_from_app_id(&a.body)),
             ..verification(
                 Outcome::Live,
                 "authenticated (GetUserAppId)".to_string(),
-                Some(a.request_id),
+                Some(a.request_id.clone()),
             )
         },
         Err(e) => {
-            let (class, v) = from_error("GetUserAppId", &e);
-            // STS can only help when CAM answered but would not tell: not
-            // when the key is rejected, the clock is off, Tencent throttles
-            // or the network is down (retries already happened).
-            let no_help = match e.code() {
-                None => true,
-                Some(c) => c.starts_with("RequestLimitExceeded") || c.ends_with("SignatureExpire"),
-            };
-            if class == Class::NotLive || no_help {
+            let (class, v) = from_error("GetUserAppId", e);
+            if !sts_can_help(class, e) {
                 return v;
             }
-            match client.call(cred, Service::Sts, "GetCallerIdentity", &json!({})) {
-                Ok(a) => Verification {
-                    owner: Some(owner_from_caller_identity(&a.body)),
-                    ..verification(
-                        Outcome::Live,
-                        "authenticated (GetCallerIdentity)".to_string(),
-                        Some(a.request_id),
-                    )
-                },
-                Err(e2) => {
-                    let (class2, v2) = from_error("GetCallerIdentity", &e2);
-                    // A live verdict from either call wins; otherwise keep the STS one.
-                    if class == Class::Live && class2 != Class::NotLive {
-                        v
-                    } else {
-                        v2
+            v
+        }
+    };
+    if v.owner.is_some() && !temporary {
+        return v;
+    }
+    match client.call(cred, Service::Sts, "GetCallerIdentity", &json!({})) {
+        Ok(a) => {
+            let sts = owner_from_caller_identity(&a.body);
+            match v.owner.as_mut() {
+                Some(o) if v.outcome == Outcome::Live => {
+                    o.arn = sts.arn;
+                    o.role_id = sts.role_id;
+                    if o.role_id.is_some() {
+                        o.principal = sts.principal;
+                    }
+                }
+                _ => {
+                    v = Verification {
+                        owner: Some(sts),
+                        ..verification(
+                            Outcome::Live,
+                            "authenticated (GetCallerIdentity)".to_string(),
+                            Some(a.request_id),
+                        )
                     }
                 }
             }
+            v
         }
-    };
-    if v.outcome == Outcome::Live {
-        v.last_used = own_last_used(client, cred);
+        Err(e2) => {
+            let (class2, v2) = from_error("GetCallerIdentity", &e2);
+            match (v.outcome, class2) {
+                (Outcome::Live, Class::NotLive) => {
+                    v.detail = format!(
+                        "{}; STS disagrees ({}), CAM's authentication stands",
+                        v.detail,
+                        e2.code().unwrap_or("error")
+                    );
+                    v
+                }
+                (Outcome::Live, _) => v,
+                _ => v2,
+            }
+        }
+    }
+}
+
+/// Checks a pair on `client`'s site and, when that site does not know the
+/// SecretId, on `other_site` (China vs international) before calling it
+/// not live. With `own_last_used`, a live key's last use is then read with
+/// the key itself (that figure includes keyhound's own check).
+pub fn check_pair(
+    client: &Client,
+    other_site: Option<&Client>,
+    cred: &Credential,
+    own_last_used: bool,
+) -> Verification {
+    let mut v = check_on(client, cred);
+    let unknown_id = v.outcome == Outcome::NotLive && v.detail.contains("SecretIdNotFound");
+    let mut used = client;
+    if let Some(other) = other_site.filter(|_| unknown_id) {
+        let w = check_on(other, cred);
+        if w.outcome == Outcome::NotLive {
+            v.detail = format!("{} on both the China and the international site", v.detail);
+        } else {
+            v = w;
+            v.detail = format!("{} (on the other site)", v.detail);
+            used = other;
+        }
+    }
+    if v.outcome == Outcome::Live
+        && own_last_used
+        && let Some(l) = own_last_used_of(used, cred)
+    {
+        v.last_used = Some(l);
+        v.last_used_note =
+            Some("read with the found key itself: may include keyhound's own check".to_string());
     }
     v
 }
 
-fn own_last_used(client: &Client, cred: &Credential) -> Option<String> {
+fn own_last_used_of(client: &Client, cred: &Credential) -> Option<String> {
     let params = json!({ "SecretIdList": [cred.id()] });
     let a = client
         .call(cred, Service::Cam, "GetSecurityLastUsed", &params)
@@ -203,8 +286,9 @@ fn own_last_used(client: &Client, cred: &Credential) -> Option<String> {
     last_used_rows(&a.body).remove(cred.id())
 }
 
-/// `SecretId -> last-use date` from a `GetSecurityLastUsed` answer; ids
-/// never used (null dates) are absent.
+/// `SecretId -> last use` from a `GetSecurityLastUsed` answer, in UTC:
+/// `LastSecretUsedDate` (epoch ms, precise) as `YYYY-MM-DDThh:mm:ssZ`,
+/// else `LastUsedDate` (a day late) as given. Ids never used are absent.
 pub(crate) fn last_used_rows(body: &Value) -> std::collections::HashMap<String, String> {
     let mut out = std::collections::HashMap::new();
     for row in body
@@ -216,18 +300,32 @@ pub(crate) fn last_used_rows(body: &Value) -> std::collections::HashMap<String, 
         let Some(id) = row.get("SecretId").and_then(Value::as_str) else {
             continue;
         };
-        let date = match row.get("LastUsedDate").and_then(Value::as_str) {
+        let precise = row
+            .get("LastSecretUsedDate")
+            .and_then(Value::as_i64)
+            .filter(|ms| *ms > 0)
+            .map(|ms| utc_time(ms.div_euclid(1000)));
+        let day = match row.get("LastUsedDate").and_then(Value::as_str) {
             Some(d) if !d.is_empty() => Some(d.to_string()),
-            _ => row
-                .get("LastSecretUsedDate")
-                .and_then(Value::as_i64)
-                .map(|ms| super::sign::scope_date(ms.div_euclid(1000))),
+            _ => None,
         };
-        if let Some(d) = date {
+        if let Some(d) = precise.or(day) {
             out.insert(id.to_string(), d);
         }
     }
     out
+}
+
+/// `YYYY-MM-DDThh:mm:ssZ` of a Unix time.
+pub(crate) fn utc_time(secs: i64) -> String {
+    let day = secs.rem_euclid(86_400);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        super::sign::scope_date(secs),
+        day / 3600,
+        day % 3600 / 60,
+        day % 60
+    )
 }
 
 #[cfg(test)]
@@ -237,7 +335,15 @@ mod tests {
     #[test]
     fn auth_failures_are_told_apart() {
         assert_eq!(classify("AuthFailure.SecretIdNotFound").0, Class::NotLive);
-        assert_eq!(classify("AuthFailure.SignatureFailure").0, Class::NotLive);
+        assert_eq!(classify("AuthFailure.SignatureFailure").0, Class::WrongKey);
+        for c in [
+            "InvalidParameter",
+            "InvalidParameter.ParamError",
+            "MissingParameter",
+            "UnknownParameter",
+        ] {
+            assert_eq!(classify(c).0, Class::Unknown, "{c}");
+        }
         assert!(
             classify("AuthFailure.SignatureFailure")
                 .1
@@ -267,13 +373,26 @@ mod tests {
     }
 
     #[test]
-    fn last_used_prefers_the_date_and_falls_back_to_millis() {
+    fn last_used_prefers_the_precise_millis_over_the_lagging_date() {
+        // Tencent's own example (598/58230): the date lags three days.
         let rows = last_used_rows(&json!({"SecretIdLastUsedRows": [
-            {"SecretId": "a", "LastUsedDate": "2023-11-13", "LastSecretUsedDate": 1},
-            {"SecretId": "b", "LastUsedDate": null, "LastSecretUsedDate": 1_699_900_000_000_i64},
+            {"SecretId": "a", "LastUsedDate": "2022-12-19", "LastSecretUsedDate": 1_671_681_023_555_i64},
+            {"SecretId": "b", "LastUsedDate": "2023-11-13", "LastSecretUsedDate": null},
             {"SecretId": "c", "LastUsedDate": null, "LastSecretUsedDate": null}]}));
-        assert_eq!(rows["a"], "2023-11-13");
+        assert_eq!(rows["a"], "2022-12-22T03:50:23Z");
         assert_eq!(rows["b"], "2023-11-13");
         assert!(!rows.contains_key("c"));
+    }
+
+    #[test]
+    fn role_sessions_keep_their_arn_and_role_id() {
+        let role = owner_from_caller_identity(&json!({"Type": "CAMRole", "AccountId": "100",
+            "UserId": "4611686018427387905:ir", "PrincipalId": "101",
+            "Arn": "qcs::sts:100:assumed-role/4611686018427387905/ir"}));
+        assert_eq!(role.role_id.as_deref(), Some("4611686018427387905"));
+        assert_eq!(
+            role.arn.as_deref(),
+            Some("qcs::sts:100:assumed-role/4611686018427387905/ir")
+        );
     }
 }

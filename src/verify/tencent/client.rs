@@ -99,6 +99,7 @@ pub enum Site {
 pub struct Endpoints {
     site: Site,
     base: Option<reqwest::Url>,
+    other_base: Option<reqwest::Url>,
 }
 
 /// Why an `--endpoint` value was refused.
@@ -121,7 +122,36 @@ pub enum EndpointError {
 impl Endpoints {
     /// The real endpoints of `site`.
     pub fn site(site: Site) -> Endpoints {
-        Endpoints { site, base: None }
+        Endpoints {
+            site,
+            base: None,
+            other_base: None,
+        }
+    }
+
+    /// With a custom base URL, the base URL standing for the other site
+    /// (see [`Endpoints::other_site`]); checked like [`Endpoints::custom`].
+    pub fn with_other_site(mut self, url: &str) -> Result<Endpoints, EndpointError> {
+        self.other_base = Endpoints::custom(url)?.base;
+        Ok(self)
+    }
+
+    /// The other site (China and international), where a SecretId unknown
+    /// on this one is looked for; with a custom base URL, only when
+    /// [`Endpoints::with_other_site`] named one.
+    pub fn other_site(&self) -> Option<Endpoints> {
+        let flipped = match self.site {
+            Site::China => Site::International,
+            Site::International => Site::China,
+        };
+        match &self.base {
+            None => Some(Endpoints::site(flipped)),
+            Some(b) => self.other_base.as_ref().map(|o| Endpoints {
+                site: flipped,
+                base: Some(o.clone()),
+                other_base: Some(b.clone()),
+            }),
+        }
     }
 
     /// One base URL for every service: https anywhere, http only on loopback.
@@ -142,6 +172,7 @@ impl Endpoints {
         Ok(Endpoints {
             site: Site::China,
             base: Some(u),
+            other_base: None,
         })
     }
 
@@ -353,6 +384,11 @@ impl Client {
             opts,
             limiter: Limiter::default(),
         })
+    }
+
+    /// A client like this one for the other site, if there is one.
+    pub fn other_site(&self) -> Option<Client> {
+        Client::new(self.endpoints.other_site()?, self.opts.clone()).ok()
     }
 
     /// Calls `action` of `service` with JSON `params`, signed with `cred`,

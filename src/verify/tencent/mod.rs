@@ -32,6 +32,7 @@ pub struct Auditor {
 #[derive(Debug)]
 pub struct Verifier {
     client: Client,
+    other_site: Option<Client>,
     auditor: Option<Auditor>,
     cache: HashMap<Fingerprint, Verification>,
     last_used: HashMap<String, String>,
@@ -59,6 +60,7 @@ impl Verifier {
     /// auditor's account.
     pub fn new(client: Client, auditor: Option<Auditor>) -> Verifier {
         Verifier {
+            other_site: client.other_site(),
             client,
             auditor,
             cache: HashMap::new(),
@@ -78,6 +80,8 @@ impl Verifier {
 
     /// Asks the auditor's account for the last use of these ids at once
     /// (batches of 10); later [`Verifier::verify`] calls use the answers.
+    /// Called before any call is signed with a found key, so the figures
+    /// are the key's own use, not keyhound's check.
     pub fn prefetch_last_used(&mut self, ids: &[&str]) {
         if let Some(a) = &self.auditor {
             let got = a.index.last_used(&self.client, &a.credential, ids);
@@ -98,13 +102,15 @@ impl Verifier {
         if todo.is_empty() {
             return;
         }
-        let client = &self.client;
+        let (client, other) = (&self.client, self.other_site.as_ref());
+        let known = &self.last_used;
         let run = || -> Vec<(Fingerprint, Verification)> {
             use rayon::prelude::*;
             todo.par_iter()
                 .map(|(ck, id, k, t)| {
                     let cred = Credential::new(*id, k.expose()).with_token(t.cloned());
-                    (ck.clone(), check::check_pair(client, &cred))
+                    let own = !known.contains_key(*id);
+                    (ck.clone(), check::check_pair(client, other, &cred, own))
                 })
                 .collect()
         };
@@ -131,7 +137,8 @@ impl Verifier {
             (Some(v), _) => v.clone(),
             (None, Some(k)) => {
                 let cred = Credential::new(id, k.expose()).with_token(token.cloned());
-                let v = check::check_pair(&self.client, &cred);
+                let own = !self.last_used.contains_key(id);
+                let v = check::check_pair(&self.client, self.other_site.as_ref(), &cred, own);
                 self.cache.insert(ck, v.clone());
                 v
             }
@@ -143,13 +150,18 @@ impl Verifier {
                 status: None,
                 created: None,
                 last_used: None,
+                last_used_note: None,
             },
         };
         if let Some(a) = &self.auditor {
             attribute(&mut v, &a.index, id, key.is_some());
         }
-        if v.last_used.is_none() {
-            v.last_used = self.last_used.get(id).cloned();
+        if let Some(l) = self.last_used.get(id) {
+            v.last_used = Some(l.clone());
+            v.last_used_note = Some(
+                "read with the auditor's credentials before any call signed with the found key"
+                    .to_string(),
+            );
         }
         v
     }
@@ -176,19 +188,78 @@ impl Verifier {
             .filter_map(|f| Some((f.secret.expose(), f.key.as_ref()?, f.token.as_ref())))
             .collect();
         self.prefetch_pairs(&refs);
+        let near = keys_by_file(findings);
         for f in findings.iter_mut() {
-            if chosen(f) {
-                f.verification =
-                    Some(self.verify(f.secret.expose(), f.key.as_ref(), f.token.as_ref()));
+            if !chosen(f) {
+                continue;
             }
+            let mut v = self.verify(f.secret.expose(), f.key.as_ref(), f.token.as_ref());
+            if v.outcome == Outcome::WrongKey {
+                v = self.other_keys(f, &near).unwrap_or(v);
+            }
+            f.verification = Some(v);
         }
     }
+
+    /// After a wrong key: the other keys found in the same files as `f`,
+    /// tried in turn; the first that authenticates (or settles the id as
+    /// not live) is the verdict.
+    fn other_keys(
+        &mut self,
+        f: &Finding,
+        near: &HashMap<String, Vec<Secret>>,
+    ) -> Option<Verification> {
+        let mut tried = std::collections::HashSet::new();
+        let own = f.key.as_ref().map(Secret::expose);
+        for m in &f.matches {
+            for k in near.get(&file_of(m)).into_iter().flatten() {
+                if Some(k.expose()) == own || !tried.insert(k.expose().to_string()) {
+                    continue;
+                }
+                let mut v = self.verify(f.secret.expose(), Some(k), None);
+                if v.outcome != Outcome::WrongKey {
+                    v.detail = format!(
+                        "{} with another SecretKey found near the id ({}), not the one paired with it",
+                        v.detail,
+                        k.redacted()
+                    );
+                    return Some(v);
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The file (or blob) a match was found in.
+fn file_of(m: &crate::finding::Match) -> String {
+    format!("{:?}", m.provenance)
+}
+
+/// Every SecretKey found, by the files it was found in.
+fn keys_by_file(findings: &[Finding]) -> HashMap<String, Vec<Secret>> {
+    let mut out: HashMap<String, Vec<Secret>> = HashMap::new();
+    for f in findings {
+        let Some(k) = &f.key else { continue };
+        for m in &f.matches {
+            out.entry(file_of(m)).or_default().push(k.clone());
+        }
+    }
+    out
 }
 
 /// Adds what the auditor's account knows about `id` to `v`.
 fn attribute(v: &mut Verification, index: &AccountIndex, id: &str, had_key: bool) {
     let Some(k) = index.get(id) else {
-        let note = format!("not in the auditor's account {}", index.owner_uin);
+        let note = if index.root_unchecked {
+            format!(
+                "not checked against the auditor's account {}: its root keys need the root \
+                 account to list (OperationDenied.SubUin)",
+                index.owner_uin
+            )
+        } else {
+            format!("not in the auditor's account {}", index.owner_uin)
+        };
         v.detail = if had_key {
             format!("{}; {note}", v.detail)
         } else {

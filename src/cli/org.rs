@@ -1,0 +1,114 @@
+//! Organisation scans on the command line: resolving `--repos`, `--shard`
+//! and several or remote `--git` paths into one plan, and `keyhound report
+//! merge`.
+
+use super::args::{GitScanArgs, MergeArgs};
+use super::plan::{self, Source};
+use super::{Exit, message};
+use crate::diagnostic::Diagnostics;
+use crate::org::list::{self, RepoEntry};
+use crate::org::scan::OrgPlan;
+use crate::org::{clone, merge};
+use crate::report::{self, Format, WriteOptions};
+use crate::scan::git::HistoryPlan;
+use crate::source::fs::WalkOptions;
+use anyhow::Context;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// The most bytes of a repository list read.
+const MAX_LIST: u64 = 64 << 20;
+/// The most bytes of one JSON report read by `report merge`.
+const MAX_REPORT: u64 = 1 << 30;
+
+/// Whether these arguments ask for many repositories: `--repos`, `--shard`,
+/// or a history scan of several paths or of a URL.
+pub(super) fn many_repos(git: &GitScanArgs, paths: &[PathBuf]) -> bool {
+    git.repos.is_some()
+        || git.shard.is_some()
+        || (git.history()
+            && (paths.len() > 1 || paths.iter().any(|p| list::is_remote(&p.to_string_lossy()))))
+}
+
+/// The plan of a scan of many repositories.
+pub(super) fn source(
+    git: &GitScanArgs,
+    paths: &[PathBuf],
+    walk: &WalkOptions,
+) -> anyhow::Result<Source> {
+    let mut entries: Vec<RepoEntry> = paths
+        .iter()
+        .map(|p| RepoEntry::new(&p.to_string_lossy()))
+        .collect();
+    if let Some(file) = &git.repos {
+        let text = read_bounded(file, MAX_LIST)
+            .with_context(|| format!("cannot read repository list {}", file.display()))?;
+        entries.extend(list::parse(&text));
+    }
+    if entries.is_empty() {
+        anyhow::bail!("no repositories to scan: the list is empty");
+    }
+    Ok(Source::Repos(OrgPlan {
+        repos: list::select(entries, git.shard),
+        clone_dir: git.clone_dir.clone().unwrap_or_else(clone::default_dir),
+        history: HistoryPlan {
+            repo: PathBuf::new(),
+            selection: plan::history_selection(git)?,
+            max_blob_size: walk.max_file_size,
+            archives: walk.archives.clone(),
+            threads: walk.threads,
+            progress: false,
+        },
+    }))
+}
+
+fn read_bounded(path: &std::path::Path, max: u64) -> anyhow::Result<String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    let mut text = String::new();
+    f.take(max + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > max {
+        anyhow::bail!("larger than {max} bytes");
+    }
+    Ok(text)
+}
+
+/// `keyhound report merge`.
+pub(super) fn run_merge(a: &MergeArgs) -> anyhow::Result<Exit> {
+    let diags = Diagnostics::new();
+    let rules = plan::rules(&a.rules, &diags)?;
+    message::flush(&diags);
+    let mut docs = Vec::with_capacity(a.reports.len());
+    for p in &a.reports {
+        let text = read_bounded(p, MAX_REPORT)
+            .with_context(|| format!("cannot read report {}", p.display()))?;
+        let doc =
+            report::json::read(&text).with_context(|| format!("cannot merge {}", p.display()))?;
+        docs.push((p.display().to_string(), doc));
+    }
+    let (merged, diags) = merge::merge(docs, rules.rules)?;
+    message::flush(&diags);
+    let format = a.format.map(Format::from).unwrap_or(Format::Json);
+    let exit = if merged.findings.is_empty() {
+        Exit::Clean
+    } else {
+        Exit::Findings
+    };
+    let opts = WriteOptions {
+        show_secrets: a.show_secrets,
+        color: false,
+    };
+    let written = match &a.output {
+        Some(p) => super::output::write_file(p, |w| Ok(report::write(&merged, format, &opts, w)?)),
+        None => {
+            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+            report::write(&merged, format, &opts, &mut w)
+                .and_then(|()| w.flush())
+                .map_err(anyhow::Error::from)
+        }
+    };
+    match written {
+        Err(e) if super::is_broken_pipe(&e) => Ok(exit),
+        other => other.map(|()| exit),
+    }
+}

@@ -1,0 +1,83 @@
+//! Merged organisation reports against the emulator: `verify --from`
+//! checks each distinct pair once, `disable --from` plans from the merge.
+
+use super::{audited, world};
+use crate::org::{creds, repo};
+use crate::util::TestEnv;
+use serde_json::Value;
+
+#[test]
+fn org_merged_report_verifies_each_pair_once_and_feeds_disable() {
+    let w = world();
+    let env = TestEnv::new();
+    let mut list = String::new();
+    for i in 0..6 {
+        let files = match i {
+            0..3 => vec![("deploy.env", creds(&w.ci))],
+            3 => vec![("root.ini", creds(&w.root))],
+            _ => vec![("README.md", format!("repository {i}\n"))],
+        };
+        list += &format!("{}\n", repo(env.path(), &format!("r{i}"), &files).display());
+    }
+    env.write("repos.txt", list);
+    for i in 0..2 {
+        let out = env
+            .cmd()
+            .args([
+                "scan",
+                "--repos",
+                "repos.txt",
+                "--show-secrets",
+                "-f",
+                "json",
+            ])
+            .args(["--shard", &format!("{i}/2"), "-o", &format!("s{i}.json")])
+            .output()
+            .unwrap();
+        assert!(matches!(out.status.code(), Some(0 | 1)));
+    }
+    env.cmd()
+        .args([
+            "report",
+            "merge",
+            "s1.json",
+            "s0.json",
+            "--show-secrets",
+            "-o",
+            "org.json",
+        ])
+        .assert()
+        .code(1);
+    let out = env
+        .cmd()
+        .args([
+            "verify",
+            "--from",
+            "org.json",
+            "--format",
+            "json",
+            "--endpoint",
+            &w.em.url(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2);
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["verification"]["outcome"] == "live")
+    );
+    assert_eq!(w.em.calls("GetUserAppId"), 2, "one check per distinct pair");
+    let out = audited(&env, &w, &["disable", "--from", "org.json"]);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains(&w.ci.0[..8]), "{text}");
+}

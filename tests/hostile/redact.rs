@@ -1,0 +1,73 @@
+//! Secrets that try to escape redaction with default flags: two on a line,
+//! one cut by the snippet window, one in a commit summary.
+
+use super::{git, id, key, run, texts};
+use crate::util::TestEnv;
+
+const FORMATS: [&str; 4] = ["human", "json", "jsonl", "sarif"];
+
+/// Whether `out` holds a piece of `secret` that redaction hides: for a
+/// SecretId anything past its first 8 and before its last 4 characters,
+/// for a key any 10 characters in a row.
+fn leaks(out: &str, secret: &str) -> Option<String> {
+    let hidden = if secret.starts_with("AKID") {
+        &secret[8..secret.len() - 4]
+    } else {
+        secret
+    };
+    (0..=hidden.len().saturating_sub(10))
+        .map(|i| &hidden[i..i + 10])
+        .find(|piece| out.contains(piece))
+        .map(str::to_string)
+}
+
+fn assert_no_leak(env: &TestEnv, args: &[&str], secrets: &[String]) {
+    for format in FORMATS {
+        let mut all = args.to_vec();
+        all.extend(["-f", format]);
+        let out = run(env, &all);
+        let (stdout, err) = texts(&out);
+        assert_eq!(out.status.code(), Some(1), "{all:?}: {err}");
+        for s in secrets {
+            if let Some(piece) = leaks(&format!("{stdout}{err}"), s) {
+                panic!("{all:?} shows {piece:?} of a secret:\n{stdout}");
+            }
+        }
+    }
+}
+
+#[test]
+fn two_credentials_on_one_line_mask_each_other() {
+    let env = TestEnv::new();
+    let (id1, k1, id2, k2) = (id(11), key(11), id(12), key(12));
+    env.write(
+        "creds.ini",
+        format!("pairs = SecretId={id1} SecretKey={k1}; SecretId={id2} SecretKey={k2}\n"),
+    );
+    assert_no_leak(&env, &["scan", "."], &[id1, k1, id2, k2]);
+}
+
+#[test]
+fn secrets_cut_by_the_snippet_window_stay_masked() {
+    let env = TestEnv::new();
+    let (id1, k1, id2) = (id(13), key(13), id(14));
+    // id2's snippet window starts 250 bytes before id2: in the middle of k1.
+    let head = format!("SecretId={id1} SecretKey=");
+    let before = format!("{head}{k1} ");
+    let filler = "x".repeat(head.len() + 16 + 250 - before.len() - " SecretId=".len());
+    let line = format!("{before}{filler} SecretId={id2} {}\n", "y ".repeat(150));
+    assert_eq!(line.find(&id2).unwrap() - 250, head.len() + 16);
+    env.write("long.txt", line);
+    assert_no_leak(&env, &["scan", "."], &[id1, k1, id2]);
+}
+
+#[test]
+fn commit_summaries_holding_a_found_key_are_masked() {
+    let env = TestEnv::new();
+    git(env.path(), &["init", "-q", "-b", "main"]);
+    let (id1, k1) = (id(15), key(15));
+    env.write("app.ini", format!("secret_id = {id1}\nsecret_key = {k1}\n"));
+    git(env.path(), &["add", "."]);
+    git(env.path(), &["commit", "-q", "-m", &format!("use {k1}")]);
+    assert_no_leak(&env, &["scan", "--git", "."], &[id1, k1]);
+}
