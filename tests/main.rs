@@ -17,4 +17,5 @@ mod rules;
 mod sarif;
 mod scale;
 mod scan_fs;
+mod tooling;
 mod util;

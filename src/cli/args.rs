@@ -10,7 +10,7 @@ use std::path::PathBuf;
 /// keyhound finds leaked cloud credentials (Tencent Cloud first), tells who
 /// owns them and switches them off.
 #[derive(Debug, Parser)]
-#[command(name = "keyhound", version, about, long_about = None)]
+#[command(name = "keyhound", version = crate::cli::VERSION, about, long_about = None)]
 #[command(
     after_help = "Exit codes: 0 nothing found, 1 findings reported, 2 error (an error wins)."
 )]
@@ -70,6 +70,10 @@ pub(crate) enum Command {
     /// Work with finished reports (merge the reports of many shards).
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Print a shell completion script on standard output.
+    Completions(CompletionsArgs),
+    /// Print the man page on standard output, or write one page per command to a directory.
+    Man(ManArgs),
 }
 
 /// `keyhound report` subcommands.
@@ -100,6 +104,23 @@ pub(crate) struct MergeArgs {
     /// severities, SARIF rule entries); may repeat.
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
+}
+
+/// Arguments of `keyhound completions`.
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `keyhound man`.
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// Write keyhound.1 and one keyhound-COMMAND.1 per command into DIR
+    /// instead of printing keyhound.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 // --- scan ---------------------------------------------------------------------

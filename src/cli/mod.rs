@@ -6,9 +6,11 @@
 mod args;
 mod audit;
 mod baseline;
+mod completions;
 mod disable;
 mod enable;
 mod install_hook;
+mod man;
 mod message;
 mod org;
 mod output;
@@ -25,6 +27,10 @@ use std::process::ExitCode;
 
 /// Environment variable that sets the log filter (`KEYHOUND_LOG=debug`).
 pub const ENV_LOG: &str = "KEYHOUND_LOG";
+
+/// The version `--version` prints: the package version and, when built
+/// from a git checkout, the commit (see build.rs).
+pub const VERSION: &str = env!("KEYHOUND_VERSION");
 
 /// How a command ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +57,8 @@ pub fn main() -> ExitCode {
         Command::Enable(a) => enable::run(a),
         Command::Audit(a) => audit::run(a),
         Command::Report(args::ReportCommand::Merge(a)) => org::run_merge(a),
+        Command::Completions(a) => completions::run(a),
+        Command::Man(a) => man::run(a),
     };
     match result {
         Ok(_) if message::errored() => ExitCode::from(2),
