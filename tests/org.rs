@@ -1,33 +1,13 @@
 //! Organisation scans through the binary: many repositories in one run
 //! (local paths and file:// clones), shards, and merged reports.
 
-use crate::util::{TestEnv, fake};
+use crate::util::{TestEnv, fake, git};
 use predicates::str::contains;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn pair(seed: u64) -> (String, String) {
     (fake("AKID", 32, seed), fake("", 32, seed + 7000))
-}
-
-pub(crate) fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "Ada Lovelace")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-        .env("GIT_COMMITTER_NAME", "Ada Lovelace")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-        .env("GIT_AUTHOR_DATE", "1700000000 +0000")
-        .env("GIT_COMMITTER_DATE", "1700000000 +0000")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// A repository at `root/name` with one commit holding `files`.

@@ -3,29 +3,10 @@
 //! hash, categories, errors in `invocations`, and the SARIF multitool's
 //! GitHub rules over a file scan, a history scan and an erroring scan.
 
-use crate::util::{TestEnv, fake};
+use crate::util::{TestEnv, fake, git};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "Ada Lovelace")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-        .env("GIT_COMMITTER_NAME", "Ada Lovelace")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-        .env("GIT_AUTHOR_DATE", "1700000000 +0000")
-        .env("GIT_COMMITTER_DATE", "1700000000 +0000")
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// A repository with a leak in `sub/.env` (committed) and another one only
 /// in a commit message; remote `origin` set so provenance is written.

@@ -3,7 +3,7 @@
 //! time from `git fast-import` streams with fixed dates, so commit ids are
 //! the same on every machine.
 
-use crate::util::{TestEnv, fake};
+use crate::util::{TestEnv, fake, git};
 use keyhound::engine::Engine;
 use keyhound::finding::Finding;
 use keyhound::rule::RuleSet;
@@ -98,26 +98,6 @@ impl Stream {
         git(env.path(), &["checkout", "-q", "-f", "main"]);
         ids.into_iter().map(|(_, id)| id).collect()
     }
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "Ada Lovelace")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-        .env("GIT_COMMITTER_NAME", "Ada Lovelace")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-        .env("GIT_AUTHOR_DATE", "1700000000 +0000")
-        .env("GIT_COMMITTER_DATE", "1700000000 +0000")
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 fn engine() -> Engine {

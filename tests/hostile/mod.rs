@@ -4,7 +4,6 @@
 
 use crate::util::{TestEnv, fake};
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 mod git;
@@ -23,25 +22,9 @@ fn key(seed: u64) -> String {
     fake("", 32, seed + 1000)
 }
 
-/// Runs git in `dir` with fixed identities and dates.
+/// Runs git in `dir` (fixed identities and dates) and trims its output.
 fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "Ada Lovelace")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-        .env("GIT_COMMITTER_NAME", "Ada Lovelace")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-        .env("GIT_AUTHOR_DATE", "1700000000 +0000")
-        .env("GIT_COMMITTER_DATE", "1700000000 +0000")
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
+    crate::util::git(dir, args).trim().to_string()
 }
 
 /// Stdout and stderr of a finished command, as text.
