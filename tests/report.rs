@@ -98,6 +98,31 @@ fn report_demo_fixture_sarif_is_schema_valid() {
 }
 
 #[test]
+fn report_sarif_is_schema_valid_whatever_form_the_remote_takes() {
+    for remote in [
+        "/srv/git/repo.git",
+        "../sibling repo.git",
+        "git@example.com:org/repo.git",
+        "https://example.com/org/repo.git",
+    ] {
+        let (env, _) = tree();
+        crate::util::git(env.path(), &["init", "-q"]);
+        crate::util::git(env.path(), &["remote", "add", "origin", remote]);
+        let out = env
+            .cmd()
+            .args(["scan", ".", "-f", "sarif"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "remote {remote}");
+        let doc = assert_valid_sarif(&out.stdout);
+        let uri = doc["runs"][0]["versionControlProvenance"][0]["repositoryUri"]
+            .as_str()
+            .unwrap_or_else(|| panic!("remote {remote} gives a repositoryUri"));
+        assert!(uri.contains("://"), "remote {remote} became {uri}");
+    }
+}
+
+#[test]
 fn report_json_redacts_by_default_and_reads_back() {
     let (env, id) = tree();
     let out = env

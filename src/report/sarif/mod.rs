@@ -296,7 +296,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
             && let Some(uri) = &v.repository_uri
         {
             let mut d = sarif::VersionControlDetails::builder()
-                .repository_uri(uri.clone())
+                .repository_uri(repository_uri(uri))
                 .build();
             d.revision_id = v.revision.clone();
             d.branch = v.branch.clone();
@@ -367,12 +367,52 @@ fn repository_uri(url: &str) -> String {
         return format!("ssh://{user_host}/{path}");
     }
     let abs = std::path::absolute(url).unwrap_or_else(|_| std::path::PathBuf::from(url));
-    format!("file://{}", abs.to_string_lossy())
+    let path = abs.to_string_lossy().replace('\\', "/");
+    let path = percent_encoding::utf8_percent_encode(&path, FILE_PATH);
+    if path.to_string().starts_with('/') {
+        format!("file://{path}")
+    } else {
+        format!("file:///{path}")
+    }
 }
+
+/// Characters a `file:` URI path cannot carry as they are.
+const FILE_PATH: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repository_uris_are_absolute_uris_for_every_remote_form() {
+        assert_eq!(
+            repository_uri("https://github.com/o/r.git"),
+            "https://github.com/o/r.git"
+        );
+        assert_eq!(
+            repository_uri("git@github.com:o/r.git"),
+            "ssh://git@github.com/o/r.git"
+        );
+        assert_eq!(repository_uri("/check/repo.git"), "file:///check/repo.git");
+        assert_eq!(
+            repository_uri("/tmp/my repo#1.git"),
+            "file:///tmp/my%20repo%231.git"
+        );
+    }
     use crate::finding::{Fingerprint, Location, Secret, SecretKind};
     use crate::rule::RuleSet;
 
