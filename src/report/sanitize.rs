@@ -72,9 +72,9 @@ mod tests {
         assert_eq!(bounded("short", 10), "short");
         let long = format!("cannot read {}: denied", "a".repeat(100));
         let b = bounded(&long, 30);
-        assert!(b.starts_with("cannot read aaaaaa"), "{b}");
+        assert!(b.starts_with("cannot read aaaaaaaa…"), "{b}");
         assert!(b.ends_with("aa: denied"), "{b}");
-        assert!(b.contains("[91 characters cut]"), "{b}");
+        assert!(b.contains("[90 characters cut]"), "{b}");
         assert_eq!(bounded("\x1b[31m", 100), "\\u{1b}[31m");
     }
 
