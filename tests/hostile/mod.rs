@@ -10,6 +10,7 @@ mod git;
 mod limits;
 mod output;
 mod redact;
+mod streams;
 mod terminal;
 
 /// Longer than any of these commands takes when it works.
