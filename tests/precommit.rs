@@ -4,12 +4,12 @@
 //! framework: a framework push keyhound cannot resolve fails, install-hook
 //! writes `keyhound` as found on PATH, `--quiet` says nothing when clean.
 
-use crate::util::{TestEnv, fake};
+use crate::util::{TestEnv, fake, scrub};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn git(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new("git")
+    let out = scrub(&mut Command::new("git"))
         .args(["-c", "user.name=Ada", "-c", "user.email=ada@example.com"])
         .args(args)
         .current_dir(dir)
@@ -54,7 +54,7 @@ fn framework_repos(env: &TestEnv) -> (PathBuf, String) {
 }
 
 fn framework(tool: &str, env: &TestEnv, dir: &Path, args: &[&str]) -> Output {
-    Command::new(tool)
+    scrub(&mut Command::new(tool))
         .args(args)
         .current_dir(dir)
         .env("PATH", path_with_keyhound())
@@ -100,7 +100,7 @@ fn precommit_framework_blocks_committed_leaks_and_first_pushes() {
     );
     assert!(out.status.success(), "{}", text(&out));
     let commit = |msg: &str| {
-        Command::new("git")
+        scrub(&mut Command::new("git"))
             .args(["-c", "user.name=Ada", "-c", "user.email=ada@example.com"])
             .args(["commit", "-q", "-m", msg])
             .current_dir(&app)
@@ -135,7 +135,7 @@ fn precommit_framework_blocks_committed_leaks_and_first_pushes() {
         &["init", "-q", "--bare", remote.to_str().unwrap()],
     );
     git(&app, &["remote", "add", "origin", remote.to_str().unwrap()]);
-    let out = Command::new("git")
+    let out = scrub(&mut Command::new("git"))
         .args(["push", "-q", "origin", "main"])
         .current_dir(&app)
         .env("PATH", path_with_keyhound())
@@ -241,7 +241,7 @@ fn install_hook_writes_keyhound_as_found_on_path() {
     );
     assert!(!hook.contains(env!("CARGO_BIN_EXE_keyhound")), "{hook}");
     // Gone from PATH at commit time: the hook blocks with a message.
-    let out = Command::new("/bin/sh")
+    let out = scrub(&mut Command::new("/bin/sh"))
         .arg(env.path().join(".git/hooks/pre-commit"))
         .current_dir(env.path())
         .env("PATH", "/nonexistent")

@@ -1,12 +1,8 @@
 //! The generated artefacts: shell completions, man pages and `--version`.
 
-use assert_cmd::Command;
+use crate::util::keyhound;
 use std::collections::BTreeMap;
 use std::path::Path;
-
-fn keyhound() -> Command {
-    Command::cargo_bin("keyhound").expect("keyhound binary")
-}
 
 fn pages(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     std::fs::read_dir(dir)
