@@ -56,6 +56,8 @@ pub fn keyhound() -> Command {
         "TENCENTCLOUD_ROLE_SESSION_NAME",
         "TENCENTCLOUD_CREDENTIALS_FILE",
         "TCCLI_PROFILE",
+        "GITHUB_TOKEN",
+        "GITLAB_TOKEN",
     ] {
         c.env_remove(var);
     }
