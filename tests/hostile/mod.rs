@@ -10,6 +10,7 @@ mod git;
 mod limits;
 mod output;
 mod redact;
+mod terminal;
 
 /// Longer than any of these commands takes when it works.
 const LIMIT: Duration = Duration::from_secs(30);
