@@ -18,6 +18,7 @@
 //!                    finding::group ─► Vec<Finding> (sorted, fingerprinted)
 //!                                                        ▼  only with --verify
 //!                    verify::tencent (STS/CAM, signed with TC3) ─► Verification
+//!                    verify::cdnetworks (CNC-HMAC-SHA256)       ─┘
 //!                                                        ▼
 //!            config (allow, ignore file, baseline) filters ─► report::{human,json,sarif}
 //!
@@ -37,7 +38,7 @@
 //! | [`org`] | many repositories: the list and its shards, the clone cache, the parallel scan, merged reports |
 //! | [`finding`] | matches, findings, fingerprints, the redacting `Secret` type |
 //! | [`report`] | writing a finished report as human text, JSON, JSONL or SARIF |
-//! | [`verify`] | asking Tencent whether a found key is live and who owns it |
+//! | [`verify`] | asking the provider (Tencent, CDNetworks) whether a found key is live and who owns it |
 //! | [`action`] | state-changing calls (disable/enable keys) and their journal |
 //! | [`audit`] | checks of a whole account's keys against Tencent's advice (pure) |
 //! | [`config`] | noise control: config file, inline allows, ignore file, baseline |

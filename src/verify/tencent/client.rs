@@ -156,22 +156,9 @@ impl Endpoints {
 
     /// One base URL for every service: https anywhere, http only on loopback.
     pub fn custom(url: &str) -> Result<Endpoints, EndpointError> {
-        let u = reqwest::Url::parse(url).map_err(|_| EndpointError::Invalid(url.to_string()))?;
-        let host = u
-            .host_str()
-            .ok_or_else(|| EndpointError::Invalid(url.to_string()))?;
-        match u.scheme() {
-            "https" => {}
-            "http" if is_loopback(host) => {}
-            "http" => return Err(EndpointError::InsecureHttp(url.to_string())),
-            _ => return Err(EndpointError::Scheme(url.to_string())),
-        }
-        if u.path() != "/" || u.query().is_some() {
-            return Err(EndpointError::Invalid(url.to_string()));
-        }
         Ok(Endpoints {
             site: Site::China,
-            base: Some(u),
+            base: Some(checked_base(url)?),
             other_base: None,
         })
     }
@@ -196,7 +183,27 @@ impl Endpoints {
     }
 }
 
-fn is_loopback(host: &str) -> bool {
+/// A base URL given on the command line (`--endpoint` and the like), with
+/// no path or query: https anywhere, http only to a loopback address.
+pub fn checked_base(url: &str) -> Result<reqwest::Url, EndpointError> {
+    let u = reqwest::Url::parse(url).map_err(|_| EndpointError::Invalid(url.to_string()))?;
+    let host = u
+        .host_str()
+        .ok_or_else(|| EndpointError::Invalid(url.to_string()))?;
+    match u.scheme() {
+        "https" => {}
+        "http" if is_loopback(host) => {}
+        "http" => return Err(EndpointError::InsecureHttp(url.to_string())),
+        _ => return Err(EndpointError::Scheme(url.to_string())),
+    }
+    if u.path() != "/" || u.query().is_some() {
+        return Err(EndpointError::Invalid(url.to_string()));
+    }
+    Ok(u)
+}
+
+/// Whether a URL's host is this machine (`localhost`, 127.0.0.0/8, `::1`).
+pub fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     bare.eq_ignore_ascii_case("localhost")
         || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
