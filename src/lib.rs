@@ -61,8 +61,10 @@
 //!    [`finding::Secret::expose`].
 //! 6. Output is deterministic: findings are sorted before any writer runs,
 //!    whatever the thread count.
-//! 7. Text from scanned files passes through [`report::sanitize`] before it
-//!    reaches a terminal.
+//! 7. Text from scanned files, file names and input lines pass through
+//!    [`report::sanitize`] before they reach a terminal; a message on
+//!    stderr is bounded in length and the debug log has no colors unless
+//!    stderr is a terminal.
 //! 8. A failure on one file or blob is a warning, counted and shown, never
 //!    fatal; errors the user must act on (bad rules, a missing path) exit 2.
 //! 9. The library never prints: it returns [`diagnostic::Diagnostics`] and

@@ -1,6 +1,7 @@
 //! The crate's layering, checked over the source text: no import cycle
-//! between the top-level modules of `src/`, and only `cli` (and `main.rs`)
-//! prints or knows clap.
+//! between the top-level modules of `src/`, only `cli` (and `main.rs`)
+//! prints or knows clap, and the tests' environment scrub covers every
+//! variable the binary reads.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -159,4 +160,38 @@ fn only_cli_prints_and_knows_clap() {
         }
     }
     assert!(found.is_empty(), "printing outside src/cli: {found:#?}");
+}
+
+#[test]
+fn the_test_environment_drops_every_variable_the_binary_reads() {
+    // Names read directly, and upper-case names with an underscore, which
+    // is how the lists and constants of variable names are written.
+    let read = regex::Regex::new(
+        r#"(?:var(?:_os)?\(|env = )"([A-Z][A-Z0-9_]*)"|"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)""#,
+    )
+    .unwrap();
+    // Not environment variables: build-time names and strings in rule and
+    // decoder tests.
+    let not_env =
+        |n: &str| n.starts_with("CARGO_") || matches!(n, "MY_TC_SECRET_KEY" | "CLIENT_SECRET");
+    let mut missed = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    for (_, code, rel) in sources() {
+        for c in read.captures_iter(&code) {
+            let name = c.get(1).or(c.get(2)).unwrap().as_str();
+            // HOME is replaced by an empty one and PATH finds git.
+            if not_env(name) || matches!(name, "HOME" | "PATH") {
+                continue;
+            }
+            seen.insert(name.to_string());
+            if !crate::util::scrubbed(name) {
+                missed.insert(format!("{}: {name}", rel.display()));
+            }
+        }
+    }
+    assert!(
+        seen.contains("TENCENTCLOUD_SECRET_ID") && seen.contains("PRE_COMMIT_FROM_REF"),
+        "the pattern no longer finds the variables: {seen:?}"
+    );
+    assert!(missed.is_empty(), "tests/util does not scrub: {missed:#?}");
 }
