@@ -6,6 +6,7 @@ mod cam;
 mod cdnetworks;
 mod decode;
 mod demo;
+mod forge;
 mod git;
 mod hostile;
 mod layers;
