@@ -9,4 +9,4 @@ pub mod cdnetworks;
 pub mod input;
 pub mod tencent;
 
-pub use crate::finding::verification::{Outcome, Owner, Verification};
+pub use crate::finding::verification::{KeyStatus, Outcome, Owner, Verification};
