@@ -2,9 +2,9 @@
 //! report findings are CDNetworks keys.
 
 use crate::finding::Finding;
+use crate::report::json::DocFinding;
 use crate::rule::{Rule, RuleSet, VerifyWith};
 use crate::verify::cdnetworks::{Checker, Endpoint};
-use crate::verify::input::ReportFinding;
 use std::time::Duration;
 
 /// Deadline of one HTTP exchange with CDNetworks.
@@ -37,7 +37,7 @@ pub(crate) fn verify_scan(
 }
 
 /// Whether a report's finding is a CDNetworks AccessKey.
-pub(crate) fn is_cdnetworks(rules: &RuleSet, f: &ReportFinding) -> bool {
+pub(crate) fn is_cdnetworks(rules: &RuleSet, f: &DocFinding) -> bool {
     rules
         .get(&f.rule)
         .is_some_and(|r| r.verify == Some(VerifyWith::Cdnetworks))
