@@ -2,6 +2,7 @@
 //! shortened, owner, action, result, RequestId), appended and never
 //! rewritten; `enable` reads it to undo what keyhound disabled.
 
+use super::Change;
 use crate::diagnostic::Diagnostics;
 use crate::report::sanitize::sanitize;
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,34 @@ use std::path::{Path, PathBuf};
 
 /// The default journal file, in the current directory.
 pub const DEFAULT_JOURNAL: &str = "keyhound-journal.jsonl";
+
+/// Where a journaled call stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryResult {
+    /// Written and synced before the call is sent; its outcome follows.
+    Intent,
+    /// The post-check saw the new status (also after a call that timed out
+    /// or failed).
+    Confirmed,
+    /// The call may have been applied: it was accepted but the post-check
+    /// did not see the new status, or neither it nor the post-check
+    /// answered.
+    Unconfirmed,
+    /// The pre-check failed, or the post-check saw the old status.
+    Failed,
+}
+
+impl std::fmt::Display for EntryResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            EntryResult::Intent => "intent",
+            EntryResult::Confirmed => "confirmed",
+            EntryResult::Unconfirmed => "unconfirmed",
+            EntryResult::Failed => "failed",
+        })
+    }
+}
 
 /// One journaled action.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,12 +52,10 @@ pub struct Entry {
     /// The UIN the key belongs to.
     pub uin: String,
     /// `disable` or `enable`.
-    pub action: String,
-    /// `intent` (written and synced before the call is sent), then the
-    /// outcome: `confirmed` (the post-check saw the new status, even after
-    /// a call that timed out), `unconfirmed` (the call may have been
-    /// applied) or `failed` (the post-check saw the old status).
-    pub result: String,
+    pub action: Change,
+    /// `intent` (before the call), then `confirmed`, `unconfirmed` or
+    /// `failed`.
+    pub result: EntryResult,
     /// Why, for anything but `confirmed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -132,7 +159,8 @@ pub struct Read {
 
 /// Reads every well-formed entry (at most [`MAX_JOURNAL`] bytes of file).
 /// A line that is not an entry, or whose fields are not what keyhound
-/// writes (a shortened key id, numeric UINs, a known action and result),
+/// writes (a shortened key id, numeric UINs; actions and results are
+/// enums),
 /// is skipped with a warning naming the file and the line.
 pub fn read(path: &Path, diags: &Diagnostics) -> Result<Vec<Read>, JournalError> {
     use std::io::Read as _;
@@ -187,15 +215,6 @@ fn invalid(e: &Entry) -> Option<String> {
             quoted(&e.uin)
         ));
     }
-    if !matches!(e.action.as_str(), "disable" | "enable") {
-        return Some(format!("unknown action \"{}\"", quoted(&e.action)));
-    }
-    if !matches!(
-        e.result.as_str(),
-        "intent" | "confirmed" | "unconfirmed" | "failed"
-    ) {
-        return Some(format!("unknown result \"{}\"", quoted(&e.result)));
-    }
     None
 }
 
@@ -244,17 +263,17 @@ pub fn disabled_by_us(entries: &[Read]) -> Vec<Undo> {
             }
         };
         let s = &mut keys[i];
-        match (e.action.as_str(), e.result.as_str()) {
-            ("disable", "intent") => s.pending = true,
-            ("disable", "confirmed" | "unconfirmed") => {
+        match (e.action, e.result) {
+            (Change::Disable, EntryResult::Intent) => s.pending = true,
+            (Change::Disable, EntryResult::Confirmed | EntryResult::Unconfirmed) => {
                 s.disabled = true;
                 s.pending = false;
             }
-            ("enable", "confirmed") => {
+            (Change::Enable, EntryResult::Confirmed) => {
                 s.disabled = false;
                 s.pending = false;
             }
-            (_, "intent") => {}
+            (_, EntryResult::Intent) => {}
             _ => s.pending = false,
         }
         if s.disabled || s.pending {
@@ -271,14 +290,14 @@ pub fn disabled_by_us(entries: &[Read]) -> Vec<Undo> {
 mod tests {
     use super::*;
 
-    fn entry(key: &str, action: &str, result: &str) -> Entry {
+    fn entry(key: &str, action: Change, result: EntryResult) -> Entry {
         Entry {
             time: now_rfc3339(),
             key: key.into(),
             owner_uin: "1".into(),
             uin: "2".into(),
-            action: action.into(),
-            result: result.into(),
+            action,
+            result,
             detail: None,
             request_id: None,
         }
@@ -295,13 +314,13 @@ mod tests {
         let p = dir.path().join("j.jsonl");
         let mut j = Journal::open(&p).unwrap();
         for e in [
-            entry(A, "disable", "intent"),
-            entry(A, "disable", "confirmed"),
-            entry(B, "disable", "confirmed"),
-            entry(B, "enable", "confirmed"),
-            entry(C, "disable", "intent"),
-            entry(C, "disable", "failed"),
-            entry(D, "disable", "intent"),
+            entry(A, Change::Disable, EntryResult::Intent),
+            entry(A, Change::Disable, EntryResult::Confirmed),
+            entry(B, Change::Disable, EntryResult::Confirmed),
+            entry(B, Change::Enable, EntryResult::Confirmed),
+            entry(C, Change::Disable, EntryResult::Intent),
+            entry(C, Change::Disable, EntryResult::Failed),
+            entry(D, Change::Disable, EntryResult::Intent),
         ] {
             j.append(&e).unwrap();
         }
@@ -321,8 +340,10 @@ mod tests {
     fn damaged_lines_are_skipped_with_their_line_and_appends_start_a_new_line() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("j.jsonl");
-        let good = serde_json::to_string(&entry(A, "disable", "confirmed")).unwrap();
-        let bare = serde_json::to_string(&entry("AKID…", "disable", "confirmed")).unwrap();
+        let good =
+            serde_json::to_string(&entry(A, Change::Disable, EntryResult::Confirmed)).unwrap();
+        let bare = serde_json::to_string(&entry("AKID…", Change::Disable, EntryResult::Confirmed))
+            .unwrap();
         let text = format!("{good}\n{{not json}}\n{bare}\n{}", &good[..20]);
         std::fs::write(&p, &text).unwrap();
         let diags = Diagnostics::new();
@@ -335,7 +356,7 @@ mod tests {
         assert!(warnings[2].contains("line 4") && warnings[2].contains("cut off"));
         Journal::open(&p)
             .unwrap()
-            .append(&entry(B, "disable", "confirmed"))
+            .append(&entry(B, Change::Disable, EntryResult::Confirmed))
             .unwrap();
         let back = read(&p, &Diagnostics::new()).unwrap();
         assert_eq!(back.len(), 2, "the new entry is on a line of its own");

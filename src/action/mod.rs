@@ -1,6 +1,6 @@
 //! State-changing calls: disabling and re-enabling leaked keys, dry run by
 //! default, every action journaled. Reached only from the `disable`/`enable`
-//! commands. Owned by the CAM work (issue 4).
+//! commands.
 //!
 //! Only keys that the auditor's own account lists (ListAccessKeys) are
 //! touched, never the auditor's own credentials, and never deleted: a key is
@@ -11,14 +11,15 @@
 pub mod journal;
 pub mod unlisted;
 
-use crate::finding::{Secret, SecretKind, redact, redact_ids};
+use crate::finding::{KeyStatus, Secret, SecretKind, redact, redact_ids};
 use crate::verify::tencent::audit::{AccountIndex, KeyInfo};
-use crate::verify::tencent::client::{CallError, Client, Credential, Service};
-use journal::{Entry, Journal};
+use crate::verify::tencent::client::{Action, CallError, Client, Credential};
+use journal::{Entry, EntryResult, Journal};
 use serde_json::{Value, json};
 
-/// The status change asked for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The status change asked for; journaled as `disable` / `enable`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Change {
     /// Set `Inactive`.
     Disable,
@@ -28,14 +29,14 @@ pub enum Change {
 
 impl Change {
     /// The status this change sets.
-    pub fn status(self) -> &'static str {
+    pub fn status(self) -> KeyStatus {
         match self {
-            Change::Disable => "Inactive",
-            Change::Enable => "Active",
+            Change::Disable => KeyStatus::Inactive,
+            Change::Enable => KeyStatus::Active,
         }
     }
 
-    /// `disable` / `enable`, as journaled.
+    /// `disable` / `enable`, as the user typed it.
     pub fn verb(self) -> &'static str {
         match self {
             Change::Disable => "disable",
@@ -139,27 +140,33 @@ fn target_uin(k: &KeyInfo) -> Value {
     k.uin.parse::<u64>().map_or(json!(k.uin), |n| json!(n))
 }
 
-/// The status ListAccessKeys shows for a key now.
+/// The status ListAccessKeys shows for a key now (`None`: not listed).
 fn current_status(
     client: &Client,
     auditor: &Credential,
     k: &KeyInfo,
-) -> Result<Option<String>, String> {
+) -> Result<Option<KeyStatus>, String> {
     let a = client
         .call(
             auditor,
-            Service::Cam,
-            "ListAccessKeys",
+            Action::ListAccessKeys,
             &json!({ "TargetUin": target_uin(k) }),
         )
         .map_err(|e| error_text(&e))?;
-    Ok(a.body
+    let Some(listed) = a
+        .body
         .get("AccessKeys")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .find(|x| x.get("AccessKeyId").and_then(Value::as_str) == Some(&k.id))
-        .and_then(|x| x.get("Status").and_then(Value::as_str).map(str::to_string)))
+    else {
+        return Ok(None);
+    };
+    let status = listed.get("Status").and_then(Value::as_str).unwrap_or("");
+    KeyStatus::parse(status)
+        .map(Some)
+        .ok_or_else(|| format!("ListAccessKeys shows status {status:?}"))
 }
 
 /// How a failed call reads in the journal and on the terminal: the error
@@ -189,7 +196,7 @@ pub fn apply(
         let Step::Change(k) = &item.step else {
             continue;
         };
-        let log = |result: &str, detail: Option<String>, rid: Option<String>| {
+        let log = |result: EntryResult, detail: Option<String>, rid: Option<String>| {
             record(index, k, change, result, detail, rid)
         };
         let refused = match current_status(client, auditor, k) {
@@ -199,7 +206,7 @@ pub fn apply(
             Err(e) => Some(format!("pre-check failed: {e}")),
         };
         if let Some(why) = refused {
-            let entry = log("failed", Some(why), None);
+            let entry = log(EntryResult::Failed, Some(why), None);
             journal.append(&entry)?;
             done.push(entry);
             continue;
@@ -208,12 +215,12 @@ pub fn apply(
             "UpdateAccessKey Status={} about to be sent",
             change.status()
         );
-        journal.append(&log("intent", Some(intent), None))?;
+        journal.append(&log(EntryResult::Intent, Some(intent), None))?;
         let mut params = json!({ "AccessKeyId": k.id, "Status": change.status() });
         if k.principal != "root" {
             params["TargetUin"] = target_uin(k);
         }
-        let entry = match client.call(auditor, Service::Cam, "UpdateAccessKey", &params) {
+        let entry = match client.call(auditor, Action::UpdateAccessKey, &params) {
             Err(e) => {
                 let rid = match &e {
                     CallError::Api(a) => Some(a.request_id.clone()),
@@ -224,39 +231,41 @@ pub fn apply(
                 let why = error_text(&e);
                 match current_status(client, auditor, k) {
                     Ok(Some(s)) if s == change.status() => log(
-                        "confirmed",
+                        EntryResult::Confirmed,
                         Some(format!(
                             "UpdateAccessKey failed ({why}), but the post-check shows status {s}"
                         )),
                         rid,
                     ),
                     Ok(s) => log(
-                        "failed",
+                        EntryResult::Failed,
                         Some(format!(
                             "{why}; the post-check shows status {}",
-                            s.as_deref().unwrap_or("missing")
+                            s.map_or("missing", KeyStatus::as_str)
                         )),
                         rid,
                     ),
                     Err(post) => log(
-                        "unconfirmed",
+                        EntryResult::Unconfirmed,
                         Some(format!("{why}; the post-check failed too: {post}")),
                         rid,
                     ),
                 }
             }
             Ok(a) => match current_status(client, auditor, k) {
-                Ok(Some(s)) if s == change.status() => log("confirmed", None, Some(a.request_id)),
+                Ok(Some(s)) if s == change.status() => {
+                    log(EntryResult::Confirmed, None, Some(a.request_id))
+                }
                 Ok(s) => log(
-                    "unconfirmed",
+                    EntryResult::Unconfirmed,
                     Some(format!(
                         "post-check shows status {}",
-                        s.as_deref().unwrap_or("missing")
+                        s.map_or("missing", KeyStatus::as_str)
                     )),
                     Some(a.request_id),
                 ),
                 Err(e) => log(
-                    "unconfirmed",
+                    EntryResult::Unconfirmed,
                     Some(format!("post-check failed: {e}")),
                     Some(a.request_id),
                 ),
@@ -272,7 +281,7 @@ fn record(
     index: &AccountIndex,
     k: &KeyInfo,
     change: Change,
-    result: &str,
+    result: EntryResult,
     detail: Option<String>,
     request_id: Option<String>,
 ) -> Entry {
@@ -281,8 +290,8 @@ fn record(
         key: short(&k.id),
         owner_uin: index.owner_uin.clone(),
         uin: k.uin.clone(),
-        action: change.verb().to_string(),
-        result: result.to_string(),
+        action: change,
+        result,
         detail: detail.map(|d| redact_ids(&d).into_owned()),
         request_id,
     }
@@ -299,7 +308,11 @@ mod tests {
 
     fn index() -> AccountIndex {
         let mut keys = BTreeMap::new();
-        for (id, status) in [(OWN, "Active"), (SUB, "Active"), (OLD, "Inactive")] {
+        for (id, status) in [
+            (OWN, KeyStatus::Active),
+            (SUB, KeyStatus::Active),
+            (OLD, KeyStatus::Inactive),
+        ] {
             keys.insert(
                 id.to_string(),
                 KeyInfo {
@@ -307,7 +320,7 @@ mod tests {
                     uin: "2".into(),
                     principal: "sub-user".into(),
                     name: None,
-                    status: status.into(),
+                    status,
                     created: None,
                 },
             );

@@ -4,6 +4,7 @@
 use super::args::DisableArgs;
 use super::tencent::{auditor, is_tencent, report_id};
 use super::{Exit, message, plan};
+use crate::action::journal::EntryResult;
 use crate::action::{self, Change, Step, Target};
 use crate::engine::Engine;
 use crate::rule::RuleSet;
@@ -200,7 +201,7 @@ pub(crate) fn act(
     for e in &done {
         let line = format!(
             "{} {}: {}{}{}",
-            e.action,
+            e.action.verb(),
             e.key,
             e.result,
             e.detail
@@ -212,13 +213,13 @@ pub(crate) fn act(
                 .map(|r| format!(", RequestId {r}"))
                 .unwrap_or_default()
         );
-        if e.result == "confirmed" {
+        if e.result == EntryResult::Confirmed {
             println!("{}", message::shown(&line));
         } else {
             message::error(line);
         }
         let keys_of_user = aud.index.keys.values().filter(|k| k.uin == e.uin).count();
-        if e.result == "confirmed" && change == Change::Disable && keys_of_user >= 2 {
+        if e.result == EntryResult::Confirmed && change == Change::Disable && keys_of_user >= 2 {
             println!(
                 "  note: uin {} has {keys_of_user} keys, the most Tencent allows: to create a \
                  replacement, first delete one (keyhound never deletes keys)",

@@ -15,6 +15,7 @@ mod message;
 mod org;
 mod output;
 mod plan;
+mod repos;
 mod root;
 mod rules;
 mod scan;
@@ -58,6 +59,7 @@ pub fn main() -> ExitCode {
         Command::Enable(a) => enable::run(a),
         Command::Audit(a) => audit::run(a),
         Command::Report(args::ReportCommand::Merge(a)) => org::run_merge(a),
+        Command::Repos(a) => repos::run(a),
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => man::run(a),
     };

@@ -12,6 +12,7 @@ mod limits;
 mod net;
 mod output;
 mod redact;
+mod streams;
 mod terminal;
 
 /// Longer than any of these commands takes when it works.
