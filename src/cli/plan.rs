@@ -663,9 +663,17 @@ fn required_credential(t: &TencentArgs) -> anyhow::Result<Found> {
 /// The repository `dir` names, or the one holding the current directory.
 fn open_repo(dir: Option<&Path>) -> anyhow::Result<Option<git2::Repository>> {
     match dir {
-        Some(d) => git2::Repository::open(d)
-            .map(Some)
-            .with_context(|| format!("cannot open git repository {}", d.display())),
+        Some(d) => git2::Repository::open(d).map(Some).map_err(|e| {
+            if e.code() == git2::ErrorCode::NotFound {
+                anyhow::anyhow!("not a git repository: {}", d.display())
+            } else {
+                anyhow::anyhow!(
+                    "cannot open git repository {}: {}",
+                    d.display(),
+                    e.message()
+                )
+            }
+        }),
         None => Ok(git2::Repository::discover(".").ok()),
     }
 }

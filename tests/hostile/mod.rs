@@ -9,6 +9,7 @@ use std::time::Duration;
 mod git;
 mod journal;
 mod limits;
+mod messages;
 mod net;
 mod output;
 mod redact;
