@@ -22,7 +22,8 @@
 //!                                                        ▼
 //!            config (allow, ignore file, baseline) filters ─► report::{human,json,sarif}
 //!
-//! disable/enable: report.json ─► verify (pre-check) ─► action::plan ─► --yes ─► journal
+//! disable/enable: report.json ─► verify (pre-check) ─► action::plan ─► --yes ─►
+//!                 journal intent (synced) ─► UpdateAccessKey ─► post-check ─► journal outcome
 //! audit: verify::tencent::snapshot (read-only CAM calls) ─► audit::run ─► audit::report
 //! ```
 //!
