@@ -12,6 +12,7 @@ mod noise;
 mod org;
 mod precision;
 mod precommit;
+mod progress;
 mod report;
 mod rules;
 mod sarif;

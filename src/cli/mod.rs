@@ -15,6 +15,7 @@ mod message;
 mod org;
 mod output;
 mod plan;
+mod progress;
 mod root;
 mod rules;
 mod scan;
