@@ -16,6 +16,7 @@ mod org;
 mod output;
 mod plan;
 mod progress;
+mod repos;
 mod root;
 mod rules;
 mod scan;
@@ -59,6 +60,7 @@ pub fn main() -> ExitCode {
         Command::Enable(a) => enable::run(a),
         Command::Audit(a) => audit::run(a),
         Command::Report(args::ReportCommand::Merge(a)) => org::run_merge(a),
+        Command::Repos(a) => repos::run(a),
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => man::run(a),
     };

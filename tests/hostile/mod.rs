@@ -8,6 +8,7 @@ use std::time::Duration;
 
 mod git;
 mod limits;
+mod net;
 mod output;
 mod redact;
 mod terminal;

@@ -2,6 +2,7 @@
 //! timeouts, per-action rate limits, retries, and the HTTP-200 error
 //! envelope turned into [`ApiError`].
 
+pub use super::api::{Action, Service};
 use super::sign::{self, SignInput};
 use crate::finding::{Secret, SecretKind};
 use serde_json::Value;
@@ -55,32 +56,6 @@ impl fmt::Debug for Credential {
             crate::finding::redact(&self.id, SecretKind::Identifier),
             self.key
         )
-    }
-}
-
-/// A Tencent Cloud product this client talks to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Service {
-    /// Cloud Access Management, API version 2019-01-16.
-    Cam,
-    /// Security Token Service, API version 2018-08-13.
-    Sts,
-}
-
-impl Service {
-    /// The name used in hosts and signature scopes.
-    pub fn name(self) -> &'static str {
-        match self {
-            Service::Cam => "cam",
-            Service::Sts => "sts",
-        }
-    }
-
-    fn version(self) -> &'static str {
-        match self {
-            Service::Cam => "2019-01-16",
-            Service::Sts => "2018-08-13",
-        }
     }
 }
 
@@ -230,11 +205,14 @@ pub enum CallError {
     /// Tencent answered with an error.
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// The HTTP client could not be built (TLS setup).
+    #[error("cannot set up the HTTP client: {0}")]
+    Setup(String),
     /// No answer: connection refused, reset, timeout.
     #[error("{action}: no answer from {host}: {reason}")]
     Transport {
         /// The action.
-        action: String,
+        action: Action,
         /// Host called.
         host: String,
         /// What went wrong.
@@ -242,11 +220,24 @@ pub enum CallError {
         /// Whether it timed out (the call may have been applied).
         timed_out: bool,
     },
-    /// An HTTP status other than 200, or a body that is not the envelope.
+    /// An HTTP status other than 200.
+    #[error("{action}: unexpected answer from {host}: HTTP {status}")]
+    Status {
+        /// The action.
+        action: Action,
+        /// Host called.
+        host: String,
+        /// The HTTP status code.
+        status: u16,
+    },
+    /// An HTTP-200 answer whose fields are not as documented.
+    #[error(transparent)]
+    Malformed(#[from] super::answer::Malformed),
+    /// A body that is not the envelope, or too large.
     #[error("{action}: unexpected answer from {host}: {reason}")]
     Protocol {
         /// The action.
-        action: String,
+        action: Action,
         /// Host called.
         host: String,
         /// What was wrong with it.
@@ -297,51 +288,34 @@ impl Default for ClientOptions {
     }
 }
 
-/// Actions that change state: never retried unless Tencent said it refused
-/// them (throttling), since a timed-out call may have been applied.
-fn is_state_changing(action: &str) -> bool {
-    matches!(
-        action,
-        "UpdateAccessKey" | "DeleteAccessKey" | "CreateAccessKey"
-    )
-}
-
 /// Whether a failed call is worth another try: throttling always (Tencent
 /// refused it, nothing happened); server errors and lost connections only
 /// for read-only actions, since a state change may have been applied.
-fn should_retry(action: &str, e: &CallError) -> bool {
+fn should_retry(action: Action, e: &CallError) -> bool {
     match e {
         CallError::Api(a) if a.code.starts_with("RequestLimitExceeded") => true,
-        _ if is_state_changing(action) => false,
+        _ if action.is_state_changing() => false,
         CallError::Api(a) => a.code.starts_with("InternalError") || a.code == "ServiceUnavailable",
-        CallError::Protocol { reason, .. } => reason.starts_with("HTTP 5"),
+        CallError::Status { status, .. } => (500..600).contains(status),
         CallError::Transport { .. } => true,
-    }
-}
-
-/// Documented per-second limits (tencent-api.md 3.5); 20 where not captured.
-fn rate_limit(action: &str) -> u32 {
-    match action {
-        "UpdateAccessKey" | "DeleteAccessKey" | "CreateAccessKey" => 5,
-        "ListAttachedUserAllPolicies" => 5,
-        _ => 20,
+        CallError::Protocol { .. } | CallError::Setup(_) | CallError::Malformed(_) => false,
     }
 }
 
 /// Spaces calls of one action at least `1s / limit` apart.
 #[derive(Debug, Default)]
 struct Limiter {
-    next: Mutex<HashMap<String, Instant>>,
+    next: Mutex<HashMap<Action, Instant>>,
 }
 
 impl Limiter {
-    fn wait(&self, action: &str) {
-        let interval = Duration::from_secs(1) / rate_limit(action);
+    fn wait(&self, action: Action) {
+        let interval = Duration::from_secs(1) / action.rate_limit();
         let now = Instant::now();
         let slot = {
             let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
-            let slot = next.get(action).copied().unwrap_or(now).max(now);
-            next.insert(action.to_string(), slot + interval);
+            let slot = next.get(&action).copied().unwrap_or(now).max(now);
+            next.insert(action, slot + interval);
             slot
         };
         if slot > now {
@@ -359,6 +333,7 @@ pub struct Client {
     limiter: Limiter,
 }
 
+/// The largest answer read; CAM and STS answers are a few kilobytes.
 const MAX_BODY: usize = 1 << 20;
 
 impl Client {
@@ -373,11 +348,7 @@ impl Client {
         if endpoints.is_loopback() {
             b = b.no_proxy();
         }
-        let http = b.build().map_err(|e| CallError::Protocol {
-            action: "client".into(),
-            host: String::new(),
-            reason: e.to_string(),
-        })?;
+        let http = b.build().map_err(|e| CallError::Setup(error_chain(&e)))?;
         Ok(Client {
             http,
             endpoints,
@@ -391,19 +362,18 @@ impl Client {
         Client::new(self.endpoints.other_site()?, self.opts.clone()).ok()
     }
 
-    /// Calls `action` of `service` with JSON `params`, signed with `cred`,
-    /// retrying throttled and failed read-only calls with backoff.
+    /// Calls `action` (of its service) with JSON `params`, signed with
+    /// `cred`, retrying throttled and failed read-only calls with backoff.
     pub fn call(
         &self,
         cred: &Credential,
-        service: Service,
-        action: &str,
+        action: Action,
         params: &Value,
     ) -> Result<Answer, CallError> {
         let mut backoff = self.opts.backoff;
         let mut attempt = 0;
         loop {
-            let result = self.call_once(cred, service, action, params);
+            let result = self.call_once(cred, action, params);
             let retry = result
                 .as_ref()
                 .err()
@@ -411,7 +381,11 @@ impl Client {
             if !retry || attempt >= self.opts.retries {
                 return result;
             }
-            tracing::debug!(action, attempt, "retrying after {backoff:?}");
+            tracing::debug!(
+                action = action.name(),
+                attempt,
+                "retrying after {backoff:?}"
+            );
             std::thread::sleep(backoff);
             backoff *= 2;
             attempt += 1;
@@ -421,10 +395,10 @@ impl Client {
     fn call_once(
         &self,
         cred: &Credential,
-        service: Service,
-        action: &str,
+        action: Action,
         params: &Value,
     ) -> Result<Answer, CallError> {
+        let service = action.service();
         self.limiter.wait(action);
         let url = self.endpoints.url(service);
         let host = host_header(&url);
@@ -448,7 +422,7 @@ impl Client {
             .post(url)
             .header("Host", &host)
             .header("Content-Type", content_type)
-            .header("X-TC-Action", action)
+            .header("X-TC-Action", action.name())
             .header("X-TC-Version", service.version())
             .header("X-TC-Timestamp", timestamp.to_string())
             .header("X-TC-Language", "en-US")
@@ -464,7 +438,7 @@ impl Client {
             req = req.header("X-TC-Token", t.expose());
         }
         let transport = |e: reqwest::Error| CallError::Transport {
-            action: action.to_string(),
+            action,
             host: host.clone(),
             reason: error_chain(&e),
             timed_out: e.is_timeout(),
@@ -472,22 +446,47 @@ impl Client {
         let resp = req.body(body).send().map_err(transport)?;
         let status = resp.status();
         let protocol = |reason: String| CallError::Protocol {
-            action: action.to_string(),
+            action,
             host: host.clone(),
             reason,
         };
         if status != reqwest::StatusCode::OK {
-            return Err(protocol(format!("HTTP {}", status.as_u16())));
+            return Err(CallError::Status {
+                action,
+                host: host.clone(),
+                status: status.as_u16(),
+            });
         }
-        let bytes = resp.bytes().map_err(transport)?;
+        let too_large = || protocol(format!("answer of more than {MAX_BODY} bytes"));
+        if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+            return Err(too_large());
+        }
+        let bytes = read_capped(resp).map_err(|e| CallError::Transport {
+            action,
+            host: host.clone(),
+            reason: error_chain(&e),
+            timed_out: e.kind() == std::io::ErrorKind::TimedOut
+                || e.get_ref()
+                    .and_then(|i| i.downcast_ref::<reqwest::Error>())
+                    .is_some_and(reqwest::Error::is_timeout),
+        })?;
         if bytes.len() > MAX_BODY {
-            return Err(protocol(format!("answer larger than {MAX_BODY} bytes")));
+            return Err(too_large());
         }
         parse_envelope(&bytes).map_err(|e| match e {
             Envelope::Api(api) => CallError::Api(api),
             Envelope::Bad(reason) => protocol(reason),
         })
     }
+}
+
+/// The body, streamed: at most one byte more than [`MAX_BODY`] is read, so an
+/// endless or oversized answer costs a bounded read, never the whole of it.
+fn read_capped(resp: reqwest::blocking::Response) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(8 << 10);
+    resp.take(MAX_BODY as u64 + 1).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -612,38 +611,35 @@ mod tests {
             })
         };
         let timeout = CallError::Transport {
-            action: "x".into(),
+            action: Action::UpdateAccessKey,
             host: "h".into(),
             reason: "timed out".into(),
             timed_out: true,
         };
-        assert!(should_retry(
-            "UpdateAccessKey",
-            &api("RequestLimitExceeded")
-        ));
-        assert!(!should_retry("UpdateAccessKey", &timeout));
-        assert!(!should_retry(
-            "UpdateAccessKey",
-            &api("InternalError.SystemError")
-        ));
-        assert!(should_retry("GetUserAppId", &timeout));
-        assert!(should_retry(
-            "GetUserAppId",
-            &api("InternalError.SystemError")
-        ));
-        assert!(!should_retry(
-            "GetUserAppId",
-            &api("AuthFailure.SecretIdNotFound")
-        ));
-    }
-
-    #[test]
-    fn limits_follow_the_documentation() {
-        assert_eq!(rate_limit("UpdateAccessKey"), 5);
-        assert_eq!(rate_limit("GetUserAppId"), 20);
-        assert_eq!(rate_limit("ListAttachedUserAllPolicies"), 5);
-        assert_eq!(rate_limit("GetCallerIdentity"), 20);
-        assert!(is_state_changing("UpdateAccessKey"));
-        assert!(!is_state_changing("ListAccessKeys"));
+        let status = |status| CallError::Status {
+            action: Action::GetUserAppId,
+            host: "h".into(),
+            status,
+        };
+        let update = Action::UpdateAccessKey;
+        let read = Action::GetUserAppId;
+        assert!(should_retry(update, &api("RequestLimitExceeded")));
+        assert!(!should_retry(update, &timeout));
+        assert!(!should_retry(update, &api("InternalError.SystemError")));
+        assert!(!should_retry(update, &status(503)));
+        assert!(should_retry(read, &timeout));
+        assert!(should_retry(read, &api("InternalError.SystemError")));
+        assert!(!should_retry(read, &api("AuthFailure.SecretIdNotFound")));
+        assert!(should_retry(read, &status(502)));
+        assert!(!should_retry(read, &status(404)));
+        let bad = CallError::Protocol {
+            action: read,
+            host: "h".into(),
+            reason: "HTTP 5 in a body that is not JSON".into(),
+        };
+        assert!(
+            !should_retry(read, &bad),
+            "decided on the type, not the text"
+        );
     }
 }
