@@ -19,7 +19,7 @@ use crate::scan::ScanPlan;
 use crate::scan::git::HistoryPlan;
 use crate::scan::progress::Progress;
 use crate::source::archive;
-use crate::source::fs::WalkOptions;
+use crate::source::fs::{STDIN, WalkOptions};
 use crate::source::git::{self as src, Rev, Selection};
 use crate::verify::tencent::credential::{self, Found};
 use crate::verify::tencent::{Client, ClientOptions, Endpoints, Site};
@@ -55,9 +55,6 @@ pub(crate) struct Scan {
 pub(crate) enum Source {
     /// Files and directories on disk.
     Files(ScanPlan),
-    /// Standard input, as one blob (expanded within these limits when it
-    /// is an archive).
-    Stdin(Option<archive::Limits>),
     /// Git history (all of it, a branch, a range, what a push sends).
     History(HistoryPlan, Vcs),
     /// What `git commit` would commit.
@@ -186,10 +183,10 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
     } else {
         a.paths.clone()
     };
-    let stdin = paths.len() == 1 && paths[0].as_os_str() == "-";
+    let stdin = paths.len() == 1 && paths[0].as_os_str() == STDIN;
     // Many repositories: a missing one is an error of the run, not of the plan.
     let many = super::org::many_repos(&a.git, &a.paths);
-    for p in paths.iter().filter(|_| !stdin && !many) {
+    for p in paths.iter().filter(|p| !many && p.as_os_str() != STDIN) {
         if std::fs::symlink_metadata(p).is_err() {
             anyhow::bail!("no such file or directory: {}", p.display());
         }
@@ -231,7 +228,7 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
     let source = if many {
         super::org::source(&a.git, &a.paths, &walk)?
     } else {
-        source(&a.git, paths, stdin, walk, progress.clone())?
+        source(&a.git, paths, walk, progress.clone())?
     };
     let t = &a.verify.tencent;
     let verify = if a.verify.verify || t.audit || t.profile.is_some() {
@@ -484,7 +481,6 @@ fn noise(a: &NoiseArgs, paths: &[PathBuf], diags: &Diagnostics) -> anyhow::Resul
 fn source(
     git: &GitScanArgs,
     paths: Vec<PathBuf>,
-    stdin: bool,
     walk: WalkOptions,
     progress: Option<Arc<Progress>>,
 ) -> anyhow::Result<Source> {
@@ -492,15 +488,11 @@ fn source(
         return pre_commit_source(paths, walk, progress);
     }
     if !(git.history() || git.staged || git.pre_push) {
-        return Ok(if stdin {
-            Source::Stdin(walk.archives)
-        } else {
-            Source::Files(ScanPlan {
-                paths,
-                walk,
-                progress,
-            })
-        });
+        return Ok(Source::Files(ScanPlan {
+            paths,
+            walk,
+            progress,
+        }));
     }
     let [repo] = &paths[..] else {
         anyhow::bail!("git scans take one repository path, got {}", paths.len());
@@ -693,9 +685,17 @@ fn required_credential(t: &TencentArgs) -> anyhow::Result<Found> {
 /// The repository `dir` names, or the one holding the current directory.
 fn open_repo(dir: Option<&Path>) -> anyhow::Result<Option<git2::Repository>> {
     match dir {
-        Some(d) => git2::Repository::open(d)
-            .map(Some)
-            .with_context(|| format!("cannot open git repository {}", d.display())),
+        Some(d) => git2::Repository::open(d).map(Some).map_err(|e| {
+            if e.code() == git2::ErrorCode::NotFound {
+                anyhow::anyhow!("not a git repository: {}", d.display())
+            } else {
+                anyhow::anyhow!(
+                    "cannot open git repository {}: {}",
+                    d.display(),
+                    e.message()
+                )
+            }
+        }),
         None => Ok(git2::Repository::discover(".").ok()),
     }
 }

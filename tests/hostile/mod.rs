@@ -8,9 +8,11 @@ use std::time::Duration;
 
 mod git;
 mod limits;
+mod messages;
 mod net;
 mod output;
 mod redact;
+mod streams;
 mod terminal;
 
 /// Longer than any of these commands takes when it works.

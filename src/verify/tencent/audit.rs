@@ -132,7 +132,8 @@ fn list_collaborators(client: &Client, auditor: &Credential) -> Result<Vec<Ident
 
 /// Why the account could not be indexed.
 #[derive(Debug, thiserror::Error)]
-#[error("auditor credentials {id}: {action} failed")]
+/// The failing call and why are the source's text, shown once.
+#[error("cannot check auditor credentials {id}")]
 pub struct AuditError {
     /// The auditor's SecretId, shortened.
     pub id: String,

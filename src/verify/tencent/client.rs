@@ -80,9 +80,9 @@ pub struct Endpoints {
 /// Why an `--endpoint` value was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum EndpointError {
-    /// Not a URL.
-    #[error("endpoint {0:?} is not a valid URL")]
-    Invalid(String),
+    /// Not a URL, or not a base URL: the value and what is wrong with it.
+    #[error("endpoint {0:?} is not a usable base URL: {1}")]
+    Invalid(String, String),
     /// Neither https nor http.
     #[error("endpoint {0:?}: the scheme must be https (or http to a loopback address)")]
     Scheme(String),
@@ -131,18 +131,23 @@ impl Endpoints {
 
     /// One base URL for every service: https anywhere, http only on loopback.
     pub fn custom(url: &str) -> Result<Endpoints, EndpointError> {
-        let u = reqwest::Url::parse(url).map_err(|_| EndpointError::Invalid(url.to_string()))?;
-        let host = u
-            .host_str()
-            .ok_or_else(|| EndpointError::Invalid(url.to_string()))?;
-        match u.scheme() {
-            "https" => {}
-            "http" if is_loopback(host) => {}
-            "http" => return Err(EndpointError::InsecureHttp(url.to_string())),
-            _ => return Err(EndpointError::Scheme(url.to_string())),
+        let u = reqwest::Url::parse(url)
+            .map_err(|e| EndpointError::Invalid(url.to_string(), e.to_string()))?;
+        if !matches!(u.scheme(), "https" | "http") {
+            return Err(EndpointError::Scheme(url.to_string()));
         }
-        if u.path() != "/" || u.query().is_some() {
-            return Err(EndpointError::Invalid(url.to_string()));
+        let host = u.host_str().ok_or_else(|| {
+            EndpointError::Invalid(url.to_string(), "it names no host".to_string())
+        })?;
+        if u.scheme() == "http" && !is_loopback(host) {
+            return Err(EndpointError::InsecureHttp(url.to_string()));
+        }
+        if u.path() != "/" || u.query().is_some() || u.fragment().is_some() {
+            return Err(EndpointError::Invalid(
+                url.to_string(),
+                "give only scheme, host and port (https://host[:port]/), no path or query"
+                    .to_string(),
+            ));
         }
         Ok(Endpoints {
             site: Site::China,
@@ -493,8 +498,12 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut src = e.source();
     while let Some(c) = src {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
+        // hyper and reqwest often repeat their cause in their own text.
+        let text = c.to_string();
+        if !s.contains(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
         src = c.source();
     }
     s
