@@ -7,7 +7,7 @@ use super::tencent::{is_tencent, optional_auditor, shown_id};
 use super::{Exit, message, plan};
 use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
-use crate::verify::input::{ReportFinding, read_report};
+use crate::verify::input::{read_report, recover};
 use crate::verify::tencent::{Verifier, is_secret_id};
 use crate::verify::{Outcome, Verification};
 use std::io::Write;
@@ -69,24 +69,25 @@ pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<Exit> {
     let a = resolved?;
     let rules = &a.rules;
     let repo = a.repo.as_ref();
-    let (mut doc, findings) = read_report(&a.from)?;
+    let mut doc = read_report(&a.from)?;
     let engine = Engine::new(rules)?;
     let client = a.tencent.client()?;
     let auditor = optional_auditor(&a.tencent, &client)?;
     let mut verifier = Verifier::new(client, auditor);
     let mut lines = Vec::new();
     let mut live = false;
-    let candidates: Vec<&ReportFinding> =
-        findings.iter().filter(|f| is_tencent(rules, f)).collect();
     let mut recovered = Vec::new();
-    for f in candidates {
+    for (index, f) in doc.findings.iter().enumerate() {
+        if !is_tencent(rules, f) {
+            continue;
+        }
         let head = format!(
             "{} {}",
             &f.fingerprint[..f.fingerprint.len().min(12)],
             shown_id(f)
         );
-        match f.recover(&engine, repo) {
-            Ok(r) if is_secret_id(r.secret.expose()) => recovered.push((f, head, r)),
+        match recover(f, &engine, repo) {
+            Ok(r) if is_secret_id(r.secret.expose()) => recovered.push((index, head, r)),
             Ok(_) => message::warn(format!("{head}: not a Tencent SecretId, skipped")),
             Err(why) => message::error(format!("{head}: cannot verify: {why}")),
         }
@@ -98,11 +99,11 @@ pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<Exit> {
     ids.sort_unstable();
     ids.dedup();
     verifier.prefetch_last_used(&ids);
-    for (f, head, rec) in &recovered {
+    for (index, head, rec) in &recovered {
         let v = verifier.verify(rec.secret.expose(), rec.key.as_ref(), rec.token.as_ref());
         live |= v.outcome == Outcome::Live;
         lines.push(format!("{head}  {}", describe(&v)));
-        doc.findings[f.index].verification = Some(v);
+        doc.findings[*index].verification = Some(v);
     }
     let write = |w: &mut dyn Write| -> anyhow::Result<()> {
         match a.format {
