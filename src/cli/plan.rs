@@ -5,8 +5,8 @@
 //! command here with exit code 2.
 
 use super::args::{
-    AuditArgs, AuditFormat, ColorChoice, DisableArgs, EnableArgs, GitScanArgs, GlobalArgs,
-    NoiseArgs, ScanArgs, TencentArgs, VerifyArgs, VerifyFormat,
+    AuditArgs, AuditFormat, CdnetworksArgs, ColorChoice, DisableArgs, EnableArgs, GitScanArgs,
+    GlobalArgs, NoiseArgs, ScanArgs, TencentArgs, VerifyArgs, VerifyFormat,
 };
 use crate::audit::{self, CheckId};
 use crate::config::{self, Noise};
@@ -21,6 +21,7 @@ use crate::scan::progress::Progress;
 use crate::source::archive;
 use crate::source::fs::{STDIN, WalkOptions};
 use crate::source::git::{self as src, Rev, Selection};
+use crate::verify::cdnetworks;
 use crate::verify::tencent::credential::{self, Found};
 use crate::verify::tencent::{Client, ClientOptions, Endpoints, Site};
 use anyhow::Context;
@@ -40,6 +41,8 @@ pub(crate) struct Scan {
     pub noise: Noise,
     /// `--verify`, `--audit` or `--profile`: how to reach Tencent Cloud.
     pub verify: Option<Tencent>,
+    /// With `verify`: where to check CDNetworks keys.
+    pub cdnetworks: Option<cdnetworks::Endpoint>,
     /// Where and how to write the report.
     pub output: Output,
     /// Where the scan is rooted, for report paths.
@@ -138,6 +141,8 @@ pub(crate) struct Verify {
     pub repo: Option<git2::Repository>,
     /// Tencent Cloud.
     pub tencent: Tencent,
+    /// Where to check CDNetworks keys.
+    pub cdnetworks: cdnetworks::Endpoint,
 }
 
 /// A resolved `keyhound disable`.
@@ -178,6 +183,7 @@ pub(crate) struct Enable {
 pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow::Result<Scan> {
     // An unusable --endpoint fails now, not after a long scan.
     let endpoints = endpoints(&a.verify.tencent)?;
+    let cdn = cdnetworks_endpoint(&a.verify.cdnetworks)?;
     let paths = if a.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -231,7 +237,8 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         source(&a.git, paths, walk, progress.clone())?
     };
     let t = &a.verify.tencent;
-    let verify = if a.verify.verify || t.audit || t.profile.is_some() {
+    let verifying = a.verify.verify || t.audit || t.profile.is_some();
+    let verify = if verifying {
         Some(Tencent {
             endpoints,
             auditor: auditor_credential(t, false).transpose(),
@@ -247,6 +254,7 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         engine,
         noise: settings.noise,
         verify,
+        cdnetworks: verifying.then_some(cdn),
         output: Output {
             format: a
                 .format
@@ -305,6 +313,7 @@ pub(crate) fn verify(a: &VerifyArgs, diags: &Diagnostics) -> anyhow::Result<Veri
         rules: rules(&a.rules, diags)?,
         repo: open_repo(a.repo.as_deref())?,
         tencent,
+        cdnetworks: cdnetworks_endpoint(&a.cdnetworks)?,
     })
 }
 
@@ -655,6 +664,13 @@ fn endpoints(t: &TencentArgs) -> anyhow::Result<Endpoints> {
         },
         None if t.intl => Endpoints::site(Site::International),
         None => Endpoints::site(Site::China),
+    })
+}
+
+fn cdnetworks_endpoint(a: &CdnetworksArgs) -> anyhow::Result<cdnetworks::Endpoint> {
+    Ok(match &a.cdnetworks_endpoint {
+        Some(url) => cdnetworks::Endpoint::custom(url)?,
+        None => cdnetworks::Endpoint::default(),
     })
 }
 

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 mod git;
+mod journal;
 mod limits;
 mod messages;
 mod net;
