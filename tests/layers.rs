@@ -1,7 +1,8 @@
 //! The crate's layering, checked over the source text: no import cycle
 //! between the top-level modules of `src/`, only `cli` (and `main.rs`)
-//! prints or knows clap, and the tests' environment scrub covers every
-//! variable the binary reads.
+//! prints or knows clap, only `verify`, `action` and `org::forge` open
+//! network connections (`org::clone` runs `git`), and the tests'
+//! environment scrub covers every variable the binary reads.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -160,6 +161,70 @@ fn only_cli_prints_and_knows_clap() {
         }
     }
     assert!(found.is_empty(), "printing outside src/cli: {found:#?}");
+}
+
+/// The files of `files` (path under `src/`, code) that name a network API
+/// or start a process outside the modules invariant 3 of src/lib.rs allows
+/// (`cli` may run programs of its own, such as a hook's).
+fn network_outside_allowed<'a>(files: impl Iterator<Item = (&'a Path, &'a str)>) -> Vec<String> {
+    let net = [
+        "reqwest",
+        "TcpStream",
+        "TcpListener",
+        "UdpSocket",
+        "ToSocketAddrs",
+        "hyper::",
+    ];
+    let may_connect = ["verify/", "action/", "org/forge/"];
+    let mut found = Vec::new();
+    for (rel, code) in files {
+        let rel_s = rel.to_string_lossy().replace('\\', "/");
+        if !may_connect.iter().any(|m| rel_s.starts_with(m)) {
+            for n in net {
+                if code.contains(n) {
+                    found.push(format!("{rel_s}: {n}"));
+                }
+            }
+        }
+        let may_spawn = rel_s == "org/clone.rs" || rel_s.starts_with("cli/");
+        if !may_spawn && code.contains("Command::new") {
+            found.push(format!("{rel_s}: Command::new"));
+        }
+    }
+    found
+}
+
+#[test]
+fn only_verify_action_and_org_forge_open_network_connections() {
+    let files = sources();
+    let found = network_outside_allowed(files.iter().map(|(_, c, p)| (p.as_path(), c.as_str())));
+    assert!(
+        found.is_empty(),
+        "network or processes outside the allowed modules: {found:#?}"
+    );
+}
+
+#[test]
+fn network_check_sees_a_client_outside_the_allowed_modules() {
+    let files = [
+        (
+            Path::new("scan/mod.rs"),
+            "let c = reqwest::blocking::Client::new();",
+        ),
+        (
+            Path::new("org/forge/http.rs"),
+            "let c = reqwest::blocking::Client::new();",
+        ),
+        (
+            Path::new("report/mod.rs"),
+            "std::process::Command::new(\"curl\")",
+        ),
+        (Path::new("org/clone.rs"), "Command::new(\"git\")"),
+    ];
+    assert_eq!(
+        network_outside_allowed(files.into_iter()),
+        ["scan/mod.rs: reqwest", "report/mod.rs: Command::new"]
+    );
 }
 
 #[test]

@@ -3,8 +3,10 @@
 mod archive;
 mod audit;
 mod cam;
+mod cdnetworks;
 mod decode;
 mod demo;
+mod forge;
 mod git;
 mod hostile;
 mod layers;

@@ -5,8 +5,8 @@
 //! command here with exit code 2.
 
 use super::args::{
-    AuditArgs, AuditFormat, ColorChoice, DisableArgs, EnableArgs, GitScanArgs, GlobalArgs,
-    NoiseArgs, ScanArgs, TencentArgs, VerifyArgs, VerifyFormat,
+    AuditArgs, AuditFormat, CdnetworksArgs, ColorChoice, DisableArgs, EnableArgs, GitScanArgs,
+    GlobalArgs, NoiseArgs, ScanArgs, TencentArgs, VerifyArgs, VerifyFormat,
 };
 use crate::audit::{self, CheckId};
 use crate::config::{self, Noise};
@@ -18,8 +18,9 @@ use crate::rulecheck;
 use crate::scan::ScanPlan;
 use crate::scan::git::HistoryPlan;
 use crate::source::archive;
-use crate::source::fs::WalkOptions;
+use crate::source::fs::{STDIN, WalkOptions};
 use crate::source::git::{self as src, Rev, Selection};
+use crate::verify::cdnetworks;
 use crate::verify::tencent::credential::{self, Found};
 use crate::verify::tencent::{Client, ClientOptions, Endpoints, Site};
 use anyhow::Context;
@@ -38,6 +39,8 @@ pub(crate) struct Scan {
     pub noise: Noise,
     /// `--verify`, `--audit` or `--profile`: how to reach Tencent Cloud.
     pub verify: Option<Tencent>,
+    /// With `verify`: where to check CDNetworks keys.
+    pub cdnetworks: Option<cdnetworks::Endpoint>,
     /// Where and how to write the report.
     pub output: Output,
     /// Where the scan is rooted, for report paths.
@@ -51,9 +54,6 @@ pub(crate) struct Scan {
 pub(crate) enum Source {
     /// Files and directories on disk.
     Files(ScanPlan),
-    /// Standard input, as one blob (expanded within these limits when it
-    /// is an archive).
-    Stdin(Option<archive::Limits>),
     /// Git history (all of it, a branch, a range, what a push sends).
     History(HistoryPlan, Vcs),
     /// What `git commit` would commit.
@@ -137,6 +137,8 @@ pub(crate) struct Verify {
     pub repo: Option<git2::Repository>,
     /// Tencent Cloud.
     pub tencent: Tencent,
+    /// Where to check CDNetworks keys.
+    pub cdnetworks: cdnetworks::Endpoint,
 }
 
 /// A resolved `keyhound disable`.
@@ -177,15 +179,16 @@ pub(crate) struct Enable {
 pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow::Result<Scan> {
     // An unusable --endpoint fails now, not after a long scan.
     let endpoints = endpoints(&a.verify.tencent)?;
+    let cdn = cdnetworks_endpoint(&a.verify.cdnetworks)?;
     let paths = if a.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         a.paths.clone()
     };
-    let stdin = paths.len() == 1 && paths[0].as_os_str() == "-";
+    let stdin = paths.len() == 1 && paths[0].as_os_str() == STDIN;
     // Many repositories: a missing one is an error of the run, not of the plan.
     let many = super::org::many_repos(&a.git, &a.paths);
-    for p in paths.iter().filter(|_| !stdin && !many) {
+    for p in paths.iter().filter(|p| !many && p.as_os_str() != STDIN) {
         if std::fs::symlink_metadata(p).is_err() {
             anyhow::bail!("no such file or directory: {}", p.display());
         }
@@ -225,10 +228,11 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
     let source = if many {
         super::org::source(&a.git, &a.paths, &walk)?
     } else {
-        source(g, &a.git, paths, stdin, walk)?
+        source(g, &a.git, paths, walk)?
     };
     let t = &a.verify.tencent;
-    let verify = if a.verify.verify || t.audit || t.profile.is_some() {
+    let verifying = a.verify.verify || t.audit || t.profile.is_some();
+    let verify = if verifying {
         Some(Tencent {
             endpoints,
             auditor: auditor_credential(t, false).transpose(),
@@ -244,6 +248,7 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         engine,
         noise: settings.noise,
         verify,
+        cdnetworks: verifying.then_some(cdn),
         output: Output {
             format: a
                 .format
@@ -301,6 +306,7 @@ pub(crate) fn verify(a: &VerifyArgs, diags: &Diagnostics) -> anyhow::Result<Veri
         rules: rules(&a.rules, diags)?,
         repo: open_repo(a.repo.as_deref())?,
         tencent,
+        cdnetworks: cdnetworks_endpoint(&a.cdnetworks)?,
     })
 }
 
@@ -478,18 +484,13 @@ fn source(
     g: &GlobalArgs,
     git: &GitScanArgs,
     paths: Vec<PathBuf>,
-    stdin: bool,
     walk: WalkOptions,
 ) -> anyhow::Result<Source> {
     if git.pre_commit {
         return pre_commit_source(paths, walk);
     }
     if !(git.history() || git.staged || git.pre_push) {
-        return Ok(if stdin {
-            Source::Stdin(walk.archives)
-        } else {
-            Source::Files(ScanPlan { paths, walk })
-        });
+        return Ok(Source::Files(ScanPlan { paths, walk }));
     }
     let [repo] = &paths[..] else {
         anyhow::bail!("git scans take one repository path, got {}", paths.len());
@@ -577,6 +578,10 @@ pub(super) fn history_selection(git: &GitScanArgs) -> anyhow::Result<Selection> 
     Ok(sel)
 }
 
+/// The most pre-push hook input read: a line per pushed ref is ~100 bytes,
+/// so this allows hundreds of thousands of refs and stops a flood.
+const MAX_PRE_PUSH_INPUT: u64 = 64 << 20;
+
 /// The commits a push sends: from the pre-commit framework's variables, or
 /// git's pre-push hook input on stdin. `None` when the push sends nothing new.
 fn pre_push_selection(repo: &Path) -> anyhow::Result<Option<Selection>> {
@@ -613,11 +618,18 @@ fn pre_push_selection(repo: &Path) -> anyhow::Result<Option<Selection>> {
             "--pre-push reads git's pre-push hook input on stdin; run it from a pre-push hook"
         );
     }
-    let mut input = String::new();
+    let mut input = Vec::new();
     std::io::stdin()
-        .read_to_string(&mut input)
+        .take(MAX_PRE_PUSH_INPUT + 1)
+        .read_to_end(&mut input)
         .context("cannot read the pre-push hook input on stdin")?;
-    let updates = src::parse_pre_push(&input)?;
+    if input.len() as u64 > MAX_PRE_PUSH_INPUT {
+        anyhow::bail!(
+            "the pre-push hook input on stdin is over {} MiB; git sends one short line per pushed ref",
+            MAX_PRE_PUSH_INPUT >> 20
+        );
+    }
+    let updates = src::parse_pre_push(&String::from_utf8_lossy(&input))?;
     let repo = src::open(repo)?;
     Ok(src::push_selection(&repo, &updates))
 }
@@ -630,6 +642,13 @@ fn endpoints(t: &TencentArgs) -> anyhow::Result<Endpoints> {
         },
         None if t.intl => Endpoints::site(Site::International),
         None => Endpoints::site(Site::China),
+    })
+}
+
+fn cdnetworks_endpoint(a: &CdnetworksArgs) -> anyhow::Result<cdnetworks::Endpoint> {
+    Ok(match &a.cdnetworks_endpoint {
+        Some(url) => cdnetworks::Endpoint::custom(url)?,
+        None => cdnetworks::Endpoint::default(),
     })
 }
 
@@ -660,9 +679,17 @@ fn required_credential(t: &TencentArgs) -> anyhow::Result<Found> {
 /// The repository `dir` names, or the one holding the current directory.
 fn open_repo(dir: Option<&Path>) -> anyhow::Result<Option<git2::Repository>> {
     match dir {
-        Some(d) => git2::Repository::open(d)
-            .map(Some)
-            .with_context(|| format!("cannot open git repository {}", d.display())),
+        Some(d) => git2::Repository::open(d).map(Some).map_err(|e| {
+            if e.code() == git2::ErrorCode::NotFound {
+                anyhow::anyhow!("not a git repository: {}", d.display())
+            } else {
+                anyhow::anyhow!(
+                    "cannot open git repository {}: {}",
+                    d.display(),
+                    e.message()
+                )
+            }
+        }),
         None => Ok(git2::Repository::discover(".").ok()),
     }
 }

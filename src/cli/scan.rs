@@ -3,13 +3,12 @@
 
 use super::args::{ColorChoice, GlobalArgs, ScanArgs};
 use super::plan::{self, Source, Vcs};
-use super::{Exit, message, tencent};
+use super::{Exit, cdnetworks, message, tencent};
 use crate::diagnostic::Diagnostics;
 use crate::org::scan::OrgPlan;
 use crate::report::{self, Format, Report, VcsInfo, WriteOptions};
 use crate::scan::git::{self as git_scan, GitOutput};
 use crate::scan::{self, ScanOutput};
-use anyhow::Context;
 use std::io::{IsTerminal, Write};
 
 pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
@@ -21,6 +20,9 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
     message::flush(&diags);
     if let Some(t) = &plan.verify {
         tencent::verify_scan(t, &report.rules, &mut report.findings)?;
+    }
+    if let Some(e) = &plan.cdnetworks {
+        cdnetworks::verify_scan(e, &report.rules, &mut report.findings)?;
     }
     report.context.errors = message::errors();
     if plan.output.format == Format::Sarif {
@@ -51,14 +53,6 @@ pub(crate) fn execute(plan: &plan::Scan, diags: &Diagnostics) -> anyhow::Result<
     let engine = &plan.engine;
     let (out, vcs) = match &plan.source {
         Source::Files(p) => (scan::run(p, engine), None),
-        Source::Stdin(archives) => {
-            let mut bytes = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
-                .context("cannot read standard input")?;
-            let prov = crate::source::Provenance::Stdin;
-            let out = scan::run_bytes(engine, &bytes, &prov, archives.as_ref());
-            (out, None)
-        }
         Source::History(p, vcs) => git_out(git_scan::history(p, engine)?, vcs),
         Source::Staged {
             repo,

@@ -16,12 +16,12 @@ mod secret;
 pub mod verification;
 
 pub use group::{BlobHits, Hit, group};
-pub use secret::{Secret, SecretKind, redact};
+pub use secret::{Secret, SecretKind, is_shortened_id, redact, redact_ids};
 
 use crate::source::Provenance;
 use sha2::{Digest, Sha256};
 use std::fmt;
-pub use verification::{Outcome, Owner, Verification};
+pub use verification::{KeyStatus, Outcome, Owner, Verification};
 
 /// A position in scanned text, 1-based, columns counted in characters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]

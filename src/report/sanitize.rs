@@ -2,6 +2,8 @@
 //! control, bidi-override, zero-width and format character is replaced
 //! before it reaches a terminal.
 
+pub use crate::diagnostic::cut;
+
 /// True for characters that must not reach a terminal raw: C0/C1 controls
 /// and DEL (tab excepted), bidi embeddings/overrides/isolates, zero-width and
 /// other format characters, tag characters.
@@ -41,9 +43,25 @@ pub fn sanitize(s: &str) -> String {
     out
 }
 
+/// [`sanitize`]d and [`cut`] to about `max` characters.
+pub fn bounded(s: &str, max: usize) -> String {
+    cut(&sanitize(s), max)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::sanitize;
+    use super::{bounded, sanitize};
+
+    #[test]
+    fn long_text_keeps_its_ends() {
+        assert_eq!(bounded("short", 10), "short");
+        let long = format!("cannot read {}: denied", "a".repeat(100));
+        let b = bounded(&long, 30);
+        assert!(b.starts_with("cannot read aaaaaaaa…"), "{b}");
+        assert!(b.ends_with("aa: denied"), "{b}");
+        assert!(b.contains("[90 characters cut]"), "{b}");
+        assert_eq!(bounded("\x1b[31m", 100), "\\u{1b}[31m");
+    }
 
     #[test]
     fn escapes_are_neutralised() {

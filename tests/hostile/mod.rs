@@ -7,9 +7,14 @@ use std::path::Path;
 use std::time::Duration;
 
 mod git;
+mod journal;
 mod limits;
+mod messages;
+mod net;
 mod output;
 mod redact;
+mod streams;
+mod terminal;
 
 /// Longer than any of these commands takes when it works.
 const LIMIT: Duration = Duration::from_secs(30);
