@@ -29,13 +29,13 @@
 //!
 //! | module | owns |
 //! | --- | --- |
-//! | [`cli`] | argument parsing (`args`), resolving arguments into one plan per command (`plan`), one module per command, printing diagnostics, exit codes |
+//! | [`cli`] | argument parsing (`args`), resolving arguments into one plan per command (`plan`), one module per command, printing diagnostics and the progress line, exit codes |
 //! | [`rule`] | the rule schema, built-in rules, the one loader (keyhound and gitleaks TOML) |
 //! | [`rulecheck`] | rules run through the engine: they compile, find their examples |
 //! | [`engine`] | compiled matching: bytes in, raw matches out |
 //! | [`decode`] | decoded and decrypted views of encoded spans, mapped back to the bytes |
 //! | [`source`] | what to scan: files, streams (stdin, pipes), git blobs, staged changes; telling text (UTF-8, UTF-16) from binary; no rules |
-//! | [`scan`] | joining sources to the engine, in parallel |
+//! | [`scan`] | joining sources to the engine, in parallel; the live counts a progress display reads |
 //! | [`org`] | many repositories: the list and its shards, the clone cache, the parallel scan, merged reports, listing a GitHub organisation or GitLab group (`org::forge`) |
 //! | [`finding`] | matches, findings, fingerprints, the redacting `Secret` and `Snippet` types |
 //! | [`report`] | writing a finished report as human text, JSON, JSONL or SARIF |

@@ -226,6 +226,7 @@ pub fn merge(
         repos,
         values_redacted: redacted,
         context: Default::default(),
+        duration: None,
     };
     Ok((report, diags))
 }

@@ -109,6 +109,9 @@ pub struct Report {
     pub values_redacted: bool,
     /// Where and how the scan ran.
     pub context: ScanContext,
+    /// How long the scan took, for the human summary (no other format
+    /// carries it: the same input gives the same bytes).
+    pub duration: Option<std::time::Duration>,
 }
 
 /// One repository of a scan of many: where it came from, what was scanned

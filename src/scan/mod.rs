@@ -5,6 +5,7 @@
 
 mod decoded;
 pub mod git;
+pub mod progress;
 
 use crate::diagnostic::Diagnostics;
 use crate::engine::{Cache, Engine, RawMatch};
@@ -24,6 +25,8 @@ pub struct ScanPlan {
     pub paths: Vec<PathBuf>,
     /// Walker options.
     pub walk: WalkOptions,
+    /// Counters to add each scanned file to, for a progress display.
+    pub progress: Option<std::sync::Arc<progress::Progress>>,
 }
 
 /// What a scan found and what it skipped.
@@ -105,6 +108,9 @@ pub fn run(plan: &ScanPlan, engine: &Engine) -> ScanOutput {
         let mut members = Vec::new();
         let (collected, tally) = (&collected, &tally);
         move |blob: fs::FileBlob<'_>| {
+            if let Some(p) = &plan.progress {
+                p.add(1, blob.bytes.len() as u64);
+            }
             let prov = if blob.path.as_os_str() == fs::STDIN {
                 Provenance::Stdin
             } else {
