@@ -18,6 +18,8 @@
 //!                    finding::group ─► Vec<Finding> (sorted, fingerprinted)
 //!                                                        ▼  only with --verify
 //!                    verify::tencent (STS/CAM, signed with TC3) ─► Verification
+//!                    verify::tencent::incident (auditor, live keys: CloudAudit
+//!                      events, policies, keys/users created since the leak) ─► Incident
 //!                                                        ▼
 //!            config (allow, ignore file, baseline) filters ─► report::{human,json,sarif}
 //!
@@ -35,9 +37,9 @@
 //! | [`source`] | what to scan: files, git blobs, staged changes; no rules |
 //! | [`scan`] | joining sources to the engine, in parallel |
 //! | [`org`] | many repositories: the list and its shards, the clone cache, the parallel scan, merged reports |
-//! | [`finding`] | matches, findings, fingerprints, the redacting `Secret` type |
+//! | [`finding`] | matches, findings, fingerprints, the redacting `Secret` type, verifications and incident pictures as reports carry them |
 //! | [`report`] | writing a finished report as human text, JSON, JSONL or SARIF |
-//! | [`verify`] | asking Tencent whether a found key is live and who owns it |
+//! | [`verify`] | asking Tencent whether a found key is live and who owns it, and (auditor mode) what a live one did, can do and left behind |
 //! | [`action`] | state-changing calls (disable/enable keys) and their journal |
 //! | [`audit`] | checks of a whole account's keys against Tencent's advice (pure) |
 //! | [`config`] | noise control: config file, inline allows, ignore file, baseline |

@@ -7,6 +7,7 @@ use super::tencent::{is_tencent, optional_auditor, shown_id};
 use super::{Exit, message, plan};
 use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
+use crate::finding::incident::Incident;
 use crate::verify::input::{ReportFinding, read_report};
 use crate::verify::tencent::{Verifier, is_secret_id};
 use crate::verify::{Outcome, Verification};
@@ -49,6 +50,24 @@ fn describe(v: &Verification) -> String {
         s.push_str(&format!("; RequestId {r}"));
     }
     s
+}
+
+/// The incident picture under a finding's line, one indented line each.
+fn incident_lines(i: &Incident) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(a) = &i.activity {
+        out.push(format!("    activity:    {}", a.summary()));
+    }
+    if let Some(a) = &i.access {
+        out.push(format!("    can do:      {}", a.summary()));
+    }
+    if let Some(p) = &i.persistence {
+        out.push(format!("    persistence: {}", p.summary()));
+    }
+    for g in &i.gaps {
+        out.push(format!("    not read:    {g}"));
+    }
+    out
 }
 
 fn outcome_word(o: Outcome) -> &'static str {
@@ -99,9 +118,13 @@ pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<Exit> {
     ids.dedup();
     verifier.prefetch_last_used(&ids);
     for (f, head, rec) in &recovered {
-        let v = verifier.verify(rec.secret.expose(), rec.key.as_ref(), rec.token.as_ref());
+        let mut v = verifier.verify(rec.secret.expose(), rec.key.as_ref(), rec.token.as_ref());
+        v.incident = verifier.incident(rec.secret.expose(), &v, f.leaked_since());
         live |= v.outcome == Outcome::Live;
         lines.push(format!("{head}  {}", describe(&v)));
+        if let Some(i) = &v.incident {
+            lines.extend(incident_lines(i));
+        }
         doc.findings[f.index].verification = Some(v);
     }
     let write = |w: &mut dyn Write| -> anyhow::Result<()> {

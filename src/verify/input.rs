@@ -43,6 +43,8 @@ pub struct ReportLocation {
     pub member: Option<String>,
     /// The commit, for git locations.
     pub commit: Option<String>,
+    /// The commit's author time (Unix seconds), for git locations.
+    pub commit_time: Option<i64>,
 }
 
 /// The credential values of a finding, recovered.
@@ -100,6 +102,7 @@ pub fn read_report(path: &Path) -> Result<(Document, Vec<ReportFinding>), Report
                         path: outer.unwrap_or(&l.path).to_string(),
                         member: outer.and(l.member.clone()),
                         commit: l.commit.as_ref().map(|c| c.sha.clone()),
+                        commit_time: l.commit.as_ref().map(|c| c.time),
                     }
                 })
                 .collect(),
@@ -109,6 +112,16 @@ pub fn read_report(path: &Path) -> Result<(Document, Vec<ReportFinding>), Report
 }
 
 impl ReportFinding {
+    /// When the leak began: the earliest commit among its locations.
+    pub fn leaked_since(&self) -> crate::verify::tencent::LeakedSince {
+        use crate::verify::tencent::LeakedSince;
+        self.locations
+            .iter()
+            .filter_map(|l| l.commit_time)
+            .min()
+            .map_or(LeakedSince::Unknown, LeakedSince::Commit)
+    }
+
     /// The values: taken from the report when it shows secrets, else found
     /// again by rescanning its locations (files relative to the current
     /// directory, git blobs and messages in `repo`) and matching the

@@ -65,6 +65,8 @@ pub enum Service {
     Cam,
     /// Security Token Service, API version 2018-08-13.
     Sts,
+    /// CloudAudit (the account's API call log), API version 2019-03-19.
+    CloudAudit,
 }
 
 impl Service {
@@ -73,6 +75,7 @@ impl Service {
         match self {
             Service::Cam => "cam",
             Service::Sts => "sts",
+            Service::CloudAudit => "cloudaudit",
         }
     }
 
@@ -80,6 +83,7 @@ impl Service {
         match self {
             Service::Cam => "2019-01-16",
             Service::Sts => "2018-08-13",
+            Service::CloudAudit => "2019-03-19",
         }
     }
 }
@@ -282,7 +286,7 @@ pub struct ClientOptions {
     pub retries: u32,
     /// First backoff; doubled after each retry.
     pub backoff: Duration,
-    /// `X-TC-Region` for STS (required there).
+    /// `X-TC-Region` for STS and CloudAudit (required there).
     pub region: String,
 }
 
@@ -350,13 +354,27 @@ impl Limiter {
     }
 }
 
-/// A TC3-signing client for CAM and STS.
+/// One call this client signed: what CloudAudit will log for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedCall {
+    /// The SecretId it was signed with.
+    pub id: String,
+    /// The action.
+    pub action: String,
+    /// `X-TC-Timestamp`, Unix seconds.
+    pub timestamp: i64,
+    /// Tencent's RequestId of the answer, when one came back.
+    pub request_id: Option<String>,
+}
+
+/// A TC3-signing client for CAM, STS and CloudAudit.
 #[derive(Debug)]
 pub struct Client {
     http: reqwest::blocking::Client,
     endpoints: Endpoints,
     opts: ClientOptions,
     limiter: Limiter,
+    signed: Mutex<Vec<SignedCall>>,
 }
 
 const MAX_BODY: usize = 1 << 20;
@@ -383,12 +401,19 @@ impl Client {
             endpoints,
             opts,
             limiter: Limiter::default(),
+            signed: Mutex::new(Vec::new()),
         })
     }
 
     /// A client like this one for the other site, if there is one.
     pub fn other_site(&self) -> Option<Client> {
         Client::new(self.endpoints.other_site()?, self.opts.clone()).ok()
+    }
+
+    /// Every call this client signed with SecretId `id`, in order.
+    pub fn signed_with(&self, id: &str) -> Vec<SignedCall> {
+        let signed = self.signed.lock().unwrap_or_else(|e| e.into_inner());
+        signed.iter().filter(|c| c.id == id).cloned().collect()
     }
 
     /// Calls `action` of `service` with JSON `params`, signed with `cred`,
@@ -426,12 +451,39 @@ impl Client {
         params: &Value,
     ) -> Result<Answer, CallError> {
         self.limiter.wait(action);
-        let url = self.endpoints.url(service);
-        let host = host_header(&url);
-        let body = serde_json::to_vec(params).expect("JSON values serialize");
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
+        let result = self.send(cred, service, action, params, timestamp);
+        let request_id = match &result {
+            Ok(a) => Some(a.request_id.clone()),
+            Err(CallError::Api(e)) => Some(e.request_id.clone()),
+            Err(_) => None,
+        };
+        let call = SignedCall {
+            id: cred.id.clone(),
+            action: action.to_string(),
+            timestamp,
+            request_id: request_id.filter(|r| !r.is_empty()),
+        };
+        self.signed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(call);
+        result
+    }
+
+    fn send(
+        &self,
+        cred: &Credential,
+        service: Service,
+        action: &str,
+        params: &Value,
+        timestamp: i64,
+    ) -> Result<Answer, CallError> {
+        let url = self.endpoints.url(service);
+        let host = host_header(&url);
+        let body = serde_json::to_vec(params).expect("JSON values serialize");
         let content_type = "application/json";
         let signed = [("content-type", content_type), ("host", host.as_str())];
         let input = SignInput {
@@ -457,7 +509,7 @@ impl Client {
                 concat!("keyhound-", env!("CARGO_PKG_VERSION")),
             )
             .header("Authorization", auth);
-        if service == Service::Sts {
+        if matches!(service, Service::Sts | Service::CloudAudit) {
             req = req.header("X-TC-Region", &self.opts.region);
         }
         if let Some(t) = &cred.token {
