@@ -36,7 +36,7 @@
 //! | [`decode`] | decoded and decrypted views of encoded spans, mapped back to the bytes |
 //! | [`source`] | what to scan: files, git blobs, staged changes; no rules |
 //! | [`scan`] | joining sources to the engine, in parallel |
-//! | [`org`] | many repositories: the list and its shards, the clone cache, the parallel scan, merged reports |
+//! | [`org`] | many repositories: the list and its shards, the clone cache, the parallel scan, merged reports, listing a GitHub organisation or GitLab group (`org::forge`) |
 //! | [`finding`] | matches, findings, fingerprints, the redacting `Secret` type, verifications and incident pictures as reports carry them |
 //! | [`report`] | writing a finished report as human text, JSON, JSONL or SARIF |
 //! | [`verify`] | asking Tencent whether a found key is live and who owns it, and (auditor mode) what a live one did, can do and left behind |
@@ -51,10 +51,13 @@
 //!    reuses a per-thread [`engine::Cache`].
 //! 2. `source` knows nothing about rules, `engine` nothing about paths on disk
 //!    or commits; only `scan` joins them.
-//! 3. Only `verify` and `action` open network connections, and `org::clone`
-//!    runs `git` to clone and fetch the remote repositories a user listed. A
-//!    scan of local paths never sends a byte; with `--verify` only signatures
-//!    leave the machine, never a SecretKey.
+//! 3. Only `verify`, `action` and `org::forge` (an organisation's
+//!    repository list, from its forge's REST API) open network connections,
+//!    and `org::clone` runs `git` to clone and fetch the remote repositories
+//!    a user listed. A scan of local paths never sends a byte; with
+//!    `--verify` only signatures leave the machine, never a SecretKey; a
+//!    forge token goes only to the API's own origin. Checked by
+//!    `tests/layers.rs`.
 //! 4. `action` is reached only from the `disable`/`enable` commands; dry run
 //!    is the default and keys are never deleted unasked.
 //! 5. A [`finding::Secret`] never appears in logs, `Debug`, `Display`, errors
@@ -62,8 +65,10 @@
 //!    [`finding::Secret::expose`].
 //! 6. Output is deterministic: findings are sorted before any writer runs,
 //!    whatever the thread count.
-//! 7. Text from scanned files passes through [`report::sanitize`] before it
-//!    reaches a terminal.
+//! 7. Text from scanned files, file names and input lines pass through
+//!    [`report::sanitize`] before they reach a terminal; a message on
+//!    stderr is bounded in length and the debug log has no colors unless
+//!    stderr is a terminal.
 //! 8. A failure on one file or blob is a warning, counted and shown, never
 //!    fatal; errors the user must act on (bad rules, a missing path) exit 2.
 //! 9. The library never prints: it returns [`diagnostic::Diagnostics`] and

@@ -1,6 +1,8 @@
 //! The crate's layering, checked over the source text: no import cycle
-//! between the top-level modules of `src/`, and only `cli` (and `main.rs`)
-//! prints or knows clap.
+//! between the top-level modules of `src/`, only `cli` (and `main.rs`)
+//! prints or knows clap, only `verify`, `action` and `org::forge` open
+//! network connections (`org::clone` runs `git`), and the tests'
+//! environment scrub covers every variable the binary reads.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -159,4 +161,102 @@ fn only_cli_prints_and_knows_clap() {
         }
     }
     assert!(found.is_empty(), "printing outside src/cli: {found:#?}");
+}
+
+/// The files of `files` (path under `src/`, code) that name a network API
+/// or start a process outside the modules invariant 3 of src/lib.rs allows
+/// (`cli` may run programs of its own, such as a hook's).
+fn network_outside_allowed<'a>(files: impl Iterator<Item = (&'a Path, &'a str)>) -> Vec<String> {
+    let net = [
+        "reqwest",
+        "TcpStream",
+        "TcpListener",
+        "UdpSocket",
+        "ToSocketAddrs",
+        "hyper::",
+    ];
+    let may_connect = ["verify/", "action/", "org/forge/"];
+    let mut found = Vec::new();
+    for (rel, code) in files {
+        let rel_s = rel.to_string_lossy().replace('\\', "/");
+        if !may_connect.iter().any(|m| rel_s.starts_with(m)) {
+            for n in net {
+                if code.contains(n) {
+                    found.push(format!("{rel_s}: {n}"));
+                }
+            }
+        }
+        let may_spawn = rel_s == "org/clone.rs" || rel_s.starts_with("cli/");
+        if !may_spawn && code.contains("Command::new") {
+            found.push(format!("{rel_s}: Command::new"));
+        }
+    }
+    found
+}
+
+#[test]
+fn only_verify_action_and_org_forge_open_network_connections() {
+    let files = sources();
+    let found = network_outside_allowed(files.iter().map(|(_, c, p)| (p.as_path(), c.as_str())));
+    assert!(
+        found.is_empty(),
+        "network or processes outside the allowed modules: {found:#?}"
+    );
+}
+
+#[test]
+fn network_check_sees_a_client_outside_the_allowed_modules() {
+    let files = [
+        (
+            Path::new("scan/mod.rs"),
+            "let c = reqwest::blocking::Client::new();",
+        ),
+        (
+            Path::new("org/forge/http.rs"),
+            "let c = reqwest::blocking::Client::new();",
+        ),
+        (
+            Path::new("report/mod.rs"),
+            "std::process::Command::new(\"curl\")",
+        ),
+        (Path::new("org/clone.rs"), "Command::new(\"git\")"),
+    ];
+    assert_eq!(
+        network_outside_allowed(files.into_iter()),
+        ["scan/mod.rs: reqwest", "report/mod.rs: Command::new"]
+    );
+}
+
+#[test]
+fn the_test_environment_drops_every_variable_the_binary_reads() {
+    // Names read directly, and upper-case names with an underscore, which
+    // is how the lists and constants of variable names are written.
+    let read = regex::Regex::new(
+        r#"(?:var(?:_os)?\(|env = )"([A-Z][A-Z0-9_]*)"|"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)""#,
+    )
+    .unwrap();
+    // Not environment variables: build-time names and strings in rule and
+    // decoder tests.
+    let not_env =
+        |n: &str| n.starts_with("CARGO_") || matches!(n, "MY_TC_SECRET_KEY" | "CLIENT_SECRET");
+    let mut missed = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    for (_, code, rel) in sources() {
+        for c in read.captures_iter(&code) {
+            let name = c.get(1).or(c.get(2)).unwrap().as_str();
+            // HOME is replaced by an empty one and PATH finds git.
+            if not_env(name) || matches!(name, "HOME" | "PATH") {
+                continue;
+            }
+            seen.insert(name.to_string());
+            if !crate::util::scrubbed(name) {
+                missed.insert(format!("{}: {name}", rel.display()));
+            }
+        }
+    }
+    assert!(
+        seen.contains("TENCENTCLOUD_SECRET_ID") && seen.contains("PRE_COMMIT_FROM_REF"),
+        "the pattern no longer finds the variables: {seen:?}"
+    );
+    assert!(missed.is_empty(), "tests/util does not scrub: {missed:#?}");
 }

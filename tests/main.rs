@@ -5,6 +5,7 @@ mod audit;
 mod cam;
 mod decode;
 mod demo;
+mod forge;
 mod git;
 mod hostile;
 mod layers;

@@ -6,7 +6,7 @@ use predicates::str::contains;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-fn pair(seed: u64) -> (String, String) {
+pub(crate) fn pair(seed: u64) -> (String, String) {
     (fake("AKID", 32, seed), fake("", 32, seed + 7000))
 }
 

@@ -4,12 +4,12 @@
 //! framework: a framework push keyhound cannot resolve fails, install-hook
 //! writes `keyhound` as found on PATH, `--quiet` says nothing when clean.
 
-use crate::util::{TestEnv, fake};
+use crate::util::{TestEnv, fake, scrub};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn git(dir: &Path, args: &[&str]) -> Output {
-    let out = Command::new("git")
+    let out = scrub(&mut Command::new("git"))
         .args(["-c", "user.name=Ada", "-c", "user.email=ada@example.com"])
         .args(args)
         .current_dir(dir)
@@ -54,7 +54,7 @@ fn framework_repos(env: &TestEnv) -> (PathBuf, String) {
 }
 
 fn framework(tool: &str, env: &TestEnv, dir: &Path, args: &[&str]) -> Output {
-    Command::new(tool)
+    scrub(&mut Command::new(tool))
         .args(args)
         .current_dir(dir)
         .env("PATH", path_with_keyhound())
@@ -100,7 +100,7 @@ fn precommit_framework_blocks_committed_leaks_and_first_pushes() {
     );
     assert!(out.status.success(), "{}", text(&out));
     let commit = |msg: &str| {
-        Command::new("git")
+        scrub(&mut Command::new("git"))
             .args(["-c", "user.name=Ada", "-c", "user.email=ada@example.com"])
             .args(["commit", "-q", "-m", msg])
             .current_dir(&app)
@@ -135,7 +135,7 @@ fn precommit_framework_blocks_committed_leaks_and_first_pushes() {
         &["init", "-q", "--bare", remote.to_str().unwrap()],
     );
     git(&app, &["remote", "add", "origin", remote.to_str().unwrap()]);
-    let out = Command::new("git")
+    let out = scrub(&mut Command::new("git"))
         .args(["push", "-q", "origin", "main"])
         .current_dir(&app)
         .env("PATH", path_with_keyhound())
@@ -241,7 +241,7 @@ fn install_hook_writes_keyhound_as_found_on_path() {
     );
     assert!(!hook.contains(env!("CARGO_BIN_EXE_keyhound")), "{hook}");
     // Gone from PATH at commit time: the hook blocks with a message.
-    let out = Command::new("/bin/sh")
+    let out = scrub(&mut Command::new("/bin/sh"))
         .arg(env.path().join(".git/hooks/pre-commit"))
         .current_dir(env.path())
         .env("PATH", "/nonexistent")
@@ -249,4 +249,128 @@ fn install_hook_writes_keyhound_as_found_on_path() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not found on PATH"));
+}
+
+/// A crate standing in for keyhound in a hook repository: its binary prints
+/// the version of `pinned-dep` it was built with. Cargo.lock pins 1.0.0;
+/// a vendored registry (source replacement in the repository's
+/// .cargo/config.toml) also offers 1.0.1, which a resolution that ignores
+/// the lock file picks.
+fn locked_hook_repo(dir: &Path) {
+    use sha2::{Digest, Sha256};
+    let write = |rel: &str, body: &str| {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, body).unwrap();
+    };
+    let hex = |b: &[u8]| {
+        Sha256::digest(b)
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect::<String>()
+    };
+    for v in ["1.0.0", "1.0.1"] {
+        let manifest =
+            format!("[package]\nname = \"pinned-dep\"\nversion = \"{v}\"\nedition = \"2021\"\n");
+        let lib = format!("pub const VERSION: &str = \"{v}\";\n");
+        let sum = format!(
+            "{{\"files\":{{\"Cargo.toml\":\"{}\",\"src/lib.rs\":\"{}\"}},\"package\":\"{}\"}}",
+            hex(manifest.as_bytes()),
+            hex(lib.as_bytes()),
+            hex(v.as_bytes())
+        );
+        write(&format!("vendor/pinned-dep-{v}/Cargo.toml"), &manifest);
+        write(&format!("vendor/pinned-dep-{v}/src/lib.rs"), &lib);
+        write(&format!("vendor/pinned-dep-{v}/.cargo-checksum.json"), &sum);
+    }
+    write(
+        ".cargo/config.toml",
+        "[source.crates-io]\nreplace-with = \"vendored\"\n[source.vendored]\ndirectory = \"vendor\"\n",
+    );
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"keyhound\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\npinned-dep = \"1\"\n",
+    );
+    write(
+        "src/main.rs",
+        "fn main() {\n    println!(\"built with pinned-dep {}\", pinned_dep::VERSION);\n    \
+         std::process::exit(1);\n}\n",
+    );
+    write(
+        "Cargo.lock",
+        &format!(
+            "version = 4\n\n[[package]]\nname = \"keyhound\"\nversion = \"0.1.0\"\n\
+             dependencies = [\n \"pinned-dep\",\n]\n\n[[package]]\nname = \"pinned-dep\"\n\
+             version = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\
+             checksum = \"{}\"\n",
+            hex(b"1.0.0")
+        ),
+    );
+    let script = dir.join("hooks/run-locked.sh");
+    std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/hooks/run-locked.sh"),
+        &script,
+    )
+    .unwrap();
+    // This checkout's manifest, plus the framework's own `language: rust`
+    // build of the same crate, for contrast.
+    let mut manifest = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/.pre-commit-hooks.yaml"
+    ))
+    .unwrap();
+    manifest.push_str(
+        "- id: framework-rust-build\n  name: language rust\n  entry: keyhound\n  \
+         language: rust\n  pass_filenames: false\n",
+    );
+    write(".pre-commit-hooks.yaml", &manifest);
+}
+
+#[test]
+#[ignore = "needs the pre-commit framework: KEYHOUND_PRE_COMMIT=$(bash .ci/pre-commit-venv.sh) cargo test -- --ignored precommit_framework (.ci/run does)"]
+fn precommit_framework_builds_the_source_hook_with_the_lock_file() {
+    let tool = std::env::var("KEYHOUND_PRE_COMMIT")
+        .expect("KEYHOUND_PRE_COMMIT must name the pre-commit executable");
+    let env = TestEnv::new();
+    let hooks = env.path().join("hookrepo");
+    locked_hook_repo(&hooks);
+    git(&hooks, &["init", "-q"]);
+    git(&hooks, &["add", "."]);
+    git(&hooks, &["commit", "-q", "-m", "hooks"]);
+    let rev = String::from_utf8(git(&hooks, &["rev-parse", "HEAD"]).stdout).unwrap();
+    let app = env.path().join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    git(&app, &["init", "-q", "-b", "main"]);
+    std::fs::write(app.join("a.txt"), "a\n").unwrap();
+    let config = format!(
+        "repos:\n  - repo: {}\n    rev: {}\n    hooks:\n      - id: keyhound\n      - id: framework-rust-build\n",
+        hooks.display(),
+        rev.trim()
+    );
+    std::fs::write(app.join(".pre-commit-config.yaml"), config).unwrap();
+    git(&app, &["add", "."]);
+    let out = Command::new(&tool)
+        .args(["run", "--all-files"])
+        .current_dir(&app)
+        .env("PRE_COMMIT_HOME", env.path().join("cache"))
+        .env("CARGO_NET_OFFLINE", "true")
+        .env_remove("CARGO_TARGET_DIR")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("pre-commit runs");
+    let shown = text(&out);
+    let sections: Vec<&str> = shown.split("language rust").collect();
+    assert_eq!(sections.len(), 2, "{shown}");
+    assert!(
+        sections[0].contains("built with pinned-dep 1.0.0"),
+        "the keyhound hook ignored Cargo.lock: {shown}"
+    );
+    // What `language: rust` does with the same repository: Cargo.lock
+    // ignored, the newest matching version built.
+    assert!(
+        sections[1].contains("built with pinned-dep 1.0.1"),
+        "{shown}"
+    );
 }

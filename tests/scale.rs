@@ -30,7 +30,7 @@ fn sh(dir: &Path, script: &str, env: &[(&str, String)], errexit: bool) {
         bin.parent().unwrap().display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let out = std::process::Command::new("sh")
+    let out = crate::util::scrub(&mut std::process::Command::new("sh"))
         .args(if errexit {
             &["-e", "-c"][..]
         } else {

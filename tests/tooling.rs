@@ -1,12 +1,8 @@
 //! The generated artefacts: shell completions, man pages and `--version`.
 
-use assert_cmd::Command;
+use crate::util::keyhound;
 use std::collections::BTreeMap;
 use std::path::Path;
-
-fn keyhound() -> Command {
-    Command::cargo_bin("keyhound").expect("keyhound binary")
-}
 
 fn pages(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     std::fs::read_dir(dir)
@@ -100,4 +96,97 @@ fn version_names_the_package_version() {
             "{line} vs {head}"
         );
     }
+}
+
+/// README, docs, CI scripts and examples: the files a user copies from.
+fn user_docs() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("README.md"), root.join(".pre-commit-hooks.yaml")];
+    for dir in ["docs", ".ci", "examples/scale", "hooks"] {
+        for e in std::fs::read_dir(root.join(dir)).expect("doc directory") {
+            let p = e.expect("entry").path();
+            if p.is_file() {
+                files.push(p);
+            }
+        }
+    }
+    files
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).expect("read doc");
+            let name = p.strip_prefix(root).unwrap().display().to_string();
+            (name, text)
+        })
+        .collect()
+}
+
+#[test]
+fn docs_name_the_release_tag_and_real_urls() {
+    let repo = env!("CARGO_PKG_REPOSITORY");
+    assert!(repo.starts_with("https://"), "{repo}");
+    let tag = format!("v{}", env!("CARGO_PKG_VERSION"));
+    let mut problems = Vec::new();
+    let mut tags_named = 0;
+    for (name, text) in user_docs() {
+        for (n, line) in text.lines().enumerate() {
+            let at = format!("{name}:{}", n + 1);
+            if line.contains("<org>") {
+                problems.push(format!("{at}: placeholder <org>"));
+            }
+            for (i, _) in line.match_indices("cargo install") {
+                let rest = &line[i + "cargo install".len()..];
+                if !(rest.starts_with(" --locked") || rest.starts_with('`')) {
+                    problems.push(format!("{at}: cargo install without --locked"));
+                }
+            }
+            for (i, _) in line.match_indices("github.com/") {
+                let url = line[i..]
+                    .split(|c: char| c.is_whitespace() || "`)\"'".contains(c))
+                    .next()
+                    .unwrap();
+                let ours = url.ends_with("/keyhound") || url.ends_with("/keyhound.git");
+                if ours && !repo.ends_with(url) {
+                    problems.push(format!("{at}: {url} is not {repo}"));
+                }
+            }
+            let trimmed = line.trim_start();
+            let named = trimmed
+                .strip_prefix("rev: ")
+                .or_else(|| line.split("--tag ").nth(1));
+            if let Some(v) = named.and_then(|v| v.split_whitespace().next())
+                && v.starts_with('v')
+                && v.contains('.')
+            {
+                tags_named += 1;
+                if v != tag {
+                    problems.push(format!("{at}: tag {v}, the version is {tag}"));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert!(tags_named >= 3, "the docs name the release tag {tag}");
+    let releasing =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/releasing.md"))
+            .expect("docs/releasing.md");
+    assert!(releasing.contains("git tag -a v"), "{releasing}");
+}
+
+#[test]
+fn sarif_information_uri_is_the_repository_url() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("a.txt"), "nothing here\n").unwrap();
+    let out = keyhound()
+        .args(["scan", "--format", "sarif"])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let sarif: serde_json::Value = serde_json::from_slice(&out).expect("sarif json");
+    assert_eq!(
+        sarif["runs"][0]["tool"]["driver"]["informationUri"],
+        env!("CARGO_PKG_REPOSITORY")
+    );
 }

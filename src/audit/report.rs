@@ -274,7 +274,7 @@ pub fn sarif(a: &Audit) -> Value {
             "tool": {"driver": {
                 "name": "keyhound",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/keyhound/keyhound",
+                "informationUri": crate::report::INFORMATION_URI,
                 "rules": rules.iter().map(|c| rule(*c)).collect::<Vec<_>>(),
             }},
             "automationDetails": {"id": format!("keyhound-audit/{}/", a.owner_uin)},

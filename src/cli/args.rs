@@ -70,6 +70,8 @@ pub(crate) enum Command {
     /// Work with finished reports (merge the reports of many shards).
     #[command(subcommand)]
     Report(ReportCommand),
+    /// List a GitHub organisation's or GitLab group's clone URLs (for `scan --repos`).
+    Repos(Box<super::repos::ReposArgs>),
     /// Print a shell completion script on standard output.
     Completions(CompletionsArgs),
     /// Print the man page on standard output, or write one page per command to a directory.

@@ -1,7 +1,8 @@
 //! What the user reads on stderr: diagnostics ("keyhound: warning: cannot
 //! read x: permission denied") and the flag that turns the exit code into 2
 //! once an error was shown. Not the debug log: that is `tracing`, switched
-//! on with `-v`.
+//! on with `-v`. Every line is sanitised and bounded: messages name files,
+//! revisions and input lines an attacker may have chosen.
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Severity};
 use std::io::Write;
@@ -11,6 +12,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 static ERRORED: AtomicBool = AtomicBool::new(false);
 static QUIET: AtomicBool = AtomicBool::new(false);
 static ERRORS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// The most characters of one message shown on stderr.
+pub(crate) const MAX_SHOWN: usize = 1000;
+
+/// `text` as it may reach a terminal: no controls or bidi characters, at
+/// most [`MAX_SHOWN`] characters.
+pub(crate) fn shown(text: &str) -> String {
+    crate::report::sanitize::bounded(text, MAX_SHOWN)
+}
 
 /// Silences warnings and notes (errors are always printed).
 pub(crate) fn set_quiet(quiet: bool) {
@@ -28,7 +38,12 @@ pub(crate) fn show(d: &Diagnostic) {
     } else if QUIET.load(Ordering::Relaxed) {
         return;
     }
-    let _ = writeln!(std::io::stderr().lock(), "keyhound: {d}");
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "keyhound: {}: {}",
+        d.severity.label(),
+        shown(&d.message)
+    );
 }
 
 /// Prints every diagnostic of `diags`, in order, and empties it.

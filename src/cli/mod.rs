@@ -15,6 +15,7 @@ mod message;
 mod org;
 mod output;
 mod plan;
+mod repos;
 mod root;
 mod rules;
 mod scan;
@@ -23,6 +24,7 @@ mod verify;
 
 use args::{Cli, Command};
 use clap::Parser;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// Environment variable that sets the log filter (`KEYHOUND_LOG=debug`).
@@ -45,7 +47,7 @@ pub(crate) enum Exit {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     message::set_quiet(cli.global.quiet);
-    init_logging(cli.global.verbose);
+    init_logging(cli.global.verbose, cli.global.color);
     let g = &cli.global;
     let result = match &cli.command {
         Command::Scan(a) => scan::run(g, a),
@@ -57,6 +59,7 @@ pub fn main() -> ExitCode {
         Command::Enable(a) => enable::run(a),
         Command::Audit(a) => audit::run(a),
         Command::Report(args::ReportCommand::Merge(a)) => org::run_merge(a),
+        Command::Repos(a) => repos::run(a),
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => man::run(a),
     };
@@ -69,9 +72,12 @@ pub fn main() -> ExitCode {
                 return ExitCode::from(0);
             }
             if cli.global.verbose > 1 {
-                eprintln!("keyhound: error: {err:?}");
+                // The debug form spans lines ("Caused by:"): each is bounded.
+                let text = format!("{err:?}");
+                let lines: Vec<String> = text.lines().map(message::shown).collect();
+                eprintln!("keyhound: error: {}", lines.join("\n"));
             } else {
-                eprintln!("keyhound: error: {err:#}");
+                eprintln!("keyhound: error: {}", message::shown(&format!("{err:#}")));
             }
             ExitCode::from(2)
         }
@@ -85,7 +91,9 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-fn init_logging(verbose: u8) {
+/// Starts the `tracing` log on stderr, colored only when stderr is a
+/// terminal that `--color` and `NO_COLOR` allow colors on.
+fn init_logging(verbose: u8, color: args::ColorChoice) {
     let default = match verbose {
         0 => "warn",
         1 => "info",
@@ -97,5 +105,6 @@ fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(scan::use_color(color, std::io::stderr().is_terminal()))
         .try_init();
 }

@@ -577,6 +577,10 @@ pub(super) fn history_selection(git: &GitScanArgs) -> anyhow::Result<Selection> 
     Ok(sel)
 }
 
+/// The most pre-push hook input read: a line per pushed ref is ~100 bytes,
+/// so this allows hundreds of thousands of refs and stops a flood.
+const MAX_PRE_PUSH_INPUT: u64 = 64 << 20;
+
 /// The commits a push sends: from the pre-commit framework's variables, or
 /// git's pre-push hook input on stdin. `None` when the push sends nothing new.
 fn pre_push_selection(repo: &Path) -> anyhow::Result<Option<Selection>> {
@@ -613,11 +617,18 @@ fn pre_push_selection(repo: &Path) -> anyhow::Result<Option<Selection>> {
             "--pre-push reads git's pre-push hook input on stdin; run it from a pre-push hook"
         );
     }
-    let mut input = String::new();
+    let mut input = Vec::new();
     std::io::stdin()
-        .read_to_string(&mut input)
+        .take(MAX_PRE_PUSH_INPUT + 1)
+        .read_to_end(&mut input)
         .context("cannot read the pre-push hook input on stdin")?;
-    let updates = src::parse_pre_push(&input)?;
+    if input.len() as u64 > MAX_PRE_PUSH_INPUT {
+        anyhow::bail!(
+            "the pre-push hook input on stdin is over {} MiB; git sends one short line per pushed ref",
+            MAX_PRE_PUSH_INPUT >> 20
+        );
+    }
+    let updates = src::parse_pre_push(&String::from_utf8_lossy(&input))?;
     let repo = src::open(repo)?;
     Ok(src::push_selection(&repo, &updates))
 }

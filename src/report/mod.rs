@@ -13,6 +13,9 @@ use crate::finding::{Finding, Match, Secret, SecretKind, redact};
 use crate::rule::{Rule, Severity};
 use crate::scan::Stats;
 
+/// Where keyhound lives (Cargo.toml's `repository`): SARIF `informationUri`.
+pub const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
+
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

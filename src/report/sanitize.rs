@@ -41,9 +41,42 @@ pub fn sanitize(s: &str) -> String {
     out
 }
 
+/// [`sanitize`]d and [`cut`] to about `max` characters.
+pub fn bounded(s: &str, max: usize) -> String {
+    cut(&sanitize(s), max)
+}
+
+/// `s` cut to about `max` characters: a longer text keeps its start and
+/// its end (where a message names its cause) around a marker saying how
+/// much was left out, so one hostile file name or input line cannot flood
+/// a terminal or a log.
+pub fn cut(s: &str, max: usize) -> String {
+    let count = s.chars().count();
+    if count <= max {
+        return s.to_string();
+    }
+    let tail = max / 3;
+    let head = max - tail;
+    let left_out = count - head - tail;
+    let start: String = s.chars().take(head).collect();
+    let end: String = s.chars().skip(head + left_out).collect();
+    format!("{start}…[{left_out} characters cut]…{end}")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::sanitize;
+    use super::{bounded, sanitize};
+
+    #[test]
+    fn long_text_keeps_its_ends() {
+        assert_eq!(bounded("short", 10), "short");
+        let long = format!("cannot read {}: denied", "a".repeat(100));
+        let b = bounded(&long, 30);
+        assert!(b.starts_with("cannot read aaaaaaaa…"), "{b}");
+        assert!(b.ends_with("aa: denied"), "{b}");
+        assert!(b.contains("[90 characters cut]"), "{b}");
+        assert_eq!(bounded("\x1b[31m", 100), "\\u{1b}[31m");
+    }
 
     #[test]
     fn escapes_are_neutralised() {

@@ -1,9 +1,9 @@
 //! Conformance with Tencent's official Python SDK: it calls the emulator
 //! (which must accept its signatures and whose answers, errors included, it
 //! must parse), and keyhound's signer must reproduce the Authorization the
-//! SDK builds for the same request. Needs `KEYHOUND_SDK_PYTHON` (a python
-//! with tencentcloud-sdk-python-{common,cam,sts}; `.ci/sdk-venv.sh`
-//! sets one up); under `CI=true` a missing interpreter is a failure.
+//! SDK builds for the same request. Ignored unless asked for: it needs
+//! `KEYHOUND_SDK_PYTHON` (a python with tencentcloud-sdk-python-{common,cam,sts};
+//! `.ci/sdk-venv.sh` sets one up), and fails without it. `.ci/run` runs it.
 
 use super::{AUDITOR, CI_USER, OTHER_OWNER, OWNER};
 use keyhound::verify::tencent::sign::{SignInput, authorization};
@@ -12,18 +12,11 @@ use std::path::Path;
 use std::process::Command;
 
 #[test]
+#[ignore = "needs Tencent's Python SDK: KEYHOUND_SDK_PYTHON=$(bash .ci/sdk-venv.sh) cargo test -- --ignored official_sdk_conforms (.ci/run does)"]
 fn official_sdk_conforms() {
-    let Some(python) = std::env::var_os("KEYHOUND_SDK_PYTHON") else {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "CI=true but KEYHOUND_SDK_PYTHON is not set: run KEYHOUND_SDK_PYTHON=$(bash .ci/sdk-venv.sh) cargo test"
-        );
-        eprintln!(
-            "skipped: set KEYHOUND_SDK_PYTHON to a python with the Tencent SDK (.ci/sdk-venv.sh)"
-        );
-        return;
-    };
+    let python = std::env::var_os("KEYHOUND_SDK_PYTHON").expect(
+        "KEYHOUND_SDK_PYTHON is not set: run KEYHOUND_SDK_PYTHON=$(bash .ci/sdk-venv.sh) cargo test -- --ignored official_sdk_conforms",
+    );
     let w = super::world();
     w.em.budget("GetAccountSummary", 0);
     let unknown = super::pair("AKID", 88);

@@ -165,7 +165,7 @@ fn installed_pre_commit_hook_blocks_a_leaking_commit() {
     git(env.path(), &["commit", "-q", "-m", "ok"]);
     env.write("leak.txt", format!("{}\n", id(14)));
     git(env.path(), &["add", "leak.txt"]);
-    let out = Command::new("git")
+    let out = crate::util::scrub(&mut Command::new("git"))
         .args(["commit", "-q", "-m", "leak"])
         .current_dir(env.path())
         .env("GIT_AUTHOR_NAME", "A")

@@ -8,8 +8,10 @@ use std::time::Duration;
 
 mod git;
 mod limits;
+mod net;
 mod output;
 mod redact;
+mod terminal;
 
 /// Longer than any of these commands takes when it works.
 const LIMIT: Duration = Duration::from_secs(30);

@@ -17,14 +17,16 @@ fn a_reader_that_stops_early_keeps_exit_1() {
     let env = TestEnv::new();
     many_findings(&env);
     for format in ["human", "jsonl", "json"] {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("keyhound"))
-            .args(["scan", ".", "-f", format])
-            .env("NO_COLOR", "1")
-            .current_dir(env.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = crate::util::scrub(&mut std::process::Command::new(
+            assert_cmd::cargo::cargo_bin("keyhound"),
+        ))
+        .args(["scan", ".", "-f", format])
+        .env("NO_COLOR", "1")
+        .current_dir(env.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
         let mut first = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut first)
@@ -41,7 +43,7 @@ fn a_reader_that_stops_early_keeps_exit_1() {
 /// so writes past it fail as on a full disk.
 fn run_with_small_disk(env: &TestEnv, kib: u32, args: &str) -> std::process::Output {
     let bin = assert_cmd::cargo::cargo_bin("keyhound");
-    std::process::Command::new("bash")
+    crate::util::scrub(&mut std::process::Command::new("bash"))
         .arg("-c")
         .arg(format!(
             "ulimit -f {}; trap '' XFSZ; exec '{}' {args}",

@@ -37,37 +37,147 @@ impl TestEnv {
         c.current_dir(self.dir.path());
         c
     }
+
+    /// Runs `keyhound args` inside this directory.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.cmd().args(args).run()
+    }
 }
 
-/// The built `keyhound` binary (or `KEYHOUND_TEST_PROGRAM`), with a clean environment.
+/// Prefixes of the environment variables the binary (or git, which it runs)
+/// reads: none of the developer's or the CI runner's settings reach a test.
+const SCRUBBED_PREFIXES: &[&str] = &[
+    "KEYHOUND_",
+    "PRE_COMMIT",
+    "GITHUB_",
+    "GITLAB_",
+    "CI_",
+    "TENCENTCLOUD_",
+    "TCCLI_",
+    "GIT_",
+    "CLICOLOR",
+];
+
+/// Single variables the binary reads that are not under those prefixes.
+const SCRUBBED: &[&str] = &["CI", "NO_COLOR", "XDG_CACHE_HOME", "LOCALAPPDATA"];
+
+/// Whether [`keyhound`] removes `name` from the environment it runs with.
+pub fn scrubbed(name: &str) -> bool {
+    SCRUBBED.contains(&name) || SCRUBBED_PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// The built `keyhound` binary (or `KEYHOUND_TEST_PROGRAM`), with a clean
+/// environment: every variable it reads removed, an empty home of its own
+/// (the auditor credential chain reads ~/.tccli and ~/.tencentcloud) and
+/// `NO_COLOR` set.
 pub fn keyhound() -> Command {
-    let mut c = match std::env::var_os("KEYHOUND_TEST_PROGRAM") {
-        Some(p) => Command::new(p),
-        None => Command::cargo_bin("keyhound").expect("keyhound binary"),
+    let program = match std::env::var_os("KEYHOUND_TEST_PROGRAM") {
+        Some(p) => PathBuf::from(p),
+        None => assert_cmd::cargo::cargo_bin("keyhound"),
     };
-    for var in [
-        "TENCENTCLOUD_SECRET_ID",
-        "TENCENTCLOUD_SECRET_KEY",
-        "TENCENTCLOUD_TOKEN",
-        "TENCENTCLOUD_SECURITY_TOKEN",
-        "TENCENTCLOUD_SESSION_TOKEN",
-        "TENCENTCLOUD_REGION",
-        "TENCENTCLOUD_ROLE_ARN",
-        "TENCENTCLOUD_ROLE_SESSION_NAME",
-        "TENCENTCLOUD_CREDENTIALS_FILE",
-        "TCCLI_PROFILE",
-    ] {
-        c.env_remove(var);
+    let mut c = std::process::Command::new(program);
+    scrub(&mut c)
+        .env(
+            "HOME",
+            std::env::temp_dir().join("keyhound-tests-empty-home"),
+        )
+        .env("NO_COLOR", "1");
+    Command::from_std(c)
+}
+
+/// Removes every variable [`scrubbed`] names from the environment `c` runs
+/// with: for commands that run keyhound indirectly (git hooks, shells).
+pub fn scrub(c: &mut std::process::Command) -> &mut std::process::Command {
+    for (var, _) in std::env::vars_os() {
+        if scrubbed(&var.to_string_lossy()) {
+            c.env_remove(&var);
+        }
     }
-    // The auditor credential chain reads ~/.tccli and ~/.tencentcloud: a
-    // home of its own keeps the developer's files out of the tests.
-    c.env(
-        "HOME",
-        std::env::temp_dir().join("keyhound-tests-empty-home"),
-    )
-    .env_remove("KEYHOUND_LOG")
-    .env("NO_COLOR", "1");
     c
+}
+
+/// A finished run of the binary: exit code, stdout and stderr as text.
+/// Its assertions show both streams when they fail.
+pub struct Run {
+    /// The exit code (-1 when killed by a signal or the time limit).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts the exit code; the panic message shows stderr and stdout.
+    #[track_caller]
+    pub fn code(&self, want: i32) -> &Run {
+        assert_eq!(self.code, want, "unexpected exit code\n{self}");
+        self
+    }
+
+    /// Asserts that stdout contains `needle`.
+    #[track_caller]
+    pub fn stdout_has(&self, needle: &str) -> &Run {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}\n{self}"
+        );
+        self
+    }
+
+    /// Asserts that stderr contains `needle`.
+    #[track_caller]
+    pub fn stderr_has(&self, needle: &str) -> &Run {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n{self}"
+        );
+        self
+    }
+
+    /// Asserts that neither stream contains `needle` (a secret, say).
+    #[track_caller]
+    pub fn nowhere(&self, needle: &str) -> &Run {
+        assert!(
+            !self.stdout.contains(needle) && !self.stderr.contains(needle),
+            "output shows {needle:?}\n{self}"
+        );
+        self
+    }
+
+    /// Stdout parsed as one JSON document.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON: {e}\n{self}"))
+    }
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit code {}\n--- stderr\n{}--- stdout\n{}---",
+            self.code, self.stderr, self.stdout
+        )
+    }
+}
+
+/// Runs a command to the end and collects its [`Run`].
+pub trait RunExt {
+    /// Runs it.
+    fn run(&mut self) -> Run;
+}
+
+impl RunExt for Command {
+    fn run(&mut self) -> Run {
+        let out = self.output().expect("keyhound starts");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
 }
 
 /// Builds a secret-looking value at run time so no literal key sits in tests:
@@ -90,7 +200,7 @@ pub fn fake(prefix: &str, len: usize, seed: u64) -> String {
 /// Runs git in `dir` with fixed identities and dates, so commits made at
 /// test time have the same ids on every run; fails the test on a git error.
 pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
+    let out = scrub(&mut std::process::Command::new("git"))
         .args(args)
         .current_dir(dir)
         .env("GIT_AUTHOR_NAME", "Ada Lovelace")

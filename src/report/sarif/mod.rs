@@ -19,7 +19,6 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-const INFO_URI: &str = "https://github.com/keyhound/keyhound";
 
 /// GitHub code scanning accepts at most this many results per run.
 pub const MAX_RESULTS: usize = 25_000;
@@ -341,7 +340,7 @@ fn run(report: &Report, r: Results, id: String) -> sarif::Run {
         .name("keyhound")
         .version(env!("CARGO_PKG_VERSION"))
         .semantic_version(env!("CARGO_PKG_VERSION"))
-        .information_uri(INFO_URI)
+        .information_uri(super::INFORMATION_URI)
         .rules(r.rules.clone())
         .build();
     let mut run = sarif::Run::builder()

@@ -207,7 +207,10 @@ impl AccountIndex {
         let me = client
             .call(auditor, Service::Cam, "GetUserAppId", &json!({}))
             .map_err(fail("GetUserAppId"))?;
-        let owner_uin = text(&me.body, "OwnerUin").unwrap_or_default();
+        let owner_uin = super::answer::app_id(&me.body)
+            .map_err(|m| fail("GetUserAppId")(m.into()))?
+            .owner_uin
+            .unwrap_or_default();
         let mut gaps = Vec::new();
         let mut users: Vec<UserInfo> = vec![UserInfo {
             uin: owner_uin.clone(),

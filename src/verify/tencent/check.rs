@@ -2,8 +2,9 @@
 //! itself, its answer classified into an [`Outcome`], and the owner read
 //! from the answer. Error codes follow tencent-api.md 3.2.
 
+use super::answer;
 use super::client::{CallError, Client, Credential, Service};
-use crate::verify::{Outcome, Owner, Verification};
+use crate::verify::{Outcome, Verification};
 use serde_json::{Value, json};
 
 /// How an error code from an authenticating call is read.
@@ -66,64 +67,6 @@ pub(crate) fn classify(code: &str) -> (Class, &'static str) {
     }
 }
 
-fn text(body: &Value, k: &str) -> Option<String> {
-    match body.get(k) {
-        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn owner_from_app_id(body: &Value) -> Owner {
-    let uin = text(body, "Uin");
-    let owner_uin = text(body, "OwnerUin");
-    let principal = match (&uin, &owner_uin) {
-        (Some(u), Some(o)) if u == o => Some("root".to_string()),
-        (Some(_), Some(_)) => Some("sub-user".to_string()),
-        _ => None,
-    };
-    Owner {
-        app_id: body.get("AppId").and_then(Value::as_u64),
-        owner_uin,
-        uin,
-        principal,
-        ..Owner::default()
-    }
-}
-
-fn owner_from_caller_identity(body: &Value) -> Owner {
-    let account = text(body, "AccountId");
-    let arn = text(body, "Arn");
-    let role = text(body, "Type").as_deref() == Some("CAMRole");
-    let uin = text(body, "PrincipalId").or_else(|| text(body, "UserId"));
-    let principal = match () {
-        _ if role => Some("role".to_string()),
-        _ if arn
-            .as_deref()
-            .is_some_and(|a| a.contains(":federated-user/")) =>
-        {
-            Some("federated".to_string())
-        }
-        _ => match (&uin, &account) {
-            (Some(u), Some(a)) if u == a => Some("root".to_string()),
-            (Some(_), Some(_)) => Some("sub-user".to_string()),
-            _ => None,
-        },
-    };
-    // A role session's UserId is `roleId:roleSessionName`.
-    let role_id = text(body, "UserId")
-        .filter(|_| role)
-        .and_then(|u| u.split_once(':').map(|(id, _)| id.to_string()));
-    Owner {
-        owner_uin: account,
-        uin,
-        principal,
-        arn,
-        role_id,
-        ..Owner::default()
-    }
-}
-
 fn verification(outcome: Outcome, detail: String, request_id: Option<String>) -> Verification {
     Verification {
         outcome,
@@ -136,6 +79,15 @@ fn verification(outcome: Outcome, detail: String, request_id: Option<String>) ->
         last_used_note: None,
         incident: None,
     }
+}
+
+/// An HTTP-200 answer that is not as documented: nothing can be concluded.
+fn malformed(m: &answer::Malformed, request_id: &str) -> Verification {
+    verification(
+        Outcome::Unknown,
+        m.to_string(),
+        Some(request_id.to_string()).filter(|r| !r.is_empty()),
+    )
 }
 
 fn outcome_of(class: Class) -> Outcome {
@@ -184,13 +136,16 @@ fn check_on(client: &Client, cred: &Credential) -> Verification {
     let cam = client.call(cred, Service::Cam, "GetUserAppId", &json!({}));
     let temporary = cred.token().is_some();
     let mut v = match &cam {
-        Ok(a) => Verification {
-            owner: Some(owner_from_app_id(&a.body)),
-            ..verification(
-                Outcome::Live,
-                "authenticated (GetUserAppId)".to_string(),
-                Some(a.request_id.clone()),
-            )
+        Ok(a) => match answer::app_id(&a.body) {
+            Ok(owner) => Verification {
+                owner: Some(owner),
+                ..verification(
+                    Outcome::Live,
+                    "authenticated (GetUserAppId)".to_string(),
+                    Some(a.request_id.clone()),
+                )
+            },
+            Err(m) => malformed(&m, &a.request_id),
         },
         Err(e) => {
             let (class, v) = from_error("GetUserAppId", e);
@@ -205,7 +160,11 @@ fn check_on(client: &Client, cred: &Credential) -> Verification {
     }
     match client.call(cred, Service::Sts, "GetCallerIdentity", &json!({})) {
         Ok(a) => {
-            let sts = owner_from_caller_identity(&a.body);
+            let sts = match answer::caller_identity(&a.body) {
+                Ok(sts) => sts,
+                Err(_) if v.outcome == Outcome::Live => return v,
+                Err(m) => return malformed(&m, &a.request_id),
+            };
             match v.owner.as_mut() {
                 Some(o) if v.outcome == Outcome::Live => {
                     o.arn = sts.arn;
@@ -361,19 +320,6 @@ mod tests {
     }
 
     #[test]
-    fn owners_are_read_from_answers() {
-        let root = owner_from_app_id(&json!({"Uin": "100", "OwnerUin": "100", "AppId": 125}));
-        assert_eq!(root.principal.as_deref(), Some("root"));
-        assert_eq!(root.app_id, Some(125));
-        let sub = owner_from_app_id(&json!({"Uin": "101", "OwnerUin": "100", "AppId": 125}));
-        assert_eq!(sub.principal.as_deref(), Some("sub-user"));
-        let role = owner_from_caller_identity(&json!({"Type": "CAMRole", "AccountId": "100",
-            "UserId": "4611:sess", "PrincipalId": "101", "Arn": "qcs::sts:100:assumed-role/4611"}));
-        assert_eq!(role.principal.as_deref(), Some("role"));
-        assert_eq!(role.owner_uin.as_deref(), Some("100"));
-    }
-
-    #[test]
     fn last_used_prefers_the_precise_millis_over_the_lagging_date() {
         // Tencent's own example (598/58230): the date lags three days.
         let rows = last_used_rows(&json!({"SecretIdLastUsedRows": [
@@ -383,17 +329,5 @@ mod tests {
         assert_eq!(rows["a"], "2022-12-22T03:50:23Z");
         assert_eq!(rows["b"], "2023-11-13");
         assert!(!rows.contains_key("c"));
-    }
-
-    #[test]
-    fn role_sessions_keep_their_arn_and_role_id() {
-        let role = owner_from_caller_identity(&json!({"Type": "CAMRole", "AccountId": "100",
-            "UserId": "4611686018427387905:ir", "PrincipalId": "101",
-            "Arn": "qcs::sts:100:assumed-role/4611686018427387905/ir"}));
-        assert_eq!(role.role_id.as_deref(), Some("4611686018427387905"));
-        assert_eq!(
-            role.arn.as_deref(),
-            Some("qcs::sts:100:assumed-role/4611686018427387905/ir")
-        );
     }
 }

@@ -246,6 +246,9 @@ pub enum CallError {
         /// Whether it timed out (the call may have been applied).
         timed_out: bool,
     },
+    /// An HTTP-200 answer whose fields are not as documented.
+    #[error(transparent)]
+    Malformed(#[from] super::answer::Malformed),
     /// An HTTP status other than 200, or a body that is not the envelope.
     #[error("{action}: unexpected answer from {host}: {reason}")]
     Protocol {
@@ -320,6 +323,7 @@ fn should_retry(action: &str, e: &CallError) -> bool {
         CallError::Api(a) => a.code.starts_with("InternalError") || a.code == "ServiceUnavailable",
         CallError::Protocol { reason, .. } => reason.starts_with("HTTP 5"),
         CallError::Transport { .. } => true,
+        CallError::Malformed(_) => false,
     }
 }
 
@@ -377,6 +381,7 @@ pub struct Client {
     signed: Mutex<Vec<SignedCall>>,
 }
 
+/// The largest answer read; CAM and STS answers are a few kilobytes.
 const MAX_BODY: usize = 1 << 20;
 
 impl Client {
@@ -531,15 +536,36 @@ impl Client {
         if status != reqwest::StatusCode::OK {
             return Err(protocol(format!("HTTP {}", status.as_u16())));
         }
-        let bytes = resp.bytes().map_err(transport)?;
+        let too_large = || protocol(format!("answer of more than {MAX_BODY} bytes"));
+        if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+            return Err(too_large());
+        }
+        let bytes = read_capped(resp).map_err(|e| CallError::Transport {
+            action: action.to_string(),
+            host: host.clone(),
+            reason: error_chain(&e),
+            timed_out: e.kind() == std::io::ErrorKind::TimedOut
+                || e.get_ref()
+                    .and_then(|i| i.downcast_ref::<reqwest::Error>())
+                    .is_some_and(reqwest::Error::is_timeout),
+        })?;
         if bytes.len() > MAX_BODY {
-            return Err(protocol(format!("answer larger than {MAX_BODY} bytes")));
+            return Err(too_large());
         }
         parse_envelope(&bytes).map_err(|e| match e {
             Envelope::Api(api) => CallError::Api(api),
             Envelope::Bad(reason) => protocol(reason),
         })
     }
+}
+
+/// The body, streamed: at most one byte more than [`MAX_BODY`] is read, so an
+/// endless or oversized answer costs a bounded read, never the whole of it.
+fn read_capped(resp: reqwest::blocking::Response) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(8 << 10);
+    resp.take(MAX_BODY as u64 + 1).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

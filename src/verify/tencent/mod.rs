@@ -5,6 +5,7 @@
 //! call signed by that pair, and, in auditor mode, attributes every found
 //! SecretId (with or without its key) using the user's own credentials.
 
+pub mod answer;
 pub mod audit;
 pub mod check;
 pub mod client;
