@@ -34,7 +34,7 @@
 //! | [`rulecheck`] | rules run through the engine: they compile, find their examples |
 //! | [`engine`] | compiled matching: bytes in, raw matches out |
 //! | [`decode`] | decoded and decrypted views of encoded spans, mapped back to the bytes |
-//! | [`source`] | what to scan: files, git blobs, staged changes; no rules |
+//! | [`source`] | what to scan: files, streams (stdin, pipes), git blobs, staged changes; telling text (UTF-8, UTF-16) from binary; no rules |
 //! | [`scan`] | joining sources to the engine, in parallel |
 //! | [`org`] | many repositories: the list and its shards, the clone cache, the parallel scan, merged reports, listing a GitHub organisation or GitLab group (`org::forge`) |
 //! | [`finding`] | matches, findings, fingerprints, the redacting `Secret` type, verifications and incident pictures as reports carry them |

@@ -2,12 +2,36 @@
 //! shortened, owner, action, result, RequestId), appended and never
 //! rewritten; `enable` reads it to undo what keyhound disabled.
 
+use super::Change;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The default journal file, in the current directory.
 pub const DEFAULT_JOURNAL: &str = "keyhound-journal.jsonl";
+
+/// How a journaled call ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryResult {
+    /// The post-check saw the new status.
+    Confirmed,
+    /// The call was accepted but the post-check did not see the new status
+    /// (or could not be made).
+    Unconfirmed,
+    /// The call, or the pre-check before it, failed.
+    Failed,
+}
+
+impl std::fmt::Display for EntryResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            EntryResult::Confirmed => "confirmed",
+            EntryResult::Unconfirmed => "unconfirmed",
+            EntryResult::Failed => "failed",
+        })
+    }
+}
 
 /// One journaled action.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,9 +45,9 @@ pub struct Entry {
     /// The UIN the key belongs to.
     pub uin: String,
     /// `disable` or `enable`.
-    pub action: String,
-    /// `confirmed` (post-check saw the new status), `unconfirmed` or `failed`.
-    pub result: String,
+    pub action: Change,
+    /// `confirmed`, `unconfirmed` or `failed`.
+    pub result: EntryResult,
     /// Why, for anything but `confirmed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -84,8 +108,11 @@ pub fn read(path: &Path) -> Result<Vec<Entry>, JournalError> {
 /// keyhound, as `(shortened id, owner uin, uin)`, in journal order.
 pub fn disabled_by_us(entries: &[Entry]) -> Vec<(String, String, String)> {
     let mut last: Vec<(String, String, String, bool)> = Vec::new();
-    for e in entries.iter().filter(|e| e.result == "confirmed") {
-        let disabled = e.action == "disable";
+    for e in entries
+        .iter()
+        .filter(|e| e.result == EntryResult::Confirmed)
+    {
+        let disabled = e.action == Change::Disable;
         match last.iter_mut().find(|x| x.0 == e.key && x.2 == e.uin) {
             Some(x) => x.3 = disabled,
             None => last.push((e.key.clone(), e.owner_uin.clone(), e.uin.clone(), disabled)),
@@ -101,14 +128,14 @@ pub fn disabled_by_us(entries: &[Entry]) -> Vec<(String, String, String)> {
 mod tests {
     use super::*;
 
-    fn entry(key: &str, action: &str, result: &str) -> Entry {
+    fn entry(key: &str, action: Change, result: EntryResult) -> Entry {
         Entry {
             time: now_rfc3339(),
             key: key.into(),
             owner_uin: "1".into(),
             uin: "2".into(),
-            action: action.into(),
-            result: result.into(),
+            action,
+            result,
             detail: None,
             request_id: None,
         }
@@ -119,10 +146,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("j.jsonl");
         for e in [
-            entry("A…1", "disable", "confirmed"),
-            entry("B…2", "disable", "confirmed"),
-            entry("B…2", "enable", "confirmed"),
-            entry("C…3", "disable", "failed"),
+            entry("A…1", Change::Disable, EntryResult::Confirmed),
+            entry("B…2", Change::Disable, EntryResult::Confirmed),
+            entry("B…2", Change::Enable, EntryResult::Confirmed),
+            entry("C…3", Change::Disable, EntryResult::Failed),
         ] {
             append(&p, &e).unwrap();
         }
@@ -132,6 +159,11 @@ mod tests {
         assert_eq!(
             disabled_by_us(&back),
             vec![("A…1".into(), "1".into(), "2".into())]
+        );
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(
+            text.contains(r#""action":"disable","result":"confirmed""#),
+            "{text}"
         );
         std::fs::write(&p, "{not json}\n").unwrap();
         assert!(read(&p).unwrap_err().to_string().contains("line 1"));

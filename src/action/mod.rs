@@ -1,6 +1,6 @@
 //! State-changing calls: disabling and re-enabling leaked keys, dry run by
 //! default, every action journaled. Reached only from the `disable`/`enable`
-//! commands. Owned by the CAM work (issue 4).
+//! commands.
 //!
 //! Only keys that the auditor's own account lists (ListAccessKeys) are
 //! touched, never the auditor's own credentials, and never deleted: a key is
@@ -11,15 +11,16 @@
 pub mod journal;
 pub mod unlisted;
 
-use crate::finding::{Secret, SecretKind, redact};
+use crate::finding::{KeyStatus, Secret, SecretKind, redact};
 use crate::verify::tencent::audit::{AccountIndex, KeyInfo};
-use crate::verify::tencent::client::{Client, Credential, Service};
-use journal::Entry;
+use crate::verify::tencent::client::{Action, Client, Credential};
+use journal::{Entry, EntryResult};
 use serde_json::{Value, json};
 use std::path::Path;
 
-/// The status change asked for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The status change asked for; journaled as `disable` / `enable`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Change {
     /// Set `Inactive`.
     Disable,
@@ -29,14 +30,14 @@ pub enum Change {
 
 impl Change {
     /// The status this change sets.
-    pub fn status(self) -> &'static str {
+    pub fn status(self) -> KeyStatus {
         match self {
-            Change::Disable => "Inactive",
-            Change::Enable => "Active",
+            Change::Disable => KeyStatus::Inactive,
+            Change::Enable => KeyStatus::Active,
         }
     }
 
-    /// `disable` / `enable`, as journaled.
+    /// `disable` / `enable`, as the user typed it.
     pub fn verb(self) -> &'static str {
         match self {
             Change::Disable => "disable",
@@ -116,27 +117,33 @@ fn target_uin(k: &KeyInfo) -> Value {
     k.uin.parse::<u64>().map_or(json!(k.uin), |n| json!(n))
 }
 
-/// The status ListAccessKeys shows for a key now.
+/// The status ListAccessKeys shows for a key now (`None`: not listed).
 fn current_status(
     client: &Client,
     auditor: &Credential,
     k: &KeyInfo,
-) -> Result<Option<String>, String> {
+) -> Result<Option<KeyStatus>, String> {
     let a = client
         .call(
             auditor,
-            Service::Cam,
-            "ListAccessKeys",
+            Action::ListAccessKeys,
             &json!({ "TargetUin": target_uin(k) }),
         )
         .map_err(|e| e.to_string())?;
-    Ok(a.body
+    let Some(listed) = a
+        .body
         .get("AccessKeys")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .find(|x| x.get("AccessKeyId").and_then(Value::as_str) == Some(&k.id))
-        .and_then(|x| x.get("Status").and_then(Value::as_str).map(str::to_string)))
+    else {
+        return Ok(None);
+    };
+    let status = listed.get("Status").and_then(Value::as_str).unwrap_or("");
+    KeyStatus::parse(status)
+        .map(Some)
+        .ok_or_else(|| format!("ListAccessKeys shows status {status:?}"))
 }
 
 /// Carries out the `Change` steps of a plan: pre-check, UpdateAccessKey,
@@ -162,7 +169,7 @@ pub fn apply(
                     index,
                     k,
                     change,
-                    "failed",
+                    EntryResult::Failed,
                     Some("the key is no longer listed".into()),
                     None,
                 ));
@@ -174,7 +181,7 @@ pub fn apply(
                     index,
                     k,
                     change,
-                    "failed",
+                    EntryResult::Failed,
                     Some(format!("pre-check failed: {e}")),
                     None,
                 ));
@@ -186,7 +193,7 @@ pub fn apply(
         if k.principal != "root" {
             params["TargetUin"] = target_uin(k);
         }
-        let entry = match client.call(auditor, Service::Cam, "UpdateAccessKey", &params) {
+        let entry = match client.call(auditor, Action::UpdateAccessKey, &params) {
             Err(e) => {
                 let rid = match &e {
                     crate::verify::tencent::CallError::Api(a) => Some(a.request_id.clone()),
@@ -198,20 +205,25 @@ pub fn apply(
                     Some(s) => format!("{e}; status now {s}"),
                     None => e.to_string(),
                 };
-                record(index, k, change, "failed", Some(note), rid)
+                record(index, k, change, EntryResult::Failed, Some(note), rid)
             }
             Ok(a) => match current_status(client, auditor, k) {
-                Ok(Some(s)) if s == change.status() => {
-                    record(index, k, change, "confirmed", None, Some(a.request_id))
-                }
+                Ok(Some(s)) if s == change.status() => record(
+                    index,
+                    k,
+                    change,
+                    EntryResult::Confirmed,
+                    None,
+                    Some(a.request_id),
+                ),
                 Ok(s) => record(
                     index,
                     k,
                     change,
-                    "unconfirmed",
+                    EntryResult::Unconfirmed,
                     Some(format!(
                         "post-check shows status {}",
-                        s.as_deref().unwrap_or("missing")
+                        s.map_or("missing", KeyStatus::as_str)
                     )),
                     Some(a.request_id),
                 ),
@@ -219,7 +231,7 @@ pub fn apply(
                     index,
                     k,
                     change,
-                    "unconfirmed",
+                    EntryResult::Unconfirmed,
                     Some(format!("post-check failed: {e}")),
                     Some(a.request_id),
                 ),
@@ -235,7 +247,7 @@ fn record(
     index: &AccountIndex,
     k: &KeyInfo,
     change: Change,
-    result: &str,
+    result: EntryResult,
     detail: Option<String>,
     request_id: Option<String>,
 ) -> Entry {
@@ -244,8 +256,8 @@ fn record(
         key: short(&k.id),
         owner_uin: index.owner_uin.clone(),
         uin: k.uin.clone(),
-        action: change.verb().to_string(),
-        result: result.to_string(),
+        action: change,
+        result,
         detail,
         request_id,
     }
@@ -262,7 +274,11 @@ mod tests {
 
     fn index() -> AccountIndex {
         let mut keys = BTreeMap::new();
-        for (id, status) in [(OWN, "Active"), (SUB, "Active"), (OLD, "Inactive")] {
+        for (id, status) in [
+            (OWN, KeyStatus::Active),
+            (SUB, KeyStatus::Active),
+            (OLD, KeyStatus::Inactive),
+        ] {
             keys.insert(
                 id.to_string(),
                 KeyInfo {
@@ -270,7 +286,7 @@ mod tests {
                     uin: "2".into(),
                     principal: "sub-user".into(),
                     name: None,
-                    status: status.into(),
+                    status,
                     created: None,
                 },
             );

@@ -4,6 +4,7 @@
 use super::args::DisableArgs;
 use super::tencent::{auditor, is_tencent, report_id};
 use super::{Exit, message, plan};
+use crate::action::journal::EntryResult;
 use crate::action::{self, Change, Step, Target};
 use crate::engine::Engine;
 use crate::rule::RuleSet;
@@ -194,7 +195,7 @@ pub(crate) fn act(
     for e in &done {
         let line = format!(
             "{} {}: {}{}{}",
-            e.action,
+            e.action.verb(),
             e.key,
             e.result,
             e.detail
@@ -206,13 +207,13 @@ pub(crate) fn act(
                 .map(|r| format!(", RequestId {r}"))
                 .unwrap_or_default()
         );
-        if e.result == "confirmed" {
+        if e.result == EntryResult::Confirmed {
             println!("{line}");
         } else {
             message::error(line);
         }
         let keys_of_user = aud.index.keys.values().filter(|k| k.uin == e.uin).count();
-        if e.result == "confirmed" && change == Change::Disable && keys_of_user >= 2 {
+        if e.result == EntryResult::Confirmed && change == Change::Disable && keys_of_user >= 2 {
             println!(
                 "  note: uin {} has {keys_of_user} keys, the most Tencent allows: to create a \
                  replacement, first delete one (keyhound never deletes keys)",

@@ -18,7 +18,7 @@ use crate::rulecheck;
 use crate::scan::ScanPlan;
 use crate::scan::git::HistoryPlan;
 use crate::source::archive;
-use crate::source::fs::WalkOptions;
+use crate::source::fs::{STDIN, WalkOptions};
 use crate::source::git::{self as src, Rev, Selection};
 use crate::verify::tencent::credential::{self, Found};
 use crate::verify::tencent::{Client, ClientOptions, Endpoints, Site};
@@ -51,9 +51,6 @@ pub(crate) struct Scan {
 pub(crate) enum Source {
     /// Files and directories on disk.
     Files(ScanPlan),
-    /// Standard input, as one blob (expanded within these limits when it
-    /// is an archive).
-    Stdin(Option<archive::Limits>),
     /// Git history (all of it, a branch, a range, what a push sends).
     History(HistoryPlan, Vcs),
     /// What `git commit` would commit.
@@ -182,10 +179,10 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
     } else {
         a.paths.clone()
     };
-    let stdin = paths.len() == 1 && paths[0].as_os_str() == "-";
+    let stdin = paths.len() == 1 && paths[0].as_os_str() == STDIN;
     // Many repositories: a missing one is an error of the run, not of the plan.
     let many = super::org::many_repos(&a.git, &a.paths);
-    for p in paths.iter().filter(|_| !stdin && !many) {
+    for p in paths.iter().filter(|p| !many && p.as_os_str() != STDIN) {
         if std::fs::symlink_metadata(p).is_err() {
             anyhow::bail!("no such file or directory: {}", p.display());
         }
@@ -225,7 +222,7 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
     let source = if many {
         super::org::source(&a.git, &a.paths, &walk)?
     } else {
-        source(g, &a.git, paths, stdin, walk)?
+        source(g, &a.git, paths, walk)?
     };
     let t = &a.verify.tencent;
     let verify = if a.verify.verify || t.audit || t.profile.is_some() {
@@ -478,18 +475,13 @@ fn source(
     g: &GlobalArgs,
     git: &GitScanArgs,
     paths: Vec<PathBuf>,
-    stdin: bool,
     walk: WalkOptions,
 ) -> anyhow::Result<Source> {
     if git.pre_commit {
         return pre_commit_source(paths, walk);
     }
     if !(git.history() || git.staged || git.pre_push) {
-        return Ok(if stdin {
-            Source::Stdin(walk.archives)
-        } else {
-            Source::Files(ScanPlan { paths, walk })
-        });
+        return Ok(Source::Files(ScanPlan { paths, walk }));
     }
     let [repo] = &paths[..] else {
         anyhow::bail!("git scans take one repository path, got {}", paths.len());

@@ -9,7 +9,6 @@ use crate::org::scan::OrgPlan;
 use crate::report::{self, Format, Report, VcsInfo, WriteOptions};
 use crate::scan::git::{self as git_scan, GitOutput};
 use crate::scan::{self, ScanOutput};
-use anyhow::Context;
 use std::io::{IsTerminal, Write};
 
 pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
@@ -51,14 +50,6 @@ pub(crate) fn execute(plan: &plan::Scan, diags: &Diagnostics) -> anyhow::Result<
     let engine = &plan.engine;
     let (out, vcs) = match &plan.source {
         Source::Files(p) => (scan::run(p, engine), None),
-        Source::Stdin(archives) => {
-            let mut bytes = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
-                .context("cannot read standard input")?;
-            let prov = crate::source::Provenance::Stdin;
-            let out = scan::run_bytes(engine, &bytes, &prov, archives.as_ref());
-            (out, None)
-        }
         Source::History(p, vcs) => git_out(git_scan::history(p, engine)?, vcs),
         Source::Staged {
             repo,

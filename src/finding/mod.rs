@@ -22,7 +22,7 @@ pub use secret::{Secret, SecretKind, redact};
 use crate::source::Provenance;
 use sha2::{Digest, Sha256};
 use std::fmt;
-pub use verification::{Outcome, Owner, Verification};
+pub use verification::{KeyStatus, Outcome, Owner, Verification};
 
 /// A position in scanned text, 1-based, columns counted in characters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]

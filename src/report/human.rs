@@ -250,7 +250,7 @@ fn verification(v: &Verification, st: &Style) -> String {
         s.push_str(&format!(" [{}]", sanitize(&parts.join(", "))));
     }
     if let Some(st) = &v.status {
-        s.push_str(&format!(", status {}", sanitize(st)));
+        s.push_str(&format!(", status {st}"));
     }
     if let Some(c) = &v.created {
         s.push_str(&format!(", created {}", sanitize(c)));

@@ -103,23 +103,26 @@ pub fn run(plan: &ScanPlan, engine: &Engine) -> ScanOutput {
         let mut members = Vec::new();
         let (collected, tally) = (&collected, &tally);
         move |blob: fs::FileBlob<'_>| {
-            let path = blob.path.to_string_lossy();
+            let prov = if blob.path.as_os_str() == fs::STDIN {
+                Provenance::Stdin
+            } else {
+                Provenance::File {
+                    path: blob.path.to_path_buf(),
+                }
+            };
+            let path = prov.path();
             if let (Some(format), Some(limits)) = (blob.archive, &plan.walk.archives) {
                 let exp = scanner.scan_archive(format, &path, blob.bytes, limits, &mut members);
                 tally.add(exp);
                 if !members.is_empty() {
-                    let prov = Provenance::File {
-                        path: blob.path.to_path_buf(),
-                    };
                     collected.extend([BlobHits::one(prov, std::mem::take(&mut members))]);
                 }
                 return;
             }
-            let hits = scanner.scan(blob.bytes, Some(&path));
+            // Path-restricted rules have no path to go by on standard input.
+            let on_disk = (prov != Provenance::Stdin).then_some(path.as_str());
+            let hits = scanner.scan(blob.bytes, on_disk);
             if !hits.is_empty() {
-                let prov = Provenance::File {
-                    path: blob.path.to_path_buf(),
-                };
                 collected.extend([BlobHits::one(prov, std::mem::take(hits))]);
             }
         }
@@ -163,39 +166,6 @@ impl ArchiveTally {
         for w in w {
             diags.warn(w);
         }
-    }
-}
-
-/// Scans one in-memory blob (standard input, a single buffer), expanding
-/// it within `archives` when it is an archive.
-pub fn run_bytes(
-    engine: &Engine,
-    bytes: &[u8],
-    prov: &Provenance,
-    archives: Option<&archive::Limits>,
-) -> ScanOutput {
-    let mut scanner = BlobScanner::new(engine);
-    let mut stats = Stats {
-        scanned: 1,
-        bytes: bytes.len() as u64,
-        ..Stats::default()
-    };
-    let diagnostics = Diagnostics::new();
-    let format = archives.and_then(|_| archive::detect(b"", bytes));
-    let hits = match (format, archives) {
-        (Some(format), Some(limits)) => {
-            let mut hits = Vec::new();
-            let tally = ArchiveTally::default();
-            tally.add(scanner.scan_archive(format, &prov.path(), bytes, limits, &mut hits));
-            tally.finish(&mut stats, &diagnostics);
-            hits
-        }
-        _ => std::mem::take(scanner.scan(bytes, None)),
-    };
-    ScanOutput {
-        findings: finding::group([BlobHits::one(prov.clone(), hits)]),
-        stats,
-        diagnostics,
     }
 }
 

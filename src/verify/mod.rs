@@ -7,4 +7,4 @@
 pub mod input;
 pub mod tencent;
 
-pub use crate::finding::verification::{Outcome, Owner, Verification};
+pub use crate::finding::verification::{KeyStatus, Outcome, Owner, Verification};

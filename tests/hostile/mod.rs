@@ -11,6 +11,7 @@ mod limits;
 mod net;
 mod output;
 mod redact;
+mod streams;
 mod terminal;
 
 /// Longer than any of these commands takes when it works.

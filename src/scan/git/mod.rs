@@ -6,8 +6,8 @@ use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
 use crate::finding::{self, Hit};
 use crate::scan::{ArchiveTally, BlobScanner, ScanOutput, Stats, Unit};
-use crate::source::fs::is_binary;
 use crate::source::git::{self as src, Differ, EntryKind, ReadOutcome, Selection};
+use crate::source::text;
 use crate::source::{Counts, archive};
 use git2::{Oid, Repository};
 use std::collections::{BTreeSet, HashMap};
@@ -605,7 +605,7 @@ fn read_counted<'o>(
     id: Oid,
     path: &[u8],
     r: &Read<'_>,
-) -> Option<(git2::OdbObject<'o>, Option<archive::Format>)> {
+) -> Option<(Blob<'o>, Option<archive::Format>)> {
     let (counts, losses) = (r.counts, r.losses);
     let obj = match src::read_blob(odb, id, r.max, r.guard) {
         ReadOutcome::Data(obj) => obj,
@@ -635,11 +635,31 @@ fn read_counted<'o>(
     } else {
         None
     };
-    if format.is_none() && is_binary(bytes) {
+    let transcoded = format.is_none().then(|| text::utf16(bytes)).flatten();
+    if format.is_none() && transcoded.is_none() && text::is_binary(bytes) {
         Counts::add(&counts.binary, 1);
         return None;
     }
+    let blob = match transcoded {
+        Some(s) => Blob::Text(s),
+        None => Blob::Object(obj),
+    };
     Counts::add(&counts.scanned, 1);
-    Counts::add(&counts.bytes, bytes.len() as u64);
-    Some((obj, format))
+    Counts::add(&counts.bytes, blob.data().len() as u64);
+    Some((blob, format))
+}
+
+/// A blob's content to scan: as stored, or UTF-16 transcoded to UTF-8.
+enum Blob<'o> {
+    Object(git2::OdbObject<'o>),
+    Text(String),
+}
+
+impl Blob<'_> {
+    fn data(&self) -> &[u8] {
+        match self {
+            Blob::Object(o) => o.data(),
+            Blob::Text(s) => s.as_bytes(),
+        }
+    }
 }

@@ -4,8 +4,8 @@
 //! without their SecretKey.
 
 use super::check::last_used_rows;
-use super::client::{CallError, Client, Credential, Service};
-use crate::finding::{SecretKind, redact};
+use super::client::{Action, CallError, Client, Credential};
+use crate::finding::{KeyStatus, SecretKind, redact};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
@@ -21,7 +21,7 @@ pub struct KeyInfo {
     /// Sub-user or collaborator name.
     pub name: Option<String>,
     /// `Active` or `Inactive`.
-    pub status: String,
+    pub status: KeyStatus,
     /// Creation time as Tencent gives it (`YYYY-MM-DD hh:mm:ss`).
     pub created: Option<String>,
 }
@@ -94,7 +94,7 @@ fn list_accounts(client: &Client, auditor: &Credential) -> Result<Vec<Identity>,
         if let Some(m) = &marker {
             params["Marker"] = json!(m);
         }
-        let a = client.call(auditor, Service::Cam, "ListAccounts", &params)?;
+        let a = client.call(auditor, Action::ListAccounts, &params)?;
         for u in a
             .body
             .get("Users")
@@ -117,7 +117,7 @@ fn list_accounts(client: &Client, auditor: &Credential) -> Result<Vec<Identity>,
 }
 
 fn list_users(client: &Client, auditor: &Credential) -> Result<Vec<Identity>, CallError> {
-    let listed = client.call(auditor, Service::Cam, "ListUsers", &json!({}))?;
+    let listed = client.call(auditor, Action::ListUsers, &json!({}))?;
     Ok(listed
         .body
         .get("Data")
@@ -133,7 +133,7 @@ fn list_collaborators(client: &Client, auditor: &Credential) -> Result<Vec<Ident
     let mut offset = 0u64;
     loop {
         let params = json!({ "Limit": 50, "Offset": offset });
-        let a = client.call(auditor, Service::Cam, "ListCollaborators", &params)?;
+        let a = client.call(auditor, Action::ListCollaborators, &params)?;
         let page = a
             .body
             .get("Data")
@@ -151,12 +151,13 @@ fn list_collaborators(client: &Client, auditor: &Credential) -> Result<Vec<Ident
 
 /// Why the account could not be indexed.
 #[derive(Debug, thiserror::Error)]
-#[error("auditor credentials {id}: {action} failed")]
+/// The failing call and why are the source's text, shown once.
+#[error("cannot check auditor credentials {id}")]
 pub struct AuditError {
     /// The auditor's SecretId, shortened.
     pub id: String,
     /// The failing action.
-    pub action: &'static str,
+    pub action: Action,
     /// The call error.
     #[source]
     pub source: CallError,
@@ -197,7 +198,7 @@ impl AccountIndex {
     /// A sub-user auditor cannot list the root's keys
     /// (`OperationDenied.SubUin`): those are marked not checked.
     pub fn build(client: &Client, auditor: &Credential) -> Result<AccountIndex, AuditError> {
-        let fail = |action: &'static str| {
+        let fail = |action: Action| {
             move |source: CallError| AuditError {
                 id: redact(auditor.id(), SecretKind::Identifier),
                 action,
@@ -205,10 +206,10 @@ impl AccountIndex {
             }
         };
         let me = client
-            .call(auditor, Service::Cam, "GetUserAppId", &json!({}))
-            .map_err(fail("GetUserAppId"))?;
+            .call(auditor, Action::GetUserAppId, &json!({}))
+            .map_err(fail(Action::GetUserAppId))?;
         let owner_uin = super::answer::app_id(&me.body)
-            .map_err(|m| fail("GetUserAppId")(m.into()))?
+            .map_err(|m| fail(Action::GetUserAppId)(m.into()))?
             .owner_uin
             .unwrap_or_default();
         let mut gaps = Vec::new();
@@ -221,7 +222,7 @@ impl AccountIndex {
         match list_accounts(client, auditor) {
             Ok(found) => users.extend(found),
             Err(_) => {
-                users.extend(list_users(client, auditor).map_err(fail("ListUsers"))?);
+                users.extend(list_users(client, auditor).map_err(fail(Action::ListUsers))?);
                 match list_collaborators(client, auditor) {
                     Ok(found) => {
                         for u in found {
@@ -239,7 +240,7 @@ impl AccountIndex {
             let (uin, principal, name) = (&u.uin, &u.principal, &u.name);
             let target: Value = uin.parse::<u64>().map_or(json!(uin), |n| json!(n));
             let params = json!({ "TargetUin": target });
-            match client.call(auditor, Service::Cam, "ListAccessKeys", &params) {
+            match client.call(auditor, Action::ListAccessKeys, &params) {
                 Ok(a) => {
                     for k in a
                         .body
@@ -251,6 +252,16 @@ impl AccountIndex {
                         let Some(id) = text(k, "AccessKeyId") else {
                             continue;
                         };
+                        let shown = text(k, "Status");
+                        let Some(status) = shown.as_deref().and_then(KeyStatus::parse) else {
+                            gaps.push(format!(
+                                "key {} of {principal} {uin} not indexed: status {:?} is neither \
+                                 Active nor Inactive",
+                                redact(&id, SecretKind::Identifier),
+                                shown.unwrap_or_default()
+                            ));
+                            continue;
+                        };
                         keys.insert(
                             id.clone(),
                             KeyInfo {
@@ -258,7 +269,7 @@ impl AccountIndex {
                                 uin: uin.clone(),
                                 principal: principal.clone(),
                                 name: name.clone(),
-                                status: text(k, "Status").unwrap_or_default(),
+                                status,
                                 created: text(k, "CreateTime"),
                             },
                         );
@@ -329,7 +340,7 @@ impl AccountIndex {
         let mut out = HashMap::new();
         for batch in mine.chunks(10) {
             let params = json!({ "SecretIdList": batch });
-            match client.call(auditor, Service::Cam, "GetSecurityLastUsed", &params) {
+            match client.call(auditor, Action::GetSecurityLastUsed, &params) {
                 Ok(a) => out.extend(last_used_rows(&a.body)),
                 Err(e) => tracing::warn!("GetSecurityLastUsed failed: {e}"),
             }
@@ -348,7 +359,7 @@ mod tests {
             uin: "100".into(),
             principal: "root".into(),
             name: None,
-            status: "Active".into(),
+            status: KeyStatus::Active,
             created: None,
         };
         let mut keys = BTreeMap::new();

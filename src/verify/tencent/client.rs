@@ -2,6 +2,7 @@
 //! timeouts, per-action rate limits, retries, and the HTTP-200 error
 //! envelope turned into [`ApiError`].
 
+pub use super::api::{Action, Service};
 use super::sign::{self, SignInput};
 use crate::finding::{Secret, SecretKind};
 use serde_json::Value;
@@ -58,36 +59,6 @@ impl fmt::Debug for Credential {
     }
 }
 
-/// A Tencent Cloud product this client talks to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Service {
-    /// Cloud Access Management, API version 2019-01-16.
-    Cam,
-    /// Security Token Service, API version 2018-08-13.
-    Sts,
-    /// CloudAudit (the account's API call log), API version 2019-03-19.
-    CloudAudit,
-}
-
-impl Service {
-    /// The name used in hosts and signature scopes.
-    pub fn name(self) -> &'static str {
-        match self {
-            Service::Cam => "cam",
-            Service::Sts => "sts",
-            Service::CloudAudit => "cloudaudit",
-        }
-    }
-
-    fn version(self) -> &'static str {
-        match self {
-            Service::Cam => "2019-01-16",
-            Service::Sts => "2018-08-13",
-            Service::CloudAudit => "2019-03-19",
-        }
-    }
-}
-
 /// Which Tencent Cloud site to call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Site {
@@ -109,9 +80,9 @@ pub struct Endpoints {
 /// Why an `--endpoint` value was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum EndpointError {
-    /// Not a URL.
-    #[error("endpoint {0:?} is not a valid URL")]
-    Invalid(String),
+    /// Not a URL, or not a base URL: the value and what is wrong with it.
+    #[error("endpoint {0:?} is not a usable base URL: {1}")]
+    Invalid(String, String),
     /// Neither https nor http.
     #[error("endpoint {0:?}: the scheme must be https (or http to a loopback address)")]
     Scheme(String),
@@ -160,18 +131,23 @@ impl Endpoints {
 
     /// One base URL for every service: https anywhere, http only on loopback.
     pub fn custom(url: &str) -> Result<Endpoints, EndpointError> {
-        let u = reqwest::Url::parse(url).map_err(|_| EndpointError::Invalid(url.to_string()))?;
-        let host = u
-            .host_str()
-            .ok_or_else(|| EndpointError::Invalid(url.to_string()))?;
-        match u.scheme() {
-            "https" => {}
-            "http" if is_loopback(host) => {}
-            "http" => return Err(EndpointError::InsecureHttp(url.to_string())),
-            _ => return Err(EndpointError::Scheme(url.to_string())),
+        let u = reqwest::Url::parse(url)
+            .map_err(|e| EndpointError::Invalid(url.to_string(), e.to_string()))?;
+        if !matches!(u.scheme(), "https" | "http") {
+            return Err(EndpointError::Scheme(url.to_string()));
         }
-        if u.path() != "/" || u.query().is_some() {
-            return Err(EndpointError::Invalid(url.to_string()));
+        let host = u.host_str().ok_or_else(|| {
+            EndpointError::Invalid(url.to_string(), "it names no host".to_string())
+        })?;
+        if u.scheme() == "http" && !is_loopback(host) {
+            return Err(EndpointError::InsecureHttp(url.to_string()));
+        }
+        if u.path() != "/" || u.query().is_some() || u.fragment().is_some() {
+            return Err(EndpointError::Invalid(
+                url.to_string(),
+                "give only scheme, host and port (https://host[:port]/), no path or query"
+                    .to_string(),
+            ));
         }
         Ok(Endpoints {
             site: Site::China,
@@ -234,11 +210,14 @@ pub enum CallError {
     /// Tencent answered with an error.
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// The HTTP client could not be built (TLS setup).
+    #[error("cannot set up the HTTP client: {0}")]
+    Setup(String),
     /// No answer: connection refused, reset, timeout.
     #[error("{action}: no answer from {host}: {reason}")]
     Transport {
         /// The action.
-        action: String,
+        action: Action,
         /// Host called.
         host: String,
         /// What went wrong.
@@ -246,14 +225,24 @@ pub enum CallError {
         /// Whether it timed out (the call may have been applied).
         timed_out: bool,
     },
+    /// An HTTP status other than 200.
+    #[error("{action}: unexpected answer from {host}: HTTP {status}")]
+    Status {
+        /// The action.
+        action: Action,
+        /// Host called.
+        host: String,
+        /// The HTTP status code.
+        status: u16,
+    },
     /// An HTTP-200 answer whose fields are not as documented.
     #[error(transparent)]
     Malformed(#[from] super::answer::Malformed),
-    /// An HTTP status other than 200, or a body that is not the envelope.
+    /// A body that is not the envelope, or too large.
     #[error("{action}: unexpected answer from {host}: {reason}")]
     Protocol {
         /// The action.
-        action: String,
+        action: Action,
         /// Host called.
         host: String,
         /// What was wrong with it.
@@ -289,7 +278,7 @@ pub struct ClientOptions {
     pub retries: u32,
     /// First backoff; doubled after each retry.
     pub backoff: Duration,
-    /// `X-TC-Region` for STS and CloudAudit (required there).
+    /// `X-TC-Region` for STS (required there).
     pub region: String,
 }
 
@@ -304,52 +293,34 @@ impl Default for ClientOptions {
     }
 }
 
-/// Actions that change state: never retried unless Tencent said it refused
-/// them (throttling), since a timed-out call may have been applied.
-fn is_state_changing(action: &str) -> bool {
-    matches!(
-        action,
-        "UpdateAccessKey" | "DeleteAccessKey" | "CreateAccessKey"
-    )
-}
-
 /// Whether a failed call is worth another try: throttling always (Tencent
 /// refused it, nothing happened); server errors and lost connections only
 /// for read-only actions, since a state change may have been applied.
-fn should_retry(action: &str, e: &CallError) -> bool {
+fn should_retry(action: Action, e: &CallError) -> bool {
     match e {
         CallError::Api(a) if a.code.starts_with("RequestLimitExceeded") => true,
-        _ if is_state_changing(action) => false,
+        _ if action.is_state_changing() => false,
         CallError::Api(a) => a.code.starts_with("InternalError") || a.code == "ServiceUnavailable",
-        CallError::Protocol { reason, .. } => reason.starts_with("HTTP 5"),
+        CallError::Status { status, .. } => (500..600).contains(status),
         CallError::Transport { .. } => true,
-        CallError::Malformed(_) => false,
-    }
-}
-
-/// Documented per-second limits (tencent-api.md 3.5); 20 where not captured.
-fn rate_limit(action: &str) -> u32 {
-    match action {
-        "UpdateAccessKey" | "DeleteAccessKey" | "CreateAccessKey" => 5,
-        "ListAttachedUserAllPolicies" => 5,
-        _ => 20,
+        CallError::Protocol { .. } | CallError::Setup(_) | CallError::Malformed(_) => false,
     }
 }
 
 /// Spaces calls of one action at least `1s / limit` apart.
 #[derive(Debug, Default)]
 struct Limiter {
-    next: Mutex<HashMap<String, Instant>>,
+    next: Mutex<HashMap<Action, Instant>>,
 }
 
 impl Limiter {
-    fn wait(&self, action: &str) {
-        let interval = Duration::from_secs(1) / rate_limit(action);
+    fn wait(&self, action: Action) {
+        let interval = Duration::from_secs(1) / action.rate_limit();
         let now = Instant::now();
         let slot = {
             let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
-            let slot = next.get(action).copied().unwrap_or(now).max(now);
-            next.insert(action.to_string(), slot + interval);
+            let slot = next.get(&action).copied().unwrap_or(now).max(now);
+            next.insert(action, slot + interval);
             slot
         };
         if slot > now {
@@ -358,20 +329,7 @@ impl Limiter {
     }
 }
 
-/// One call this client signed: what CloudAudit will log for it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SignedCall {
-    /// The SecretId it was signed with.
-    pub id: String,
-    /// The action.
-    pub action: String,
-    /// `X-TC-Timestamp`, Unix seconds.
-    pub timestamp: i64,
-    /// Tencent's RequestId of the answer, when one came back.
-    pub request_id: Option<String>,
-}
-
-/// A TC3-signing client for CAM, STS and CloudAudit.
+/// A TC3-signing client for CAM and STS.
 #[derive(Debug)]
 pub struct Client {
     http: reqwest::blocking::Client,
@@ -379,6 +337,19 @@ pub struct Client {
     opts: ClientOptions,
     limiter: Limiter,
     signed: Mutex<Vec<SignedCall>>,
+}
+
+/// One call this client signed: what CloudAudit will log for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedCall {
+    /// The SecretId it was signed with.
+    pub id: String,
+    /// The action.
+    pub action: Action,
+    /// `X-TC-Timestamp`, Unix seconds.
+    pub timestamp: i64,
+    /// Tencent's RequestId of the answer, when one came back.
+    pub request_id: Option<String>,
 }
 
 /// The largest answer read; CAM and STS answers are a few kilobytes.
@@ -396,11 +367,7 @@ impl Client {
         if endpoints.is_loopback() {
             b = b.no_proxy();
         }
-        let http = b.build().map_err(|e| CallError::Protocol {
-            action: "client".into(),
-            host: String::new(),
-            reason: e.to_string(),
-        })?;
+        let http = b.build().map_err(|e| CallError::Setup(error_chain(&e)))?;
         Ok(Client {
             http,
             endpoints,
@@ -421,19 +388,18 @@ impl Client {
         signed.iter().filter(|c| c.id == id).cloned().collect()
     }
 
-    /// Calls `action` of `service` with JSON `params`, signed with `cred`,
-    /// retrying throttled and failed read-only calls with backoff.
+    /// Calls `action` (of its service) with JSON `params`, signed with
+    /// `cred`, retrying throttled and failed read-only calls with backoff.
     pub fn call(
         &self,
         cred: &Credential,
-        service: Service,
-        action: &str,
+        action: Action,
         params: &Value,
     ) -> Result<Answer, CallError> {
         let mut backoff = self.opts.backoff;
         let mut attempt = 0;
         loop {
-            let result = self.call_once(cred, service, action, params);
+            let result = self.call_once(cred, action, params);
             let retry = result
                 .as_ref()
                 .err()
@@ -441,7 +407,11 @@ impl Client {
             if !retry || attempt >= self.opts.retries {
                 return result;
             }
-            tracing::debug!(action, attempt, "retrying after {backoff:?}");
+            tracing::debug!(
+                action = action.name(),
+                attempt,
+                "retrying after {backoff:?}"
+            );
             std::thread::sleep(backoff);
             backoff *= 2;
             attempt += 1;
@@ -451,15 +421,14 @@ impl Client {
     fn call_once(
         &self,
         cred: &Credential,
-        service: Service,
-        action: &str,
+        action: Action,
         params: &Value,
     ) -> Result<Answer, CallError> {
         self.limiter.wait(action);
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        let result = self.send(cred, service, action, params, timestamp);
+        let result = self.send(cred, action, params, timestamp);
         let request_id = match &result {
             Ok(a) => Some(a.request_id.clone()),
             Err(CallError::Api(e)) => Some(e.request_id.clone()),
@@ -467,7 +436,7 @@ impl Client {
         };
         let call = SignedCall {
             id: cred.id.clone(),
-            action: action.to_string(),
+            action,
             timestamp,
             request_id: request_id.filter(|r| !r.is_empty()),
         };
@@ -481,11 +450,11 @@ impl Client {
     fn send(
         &self,
         cred: &Credential,
-        service: Service,
-        action: &str,
+        action: Action,
         params: &Value,
         timestamp: i64,
     ) -> Result<Answer, CallError> {
+        let service = action.service();
         let url = self.endpoints.url(service);
         let host = host_header(&url);
         let body = serde_json::to_vec(params).expect("JSON values serialize");
@@ -505,7 +474,7 @@ impl Client {
             .post(url)
             .header("Host", &host)
             .header("Content-Type", content_type)
-            .header("X-TC-Action", action)
+            .header("X-TC-Action", action.name())
             .header("X-TC-Version", service.version())
             .header("X-TC-Timestamp", timestamp.to_string())
             .header("X-TC-Language", "en-US")
@@ -521,7 +490,7 @@ impl Client {
             req = req.header("X-TC-Token", t.expose());
         }
         let transport = |e: reqwest::Error| CallError::Transport {
-            action: action.to_string(),
+            action,
             host: host.clone(),
             reason: error_chain(&e),
             timed_out: e.is_timeout(),
@@ -529,19 +498,23 @@ impl Client {
         let resp = req.body(body).send().map_err(transport)?;
         let status = resp.status();
         let protocol = |reason: String| CallError::Protocol {
-            action: action.to_string(),
+            action,
             host: host.clone(),
             reason,
         };
         if status != reqwest::StatusCode::OK {
-            return Err(protocol(format!("HTTP {}", status.as_u16())));
+            return Err(CallError::Status {
+                action,
+                host: host.clone(),
+                status: status.as_u16(),
+            });
         }
         let too_large = || protocol(format!("answer of more than {MAX_BODY} bytes"));
         if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
             return Err(too_large());
         }
         let bytes = read_capped(resp).map_err(|e| CallError::Transport {
-            action: action.to_string(),
+            action,
             host: host.clone(),
             reason: error_chain(&e),
             timed_out: e.kind() == std::io::ErrorKind::TimedOut
@@ -572,8 +545,12 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut src = e.source();
     while let Some(c) = src {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
+        // hyper and reqwest often repeat their cause in their own text.
+        let text = c.to_string();
+        if !s.contains(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
         src = c.source();
     }
     s
@@ -690,38 +667,35 @@ mod tests {
             })
         };
         let timeout = CallError::Transport {
-            action: "x".into(),
+            action: Action::UpdateAccessKey,
             host: "h".into(),
             reason: "timed out".into(),
             timed_out: true,
         };
-        assert!(should_retry(
-            "UpdateAccessKey",
-            &api("RequestLimitExceeded")
-        ));
-        assert!(!should_retry("UpdateAccessKey", &timeout));
-        assert!(!should_retry(
-            "UpdateAccessKey",
-            &api("InternalError.SystemError")
-        ));
-        assert!(should_retry("GetUserAppId", &timeout));
-        assert!(should_retry(
-            "GetUserAppId",
-            &api("InternalError.SystemError")
-        ));
-        assert!(!should_retry(
-            "GetUserAppId",
-            &api("AuthFailure.SecretIdNotFound")
-        ));
-    }
-
-    #[test]
-    fn limits_follow_the_documentation() {
-        assert_eq!(rate_limit("UpdateAccessKey"), 5);
-        assert_eq!(rate_limit("GetUserAppId"), 20);
-        assert_eq!(rate_limit("ListAttachedUserAllPolicies"), 5);
-        assert_eq!(rate_limit("GetCallerIdentity"), 20);
-        assert!(is_state_changing("UpdateAccessKey"));
-        assert!(!is_state_changing("ListAccessKeys"));
+        let status = |status| CallError::Status {
+            action: Action::GetUserAppId,
+            host: "h".into(),
+            status,
+        };
+        let update = Action::UpdateAccessKey;
+        let read = Action::GetUserAppId;
+        assert!(should_retry(update, &api("RequestLimitExceeded")));
+        assert!(!should_retry(update, &timeout));
+        assert!(!should_retry(update, &api("InternalError.SystemError")));
+        assert!(!should_retry(update, &status(503)));
+        assert!(should_retry(read, &timeout));
+        assert!(should_retry(read, &api("InternalError.SystemError")));
+        assert!(!should_retry(read, &api("AuthFailure.SecretIdNotFound")));
+        assert!(should_retry(read, &status(502)));
+        assert!(!should_retry(read, &status(404)));
+        let bad = CallError::Protocol {
+            action: read,
+            host: "h".into(),
+            reason: "HTTP 5 in a body that is not JSON".into(),
+        };
+        assert!(
+            !should_retry(read, &bad),
+            "decided on the type, not the text"
+        );
     }
 }

@@ -6,6 +6,7 @@
 //! SecretId (with or without its key) using the user's own credentials.
 
 pub mod answer;
+pub mod api;
 pub mod audit;
 pub mod check;
 pub mod client;
@@ -14,12 +15,13 @@ pub mod incident;
 pub mod sign;
 pub mod snapshot;
 
+pub use api::{Action, Service};
 pub use audit::{AccountIndex, KeyInfo, UserInfo};
 pub use client::{ApiError, CallError, Client, ClientOptions, Credential, Endpoints, Site};
 
 use crate::finding::incident::Incident;
 use crate::finding::{Finding, Fingerprint, Secret, SecretKind};
-use crate::verify::{Outcome, Owner, Verification};
+use crate::verify::{KeyStatus, Outcome, Owner, Verification};
 pub use incident::LeakedSince;
 use std::collections::HashMap;
 
@@ -328,10 +330,10 @@ fn attribute(v: &mut Verification, index: &AccountIndex, id: &str, had_key: bool
     owner.app_id = owner.app_id.or(index.app_id);
     owner.principal = Some(k.principal.clone());
     owner.name = k.name.clone();
-    v.status = Some(k.status.clone());
+    v.status = Some(k.status);
     v.created = k.created.clone();
     if !had_key {
-        let (outcome, detail) = if k.status == "Active" {
+        let (outcome, detail) = if k.status == KeyStatus::Active {
             (
                 Outcome::Live,
                 "Active in the auditor's account (no SecretKey found to test it)",
@@ -344,7 +346,7 @@ fn attribute(v: &mut Verification, index: &AccountIndex, id: &str, had_key: bool
         };
         v.outcome = outcome;
         v.detail = detail.to_string();
-    } else if v.outcome == Outcome::NotLive && k.status == "Inactive" {
+    } else if v.outcome == Outcome::NotLive && k.status == KeyStatus::Inactive {
         v.detail = format!(
             "{}; the key is Inactive (disabled) in the auditor's account",
             v.detail

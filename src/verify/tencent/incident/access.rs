@@ -3,7 +3,8 @@
 //! and group policies, paged), with `GetPolicy` documents for custom
 //! policies, within the `GetUserPermissionBoundary` boundary.
 
-use super::super::client::{Client, Credential, Service};
+use super::super::api::Action;
+use super::super::client::{Client, Credential};
 use super::super::snapshot::answer::{listed, num, text, uin_param};
 use crate::audit::policy;
 use crate::finding::incident::{Access, Grant};
@@ -46,12 +47,7 @@ fn policies(
         let params =
             json!({"TargetUin": uin_param(uin), "Page": page, "Rp": PAGE, "AttachType": 0});
         let a = client
-            .call(
-                auditor,
-                Service::Cam,
-                "ListAttachedUserAllPolicies",
-                &params,
-            )
+            .call(auditor, Action::ListAttachedUserAllPolicies, &params)
             .map_err(|e| format!("CAM ListAttachedUserAllPolicies for uin {uin}: {e}"))?;
         let items = a
             .body
@@ -79,12 +75,7 @@ fn policies(
         let document = if l.preset == Some(true) {
             None
         } else {
-            match client.call(
-                auditor,
-                Service::Cam,
-                "GetPolicy",
-                &json!({"PolicyId": l.id}),
-            ) {
+            match client.call(auditor, Action::GetPolicy, &json!({"PolicyId": l.id})) {
                 Ok(a) => {
                     if num(&a.body, "Type") == Some(2) {
                         g.kind = kind(true);
@@ -108,7 +99,7 @@ fn policies(
 fn boundary(client: &Client, auditor: &Credential, uin: &str) -> Result<Option<Grant>, String> {
     let params = json!({ "TargetUin": uin_param(uin) });
     let a = client
-        .call(auditor, Service::Cam, "GetUserPermissionBoundary", &params)
+        .call(auditor, Action::GetUserPermissionBoundary, &params)
         .map_err(|e| format!("CAM GetUserPermissionBoundary for uin {uin}: {e}"))?;
     let Some(id) = num(&a.body, "PolicyId").filter(|id| *id != 0) else {
         return Ok(None);

@@ -4,8 +4,9 @@
 //! `NextToken` until `ListOver`; the calls keyhound itself signed with the
 //! key are left out.
 
+use super::super::api::Action;
 use super::super::check::utc_time as rfc3339;
-use super::super::client::{CallError, Client, Credential, Service, SignedCall};
+use super::super::client::{CallError, Client, Credential, SignedCall};
 use super::super::snapshot::answer::text;
 use super::super::snapshot::parse_time;
 use crate::finding::incident::{Activity, AuditEvent};
@@ -128,7 +129,7 @@ fn window(
         if let Some(t) = token {
             params["NextToken"] = json!(t);
         }
-        let a = client.call(auditor, Service::CloudAudit, "DescribeEvents", &params)?;
+        let a = client.call(auditor, Action::DescribeEvents, &params)?;
         let events = a.body.get("Events").and_then(Value::as_array);
         let n = events.map_or(0, Vec::len);
         for e in events.into_iter().flatten() {
@@ -170,10 +171,9 @@ fn leave_out_own(events: &mut Vec<Read>, own: &[SignedCall]) -> Vec<AuditEvent> 
         }
     }
     for c in by_time {
-        if let Some(i) = events
-            .iter()
-            .position(|e| e.event.name == c.action && (e.at - c.timestamp).abs() <= OWN_SLACK)
-        {
+        if let Some(i) = events.iter().position(|e| {
+            e.event.name == c.action.name() && (e.at - c.timestamp).abs() <= OWN_SLACK
+        }) {
             out.push(events.remove(i).event);
         }
     }
@@ -239,10 +239,10 @@ mod tests {
         }
     }
 
-    fn own(action: &str, ts: i64, rid: Option<&str>) -> SignedCall {
+    fn own(action: Action, ts: i64, rid: Option<&str>) -> SignedCall {
         SignedCall {
             id: "AKID".into(),
-            action: action.into(),
+            action,
             timestamp: ts,
             request_id: rid.map(str::to_string),
         }
@@ -265,9 +265,9 @@ mod tests {
             },
         ];
         let mine = [
-            own("GetUserAppId", 1001, Some("r2")),
-            own("GetCallerIdentity", 1003, None),
-            own("GetCallerIdentity", 4900, None),
+            own(Action::GetUserAppId, 1001, Some("r2")),
+            own(Action::GetCallerIdentity, 1003, None),
+            own(Action::GetCallerIdentity, 4900, None),
         ];
         let out = leave_out_own(&mut events, &mine);
         let ids: Vec<&str> = out.iter().filter_map(|e| e.request_id.as_deref()).collect();

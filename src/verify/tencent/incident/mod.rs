@@ -8,17 +8,18 @@ mod events;
 mod persist;
 
 use super::Auditor;
+use super::api::Action;
 use super::client::{Client, SignedCall};
 use crate::finding::incident::Incident;
 use crate::verify::{Outcome, Verification};
 
 /// Every action the incident picture may call; all read-only.
-pub const ACTIONS: &[&str] = &[
-    "DescribeEvents",
-    "ListAttachedUserAllPolicies",
-    "GetPolicy",
-    "GetUserPermissionBoundary",
-    "QueryApiKey",
+pub const ACTIONS: &[Action] = &[
+    Action::DescribeEvents,
+    Action::ListAttachedUserAllPolicies,
+    Action::GetPolicy,
+    Action::GetUserPermissionBoundary,
+    Action::QueryApiKey,
 ];
 
 /// When the leak began, as far as the report tells.

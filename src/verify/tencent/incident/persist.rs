@@ -4,13 +4,15 @@
 //! shows disabled and deleted keys), and the key's own CloudAudit events
 //! that create access.
 
+use super::super::api::Action;
 use super::super::audit::AccountIndex;
 use super::super::check::utc_time;
-use super::super::client::{Client, Credential, Service};
+use super::super::client::{Client, Credential};
 use super::super::snapshot::answer::{num, text, uin_param};
 use super::super::snapshot::parse_time;
 use crate::finding::incident::{AuditEvent, NewKey, NewUser, Persistence};
 use crate::finding::{SecretKind, redact};
+use crate::verify::KeyStatus;
 use serde_json::{Value, json};
 
 /// CloudAudit event names that give someone (new) access.
@@ -36,11 +38,10 @@ fn tencent_time(secs: i64) -> String {
     utc_time(secs).replace('T', " ").replace('Z', "")
 }
 
-fn status_word(s: &str) -> String {
+fn status_word(s: KeyStatus) -> String {
     match s {
-        "Active" => "active",
-        "Inactive" => "disabled",
-        other => other,
+        KeyStatus::Active => "active",
+        KeyStatus::Inactive => "disabled",
     }
     .to_string()
 }
@@ -55,8 +56,7 @@ fn query_api_key(
     let a = client
         .call(
             auditor,
-            Service::Sts,
-            "QueryApiKey",
+            Action::QueryApiKey,
             &json!({ "TargetUin": uin_param(uin) }),
         )
         .map_err(|e| format!("STS QueryApiKey for uin {uin}: {e}"))?;
@@ -99,7 +99,7 @@ pub(crate) fn read(
         .map(|k| NewKey {
             id: redact(&k.id, SecretKind::Identifier),
             uin: k.uin.clone(),
-            status: status_word(&k.status),
+            status: status_word(k.status),
             created: k.created.clone().unwrap_or_default(),
         })
         .collect();
