@@ -18,12 +18,14 @@
 //!                    finding::group ─► Vec<Finding> (sorted, fingerprinted)
 //!                                                        ▼  only with --verify
 //!                    verify::tencent (STS/CAM, signed with TC3) ─► Verification
+//!                    verify::cdnetworks (CNC-HMAC-SHA256)       ─┘
 //!                    verify::tencent::incident (auditor, live keys: CloudAudit
 //!                      events, policies, keys/users created since the leak) ─► Incident
 //!                                                        ▼
 //!            config (allow, ignore file, baseline) filters ─► report::{human,json,sarif}
 //!
-//! disable/enable: report.json ─► verify (pre-check) ─► action::plan ─► --yes ─► journal
+//! disable/enable: report.json ─► verify (pre-check) ─► action::plan ─► --yes ─►
+//!                 journal intent (synced) ─► UpdateAccessKey ─► post-check ─► journal outcome
 //! audit: verify::tencent::snapshot (read-only CAM calls) ─► audit::run ─► audit::report
 //! ```
 //!
@@ -39,7 +41,7 @@
 //! | [`org`] | many repositories: the list and its shards, the clone cache, the parallel scan, merged reports, listing a GitHub organisation or GitLab group (`org::forge`) |
 //! | [`finding`] | matches, findings, fingerprints, the redacting `Secret` type, verifications and incident pictures as reports carry them |
 //! | [`report`] | writing a finished report as human text, JSON, JSONL or SARIF |
-//! | [`verify`] | asking Tencent whether a found key is live and who owns it, and (auditor mode) what a live one did, can do and left behind |
+//! | [`verify`] | asking the provider (Tencent, CDNetworks) whether a found key is live and who owns it, and (Tencent, auditor mode) what a live one did, can do and left behind |
 //! | [`action`] | state-changing calls (disable/enable keys) and their journal |
 //! | [`audit`] | checks of a whole account's keys against Tencent's advice (pure) |
 //! | [`config`] | noise control: config file, inline allows, ignore file, baseline |

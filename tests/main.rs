@@ -3,6 +3,7 @@
 mod archive;
 mod audit;
 mod cam;
+mod cdnetworks;
 mod decode;
 mod demo;
 mod forge;

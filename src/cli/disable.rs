@@ -8,7 +8,7 @@ use crate::action::journal::EntryResult;
 use crate::action::{self, Change, Step, Target};
 use crate::engine::Engine;
 use crate::rule::RuleSet;
-use crate::verify::input::read_report;
+use crate::verify::input::{read_report, recover};
 use anyhow::bail;
 use std::io::Write;
 
@@ -29,7 +29,7 @@ pub(crate) fn run(a: &DisableArgs) -> anyhow::Result<Exit> {
 fn targets_from(a: &plan::Disable) -> anyhow::Result<Vec<Target>> {
     let mut out = Vec::new();
     if let Some(from) = &a.from {
-        let (_, findings) = read_report(from)?;
+        let findings = read_report(from)?.findings;
         let rules = RuleSet::builtin();
         let engine = Engine::new(&rules)?;
         let repo = a.repo.as_ref();
@@ -53,7 +53,7 @@ fn targets_from(a: &plan::Disable) -> anyhow::Result<Vec<Target>> {
                 continue;
             }
             let origin = format!("finding {}", &f.fingerprint[..f.fingerprint.len().min(12)]);
-            let found = f.recover(&engine, repo).ok();
+            let found = recover(&f, &engine, repo).ok();
             match report_id(&f, &engine, repo) {
                 Ok(id) => {
                     let found = found.filter(|r| r.secret.expose() == id);
@@ -62,6 +62,7 @@ fn targets_from(a: &plan::Disable) -> anyhow::Result<Vec<Target>> {
                         origin,
                         key: found.as_ref().and_then(|r| r.key.clone()),
                         token: found.and_then(|r| r.token),
+                        claimed: None,
                     })
                 }
                 Err(why) => message::error(format!("{origin}: cannot tell which key: {why}")),
@@ -74,6 +75,7 @@ fn targets_from(a: &plan::Disable) -> anyhow::Result<Vec<Target>> {
             origin: "--secret-id".to_string(),
             key: None,
             token: None,
+            claimed: None,
         });
     }
     if out.is_empty() && !message::errored() {
@@ -92,6 +94,9 @@ struct Counts {
 
 fn print_plan(items: &[action::PlanItem], change: Change) -> anyhow::Result<Counts> {
     let mut out = std::io::stdout().lock();
+    // Names and details come from the server and the report: each line is
+    // shown the way diagnostics are (no controls, no full SecretId).
+    let mut line = |text: String| writeln!(out, "{}", message::shown(&text));
     let mut n = Counts::default();
     for it in items {
         match &it.step {
@@ -101,33 +106,29 @@ fn print_plan(items: &[action::PlanItem], change: Change) -> anyhow::Result<Coun
                     Some(n) => format!("{} {n}", k.principal),
                     None => k.principal.clone(),
                 };
-                writeln!(
-                    out,
+                line(format!(
                     "{} {}  {who} (uin {})  [{}]",
                     change.verb(),
                     action::short(&k.id),
                     k.uin,
                     it.target.origin
-                )?;
+                ))?;
             }
-            Step::NothingToDo(k) => writeln!(
-                out,
+            Step::NothingToDo(k) => line(format!(
                 "nothing to do {}: already {}  [{}]",
                 action::short(&k.id),
                 k.status,
                 it.target.origin
-            )?,
-            Step::NotLive(why) => writeln!(
-                out,
+            ))?,
+            Step::NotLive(why) => line(format!(
                 "nothing to do {}: not live ({why})  [{}]",
                 shown(&it.target.id),
                 it.target.origin
-            )?,
+            ))?,
             Step::Foreign(o) => {
                 n.foreign += 1;
                 let quote = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".into());
-                writeln!(
-                    out,
+                line(format!(
                     "refused {}: LIVE key of another account (owner uin {}, AppId {}, key uin {}); \
                      keyhound only disables keys of your own account: notify the owner and quote \
                      these ids  [{}]",
@@ -136,7 +137,7 @@ fn print_plan(items: &[action::PlanItem], change: Change) -> anyhow::Result<Coun
                     o.app_id.map_or("?".to_string(), |a| a.to_string()),
                     quote(&o.uin),
                     it.target.origin
-                )?;
+                ))?;
             }
             Step::Refused(why) => message::error(format!(
                 "{} [{}]: refused: {why}",
@@ -148,11 +149,12 @@ fn print_plan(items: &[action::PlanItem], change: Change) -> anyhow::Result<Coun
     Ok(n)
 }
 
+/// A target's id as printed: shortened, whatever the input held.
 fn shown(id: &str) -> String {
-    if id.contains('…') {
+    if crate::finding::is_shortened_id(id) {
         id.to_string()
     } else {
-        action::short(id)
+        message::shown(&action::short(id))
     }
 }
 
@@ -184,14 +186,18 @@ pub(crate) fn act(
         );
         return Ok(exit);
     }
+    let shown_journal = message::shown(&journal_path.display().to_string());
+    let mut journal = action::journal::Journal::open(journal_path)
+        .map_err(|e| anyhow::anyhow!("{e}: nothing was changed"))?;
     let done = action::apply(
         &client,
         &aud.credential,
         &aud.index,
         &items,
         change,
-        journal_path,
-    )?;
+        &mut journal,
+    )
+    .map_err(|e| anyhow::anyhow!("{e}: stopped before the next change"))?;
     for e in &done {
         let line = format!(
             "{} {}: {}{}{}",
@@ -208,7 +214,7 @@ pub(crate) fn act(
                 .unwrap_or_default()
         );
         if e.result == EntryResult::Confirmed {
-            println!("{line}");
+            println!("{}", message::shown(&line));
         } else {
             message::error(line);
         }
@@ -222,7 +228,7 @@ pub(crate) fn act(
         }
     }
     if !done.is_empty() {
-        println!("journal: {}", journal_path.display());
+        println!("journal: {shown_journal}");
     }
     Ok(exit)
 }

@@ -6,6 +6,7 @@
 mod args;
 mod audit;
 mod baseline;
+mod cdnetworks;
 mod completions;
 mod disable;
 mod enable;

@@ -5,8 +5,8 @@
 //! command here with exit code 2.
 
 use super::args::{
-    AuditArgs, AuditFormat, ColorChoice, DisableArgs, EnableArgs, GitScanArgs, GlobalArgs,
-    NoiseArgs, ScanArgs, TencentArgs, VerifyArgs, VerifyFormat,
+    AuditArgs, AuditFormat, CdnetworksArgs, ColorChoice, DisableArgs, EnableArgs, GitScanArgs,
+    GlobalArgs, NoiseArgs, ScanArgs, TencentArgs, VerifyArgs, VerifyFormat,
 };
 use crate::audit::{self, CheckId};
 use crate::config::{self, Noise};
@@ -20,6 +20,7 @@ use crate::scan::git::HistoryPlan;
 use crate::source::archive;
 use crate::source::fs::{STDIN, WalkOptions};
 use crate::source::git::{self as src, Rev, Selection};
+use crate::verify::cdnetworks;
 use crate::verify::tencent::credential::{self, Found};
 use crate::verify::tencent::{Client, ClientOptions, Endpoints, Site};
 use anyhow::Context;
@@ -38,6 +39,8 @@ pub(crate) struct Scan {
     pub noise: Noise,
     /// `--verify`, `--audit` or `--profile`: how to reach Tencent Cloud.
     pub verify: Option<Tencent>,
+    /// With `verify`: where to check CDNetworks keys.
+    pub cdnetworks: Option<cdnetworks::Endpoint>,
     /// Where and how to write the report.
     pub output: Output,
     /// Where the scan is rooted, for report paths.
@@ -134,6 +137,8 @@ pub(crate) struct Verify {
     pub repo: Option<git2::Repository>,
     /// Tencent Cloud.
     pub tencent: Tencent,
+    /// Where to check CDNetworks keys.
+    pub cdnetworks: cdnetworks::Endpoint,
 }
 
 /// A resolved `keyhound disable`.
@@ -174,6 +179,7 @@ pub(crate) struct Enable {
 pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow::Result<Scan> {
     // An unusable --endpoint fails now, not after a long scan.
     let endpoints = endpoints(&a.verify.tencent)?;
+    let cdn = cdnetworks_endpoint(&a.verify.cdnetworks)?;
     let paths = if a.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -225,7 +231,8 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         source(g, &a.git, paths, walk)?
     };
     let t = &a.verify.tencent;
-    let verify = if a.verify.verify || t.audit || t.profile.is_some() {
+    let verifying = a.verify.verify || t.audit || t.profile.is_some();
+    let verify = if verifying {
         Some(Tencent {
             endpoints,
             auditor: auditor_credential(t, false).transpose(),
@@ -241,6 +248,7 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         engine,
         noise: settings.noise,
         verify,
+        cdnetworks: verifying.then_some(cdn),
         output: Output {
             format: a
                 .format
@@ -298,6 +306,7 @@ pub(crate) fn verify(a: &VerifyArgs, diags: &Diagnostics) -> anyhow::Result<Veri
         rules: rules(&a.rules, diags)?,
         repo: open_repo(a.repo.as_deref())?,
         tencent,
+        cdnetworks: cdnetworks_endpoint(&a.cdnetworks)?,
     })
 }
 
@@ -636,6 +645,13 @@ fn endpoints(t: &TencentArgs) -> anyhow::Result<Endpoints> {
     })
 }
 
+fn cdnetworks_endpoint(a: &CdnetworksArgs) -> anyhow::Result<cdnetworks::Endpoint> {
+    Ok(match &a.cdnetworks_endpoint {
+        Some(url) => cdnetworks::Endpoint::custom(url)?,
+        None => cdnetworks::Endpoint::default(),
+    })
+}
+
 /// The auditor's credentials when auditor mode is on (or `required`):
 /// `Ok(None)` when it is off. Found the way Tencent's SDKs and tccli find
 /// them ([`credential`]); a role they name is assumed when the command runs.
@@ -663,9 +679,17 @@ fn required_credential(t: &TencentArgs) -> anyhow::Result<Found> {
 /// The repository `dir` names, or the one holding the current directory.
 fn open_repo(dir: Option<&Path>) -> anyhow::Result<Option<git2::Repository>> {
     match dir {
-        Some(d) => git2::Repository::open(d)
-            .map(Some)
-            .with_context(|| format!("cannot open git repository {}", d.display())),
+        Some(d) => git2::Repository::open(d).map(Some).map_err(|e| {
+            if e.code() == git2::ErrorCode::NotFound {
+                anyhow::anyhow!("not a git repository: {}", d.display())
+            } else {
+                anyhow::anyhow!(
+                    "cannot open git repository {}: {}",
+                    d.display(),
+                    e.message()
+                )
+            }
+        }),
         None => Ok(git2::Repository::discover(".").ok()),
     }
 }

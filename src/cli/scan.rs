@@ -3,7 +3,7 @@
 
 use super::args::{ColorChoice, GlobalArgs, ScanArgs};
 use super::plan::{self, Source, Vcs};
-use super::{Exit, message, tencent};
+use super::{Exit, cdnetworks, message, tencent};
 use crate::diagnostic::Diagnostics;
 use crate::org::scan::OrgPlan;
 use crate::report::{self, Format, Report, VcsInfo, WriteOptions};
@@ -20,6 +20,9 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
     message::flush(&diags);
     if let Some(t) = &plan.verify {
         tencent::verify_scan(t, &report.rules, &mut report.findings)?;
+    }
+    if let Some(e) = &plan.cdnetworks {
+        cdnetworks::verify_scan(e, &report.rules, &mut report.findings)?;
     }
     report.context.errors = message::errors();
     if plan.output.format == Format::Sarif {

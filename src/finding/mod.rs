@@ -17,7 +17,7 @@ mod secret;
 pub mod verification;
 
 pub use group::{BlobHits, Hit, group};
-pub use secret::{Secret, SecretKind, redact};
+pub use secret::{Secret, SecretKind, is_shortened_id, redact, redact_ids};
 
 use crate::source::Provenance;
 use sha2::{Digest, Sha256};

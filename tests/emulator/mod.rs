@@ -7,6 +7,7 @@
 
 mod account;
 mod actions;
+pub mod cdnetworks;
 mod docs;
 mod sts;
 mod tc3;
@@ -107,7 +108,8 @@ pub(crate) struct State {
     denied: Vec<(u64, String)>,
     throttle_first: HashMap<String, u32>,
     sessions: BTreeMap<String, sts::Session>,
-    faults: HashMap<String, String>,
+    faults: HashMap<String, (String, String)>,
+    late: HashMap<String, Duration>,
     account: account::Model,
     events: Vec<trail::Logged>,
     /// The SecretId the request being answered authenticated with.
@@ -348,6 +350,15 @@ fn serve(conn: TcpStream, state: &Mutex<State>, intl: bool) {
             answer["RequestId"] = json!(request_id);
             (answer, action)
         };
+        let late = state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .late
+            .get(&action)
+            .copied();
+        if let Some(d) = late {
+            std::thread::sleep(d);
+        }
         let payload = serde_json::to_vec(&json!({ "Response": answer })).unwrap();
         let _ = action;
         let out = format!(
@@ -520,8 +531,8 @@ fn dispatch(
     {
         return actions::unauthorized(&action, &caller);
     }
-    if let Some(code) = st.faults.get(&format!("{}:{action}", key.id)).cloned() {
-        return err(&code, "injected by the test");
+    if let Some((code, message)) = st.faults.get(&format!("{}:{action}", key.id)).cloned() {
+        return err(&code, &message);
     }
     if action == "AssumeRole" {
         return sts::assume_role(st, &caller, &params, now);

@@ -7,7 +7,9 @@ use std::path::Path;
 use std::time::Duration;
 
 mod git;
+mod journal;
 mod limits;
+mod messages;
 mod net;
 mod output;
 mod redact;

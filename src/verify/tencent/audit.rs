@@ -165,10 +165,10 @@ pub struct AuditError {
 
 /// A SecretId as errors show it: shortened, whatever the user gave.
 fn shown(id: &str) -> String {
-    if id.contains('…') {
+    if crate::finding::is_shortened_id(id) {
         id.to_string()
     } else {
-        redact(id, SecretKind::Identifier)
+        crate::report::sanitize::sanitize(&redact(id, SecretKind::Identifier))
     }
 }
 
@@ -301,18 +301,19 @@ impl AccountIndex {
         self.keys.get(id)
     }
 
-    /// Resolves a full or shortened (`AKIDq3Wm…0Sj1`) SecretId.
+    /// Resolves a full SecretId, or one shortened exactly as keyhound
+    /// shortens them (`AKIDq3Wm…0Sj1`); a bare prefix matches nothing.
     pub fn resolve(&self, id: &str) -> Result<&KeyInfo, ResolveError> {
         if let Some(k) = self.keys.get(id) {
             return Ok(k);
         }
-        let matching: Vec<&KeyInfo> = match id.split_once('…') {
-            Some((head, tail)) if !head.is_empty() => self
-                .keys
+        let matching: Vec<&KeyInfo> = if crate::finding::is_shortened_id(id) {
+            self.keys
                 .values()
-                .filter(|k| k.id.starts_with(head) && k.id.ends_with(tail))
-                .collect(),
-            _ => Vec::new(),
+                .filter(|k| redact(&k.id, SecretKind::Identifier) == id)
+                .collect()
+        } else {
+            Vec::new()
         };
         match matching.as_slice() {
             [one] => Ok(one),
