@@ -1,5 +1,5 @@
-//! Tencent Cloud STS, CAM and CloudAudit: TC3 signing, the HTTP client and
-//! the checks and incident reads built on them.
+//! Tencent Cloud STS, CAM and CloudAudit: the API actions, TC3 signing,
+//! the HTTP client and the checks and incident reads built on them.
 //!
 //! [`Verifier`] checks each distinct (SecretId, SecretKey) pair once, with a
 //! call signed by that pair, and, in auditor mode, attributes every found
