@@ -56,12 +56,37 @@ fn absolute(p: &Path) -> PathBuf {
         .unwrap_or_else(|_| p.to_path_buf())
 }
 
+/// The largest config or ignore file read.
+pub const MAX_CONFIG_FILE: u64 = 16 << 20;
+
+/// The largest baseline (an earlier report) read.
+pub const MAX_BASELINE_FILE: u64 = 512 << 20;
+
+/// Reads the `what` file at `path`, refusing one over `max` bytes.
+fn read_bounded(path: &Path, what: &str, max: u64) -> Result<String, ConfigError> {
+    use std::io::Read;
+    let origin = path.display();
+    let fail = |e: std::io::Error| ConfigError {
+        message: format!("cannot read {what} {origin}: {e}"),
+    };
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .map_err(fail)?
+        .take(max + 1)
+        .read_to_string(&mut text)
+        .map_err(fail)?;
+    if text.len() as u64 > max {
+        return Err(ConfigError {
+            message: format!("{what} {origin} is larger than {} MiB", max >> 20),
+        });
+    }
+    Ok(text)
+}
+
 /// Reads a config file.
 pub fn load_config(path: &Path) -> Result<Config, ConfigError> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-        message: format!("cannot read config {origin}: {e}"),
-    })?;
+    let text = read_bounded(path, "config", MAX_CONFIG_FILE)?;
     file::parse(&text, &origin)
 }
 
@@ -69,9 +94,7 @@ pub fn load_config(path: &Path) -> Result<Config, ConfigError> {
 /// errors (exit 2).
 pub fn load_ignore(path: &Path, diags: &Diagnostics) -> Result<IgnoreFile, ConfigError> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-        message: format!("cannot read ignore file {origin}: {e}"),
-    })?;
+    let text = read_bounded(path, "ignore file", MAX_CONFIG_FILE)?;
     let (file, errors) = ignore::parse(&text, &origin);
     for e in errors {
         diags.error(e);
@@ -82,9 +105,7 @@ pub fn load_ignore(path: &Path, diags: &Diagnostics) -> Result<IgnoreFile, Confi
 /// Reads a baseline or earlier report.
 pub fn load_baseline(path: &Path) -> Result<Baseline, ConfigError> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-        message: format!("cannot read baseline {origin}: {e}"),
-    })?;
+    let text = read_bounded(path, "baseline", MAX_BASELINE_FILE)?;
     baseline::parse(&text, &origin)
 }
 

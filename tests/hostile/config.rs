@@ -102,3 +102,21 @@ fn two_rules_with_one_id_in_one_file_are_refused_at_load() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("duplicate rule id \"acme.token\""), "{err}");
 }
+
+#[test]
+fn oversized_configs_and_ignore_files_are_refused_unread() {
+    let env = TestEnv::new();
+    leak(&env);
+    let huge = format!("# {}\n", "x".repeat(17 << 20));
+    env.write("big.toml", &huge);
+    env.write("big.ignore", &huge);
+    for args in [
+        &["scan", ".", "--config", "big.toml"][..],
+        &["scan", ".", "--ignore-file", "big.ignore"][..],
+    ] {
+        let out = run(&env, args);
+        let (_, err) = texts(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("larger than 16 MiB"), "{args:?}: {err}");
+    }
+}
