@@ -8,6 +8,7 @@ mod direct;
 pub(crate) mod emulator;
 mod history;
 mod org;
+mod respond;
 mod scan;
 mod sdk;
 mod verdicts;

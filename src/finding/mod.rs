@@ -12,6 +12,7 @@
 
 mod group;
 pub mod linehash;
+pub mod response;
 mod secret;
 pub mod verification;
 
@@ -156,6 +157,8 @@ pub struct Finding {
     pub in_head: Option<bool>,
     /// Filled in by `--verify`.
     pub verification: Option<Verification>,
+    /// Filled in by `keyhound respond`.
+    pub response: Option<response::Response>,
 }
 
 /// The stable id of a finding: the first 16 bytes of

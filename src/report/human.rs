@@ -113,6 +113,14 @@ fn finding(
     if let Some(v) = &f.verification {
         writeln!(w, "  verified     {}", verification(v, st))?;
     }
+    if let Some(r) = &f.response {
+        writeln!(
+            w,
+            "  response     {}: {}",
+            r.action.word(),
+            sanitize(&r.detail)
+        )?;
+    }
     if let Some(in_head) = f.in_head {
         let s = if in_head {
             "yes"
