@@ -14,6 +14,7 @@ mod noise;
 mod org;
 mod precision;
 mod precommit;
+mod progress;
 mod report;
 mod rules;
 mod sarif;

@@ -16,6 +16,7 @@ mod message;
 mod org;
 mod output;
 mod plan;
+mod progress;
 mod repos;
 mod respond;
 mod root;

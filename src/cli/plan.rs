@@ -17,6 +17,7 @@ use crate::rule::{self, RuleSet};
 use crate::rulecheck;
 use crate::scan::ScanPlan;
 use crate::scan::git::HistoryPlan;
+use crate::scan::progress::Progress;
 use crate::source::archive;
 use crate::source::fs::{STDIN, WalkOptions};
 use crate::source::git::{self as src, Rev, Selection};
@@ -26,6 +27,7 @@ use crate::verify::tencent::{Client, ClientOptions, Endpoints, Site};
 use anyhow::Context;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A resolved `keyhound scan` (or `baseline create`).
 #[derive(Debug)]
@@ -47,6 +49,8 @@ pub(crate) struct Scan {
     pub context: ScanContext,
     /// The identity of the repository the scanned paths are in, if any.
     pub repo_vcs: Option<VcsInfo>,
+    /// What the scan counts as it goes, when a terminal shows its progress.
+    pub progress: Option<Arc<Progress>>,
 }
 
 /// What a scan reads.
@@ -242,6 +246,14 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
             }
         }
         rules.disable(&cfg.disabled_rules);
+        for id in settings.noise.allow.rule_ids() {
+            if rules.get(id).is_none() && !cfg.disabled_rules.iter().any(|d| d == id) {
+                diags.warn(format_args!(
+                    "{}: allow.rules: no rule {id:?}; that allowlist never applies to it",
+                    path.display()
+                ));
+            }
+        }
     }
     let config_size = settings.config.as_ref().and_then(|(_, c)| c.max_file_size);
     let walk = WalkOptions {
@@ -260,10 +272,12 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         archives: archive_limits(a, walk.max_file_size),
         ..walk
     };
+    // Progress on a terminal only: never in a pipe, a log or with --quiet.
+    let progress = (!many && !g.quiet && std::io::stderr().is_terminal()).then(Arc::default);
     let source = if many {
         super::org::source(&a.git, &a.paths, &walk)?
     } else {
-        source(g, &a.git, paths, walk)?
+        source(&a.git, paths, walk, progress.clone())?
     };
     let t = &a.verify.tencent;
     let verifying = a.verify.verify || t.audit || t.profile.is_some();
@@ -296,6 +310,7 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         },
         context,
         repo_vcs,
+        progress,
     })
 }
 
@@ -470,6 +485,7 @@ pub(crate) fn rules(files: &[PathBuf], diags: &Diagnostics) -> anyhow::Result<Ru
     for f in files {
         let file = rule::load::read_file(f)?;
         rulecheck::validate(&file)?;
+        rulecheck::unique_ids(&file)?;
         file.report(diags);
         set.extend(file.rules);
     }
@@ -516,16 +532,20 @@ fn noise(a: &NoiseArgs, paths: &[PathBuf], diags: &Diagnostics) -> anyhow::Resul
 }
 
 fn source(
-    g: &GlobalArgs,
     git: &GitScanArgs,
     paths: Vec<PathBuf>,
     walk: WalkOptions,
+    progress: Option<Arc<Progress>>,
 ) -> anyhow::Result<Source> {
     if git.pre_commit {
-        return pre_commit_source(paths, walk);
+        return pre_commit_source(paths, walk, progress);
     }
     if !(git.history() || git.staged || git.pre_push) {
-        return Ok(Source::Files(ScanPlan { paths, walk }));
+        return Ok(Source::Files(ScanPlan {
+            paths,
+            walk,
+            progress,
+        }));
     }
     let [repo] = &paths[..] else {
         anyhow::bail!("git scans take one repository path, got {}", paths.len());
@@ -549,20 +569,27 @@ fn source(
     } else {
         history_selection(git)?
     };
+    if let Some(p) = &progress {
+        p.start_commits();
+    }
     let plan = HistoryPlan {
         repo: repo.clone(),
         selection,
         max_blob_size: walk.max_file_size,
         archives: walk.archives,
         threads: walk.threads,
-        progress: !g.quiet && std::io::stderr().is_terminal(),
+        progress,
     };
     Ok(Source::History(plan, vcs))
 }
 
 /// `--pre-commit`: the staged changes when the files passed are all staged
 /// (or none are passed), else the files passed, in full.
-fn pre_commit_source(paths: Vec<PathBuf>, walk: WalkOptions) -> anyhow::Result<Source> {
+fn pre_commit_source(
+    paths: Vec<PathBuf>,
+    walk: WalkOptions,
+    progress: Option<Arc<Progress>>,
+) -> anyhow::Result<Source> {
     let repo = src::open(Path::new("."))?;
     let staged: std::collections::HashSet<String> = src::staged_changes(&repo)?
         .into_iter()
@@ -586,7 +613,11 @@ fn pre_commit_source(paths: Vec<PathBuf>, walk: WalkOptions) -> anyhow::Result<S
             },
         });
     }
-    Ok(Source::Files(ScanPlan { paths, walk }))
+    Ok(Source::Files(ScanPlan {
+        paths,
+        walk,
+        progress,
+    }))
 }
 
 /// The branch a CI job runs for, from its variables.
