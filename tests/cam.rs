@@ -7,7 +7,9 @@ mod direct;
 #[path = "emulator/mod.rs"]
 pub(crate) mod emulator;
 mod history;
+mod incident;
 mod org;
+mod respond;
 mod scan;
 mod sdk;
 mod verdicts;

@@ -11,7 +11,9 @@
 //! it is stable across runs, machines, rebases and moved lines.
 
 mod group;
+pub mod incident;
 pub mod linehash;
+pub mod response;
 mod secret;
 mod snippet;
 pub mod verification;
@@ -134,6 +136,8 @@ pub struct Finding {
     pub in_head: Option<bool>,
     /// Filled in by `--verify`.
     pub verification: Option<Verification>,
+    /// Filled in by `keyhound respond`.
+    pub response: Option<response::Response>,
 }
 
 /// The stable id of a finding: the first 16 bytes of
