@@ -6,6 +6,7 @@ mod cam;
 mod decode;
 mod demo;
 mod forge;
+mod fuzz;
 mod git;
 mod hostile;
 mod layers;
