@@ -1,8 +1,9 @@
-//! `keyhound verify --from REPORT`: checks the Tencent keys of a JSON report
-//! live and prints one line per finding, or the report with `verification`
-//! filled in.
+//! `keyhound verify --from REPORT`: checks the Tencent and CDNetworks keys
+//! of a JSON report live and prints one line per finding, or the report
+//! with `verification` filled in.
 
 use super::args::{VerifyArgs, VerifyFormat};
+use super::cdnetworks::{self, is_cdnetworks};
 use super::tencent::{is_tencent, optional_auditor, shown_id};
 use super::{Exit, message, plan};
 use crate::diagnostic::Diagnostics;
@@ -102,13 +103,37 @@ pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<Exit> {
     for (index, head, rec) in &recovered {
         let v = verifier.verify(rec.secret.expose(), rec.key.as_ref(), rec.token.as_ref());
         live |= v.outcome == Outcome::Live;
-        lines.push(format!("{head}  {}", describe(&v)));
+        lines.push((*index, format!("{head}  {}", describe(&v))));
         doc.findings[*index].verification = Some(v);
     }
+    let cdn: Vec<usize> = (0..doc.findings.len())
+        .filter(|&i| is_cdnetworks(rules, &doc.findings[i]))
+        .collect();
+    if !cdn.is_empty() {
+        let mut checker = cdnetworks::checker(&a.cdnetworks)?;
+        for index in cdn {
+            let f = &doc.findings[index];
+            let head = format!(
+                "{} {}",
+                &f.fingerprint[..f.fingerprint.len().min(12)],
+                shown_id(f)
+            );
+            match recover(f, &engine, repo) {
+                Ok(r) => {
+                    let v = checker.check(r.secret.expose(), r.key.as_ref());
+                    live |= v.outcome == Outcome::Live;
+                    lines.push((index, format!("{head}  {}", describe(&v))));
+                    doc.findings[index].verification = Some(v);
+                }
+                Err(why) => message::error(format!("{head}: cannot verify: {why}")),
+            }
+        }
+    }
+    lines.sort_by_key(|(i, _)| *i);
     let write = |w: &mut dyn Write| -> anyhow::Result<()> {
         match a.format {
             VerifyFormat::Human => {
-                for l in &lines {
+                for (_, l) in &lines {
                     writeln!(w, "{}", crate::report::sanitize::sanitize(l))?;
                 }
             }

@@ -5,10 +5,13 @@
 
 mod decoded;
 pub mod git;
+pub mod progress;
 
 use crate::diagnostic::Diagnostics;
 use crate::engine::{Cache, Engine, RawMatch};
-use crate::finding::{self, BlobHits, BlobMatch, Finding, Hit, Location, Mask, Secret, SecretKind};
+use crate::finding::{
+    self, BlobHits, BlobMatch, Finding, Hit, Location, Mask, Secret, SecretKind, Snippet,
+};
 use crate::source::fs::{self, Collector, WalkOptions};
 use crate::source::{Counts, Provenance, archive};
 use std::ops::Range;
@@ -22,6 +25,8 @@ pub struct ScanPlan {
     pub paths: Vec<PathBuf>,
     /// Walker options.
     pub walk: WalkOptions,
+    /// Counters to add each scanned file to, for a progress display.
+    pub progress: Option<std::sync::Arc<progress::Progress>>,
 }
 
 /// What a scan found and what it skipped.
@@ -103,6 +108,9 @@ pub fn run(plan: &ScanPlan, engine: &Engine) -> ScanOutput {
         let mut members = Vec::new();
         let (collected, tally) = (&collected, &tally);
         move |blob: fs::FileBlob<'_>| {
+            if let Some(p) = &plan.progress {
+                p.add(1, blob.bytes.len() as u64);
+            }
             let prov = if blob.path.as_os_str() == fs::STDIN {
                 Provenance::Stdin
             } else {
@@ -304,8 +312,7 @@ fn to_hit(
                 .key
                 .as_ref()
                 .map(|r| lines.locate(bytes, visible(bytes, r))),
-            snippet,
-            masks,
+            snippet: Snippet::new(snippet, masks),
             line_hash: None,
             decoded: Vec::new(),
         },

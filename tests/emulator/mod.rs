@@ -7,6 +7,7 @@
 
 mod account;
 mod actions;
+pub mod cdnetworks;
 mod docs;
 mod sts;
 mod tc3;

@@ -131,27 +131,9 @@ impl Endpoints {
 
     /// One base URL for every service: https anywhere, http only on loopback.
     pub fn custom(url: &str) -> Result<Endpoints, EndpointError> {
-        let u = reqwest::Url::parse(url)
-            .map_err(|e| EndpointError::Invalid(url.to_string(), e.to_string()))?;
-        if !matches!(u.scheme(), "https" | "http") {
-            return Err(EndpointError::Scheme(url.to_string()));
-        }
-        let host = u.host_str().ok_or_else(|| {
-            EndpointError::Invalid(url.to_string(), "it names no host".to_string())
-        })?;
-        if u.scheme() == "http" && !is_loopback(host) {
-            return Err(EndpointError::InsecureHttp(url.to_string()));
-        }
-        if u.path() != "/" || u.query().is_some() || u.fragment().is_some() {
-            return Err(EndpointError::Invalid(
-                url.to_string(),
-                "give only scheme, host and port (https://host[:port]/), no path or query"
-                    .to_string(),
-            ));
-        }
         Ok(Endpoints {
             site: Site::China,
-            base: Some(u),
+            base: Some(checked_base(url)?),
             other_base: None,
         })
     }
@@ -176,7 +158,31 @@ impl Endpoints {
     }
 }
 
-fn is_loopback(host: &str) -> bool {
+/// A base URL given on the command line (`--endpoint` and the like), with
+/// no path or query: https anywhere, http only to a loopback address.
+pub fn checked_base(url: &str) -> Result<reqwest::Url, EndpointError> {
+    let u = reqwest::Url::parse(url)
+        .map_err(|e| EndpointError::Invalid(url.to_string(), e.to_string()))?;
+    if !matches!(u.scheme(), "https" | "http") {
+        return Err(EndpointError::Scheme(url.to_string()));
+    }
+    let host = u
+        .host_str()
+        .ok_or_else(|| EndpointError::Invalid(url.to_string(), "it names no host".to_string()))?;
+    if u.scheme() == "http" && !is_loopback(host) {
+        return Err(EndpointError::InsecureHttp(url.to_string()));
+    }
+    if u.path() != "/" || u.query().is_some() || u.fragment().is_some() {
+        return Err(EndpointError::Invalid(
+            url.to_string(),
+            "give only scheme, host and port (https://host[:port]/), no path or query".to_string(),
+        ));
+    }
+    Ok(u)
+}
+
+/// Whether a URL's host is this machine (`localhost`, 127.0.0.0/8, `::1`).
+pub fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     bare.eq_ignore_ascii_case("localhost")
         || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())

@@ -1,5 +1,5 @@
-//! Tencent Cloud STS/CAM: TC3 signing, the HTTP client and the checks built
-//! on them. Owned by the CAM work (issue 4).
+//! Tencent Cloud STS/CAM: the API actions, TC3 signing, the HTTP client and
+//! the checks built on them.
 //!
 //! [`Verifier`] checks each distinct (SecretId, SecretKey) pair once, with a
 //! call signed by that pair, and, in auditor mode, attributes every found
