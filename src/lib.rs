@@ -42,7 +42,7 @@
 //! | [`verify`] | asking the provider (Tencent, CDNetworks) whether a found key is live and who owns it |
 //! | [`action`] | state-changing calls (disable/enable keys) and their journal |
 //! | [`audit`] | checks of a whole account's keys against Tencent's advice (pure) |
-//! | [`config`] | noise control: config file, inline allows, ignore file, baseline |
+//! | [`config`] | noise control: config file, inline allows, ignore file, baseline; gitleaks' `.gitleaksignore` and JSON reports |
 //! | [`diagnostic`] | warnings, notes and errors as values; the library returns them, `cli` prints them |
 //!
 //! # Invariants (stated as absences)

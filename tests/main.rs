@@ -8,6 +8,7 @@ mod decode;
 mod demo;
 mod forge;
 mod git;
+mod gitleaks;
 mod hostile;
 mod layers;
 mod noise;
