@@ -19,6 +19,8 @@
 //!                                                        ▼  only with --verify
 //!                    verify::tencent (STS/CAM, signed with TC3) ─► Verification
 //!                    verify::cdnetworks (CNC-HMAC-SHA256)       ─┘
+//!                    verify::tencent::incident (auditor, live keys: CloudAudit
+//!                      events, policies, keys/users created since the leak) ─► Incident
 //!                                                        ▼
 //!            config (allow, ignore file, baseline) filters ─► report::{human,json,sarif}
 //!
@@ -37,9 +39,9 @@
 //! | [`source`] | what to scan: files, streams (stdin, pipes), git blobs, staged changes; telling text (UTF-8, UTF-16) from binary; no rules |
 //! | [`scan`] | joining sources to the engine, in parallel; the live counts a progress display reads |
 //! | [`org`] | many repositories: the list and its shards, the clone cache, the parallel scan, merged reports, listing a GitHub organisation or GitLab group (`org::forge`) |
-//! | [`finding`] | matches, findings, fingerprints, the redacting `Secret` type |
+//! | [`finding`] | matches, findings, fingerprints, the redacting `Secret` and `Snippet` types, verifications and incident pictures as reports carry them |
 //! | [`report`] | writing a finished report as human text, JSON, JSONL or SARIF |
-//! | [`verify`] | asking the provider (Tencent, CDNetworks) whether a found key is live and who owns it |
+//! | [`verify`] | asking the provider (Tencent, CDNetworks) whether a found key is live and who owns it, and (Tencent, auditor mode) what a live one did, can do and left behind |
 //! | [`action`] | state-changing calls (disable/enable keys) and their journal |
 //! | [`audit`] | checks of a whole account's keys against Tencent's advice (pure) |
 //! | [`config`] | noise control: config file, inline allows, ignore file, baseline; gitleaks' `.gitleaksignore` and JSON reports |
@@ -62,7 +64,9 @@
 //!    is the default and keys are never deleted unasked.
 //! 5. A [`finding::Secret`] never appears in logs, `Debug`, `Display`, errors
 //!    or default reports; showing it takes an explicit flag and
-//!    [`finding::Secret::expose`].
+//!    [`finding::Secret::expose`]. The line around it, a
+//!    [`finding::Snippet`], is masked in `Debug` and shown raw only through
+//!    [`finding::Snippet::expose`].
 //! 6. Output is deterministic: findings are sorted before any writer runs,
 //!    whatever the thread count.
 //! 7. Text from scanned files, file names and input lines pass through

@@ -224,6 +224,14 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
                 .collect();
             rules.disable(&builtin);
         }
+        for id in settings.noise.allow.rule_ids() {
+            if rules.get(id).is_none() && !cfg.disabled_rules.iter().any(|d| d == id) {
+                diags.warn(format_args!(
+                    "{}: allow.rules: no rule {id:?}; that allowlist never applies to it",
+                    path.display()
+                ));
+            }
+        }
     }
     let config_size = settings.config.as_ref().and_then(|(_, c)| c.max_file_size);
     let walk = WalkOptions {
@@ -458,6 +466,7 @@ pub(crate) fn rules(files: &[PathBuf], diags: &Diagnostics) -> anyhow::Result<Ru
     for f in files {
         let file = rule::load::read_file(f)?;
         rulecheck::validate(&file)?;
+        rulecheck::unique_ids(&file)?;
         file.report(diags);
         set.extend(file.rules);
     }

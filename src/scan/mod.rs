@@ -9,7 +9,9 @@ pub mod progress;
 
 use crate::diagnostic::Diagnostics;
 use crate::engine::{Cache, Engine, RawMatch};
-use crate::finding::{self, BlobHits, BlobMatch, Finding, Hit, Location, Mask, Secret, SecretKind};
+use crate::finding::{
+    self, BlobHits, BlobMatch, Finding, Hit, Location, Mask, Secret, SecretKind, Snippet,
+};
 use crate::source::fs::{self, Collector, WalkOptions};
 use crate::source::{Counts, Provenance, archive};
 use std::ops::Range;
@@ -310,8 +312,7 @@ fn to_hit(
                 .key
                 .as_ref()
                 .map(|r| lines.locate(bytes, visible(bytes, r))),
-            snippet,
-            masks,
+            snippet: Snippet::new(snippet, masks),
             line_hash: None,
             decoded: Vec::new(),
         },

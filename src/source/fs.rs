@@ -1,11 +1,12 @@
 //! Files on disk: `ignore`'s parallel walker, hidden files included, `.git`
 //! never entered, archives recognised, other binary and oversized files
-//! skipped with a count, every unreadable entry a warning. Standard input
+//! skipped with a count; content that cannot be read is an error, a symlink
+//! loop or broken link a warning. Standard input
 //! (`-`), pipes and devices named as paths are read as streams, under the
 //! same size limit and binary test. Yields bytes; knows nothing about rules.
 
 use super::Counts;
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostics, Severity};
 use crate::source::archive::{self, Format};
 use crate::source::text;
 use ignore::{WalkBuilder, WalkState};
@@ -109,7 +110,8 @@ pub fn walk<F, V>(
                 }
                 Err(err) => {
                     Counts::add(&stats.unreadable, 1);
-                    diags.warn(walk_error(&err));
+                    let (severity, message) = walk_error(&err);
+                    diags.push(severity, message);
                 }
             }
             WalkState::Continue
@@ -117,11 +119,19 @@ pub fn walk<F, V>(
     });
 }
 
-fn walk_error(err: &ignore::Error) -> String {
+/// What a walk error means: a symlink loop or a broken link holds no
+/// content of its own (a warning); anything else is content not read (an
+/// error, so the exit code says the scan is incomplete).
+fn walk_error(err: &ignore::Error) -> (Severity, String) {
     if is_loop(err) {
-        format!("skipped a symlink loop: {err}")
+        (Severity::Warning, format!("skipped a symlink loop: {err}"))
+    } else if err
+        .io_error()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    {
+        (Severity::Warning, format!("skipped a broken link: {err}"))
     } else {
-        format!("cannot read {err}")
+        (Severity::Error, format!("cannot read {err}"))
     }
 }
 
@@ -159,7 +169,7 @@ fn read_one<V: FnMut(FileBlob<'_>)>(
 
 fn unreadable(path: &Path, e: &std::io::Error, stats: &Counts, diags: &Diagnostics) {
     Counts::add(&stats.unreadable, 1);
-    diags.warn(format_args!("cannot read {}: {e}", shown(path)));
+    diags.error(format_args!("cannot read {}: {e}", shown(path)));
 }
 
 /// `path` as messages name it.
@@ -295,8 +305,12 @@ mod tests {
             path: PathBuf::from("a/b"),
             err: Box::new(looped),
         };
-        assert!(walk_error(&wrapped).starts_with("skipped a symlink loop: "));
+        let (severity, text) = walk_error(&wrapped);
+        assert_eq!(severity, Severity::Warning);
+        assert!(text.starts_with("skipped a symlink loop: "), "{text}");
         let io = ignore::Error::Io(std::io::Error::other("denied"));
-        assert!(walk_error(&io).starts_with("cannot read "));
+        let (severity, text) = walk_error(&io);
+        assert_eq!(severity, Severity::Error);
+        assert!(text.starts_with("cannot read "), "{text}");
     }
 }

@@ -6,6 +6,7 @@ use crate::util::{TestEnv, fake};
 use std::path::Path;
 use std::time::Duration;
 
+mod config;
 mod git;
 mod journal;
 mod limits;

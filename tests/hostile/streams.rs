@@ -178,3 +178,38 @@ fn utf16_is_transcoded_in_history_and_staged_scans() {
     assert!(stdout.contains("new.txt"), "{stdout}");
     assert!(stdout.contains("hist.txt"), "{stdout}");
 }
+
+#[test]
+fn content_that_cannot_be_read_is_an_error_like_a_corrupt_blob() {
+    let env = TestEnv::new();
+    env.write("open.txt", format!("secret_id = {}\n", id(49)));
+    // A file whose path is longer than PATH_MAX (4096 bytes): built one
+    // directory at a time, as no single path may be that long.
+    let deep = sh(
+        &env,
+        &format!(
+            "set -e; for i in $(seq 24); do mkdir {d}; cd {d}; done; echo 'secret_id = {}' > lost.txt",
+            id(51),
+            d = "d".repeat(200)
+        ),
+    );
+    assert!(deep.status.success(), "{:?}", texts(&deep));
+    let out = run(&env, &["scan", ".", "-f", "json"]);
+    let (stdout, err) = texts(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("error: cannot read"), "{err:.400}");
+    assert!(
+        stdout.contains("open.txt"),
+        "findings still reported: {stdout}"
+    );
+    // Symlink loops and broken links hold no content: warnings only.
+    let env = TestEnv::new();
+    env.write("real/a.txt", format!("secret_id = {}\n", id(52)));
+    std::os::unix::fs::symlink("nowhere", env.path().join("broken")).unwrap();
+    std::os::unix::fs::symlink("..", env.path().join("real/loop")).unwrap();
+    let out = run(&env, &["scan", ".", "--follow-links"]);
+    let (_, err) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("warning: skipped a symlink loop"), "{err}");
+    assert!(err.contains("warning: skipped a broken link"), "{err}");
+}
