@@ -94,15 +94,18 @@ pub(crate) fn run(a: &ReposArgs) -> anyhow::Result<Exit> {
 
 fn left_out(l: &Listing) {
     let mut parts = Vec::new();
-    let plural = |n: usize, one: &str, many: &str| {
-        format!("{n} {}", if n == 1 { one } else { many })
-    };
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     if l.skipped_forks > 0 {
         let forks = plural(l.skipped_forks, "fork", "forks");
         parts.push(format!("{forks} (--include-forks)"));
     }
     if l.skipped_archived > 0 {
-        let archived = plural(l.skipped_archived, "archived repository", "archived repositories");
+        let archived = plural(
+            l.skipped_archived,
+            "archived repository",
+            "archived repositories",
+        );
         parts.push(format!("{archived} (--include-archived)"));
     }
     if !parts.is_empty() {
