@@ -124,6 +124,23 @@ impl From<Vec<Diagnostic>> for Diagnostics {
     }
 }
 
+/// `s` cut to about `max` characters: a longer text keeps its start and
+/// its end (where a message names its cause) around a marker saying how
+/// much was left out, so one hostile file name or input line cannot flood
+/// a terminal or a log.
+pub fn cut(s: &str, max: usize) -> String {
+    let count = s.chars().count();
+    if count <= max {
+        return s.to_string();
+    }
+    let tail = max / 3;
+    let head = max - tail;
+    let left_out = count - head - tail;
+    let start: String = s.chars().take(head).collect();
+    let end: String = s.chars().skip(head + left_out).collect();
+    format!("{start}…[{left_out} characters cut]…{end}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,26 +18,28 @@
 //!                    finding::group ─► Vec<Finding> (sorted, fingerprinted)
 //!                                                        ▼  only with --verify
 //!                    verify::tencent (STS/CAM, signed with TC3) ─► Verification
+//!                    verify::cdnetworks (CNC-HMAC-SHA256)       ─┘
 //!                                                        ▼
 //!            config (allow, ignore file, baseline) filters ─► report::{human,json,sarif}
 //!
-//! disable/enable: report.json ─► verify (pre-check) ─► action::plan ─► --yes ─► journal
+//! disable/enable: report.json ─► verify (pre-check) ─► action::plan ─► --yes ─►
+//!                 journal intent (synced) ─► UpdateAccessKey ─► post-check ─► journal outcome
 //! audit: verify::tencent::snapshot (read-only CAM calls) ─► audit::run ─► audit::report
 //! ```
 //!
 //! | module | owns |
 //! | --- | --- |
-//! | [`cli`] | argument parsing (`args`), resolving arguments into one plan per command (`plan`), one module per command, printing diagnostics, exit codes |
+//! | [`cli`] | argument parsing (`args`), resolving arguments into one plan per command (`plan`), one module per command, printing diagnostics and the progress line, exit codes |
 //! | [`rule`] | the rule schema, built-in rules, the one loader (keyhound and gitleaks TOML) |
 //! | [`rulecheck`] | rules run through the engine: they compile, find their examples |
 //! | [`engine`] | compiled matching: bytes in, raw matches out |
 //! | [`decode`] | decoded and decrypted views of encoded spans, mapped back to the bytes |
-//! | [`source`] | what to scan: files, git blobs, staged changes; no rules |
-//! | [`scan`] | joining sources to the engine, in parallel |
+//! | [`source`] | what to scan: files, streams (stdin, pipes), git blobs, staged changes; telling text (UTF-8, UTF-16) from binary; no rules |
+//! | [`scan`] | joining sources to the engine, in parallel; the live counts a progress display reads |
 //! | [`org`] | many repositories: the list and its shards, the clone cache, the parallel scan, merged reports, listing a GitHub organisation or GitLab group (`org::forge`) |
-//! | [`finding`] | matches, findings, fingerprints, the redacting `Secret` type |
+//! | [`finding`] | matches, findings, fingerprints, the redacting `Secret` and `Snippet` types |
 //! | [`report`] | writing a finished report as human text, JSON, JSONL or SARIF |
-//! | [`verify`] | asking Tencent whether a found key is live and who owns it |
+//! | [`verify`] | asking the provider (Tencent, CDNetworks) whether a found key is live and who owns it |
 //! | [`action`] | state-changing calls (disable/enable keys) and their journal |
 //! | [`audit`] | checks of a whole account's keys against Tencent's advice (pure) |
 //! | [`config`] | noise control: config file, inline allows, ignore file, baseline |
@@ -60,7 +62,9 @@
 //!    is the default and keys are never deleted unasked.
 //! 5. A [`finding::Secret`] never appears in logs, `Debug`, `Display`, errors
 //!    or default reports; showing it takes an explicit flag and
-//!    [`finding::Secret::expose`].
+//!    [`finding::Secret::expose`]. The line around it, a
+//!    [`finding::Snippet`], is masked in `Debug` and shown raw only through
+//!    [`finding::Snippet::expose`].
 //! 6. Output is deterministic: findings are sorted before any writer runs,
 //!    whatever the thread count.
 //! 7. Text from scanned files, file names and input lines pass through

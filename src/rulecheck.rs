@@ -49,6 +49,20 @@ pub fn validate(file: &RulesFile) -> Result<(), LoadError> {
     Ok(())
 }
 
+/// Checks that no two rules of `file` share an id (a scan would keep only
+/// the last one); `rules check` lists these among its problems instead.
+pub fn unique_ids(file: &RulesFile) -> Result<(), LoadError> {
+    let mut seen = std::collections::HashSet::new();
+    match file.rules.iter().find(|r| !seen.insert(r.id.as_str())) {
+        Some(r) => Err(LoadError {
+            origin: file.origin.clone(),
+            rule: Some(r.id.clone()),
+            reason: "duplicate id: two rules of one file cannot share an id".into(),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Checks the rules of one loaded file. keyhound rule files are held to
 /// [`check`]; rules converted from a gitleaks config have generated ids and
 /// no examples, so only duplicates, compiling and any examples they carry

@@ -17,21 +17,21 @@ use emulator::{Emulator, Kind};
 use keyhound::finding::{Fingerprint, Secret, SecretKind};
 use serde_json::{Value, json};
 
-const OWNER: u64 = 100_000_000_001;
-const CI_USER: u64 = 100_000_000_002;
-const AUDITOR: u64 = 100_000_000_003;
-const PARTNER: u64 = 100_000_000_004;
-const OTHER_OWNER: u64 = 200_000_000_001;
+pub(crate) const OWNER: u64 = 100_000_000_001;
+pub(crate) const CI_USER: u64 = 100_000_000_002;
+pub(crate) const AUDITOR: u64 = 100_000_000_003;
+pub(crate) const PARTNER: u64 = 100_000_000_004;
+pub(crate) const OTHER_OWNER: u64 = 200_000_000_001;
 
 /// The invented identities of the emulated world.
 pub(crate) struct World {
     pub(crate) em: Emulator,
-    root: (String, String),
+    pub(crate) root: (String, String),
     pub(crate) ci: (String, String),
-    ci_old: (String, String),
-    auditor: (String, String),
-    partner: (String, String),
-    foreign: (String, String),
+    pub(crate) ci_old: (String, String),
+    pub(crate) auditor: (String, String),
+    pub(crate) partner: (String, String),
+    pub(crate) foreign: (String, String),
 }
 
 pub(crate) fn pair(prefix: &str, seed: u64) -> (String, String) {

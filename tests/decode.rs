@@ -127,6 +127,7 @@ fn shapes() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
     let nb_out = format!("{{\\\"SecretId\\\": \\\"{id}\\\", \\\"SecretKey\\\": \\\"{key}\\\"}}\\n");
     let nested_doc = format!("{{\"note\": \"SecretId\\u003d{id}\\nSecretKey\\u003d{key}\"}}");
     let nested = b64(&nested_doc);
+    let double = b64(&b64(&env_text));
     let html = format!(
         "{{&quot;SecretId&quot;:&quot;{id}&quot;,&quot;SecretKey&quot;:&quot;{key}&quot;}}"
     );
@@ -203,6 +204,21 @@ fn shapes() -> Vec<(&'static str, String, String, Vec<&'static str>)> {
             format!("payload: {nested}\n"),
             nested.clone(),
             vec!["base64", "json-escape"],
+        ),
+        (
+            "double.yaml",
+            format!("config: {double}\n"),
+            double.clone(),
+            vec!["base64", "base64"],
+        ),
+        (
+            "obfuscated.js",
+            format!(
+                "const cfg = \"SecretId=\\u0041KID{}&SecretKey={key}\";\n",
+                &id[4..]
+            ),
+            "\\u0041KID".to_string(),
+            vec!["json-escape"],
         ),
         // Pairs in the escaped text as it is: reported as plain.
         (

@@ -3,6 +3,7 @@
 mod archive;
 mod audit;
 mod cam;
+mod cdnetworks;
 mod decode;
 mod demo;
 mod forge;
@@ -13,6 +14,7 @@ mod noise;
 mod org;
 mod precision;
 mod precommit;
+mod progress;
 mod report;
 mod rules;
 mod sarif;

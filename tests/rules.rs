@@ -130,7 +130,7 @@ fn rules_file_adds_a_rule_to_the_scan() {
 /// Writes a file holding the SecretId and SecretKey given.
 type Layout = fn(&str, &str) -> String;
 
-/// Every format of issue 2: each file holds one pair, which must come back
+/// Every common credential file format: each file holds one pair, which must come back
 /// as one finding carrying its own key.
 #[test]
 fn tencent_pairs_in_common_formats_are_paired() {

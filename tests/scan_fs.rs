@@ -120,7 +120,7 @@ fn scan_fs_broken_symlinks_and_loops_are_warnings() {
 #[cfg(unix)]
 #[test]
 #[ignore = "needs a user that mode 000 stops (not root): cargo test -- --ignored scan_fs_unreadable (.ci/run does when not root)"]
-fn scan_fs_unreadable_file_is_a_warning() {
+fn scan_fs_unreadable_file_is_an_error() {
     use std::os::unix::fs::PermissionsExt;
     let env = TestEnv::new();
     let p = env.write("locked.txt", format!("{}\n", id(11)));
@@ -133,8 +133,9 @@ fn scan_fs_unreadable_file_is_a_warning() {
     env.cmd()
         .args(["scan", "."])
         .assert()
-        .code(1)
-        .stderr(contains("cannot read").and(contains("locked.txt")));
+        .code(2)
+        .stdout(contains("open.txt"))
+        .stderr(contains("error: cannot read").and(contains("locked.txt")));
 }
 
 #[test]

@@ -2,12 +2,43 @@
 //! shortened, owner, action, result, RequestId), appended and never
 //! rewritten; `enable` reads it to undo what keyhound disabled.
 
+use super::Change;
+use crate::diagnostic::Diagnostics;
+use crate::report::sanitize::sanitize;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The default journal file, in the current directory.
 pub const DEFAULT_JOURNAL: &str = "keyhound-journal.jsonl";
+
+/// Where a journaled call stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryResult {
+    /// Written and synced before the call is sent; its outcome follows.
+    Intent,
+    /// The post-check saw the new status (also after a call that timed out
+    /// or failed).
+    Confirmed,
+    /// The call may have been applied: it was accepted but the post-check
+    /// did not see the new status, or neither it nor the post-check
+    /// answered.
+    Unconfirmed,
+    /// The pre-check failed, or the post-check saw the old status.
+    Failed,
+}
+
+impl std::fmt::Display for EntryResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            EntryResult::Intent => "intent",
+            EntryResult::Confirmed => "confirmed",
+            EntryResult::Unconfirmed => "unconfirmed",
+            EntryResult::Failed => "failed",
+        })
+    }
+}
 
 /// One journaled action.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,9 +52,10 @@ pub struct Entry {
     /// The UIN the key belongs to.
     pub uin: String,
     /// `disable` or `enable`.
-    pub action: String,
-    /// `confirmed` (post-check saw the new status), `unconfirmed` or `failed`.
-    pub result: String,
+    pub action: Change,
+    /// `intent` (before the call), then `confirmed`, `unconfirmed` or
+    /// `failed`.
+    pub result: EntryResult,
     /// Why, for anything but `confirmed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -38,9 +70,9 @@ pub enum JournalError {
     /// I/O on the file.
     #[error("journal {0}: {1}")]
     Io(PathBuf, std::io::Error),
-    /// A line that is not an entry.
-    #[error("journal {0}, line {1}: {2}")]
-    Line(PathBuf, usize, String),
+    /// Larger than [`MAX_JOURNAL`].
+    #[error("journal {0}: larger than {1} bytes; not a keyhound journal")]
+    TooLarge(PathBuf, u64),
 }
 
 /// Now, RFC 3339 UTC, whole seconds.
@@ -52,48 +84,205 @@ pub fn now_rfc3339() -> String {
         .unwrap_or_default()
 }
 
-/// Appends one entry and syncs it to disk.
-pub fn append(path: &Path, e: &Entry) -> Result<(), JournalError> {
-    let io = |err| JournalError::Io(path.to_path_buf(), err);
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(io)?;
-    let mut line = serde_json::to_string(e).expect("entries serialize");
-    line.push('\n');
-    f.write_all(line.as_bytes()).map_err(io)?;
-    f.sync_data().map_err(io)
+/// The largest journal read: years of entries are a few megabytes.
+pub const MAX_JOURNAL: u64 = 64 << 20;
+
+/// The journal, open for appending: opened (and created) before anything
+/// is changed, so a journal that cannot be written stops the run before
+/// the first call.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    file: std::fs::File,
 }
 
-/// Reads every entry.
-pub fn read(path: &Path) -> Result<Vec<Entry>, JournalError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| JournalError::Io(path.to_path_buf(), e))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l)
-                .map_err(|e| JournalError::Line(path.to_path_buf(), i + 1, e.to_string()))
+impl Journal {
+    /// Opens `path` for appending, creating it (and syncing its directory)
+    /// when missing; a cut-off last line is ended first, so the next entry
+    /// starts on a line of its own.
+    pub fn open(path: &Path) -> Result<Journal, JournalError> {
+        let io = |err| JournalError::Io(path.to_path_buf(), err);
+        let existed = path.exists();
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .read(true)
+            .open(path)
+            .map_err(io)?;
+        if existed {
+            use std::io::{Read, Seek, SeekFrom};
+            let len = file.metadata().map_err(io)?.len();
+            if len > 0 {
+                let mut last = [0u8; 1];
+                file.seek(SeekFrom::Start(len - 1)).map_err(io)?;
+                file.read_exact(&mut last).map_err(io)?;
+                if last[0] != b'\n' {
+                    file.write_all(b"\n").map_err(io)?;
+                }
+            }
+        } else if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            // A new file's name is durable only once its directory is synced.
+            std::fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(io)?;
+        }
+        file.sync_data().map_err(io)?;
+        Ok(Journal {
+            path: path.to_path_buf(),
+            file,
         })
-        .collect()
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one entry and syncs it to disk before returning.
+    pub fn append(&mut self, e: &Entry) -> Result<(), JournalError> {
+        let io = |err| JournalError::Io(self.path.clone(), err);
+        let mut line = serde_json::to_string(e).expect("entries serialize");
+        line.push('\n');
+        self.file.write_all(line.as_bytes()).map_err(io)?;
+        self.file.sync_data().map_err(io)
+    }
 }
 
-/// The keys whose latest confirmed action in the journal is a disable by
-/// keyhound, as `(shortened id, owner uin, uin)`, in journal order.
-pub fn disabled_by_us(entries: &[Entry]) -> Vec<(String, String, String)> {
-    let mut last: Vec<(String, String, String, bool)> = Vec::new();
-    for e in entries.iter().filter(|e| e.result == "confirmed") {
-        let disabled = e.action == "disable";
-        match last.iter_mut().find(|x| x.0 == e.key && x.2 == e.uin) {
-            Some(x) => x.3 = disabled,
-            None => last.push((e.key.clone(), e.owner_uin.clone(), e.uin.clone(), disabled)),
+/// An entry as read back, with its line number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Read {
+    /// 1-based line in the file.
+    pub line: usize,
+    /// The entry.
+    pub entry: Entry,
+}
+
+/// Reads every well-formed entry (at most [`MAX_JOURNAL`] bytes of file).
+/// A line that is not an entry, or whose fields are not what keyhound
+/// writes (a shortened key id, numeric UINs; actions and results are
+/// enums),
+/// is skipped with a warning naming the file and the line.
+pub fn read(path: &Path, diags: &Diagnostics) -> Result<Vec<Read>, JournalError> {
+    use std::io::Read as _;
+    let io = |err| JournalError::Io(path.to_path_buf(), err);
+    let f = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    f.take(MAX_JOURNAL + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_JOURNAL {
+        return Err(JournalError::TooLarge(path.to_path_buf(), MAX_JOURNAL));
+    }
+    let shown = sanitize(&path.display().to_string());
+    let mut out = Vec::new();
+    let count = bytes.split(|b| *b == b'\n').count();
+    for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
+        let line = i + 1;
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let cut_off = line == count && !bytes.ends_with(b"\n");
+        match serde_json::from_slice::<Entry>(raw) {
+            Ok(entry) => match invalid(&entry) {
+                None => out.push(Read { line, entry }),
+                Some(why) => diags.warn(format!("journal {shown}, line {line}: {why}: skipped")),
+            },
+            Err(_) if cut_off => diags.warn(format!(
+                "journal {shown}, line {line}: cut off (an interrupted write?): skipped"
+            )),
+            Err(e) => diags.warn(format!(
+                "journal {shown}, line {line}: not a journal entry ({e}): skipped"
+            )),
         }
     }
-    last.into_iter()
-        .filter(|x| x.3)
-        .map(|(k, o, u, _)| (k, o, u))
+    Ok(out)
+}
+
+/// What is wrong with an entry keyhound would never have written.
+fn invalid(e: &Entry) -> Option<String> {
+    let uin = |v: &str| !v.is_empty() && v.len() <= 20 && v.bytes().all(|b| b.is_ascii_digit());
+    let quoted = |v: &str| sanitize(&crate::report::sanitize::cut(v, 40));
+    if !crate::finding::is_shortened_id(&e.key) {
+        return Some(format!(
+            "key \"{}\" is not a shortened SecretId",
+            quoted(&e.key)
+        ));
+    }
+    if !uin(&e.owner_uin) || !uin(&e.uin) {
+        return Some(format!(
+            "owner_uin \"{}\" / uin \"{}\" are not UINs",
+            quoted(&e.owner_uin),
+            quoted(&e.uin)
+        ));
+    }
+    None
+}
+
+/// A key keyhound may have switched off, as the journal tells it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Undo {
+    /// The shortened SecretId.
+    pub key: String,
+    /// The account the journal says it belongs to.
+    pub owner_uin: String,
+    /// The UIN the journal says it belongs to.
+    pub uin: String,
+    /// The line of the entry that makes it a candidate.
+    pub line: usize,
+}
+
+/// The keys keyhound may have left disabled, in journal order: the last
+/// disable was confirmed or unconfirmed (the call answered; the post-check
+/// could not show it), or its intent was written and no outcome followed
+/// (the run stopped mid-call). A confirmed enable undoes them; a failed
+/// disable leaves the key as it was before.
+pub fn disabled_by_us(entries: &[Read]) -> Vec<Undo> {
+    struct State {
+        undo: Undo,
+        disabled: bool,
+        pending: bool,
+    }
+    let mut keys: Vec<State> = Vec::new();
+    for Read { line, entry: e } in entries {
+        let i = match keys.iter().position(|s| {
+            s.undo.key == e.key && s.undo.uin == e.uin && s.undo.owner_uin == e.owner_uin
+        }) {
+            Some(i) => i,
+            None => {
+                keys.push(State {
+                    undo: Undo {
+                        key: e.key.clone(),
+                        owner_uin: e.owner_uin.clone(),
+                        uin: e.uin.clone(),
+                        line: *line,
+                    },
+                    disabled: false,
+                    pending: false,
+                });
+                keys.len() - 1
+            }
+        };
+        let s = &mut keys[i];
+        match (e.action, e.result) {
+            (Change::Disable, EntryResult::Intent) => s.pending = true,
+            (Change::Disable, EntryResult::Confirmed | EntryResult::Unconfirmed) => {
+                s.disabled = true;
+                s.pending = false;
+            }
+            (Change::Enable, EntryResult::Confirmed) => {
+                s.disabled = false;
+                s.pending = false;
+            }
+            (_, EntryResult::Intent) => {}
+            _ => s.pending = false,
+        }
+        if s.disabled || s.pending {
+            s.undo.line = *line;
+        }
+    }
+    keys.into_iter()
+        .filter(|s| s.disabled || s.pending)
+        .map(|s| s.undo)
         .collect()
 }
 
@@ -101,39 +290,76 @@ pub fn disabled_by_us(entries: &[Entry]) -> Vec<(String, String, String)> {
 mod tests {
     use super::*;
 
-    fn entry(key: &str, action: &str, result: &str) -> Entry {
+    fn entry(key: &str, action: Change, result: EntryResult) -> Entry {
         Entry {
             time: now_rfc3339(),
             key: key.into(),
             owner_uin: "1".into(),
             uin: "2".into(),
-            action: action.into(),
-            result: result.into(),
+            action,
+            result,
             detail: None,
             request_id: None,
         }
     }
 
+    const A: &str = "AKIDaaaa…aaa1";
+    const B: &str = "AKIDbbbb…bbb2";
+    const C: &str = "AKIDcccc…ccc3";
+    const D: &str = "AKIDdddd…ddd4";
+
     #[test]
     fn journal_round_trips_and_finds_what_to_undo() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("j.jsonl");
+        let mut j = Journal::open(&p).unwrap();
         for e in [
-            entry("A…1", "disable", "confirmed"),
-            entry("B…2", "disable", "confirmed"),
-            entry("B…2", "enable", "confirmed"),
-            entry("C…3", "disable", "failed"),
+            entry(A, Change::Disable, EntryResult::Intent),
+            entry(A, Change::Disable, EntryResult::Confirmed),
+            entry(B, Change::Disable, EntryResult::Confirmed),
+            entry(B, Change::Enable, EntryResult::Confirmed),
+            entry(C, Change::Disable, EntryResult::Intent),
+            entry(C, Change::Disable, EntryResult::Failed),
+            entry(D, Change::Disable, EntryResult::Intent),
         ] {
-            append(&p, &e).unwrap();
+            j.append(&e).unwrap();
         }
-        let back = read(&p).unwrap();
-        assert_eq!(back.len(), 4);
-        assert!(back[0].time.ends_with('Z'), "{}", back[0].time);
-        assert_eq!(
-            disabled_by_us(&back),
-            vec![("A…1".into(), "1".into(), "2".into())]
-        );
-        std::fs::write(&p, "{not json}\n").unwrap();
-        assert!(read(&p).unwrap_err().to_string().contains("line 1"));
+        let diags = Diagnostics::new();
+        let back = read(&p, &diags).unwrap();
+        assert_eq!(back.len(), 7);
+        assert!(diags.drain().is_empty());
+        assert!(back[0].entry.time.ends_with('Z'), "{:?}", back[0]);
+        let undo: Vec<(String, usize)> = disabled_by_us(&back)
+            .into_iter()
+            .map(|u| (u.key, u.line))
+            .collect();
+        assert_eq!(undo, vec![(A.into(), 2), (D.into(), 7)]);
+    }
+
+    #[test]
+    fn damaged_lines_are_skipped_with_their_line_and_appends_start_a_new_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("j.jsonl");
+        let good =
+            serde_json::to_string(&entry(A, Change::Disable, EntryResult::Confirmed)).unwrap();
+        let bare = serde_json::to_string(&entry("AKID…", Change::Disable, EntryResult::Confirmed))
+            .unwrap();
+        let text = format!("{good}\n{{not json}}\n{bare}\n{}", &good[..20]);
+        std::fs::write(&p, &text).unwrap();
+        let diags = Diagnostics::new();
+        let back = read(&p, &diags).unwrap();
+        assert_eq!(back.len(), 1);
+        let warnings: Vec<String> = diags.drain().into_iter().map(|d| d.message).collect();
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(warnings[0].contains("line 2"), "{warnings:?}");
+        assert!(warnings[1].contains("line 3") && warnings[1].contains("shortened"));
+        assert!(warnings[2].contains("line 4") && warnings[2].contains("cut off"));
+        Journal::open(&p)
+            .unwrap()
+            .append(&entry(B, Change::Disable, EntryResult::Confirmed))
+            .unwrap();
+        let back = read(&p, &Diagnostics::new()).unwrap();
+        assert_eq!(back.len(), 2, "the new entry is on a line of its own");
+        assert_eq!(back[1].line, 5);
     }
 }

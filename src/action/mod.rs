@@ -1,6 +1,6 @@
 //! State-changing calls: disabling and re-enabling leaked keys, dry run by
 //! default, every action journaled. Reached only from the `disable`/`enable`
-//! commands. Owned by the CAM work (issue 4).
+//! commands.
 //!
 //! Only keys that the auditor's own account lists (ListAccessKeys) are
 //! touched, never the auditor's own credentials, and never deleted: a key is
@@ -11,15 +11,15 @@
 pub mod journal;
 pub mod unlisted;
 
-use crate::finding::{Secret, SecretKind, redact};
+use crate::finding::{KeyStatus, Secret, SecretKind, redact, redact_ids};
 use crate::verify::tencent::audit::{AccountIndex, KeyInfo};
-use crate::verify::tencent::client::{Client, Credential, Service};
-use journal::Entry;
+use crate::verify::tencent::client::{Action, CallError, Client, Credential};
+use journal::{Entry, EntryResult, Journal};
 use serde_json::{Value, json};
-use std::path::Path;
 
-/// The status change asked for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The status change asked for; journaled as `disable` / `enable`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Change {
     /// Set `Inactive`.
     Disable,
@@ -29,14 +29,14 @@ pub enum Change {
 
 impl Change {
     /// The status this change sets.
-    pub fn status(self) -> &'static str {
+    pub fn status(self) -> KeyStatus {
         match self {
-            Change::Disable => "Inactive",
-            Change::Enable => "Active",
+            Change::Disable => KeyStatus::Inactive,
+            Change::Enable => KeyStatus::Active,
         }
     }
 
-    /// `disable` / `enable`, as journaled.
+    /// `disable` / `enable`, as the user typed it.
     pub fn verb(self) -> &'static str {
         match self {
             Change::Disable => "disable",
@@ -57,6 +57,18 @@ pub struct Target {
     pub key: Option<Secret>,
     /// The session token found with it.
     pub token: Option<Secret>,
+    /// Where the journal says the key belongs; checked against the
+    /// account before anything is done.
+    pub claimed: Option<Claimed>,
+}
+
+/// The account and UIN a journal entry names for a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claimed {
+    /// The root account's UIN.
+    pub owner_uin: String,
+    /// The UIN the key belongs to.
+    pub uin: String,
 }
 
 /// What will happen to one target.
@@ -90,8 +102,20 @@ pub fn plan(index: &AccountIndex, targets: &[Target], change: Change) -> Vec<Pla
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for t in targets {
+        let claim = t.claimed.as_ref();
         let step = match index.resolve(&t.id) {
+            _ if claim.is_some_and(|c| c.owner_uin != index.owner_uin) => Step::Refused(format!(
+                "the journal names account {}, not the auditor's account {}: not touched",
+                claim.map_or("", |c| c.owner_uin.as_str()),
+                index.owner_uin
+            )),
             Err(e) => Step::Refused(format!("{e}: only keys of your own account are touched")),
+            Ok(k) if claim.is_some_and(|c| c.uin != k.uin) => Step::Refused(format!(
+                "the journal says uin {}, but the account lists this key under uin {}: \
+                 not touched",
+                claim.map_or("", |c| c.uin.as_str()),
+                k.uin
+            )),
             Ok(k) if !seen.insert(k.id.clone()) => continue,
             Ok(k) if k.id == index.auditor_id => Step::Refused(
                 "these are the credentials keyhound is running with; use other ones".to_string(),
@@ -116,116 +140,138 @@ fn target_uin(k: &KeyInfo) -> Value {
     k.uin.parse::<u64>().map_or(json!(k.uin), |n| json!(n))
 }
 
-/// The status ListAccessKeys shows for a key now.
+/// The status ListAccessKeys shows for a key now (`None`: not listed).
 fn current_status(
     client: &Client,
     auditor: &Credential,
     k: &KeyInfo,
-) -> Result<Option<String>, String> {
+) -> Result<Option<KeyStatus>, String> {
     let a = client
         .call(
             auditor,
-            Service::Cam,
-            "ListAccessKeys",
+            Action::ListAccessKeys,
             &json!({ "TargetUin": target_uin(k) }),
         )
-        .map_err(|e| e.to_string())?;
-    Ok(a.body
+        .map_err(|e| error_text(&e))?;
+    let Some(listed) = a
+        .body
         .get("AccessKeys")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .find(|x| x.get("AccessKeyId").and_then(Value::as_str) == Some(&k.id))
-        .and_then(|x| x.get("Status").and_then(Value::as_str).map(str::to_string)))
+    else {
+        return Ok(None);
+    };
+    let status = listed.get("Status").and_then(Value::as_str).unwrap_or("");
+    KeyStatus::parse(status)
+        .map(Some)
+        .ok_or_else(|| format!("ListAccessKeys shows status {status:?}"))
 }
 
-/// Carries out the `Change` steps of a plan: pre-check, UpdateAccessKey,
-/// post-check, one journal entry per call. Returns the journaled entries.
+/// How a failed call reads in the journal and on the terminal: the error
+/// once (its RequestId is journaled on its own), SecretIds shortened.
+fn error_text(e: &CallError) -> String {
+    let text = match e {
+        CallError::Api(a) => format!("{}: {}", a.code, a.message),
+        other => other.to_string(),
+    };
+    redact_ids(&text).into_owned()
+}
+
+/// Carries out the `Change` steps of a plan: pre-check, an `intent` entry
+/// written and synced, UpdateAccessKey, post-check, the outcome entry. The
+/// journal is opened before the first call; a journal that cannot be
+/// written stops the run before the key is touched. Returns the outcomes.
 pub fn apply(
     client: &Client,
     auditor: &Credential,
     index: &AccountIndex,
     plan: &[PlanItem],
     change: Change,
-    journal_path: &Path,
+    journal: &mut Journal,
 ) -> Result<Vec<Entry>, journal::JournalError> {
     let mut done = Vec::new();
     for item in plan {
         let Step::Change(k) = &item.step else {
             continue;
         };
-        match current_status(client, auditor, k) {
+        let log = |result: EntryResult, detail: Option<String>, rid: Option<String>| {
+            record(index, k, change, result, detail, rid)
+        };
+        let refused = match current_status(client, auditor, k) {
             Ok(Some(s)) if s == change.status() => continue,
-            Ok(Some(_)) => {}
-            Ok(None) => {
-                done.push(record(
-                    index,
-                    k,
-                    change,
-                    "failed",
-                    Some("the key is no longer listed".into()),
-                    None,
-                ));
-                journal::append(journal_path, done.last().expect("just pushed"))?;
-                continue;
-            }
-            Err(e) => {
-                done.push(record(
-                    index,
-                    k,
-                    change,
-                    "failed",
-                    Some(format!("pre-check failed: {e}")),
-                    None,
-                ));
-                journal::append(journal_path, done.last().expect("just pushed"))?;
-                continue;
-            }
+            Ok(Some(_)) => None,
+            Ok(None) => Some("the key is no longer listed".to_string()),
+            Err(e) => Some(format!("pre-check failed: {e}")),
+        };
+        if let Some(why) = refused {
+            let entry = log(EntryResult::Failed, Some(why), None);
+            journal.append(&entry)?;
+            done.push(entry);
+            continue;
         }
+        let intent = format!(
+            "UpdateAccessKey Status={} about to be sent",
+            change.status()
+        );
+        journal.append(&log(EntryResult::Intent, Some(intent), None))?;
         let mut params = json!({ "AccessKeyId": k.id, "Status": change.status() });
         if k.principal != "root" {
             params["TargetUin"] = target_uin(k);
         }
-        let entry = match client.call(auditor, Service::Cam, "UpdateAccessKey", &params) {
+        let entry = match client.call(auditor, Action::UpdateAccessKey, &params) {
             Err(e) => {
                 let rid = match &e {
-                    crate::verify::tencent::CallError::Api(a) => Some(a.request_id.clone()),
+                    CallError::Api(a) => Some(a.request_id.clone()),
                     _ => None,
                 };
-                // Even a timeout may have been applied: look before saying so.
-                let after = current_status(client, auditor, k).ok().flatten();
-                let note = match after {
-                    Some(s) => format!("{e}; status now {s}"),
-                    None => e.to_string(),
-                };
-                record(index, k, change, "failed", Some(note), rid)
+                // Even a timeout may have been applied: journal what the
+                // post-check sees, so enable can undo what did happen.
+                let why = error_text(&e);
+                match current_status(client, auditor, k) {
+                    Ok(Some(s)) if s == change.status() => log(
+                        EntryResult::Confirmed,
+                        Some(format!(
+                            "UpdateAccessKey failed ({why}), but the post-check shows status {s}"
+                        )),
+                        rid,
+                    ),
+                    Ok(s) => log(
+                        EntryResult::Failed,
+                        Some(format!(
+                            "{why}; the post-check shows status {}",
+                            s.map_or("missing", KeyStatus::as_str)
+                        )),
+                        rid,
+                    ),
+                    Err(post) => log(
+                        EntryResult::Unconfirmed,
+                        Some(format!("{why}; the post-check failed too: {post}")),
+                        rid,
+                    ),
+                }
             }
             Ok(a) => match current_status(client, auditor, k) {
                 Ok(Some(s)) if s == change.status() => {
-                    record(index, k, change, "confirmed", None, Some(a.request_id))
+                    log(EntryResult::Confirmed, None, Some(a.request_id))
                 }
-                Ok(s) => record(
-                    index,
-                    k,
-                    change,
-                    "unconfirmed",
+                Ok(s) => log(
+                    EntryResult::Unconfirmed,
                     Some(format!(
                         "post-check shows status {}",
-                        s.as_deref().unwrap_or("missing")
+                        s.map_or("missing", KeyStatus::as_str)
                     )),
                     Some(a.request_id),
                 ),
-                Err(e) => record(
-                    index,
-                    k,
-                    change,
-                    "unconfirmed",
+                Err(e) => log(
+                    EntryResult::Unconfirmed,
                     Some(format!("post-check failed: {e}")),
                     Some(a.request_id),
                 ),
             },
         };
-        journal::append(journal_path, &entry)?;
+        journal.append(&entry)?;
         done.push(entry);
     }
     Ok(done)
@@ -235,7 +281,7 @@ fn record(
     index: &AccountIndex,
     k: &KeyInfo,
     change: Change,
-    result: &str,
+    result: EntryResult,
     detail: Option<String>,
     request_id: Option<String>,
 ) -> Entry {
@@ -244,9 +290,9 @@ fn record(
         key: short(&k.id),
         owner_uin: index.owner_uin.clone(),
         uin: k.uin.clone(),
-        action: change.verb().to_string(),
-        result: result.to_string(),
-        detail,
+        action: change,
+        result,
+        detail: detail.map(|d| redact_ids(&d).into_owned()),
         request_id,
     }
 }
@@ -262,7 +308,11 @@ mod tests {
 
     fn index() -> AccountIndex {
         let mut keys = BTreeMap::new();
-        for (id, status) in [(OWN, "Active"), (SUB, "Active"), (OLD, "Inactive")] {
+        for (id, status) in [
+            (OWN, KeyStatus::Active),
+            (SUB, KeyStatus::Active),
+            (OLD, KeyStatus::Inactive),
+        ] {
             keys.insert(
                 id.to_string(),
                 KeyInfo {
@@ -270,7 +320,7 @@ mod tests {
                     uin: "2".into(),
                     principal: "sub-user".into(),
                     name: None,
-                    status: status.into(),
+                    status,
                     created: None,
                 },
             );
@@ -289,6 +339,7 @@ mod tests {
         Target {
             key: None,
             token: None,
+            claimed: None,
             id: id.into(),
             origin: "test".into(),
         }

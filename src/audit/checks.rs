@@ -2,8 +2,8 @@
 //! (and the settings) to problems and "not checked" answers.
 
 use super::{
-    AccessKey, CheckId, Fact, Gap, Identity, IdentityKind, KeyState, NotChecked, Problem, Settings,
-    Subject,
+    AccessKey, CheckId, Fact, Gap, Identity, IdentityKind, KeyStatus, NotChecked, Problem,
+    Settings, Subject,
 };
 
 const DAY: i64 = 86_400;
@@ -111,7 +111,7 @@ pub fn identity(
     }
     let active: Vec<String> = keys
         .iter()
-        .filter(|k| k.state == KeyState::Active)
+        .filter(|k| k.state == KeyStatus::Active)
         .map(|k| k.id.clone())
         .collect();
     if active.is_empty() || identity.kind == IdentityKind::Root {
@@ -136,7 +136,7 @@ pub fn identity(
 
 fn key(out: &mut Out<'_>, k: &AccessKey) {
     let settings = out.settings;
-    if k.state == KeyState::Inactive {
+    if k.state == KeyStatus::Inactive {
         out.problem(
             CheckId::KeyDisabled,
             vec![k.id.clone()],
@@ -263,7 +263,7 @@ mod tests {
     const ID_A: &str = "AKIDtestAAAAAAAAAAAAAAAAAAAAAAAAAAA1";
     const ID_B: &str = "AKIDtestBBBBBBBBBBBBBBBBBBBBBBBBBBB2";
 
-    fn key(id: &str, state: KeyState, age_days: i64, used_days_ago: Option<i64>) -> AccessKey {
+    fn key(id: &str, state: KeyStatus, age_days: i64, used_days_ago: Option<i64>) -> AccessKey {
         AccessKey {
             id: id.into(),
             state,
@@ -314,7 +314,7 @@ mod tests {
     fn a_fresh_used_key_of_a_careful_user_is_clean() {
         let a = audit(user(
             IdentityKind::SubUser,
-            vec![key(ID_A, KeyState::Active, 30, Some(1))],
+            vec![key(ID_A, KeyStatus::Active, 30, Some(1))],
         ));
         assert!(a.problems.is_empty(), "{:?}", a.problems);
         assert!(a.not_checked.is_empty(), "{:?}", a.not_checked);
@@ -324,13 +324,13 @@ mod tests {
     fn root_keys_are_flagged_when_active_only() {
         let a = audit(user(
             IdentityKind::Root,
-            vec![key(ID_A, KeyState::Active, 10, Some(1))],
+            vec![key(ID_A, KeyStatus::Active, 10, Some(1))],
         ));
         assert_eq!(ids(&a), ["root-key-active"]);
         assert!(a.problems[0].evidence.contains("last used 2025-12-31"));
         let a = audit(user(
             IdentityKind::Root,
-            vec![key(ID_A, KeyState::Inactive, 10, None)],
+            vec![key(ID_A, KeyStatus::Inactive, 10, None)],
         ));
         assert_eq!(ids(&a), ["key-disabled"]);
     }
@@ -339,17 +339,17 @@ mod tests {
     fn age_and_use_limits_are_strictly_greater_than() {
         let a = audit(user(
             IdentityKind::SubUser,
-            vec![key(ID_A, KeyState::Active, 90, Some(90))],
+            vec![key(ID_A, KeyStatus::Active, 90, Some(90))],
         ));
         assert!(a.problems.is_empty(), "{:?}", a.problems);
         let a = audit(user(
             IdentityKind::SubUser,
-            vec![key(ID_A, KeyState::Active, 91, Some(91))],
+            vec![key(ID_A, KeyStatus::Active, 91, Some(91))],
         ));
         assert_eq!(ids(&a), ["key-unused", "key-not-rotated"]);
         let a = audit(user(
             IdentityKind::SubUser,
-            vec![key(ID_A, KeyState::Active, 91, None)],
+            vec![key(ID_A, KeyStatus::Active, 91, None)],
         ));
         assert!(
             a.problems[0].evidence.starts_with("never used"),
@@ -358,7 +358,7 @@ mod tests {
         );
         let a = audit(user(
             IdentityKind::SubUser,
-            vec![key(ID_A, KeyState::Active, 20, None)],
+            vec![key(ID_A, KeyStatus::Active, 20, None)],
         ));
         assert!(
             a.problems.is_empty(),
@@ -372,8 +372,8 @@ mod tests {
         let mut u = user(
             IdentityKind::SubUser,
             vec![
-                key(ID_A, KeyState::Active, 1, Some(0)),
-                key(ID_B, KeyState::Active, 2, Some(0)),
+                key(ID_A, KeyStatus::Active, 1, Some(0)),
+                key(ID_B, KeyStatus::Active, 2, Some(0)),
             ],
         );
         u.console_login = Fact::Known(true);
@@ -409,7 +409,7 @@ mod tests {
         for (login, action) in [(vec!["Phone"], vec![]), (vec![], vec!["Stoken"])] {
             let mut u = user(
                 IdentityKind::SubUser,
-                vec![key(ID_A, KeyState::Active, 1, Some(0))],
+                vec![key(ID_A, KeyStatus::Active, 1, Some(0))],
             );
             u.mfa = Some(Fact::Known(Mfa {
                 login: login.into_iter().map(String::from).collect(),
@@ -425,7 +425,7 @@ mod tests {
             IdentityKind::SubUser,
             vec![AccessKey {
                 last_used: Fact::Unknown(gap("GetSecurityLastUsed")),
-                ..key(ID_A, KeyState::Active, 1, None)
+                ..key(ID_A, KeyStatus::Active, 1, None)
             }],
         );
         u.mfa = Some(Fact::Unknown(gap("DescribeSafeAuthFlagColl")));
@@ -463,9 +463,9 @@ mod tests {
     fn skipped_checks_neither_report_nor_ask() {
         let mut u = user(
             IdentityKind::Root,
-            vec![key(ID_A, KeyState::Active, 400, Some(200))],
+            vec![key(ID_A, KeyStatus::Active, 400, Some(200))],
         );
-        u.keys = Fact::Known(vec![key(ID_A, KeyState::Active, 400, Some(200))]);
+        u.keys = Fact::Known(vec![key(ID_A, KeyStatus::Active, 400, Some(200))]);
         let snap = Snapshot {
             owner_uin: "1".into(),
             app_id: None,

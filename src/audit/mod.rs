@@ -202,14 +202,7 @@ impl<T> Fact<T> {
     }
 }
 
-/// An access key's status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum KeyState {
-    /// Usable.
-    Active,
-    /// Disabled (reversible).
-    Inactive,
-}
+pub use crate::finding::verification::KeyStatus;
 
 /// One access key of the account.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -217,7 +210,7 @@ pub struct AccessKey {
     /// The full SecretId (shortened in reports unless asked).
     pub id: String,
     /// Active or Inactive.
-    pub state: KeyState,
+    pub state: KeyStatus,
     /// Creation time, unix seconds, when Tencent gave one.
     pub created: Option<i64>,
     /// Last use, unix seconds (`None`: never used).
@@ -270,7 +263,7 @@ pub struct Identity {
 impl Identity {
     /// Whether it is known to hold an active key.
     pub fn holds_active_key(&self) -> bool {
-        matches!(&self.keys, Fact::Known(ks) if ks.iter().any(|k| k.state == KeyState::Active))
+        matches!(&self.keys, Fact::Known(ks) if ks.iter().any(|k| k.state == KeyStatus::Active))
     }
 }
 

@@ -59,7 +59,7 @@ pub(crate) enum Command {
     Baseline(BaselineCommand),
     /// Install keyhound as a git pre-commit (or pre-push) hook.
     InstallHook(InstallHookArgs),
-    /// Check the Tencent keys of a JSON report live (owner, last use).
+    /// Check the Tencent and CDNetworks keys of a JSON report live (owner, last use).
     Verify(Box<VerifyArgs>),
     /// Disable (set Inactive) leaked Tencent keys of your own account; dry run unless --yes.
     Disable(Box<DisableArgs>),
@@ -410,15 +410,33 @@ pub(crate) struct TencentArgs {
     pub profile: Option<String>,
 }
 
+/// Where to check CDNetworks AccessKeys.
+#[derive(Debug, Args, Default, Clone)]
+pub(crate) struct CdnetworksArgs {
+    /// Send CDNetworks checks to URL instead of https://api.cdnetworks.com/
+    /// (https, or http to a loopback address only: for tests and local
+    /// proxies).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "KEYHOUND_CDNETWORKS_ENDPOINT",
+        help_heading = "CDNetworks"
+    )]
+    pub cdnetworks_endpoint: Option<String>,
+}
+
 /// Verification options of `scan`.
 #[derive(Debug, Args, Default)]
 pub(crate) struct VerifyScanArgs {
-    /// Check found Tencent keys live, each distinct pair once (only TC3
-    /// signatures are sent, never a SecretKey). --audit and --profile imply it.
+    /// Check found Tencent and CDNetworks keys live, each distinct pair once
+    /// (only signatures are sent, never a secret). --audit and --profile
+    /// imply it.
     #[arg(long, help_heading = "Tencent Cloud")]
     pub verify: bool,
     #[command(flatten)]
     pub tencent: TencentArgs,
+    #[command(flatten)]
+    pub cdnetworks: CdnetworksArgs,
 }
 
 // --- rules, install-hook -------------------------------------------------------
@@ -482,6 +500,8 @@ pub(crate) struct VerifyArgs {
     pub repo: Option<PathBuf>,
     #[command(flatten)]
     pub tencent: TencentArgs,
+    #[command(flatten)]
+    pub cdnetworks: CdnetworksArgs,
 }
 
 /// `verify --format` values.

@@ -4,10 +4,11 @@
 use super::args::DisableArgs;
 use super::tencent::{auditor, is_tencent, report_id};
 use super::{Exit, message, plan};
+use crate::action::journal::EntryResult;
 use crate::action::{self, Change, Step, Target};
 use crate::engine::Engine;
 use crate::rule::RuleSet;
-use crate::verify::input::read_report;
+use crate::verify::input::{read_report, recover};
 use anyhow::bail;
 use std::io::Write;
 
@@ -28,7 +29,7 @@ pub(crate) fn run(a: &DisableArgs) -> anyhow::Result<Exit> {
 fn targets_from(a: &plan::Disable) -> anyhow::Result<Vec<Target>> {
     let mut out = Vec::new();
     if let Some(from) = &a.from {
-        let (_, findings) = read_report(from)?;
+        let findings = read_report(from)?.findings;
         let rules = RuleSet::builtin();
         let engine = Engine::new(&rules)?;
         let repo = a.repo.as_ref();
@@ -52,7 +53,7 @@ fn targets_from(a: &plan::Disable) -> anyhow::Result<Vec<Target>> {
                 continue;
             }
             let origin = format!("finding {}", &f.fingerprint[..f.fingerprint.len().min(12)]);
-            let found = f.recover(&engine, repo).ok();
+            let found = recover(&f, &engine, repo).ok();
             match report_id(&f, &engine, repo) {
                 Ok(id) => {
                     let found = found.filter(|r| r.secret.expose() == id);
@@ -61,6 +62,7 @@ fn targets_from(a: &plan::Disable) -> anyhow::Result<Vec<Target>> {
                         origin,
                         key: found.as_ref().and_then(|r| r.key.clone()),
                         token: found.and_then(|r| r.token),
+                        claimed: None,
                     })
                 }
                 Err(why) => message::error(format!("{origin}: cannot tell which key: {why}")),
@@ -73,6 +75,7 @@ fn targets_from(a: &plan::Disable) -> anyhow::Result<Vec<Target>> {
             origin: "--secret-id".to_string(),
             key: None,
             token: None,
+            claimed: None,
         });
     }
     if out.is_empty() && !message::errored() {
@@ -91,6 +94,9 @@ struct Counts {
 
 fn print_plan(items: &[action::PlanItem], change: Change) -> anyhow::Result<Counts> {
     let mut out = std::io::stdout().lock();
+    // Names and details come from the server and the report: each line is
+    // shown the way diagnostics are (no controls, no full SecretId).
+    let mut line = |text: String| writeln!(out, "{}", message::shown(&text));
     let mut n = Counts::default();
     for it in items {
         match &it.step {
@@ -100,33 +106,29 @@ fn print_plan(items: &[action::PlanItem], change: Change) -> anyhow::Result<Coun
                     Some(n) => format!("{} {n}", k.principal),
                     None => k.principal.clone(),
                 };
-                writeln!(
-                    out,
+                line(format!(
                     "{} {}  {who} (uin {})  [{}]",
                     change.verb(),
                     action::short(&k.id),
                     k.uin,
                     it.target.origin
-                )?;
+                ))?;
             }
-            Step::NothingToDo(k) => writeln!(
-                out,
+            Step::NothingToDo(k) => line(format!(
                 "nothing to do {}: already {}  [{}]",
                 action::short(&k.id),
                 k.status,
                 it.target.origin
-            )?,
-            Step::NotLive(why) => writeln!(
-                out,
+            ))?,
+            Step::NotLive(why) => line(format!(
                 "nothing to do {}: not live ({why})  [{}]",
                 shown(&it.target.id),
                 it.target.origin
-            )?,
+            ))?,
             Step::Foreign(o) => {
                 n.foreign += 1;
                 let quote = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".into());
-                writeln!(
-                    out,
+                line(format!(
                     "refused {}: LIVE key of another account (owner uin {}, AppId {}, key uin {}); \
                      keyhound only disables keys of your own account: notify the owner and quote \
                      these ids  [{}]",
@@ -135,7 +137,7 @@ fn print_plan(items: &[action::PlanItem], change: Change) -> anyhow::Result<Coun
                     o.app_id.map_or("?".to_string(), |a| a.to_string()),
                     quote(&o.uin),
                     it.target.origin
-                )?;
+                ))?;
             }
             Step::Refused(why) => message::error(format!(
                 "{} [{}]: refused: {why}",
@@ -147,11 +149,12 @@ fn print_plan(items: &[action::PlanItem], change: Change) -> anyhow::Result<Coun
     Ok(n)
 }
 
+/// A target's id as printed: shortened, whatever the input held.
 fn shown(id: &str) -> String {
-    if id.contains('…') {
+    if crate::finding::is_shortened_id(id) {
         id.to_string()
     } else {
-        action::short(id)
+        message::shown(&action::short(id))
     }
 }
 
@@ -183,18 +186,22 @@ pub(crate) fn act(
         );
         return Ok(exit);
     }
+    let shown_journal = message::shown(&journal_path.display().to_string());
+    let mut journal = action::journal::Journal::open(journal_path)
+        .map_err(|e| anyhow::anyhow!("{e}: nothing was changed"))?;
     let done = action::apply(
         &client,
         &aud.credential,
         &aud.index,
         &items,
         change,
-        journal_path,
-    )?;
+        &mut journal,
+    )
+    .map_err(|e| anyhow::anyhow!("{e}: stopped before the next change"))?;
     for e in &done {
         let line = format!(
             "{} {}: {}{}{}",
-            e.action,
+            e.action.verb(),
             e.key,
             e.result,
             e.detail
@@ -206,13 +213,13 @@ pub(crate) fn act(
                 .map(|r| format!(", RequestId {r}"))
                 .unwrap_or_default()
         );
-        if e.result == "confirmed" {
-            println!("{line}");
+        if e.result == EntryResult::Confirmed {
+            println!("{}", message::shown(&line));
         } else {
             message::error(line);
         }
         let keys_of_user = aud.index.keys.values().filter(|k| k.uin == e.uin).count();
-        if e.result == "confirmed" && change == Change::Disable && keys_of_user >= 2 {
+        if e.result == EntryResult::Confirmed && change == Change::Disable && keys_of_user >= 2 {
             println!(
                 "  note: uin {} has {keys_of_user} keys, the most Tencent allows: to create a \
                  replacement, first delete one (keyhound never deletes keys)",
@@ -221,7 +228,7 @@ pub(crate) fn act(
         }
     }
     if !done.is_empty() {
-        println!("journal: {}", journal_path.display());
+        println!("journal: {shown_journal}");
     }
     Ok(exit)
 }

@@ -2,26 +2,32 @@
 //! disabled, dry run unless `--yes`.
 
 use super::args::EnableArgs;
-use super::{Exit, plan};
-use crate::action::{Change, Target, journal};
+use super::{Exit, message, plan};
+use crate::action::{Change, Claimed, Target, journal};
 
 /// `keyhound enable`.
 pub(crate) fn run(a: &EnableArgs) -> anyhow::Result<Exit> {
     let a = plan::enable(a)?;
-    let entries = journal::read(&a.journal)?;
-    let targets: Vec<Target> = journal::disabled_by_us(&entries)
+    let diags = crate::diagnostic::Diagnostics::new();
+    let entries = journal::read(&a.journal, &diags);
+    message::flush(&diags);
+    let targets: Vec<Target> = journal::disabled_by_us(&entries?)
         .into_iter()
-        .map(|(key, _, uin)| Target {
-            id: key,
-            origin: format!("journal, uin {uin}"),
+        .map(|u| Target {
+            origin: format!("journal line {}, uin {}", u.line, u.uin),
+            id: u.key,
             key: None,
             token: None,
+            claimed: Some(Claimed {
+                owner_uin: u.owner_uin,
+                uin: u.uin,
+            }),
         })
         .collect();
     if targets.is_empty() {
         println!(
             "{}: no key disabled by keyhound to re-enable",
-            a.journal.display()
+            message::shown(&a.journal.display().to_string())
         );
         return Ok(Exit::Clean);
     }

@@ -6,6 +6,7 @@
 mod args;
 mod audit;
 mod baseline;
+mod cdnetworks;
 mod completions;
 mod disable;
 mod enable;
@@ -15,6 +16,7 @@ mod message;
 mod org;
 mod output;
 mod plan;
+mod progress;
 mod repos;
 mod root;
 mod rules;

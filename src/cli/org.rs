@@ -57,7 +57,7 @@ pub(super) fn source(
             max_blob_size: walk.max_file_size,
             archives: walk.archives.clone(),
             threads: walk.threads,
-            progress: false,
+            progress: None,
         },
     }))
 }

@@ -5,8 +5,8 @@
 //! command here with exit code 2.
 
 use super::args::{
-    AuditArgs, AuditFormat, ColorChoice, DisableArgs, EnableArgs, GitScanArgs, GlobalArgs,
-    NoiseArgs, ScanArgs, TencentArgs, VerifyArgs, VerifyFormat,
+    AuditArgs, AuditFormat, CdnetworksArgs, ColorChoice, DisableArgs, EnableArgs, GitScanArgs,
+    GlobalArgs, NoiseArgs, ScanArgs, TencentArgs, VerifyArgs, VerifyFormat,
 };
 use crate::audit::{self, CheckId};
 use crate::config::{self, Noise};
@@ -17,14 +17,17 @@ use crate::rule::{self, RuleSet};
 use crate::rulecheck;
 use crate::scan::ScanPlan;
 use crate::scan::git::HistoryPlan;
+use crate::scan::progress::Progress;
 use crate::source::archive;
-use crate::source::fs::WalkOptions;
+use crate::source::fs::{STDIN, WalkOptions};
 use crate::source::git::{self as src, Rev, Selection};
+use crate::verify::cdnetworks;
 use crate::verify::tencent::credential::{self, Found};
 use crate::verify::tencent::{Client, ClientOptions, Endpoints, Site};
 use anyhow::Context;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A resolved `keyhound scan` (or `baseline create`).
 #[derive(Debug)]
@@ -38,12 +41,16 @@ pub(crate) struct Scan {
     pub noise: Noise,
     /// `--verify`, `--audit` or `--profile`: how to reach Tencent Cloud.
     pub verify: Option<Tencent>,
+    /// With `verify`: where to check CDNetworks keys.
+    pub cdnetworks: Option<cdnetworks::Endpoint>,
     /// Where and how to write the report.
     pub output: Output,
     /// Where the scan is rooted, for report paths.
     pub context: ScanContext,
     /// The identity of the repository the scanned paths are in, if any.
     pub repo_vcs: Option<VcsInfo>,
+    /// What the scan counts as it goes, when a terminal shows its progress.
+    pub progress: Option<Arc<Progress>>,
 }
 
 /// What a scan reads.
@@ -51,9 +58,6 @@ pub(crate) struct Scan {
 pub(crate) enum Source {
     /// Files and directories on disk.
     Files(ScanPlan),
-    /// Standard input, as one blob (expanded within these limits when it
-    /// is an archive).
-    Stdin(Option<archive::Limits>),
     /// Git history (all of it, a branch, a range, what a push sends).
     History(HistoryPlan, Vcs),
     /// What `git commit` would commit.
@@ -137,6 +141,8 @@ pub(crate) struct Verify {
     pub repo: Option<git2::Repository>,
     /// Tencent Cloud.
     pub tencent: Tencent,
+    /// Where to check CDNetworks keys.
+    pub cdnetworks: cdnetworks::Endpoint,
 }
 
 /// A resolved `keyhound disable`.
@@ -177,15 +183,16 @@ pub(crate) struct Enable {
 pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow::Result<Scan> {
     // An unusable --endpoint fails now, not after a long scan.
     let endpoints = endpoints(&a.verify.tencent)?;
+    let cdn = cdnetworks_endpoint(&a.verify.cdnetworks)?;
     let paths = if a.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         a.paths.clone()
     };
-    let stdin = paths.len() == 1 && paths[0].as_os_str() == "-";
+    let stdin = paths.len() == 1 && paths[0].as_os_str() == STDIN;
     // Many repositories: a missing one is an error of the run, not of the plan.
     let many = super::org::many_repos(&a.git, &a.paths);
-    for p in paths.iter().filter(|_| !stdin && !many) {
+    for p in paths.iter().filter(|p| !many && p.as_os_str() != STDIN) {
         if std::fs::symlink_metadata(p).is_err() {
             anyhow::bail!("no such file or directory: {}", p.display());
         }
@@ -204,6 +211,14 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
             }
         }
         rules.disable(&cfg.disabled_rules);
+        for id in settings.noise.allow.rule_ids() {
+            if rules.get(id).is_none() && !cfg.disabled_rules.iter().any(|d| d == id) {
+                diags.warn(format_args!(
+                    "{}: allow.rules: no rule {id:?}; that allowlist never applies to it",
+                    path.display()
+                ));
+            }
+        }
     }
     let config_size = settings.config.as_ref().and_then(|(_, c)| c.max_file_size);
     let walk = WalkOptions {
@@ -222,13 +237,16 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         archives: archive_limits(a, walk.max_file_size),
         ..walk
     };
+    // Progress on a terminal only: never in a pipe, a log or with --quiet.
+    let progress = (!many && !g.quiet && std::io::stderr().is_terminal()).then(Arc::default);
     let source = if many {
         super::org::source(&a.git, &a.paths, &walk)?
     } else {
-        source(g, &a.git, paths, stdin, walk)?
+        source(&a.git, paths, walk, progress.clone())?
     };
     let t = &a.verify.tencent;
-    let verify = if a.verify.verify || t.audit || t.profile.is_some() {
+    let verifying = a.verify.verify || t.audit || t.profile.is_some();
+    let verify = if verifying {
         Some(Tencent {
             endpoints,
             auditor: auditor_credential(t, false).transpose(),
@@ -244,6 +262,7 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         engine,
         noise: settings.noise,
         verify,
+        cdnetworks: verifying.then_some(cdn),
         output: Output {
             format: a
                 .format
@@ -256,6 +275,7 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         },
         context,
         repo_vcs,
+        progress,
     })
 }
 
@@ -301,6 +321,7 @@ pub(crate) fn verify(a: &VerifyArgs, diags: &Diagnostics) -> anyhow::Result<Veri
         rules: rules(&a.rules, diags)?,
         repo: open_repo(a.repo.as_deref())?,
         tencent,
+        cdnetworks: cdnetworks_endpoint(&a.cdnetworks)?,
     })
 }
 
@@ -429,6 +450,7 @@ pub(crate) fn rules(files: &[PathBuf], diags: &Diagnostics) -> anyhow::Result<Ru
     for f in files {
         let file = rule::load::read_file(f)?;
         rulecheck::validate(&file)?;
+        rulecheck::unique_ids(&file)?;
         file.report(diags);
         set.extend(file.rules);
     }
@@ -475,21 +497,20 @@ fn noise(a: &NoiseArgs, paths: &[PathBuf], diags: &Diagnostics) -> anyhow::Resul
 }
 
 fn source(
-    g: &GlobalArgs,
     git: &GitScanArgs,
     paths: Vec<PathBuf>,
-    stdin: bool,
     walk: WalkOptions,
+    progress: Option<Arc<Progress>>,
 ) -> anyhow::Result<Source> {
     if git.pre_commit {
-        return pre_commit_source(paths, walk);
+        return pre_commit_source(paths, walk, progress);
     }
     if !(git.history() || git.staged || git.pre_push) {
-        return Ok(if stdin {
-            Source::Stdin(walk.archives)
-        } else {
-            Source::Files(ScanPlan { paths, walk })
-        });
+        return Ok(Source::Files(ScanPlan {
+            paths,
+            walk,
+            progress,
+        }));
     }
     let [repo] = &paths[..] else {
         anyhow::bail!("git scans take one repository path, got {}", paths.len());
@@ -513,20 +534,27 @@ fn source(
     } else {
         history_selection(git)?
     };
+    if let Some(p) = &progress {
+        p.start_commits();
+    }
     let plan = HistoryPlan {
         repo: repo.clone(),
         selection,
         max_blob_size: walk.max_file_size,
         archives: walk.archives,
         threads: walk.threads,
-        progress: !g.quiet && std::io::stderr().is_terminal(),
+        progress,
     };
     Ok(Source::History(plan, vcs))
 }
 
 /// `--pre-commit`: the staged changes when the files passed are all staged
 /// (or none are passed), else the files passed, in full.
-fn pre_commit_source(paths: Vec<PathBuf>, walk: WalkOptions) -> anyhow::Result<Source> {
+fn pre_commit_source(
+    paths: Vec<PathBuf>,
+    walk: WalkOptions,
+    progress: Option<Arc<Progress>>,
+) -> anyhow::Result<Source> {
     let repo = src::open(Path::new("."))?;
     let staged: std::collections::HashSet<String> = src::staged_changes(&repo)?
         .into_iter()
@@ -550,7 +578,11 @@ fn pre_commit_source(paths: Vec<PathBuf>, walk: WalkOptions) -> anyhow::Result<S
             },
         });
     }
-    Ok(Source::Files(ScanPlan { paths, walk }))
+    Ok(Source::Files(ScanPlan {
+        paths,
+        walk,
+        progress,
+    }))
 }
 
 /// The branch a CI job runs for, from its variables.
@@ -644,6 +676,13 @@ fn endpoints(t: &TencentArgs) -> anyhow::Result<Endpoints> {
     })
 }
 
+fn cdnetworks_endpoint(a: &CdnetworksArgs) -> anyhow::Result<cdnetworks::Endpoint> {
+    Ok(match &a.cdnetworks_endpoint {
+        Some(url) => cdnetworks::Endpoint::custom(url)?,
+        None => cdnetworks::Endpoint::default(),
+    })
+}
+
 /// The auditor's credentials when auditor mode is on (or `required`):
 /// `Ok(None)` when it is off. Found the way Tencent's SDKs and tccli find
 /// them ([`credential`]); a role they name is assumed when the command runs.
@@ -671,9 +710,17 @@ fn required_credential(t: &TencentArgs) -> anyhow::Result<Found> {
 /// The repository `dir` names, or the one holding the current directory.
 fn open_repo(dir: Option<&Path>) -> anyhow::Result<Option<git2::Repository>> {
     match dir {
-        Some(d) => git2::Repository::open(d)
-            .map(Some)
-            .with_context(|| format!("cannot open git repository {}", d.display())),
+        Some(d) => git2::Repository::open(d).map(Some).map_err(|e| {
+            if e.code() == git2::ErrorCode::NotFound {
+                anyhow::anyhow!("not a git repository: {}", d.display())
+            } else {
+                anyhow::anyhow!(
+                    "cannot open git repository {}: {}",
+                    d.display(),
+                    e.message()
+                )
+            }
+        }),
         None => Ok(git2::Repository::discover(".").ok()),
     }
 }

@@ -3,13 +3,12 @@
 
 use super::args::{ColorChoice, GlobalArgs, ScanArgs};
 use super::plan::{self, Source, Vcs};
-use super::{Exit, message, tencent};
+use super::{Exit, cdnetworks, message, tencent};
 use crate::diagnostic::Diagnostics;
 use crate::org::scan::OrgPlan;
 use crate::report::{self, Format, Report, VcsInfo, WriteOptions};
 use crate::scan::git::{self as git_scan, GitOutput};
 use crate::scan::{self, ScanOutput};
-use anyhow::Context;
 use std::io::{IsTerminal, Write};
 
 pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
@@ -17,12 +16,17 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
     let resolved = plan::scan(g, a, &diags);
     message::flush(&diags);
     let plan = resolved?;
+    let started = std::time::Instant::now();
     let mut report = execute(&plan, &diags)?;
     message::flush(&diags);
     if let Some(t) = &plan.verify {
         tencent::verify_scan(t, &report.rules, &mut report.findings)?;
     }
+    if let Some(e) = &plan.cdnetworks {
+        cdnetworks::verify_scan(e, &report.rules, &mut report.findings)?;
+    }
     report.context.errors = message::errors();
+    report.duration = Some(started.elapsed());
     if plan.output.format == Format::Sarif {
         for w in report::sarif_warnings(&report) {
             message::warn(w);
@@ -49,16 +53,9 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
 /// verification and writing. `baseline create` stops here.
 pub(crate) fn execute(plan: &plan::Scan, diags: &Diagnostics) -> anyhow::Result<Report> {
     let engine = &plan.engine;
+    let display = super::progress::Display::start(plan.progress.as_ref());
     let (out, vcs) = match &plan.source {
         Source::Files(p) => (scan::run(p, engine), None),
-        Source::Stdin(archives) => {
-            let mut bytes = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
-                .context("cannot read standard input")?;
-            let prov = crate::source::Provenance::Stdin;
-            let out = scan::run_bytes(engine, &bytes, &prov, archives.as_ref());
-            (out, None)
-        }
         Source::History(p, vcs) => git_out(git_scan::history(p, engine)?, vcs),
         Source::Staged {
             repo,
@@ -72,6 +69,7 @@ pub(crate) fn execute(plan: &plan::Scan, diags: &Diagnostics) -> anyhow::Result<
         Source::Nothing => (ScanOutput::default(), None),
         Source::Repos(org) => return Ok(execute_repos(org, plan, diags)),
     };
+    drop(display);
     diags.append(out.diagnostics);
     let mut report = Report {
         findings: out.findings,

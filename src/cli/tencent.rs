@@ -6,8 +6,9 @@ use super::message;
 use super::plan::Tencent;
 use crate::engine::Engine;
 use crate::finding::{Finding, SecretKind, redact};
+use crate::report::json::DocFinding;
 use crate::rule::{Rule, RuleSet, VerifyWith};
-use crate::verify::input::ReportFinding;
+use crate::verify::input::recover;
 use crate::verify::tencent::credential::{self, Found};
 use crate::verify::tencent::{AccountIndex, Auditor, Client, Verifier};
 
@@ -64,7 +65,7 @@ pub(crate) fn verify_scan(
 
 /// Whether a report's finding is a Tencent credential: its rule says so, or
 /// its (unredacted or shortened) secret looks like a SecretId.
-pub(crate) fn is_tencent(rules: &RuleSet, f: &ReportFinding) -> bool {
+pub(crate) fn is_tencent(rules: &RuleSet, f: &DocFinding) -> bool {
     rules
         .get(&f.rule)
         .is_some_and(|r| r.verify == Some(VerifyWith::Tencent))
@@ -73,7 +74,7 @@ pub(crate) fn is_tencent(rules: &RuleSet, f: &ReportFinding) -> bool {
 }
 
 /// A report finding's SecretId as shown to the user: shortened.
-pub(crate) fn shown_id(f: &ReportFinding) -> String {
+pub(crate) fn shown_id(f: &DocFinding) -> String {
     if f.redacted {
         f.secret.clone()
     } else {
@@ -85,7 +86,7 @@ pub(crate) fn shown_id(f: &ReportFinding) -> String {
 /// again in its files, or (failing that) its shortened form, which the
 /// auditor's key list resolves.
 pub(crate) fn report_id(
-    f: &ReportFinding,
+    f: &DocFinding,
     engine: &Engine,
     repo: Option<&git2::Repository>,
 ) -> Result<String, String> {
@@ -93,7 +94,7 @@ pub(crate) fn report_id(
     if !f.redacted && shortened {
         return Ok(f.secret.clone());
     }
-    match f.recover(engine, repo) {
+    match recover(f, engine, repo) {
         Ok(r) => Ok(r.secret.expose().to_string()),
         Err(_) if shortened => Ok(f.secret.clone()),
         Err(why) => Err(why),

@@ -1,13 +1,14 @@
-//! `keyhound verify --from REPORT`: checks the Tencent keys of a JSON report
-//! live and prints one line per finding, or the report with `verification`
-//! filled in.
+//! `keyhound verify --from REPORT`: checks the Tencent and CDNetworks keys
+//! of a JSON report live and prints one line per finding, or the report
+//! with `verification` filled in.
 
 use super::args::{VerifyArgs, VerifyFormat};
+use super::cdnetworks::{self, is_cdnetworks};
 use super::tencent::{is_tencent, optional_auditor, shown_id};
 use super::{Exit, message, plan};
 use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
-use crate::verify::input::{ReportFinding, read_report};
+use crate::verify::input::{read_report, recover};
 use crate::verify::tencent::{Verifier, is_secret_id};
 use crate::verify::{Outcome, Verification};
 use std::io::Write;
@@ -69,24 +70,25 @@ pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<Exit> {
     let a = resolved?;
     let rules = &a.rules;
     let repo = a.repo.as_ref();
-    let (mut doc, findings) = read_report(&a.from)?;
+    let mut doc = read_report(&a.from)?;
     let engine = Engine::new(rules)?;
     let client = a.tencent.client()?;
     let auditor = optional_auditor(&a.tencent, &client)?;
     let mut verifier = Verifier::new(client, auditor);
     let mut lines = Vec::new();
     let mut live = false;
-    let candidates: Vec<&ReportFinding> =
-        findings.iter().filter(|f| is_tencent(rules, f)).collect();
     let mut recovered = Vec::new();
-    for f in candidates {
+    for (index, f) in doc.findings.iter().enumerate() {
+        if !is_tencent(rules, f) {
+            continue;
+        }
         let head = format!(
             "{} {}",
             &f.fingerprint[..f.fingerprint.len().min(12)],
             shown_id(f)
         );
-        match f.recover(&engine, repo) {
-            Ok(r) if is_secret_id(r.secret.expose()) => recovered.push((f, head, r)),
+        match recover(f, &engine, repo) {
+            Ok(r) if is_secret_id(r.secret.expose()) => recovered.push((index, head, r)),
             Ok(_) => message::warn(format!("{head}: not a Tencent SecretId, skipped")),
             Err(why) => message::error(format!("{head}: cannot verify: {why}")),
         }
@@ -98,16 +100,40 @@ pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<Exit> {
     ids.sort_unstable();
     ids.dedup();
     verifier.prefetch_last_used(&ids);
-    for (f, head, rec) in &recovered {
+    for (index, head, rec) in &recovered {
         let v = verifier.verify(rec.secret.expose(), rec.key.as_ref(), rec.token.as_ref());
         live |= v.outcome == Outcome::Live;
-        lines.push(format!("{head}  {}", describe(&v)));
-        doc.findings[f.index].verification = Some(v);
+        lines.push((*index, format!("{head}  {}", describe(&v))));
+        doc.findings[*index].verification = Some(v);
     }
+    let cdn: Vec<usize> = (0..doc.findings.len())
+        .filter(|&i| is_cdnetworks(rules, &doc.findings[i]))
+        .collect();
+    if !cdn.is_empty() {
+        let mut checker = cdnetworks::checker(&a.cdnetworks)?;
+        for index in cdn {
+            let f = &doc.findings[index];
+            let head = format!(
+                "{} {}",
+                &f.fingerprint[..f.fingerprint.len().min(12)],
+                shown_id(f)
+            );
+            match recover(f, &engine, repo) {
+                Ok(r) => {
+                    let v = checker.check(r.secret.expose(), r.key.as_ref());
+                    live |= v.outcome == Outcome::Live;
+                    lines.push((index, format!("{head}  {}", describe(&v))));
+                    doc.findings[index].verification = Some(v);
+                }
+                Err(why) => message::error(format!("{head}: cannot verify: {why}")),
+            }
+        }
+    }
+    lines.sort_by_key(|(i, _)| *i);
     let write = |w: &mut dyn Write| -> anyhow::Result<()> {
         match a.format {
             VerifyFormat::Human => {
-                for l in &lines {
+                for (_, l) in &lines {
                     writeln!(w, "{}", crate::report::sanitize::sanitize(l))?;
                 }
             }

@@ -138,6 +138,18 @@ impl AllowSet {
         hit.is_some()
     }
 
+    /// The rule ids the tables name, each once, sorted.
+    pub fn rule_ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self
+            .lists
+            .iter()
+            .flat_map(|l| l.rules.iter().map(String::as_str))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
     /// Whether there are no tables.
     pub fn is_empty(&self) -> bool {
         self.lists.is_empty()

@@ -68,7 +68,7 @@ struct RawAllow {
     #[serde(default)]
     regexes: Vec<Spanned<String>>,
     #[serde(default)]
-    stopwords: Vec<String>,
+    stopwords: Vec<Spanned<String>>,
 }
 
 /// Parses a config file's text; `origin` names it in errors.
@@ -107,7 +107,20 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
             })?)
         }
     };
+    let mut seen = std::collections::HashSet::new();
     for (i, r) in raw.rule.iter().enumerate() {
+        if !seen.insert(r.id.as_str()) {
+            let span = value_span(text, "rule", i, "id");
+            return Err(locate(
+                text,
+                origin,
+                span,
+                &format!(
+                    "duplicate rule id {:?}: two rules of one file cannot share an id",
+                    r.id
+                ),
+            ));
+        }
         let pair = r.pair.as_ref().map(|p| ("pair", p.pattern.as_str()));
         for (field, pattern) in std::iter::once(("pattern", r.pattern.as_str())).chain(pair) {
             if let Err(e) = regex::bytes::Regex::new(pattern) {
@@ -123,7 +136,20 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
     }
     let mut lists = Vec::new();
     for a in raw.allow {
-        let mut list = Allowlist::new(a.description, a.rules, a.stopwords);
+        // An empty pattern would allow every finding.
+        let patterns = a.paths.iter().map(|p| ("path", p));
+        let patterns = patterns.chain(a.regexes.iter().map(|r| ("regex", r)));
+        let patterns = patterns.chain(a.stopwords.iter().map(|w| ("stopword", w)));
+        for (what, p) in patterns {
+            if p.get_ref().trim().is_empty() {
+                return Err(bad(
+                    p.span(),
+                    format!("empty {what}: it would allow every finding"),
+                ));
+            }
+        }
+        let stopwords = a.stopwords.into_iter().map(Spanned::into_inner).collect();
+        let mut list = Allowlist::new(a.description, a.rules, stopwords);
         for p in a.paths {
             list.add_glob(p.get_ref()).map_err(|e| {
                 bad(

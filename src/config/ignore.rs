@@ -99,6 +99,11 @@ fn parse_line(raw: &str, line: usize) -> Result<Option<IgnoreEntry>, String> {
             .split_once('=')
             .ok_or_else(|| format!("expected key=value, found {w:?}"))?;
         match k {
+            "path" if v.trim().is_empty() => {
+                return Err(
+                    "empty path=: it would match every path; name a path or drop it".into(),
+                );
+            }
             "path" => {
                 let g = glob(v).map_err(|e| format!("path: invalid glob {v:?}: {}", e.kind()))?;
                 entry.path = Some((v.to_string(), g.compile_matcher()));

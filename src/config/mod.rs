@@ -237,7 +237,7 @@ impl Noise {
 /// the line of its paired key (read back from disk for plain files; other
 /// sources and archive members only keep the secret's line).
 fn inline_allowed(m: &Match) -> bool {
-    if allow::inline_allowed(&m.snippet) {
+    if allow::inline_allowed(m.snippet.expose()) {
         return true;
     }
     match (&m.provenance, m.key_location) {
@@ -256,7 +256,7 @@ fn inline_allowed(m: &Match) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{BlobHits, BlobMatch, Hit, Location, Secret, SecretKind, group};
+    use crate::finding::{BlobHits, BlobMatch, Hit, Location, Secret, SecretKind, Snippet, group};
     use crate::source::CommitMeta;
 
     fn git_hit(secret: &str, sha: &str, path: &str, line: u32, snippet: &str) -> BlobHits {
@@ -282,8 +282,7 @@ mod tests {
                     end_column: 9,
                 },
                 key_location: None,
-                snippet: snippet.into(),
-                masks: Vec::new(),
+                snippet: Snippet::new(snippet, Vec::new()),
                 line_hash: None,
                 decoded: Vec::new(),
             },
@@ -307,8 +306,7 @@ mod tests {
             member: None,
             location: at(1),
             key_location: Some(at(key_line)),
-            snippet: "id = ID1".into(),
-            masks: Vec::new(),
+            snippet: Snippet::new("id = ID1", Vec::new()),
             line_hash: None,
             decoded: Vec::new(),
             repo: None,

@@ -165,16 +165,17 @@ fn select(parent: &[u8], segs: Vec<Segment>, interesting: impl Fn(&[u8]) -> bool
     if segs.is_empty() {
         return segs;
     }
-    // A decoded text is hot when it holds a keyword, or when decoding joined
-    // a base64 run the next layer may decode (`\/` inside JSON-escaped base64).
+    // A decoded text is hot when it holds a keyword, or when it holds a
+    // base64 run the next layer may decode: base64 that decodes to base64,
+    // or a run that decoding joined (`\/` inside JSON-escaped base64).
     let hot: Vec<bool> = segs
         .iter()
         .map(|s| {
-            interesting(&s.text)
-                || s.map.is_some() && {
-                    let run = text::longest_base64_run(&s.text);
-                    run >= MIN_BASE64_RUN && run > text::longest_base64_run(&parent[s.src.clone()])
-                }
+            interesting(&s.text) || {
+                let run = text::longest_base64_run(&s.text);
+                run >= MIN_BASE64_RUN
+                    && (s.map.is_none() || run > text::longest_base64_run(&parent[s.src.clone()]))
+            }
         })
         .collect();
     if !hot.iter().any(|&h| h) {

@@ -267,7 +267,10 @@ fn decode_marked(
     interesting: &dyn Fn(&[u8]) -> bool,
 ) -> Result<Segment, usize> {
     let src = &text[span.clone()];
-    if src.len() < MIN_DECODED || src.len() > *budget || !(interesting(src) || hides_base64(src)) {
+    if src.len() < MIN_DECODED
+        || src.len() > *budget
+        || !(interesting(src) || hides_base64(src) || hides_alphanumerics(src))
+    {
         return Err(span.end);
     }
     let (out, map, changed) = decode_bytes(src, enc);
@@ -293,6 +296,45 @@ fn hides_base64(src: &[u8]) -> bool {
                 Some(b"2F" | b"2f" | b"2B" | b"2b" | b"3D" | b"3d")
             )
         })
+}
+
+/// Whether `src` escapes a letter or digit (`\u0041`, `\x41`, `%41`,
+/// `&#65;`, `&#x41;`): no encoder needs to, so it hides a word on purpose
+/// (`\u0041KID…` keeps the keyword out of the raw bytes).
+fn hides_alphanumerics(src: &[u8]) -> bool {
+    let alnum = |h: &[u8]| {
+        std::str::from_utf8(h)
+            .ok()
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .and_then(char::from_u32)
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+    };
+    let decimal = |d: &[u8]| {
+        std::str::from_utf8(d)
+            .ok()
+            .and_then(|d| d.parse::<u32>().ok())
+            .and_then(char::from_u32)
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+    };
+    (0..src.len()).any(|i| match src[i] {
+        b'\\' => match src.get(i + 1) {
+            Some(b'u') => src.get(i + 2..i + 6).is_some_and(alnum),
+            Some(b'x') => src.get(i + 2..i + 4).is_some_and(alnum),
+            _ => false,
+        },
+        b'%' => src.get(i + 1..i + 3).is_some_and(alnum),
+        b'&' if src.get(i + 1) == Some(&b'#') => {
+            let rest = &src[i + 2..src.len().min(i + 9)];
+            match rest.iter().position(|&c| c == b';') {
+                Some(end) if rest.first().is_some_and(|c| matches!(c, b'x' | b'X')) => {
+                    alnum(&rest[1..end])
+                }
+                Some(end) => decimal(&rest[..end]),
+                None => false,
+            }
+        }
+        _ => false,
+    })
 }
 
 /// The longest run of base64 characters in `b`.

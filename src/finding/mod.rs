@@ -13,15 +13,17 @@
 mod group;
 pub mod linehash;
 mod secret;
+mod snippet;
 pub mod verification;
 
 pub use group::{BlobHits, Hit, group};
-pub use secret::{Secret, SecretKind, redact};
+pub use secret::{Secret, SecretKind, is_shortened_id, redact, redact_ids};
+pub use snippet::{Mask, Snippet};
 
 use crate::source::Provenance;
 use sha2::{Digest, Sha256};
 use std::fmt;
-pub use verification::{Outcome, Owner, Verification};
+pub use verification::{KeyStatus, Outcome, Owner, Verification};
 
 /// A position in scanned text, 1-based, columns counted in characters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -47,13 +49,9 @@ pub struct BlobMatch {
     pub location: Location,
     /// Where the paired key sits, when there is one.
     pub key_location: Option<Location>,
-    /// The line holding the secret, as found (not yet redacted or sanitised;
-    /// writers redact the secret inside it before printing). For a decoded
-    /// match, the decoded line.
-    pub snippet: String,
-    /// Where in `snippet` every secret detected in the same content sits:
-    /// what writers mask.
-    pub masks: Vec<Mask>,
+    /// The line holding the secret and the secrets in it, for writers to
+    /// mask. For a decoded match, the decoded line.
+    pub snippet: Snippet,
     /// How the text holding the secret was encoded, outermost first (empty
     /// when it was found in plain text).
     pub decoded: Vec<crate::decode::Encoding>,
@@ -71,7 +69,6 @@ impl BlobMatch {
             location: self.location,
             key_location: self.key_location,
             snippet: self.snippet.clone(),
-            masks: self.masks.clone(),
             decoded: self.decoded.clone(),
             repo: None,
             line_hash: self.line_hash.clone(),
@@ -92,14 +89,9 @@ pub struct Match {
     pub location: Location,
     /// Where the paired key sits, when there is one.
     pub key_location: Option<Location>,
-    /// The line holding the secret, as found (not yet redacted or sanitised;
-    /// writers redact the secret inside it before printing). For a decoded
-    /// match, the decoded line.
-    pub snippet: String,
-    /// Where in `snippet` every secret detected in the same content sits
-    /// (this one's and any other's, whole or cut by the snippet's edges):
-    /// what writers mask.
-    pub masks: Vec<Mask>,
+    /// The line holding the secret and the secrets in it, for writers to
+    /// mask. For a decoded match, the decoded line.
+    pub snippet: Snippet,
     /// GitHub code scanning's `primaryLocationLineHash` of the line holding
     /// the secret, computed from the scanned content (see [`linehash`]).
     pub line_hash: Option<String>,
@@ -121,20 +113,6 @@ impl Match {
             None => self.provenance.path(),
         }
     }
-}
-
-/// A byte span of a [`Match::snippet`] that holds a detected secret.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Mask {
-    /// Start offset in the snippet.
-    pub start: u32,
-    /// End offset in the snippet.
-    pub end: u32,
-    /// How the secret is redacted when it is whole.
-    pub kind: SecretKind,
-    /// False when the snippet's window cut the secret: then nothing of it is
-    /// shown.
-    pub whole: bool,
 }
 
 /// A credential found at one or more places.

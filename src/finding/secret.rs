@@ -67,6 +67,49 @@ pub fn redact(value: &str, kind: SecretKind) -> String {
     }
 }
 
+/// Whether `s` is a SecretId shortened by [`redact`]: 8 id characters,
+/// `…`, 4 id characters. A bare prefix (`AKID…`) is not.
+pub fn is_shortened_id(s: &str) -> bool {
+    let Some((head, tail)) = s.split_once('…') else {
+        return false;
+    };
+    head.chars().count() == 8
+        && tail.chars().count() == 4
+        && head.chars().chain(tail.chars()).all(is_id_char)
+}
+
+fn is_id_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
+/// `text` with every Tencent SecretId in it (`AKID`/`IKID` and at least 28
+/// more id characters) shortened by [`redact`]: for messages that quote
+/// what a server or a file said.
+pub fn redact_ids(text: &str) -> std::borrow::Cow<'_, str> {
+    let starts = |i: usize| text[i..].starts_with("AKID") || text[i..].starts_with("IKID");
+    if !text.contains("AKID") && !text.contains("IKID") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        if starts(i) {
+            let len = text[i..]
+                .find(|c: char| !is_id_char(c))
+                .unwrap_or(text.len() - i);
+            if len >= 32 {
+                out.push_str(&redact(&text[i..i + len], SecretKind::Identifier));
+                i += len;
+                continue;
+            }
+        }
+        let c = text[i..].chars().next().expect("inside the text");
+        out.push(c);
+        i += c.len_utf8();
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Secret({})", self.redacted())
@@ -99,5 +142,18 @@ mod tests {
         assert_eq!(s.to_string(), "****(32 chars)");
         assert!(!format!("{s:?}").contains("Zx81"));
         assert_eq!(s.expose(), "Zx81kQp0Lm2Nb7Vc4Xs9Ad3Fg6Hj5Kl0");
+    }
+
+    #[test]
+    fn ids_in_text_are_shortened() {
+        let id = format!("AKID{}", "q3Wm8Rt2Yh6Kp9Lz4Xc7Vb1Nd5Fg0Sj1");
+        let t = format!("refused {id}: x{id} and ({id}) IKID");
+        assert_eq!(
+            redact_ids(&t),
+            "refused AKIDq3Wm…0Sj1: xAKIDq3Wm…0Sj1 and (AKIDq3Wm…0Sj1) IKID"
+        );
+        assert!(is_shortened_id("AKIDq3Wm…0Sj1"));
+        assert!(!is_shortened_id("AKID…"));
+        assert!(!is_shortened_id("AKIDq3…0Sj1"));
     }
 }

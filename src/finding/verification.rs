@@ -22,6 +22,41 @@ pub enum Outcome {
     Skipped,
 }
 
+/// An access key's status in CAM, as `ListAccessKeys` shows it and
+/// `UpdateAccessKey` sets it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum KeyStatus {
+    /// Usable.
+    Active,
+    /// Disabled (reversible).
+    Inactive,
+}
+
+impl KeyStatus {
+    /// Tencent's spelling: `Active` or `Inactive`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyStatus::Active => "Active",
+            KeyStatus::Inactive => "Inactive",
+        }
+    }
+
+    /// Reads Tencent's spelling; `None` for anything else.
+    pub fn parse(s: &str) -> Option<KeyStatus> {
+        match s {
+            "Active" => Some(KeyStatus::Active),
+            "Inactive" => Some(KeyStatus::Inactive),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for KeyStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Who owns a key.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Owner {
@@ -64,7 +99,7 @@ pub struct Verification {
     pub owner: Option<Owner>,
     /// `Active` / `Inactive`, from an auditor's ListAccessKeys.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<KeyStatus>,
     /// When the key was created, from an auditor's ListAccessKeys.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,

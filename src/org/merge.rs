@@ -6,7 +6,7 @@
 
 use crate::decode::Encoding;
 use crate::diagnostic::Diagnostics;
-use crate::finding::{Finding, Fingerprint, Location, Match, Secret, SecretKind, redact};
+use crate::finding::{Finding, Fingerprint, Location, Match, Secret, SecretKind, Snippet, redact};
 use crate::report::json::{DocFinding, DocLocation, Document};
 use crate::report::{RepoSummary, Report, redact_snippet};
 use crate::rule::Rule;
@@ -226,6 +226,7 @@ pub fn merge(
         repos,
         values_redacted: redacted,
         context: Default::default(),
+        duration: None,
     };
     Ok((report, diags))
 }
@@ -274,7 +275,7 @@ fn finding(
             .map(|m| redact_snippet(m, &out, false))
             .collect();
         for (m, s) in out.matches.iter_mut().zip(snippets) {
-            m.snippet = s;
+            m.snippet = Snippet::new(s, Vec::new());
         }
         out.secret = hide(&out.secret);
         out.key = out.key.as_ref().map(hide);
@@ -335,9 +336,8 @@ fn location(l: &DocLocation) -> Result<Match, String> {
             end_line: line,
             end_column: column,
         }),
-        snippet: l.snippet.clone(),
+        snippet: Snippet::new(l.snippet.as_str(), Vec::new()),
         line_hash: None,
-        masks: Vec::new(),
         decoded,
         member: l.member.clone(),
         repo: l.repo.clone(),

@@ -117,7 +117,7 @@ fn scan_one(
     let hp = HistoryPlan {
         repo: path,
         threads,
-        progress: false,
+        progress: None,
         ..plan.history.clone()
     };
     let out = match git_scan::history(&hp, engine) {

@@ -1,5 +1,7 @@
-//! The terminal view: one block per finding, colored on a terminal, every
-//! piece of scanned text sanitised, secrets redacted unless asked otherwise.
+//! The terminal view: one block per finding, the most severe first (then in
+//! the report's order), colored on a terminal, every piece of scanned text
+//! sanitised, secrets redacted unless asked otherwise; a summary with the
+//! counts per severity and the scan's duration.
 
 use super::sanitize::sanitize;
 use super::{Report, WriteOptions, redact_snippet};
@@ -43,8 +45,9 @@ fn severity_name(s: Severity) -> &'static str {
 /// Writes the human-readable report.
 pub fn write(report: &Report, opts: &WriteOptions, w: &mut dyn Write) -> std::io::Result<()> {
     let st = Style { on: opts.color };
+    let findings = by_severity(report);
     if report.repos.is_empty() {
-        for f in &report.findings {
+        for f in &findings {
             finding(report, f, |_| true, opts, &st, w)?;
             writeln!(w)?;
         }
@@ -69,16 +72,19 @@ pub fn write(report: &Report, opts: &WriteOptions, w: &mut dyn Write) -> std::io
         )?;
         writeln!(w)?;
         let in_repo = |m: &Match| m.repo.as_deref() == Some(r.name.as_str());
-        for f in report
-            .findings
-            .iter()
-            .filter(|f| f.matches.iter().any(in_repo))
-        {
+        for f in findings.iter().filter(|f| f.matches.iter().any(in_repo)) {
             finding(report, f, in_repo, opts, &st, w)?;
             writeln!(w)?;
         }
     }
     summary(report, &st, w)
+}
+
+/// The findings, critical first, each severity in the report's order.
+fn by_severity(report: &Report) -> Vec<&Finding> {
+    let mut v: Vec<&Finding> = report.findings.iter().collect();
+    v.sort_by_key(|f| std::cmp::Reverse(report.severity(&f.rule)));
+    v
 }
 
 fn finding(
@@ -230,7 +236,7 @@ fn verification(v: &Verification, st: &Style) -> String {
         s.push_str(&format!(" [{}]", sanitize(&parts.join(", "))));
     }
     if let Some(st) = &v.status {
-        s.push_str(&format!(", status {}", sanitize(st)));
+        s.push_str(&format!(", status {st}"));
     }
     if let Some(c) = &v.created {
         s.push_str(&format!(", created {}", sanitize(c)));
@@ -255,11 +261,30 @@ fn summary(report: &Report, st: &Style, w: &mut dyn Write) -> std::io::Result<()
         1 => st.paint("1;31", "1 finding"),
         _ => st.paint("1;31", &format!("{n} findings")),
     };
+    let took = report
+        .duration
+        .map(|d| format!(", {}", duration(d)))
+        .unwrap_or_default();
     let mut line = format!(
-        "{head} in {} scanned ({})",
+        "{head} in {} scanned ({}{took})",
         plural(s.scanned, s.unit.noun()),
         bytes(s.bytes)
     );
+    let mut per = std::collections::BTreeMap::new();
+    for f in &report.findings {
+        *per.entry(std::cmp::Reverse(report.severity(&f.rule)))
+            .or_insert(0u64) += 1;
+    }
+    if !per.is_empty() {
+        let counts: Vec<String> = per
+            .iter()
+            .map(|(sev, n)| {
+                let name = severity_name(sev.0);
+                st.paint(severity_code(sev.0), &format!("{n} {name}"))
+            })
+            .collect();
+        line.push_str(&format!(": {}", counts.join(", ")));
+    }
     if s.archive_members > 0 {
         line.push_str(&format!(
             ", {} in {}",
@@ -291,6 +316,15 @@ fn plural(n: u64, word: &str) -> String {
         format!("1 {word}")
     } else {
         format!("{n} {word}s")
+    }
+}
+
+fn duration(d: std::time::Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs < 60.0 {
+        format!("{secs:.2} s")
+    } else {
+        format!("{} min {:02} s", d.as_secs() / 60, d.as_secs() % 60)
     }
 }
 

@@ -9,7 +9,7 @@ mod sarif;
 
 pub use sarif::{MAX_RESULTS, warnings as sarif_warnings};
 
-use crate::finding::{Finding, Match, Secret, SecretKind, redact};
+use crate::finding::{Finding, Match, Secret};
 use crate::rule::{Rule, Severity};
 use crate::scan::Stats;
 
@@ -109,6 +109,9 @@ pub struct Report {
     pub values_redacted: bool,
     /// Where and how the scan ran.
     pub context: ScanContext,
+    /// How long the scan took, for the human summary (no other format
+    /// carries it: the same input gives the same bytes).
+    pub duration: Option<std::time::Duration>,
 }
 
 /// One repository of a scan of many: where it came from, what was scanned
@@ -215,27 +218,10 @@ impl WriteOptions {
 /// redacted as their kind is, pieces cut by the snippet's edges fully), and
 /// any further copy of `finding`'s own secrets too; unless secrets are shown.
 pub fn redact_snippet(m: &Match, finding: &Finding, show_secrets: bool) -> String {
-    let snippet = &m.snippet;
     if show_secrets {
-        return snippet.clone();
+        return m.snippet.expose().to_string();
     }
-    let mut out = String::with_capacity(snippet.len());
-    let mut pos = 0usize;
-    for mask in &m.masks {
-        let (s, e) = (mask.start as usize, mask.end as usize);
-        let (Some(before), Some(piece)) = (snippet.get(pos..s), snippet.get(s..e)) else {
-            // Offsets that do not fit the text: show none of it.
-            return redact(snippet, SecretKind::Key);
-        };
-        out.push_str(before);
-        if mask.whole {
-            out.push_str(&redact(piece, mask.kind));
-        } else {
-            out.push_str(&redact(piece, SecretKind::Key));
-        }
-        pos = e;
-    }
-    out.push_str(snippet.get(pos..).unwrap_or_default());
+    let mut out = m.snippet.masked();
     let secrets = [
         Some(&finding.secret),
         finding.key.as_ref(),
@@ -279,8 +265,7 @@ mod tests {
             repo: None,
             location: crate::finding::Location::default(),
             key_location: None,
-            snippet: snippet.into(),
-            masks: Vec::new(),
+            snippet: crate::finding::Snippet::new(snippet, Vec::new()),
             decoded: Vec::new(),
             line_hash: None,
         };

@@ -2,6 +2,8 @@
 //! control, bidi-override, zero-width and format character is replaced
 //! before it reaches a terminal.
 
+pub use crate::diagnostic::cut;
+
 /// True for characters that must not reach a terminal raw: C0/C1 controls
 /// and DEL (tab excepted), bidi embeddings/overrides/isolates, zero-width and
 /// other format characters, tag characters.
@@ -44,23 +46,6 @@ pub fn sanitize(s: &str) -> String {
 /// [`sanitize`]d and [`cut`] to about `max` characters.
 pub fn bounded(s: &str, max: usize) -> String {
     cut(&sanitize(s), max)
-}
-
-/// `s` cut to about `max` characters: a longer text keeps its start and
-/// its end (where a message names its cause) around a marker saying how
-/// much was left out, so one hostile file name or input line cannot flood
-/// a terminal or a log.
-pub fn cut(s: &str, max: usize) -> String {
-    let count = s.chars().count();
-    if count <= max {
-        return s.to_string();
-    }
-    let tail = max / 3;
-    let head = max - tail;
-    let left_out = count - head - tail;
-    let start: String = s.chars().take(head).collect();
-    let end: String = s.chars().skip(head + left_out).collect();
-    format!("{start}…[{left_out} characters cut]…{end}")
 }
 
 #[cfg(test)]

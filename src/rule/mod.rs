@@ -32,6 +32,8 @@ pub enum Severity {
 pub enum VerifyWith {
     /// Tencent Cloud STS/CAM.
     Tencent,
+    /// CDNetworks' API (CNC-HMAC-SHA256).
+    Cdnetworks,
 }
 
 /// The second half of a credential, searched for near each match of the rule

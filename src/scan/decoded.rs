@@ -7,7 +7,7 @@
 use super::{LineIndex, line_around};
 use crate::decode::{self, Encoding, Layer};
 use crate::engine::{Cache, Engine, RawMatch};
-use crate::finding::{BlobMatch, Hit, Location, Secret, SecretKind};
+use crate::finding::{BlobMatch, Hit, Location, Secret, SecretKind, Snippet};
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -112,8 +112,7 @@ fn to_hit(
             member: None,
             location: lines.locate(blob.bytes, secret_at),
             key_location: key.map(|(r, _)| lines.locate(blob.bytes, r)),
-            snippet,
-            masks,
+            snippet: Snippet::new(snippet, masks),
             line_hash: None,
             decoded,
         },

@@ -5,10 +5,13 @@
 
 mod decoded;
 pub mod git;
+pub mod progress;
 
 use crate::diagnostic::Diagnostics;
 use crate::engine::{Cache, Engine, RawMatch};
-use crate::finding::{self, BlobHits, BlobMatch, Finding, Hit, Location, Mask, Secret, SecretKind};
+use crate::finding::{
+    self, BlobHits, BlobMatch, Finding, Hit, Location, Mask, Secret, SecretKind, Snippet,
+};
 use crate::source::fs::{self, Collector, WalkOptions};
 use crate::source::{Counts, Provenance, archive};
 use std::ops::Range;
@@ -22,6 +25,8 @@ pub struct ScanPlan {
     pub paths: Vec<PathBuf>,
     /// Walker options.
     pub walk: WalkOptions,
+    /// Counters to add each scanned file to, for a progress display.
+    pub progress: Option<std::sync::Arc<progress::Progress>>,
 }
 
 /// What a scan found and what it skipped.
@@ -103,23 +108,29 @@ pub fn run(plan: &ScanPlan, engine: &Engine) -> ScanOutput {
         let mut members = Vec::new();
         let (collected, tally) = (&collected, &tally);
         move |blob: fs::FileBlob<'_>| {
-            let path = blob.path.to_string_lossy();
+            if let Some(p) = &plan.progress {
+                p.add(1, blob.bytes.len() as u64);
+            }
+            let prov = if blob.path.as_os_str() == fs::STDIN {
+                Provenance::Stdin
+            } else {
+                Provenance::File {
+                    path: blob.path.to_path_buf(),
+                }
+            };
+            let path = prov.path();
             if let (Some(format), Some(limits)) = (blob.archive, &plan.walk.archives) {
                 let exp = scanner.scan_archive(format, &path, blob.bytes, limits, &mut members);
                 tally.add(exp);
                 if !members.is_empty() {
-                    let prov = Provenance::File {
-                        path: blob.path.to_path_buf(),
-                    };
                     collected.extend([BlobHits::one(prov, std::mem::take(&mut members))]);
                 }
                 return;
             }
-            let hits = scanner.scan(blob.bytes, Some(&path));
+            // Path-restricted rules have no path to go by on standard input.
+            let on_disk = (prov != Provenance::Stdin).then_some(path.as_str());
+            let hits = scanner.scan(blob.bytes, on_disk);
             if !hits.is_empty() {
-                let prov = Provenance::File {
-                    path: blob.path.to_path_buf(),
-                };
                 collected.extend([BlobHits::one(prov, std::mem::take(hits))]);
             }
         }
@@ -163,39 +174,6 @@ impl ArchiveTally {
         for w in w {
             diags.warn(w);
         }
-    }
-}
-
-/// Scans one in-memory blob (standard input, a single buffer), expanding
-/// it within `archives` when it is an archive.
-pub fn run_bytes(
-    engine: &Engine,
-    bytes: &[u8],
-    prov: &Provenance,
-    archives: Option<&archive::Limits>,
-) -> ScanOutput {
-    let mut scanner = BlobScanner::new(engine);
-    let mut stats = Stats {
-        scanned: 1,
-        bytes: bytes.len() as u64,
-        ..Stats::default()
-    };
-    let diagnostics = Diagnostics::new();
-    let format = archives.and_then(|_| archive::detect(b"", bytes));
-    let hits = match (format, archives) {
-        (Some(format), Some(limits)) => {
-            let mut hits = Vec::new();
-            let tally = ArchiveTally::default();
-            tally.add(scanner.scan_archive(format, &prov.path(), bytes, limits, &mut hits));
-            tally.finish(&mut stats, &diagnostics);
-            hits
-        }
-        _ => std::mem::take(scanner.scan(bytes, None)),
-    };
-    ScanOutput {
-        findings: finding::group([BlobHits::one(prov.clone(), hits)]),
-        stats,
-        diagnostics,
     }
 }
 
@@ -334,8 +312,7 @@ fn to_hit(
                 .key
                 .as_ref()
                 .map(|r| lines.locate(bytes, visible(bytes, r))),
-            snippet,
-            masks,
+            snippet: Snippet::new(snippet, masks),
             line_hash: None,
             decoded: Vec::new(),
         },

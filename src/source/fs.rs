@@ -1,11 +1,14 @@
 //! Files on disk: `ignore`'s parallel walker, hidden files included, `.git`
 //! never entered, archives recognised, other binary and oversized files
-//! skipped with a count, every unreadable entry a warning. Yields bytes;
-//! knows nothing about rules.
+//! skipped with a count; content that cannot be read is an error, a symlink
+//! loop or broken link a warning. Standard input
+//! (`-`), pipes and devices named as paths are read as streams, under the
+//! same size limit and binary test. Yields bytes; knows nothing about rules.
 
 use super::Counts;
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostics, Severity};
 use crate::source::archive::{self, Format};
+use crate::source::text;
 use ignore::{WalkBuilder, WalkState};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -47,7 +50,7 @@ impl Default for WalkOptions {
 pub struct FileBlob<'a> {
     /// The path, relative to what the user named.
     pub path: &'a Path,
-    /// The content, UTF-16 transcoded to UTF-8 when it had a BOM.
+    /// The content, UTF-16 transcoded to UTF-8.
     pub bytes: &'a [u8],
     /// The archive format, when the content is an archive to expand.
     pub archive: Option<Format>,
@@ -66,6 +69,13 @@ pub fn walk<F, V>(
     F: Fn() -> V + Sync,
     V: FnMut(FileBlob<'_>) + Send,
 {
+    let (streams, roots): (Vec<&PathBuf>, Vec<&PathBuf>) = roots.iter().partition(|r| is_stream(r));
+    if !streams.is_empty() {
+        let mut visit = make_visitor();
+        for s in streams {
+            read_stream(s, opts, stats, diags, &mut visit);
+        }
+    }
     let Some((first, rest)) = roots.split_first() else {
         return;
     };
@@ -100,7 +110,8 @@ pub fn walk<F, V>(
                 }
                 Err(err) => {
                     Counts::add(&stats.unreadable, 1);
-                    diags.warn(walk_error(&err));
+                    let (severity, message) = walk_error(&err);
+                    diags.push(severity, message);
                 }
             }
             WalkState::Continue
@@ -108,11 +119,19 @@ pub fn walk<F, V>(
     });
 }
 
-fn walk_error(err: &ignore::Error) -> String {
+/// What a walk error means: a symlink loop or a broken link holds no
+/// content of its own (a warning); anything else is content not read (an
+/// error, so the exit code says the scan is incomplete).
+fn walk_error(err: &ignore::Error) -> (Severity, String) {
     if is_loop(err) {
-        format!("skipped a symlink loop: {err}")
+        (Severity::Warning, format!("skipped a symlink loop: {err}"))
+    } else if err
+        .io_error()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    {
+        (Severity::Warning, format!("skipped a broken link: {err}"))
     } else {
-        format!("cannot read {err}")
+        (Severity::Error, format!("cannot read {err}"))
     }
 }
 
@@ -136,46 +155,78 @@ fn read_one<V: FnMut(FileBlob<'_>)>(
     buf: &mut Vec<u8>,
     visit: &mut V,
 ) {
-    let unreadable = |e: std::io::Error| {
-        Counts::add(&stats.unreadable, 1);
-        diags.warn(format_args!("cannot read {}: {e}", path.display()));
-    };
-    let mut f = match std::fs::File::open(path) {
+    let f = match std::fs::File::open(path) {
         Ok(f) => f,
-        Err(e) => return unreadable(e),
+        Err(e) => return unreadable(path, &e, stats, diags),
     };
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     if len > opts.max_file_size {
         Counts::add(&stats.too_large, 1);
         return;
     }
-    buf.clear();
-    // Read at most one byte past the limit: the file may have grown.
-    if let Err(e) = f.by_ref().take(opts.max_file_size + 1).read_to_end(buf) {
-        return unreadable(e);
+    read_from(f, path, opts, stats, diags, buf, visit);
+}
+
+fn unreadable(path: &Path, e: &std::io::Error, stats: &Counts, diags: &Diagnostics) {
+    Counts::add(&stats.unreadable, 1);
+    diags.error(format_args!("cannot read {}: {e}", shown(path)));
+}
+
+/// `path` as messages name it.
+fn shown(path: &Path) -> std::borrow::Cow<'_, str> {
+    if path.as_os_str() == STDIN {
+        "standard input".into()
+    } else {
+        path.to_string_lossy()
     }
-    if buf.len() as u64 > opts.max_file_size {
-        Counts::add(&stats.too_large, 1);
-        return;
+}
+
+/// Reads a file or stream named `path` from `r` into `buf` and hands it to
+/// `visit`, within the size limit: the first 8 KiB decide whether it is
+/// binary (then nothing more is read), the rest is read up to one byte
+/// past the limit (a file may have grown, a stream has no length).
+pub fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
+    r: R,
+    path: &Path,
+    opts: &WalkOptions,
+    stats: &Counts,
+    diags: &Diagnostics,
+    buf: &mut Vec<u8>,
+    visit: &mut V,
+) {
+    buf.clear();
+    let mut r = r.take(opts.max_file_size + 1);
+    if let Err(e) = r.by_ref().take(text::HEAD as u64).read_to_end(buf) {
+        return unreadable(path, &e, stats, diags);
     }
     // Archives first: they are binary, but not to be skipped.
     let archive = match opts.archives {
         Some(_) => archive::detect(path.as_os_str().as_encoded_bytes(), buf),
         None => None,
     };
-    let transcoded;
-    let bytes: &[u8] = match utf16(buf) {
-        _ if archive.is_some() => buf,
-        Some(s) => {
-            transcoded = s;
-            transcoded.as_bytes()
+    if archive.is_none() && text::as_text(buf).is_none() {
+        Counts::add(&stats.binary, 1);
+        return;
+    }
+    if let Err(e) = r.read_to_end(buf) {
+        return unreadable(path, &e, stats, diags);
+    }
+    if buf.len() as u64 > opts.max_file_size {
+        Counts::add(&stats.too_large, 1);
+        if is_stream(path) {
+            diags.warn(format_args!(
+                "{} is over the size limit of {} bytes (--max-file-size); not scanned",
+                shown(path),
+                opts.max_file_size
+            ));
         }
-        None if is_binary(buf) => {
-            Counts::add(&stats.binary, 1);
-            return;
-        }
-        None => buf,
+        return;
+    }
+    let text = match archive {
+        Some(_) => None,
+        None => text::as_text(buf),
     };
+    let bytes: &[u8] = text.as_deref().unwrap_or(buf);
     Counts::add(&stats.scanned, 1);
     Counts::add(&stats.bytes, bytes.len() as u64);
     visit(FileBlob {
@@ -185,31 +236,34 @@ fn read_one<V: FnMut(FileBlob<'_>)>(
     });
 }
 
-/// A NUL byte in the first 8 KiB marks a file as binary (git's own test).
-pub fn is_binary(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(8192)];
-    memchr::memchr(0, head).is_some()
+/// Whether `path` names standard input (`-`) or, after symbolic links, a
+/// pipe, socket or device: read as a stream, never walked (`scan <(cmd)`,
+/// `scan /dev/stdin`).
+pub fn is_stream(path: &Path) -> bool {
+    path.as_os_str() == STDIN || std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
-/// Decodes UTF-16 text that starts with a byte-order mark.
-pub fn utf16(bytes: &[u8]) -> Option<String> {
-    let le = match bytes {
-        [0xFF, 0xFE, ..] => true,
-        [0xFE, 0xFF, ..] => false,
-        _ => return None,
-    };
-    let units = bytes[2..].chunks_exact(2).map(|c| {
-        if le {
-            u16::from_le_bytes([c[0], c[1]])
-        } else {
-            u16::from_be_bytes([c[0], c[1]])
-        }
-    });
-    Some(
-        char::decode_utf16(units)
-            .map(|r| r.unwrap_or('\u{FFFD}'))
-            .collect(),
-    )
+/// The path that names standard input.
+pub const STDIN: &str = "-";
+
+/// Reads the stream `path` names (standard input for `-`) whole, within
+/// the size limit, and hands it to `visit`.
+fn read_stream<V: FnMut(FileBlob<'_>)>(
+    path: &Path,
+    opts: &WalkOptions,
+    stats: &Counts,
+    diags: &Diagnostics,
+    visit: &mut V,
+) {
+    let mut buf = Vec::new();
+    if path.as_os_str() == STDIN {
+        let stdin = std::io::stdin();
+        return read_from(stdin.lock(), path, opts, stats, diags, &mut buf, visit);
+    }
+    match std::fs::File::open(path) {
+        Ok(f) => read_from(f, path, opts, stats, diags, &mut buf, visit),
+        Err(e) => unreadable(path, &e, stats, diags),
+    }
 }
 
 /// Collects per-thread results into one vector at the end of a walk.
@@ -242,19 +296,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn utf16_with_bom_is_transcoded() {
-        let mut b = vec![0xFF, 0xFE];
-        for u in "id=AKID".encode_utf16() {
-            b.extend(u.to_le_bytes());
-        }
-        assert_eq!(utf16(&b).as_deref(), Some("id=AKID"));
-        assert!(
-            is_binary(&b),
-            "raw UTF-16 has NULs, so it must be transcoded before the binary test"
-        );
-    }
-
-    #[test]
     fn loops_are_told_apart_by_type() {
         let looped = ignore::Error::Loop {
             ancestor: PathBuf::from("a"),
@@ -264,8 +305,12 @@ mod tests {
             path: PathBuf::from("a/b"),
             err: Box::new(looped),
         };
-        assert!(walk_error(&wrapped).starts_with("skipped a symlink loop: "));
+        let (severity, text) = walk_error(&wrapped);
+        assert_eq!(severity, Severity::Warning);
+        assert!(text.starts_with("skipped a symlink loop: "), "{text}");
         let io = ignore::Error::Io(std::io::Error::other("denied"));
-        assert!(walk_error(&io).starts_with("cannot read "));
+        let (severity, text) = walk_error(&io);
+        assert_eq!(severity, Severity::Error);
+        assert!(text.starts_with("cannot read "), "{text}");
     }
 }

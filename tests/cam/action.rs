@@ -43,8 +43,9 @@ fn disable_then_enable_round_trip_with_journal() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 1);
-    let e = &lines[0];
+    assert_eq!(lines.len(), 2, "the intent, then the outcome");
+    assert_eq!(lines[0]["result"], "intent");
+    let e = &lines[1];
     assert_eq!(e["action"], "disable");
     assert_eq!(e["result"], "confirmed");
     assert_eq!(e["uin"], CI_USER.to_string());

@@ -5,7 +5,7 @@
 use super::emulator::Emulator;
 use super::{OWNER, report, verification, world};
 use crate::util::TestEnv;
-use keyhound::verify::tencent::client::Service;
+use keyhound::verify::tencent::Action;
 use keyhound::verify::tencent::{Client, ClientOptions, Credential, Endpoints};
 use serde_json::{Value, json};
 
@@ -131,8 +131,7 @@ fn session_token_variables_carry_temporary_credentials() {
     let a = client
         .call(
             &long,
-            Service::Sts,
-            "AssumeRole",
+            Action::AssumeRole,
             &json!({"RoleArn": Emulator::role_arn(OWNER, "reader"), "RoleSessionName": "t"}),
         )
         .unwrap();

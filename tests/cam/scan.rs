@@ -67,7 +67,7 @@ fn scan_verify_audit_disable_enable_round_trip() {
     );
     assert_eq!(w.em.status(&w.ci.0).as_deref(), Some("Inactive"));
     let journal = std::fs::read_to_string(env.path().join("keyhound-journal.jsonl")).unwrap();
-    assert_eq!(journal.lines().count(), 1);
+    assert_eq!(journal.lines().count(), 2, "the intent, then the outcome");
 
     let out = audited(
         &env,

@@ -8,7 +8,7 @@ use super::emulator::{Emulator, Kind};
 use super::{OWNER, audited, pair, report, verification, verify_json, world};
 use crate::util::TestEnv;
 use keyhound::finding::{Fingerprint, Secret, SecretKind};
-use keyhound::verify::tencent::client::Service;
+use keyhound::verify::tencent::Action;
 use keyhound::verify::tencent::{Client, ClientOptions, Credential, Endpoints};
 use serde_json::{Value, json};
 
@@ -222,8 +222,7 @@ fn role_sessions_keep_their_role_arn_and_id() {
     let a = client
         .call(
             &long,
-            Service::Sts,
-            "AssumeRole",
+            Action::AssumeRole,
             &json!({"RoleArn": Emulator::role_arn(OWNER, "deployer"), "RoleSessionName": "ci"}),
         )
         .unwrap();

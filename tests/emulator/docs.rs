@@ -1,7 +1,7 @@
 //! Emulator behaviours taken from Tencent's documents rather than assumed:
 //! `ListAccounts` over every identity type with `MaxItems` ≤ 100 and
-//! `Marker` paging, keys of the international site, and errors a test
-//! injects for one key and action.
+//! `Marker` paging, keys of the international site, errors a test
+//! injects for one key and action, and answers that come too late.
 
 use super::actions::user_json;
 use super::{Emulator, Kind, State, User, err};
@@ -31,9 +31,21 @@ impl Emulator {
     /// Answers `action` signed with `id` with error `code` (after the
     /// signature checks, as an authenticated refusal would be).
     pub fn fail(&self, id: &str, action: &str, code: &str) {
-        self.st()
-            .faults
-            .insert(format!("{id}:{action}"), code.to_string());
+        self.fail_saying(id, action, code, "injected by the test");
+    }
+
+    /// Like [`Emulator::fail`], with Tencent's `Message` text.
+    pub fn fail_saying(&self, id: &str, action: &str, code: &str, message: &str) {
+        self.st().faults.insert(
+            format!("{id}:{action}"),
+            (code.to_string(), message.to_string()),
+        );
+    }
+
+    /// Carries out `action` as usual but answers only after `delay`, as a
+    /// call that times out after it was applied.
+    pub fn answer_late(&self, action: &str, delay: std::time::Duration) {
+        self.st().late.insert(action.to_string(), delay);
     }
 
     /// The `LastSecretUsedDate` (epoch ms) the emulator holds for `id`.

@@ -7,6 +7,7 @@
 
 mod account;
 mod actions;
+pub mod cdnetworks;
 mod docs;
 mod sts;
 mod tc3;
@@ -104,7 +105,8 @@ pub(crate) struct State {
     denied: Vec<(u64, String)>,
     throttle_first: HashMap<String, u32>,
     sessions: BTreeMap<String, sts::Session>,
-    faults: HashMap<String, String>,
+    faults: HashMap<String, (String, String)>,
+    late: HashMap<String, Duration>,
     account: account::Model,
 }
 
@@ -322,6 +324,15 @@ fn serve(conn: TcpStream, state: &Mutex<State>, intl: bool) {
             answer["RequestId"] = json!(format!("00000000-0000-4000-8000-{n:012}"));
             (answer, action)
         };
+        let late = state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .late
+            .get(&action)
+            .copied();
+        if let Some(d) = late {
+            std::thread::sleep(d);
+        }
         let payload = serde_json::to_vec(&json!({ "Response": answer })).unwrap();
         let _ = action;
         let out = format!(
@@ -484,8 +495,8 @@ fn dispatch(
     {
         return actions::unauthorized(&action, &caller);
     }
-    if let Some(code) = st.faults.get(&format!("{}:{action}", key.id)).cloned() {
-        return err(&code, "injected by the test");
+    if let Some((code, message)) = st.faults.get(&format!("{}:{action}", key.id)).cloned() {
+        return err(&code, &message);
     }
     if action == "AssumeRole" {
         return sts::assume_role(st, &caller, &params, now);

@@ -115,7 +115,7 @@ fn history(repo: &Path, selection: Selection) -> GitOutput {
         max_blob_size: 1 << 20,
         archives: Some(keyhound::source::archive::Limits::default()),
         threads: 2,
-        progress: false,
+        progress: None,
     };
     git_scan::history(&plan, &engine()).unwrap()
 }
@@ -466,7 +466,7 @@ fn scan_git_missing_corrupt_and_oversized_objects_are_named_and_skipped() {
         max_blob_size: 10,
         archives: None,
         threads: 1,
-        progress: false,
+        progress: None,
     };
     let small = git_scan::history(&plan, &engine()).unwrap();
     assert!(small.scan.findings.is_empty());

@@ -6,11 +6,15 @@ use crate::util::{TestEnv, fake};
 use std::path::Path;
 use std::time::Duration;
 
+mod config;
 mod git;
+mod journal;
 mod limits;
+mod messages;
 mod net;
 mod output;
 mod redact;
+mod streams;
 mod terminal;
 
 /// Longer than any of these commands takes when it works.

@@ -5,9 +5,10 @@
 use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
 use crate::finding::{self, Hit};
+use crate::scan::progress::Progress;
 use crate::scan::{ArchiveTally, BlobScanner, ScanOutput, Stats, Unit};
-use crate::source::fs::is_binary;
 use crate::source::git::{self as src, Differ, EntryKind, ReadOutcome, Selection};
+use crate::source::text;
 use crate::source::{Counts, archive};
 use git2::{Oid, Repository};
 use std::collections::{BTreeSet, HashMap};
@@ -34,8 +35,8 @@ pub struct HistoryPlan {
     pub archives: Option<archive::Limits>,
     /// Worker threads; 0 picks the number of cores.
     pub threads: usize,
-    /// Draw a progress bar on stderr.
-    pub progress: bool,
+    /// Counters to add commits and blobs to, for a progress display.
+    pub progress: Option<std::sync::Arc<Progress>>,
 }
 
 /// What a git scan found, plus the repository's identity for reports.
@@ -69,7 +70,6 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
     let (commits, outs) = walk_commits(&plan.selection, &repo, &shared, threads)?;
     tracing::debug!(elapsed = ?started.elapsed(), "history walk done");
     let blob_hits = scan_blobs(&shared, &git_dir, &outs, threads)?;
-    shared.progress.finish_and_clear();
     tracing::debug!(
         commits = commits.len(),
         introductions = outs.iter().map(|o| o.intros.len()).sum::<usize>(),
@@ -146,9 +146,7 @@ fn scan_blobs(
         .collect();
     jobs.sort_by_cached_key(|j| order.key(j.id));
     drop(order);
-    shared.progress.set_position(0);
-    shared.progress.set_length(jobs.len() as u64);
-    shared.progress.set_message("blobs");
+    shared.progress.start_blobs(jobs.len() as u64);
     let next = AtomicUsize::new(0);
     let found: Vec<Vec<(Oid, Vec<Hit>)>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
@@ -234,12 +232,10 @@ fn list_commits(sel: &Selection, repo: &Repository, sh: &Shared<'_>) -> Result<(
         batch.push(id);
         if batch.len() == CHUNK {
             sh.feed.push(&batch);
-            sh.progress.inc_length(CHUNK as u64);
             batch.clear();
         }
     })?;
     sh.feed.push(&batch);
-    sh.progress.inc_length(batch.len() as u64);
     Ok(())
 }
 
@@ -280,7 +276,7 @@ struct Shared<'a> {
     engine: &'a Engine,
     losses: Losses,
     gitlinks: Mutex<BTreeSet<String>>,
-    progress: indicatif::ProgressBar,
+    progress: std::sync::Arc<Progress>,
     guard: src::Guard,
 }
 
@@ -310,10 +306,11 @@ impl<'a> Shared<'a> {
             engine,
             losses,
             gitlinks: Mutex::new(BTreeSet::new()),
-            progress: progress_bar(plan.progress),
+            progress: plan.progress.clone().unwrap_or_default(),
             guard: src::Guard::check(repo.path(), plan.max_blob_size),
         };
         shared.report_damaged();
+        shared.progress.start_commits();
         shared
     }
 
@@ -396,19 +393,6 @@ impl Losses {
             ));
         }
     }
-}
-
-fn progress_bar(enabled: bool) -> indicatif::ProgressBar {
-    if !enabled {
-        return indicatif::ProgressBar::hidden();
-    }
-    let style = indicatif::ProgressStyle::with_template(
-        "{spinner} scanning history: {pos}/{len} {msg} {wide_bar} {elapsed}",
-    )
-    .expect("valid progress template");
-    indicatif::ProgressBar::new(0)
-        .with_style(style)
-        .with_message("commits")
 }
 
 /// Sets libgit2's process-wide caches for a history walk.
@@ -527,7 +511,7 @@ fn walk_worker(sh: &Shared<'_>, git_dir: &std::path::Path) -> Result<WorkerOut, 
                 &mut |id, err| sh.unreadable(id, err),
             );
         }
-        sh.progress.inc(chunk.len() as u64);
+        sh.progress.add(chunk.len() as u64, 0);
     }
     Ok(out)
 }
@@ -554,6 +538,7 @@ fn read_worker(
             return Ok(hits);
         }
         let end = (start + BLOB_CHUNK).min(jobs.len());
+        let mut bytes = 0u64;
         for job in &jobs[start..end] {
             if matches!(sh.guard.damage(job.id), Some(src::Damage::Corrupt { .. })) {
                 continue;
@@ -569,6 +554,7 @@ fn read_worker(
             let Some((obj, format)) = read_counted(&odb, job.id, raw_path, &read) else {
                 continue;
             };
+            bytes += obj.data().len() as u64;
             let path = String::from_utf8_lossy(raw_path);
             if let (Some(format), Some(limits)) = (format, sh.archives) {
                 let mut found = Vec::new();
@@ -584,7 +570,7 @@ fn read_worker(
                 hits.push((job.id, std::mem::take(found)));
             }
         }
-        sh.progress.inc((end - start) as u64);
+        sh.progress.add((end - start) as u64, bytes);
     }
 }
 
@@ -605,7 +591,7 @@ fn read_counted<'o>(
     id: Oid,
     path: &[u8],
     r: &Read<'_>,
-) -> Option<(git2::OdbObject<'o>, Option<archive::Format>)> {
+) -> Option<(Blob<'o>, Option<archive::Format>)> {
     let (counts, losses) = (r.counts, r.losses);
     let obj = match src::read_blob(odb, id, r.max, r.guard) {
         ReadOutcome::Data(obj) => obj,
@@ -635,11 +621,31 @@ fn read_counted<'o>(
     } else {
         None
     };
-    if format.is_none() && is_binary(bytes) {
+    let transcoded = format.is_none().then(|| text::utf16(bytes)).flatten();
+    if format.is_none() && transcoded.is_none() && text::is_binary(bytes) {
         Counts::add(&counts.binary, 1);
         return None;
     }
+    let blob = match transcoded {
+        Some(s) => Blob::Text(s),
+        None => Blob::Object(obj),
+    };
     Counts::add(&counts.scanned, 1);
-    Counts::add(&counts.bytes, bytes.len() as u64);
-    Some((obj, format))
+    Counts::add(&counts.bytes, blob.data().len() as u64);
+    Some((blob, format))
+}
+
+/// A blob's content to scan: as stored, or UTF-16 transcoded to UTF-8.
+enum Blob<'o> {
+    Object(git2::OdbObject<'o>),
+    Text(String),
+}
+
+impl Blob<'_> {
+    fn data(&self) -> &[u8] {
+        match self {
+            Blob::Object(o) => o.data(),
+            Blob::Text(s) => s.as_bytes(),
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! limits, every member read through `Read::take`.
 
 use super::{Format, Limits, RATIO_FLOOR, Skip, Warning, detect, is_tar, stream_stem};
-use crate::source::fs::{is_binary, utf16};
+use crate::source::text::{is_binary, utf16};
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::io::{self, Cursor, Read};

@@ -7,6 +7,7 @@ mod guarded;
 mod loose;
 mod pack;
 mod push;
+mod revision;
 mod staged;
 mod tree;
 
@@ -292,7 +293,7 @@ pub fn resolve(repo: &Repository, spec: &str) -> Result<Oid, Error> {
         .map(|c| c.id())
         .map_err(|e| Error::BadRevision {
             spec: spec.to_string(),
-            reason: e.message().to_string(),
+            reason: revision::why_not(repo, spec, &e),
         })
 }
 

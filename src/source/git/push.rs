@@ -42,7 +42,7 @@ pub fn parse_pre_push(text: &str) -> Result<Vec<PushUpdate>, Error> {
             |s: &str| (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit());
         if f.len() != 4 || !sha(f[1]) || !sha(f[3]) {
             return Err(Error::PrePushLine {
-                line: crate::report::sanitize::cut(line, 200),
+                line: crate::diagnostic::cut(line, 200),
             });
         }
         out.push(PushUpdate {

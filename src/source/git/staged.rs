@@ -144,6 +144,11 @@ fn added_lines(diff: &git2::Diff<'_>, idx: usize) -> Result<Vec<Range<u32>>, git
     let Some(patch) = Patch::from_diff(diff, idx)? else {
         return Ok(Vec::new());
     };
+    // git diffs UTF-16 text as binary, without lines: all of it counts.
+    if patch.delta().flags().is_binary() {
+        let whole_file = 1..u32::MAX;
+        return Ok(vec![whole_file]);
+    }
     let mut out = Vec::new();
     for h in 0..patch.num_hunks() {
         let (hunk, _) = patch.hunk(h)?;

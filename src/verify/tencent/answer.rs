@@ -3,6 +3,7 @@
 //! number or a missing field makes the answer [`Malformed`], so a server
 //! that answers HTTP 200 with anything else never makes a key "live".
 
+use super::api::Action;
 use crate::report::sanitize::sanitize;
 use crate::verify::Owner;
 use serde::Deserialize;
@@ -13,12 +14,12 @@ use serde_json::Value;
 #[error("{action} answered, but not as documented: {reason}")]
 pub struct Malformed {
     /// The action answered.
-    pub action: &'static str,
+    pub action: Action,
     /// What is wrong with the answer.
     pub reason: String,
 }
 
-fn malformed(action: &'static str, reason: impl Into<String>) -> Malformed {
+fn malformed(action: Action, reason: impl Into<String>) -> Malformed {
     Malformed {
         action,
         reason: reason.into(),
@@ -47,15 +48,12 @@ struct CallerIdentity {
 }
 
 /// The fields of `body` as `T`, naming the first that does not fit.
-fn fields<T: for<'de> Deserialize<'de>>(
-    action: &'static str,
-    body: &Value,
-) -> Result<T, Malformed> {
+fn fields<T: for<'de> Deserialize<'de>>(action: Action, body: &Value) -> Result<T, Malformed> {
     T::deserialize(body).map_err(|e| malformed(action, e.to_string()))
 }
 
 /// A UIN: a decimal number, as a string.
-fn uin(action: &'static str, field: &str, v: &str) -> Result<(), Malformed> {
+fn uin(action: Action, field: &str, v: &str) -> Result<(), Malformed> {
     if v.is_empty() || v.len() > 20 || !v.bytes().all(|b| b.is_ascii_digit()) {
         return Err(malformed(
             action,
@@ -73,7 +71,7 @@ fn short(v: &str) -> &str {
 /// The owner named by a `GetUserAppId` answer: `Uin == OwnerUin` is the
 /// root account, anything else one of its sub-accounts.
 pub fn app_id(body: &Value) -> Result<Owner, Malformed> {
-    const ACTION: &str = "GetUserAppId";
+    const ACTION: Action = Action::GetUserAppId;
     let a: AppId = fields(ACTION, body)?;
     uin(ACTION, "Uin", &a.uin)?;
     uin(ACTION, "OwnerUin", &a.owner_uin)?;
@@ -95,7 +93,7 @@ pub fn app_id(body: &Value) -> Result<Owner, Malformed> {
 /// (`Type` `CAMRole`, `UserId` `roleId:session`), a federated user (an ARN
 /// with `:federated-user/`), the root or a sub-user.
 pub fn caller_identity(body: &Value) -> Result<Owner, Malformed> {
-    const ACTION: &str = "GetCallerIdentity";
+    const ACTION: Action = Action::GetCallerIdentity;
     let c: CallerIdentity = fields(ACTION, body)?;
     uin(ACTION, "AccountId", &c.account_id)?;
     uin(ACTION, "PrincipalId", &c.principal_id)?;
@@ -162,7 +160,7 @@ mod tests {
             json!([]),
         ] {
             let e = app_id(&bad).unwrap_err();
-            assert_eq!(e.action, "GetUserAppId");
+            assert_eq!(e.action, Action::GetUserAppId);
             assert!(!e.to_string().contains('\u{1b}'), "{e}");
         }
         let e = caller_identity(&json!({"Type": "CAMUser", "AccountId": "1", "UserId": "1",

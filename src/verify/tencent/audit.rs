@@ -4,8 +4,8 @@
 //! without their SecretKey.
 
 use super::check::last_used_rows;
-use super::client::{CallError, Client, Credential, Service};
-use crate::finding::{SecretKind, redact};
+use super::client::{Action, CallError, Client, Credential};
+use crate::finding::{KeyStatus, SecretKind, redact};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
@@ -21,7 +21,7 @@ pub struct KeyInfo {
     /// Sub-user or collaborator name.
     pub name: Option<String>,
     /// `Active` or `Inactive`.
-    pub status: String,
+    pub status: KeyStatus,
     /// Creation time as Tencent gives it (`YYYY-MM-DD hh:mm:ss`).
     pub created: Option<String>,
 }
@@ -70,7 +70,7 @@ fn list_accounts(client: &Client, auditor: &Credential) -> Result<Vec<Identity>,
         if let Some(m) = &marker {
             params["Marker"] = json!(m);
         }
-        let a = client.call(auditor, Service::Cam, "ListAccounts", &params)?;
+        let a = client.call(auditor, Action::ListAccounts, &params)?;
         for u in a
             .body
             .get("Users")
@@ -94,7 +94,7 @@ fn list_accounts(client: &Client, auditor: &Credential) -> Result<Vec<Identity>,
 }
 
 fn list_users(client: &Client, auditor: &Credential) -> Result<Vec<Identity>, CallError> {
-    let listed = client.call(auditor, Service::Cam, "ListUsers", &json!({}))?;
+    let listed = client.call(auditor, Action::ListUsers, &json!({}))?;
     Ok(listed
         .body
         .get("Data")
@@ -110,7 +110,7 @@ fn list_collaborators(client: &Client, auditor: &Credential) -> Result<Vec<Ident
     let mut offset = 0u64;
     loop {
         let params = json!({ "Limit": 50, "Offset": offset });
-        let a = client.call(auditor, Service::Cam, "ListCollaborators", &params)?;
+        let a = client.call(auditor, Action::ListCollaborators, &params)?;
         let page = a
             .body
             .get("Data")
@@ -132,12 +132,13 @@ fn list_collaborators(client: &Client, auditor: &Credential) -> Result<Vec<Ident
 
 /// Why the account could not be indexed.
 #[derive(Debug, thiserror::Error)]
-#[error("auditor credentials {id}: {action} failed")]
+/// The failing call and why are the source's text, shown once.
+#[error("cannot check auditor credentials {id}")]
 pub struct AuditError {
     /// The auditor's SecretId, shortened.
     pub id: String,
     /// The failing action.
-    pub action: &'static str,
+    pub action: Action,
     /// The call error.
     #[source]
     pub source: CallError,
@@ -145,10 +146,10 @@ pub struct AuditError {
 
 /// A SecretId as errors show it: shortened, whatever the user gave.
 fn shown(id: &str) -> String {
-    if id.contains('…') {
+    if crate::finding::is_shortened_id(id) {
         id.to_string()
     } else {
-        redact(id, SecretKind::Identifier)
+        crate::report::sanitize::sanitize(&redact(id, SecretKind::Identifier))
     }
 }
 
@@ -178,7 +179,7 @@ impl AccountIndex {
     /// A sub-user auditor cannot list the root's keys
     /// (`OperationDenied.SubUin`): those are marked not checked.
     pub fn build(client: &Client, auditor: &Credential) -> Result<AccountIndex, AuditError> {
-        let fail = |action: &'static str| {
+        let fail = |action: Action| {
             move |source: CallError| AuditError {
                 id: redact(auditor.id(), SecretKind::Identifier),
                 action,
@@ -186,10 +187,10 @@ impl AccountIndex {
             }
         };
         let me = client
-            .call(auditor, Service::Cam, "GetUserAppId", &json!({}))
-            .map_err(fail("GetUserAppId"))?;
+            .call(auditor, Action::GetUserAppId, &json!({}))
+            .map_err(fail(Action::GetUserAppId))?;
         let owner_uin = super::answer::app_id(&me.body)
-            .map_err(|m| fail("GetUserAppId")(m.into()))?
+            .map_err(|m| fail(Action::GetUserAppId)(m.into()))?
             .owner_uin
             .unwrap_or_default();
         let mut gaps = Vec::new();
@@ -198,7 +199,7 @@ impl AccountIndex {
         match list_accounts(client, auditor) {
             Ok(found) => users.extend(found),
             Err(_) => {
-                users.extend(list_users(client, auditor).map_err(fail("ListUsers"))?);
+                users.extend(list_users(client, auditor).map_err(fail(Action::ListUsers))?);
                 match list_collaborators(client, auditor) {
                     Ok(found) => {
                         for (uin, kind, name) in found {
@@ -215,7 +216,7 @@ impl AccountIndex {
         for (uin, principal, name) in users {
             let target: Value = uin.parse::<u64>().map_or(json!(uin), |n| json!(n));
             let params = json!({ "TargetUin": target });
-            match client.call(auditor, Service::Cam, "ListAccessKeys", &params) {
+            match client.call(auditor, Action::ListAccessKeys, &params) {
                 Ok(a) => {
                     for k in a
                         .body
@@ -227,6 +228,16 @@ impl AccountIndex {
                         let Some(id) = text(k, "AccessKeyId") else {
                             continue;
                         };
+                        let shown = text(k, "Status");
+                        let Some(status) = shown.as_deref().and_then(KeyStatus::parse) else {
+                            gaps.push(format!(
+                                "key {} of {principal} {uin} not indexed: status {:?} is neither \
+                                 Active nor Inactive",
+                                redact(&id, SecretKind::Identifier),
+                                shown.unwrap_or_default()
+                            ));
+                            continue;
+                        };
                         keys.insert(
                             id.clone(),
                             KeyInfo {
@@ -234,7 +245,7 @@ impl AccountIndex {
                                 uin: uin.clone(),
                                 principal: principal.clone(),
                                 name: name.clone(),
-                                status: text(k, "Status").unwrap_or_default(),
+                                status,
                                 created: text(k, "CreateTime"),
                             },
                         );
@@ -265,18 +276,19 @@ impl AccountIndex {
         self.keys.get(id)
     }
 
-    /// Resolves a full or shortened (`AKIDq3Wm…0Sj1`) SecretId.
+    /// Resolves a full SecretId, or one shortened exactly as keyhound
+    /// shortens them (`AKIDq3Wm…0Sj1`); a bare prefix matches nothing.
     pub fn resolve(&self, id: &str) -> Result<&KeyInfo, ResolveError> {
         if let Some(k) = self.keys.get(id) {
             return Ok(k);
         }
-        let matching: Vec<&KeyInfo> = match id.split_once('…') {
-            Some((head, tail)) if !head.is_empty() => self
-                .keys
+        let matching: Vec<&KeyInfo> = if crate::finding::is_shortened_id(id) {
+            self.keys
                 .values()
-                .filter(|k| k.id.starts_with(head) && k.id.ends_with(tail))
-                .collect(),
-            _ => Vec::new(),
+                .filter(|k| redact(&k.id, SecretKind::Identifier) == id)
+                .collect()
+        } else {
+            Vec::new()
         };
         match matching.as_slice() {
             [one] => Ok(one),
@@ -304,7 +316,7 @@ impl AccountIndex {
         let mut out = HashMap::new();
         for batch in mine.chunks(10) {
             let params = json!({ "SecretIdList": batch });
-            match client.call(auditor, Service::Cam, "GetSecurityLastUsed", &params) {
+            match client.call(auditor, Action::GetSecurityLastUsed, &params) {
                 Ok(a) => out.extend(last_used_rows(&a.body)),
                 Err(e) => tracing::warn!("GetSecurityLastUsed failed: {e}"),
             }
@@ -323,7 +335,7 @@ mod tests {
             uin: "100".into(),
             principal: "root".into(),
             name: None,
-            status: "Active".into(),
+            status: KeyStatus::Active,
             created: None,
         };
         let mut keys = BTreeMap::new();

@@ -3,7 +3,7 @@
 //! from the answer. Error codes follow tencent-api.md 3.2.
 
 use super::answer;
-use super::client::{CallError, Client, Credential, Service};
+use super::client::{Action, CallError, Client, Credential};
 use crate::verify::{Outcome, Verification};
 use serde_json::{Value, json};
 
@@ -98,7 +98,7 @@ fn outcome_of(class: Class) -> Outcome {
     }
 }
 
-fn from_error(action: &str, e: &CallError) -> (Class, Verification) {
+fn from_error(action: Action, e: &CallError) -> (Class, Verification) {
     match e {
         CallError::Api(api) => {
             let (class, why) = classify(&api.code);
@@ -132,7 +132,7 @@ fn sts_can_help(class: Class, e: &CallError) -> bool {
 /// and for temporary credentials (their role ARN and id). A live verdict
 /// from either service stands: STS disagreeing never turns it not live.
 fn check_on(client: &Client, cred: &Credential) -> Verification {
-    let cam = client.call(cred, Service::Cam, "GetUserAppId", &json!({}));
+    let cam = client.call(cred, Action::GetUserAppId, &json!({}));
     let temporary = cred.token().is_some();
     let mut v = match &cam {
         Ok(a) => match answer::app_id(&a.body) {
@@ -147,7 +147,7 @@ fn check_on(client: &Client, cred: &Credential) -> Verification {
             Err(m) => malformed(&m, &a.request_id),
         },
         Err(e) => {
-            let (class, v) = from_error("GetUserAppId", e);
+            let (class, v) = from_error(Action::GetUserAppId, e);
             if !sts_can_help(class, e) {
                 return v;
             }
@@ -157,7 +157,7 @@ fn check_on(client: &Client, cred: &Credential) -> Verification {
     if v.owner.is_some() && !temporary {
         return v;
     }
-    match client.call(cred, Service::Sts, "GetCallerIdentity", &json!({})) {
+    match client.call(cred, Action::GetCallerIdentity, &json!({})) {
         Ok(a) => {
             let sts = match answer::caller_identity(&a.body) {
                 Ok(sts) => sts,
@@ -186,7 +186,7 @@ fn check_on(client: &Client, cred: &Credential) -> Verification {
             v
         }
         Err(e2) => {
-            let (class2, v2) = from_error("GetCallerIdentity", &e2);
+            let (class2, v2) = from_error(Action::GetCallerIdentity, &e2);
             match (v.outcome, class2) {
                 (Outcome::Live, Class::NotLive) => {
                     v.detail = format!(
@@ -240,7 +240,7 @@ pub fn check_pair(
 fn own_last_used_of(client: &Client, cred: &Credential) -> Option<String> {
     let params = json!({ "SecretIdList": [cred.id()] });
     let a = client
-        .call(cred, Service::Cam, "GetSecurityLastUsed", &params)
+        .call(cred, Action::GetSecurityLastUsed, &params)
         .ok()?;
     last_used_rows(&a.body).remove(cred.id())
 }

@@ -2,6 +2,7 @@
 //! timeouts, per-action rate limits, retries, and the HTTP-200 error
 //! envelope turned into [`ApiError`].
 
+pub use super::api::{Action, Service};
 use super::sign::{self, SignInput};
 use crate::finding::{Secret, SecretKind};
 use serde_json::Value;
@@ -58,32 +59,6 @@ impl fmt::Debug for Credential {
     }
 }
 
-/// A Tencent Cloud product this client talks to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Service {
-    /// Cloud Access Management, API version 2019-01-16.
-    Cam,
-    /// Security Token Service, API version 2018-08-13.
-    Sts,
-}
-
-impl Service {
-    /// The name used in hosts and signature scopes.
-    pub fn name(self) -> &'static str {
-        match self {
-            Service::Cam => "cam",
-            Service::Sts => "sts",
-        }
-    }
-
-    fn version(self) -> &'static str {
-        match self {
-            Service::Cam => "2019-01-16",
-            Service::Sts => "2018-08-13",
-        }
-    }
-}
-
 /// Which Tencent Cloud site to call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Site {
@@ -105,9 +80,9 @@ pub struct Endpoints {
 /// Why an `--endpoint` value was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum EndpointError {
-    /// Not a URL.
-    #[error("endpoint {0:?} is not a valid URL")]
-    Invalid(String),
+    /// Not a URL, or not a base URL: the value and what is wrong with it.
+    #[error("endpoint {0:?} is not a usable base URL: {1}")]
+    Invalid(String, String),
     /// Neither https nor http.
     #[error("endpoint {0:?}: the scheme must be https (or http to a loopback address)")]
     Scheme(String),
@@ -156,22 +131,9 @@ impl Endpoints {
 
     /// One base URL for every service: https anywhere, http only on loopback.
     pub fn custom(url: &str) -> Result<Endpoints, EndpointError> {
-        let u = reqwest::Url::parse(url).map_err(|_| EndpointError::Invalid(url.to_string()))?;
-        let host = u
-            .host_str()
-            .ok_or_else(|| EndpointError::Invalid(url.to_string()))?;
-        match u.scheme() {
-            "https" => {}
-            "http" if is_loopback(host) => {}
-            "http" => return Err(EndpointError::InsecureHttp(url.to_string())),
-            _ => return Err(EndpointError::Scheme(url.to_string())),
-        }
-        if u.path() != "/" || u.query().is_some() {
-            return Err(EndpointError::Invalid(url.to_string()));
-        }
         Ok(Endpoints {
             site: Site::China,
-            base: Some(u),
+            base: Some(checked_base(url)?),
             other_base: None,
         })
     }
@@ -196,7 +158,31 @@ impl Endpoints {
     }
 }
 
-fn is_loopback(host: &str) -> bool {
+/// A base URL given on the command line (`--endpoint` and the like), with
+/// no path or query: https anywhere, http only to a loopback address.
+pub fn checked_base(url: &str) -> Result<reqwest::Url, EndpointError> {
+    let u = reqwest::Url::parse(url)
+        .map_err(|e| EndpointError::Invalid(url.to_string(), e.to_string()))?;
+    if !matches!(u.scheme(), "https" | "http") {
+        return Err(EndpointError::Scheme(url.to_string()));
+    }
+    let host = u
+        .host_str()
+        .ok_or_else(|| EndpointError::Invalid(url.to_string(), "it names no host".to_string()))?;
+    if u.scheme() == "http" && !is_loopback(host) {
+        return Err(EndpointError::InsecureHttp(url.to_string()));
+    }
+    if u.path() != "/" || u.query().is_some() || u.fragment().is_some() {
+        return Err(EndpointError::Invalid(
+            url.to_string(),
+            "give only scheme, host and port (https://host[:port]/), no path or query".to_string(),
+        ));
+    }
+    Ok(u)
+}
+
+/// Whether a URL's host is this machine (`localhost`, 127.0.0.0/8, `::1`).
+pub fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     bare.eq_ignore_ascii_case("localhost")
         || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
@@ -230,11 +216,14 @@ pub enum CallError {
     /// Tencent answered with an error.
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// The HTTP client could not be built (TLS setup).
+    #[error("cannot set up the HTTP client: {0}")]
+    Setup(String),
     /// No answer: connection refused, reset, timeout.
     #[error("{action}: no answer from {host}: {reason}")]
     Transport {
         /// The action.
-        action: String,
+        action: Action,
         /// Host called.
         host: String,
         /// What went wrong.
@@ -242,14 +231,24 @@ pub enum CallError {
         /// Whether it timed out (the call may have been applied).
         timed_out: bool,
     },
+    /// An HTTP status other than 200.
+    #[error("{action}: unexpected answer from {host}: HTTP {status}")]
+    Status {
+        /// The action.
+        action: Action,
+        /// Host called.
+        host: String,
+        /// The HTTP status code.
+        status: u16,
+    },
     /// An HTTP-200 answer whose fields are not as documented.
     #[error(transparent)]
     Malformed(#[from] super::answer::Malformed),
-    /// An HTTP status other than 200, or a body that is not the envelope.
+    /// A body that is not the envelope, or too large.
     #[error("{action}: unexpected answer from {host}: {reason}")]
     Protocol {
         /// The action.
-        action: String,
+        action: Action,
         /// Host called.
         host: String,
         /// What was wrong with it.
@@ -300,52 +299,34 @@ impl Default for ClientOptions {
     }
 }
 
-/// Actions that change state: never retried unless Tencent said it refused
-/// them (throttling), since a timed-out call may have been applied.
-fn is_state_changing(action: &str) -> bool {
-    matches!(
-        action,
-        "UpdateAccessKey" | "DeleteAccessKey" | "CreateAccessKey"
-    )
-}
-
 /// Whether a failed call is worth another try: throttling always (Tencent
 /// refused it, nothing happened); server errors and lost connections only
 /// for read-only actions, since a state change may have been applied.
-fn should_retry(action: &str, e: &CallError) -> bool {
+fn should_retry(action: Action, e: &CallError) -> bool {
     match e {
         CallError::Api(a) if a.code.starts_with("RequestLimitExceeded") => true,
-        _ if is_state_changing(action) => false,
+        _ if action.is_state_changing() => false,
         CallError::Api(a) => a.code.starts_with("InternalError") || a.code == "ServiceUnavailable",
-        CallError::Protocol { reason, .. } => reason.starts_with("HTTP 5"),
+        CallError::Status { status, .. } => (500..600).contains(status),
         CallError::Transport { .. } => true,
-        CallError::Malformed(_) => false,
-    }
-}
-
-/// Documented per-second limits (tencent-api.md 3.5); 20 where not captured.
-fn rate_limit(action: &str) -> u32 {
-    match action {
-        "UpdateAccessKey" | "DeleteAccessKey" | "CreateAccessKey" => 5,
-        "ListAttachedUserAllPolicies" => 5,
-        _ => 20,
+        CallError::Protocol { .. } | CallError::Setup(_) | CallError::Malformed(_) => false,
     }
 }
 
 /// Spaces calls of one action at least `1s / limit` apart.
 #[derive(Debug, Default)]
 struct Limiter {
-    next: Mutex<HashMap<String, Instant>>,
+    next: Mutex<HashMap<Action, Instant>>,
 }
 
 impl Limiter {
-    fn wait(&self, action: &str) {
-        let interval = Duration::from_secs(1) / rate_limit(action);
+    fn wait(&self, action: Action) {
+        let interval = Duration::from_secs(1) / action.rate_limit();
         let now = Instant::now();
         let slot = {
             let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
-            let slot = next.get(action).copied().unwrap_or(now).max(now);
-            next.insert(action.to_string(), slot + interval);
+            let slot = next.get(&action).copied().unwrap_or(now).max(now);
+            next.insert(action, slot + interval);
             slot
         };
         if slot > now {
@@ -378,11 +359,7 @@ impl Client {
         if endpoints.is_loopback() {
             b = b.no_proxy();
         }
-        let http = b.build().map_err(|e| CallError::Protocol {
-            action: "client".into(),
-            host: String::new(),
-            reason: e.to_string(),
-        })?;
+        let http = b.build().map_err(|e| CallError::Setup(error_chain(&e)))?;
         Ok(Client {
             http,
             endpoints,
@@ -396,19 +373,18 @@ impl Client {
         Client::new(self.endpoints.other_site()?, self.opts.clone()).ok()
     }
 
-    /// Calls `action` of `service` with JSON `params`, signed with `cred`,
-    /// retrying throttled and failed read-only calls with backoff.
+    /// Calls `action` (of its service) with JSON `params`, signed with
+    /// `cred`, retrying throttled and failed read-only calls with backoff.
     pub fn call(
         &self,
         cred: &Credential,
-        service: Service,
-        action: &str,
+        action: Action,
         params: &Value,
     ) -> Result<Answer, CallError> {
         let mut backoff = self.opts.backoff;
         let mut attempt = 0;
         loop {
-            let result = self.call_once(cred, service, action, params);
+            let result = self.call_once(cred, action, params);
             let retry = result
                 .as_ref()
                 .err()
@@ -416,7 +392,11 @@ impl Client {
             if !retry || attempt >= self.opts.retries {
                 return result;
             }
-            tracing::debug!(action, attempt, "retrying after {backoff:?}");
+            tracing::debug!(
+                action = action.name(),
+                attempt,
+                "retrying after {backoff:?}"
+            );
             std::thread::sleep(backoff);
             backoff *= 2;
             attempt += 1;
@@ -426,10 +406,10 @@ impl Client {
     fn call_once(
         &self,
         cred: &Credential,
-        service: Service,
-        action: &str,
+        action: Action,
         params: &Value,
     ) -> Result<Answer, CallError> {
+        let service = action.service();
         self.limiter.wait(action);
         let url = self.endpoints.url(service);
         let host = host_header(&url);
@@ -453,7 +433,7 @@ impl Client {
             .post(url)
             .header("Host", &host)
             .header("Content-Type", content_type)
-            .header("X-TC-Action", action)
+            .header("X-TC-Action", action.name())
             .header("X-TC-Version", service.version())
             .header("X-TC-Timestamp", timestamp.to_string())
             .header("X-TC-Language", "en-US")
@@ -469,7 +449,7 @@ impl Client {
             req = req.header("X-TC-Token", t.expose());
         }
         let transport = |e: reqwest::Error| CallError::Transport {
-            action: action.to_string(),
+            action,
             host: host.clone(),
             reason: error_chain(&e),
             timed_out: e.is_timeout(),
@@ -477,19 +457,23 @@ impl Client {
         let resp = req.body(body).send().map_err(transport)?;
         let status = resp.status();
         let protocol = |reason: String| CallError::Protocol {
-            action: action.to_string(),
+            action,
             host: host.clone(),
             reason,
         };
         if status != reqwest::StatusCode::OK {
-            return Err(protocol(format!("HTTP {}", status.as_u16())));
+            return Err(CallError::Status {
+                action,
+                host: host.clone(),
+                status: status.as_u16(),
+            });
         }
         let too_large = || protocol(format!("answer of more than {MAX_BODY} bytes"));
         if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
             return Err(too_large());
         }
         let bytes = read_capped(resp).map_err(|e| CallError::Transport {
-            action: action.to_string(),
+            action,
             host: host.clone(),
             reason: error_chain(&e),
             timed_out: e.kind() == std::io::ErrorKind::TimedOut
@@ -520,8 +504,12 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut src = e.source();
     while let Some(c) = src {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
+        // hyper and reqwest often repeat their cause in their own text.
+        let text = c.to_string();
+        if !s.contains(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
         src = c.source();
     }
     s
@@ -638,38 +626,35 @@ mod tests {
             })
         };
         let timeout = CallError::Transport {
-            action: "x".into(),
+            action: Action::UpdateAccessKey,
             host: "h".into(),
             reason: "timed out".into(),
             timed_out: true,
         };
-        assert!(should_retry(
-            "UpdateAccessKey",
-            &api("RequestLimitExceeded")
-        ));
-        assert!(!should_retry("UpdateAccessKey", &timeout));
-        assert!(!should_retry(
-            "UpdateAccessKey",
-            &api("InternalError.SystemError")
-        ));
-        assert!(should_retry("GetUserAppId", &timeout));
-        assert!(should_retry(
-            "GetUserAppId",
-            &api("InternalError.SystemError")
-        ));
-        assert!(!should_retry(
-            "GetUserAppId",
-            &api("AuthFailure.SecretIdNotFound")
-        ));
-    }
-
-    #[test]
-    fn limits_follow_the_documentation() {
-        assert_eq!(rate_limit("UpdateAccessKey"), 5);
-        assert_eq!(rate_limit("GetUserAppId"), 20);
-        assert_eq!(rate_limit("ListAttachedUserAllPolicies"), 5);
-        assert_eq!(rate_limit("GetCallerIdentity"), 20);
-        assert!(is_state_changing("UpdateAccessKey"));
-        assert!(!is_state_changing("ListAccessKeys"));
+        let status = |status| CallError::Status {
+            action: Action::GetUserAppId,
+            host: "h".into(),
+            status,
+        };
+        let update = Action::UpdateAccessKey;
+        let read = Action::GetUserAppId;
+        assert!(should_retry(update, &api("RequestLimitExceeded")));
+        assert!(!should_retry(update, &timeout));
+        assert!(!should_retry(update, &api("InternalError.SystemError")));
+        assert!(!should_retry(update, &status(503)));
+        assert!(should_retry(read, &timeout));
+        assert!(should_retry(read, &api("InternalError.SystemError")));
+        assert!(!should_retry(read, &api("AuthFailure.SecretIdNotFound")));
+        assert!(should_retry(read, &status(502)));
+        assert!(!should_retry(read, &status(404)));
+        let bad = CallError::Protocol {
+            action: read,
+            host: "h".into(),
+            reason: "HTTP 5 in a body that is not JSON".into(),
+        };
+        assert!(
+            !should_retry(read, &bad),
+            "decided on the type, not the text"
+        );
     }
 }

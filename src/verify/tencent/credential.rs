@@ -20,7 +20,7 @@
 //! `TENCENTCLOUD_REGION` sets the region whatever the source. CVM instance
 //! roles and TKE OIDC are not read: they need a metadata service call.
 
-use super::client::{CallError, Client, Credential, Service};
+use super::client::{Action, CallError, Client, Credential};
 use crate::finding::{Secret, SecretKind};
 use serde_json::{Value, json};
 use std::io::Read;
@@ -415,7 +415,7 @@ pub fn assume(client: &Client, found: Found) -> Result<Ready, CredentialError> {
         "DurationSeconds": ROLE_SECONDS,
     });
     let a = client
-        .call(&found.credential, Service::Sts, "AssumeRole", &params)
+        .call(&found.credential, Action::AssumeRole, &params)
         .map_err(|source| CredentialError::AssumeRole {
             role: role.arn.clone(),
             origin: found.origin.to_string(),

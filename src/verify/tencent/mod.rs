@@ -1,11 +1,12 @@
-//! Tencent Cloud STS/CAM: TC3 signing, the HTTP client and the checks built
-//! on them. Owned by the CAM work (issue 4).
+//! Tencent Cloud STS/CAM: the API actions, TC3 signing, the HTTP client and
+//! the checks built on them.
 //!
 //! [`Verifier`] checks each distinct (SecretId, SecretKey) pair once, with a
 //! call signed by that pair, and, in auditor mode, attributes every found
 //! SecretId (with or without its key) using the user's own credentials.
 
 pub mod answer;
+pub mod api;
 pub mod audit;
 pub mod check;
 pub mod client;
@@ -13,11 +14,12 @@ pub mod credential;
 pub mod sign;
 pub mod snapshot;
 
+pub use api::{Action, Service};
 pub use audit::{AccountIndex, KeyInfo};
 pub use client::{ApiError, CallError, Client, ClientOptions, Credential, Endpoints, Site};
 
 use crate::finding::{Finding, Fingerprint, Secret, SecretKind};
-use crate::verify::{Outcome, Owner, Verification};
+use crate::verify::{KeyStatus, Outcome, Owner, Verification};
 use std::collections::HashMap;
 
 /// The auditor: the user's own credentials and the index of their account.
@@ -276,10 +278,10 @@ fn attribute(v: &mut Verification, index: &AccountIndex, id: &str, had_key: bool
     owner.app_id = owner.app_id.or(index.app_id);
     owner.principal = Some(k.principal.clone());
     owner.name = k.name.clone();
-    v.status = Some(k.status.clone());
+    v.status = Some(k.status);
     v.created = k.created.clone();
     if !had_key {
-        let (outcome, detail) = if k.status == "Active" {
+        let (outcome, detail) = if k.status == KeyStatus::Active {
             (
                 Outcome::Live,
                 "Active in the auditor's account (no SecretKey found to test it)",
@@ -292,7 +294,7 @@ fn attribute(v: &mut Verification, index: &AccountIndex, id: &str, had_key: bool
         };
         v.outcome = outcome;
         v.detail = detail.to_string();
-    } else if v.outcome == Outcome::NotLive && k.status == "Inactive" {
+    } else if v.outcome == Outcome::NotLive && k.status == KeyStatus::Inactive {
         v.detail = format!(
             "{}; the key is Inactive (disabled) in the auditor's account",
             v.detail

@@ -2,7 +2,7 @@
 //! Tencent sends either, its times, failed calls as [`Gap`]s, and listed
 //! policies in both listing shapes.
 
-use super::super::client::CallError;
+use super::super::client::{Action, CallError};
 use crate::audit::{AttachedPolicy, Fact, Gap};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -57,7 +57,7 @@ pub(super) fn epoch_secs(v: i64) -> i64 {
 }
 
 /// What a failed call means for the audit.
-pub(super) fn gap(action: &str, e: &CallError) -> Gap {
+pub(super) fn gap(action: Action, e: &CallError) -> Gap {
     let needs = match e.code() {
         Some("OperationDenied.SubUin") => {
             "root account credentials (a sub-user may not read the root account's keys)".to_string()
@@ -72,7 +72,7 @@ pub(super) fn gap(action: &str, e: &CallError) -> Gap {
         _ => format!("cam:{action} (the call failed; try again later)"),
     };
     Gap {
-        action: action.to_string(),
+        action: action.name().to_string(),
         needs,
         reason: e.to_string(),
     }

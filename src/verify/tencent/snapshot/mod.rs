@@ -9,9 +9,9 @@ mod answer;
 pub use answer::parse_time;
 
 use super::audit::AuditError;
-use super::client::{CallError, Client, Credential, Service};
+use super::client::{Action, CallError, Client, Credential};
 use crate::audit::{
-    self, AccessKey, CheckId, Fact, Gap, Identity, IdentityKind, KeyState, Mfa, policy,
+    self, AccessKey, CheckId, Fact, Gap, Identity, IdentityKind, KeyStatus, Mfa, policy,
 };
 use crate::finding::{SecretKind, redact};
 use answer::{Listed, epoch_secs, gap, is_missing_action, listed, merge, num, text, uin_param};
@@ -21,19 +21,19 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Every action the audit may call; all read-only.
-pub const ACTIONS: &[&str] = &[
-    "GetUserAppId",
-    "ListUsers",
-    "GetUser",
-    "ListCollaborators",
-    "ListAccessKeys",
-    "GetSecurityLastUsed",
-    "DescribeSafeAuthFlagColl",
-    "ListAttachedUserPolicies",
-    "ListGroupsForUser",
-    "ListAttachedGroupPolicies",
-    "ListAttachedUserAllPolicies",
-    "GetPolicy",
+pub const ACTIONS: &[Action] = &[
+    Action::GetUserAppId,
+    Action::ListUsers,
+    Action::GetUser,
+    Action::ListCollaborators,
+    Action::ListAccessKeys,
+    Action::GetSecurityLastUsed,
+    Action::DescribeSafeAuthFlagColl,
+    Action::ListAttachedUserPolicies,
+    Action::ListGroupsForUser,
+    Action::ListAttachedGroupPolicies,
+    Action::ListAttachedUserAllPolicies,
+    Action::GetPolicy,
 ];
 
 /// Calls in flight at once: the work waits on the network, and the
@@ -63,16 +63,14 @@ struct Fetcher<'a> {
 }
 
 impl Fetcher<'_> {
-    fn call(&self, action: &str, params: Value) -> Result<Value, CallError> {
-        self.client
-            .call(self.cred, Service::Cam, action, &params)
-            .map(|a| a.body)
+    fn call(&self, action: Action, params: Value) -> Result<Value, CallError> {
+        self.client.call(self.cred, action, &params).map(|a| a.body)
     }
 
     /// Pages of `Page`/`Rp` lists until `TotalNum` items (or an empty page).
     fn pages(
         &self,
-        action: &str,
+        action: Action,
         base: Value,
         rp: u64,
         list: &str,
@@ -99,8 +97,11 @@ impl Fetcher<'_> {
     }
 
     fn keys(&self, uin: &str) -> Fact<Vec<AccessKey>> {
-        match self.call("ListAccessKeys", json!({ "TargetUin": uin_param(uin) })) {
-            Err(e) => Fact::Unknown(gap("ListAccessKeys", &e)),
+        match self.call(
+            Action::ListAccessKeys,
+            json!({ "TargetUin": uin_param(uin) }),
+        ) {
+            Err(e) => Fact::Unknown(gap(Action::ListAccessKeys, &e)),
             Ok(body) => Fact::Known(
                 body.get("AccessKeys")
                     .and_then(Value::as_array)
@@ -109,11 +110,10 @@ impl Fetcher<'_> {
                     .filter_map(|k| {
                         Some(AccessKey {
                             id: text(k, "AccessKeyId")?,
-                            state: if text(k, "Status").as_deref() == Some("Active") {
-                                KeyState::Active
-                            } else {
-                                KeyState::Inactive
-                            },
+                            // Only a key Tencent calls Active is usable.
+                            state: text(k, "Status")
+                                .and_then(|s| KeyStatus::parse(&s))
+                                .unwrap_or(KeyStatus::Inactive),
                             created: text(k, "CreateTime").and_then(|t| parse_time(&t)),
                             last_used: Fact::Known(None),
                         })
@@ -127,7 +127,7 @@ impl Fetcher<'_> {
     fn console(&self, kind: IdentityKind, name: Option<&str>) -> Fact<bool> {
         let missing = |reason: &str| {
             Fact::Unknown(Gap {
-                action: "ListUsers".into(),
+                action: Action::ListUsers.name().into(),
                 needs: "ConsoleLogin in ListUsers/ListCollaborators, or cam:GetUser".into(),
                 reason: reason.into(),
             })
@@ -135,12 +135,12 @@ impl Fetcher<'_> {
         let (IdentityKind::SubUser, Some(name)) = (kind, name) else {
             return missing("the list gave no ConsoleLogin");
         };
-        match self.call("GetUser", json!({ "Name": name })) {
+        match self.call(Action::GetUser, json!({ "Name": name })) {
             Ok(b) => match num(&b, "ConsoleLogin") {
                 Some(c) => Fact::Known(c == 1),
                 None => missing("neither ListUsers nor GetUser gave ConsoleLogin"),
             },
-            Err(e) => Fact::Unknown(gap("GetUser", &e)),
+            Err(e) => Fact::Unknown(gap(Action::GetUser, &e)),
         }
     }
 
@@ -157,10 +157,10 @@ impl Fetcher<'_> {
             m
         };
         match self.call(
-            "DescribeSafeAuthFlagColl",
+            Action::DescribeSafeAuthFlagColl,
             json!({ "SubUin": uin_param(uin) }),
         ) {
-            Err(e) => Fact::Unknown(gap("DescribeSafeAuthFlagColl", &e)),
+            Err(e) => Fact::Unknown(gap(Action::DescribeSafeAuthFlagColl, &e)),
             Ok(b) => Fact::Known(Mfa {
                 login: on(b.get("LoginFlag")),
                 action: on(b.get("ActionFlag")),
@@ -171,7 +171,7 @@ impl Fetcher<'_> {
     fn all_policies(&self, uin: &str) -> Result<UserPolicies, Gap> {
         let base = json!({ "TargetUin": uin_param(uin), "AttachType": 0 });
         self.pages(
-            "ListAttachedUserAllPolicies",
+            Action::ListAttachedUserAllPolicies,
             base,
             POLICY_PAGE,
             "PolicyList",
@@ -181,7 +181,7 @@ impl Fetcher<'_> {
             needs: "cam:ListAttachedUserAllPolicies (or cam:ListAttachedUserPolicies, \
                         cam:ListGroupsForUser and cam:ListAttachedGroupPolicies)"
                 .to_string(),
-            ..gap("ListAttachedUserAllPolicies", &e)
+            ..gap(Action::ListAttachedUserAllPolicies, &e)
         })
     }
 
@@ -190,14 +190,14 @@ impl Fetcher<'_> {
             return self.all_policies(uin);
         }
         let direct = self.pages(
-            "ListAttachedUserPolicies",
+            Action::ListAttachedUserPolicies,
             json!({ "TargetUin": uin_param(uin) }),
             LIST_PAGE,
             "List",
         );
         let groups = direct.as_ref().ok().map(|_| {
             self.pages(
-                "ListGroupsForUser",
+                Action::ListGroupsForUser,
                 json!({ "SubUin": uin_param(uin) }),
                 LIST_PAGE,
                 "GroupInfo",
@@ -225,13 +225,13 @@ impl Fetcher<'_> {
 
     fn group_policies(&self, id: u64, name: &str) -> Result<Vec<Listed>, Gap> {
         self.pages(
-            "ListAttachedGroupPolicies",
+            Action::ListAttachedGroupPolicies,
             json!({ "TargetGroupId": id }),
             LIST_PAGE,
             "List",
         )
         .map(|ps| ps.iter().filter_map(|p| listed(p, Some(name))).collect())
-        .map_err(|e| gap("ListAttachedGroupPolicies", &e))
+        .map_err(|e| gap(Action::ListAttachedGroupPolicies, &e))
     }
 
     fn judge(&self, p: &Listed) -> Fact<Option<String>> {
@@ -241,8 +241,8 @@ impl Fetcher<'_> {
         if p.preset == Some(true) {
             return Fact::Known(None);
         }
-        match self.call("GetPolicy", json!({ "PolicyId": p.id })) {
-            Err(e) => Fact::Unknown(gap("GetPolicy", &e)),
+        match self.call(Action::GetPolicy, json!({ "PolicyId": p.id })) {
+            Err(e) => Fact::Unknown(gap(Action::GetPolicy, &e)),
             Ok(b) if num(&b, "Type") == Some(2) => Fact::Known(policy::preset_admin(
                 &text(&b, "PolicyName").unwrap_or_default(),
             )),
@@ -253,7 +253,7 @@ impl Fetcher<'_> {
             {
                 Some(doc) => Fact::Known(policy::document_admin(&doc)),
                 None => Fact::Unknown(Gap {
-                    action: "GetPolicy".into(),
+                    action: Action::GetPolicy.name().into(),
                     needs: "a readable policy document".into(),
                     reason: format!("policy {} has no parseable PolicyDocument", p.id),
                 }),
@@ -266,7 +266,10 @@ impl Fetcher<'_> {
         batches
             .par_iter()
             .flat_map_iter(|batch| {
-                let answer = self.call("GetSecurityLastUsed", json!({ "SecretIdList": batch }));
+                let answer = self.call(
+                    Action::GetSecurityLastUsed,
+                    json!({ "SecretIdList": batch }),
+                );
                 let rows: HashMap<String, Option<i64>> = match &answer {
                     Ok(b) => b
                         .get("SecretIdLastUsedRows")
@@ -289,7 +292,7 @@ impl Fetcher<'_> {
                     .map(|id| {
                         let fact = match &answer {
                             Ok(_) => Fact::Known(rows.get(id).copied().flatten()),
-                            Err(e) => Fact::Unknown(gap("GetSecurityLastUsed", e)),
+                            Err(e) => Fact::Unknown(gap(Action::GetSecurityLastUsed, e)),
                         };
                         (id.clone(), fact)
                     })
@@ -308,7 +311,7 @@ fn identities(
 ) -> Vec<(String, Option<String>, IdentityKind, Option<bool>)> {
     let mut out = vec![(owner.to_string(), None, IdentityKind::Root, Some(true))];
     let console = |u: &Value| num(u, "ConsoleLogin").map(|c| c == 1);
-    match f.call("ListUsers", json!({})) {
+    match f.call(Action::ListUsers, json!({})) {
         Ok(b) => {
             for u in b
                 .get("Data")
@@ -321,12 +324,12 @@ fn identities(
                 }
             }
         }
-        Err(e) => gaps.push(gap("ListUsers", &e)),
+        Err(e) => gaps.push(gap(Action::ListUsers, &e)),
     }
     let mut offset = 0u64;
     loop {
         let params = json!({ "Limit": COLLABORATOR_PAGE, "Offset": offset });
-        match f.call("ListCollaborators", params) {
+        match f.call(Action::ListCollaborators, params) {
             Ok(b) => {
                 let page = b
                     .get("Data")
@@ -345,7 +348,7 @@ fn identities(
                 }
             }
             Err(e) => {
-                gaps.push(gap("ListCollaborators", &e));
+                gaps.push(gap(Action::ListCollaborators, &e));
                 break;
             }
         }
@@ -366,10 +369,10 @@ pub fn fetch(
         split_route: AtomicBool::new(true),
     };
     let me = f
-        .call("GetUserAppId", json!({}))
+        .call(Action::GetUserAppId, json!({}))
         .map_err(|source| AuditError {
             id: redact(cred.id(), SecretKind::Identifier),
-            action: "GetUserAppId",
+            action: Action::GetUserAppId,
             source,
         })?;
     let owner = text(&me, "OwnerUin").unwrap_or_default();
