@@ -19,6 +19,8 @@
 //!                                                        ▼  only with --verify
 //!                    verify::tencent (STS/CAM, signed with TC3) ─► Verification
 //!                    verify::cdnetworks (CNC-HMAC-SHA256)       ─┘
+//!                    verify::tencent::incident (auditor, live keys: CloudAudit
+//!                      events, policies, keys/users created since the leak) ─► Incident
 //!                                                        ▼
 //!            config (allow, ignore file, baseline) filters ─► report::{human,json,sarif}
 //!
@@ -37,9 +39,9 @@
 //! | [`source`] | what to scan: files, streams (stdin, pipes), git blobs, staged changes; telling text (UTF-8, UTF-16) from binary; no rules |
 //! | [`scan`] | joining sources to the engine, in parallel; the live counts a progress display reads |
 //! | [`org`] | many repositories: the list and its shards, the clone cache, the parallel scan, merged reports, listing a GitHub organisation or GitLab group (`org::forge`) |
-//! | [`finding`] | matches, findings, fingerprints, the redacting `Secret` and `Snippet` types |
+//! | [`finding`] | matches, findings, fingerprints, the redacting `Secret` and `Snippet` types, verifications and incident pictures as reports carry them |
 //! | [`report`] | writing a finished report as human text, JSON, JSONL or SARIF |
-//! | [`verify`] | asking the provider (Tencent, CDNetworks) whether a found key is live and who owns it |
+//! | [`verify`] | asking the provider (Tencent, CDNetworks) whether a found key is live and who owns it, and (Tencent, auditor mode) what a live one did, can do and left behind |
 //! | [`action`] | state-changing calls (disable/enable keys) and their journal |
 //! | [`audit`] | checks of a whole account's keys against Tencent's advice (pure) |
 //! | [`config`] | noise control: config file, inline allows, ignore file, baseline |

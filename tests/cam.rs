@@ -7,6 +7,7 @@ mod direct;
 #[path = "emulator/mod.rs"]
 pub(crate) mod emulator;
 mod history;
+mod incident;
 mod org;
 mod scan;
 mod sdk;

@@ -20,5 +20,6 @@ mod rules;
 mod sarif;
 mod scale;
 mod scan_fs;
+mod snapshots;
 mod tooling;
 mod util;

@@ -330,6 +330,7 @@ mod tests {
             app_id: None,
             auditor_id: OWN.into(),
             keys,
+            users: vec![],
             gaps: vec![],
             root_unchecked: false,
         }

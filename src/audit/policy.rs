@@ -50,15 +50,36 @@ pub fn parse_document(text: &str) -> Option<Value> {
     serde_json::from_str(&decoded).ok()
 }
 
-/// Why a policy document is full administrative access (an unconditional
-/// `allow` of action `*` on resource `*`), if it is.
-pub fn document_admin(doc: &Value) -> Option<String> {
-    let statements: Vec<&Value> = match doc.get("statement") {
+fn statements(doc: &Value) -> Vec<&Value> {
+    match doc.get("statement") {
         Some(Value::Array(a)) => a.iter().collect(),
         Some(one @ Value::Object(_)) => vec![one],
         _ => Vec::new(),
-    };
-    statements.into_iter().find_map(|s| {
+    }
+}
+
+/// The actions a policy document allows (its `allow` statements), sorted
+/// and each once.
+pub fn allowed_actions(doc: &Value) -> Vec<String> {
+    let mut out: Vec<String> = statements(doc)
+        .into_iter()
+        .filter(|s| {
+            s.get("effect")
+                .and_then(Value::as_str)
+                .is_some_and(|e| e.eq_ignore_ascii_case("allow"))
+        })
+        .flat_map(|s| strings(s.get("action")))
+        .map(|a| a.strip_prefix("name/").unwrap_or(&a).to_string())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Why a policy document is full administrative access (an unconditional
+/// `allow` of action `*` on resource `*`), if it is.
+pub fn document_admin(doc: &Value) -> Option<String> {
+    statements(doc).into_iter().find_map(|s| {
         let allow = s
             .get("effect")
             .and_then(Value::as_str)
@@ -106,6 +127,15 @@ mod tests {
         ] {
             assert!(document_admin(&narrow).is_none(), "{narrow}");
         }
+    }
+
+    #[test]
+    fn allowed_actions_come_from_allow_statements() {
+        let doc = json!({"statement":[
+            {"effect":"allow","action":["name/cos:GetObject","cvm:*"],"resource":["*"]},
+            {"effect":"deny","action":"cam:*","resource":"*"},
+            {"effect":"Allow","action":"cvm:*","resource":"*"}]});
+        assert_eq!(allowed_actions(&doc), ["cos:GetObject", "cvm:*"]);
     }
 
     #[test]

@@ -8,7 +8,8 @@ use super::tencent::{is_tencent, optional_auditor, shown_id};
 use super::{Exit, message, plan};
 use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
-use crate::verify::input::{read_report, recover};
+use crate::finding::incident::Incident;
+use crate::verify::input::{leaked_since, read_report, recover};
 use crate::verify::tencent::{Verifier, is_secret_id};
 use crate::verify::{Outcome, Verification};
 use std::io::Write;
@@ -50,6 +51,24 @@ fn describe(v: &Verification) -> String {
         s.push_str(&format!("; RequestId {r}"));
     }
     s
+}
+
+/// The incident picture under a finding's line, one indented line each.
+fn incident_lines(i: &Incident) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(a) = &i.activity {
+        out.push(format!("    activity:    {}", a.summary()));
+    }
+    if let Some(a) = &i.access {
+        out.push(format!("    can do:      {}", a.summary()));
+    }
+    if let Some(p) = &i.persistence {
+        out.push(format!("    persistence: {}", p.summary()));
+    }
+    for g in &i.gaps {
+        out.push(format!("    not read:    {g}"));
+    }
+    out
 }
 
 fn outcome_word(o: Outcome) -> &'static str {
@@ -101,9 +120,14 @@ pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<Exit> {
     ids.dedup();
     verifier.prefetch_last_used(&ids);
     for (index, head, rec) in &recovered {
-        let v = verifier.verify(rec.secret.expose(), rec.key.as_ref(), rec.token.as_ref());
+        let mut v = verifier.verify(rec.secret.expose(), rec.key.as_ref(), rec.token.as_ref());
+        let leaked = leaked_since(&doc.findings[*index]);
+        v.incident = verifier.incident(rec.secret.expose(), &v, leaked);
         live |= v.outcome == Outcome::Live;
         lines.push((*index, format!("{head}  {}", describe(&v))));
+        if let Some(i) = &v.incident {
+            lines.extend(incident_lines(i).into_iter().map(|l| (*index, l)));
+        }
         doc.findings[*index].verification = Some(v);
     }
     let cdn: Vec<usize> = (0..doc.findings.len())

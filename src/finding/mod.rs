@@ -11,6 +11,7 @@
 //! it is stable across runs, machines, rebases and moved lines.
 
 mod group;
+pub mod incident;
 pub mod linehash;
 mod secret;
 mod snippet;

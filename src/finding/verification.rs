@@ -112,4 +112,8 @@ pub struct Verification {
     /// check, when it was read with the found key itself).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_used_note: Option<String>,
+    /// For a live key in auditor mode: what it did, can do and left
+    /// behind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<super::incident::Incident>,
 }

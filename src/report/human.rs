@@ -118,6 +118,9 @@ fn finding(
     }
     if let Some(v) = &f.verification {
         writeln!(w, "  verified     {}", verification(v, st))?;
+        if let Some(i) = &v.incident {
+            incident(i, w)?;
+        }
     }
     if let Some(in_head) = f.in_head {
         let s = if in_head {
@@ -202,6 +205,23 @@ fn location(
         "     {}",
         st.paint("2", sanitize(snippet.trim()).as_str())
     )
+}
+
+/// What a live key did, can do and left behind, one line each.
+fn incident(i: &crate::finding::incident::Incident, w: &mut dyn Write) -> std::io::Result<()> {
+    if let Some(a) = &i.activity {
+        writeln!(w, "  activity     {}", sanitize(&a.summary()))?;
+    }
+    if let Some(a) = &i.access {
+        writeln!(w, "  can do       {}", sanitize(&a.summary()))?;
+    }
+    if let Some(p) = &i.persistence {
+        writeln!(w, "  persistence  {}", sanitize(&p.summary()))?;
+    }
+    for g in &i.gaps {
+        writeln!(w, "  not read     {}", sanitize(g))?;
+    }
+    Ok(())
 }
 
 fn verification(v: &Verification, st: &Style) -> String {

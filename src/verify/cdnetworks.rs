@@ -319,6 +319,7 @@ fn verification(outcome: Outcome, detail: String) -> Verification {
         created: None,
         last_used: None,
         last_used_note: None,
+        incident: None,
     }
 }
 

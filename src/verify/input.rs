@@ -39,6 +39,17 @@ pub fn read_report(path: &Path) -> Result<Document, ReportError> {
     json::read(&text).map_err(|e| ReportError::Format(path.to_path_buf(), e.to_string()))
 }
 
+/// When the leak of a report's finding began: the earliest commit among
+/// its locations.
+pub fn leaked_since(f: &DocFinding) -> crate::verify::tencent::LeakedSince {
+    use crate::verify::tencent::LeakedSince;
+    f.locations
+        .iter()
+        .filter_map(|l| l.commit.as_ref().map(|c| c.time))
+        .min()
+        .map_or(LeakedSince::Unknown, LeakedSince::Commit)
+}
+
 /// A location's file and, inside an archive, the member: `path` is
 /// `outer!member` then.
 fn split_member(l: &DocLocation) -> (&str, Option<&str>) {

@@ -32,6 +32,8 @@ pub(crate) struct Model {
     policies: BTreeMap<u64, Policy>,
     user_policies: HashMap<u64, Vec<u64>>,
     groups: BTreeMap<u64, Group>,
+    boundaries: HashMap<u64, u64>,
+    created: HashMap<u64, String>,
 }
 
 /// The actions this model answers.
@@ -42,6 +44,7 @@ pub(crate) const ACTIONS: &[&str] = &[
     "ListGroupsForUser",
     "ListAttachedGroupPolicies",
     "GetPolicy",
+    "GetUserPermissionBoundary",
 ];
 
 const FLAGS: &[&str] = &[
@@ -133,6 +136,19 @@ impl Emulator {
         self
     }
 
+    /// Sets policy `id` as the permission boundary of `uin`.
+    pub fn boundary(&self, uin: u64, id: u64) -> &Self {
+        self.st().account.boundaries.insert(uin, id);
+        self
+    }
+
+    /// Sets a user's creation time (`YYYY-MM-DD hh:mm:ss`) as the lists
+    /// give it.
+    pub fn user_created(&self, uin: u64, created: &str) -> &Self {
+        self.st().account.created.insert(uin, created.into());
+        self
+    }
+
     /// Sets a key's creation time (`YYYY-MM-DD hh:mm:ss`).
     pub fn set_created(&self, id: &str, created: &str) {
         if let Some(k) = self.st().keys.get_mut(id) {
@@ -176,6 +192,22 @@ pub(crate) fn decorate(st: &State, action: &str, answer: &mut Value) {
         let on = st.account.console.get(&uin).copied().unwrap_or(false);
         r["ConsoleLogin"] = json!(u8::from(on));
     };
+    let rows = match action {
+        "ListUsers" | "ListCollaborators" => "Data",
+        "ListAccounts" => "Users",
+        _ => "",
+    };
+    for r in answer
+        .get_mut(rows)
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        let uin = r.get("Uin").and_then(Value::as_u64).unwrap_or(0);
+        if let Some(c) = st.account.created.get(&uin) {
+            r["CreateTime"] = json!(c);
+        }
+    }
     match action {
         "GetUser" if answer.get("Uin").is_some() => console(answer),
         "ListUsers" | "ListCollaborators" => {
@@ -360,6 +392,23 @@ pub(crate) fn act(st: &State, action: &str, caller: &User, p: &Value) -> Value {
                 })
                 .collect();
             page_of(items, off, n, "PolicyList")
+        }
+        "GetUserPermissionBoundary" => {
+            let u = match member(st, caller, uint(p, "TargetUin")) {
+                Ok(u) => u,
+                Err(e) => return e,
+            };
+            match m
+                .boundaries
+                .get(&u.uin)
+                .and_then(|id| Some((id, m.policies.get(id)?)))
+            {
+                None => json!({"PolicyId": null, "PolicyName": null, "PolicyDocument": null,
+                               "PolicyType": null, "CreateMode": null}),
+                Some((id, pol)) => json!({"PolicyId": id, "PolicyName": pol.name,
+                    "PolicyDocument": pol.document, "PolicyType": if pol.preset { 2 } else { 1 },
+                    "CreateMode": 2}),
+            }
         }
         "GetPolicy" => match uint(p, "PolicyId").and_then(|id| m.policies.get(&id)) {
             None => err("ResourceNotFound.PolicyIdNotFound", "policy not exist"),

@@ -85,6 +85,11 @@ pub(super) fn act(st: &mut State, action: &str, caller: &User, key: &Key, p: &Va
             json!({ "SecretIdLastUsedRows": rows })
         }
         _ if !read_ok => unauthorized(action, caller),
+        "DescribeEvents" => {
+            let now = super::now_secs(st);
+            super::trail::describe_events(st, caller, p, now)
+        }
+        "QueryApiKey" => super::trail::query_api_key(st, caller, p),
         _ if super::account::ACTIONS.contains(&action) => {
             super::account::act(st, action, caller, p)
         }
@@ -143,7 +148,7 @@ pub(super) fn act(st: &mut State, action: &str, caller: &User, key: &Key, p: &Va
         "ListAccessKeys" => match target_user(st, caller, p) {
             Err(e) => e,
             Ok(t) => {
-                json!({"AccessKeys": st.keys.values().filter(|k| k.uin == t.uin).map(|k| json!({
+                json!({"AccessKeys": st.keys.values().filter(|k| k.uin == t.uin && k.status != "Deleted").map(|k| json!({
                 "AccessKeyId": k.id, "Status": k.status, "CreateTime": k.created, "Description": null}))
                 .collect::<Vec<_>>()})
             }

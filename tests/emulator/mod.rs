@@ -11,9 +11,12 @@ pub mod cdnetworks;
 mod docs;
 mod sts;
 mod tc3;
+mod trail;
 
 #[allow(unused_imports)]
 pub use sts::Session;
+#[allow(unused_imports)]
+pub use trail::Logged;
 
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -108,6 +111,9 @@ pub(crate) struct State {
     faults: HashMap<String, (String, String)>,
     late: HashMap<String, Duration>,
     account: account::Model,
+    events: Vec<trail::Logged>,
+    /// The SecretId the request being answered authenticated with.
+    authenticated: Option<String>,
 }
 
 /// A running emulator; stops when dropped.
@@ -271,6 +277,10 @@ impl Drop for Emulator {
 
 fn serve(conn: TcpStream, state: &Mutex<State>, intl: bool) {
     let _ = conn.set_read_timeout(Some(Duration::from_secs(30)));
+    let peer = conn
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
     let mut w = conn.try_clone().expect("clone stream");
     let mut r = BufReader::new(conn);
     loop {
@@ -309,11 +319,27 @@ fn serve(conn: TcpStream, state: &Mutex<State>, intl: bool) {
             let action = get("x-tc-action").unwrap_or_default();
             *st.calls.entry(action.clone()).or_default() += 1;
             let n = st.requests.len() + 1;
+            st.authenticated = None;
             let answer = dispatch(&mut st, intl, &method, &target, &get, &body);
             let error = answer
                 .pointer("/Error/Code")
                 .and_then(Value::as_str)
                 .map(str::to_string);
+            let request_id = format!("00000000-0000-4000-8000-{n:012}");
+            if let Some(id) = st.authenticated.take() {
+                let now = now_secs(&st);
+                let call = trail::Call {
+                    id: &id,
+                    action: &action,
+                    at: now,
+                    region: get("x-tc-region").unwrap_or_default(),
+                    ip: &peer,
+                    client: get("x-tc-requestclient").unwrap_or_default(),
+                    error: error.clone(),
+                    request_id: &request_id,
+                };
+                trail::record(&mut st, call);
+            }
             st.requests.push(Recorded {
                 action: action.clone(),
                 head: head.clone(),
@@ -321,7 +347,7 @@ fn serve(conn: TcpStream, state: &Mutex<State>, intl: bool) {
                 error,
             });
             let mut answer = answer;
-            answer["RequestId"] = json!(format!("00000000-0000-4000-8000-{n:012}"));
+            answer["RequestId"] = json!(request_id);
             (answer, action)
         };
         let late = state
@@ -367,7 +393,17 @@ const CAM_ACTIONS: &[&str] = &[
     "ListCollaborators",
     "ListAccounts",
 ];
-const STS_ACTIONS: &[&str] = &["GetCallerIdentity", "AssumeRole"];
+const STS_ACTIONS: &[&str] = &["GetCallerIdentity", "AssumeRole", "QueryApiKey"];
+const AUDIT_ACTIONS: &[&str] = &["DescribeEvents"];
+
+/// The emulator's clock: this machine's, moved by `clock_offset`.
+pub(crate) fn now_secs(st: &State) -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+        + st.clock_offset
+}
 
 fn dispatch(
     st: &mut State,
@@ -390,11 +426,7 @@ fn dispatch(
             "The request is missing a required parameter `Timestamp`.",
         );
     };
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-        + st.clock_offset;
+    let now = now_secs(st);
     if (now - ts).abs() > 300 {
         return err(
             "AuthFailure.SignatureExpire",
@@ -425,13 +457,15 @@ fn dispatch(
     if tc3::signature(&key.secret, &auth, method, target, get, body, ts) != auth.signature {
         return err("AuthFailure.SignatureFailure", bad_sig);
     }
-    // Authenticated: this call is a use of the key.
+    // Authenticated: this call is a use of the key, and CloudAudit logs it.
     if let Some(k) = st.keys.get_mut(&auth.id) {
         k.last_used_ms = Some(now * 1000);
     }
+    st.authenticated = Some(auth.id.clone());
     let (actions, version) = match auth.service.as_str() {
         "cam" => (CAM_ACTIONS, "2019-01-16"),
         "sts" => (STS_ACTIONS, "2018-08-13"),
+        "cloudaudit" => (AUDIT_ACTIONS, "2019-03-19"),
         _ => return err("InvalidAction", "unknown service"),
     };
     let modelled = auth.service == "cam" && account::answers(st, &action);
@@ -450,7 +484,9 @@ fn dispatch(
     if get("x-tc-version").as_deref() != Some(version) {
         return err("NoSuchVersion", "The requested version does not exist.");
     }
-    if auth.service == "sts" && get("x-tc-region").is_none_or(|r| r.is_empty()) {
+    if (auth.service == "sts" || auth.service == "cloudaudit")
+        && get("x-tc-region").is_none_or(|r| r.is_empty())
+    {
         return err(
             "MissingParameter",
             "The request is missing a required parameter `Region`.",

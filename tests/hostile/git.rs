@@ -138,3 +138,67 @@ fn staged_scan_ignores_damage_outside_the_index_and_head() {
     let (stdout, err) = texts(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}{err}");
 }
+
+#[test]
+fn staged_scan_during_a_merge_conflict_scans_both_sides() {
+    let env = TestEnv::new();
+    git(env.path(), &["init", "-q", "-b", "main"]);
+    env.write("f.txt", "base\n");
+    git(env.path(), &["add", "."]);
+    git(env.path(), &["commit", "-q", "-m", "base"]);
+    git(env.path(), &["checkout", "-q", "-b", "other"]);
+    env.write("f.txt", format!("secret_id = {}\n", id(70)));
+    git(env.path(), &["commit", "-q", "-am", "theirs"]);
+    git(env.path(), &["checkout", "-q", "main"]);
+    env.write("f.txt", "mine\n");
+    git(env.path(), &["commit", "-q", "-am", "ours"]);
+    let merge = std::process::Command::new("git")
+        .args(["merge", "-q", "other"])
+        .current_dir(env.path())
+        .output()
+        .unwrap();
+    assert!(!merge.status.success(), "the merge conflicts");
+    let out = run(&env, &["scan", "--staged", ".", "-f", "jsonl"]);
+    let (stdout, err) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{err}");
+    assert!(stdout.contains("\"path\":\"f.txt\""), "{stdout}");
+    assert!(err.contains("f.txt is in a merge conflict"), "{err}");
+}
+
+#[test]
+fn staged_submodule_pointer_changes_are_noted() {
+    let env = TestEnv::new();
+    let sub = env.path().join("upstream");
+    std::fs::create_dir(&sub).unwrap();
+    git(&sub, &["init", "-q", "-b", "main"]);
+    git(&sub, &["commit", "-q", "--allow-empty", "-m", "one"]);
+    let repo = env.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["commit", "-q", "--allow-empty", "-m", "base"]);
+    git(
+        &repo,
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            sub.to_str().unwrap(),
+            "vendor/lib",
+        ],
+    );
+    let out = env
+        .cmd()
+        .current_dir(&repo)
+        .args(["scan", "--staged", "."])
+        .timeout(super::LIMIT)
+        .output()
+        .unwrap();
+    let (stdout, err) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{err}");
+    assert!(
+        err.contains("note: submodule vendor/lib now points at commit"),
+        "{err}"
+    );
+}

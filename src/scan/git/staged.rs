@@ -20,16 +20,30 @@ pub fn staged(
     let repo = src::open(repo)?;
     let guard = src::Guard::check(repo.path(), max_blob_size);
     src::check_staged_objects(&repo, &guard)?;
-    let files = src::staged_changes(&repo)?;
+    let change = src::staged_change(&repo)?;
+    let files = &change.files;
     let odb = repo
         .odb()
         .map_err(src::git_err("open the object database", &repo))?;
     let counts = Counts::default();
     let tally = ArchiveTally::default();
     let losses = Losses::default();
+    for path in &change.conflicted {
+        losses.diags.note(format_args!(
+            "{path} is in a merge conflict: scanned both sides, ours (stage 2) where it \
+             differs from HEAD and theirs (stage 3) where it differs from ours; resolve it \
+             and `git add` it to scan the result"
+        ));
+    }
+    for (path, commit) in &change.submodules {
+        losses.diags.note(format_args!(
+            "submodule {path} now points at commit {commit}: its content is not scanned \
+             here; run `keyhound scan --staged` (or `--git`) inside the submodule"
+        ));
+    }
     let mut scanner = BlobScanner::new(engine);
     let mut blobs = Vec::new();
-    for f in &files {
+    for f in files {
         let read = Read {
             max: max_blob_size,
             archives: archives.is_some(),

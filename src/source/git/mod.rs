@@ -14,7 +14,7 @@ mod tree;
 pub use loose::{Damage, Guard, check_id};
 pub use pack::PackOrder;
 pub use push::{PushUpdate, parse_pre_push, push_selection};
-pub use staged::{StagedFile, check_staged_objects, staged_changes};
+pub use staged::{StagedChange, StagedFile, check_staged_objects, staged_change, staged_changes};
 pub use tree::{Differ, Entry, EntryKind, ReadOutcome, is_lfs_pointer, read_blob};
 
 use crate::source::CommitMeta;

@@ -11,6 +11,8 @@ pub enum Service {
     Cam,
     /// Security Token Service, API version 2018-08-13.
     Sts,
+    /// CloudAudit (the account's API call log), API version 2019-03-19.
+    CloudAudit,
 }
 
 impl Service {
@@ -19,6 +21,7 @@ impl Service {
         match self {
             Service::Cam => "cam",
             Service::Sts => "sts",
+            Service::CloudAudit => "cloudaudit",
         }
     }
 
@@ -27,6 +30,7 @@ impl Service {
         match self {
             Service::Cam => "2019-01-16",
             Service::Sts => "2018-08-13",
+            Service::CloudAudit => "2019-03-19",
         }
     }
 }
@@ -60,6 +64,8 @@ pub enum Action {
     ListAttachedUserAllPolicies,
     /// CAM: one policy's document.
     GetPolicy,
+    /// CAM: a user's permission boundary.
+    GetUserPermissionBoundary,
     /// CAM: sets a key `Active` or `Inactive`.
     UpdateAccessKey,
     /// CAM: deletes a key. keyhound never calls it; it is named so that
@@ -72,6 +78,10 @@ pub enum Action {
     GetCallerIdentity,
     /// STS: temporary credentials of a role.
     AssumeRole,
+    /// STS: a user's keys, disabled and deleted ones included.
+    QueryApiKey,
+    /// CloudAudit: the logged calls matching a filter.
+    DescribeEvents,
 }
 
 /// The actions that change state: never retried after an answer that may
@@ -99,18 +109,22 @@ impl Action {
             Action::ListAttachedGroupPolicies => "ListAttachedGroupPolicies",
             Action::ListAttachedUserAllPolicies => "ListAttachedUserAllPolicies",
             Action::GetPolicy => "GetPolicy",
+            Action::GetUserPermissionBoundary => "GetUserPermissionBoundary",
             Action::UpdateAccessKey => "UpdateAccessKey",
             Action::DeleteAccessKey => "DeleteAccessKey",
             Action::CreateAccessKey => "CreateAccessKey",
             Action::GetCallerIdentity => "GetCallerIdentity",
             Action::AssumeRole => "AssumeRole",
+            Action::QueryApiKey => "QueryApiKey",
+            Action::DescribeEvents => "DescribeEvents",
         }
     }
 
     /// The service the action belongs to.
     pub fn service(self) -> Service {
         match self {
-            Action::GetCallerIdentity | Action::AssumeRole => Service::Sts,
+            Action::GetCallerIdentity | Action::AssumeRole | Action::QueryApiKey => Service::Sts,
+            Action::DescribeEvents => Service::CloudAudit,
             _ => Service::Cam,
         }
     }
@@ -151,6 +165,9 @@ mod tests {
         assert!(!Action::ListAccessKeys.is_state_changing());
         assert_eq!(Action::AssumeRole.service(), Service::Sts);
         assert_eq!(Action::ListAccessKeys.service(), Service::Cam);
+        assert_eq!(Action::QueryApiKey.service(), Service::Sts);
+        assert_eq!(Action::DescribeEvents.service(), Service::CloudAudit);
+        assert_eq!(Service::CloudAudit.version(), "2019-03-19");
         assert_eq!(Action::UpdateAccessKey.to_string(), "UpdateAccessKey");
     }
 }

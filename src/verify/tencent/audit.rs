@@ -26,6 +26,19 @@ pub struct KeyInfo {
     pub created: Option<String>,
 }
 
+/// One identity of the auditor's account (the root included).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserInfo {
+    /// Its UIN.
+    pub uin: String,
+    /// `root`, `sub-user`, `collaborator`, `wecom-user`, ...
+    pub principal: String,
+    /// Its name.
+    pub name: Option<String>,
+    /// Creation time as Tencent gives it (`YYYY-MM-DD hh:mm:ss`), when listed.
+    pub created: Option<String>,
+}
+
 /// Every key of the auditor's account.
 #[derive(Clone, Debug)]
 pub struct AccountIndex {
@@ -37,6 +50,8 @@ pub struct AccountIndex {
     pub auditor_id: String,
     /// Keys by SecretId.
     pub keys: BTreeMap<String, KeyInfo>,
+    /// Every identity listed, the root first.
+    pub users: Vec<UserInfo>,
     /// Users whose keys could not be listed, with the reason.
     pub gaps: Vec<String>,
     /// The root account's keys could not be listed (a sub-user auditor):
@@ -44,7 +59,16 @@ pub struct AccountIndex {
     pub root_unchecked: bool,
 }
 
-type Identity = (String, String, Option<String>);
+type Identity = UserInfo;
+
+fn identity(u: &Value, principal: &str) -> Option<UserInfo> {
+    Some(UserInfo {
+        uin: text(u, "Uin")?,
+        principal: principal.to_string(),
+        name: text(u, "Name"),
+        created: text(u, "CreateTime").filter(|c| !c.is_empty()),
+    })
+}
 
 /// The principal word for a ListAccounts `UserType`; `None` for the owner
 /// (listed on its own) and message receivers (they have no keys).
@@ -79,10 +103,9 @@ fn list_accounts(client: &Client, auditor: &Credential) -> Result<Vec<Identity>,
             .flatten()
         {
             let kind = text(u, "UserType").unwrap_or_default();
-            let (Some(p), Some(uin)) = (principal_of(&kind), text(u, "Uin")) else {
-                continue;
-            };
-            out.push((uin, p.to_string(), text(u, "Name")));
+            if let Some(id) = principal_of(&kind).and_then(|p| identity(u, p)) {
+                out.push(id);
+            }
         }
         let truncated = a.body.get("IsTruncated").and_then(Value::as_bool) == Some(true);
         marker = text(&a.body, "Marker");
@@ -101,7 +124,7 @@ fn list_users(client: &Client, auditor: &Credential) -> Result<Vec<Identity>, Ca
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|u| Some((text(u, "Uin")?, "sub-user".to_string(), text(u, "Name"))))
+        .filter_map(|u| identity(u, "sub-user"))
         .collect())
 }
 
@@ -117,11 +140,7 @@ fn list_collaborators(client: &Client, auditor: &Credential) -> Result<Vec<Ident
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        for u in &page {
-            if let Some(uin) = text(u, "Uin") {
-                out.push((uin, "collaborator".to_string(), text(u, "Name")));
-            }
-        }
+        out.extend(page.iter().filter_map(|u| identity(u, "collaborator")));
         offset += page.len() as u64;
         let total = a.body.get("TotalNum").and_then(Value::as_u64).unwrap_or(0);
         if page.is_empty() || offset >= total {
@@ -194,17 +213,21 @@ impl AccountIndex {
             .owner_uin
             .unwrap_or_default();
         let mut gaps = Vec::new();
-        let mut users: Vec<(String, String, Option<String>)> =
-            vec![(owner_uin.clone(), "root".to_string(), None)];
+        let mut users: Vec<UserInfo> = vec![UserInfo {
+            uin: owner_uin.clone(),
+            principal: "root".to_string(),
+            name: None,
+            created: None,
+        }];
         match list_accounts(client, auditor) {
             Ok(found) => users.extend(found),
             Err(_) => {
                 users.extend(list_users(client, auditor).map_err(fail(Action::ListUsers))?);
                 match list_collaborators(client, auditor) {
                     Ok(found) => {
-                        for (uin, kind, name) in found {
-                            users.retain(|(x, _, _)| *x != uin);
-                            users.push((uin, kind, name));
+                        for u in found {
+                            users.retain(|x| x.uin != u.uin);
+                            users.push(u);
                         }
                     }
                     Err(e) => gaps.push(format!("collaborators not listed: {e}")),
@@ -213,7 +236,8 @@ impl AccountIndex {
         }
         let mut keys = BTreeMap::new();
         let mut root_unchecked = false;
-        for (uin, principal, name) in users {
+        for u in &users {
+            let (uin, principal, name) = (&u.uin, &u.principal, &u.name);
             let target: Value = uin.parse::<u64>().map_or(json!(uin), |n| json!(n));
             let params = json!({ "TargetUin": target });
             match client.call(auditor, Action::ListAccessKeys, &params) {
@@ -262,6 +286,7 @@ impl AccountIndex {
             }
         }
         Ok(AccountIndex {
+            users,
             owner_uin,
             app_id: me.body.get("AppId").and_then(Value::as_u64),
             auditor_id: auditor.id().to_string(),
@@ -351,6 +376,7 @@ mod tests {
             app_id: None,
             auditor_id: String::new(),
             keys,
+            users: vec![],
             gaps: vec![],
             root_unchecked: false,
         }

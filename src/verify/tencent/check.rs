@@ -77,6 +77,7 @@ fn verification(outcome: Outcome, detail: String, request_id: Option<String>) ->
         created: None,
         last_used: None,
         last_used_note: None,
+        incident: None,
     }
 }
 

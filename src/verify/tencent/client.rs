@@ -342,6 +342,20 @@ pub struct Client {
     endpoints: Endpoints,
     opts: ClientOptions,
     limiter: Limiter,
+    signed: Mutex<Vec<SignedCall>>,
+}
+
+/// One call this client signed: what CloudAudit will log for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedCall {
+    /// The SecretId it was signed with.
+    pub id: String,
+    /// The action.
+    pub action: Action,
+    /// `X-TC-Timestamp`, Unix seconds.
+    pub timestamp: i64,
+    /// Tencent's RequestId of the answer, when one came back.
+    pub request_id: Option<String>,
 }
 
 /// The largest answer read; CAM and STS answers are a few kilobytes.
@@ -365,12 +379,19 @@ impl Client {
             endpoints,
             opts,
             limiter: Limiter::default(),
+            signed: Mutex::new(Vec::new()),
         })
     }
 
     /// A client like this one for the other site, if there is one.
     pub fn other_site(&self) -> Option<Client> {
         Client::new(self.endpoints.other_site()?, self.opts.clone()).ok()
+    }
+
+    /// Every call this client signed with SecretId `id`, in order.
+    pub fn signed_with(&self, id: &str) -> Vec<SignedCall> {
+        let signed = self.signed.lock().unwrap_or_else(|e| e.into_inner());
+        signed.iter().filter(|c| c.id == id).cloned().collect()
     }
 
     /// Calls `action` (of its service) with JSON `params`, signed with
@@ -409,14 +430,40 @@ impl Client {
         action: Action,
         params: &Value,
     ) -> Result<Answer, CallError> {
-        let service = action.service();
         self.limiter.wait(action);
-        let url = self.endpoints.url(service);
-        let host = host_header(&url);
-        let body = serde_json::to_vec(params).expect("JSON values serialize");
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
+        let result = self.send(cred, action, params, timestamp);
+        let request_id = match &result {
+            Ok(a) => Some(a.request_id.clone()),
+            Err(CallError::Api(e)) => Some(e.request_id.clone()),
+            Err(_) => None,
+        };
+        let call = SignedCall {
+            id: cred.id.clone(),
+            action,
+            timestamp,
+            request_id: request_id.filter(|r| !r.is_empty()),
+        };
+        self.signed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(call);
+        result
+    }
+
+    fn send(
+        &self,
+        cred: &Credential,
+        action: Action,
+        params: &Value,
+        timestamp: i64,
+    ) -> Result<Answer, CallError> {
+        let service = action.service();
+        let url = self.endpoints.url(service);
+        let host = host_header(&url);
+        let body = serde_json::to_vec(params).expect("JSON values serialize");
         let content_type = "application/json";
         let signed = [("content-type", content_type), ("host", host.as_str())];
         let input = SignInput {
@@ -442,7 +489,7 @@ impl Client {
                 concat!("keyhound-", env!("CARGO_PKG_VERSION")),
             )
             .header("Authorization", auth);
-        if service == Service::Sts {
+        if matches!(service, Service::Sts | Service::CloudAudit) {
             req = req.header("X-TC-Region", &self.opts.region);
         }
         if let Some(t) = &cred.token {

@@ -1,5 +1,5 @@
-//! Tencent Cloud STS/CAM: the API actions, TC3 signing, the HTTP client and
-//! the checks built on them.
+//! Tencent Cloud STS, CAM and CloudAudit: the API actions, TC3 signing,
+//! the HTTP client and the checks and incident reads built on them.
 //!
 //! [`Verifier`] checks each distinct (SecretId, SecretKey) pair once, with a
 //! call signed by that pair, and, in auditor mode, attributes every found
@@ -11,15 +11,18 @@ pub mod audit;
 pub mod check;
 pub mod client;
 pub mod credential;
+pub mod incident;
 pub mod sign;
 pub mod snapshot;
 
 pub use api::{Action, Service};
-pub use audit::{AccountIndex, KeyInfo};
+pub use audit::{AccountIndex, KeyInfo, UserInfo};
 pub use client::{ApiError, CallError, Client, ClientOptions, Credential, Endpoints, Site};
 
+use crate::finding::incident::Incident;
 use crate::finding::{Finding, Fingerprint, Secret, SecretKind};
 use crate::verify::{KeyStatus, Outcome, Owner, Verification};
+pub use incident::LeakedSince;
 use std::collections::HashMap;
 
 /// The auditor: the user's own credentials and the index of their account.
@@ -39,6 +42,7 @@ pub struct Verifier {
     auditor: Option<Auditor>,
     cache: HashMap<Fingerprint, Verification>,
     last_used: HashMap<String, String>,
+    incidents: HashMap<(String, LeakedSince), Option<Incident>>,
 }
 
 /// The cache key of a pair: a fingerprint over id and key only, so the same
@@ -68,7 +72,37 @@ impl Verifier {
             auditor,
             cache: HashMap::new(),
             last_used: HashMap::new(),
+            incidents: HashMap::new(),
         }
+    }
+
+    /// The incident picture of `id`, verified as `v`, when it is live and
+    /// there is an auditor: read once per id and leak time, after the
+    /// checks, so keyhound's own calls with the key are known and left out.
+    pub fn incident(
+        &mut self,
+        id: &str,
+        v: &Verification,
+        leaked: LeakedSince,
+    ) -> Option<Incident> {
+        let auditor = self.auditor.as_ref()?;
+        if v.outcome != Outcome::Live {
+            return None;
+        }
+        let key = (id.to_string(), leaked);
+        if let Some(done) = self.incidents.get(&key) {
+            return done.clone();
+        }
+        let mut own = self.client.signed_with(id);
+        if let Some(o) = &self.other_site {
+            own.extend(o.signed_with(id));
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let got = incident::picture(&self.client, auditor, id, v, &own, leaked, now);
+        self.incidents.insert(key, got.clone());
+        got
     }
 
     /// The auditor, when in auditor mode.
@@ -154,6 +188,7 @@ impl Verifier {
                 created: None,
                 last_used: None,
                 last_used_note: None,
+                incident: None,
             },
         };
         if let Some(a) = &self.auditor {
@@ -201,6 +236,23 @@ impl Verifier {
                 v = self.other_keys(f, &near).unwrap_or(v);
             }
             f.verification = Some(v);
+        }
+        for f in findings.iter_mut().filter(|f| chosen(f)) {
+            let leaked = f
+                .matches
+                .iter()
+                .filter_map(|m| match &m.provenance {
+                    crate::source::Provenance::Git { commit, .. }
+                    | crate::source::Provenance::CommitMessage { commit } => Some(commit.time),
+                    _ => None,
+                })
+                .min()
+                .map_or(LeakedSince::Unknown, LeakedSince::Commit);
+            let id = f.secret.expose().to_string();
+            if let Some(v) = f.verification.take() {
+                let incident = self.incident(&id, &v, leaked);
+                f.verification = Some(Verification { incident, ..v });
+            }
         }
     }
 

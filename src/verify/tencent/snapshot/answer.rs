@@ -7,7 +7,7 @@ use crate::audit::{AttachedPolicy, Fact, Gap};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
-pub(super) fn text(v: &Value, k: &str) -> Option<String> {
+pub(crate) fn text(v: &Value, k: &str) -> Option<String> {
     match v.get(k) {
         Some(Value::String(s)) => Some(s.clone()),
         Some(Value::Number(n)) => Some(n.to_string()),
@@ -15,7 +15,7 @@ pub(super) fn text(v: &Value, k: &str) -> Option<String> {
     }
 }
 
-pub(super) fn num(v: &Value, k: &str) -> Option<u64> {
+pub(crate) fn num(v: &Value, k: &str) -> Option<u64> {
     match v.get(k) {
         Some(Value::Number(n)) => n.as_u64(),
         Some(Value::String(s)) => s.trim().parse().ok(),
@@ -23,7 +23,7 @@ pub(super) fn num(v: &Value, k: &str) -> Option<u64> {
     }
 }
 
-pub(super) fn uin_param(uin: &str) -> Value {
+pub(crate) fn uin_param(uin: &str) -> Value {
     uin.parse::<u64>().map_or_else(|_| json!(uin), |n| json!(n))
 }
 
@@ -85,14 +85,14 @@ pub(super) fn is_missing_action(e: &CallError) -> bool {
 
 /// A policy as listed, before its document is looked at.
 #[derive(Clone, Debug)]
-pub(super) struct Listed {
+pub(crate) struct Listed {
     pub id: u64,
     pub name: String,
     pub preset: Option<bool>,
     pub via_groups: Vec<String>,
 }
 
-pub(super) fn listed(p: &Value, via: Option<&str>) -> Option<Listed> {
+pub(crate) fn listed(p: &Value, via: Option<&str>) -> Option<Listed> {
     let id = num(p, "PolicyId")?;
     let preset = match (
         text(p, "PolicyType").as_deref(),

@@ -4,7 +4,7 @@
 //! the permission it needs, never a silent pass. Calls run a few at a time;
 //! the client's per-action limits keep to Tencent's documented rates.
 
-mod answer;
+pub(crate) mod answer;
 
 pub use answer::parse_time;
 

@@ -1,0 +1,92 @@
+//! The incident picture of a live leaked key of the auditor's account, read
+//! with the auditor's credentials and read-only calls only: what the key
+//! did ([`events`]), what it can do ([`access`]) and what was created after
+//! the leak ([`persist`]).
+
+mod access;
+mod events;
+mod persist;
+
+use super::Auditor;
+use super::api::Action;
+use super::client::{Client, SignedCall};
+use crate::finding::incident::Incident;
+use crate::verify::{Outcome, Verification};
+
+/// Every action the incident picture may call; all read-only.
+pub const ACTIONS: &[Action] = &[
+    Action::DescribeEvents,
+    Action::ListAttachedUserAllPolicies,
+    Action::GetPolicy,
+    Action::GetUserPermissionBoundary,
+    Action::QueryApiKey,
+];
+
+/// When the leak began, as far as the report tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LeakedSince {
+    /// The author time of the first commit holding the key.
+    Commit(i64),
+    /// No commit date (a file or stdin scan).
+    Unknown,
+}
+
+/// Reads the picture of live key `id` (verified as `v`); `own` are the calls
+/// keyhound signed with it, `now` the current Unix time.
+pub(crate) fn picture(
+    client: &Client,
+    auditor: &Auditor,
+    id: &str,
+    v: &Verification,
+    own: &[SignedCall],
+    leaked: LeakedSince,
+    now: i64,
+) -> Option<Incident> {
+    if v.outcome != Outcome::Live {
+        return None;
+    }
+    let index = &auditor.index;
+    let cred = &auditor.credential;
+    let owner = v.owner.clone().unwrap_or_default();
+    let mut out = Incident::default();
+    match owner.owner_uin.as_deref() {
+        Some(o) if o == index.owner_uin => {}
+        other => {
+            out.gaps.push(format!(
+                "not read: the key belongs to account {}, the auditor's is {}; its \
+                 CloudAudit log, policies and keys are that account's to read",
+                other.unwrap_or("(unknown)"),
+                index.owner_uin
+            ));
+            return Some(out);
+        }
+    }
+    match events::read(client, cred, id, now, own) {
+        Ok(a) => out.activity = Some(a),
+        Err(e) => out.gaps.push(e),
+    }
+    out.access = access::read(client, cred, &owner, &mut out.gaps);
+    let since = match leaked {
+        LeakedSince::Commit(t) => (t, "the leak's first commit".to_string()),
+        LeakedSince::Unknown => (
+            now - events::DAYS * 86_400,
+            format!("no commit date: the last {} days", events::DAYS),
+        ),
+    };
+    let user = owner
+        .uin
+        .as_deref()
+        .filter(|_| owner.principal.as_deref() != Some("role"));
+    let logged = out.activity.as_ref().map(|a| a.events.as_slice());
+    out.persistence = Some(persist::read(
+        client,
+        cred,
+        index,
+        id,
+        user,
+        since,
+        logged,
+        &mut out.gaps,
+    ));
+    Some(out)
+}
