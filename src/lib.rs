@@ -26,6 +26,8 @@
 //!
 //! disable/enable: report.json ─► verify (pre-check) ─► action::plan ─► --yes ─►
 //!                 journal intent (synced) ─► UpdateAccessKey ─► post-check ─► journal outcome
+//! respond: scan ─► verify (auditor mode) ─► action::plan ─► --yes ─► apply ─►
+//!          report with a finding::response per finding
 //! audit: verify::tencent::snapshot (read-only CAM calls) ─► audit::run ─► audit::report
 //! ```
 //!
@@ -60,8 +62,8 @@
 //!    `--verify` only signatures leave the machine, never a SecretKey; a
 //!    forge token goes only to the API's own origin. Checked by
 //!    `tests/layers.rs`.
-//! 4. `action` is reached only from the `disable`/`enable` commands; dry run
-//!    is the default and keys are never deleted unasked.
+//! 4. `action` is reached only from the `disable`/`enable`/`respond`
+//!    commands; dry run is the default and keys are never deleted unasked.
 //! 5. A [`finding::Secret`] never appears in logs, `Debug`, `Display`, errors
 //!    or default reports; showing it takes an explicit flag and
 //!    [`finding::Secret::expose`]. The line around it, a

@@ -7,6 +7,7 @@ mod cdnetworks;
 mod decode;
 mod demo;
 mod forge;
+mod fuzz;
 mod git;
 mod hostile;
 mod layers;

@@ -18,6 +18,7 @@ mod output;
 mod plan;
 mod progress;
 mod repos;
+mod respond;
 mod root;
 mod rules;
 mod scan;
@@ -58,6 +59,7 @@ pub fn main() -> ExitCode {
         Command::InstallHook(a) => install_hook::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Disable(a) => disable::run(a),
+        Command::Respond(a) => respond::run(g, a),
         Command::Enable(a) => enable::run(a),
         Command::Audit(a) => audit::run(a),
         Command::Report(args::ReportCommand::Merge(a)) => org::run_merge(a),

@@ -6,7 +6,7 @@
 
 use super::args::{
     AuditArgs, AuditFormat, CdnetworksArgs, ColorChoice, DisableArgs, EnableArgs, GitScanArgs,
-    GlobalArgs, NoiseArgs, ScanArgs, TencentArgs, VerifyArgs, VerifyFormat,
+    GlobalArgs, NoiseArgs, RespondArgs, ScanArgs, TencentArgs, VerifyArgs, VerifyFormat,
 };
 use crate::audit::{self, CheckId};
 use crate::config::{self, Noise};
@@ -163,6 +163,41 @@ pub(crate) struct Disable {
     pub tencent: Tencent,
     /// The auditor's credentials.
     pub credential: Found,
+}
+
+/// A resolved `keyhound respond`.
+pub(crate) struct Respond {
+    /// The scan, always verifying (Tencent and CDNetworks).
+    pub scan: Scan,
+    /// The auditor's credentials: whose account's keys are disabled.
+    pub credential: Found,
+    /// `--yes`.
+    pub yes: bool,
+    /// `--journal`.
+    pub journal: PathBuf,
+}
+
+/// Resolves `keyhound respond`: a scan that verifies, and the auditor's
+/// credentials, found before anything is scanned.
+pub(crate) fn respond(
+    g: &GlobalArgs,
+    a: &RespondArgs,
+    diags: &Diagnostics,
+) -> anyhow::Result<Respond> {
+    let t = &a.scan.verify.tencent;
+    let credential = required_credential(t)?;
+    let mut scan = scan(g, &a.scan, diags)?;
+    scan.verify = Some(Tencent {
+        endpoints: endpoints(t)?,
+        auditor: None,
+    });
+    scan.cdnetworks = Some(cdnetworks_endpoint(&a.scan.verify.cdnetworks)?);
+    Ok(Respond {
+        scan,
+        credential,
+        yes: a.yes,
+        journal: a.journal.clone(),
+    })
 }
 
 /// A resolved `keyhound enable`.

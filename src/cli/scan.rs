@@ -124,7 +124,7 @@ pub(crate) fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
 }
 
 /// Writes `report` where and how `out` says.
-fn write_report(report: &Report, out: &plan::Output) -> anyhow::Result<()> {
+pub(crate) fn write_report(report: &Report, out: &plan::Output) -> anyhow::Result<()> {
     match &out.path {
         Some(path) => {
             let opts = WriteOptions {
