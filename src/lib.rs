@@ -26,6 +26,8 @@
 //!
 //! disable/enable: report.json ─► verify (pre-check) ─► action::plan ─► --yes ─►
 //!                 journal intent (synced) ─► UpdateAccessKey ─► post-check ─► journal outcome
+//! respond: scan ─► verify (auditor mode) ─► action::plan ─► --yes ─► apply ─►
+//!          report with a finding::response per finding
 //! audit: verify::tencent::snapshot (read-only CAM calls) ─► audit::run ─► audit::report
 //! ```
 //!
@@ -44,7 +46,7 @@
 //! | [`verify`] | asking the provider (Tencent, CDNetworks) whether a found key is live and who owns it, and (Tencent, auditor mode) what a live one did, can do and left behind |
 //! | [`action`] | state-changing calls (disable/enable keys) and their journal |
 //! | [`audit`] | checks of a whole account's keys against Tencent's advice (pure) |
-//! | [`config`] | noise control: config file, inline allows, ignore file, baseline |
+//! | [`config`] | noise control: config file, inline allows, ignore file, baseline; gitleaks' `.gitleaksignore` and JSON reports |
 //! | [`diagnostic`] | warnings, notes and errors as values; the library returns them, `cli` prints them |
 //!
 //! # Invariants (stated as absences)
@@ -60,8 +62,8 @@
 //!    `--verify` only signatures leave the machine, never a SecretKey; a
 //!    forge token goes only to the API's own origin. Checked by
 //!    `tests/layers.rs`.
-//! 4. `action` is reached only from the `disable`/`enable` commands; dry run
-//!    is the default and keys are never deleted unasked.
+//! 4. `action` is reached only from the `disable`/`enable`/`respond`
+//!    commands; dry run is the default and keys are never deleted unasked.
 //! 5. A [`finding::Secret`] never appears in logs, `Debug`, `Display`, errors
 //!    or default reports; showing it takes an explicit flag and
 //!    [`finding::Secret::expose`]. The line around it, a

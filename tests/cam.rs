@@ -9,6 +9,7 @@ pub(crate) mod emulator;
 mod history;
 mod incident;
 mod org;
+mod respond;
 mod scan;
 mod sdk;
 mod verdicts;

@@ -1,6 +1,6 @@
 //! State-changing calls: disabling and re-enabling leaked keys, dry run by
-//! default, every action journaled. Reached only from the `disable`/`enable`
-//! commands.
+//! default, every action journaled. Reached only from the `disable`,
+//! `enable` and `respond` commands.
 //!
 //! Only keys that the auditor's own account lists (ListAccessKeys) are
 //! touched, never the auditor's own credentials, and never deleted: a key is

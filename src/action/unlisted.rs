@@ -4,10 +4,10 @@
 //! the owner to notify.
 
 use super::{PlanItem, Step};
-use crate::verify::Outcome;
 use crate::verify::tencent::audit::AccountIndex;
 use crate::verify::tencent::check::check_pair;
 use crate::verify::tencent::client::{Client, Credential};
+use crate::verify::{Outcome, Verification};
 
 /// Checks every refused target that is missing from `index` and came with
 /// a SecretKey, and turns its step into [`Step::NotLive`] or
@@ -24,32 +24,35 @@ pub fn settle(client: &Client, index: &AccountIndex, items: &mut [PlanItem]) {
         let cred = Credential::new(it.target.id.as_str(), key.expose())
             .with_token(it.target.token.clone());
         let v = check_pair(client, other.as_ref(), &cred, false);
-        match v.outcome {
-            Outcome::NotLive => it.step = Step::NotLive(v.detail),
-            Outcome::Live => match v.owner {
-                Some(o) if o.owner_uin.as_deref() != Some(index.owner_uin.as_str()) => {
-                    it.step = Step::Foreign(o);
-                }
-                _ => {
-                    it.step = Step::Refused(format!(
-                        "live and of your account {}, but the auditor's credentials do not \
-                         list it{}: disable it with the root account's credentials",
-                        index.owner_uin,
-                        if index.root_unchecked {
-                            " (the root's keys need the root account to list)"
-                        } else {
-                            ""
-                        }
-                    ));
-                }
-            },
-            Outcome::WrongKey | Outcome::Unknown | Outcome::Skipped => {
-                it.step = Step::Refused(format!(
-                    "not in your account {}, and checking it with its SecretKey could not \
-                     settle whether it is live: {}",
-                    index.owner_uin, v.detail
-                ));
+        it.step = step_for(&v, index);
+    }
+}
+
+/// The step a target missing from `index` takes after a check of its pair
+/// said `v`: nothing to do when it is not live, a refusal naming the owner
+/// when it is another account's live key, a refusal saying why otherwise.
+pub fn step_for(v: &Verification, index: &AccountIndex) -> Step {
+    match v.outcome {
+        Outcome::NotLive => Step::NotLive(v.detail.clone()),
+        Outcome::Live => match &v.owner {
+            Some(o) if o.owner_uin.as_deref() != Some(index.owner_uin.as_str()) => {
+                Step::Foreign(o.clone())
             }
-        }
+            _ => Step::Refused(format!(
+                "live and of your account {}, but the auditor's credentials do not \
+                     list it{}: disable it with the root account's credentials",
+                index.owner_uin,
+                if index.root_unchecked {
+                    " (the root's keys need the root account to list)"
+                } else {
+                    ""
+                }
+            )),
+        },
+        Outcome::WrongKey | Outcome::Unknown | Outcome::Skipped => Step::Refused(format!(
+            "not in your account {}, and checking it with its SecretKey could not \
+                 settle whether it is live: {}",
+            index.owner_uin, v.detail
+        )),
     }
 }

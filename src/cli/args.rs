@@ -63,6 +63,9 @@ pub(crate) enum Command {
     Verify(Box<VerifyArgs>),
     /// Disable (set Inactive) leaked Tencent keys of your own account; dry run unless --yes.
     Disable(Box<DisableArgs>),
+    /// For CI: scan, verify, disable the live keys of your own account and
+    /// report what was done (SARIF/JSON); dry run unless --yes.
+    Respond(Box<RespondArgs>),
     /// Re-enable the keys keyhound disabled, from its journal; dry run unless --yes.
     Enable(Box<EnableArgs>),
     /// Review a whole Tencent Cloud account's API keys against Tencent's advice (read-only).
@@ -196,6 +199,8 @@ pub(crate) struct ScanArgs {
     pub verify: VerifyScanArgs,
     #[command(flatten)]
     pub noise: NoiseArgs,
+    #[command(flatten)]
+    pub gitleaks: super::compat::GitleaksArgs,
 }
 
 /// `--format` values.
@@ -544,6 +549,29 @@ pub(crate) struct DisableArgs {
     pub journal: PathBuf,
     #[command(flatten)]
     pub tencent: TencentArgs,
+}
+
+/// Arguments of `keyhound respond`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Scans like `scan` (PATH or --git, --range, --branch...), verifies every \
+Tencent and CDNetworks finding, plans `disable` for the live Tencent keys your own account lists \
+and, with --yes, disables them, journaling every call. Each finding of the report (human, JSON, \
+SARIF) carries its verification and a `response`: disabled, would_disable (dry run), \
+nothing_to_do, refused, failed or not_acted. Exit codes: 0 nothing is left live (every live key \
+of yours disabled, the rest not live), 1 a finding still needs a human (dry run, another \
+account's key, unknown verdict, a provider keyhound does not disable), 2 error. Needs auditor \
+credentials allowed to call cam:ListUsers, cam:ListAccessKeys and cam:UpdateAccessKey."
+)]
+pub(crate) struct RespondArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// Disable; without it the report says what would be done.
+    #[arg(long)]
+    pub yes: bool,
+    /// Append every action to FILE.
+    #[arg(long, value_name = "FILE", default_value = journal::DEFAULT_JOURNAL)]
+    pub journal: PathBuf,
 }
 
 /// Arguments of `keyhound enable`.

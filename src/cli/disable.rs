@@ -127,15 +127,10 @@ fn print_plan(items: &[action::PlanItem], change: Change) -> anyhow::Result<Coun
             ))?,
             Step::Foreign(o) => {
                 n.foreign += 1;
-                let quote = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".into());
                 line(format!(
-                    "refused {}: LIVE key of another account (owner uin {}, AppId {}, key uin {}); \
-                     keyhound only disables keys of your own account: notify the owner and quote \
-                     these ids  [{}]",
+                    "refused {}: {}  [{}]",
                     shown(&it.target.id),
-                    quote(&o.owner_uin),
-                    o.app_id.map_or("?".to_string(), |a| a.to_string()),
-                    quote(&o.uin),
+                    foreign(o),
                     it.target.origin
                 ))?;
             }
@@ -150,6 +145,28 @@ fn print_plan(items: &[action::PlanItem], change: Change) -> anyhow::Result<Coun
 }
 
 /// A target's id as printed: shortened, whatever the input held.
+/// Why a live key of another account is refused, and what to do next.
+pub(crate) fn foreign(o: &crate::verify::Owner) -> String {
+    let quote = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".into());
+    format!(
+        "LIVE key of another account (owner uin {}, AppId {}, key uin {}); keyhound only \
+         disables keys of your own account: notify the owner and quote these ids",
+        quote(&o.owner_uin),
+        o.app_id.map_or("?".to_string(), |a| a.to_string()),
+        quote(&o.uin),
+    )
+}
+
+/// The note after disabling a key of a user who holds `keys` keys.
+pub(crate) fn two_key_note(uin: &str, keys: usize) -> Option<String> {
+    (keys >= 2).then(|| {
+        format!(
+            "uin {uin} has {keys} keys, the most Tencent allows: to create a replacement, first \
+             delete one (keyhound never deletes keys)"
+        )
+    })
+}
+
 fn shown(id: &str) -> String {
     if crate::finding::is_shortened_id(id) {
         id.to_string()
@@ -219,12 +236,11 @@ pub(crate) fn act(
             message::error(line);
         }
         let keys_of_user = aud.index.keys.values().filter(|k| k.uin == e.uin).count();
-        if e.result == EntryResult::Confirmed && change == Change::Disable && keys_of_user >= 2 {
-            println!(
-                "  note: uin {} has {keys_of_user} keys, the most Tencent allows: to create a \
-                 replacement, first delete one (keyhound never deletes keys)",
-                e.uin
-            );
+        if e.result == EntryResult::Confirmed
+            && change == Change::Disable
+            && let Some(note) = two_key_note(&e.uin, keys_of_user)
+        {
+            println!("  note: {note}");
         }
     }
     if !done.is_empty() {

@@ -32,10 +32,10 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
             message::warn(w);
         }
     }
-    let exit = if report.findings.is_empty() {
-        Exit::Clean
-    } else {
-        Exit::Findings
+    let exit = match (report.findings.is_empty(), plan.findings_exit) {
+        (true, _) => Exit::Clean,
+        (false, Some(code)) => Exit::FindingsCode(code),
+        (false, None) => Exit::Findings,
     };
     // A hook run with --quiet says nothing when there is nothing to say.
     let silent = g.quiet && plan.output.format == Format::Human && plan.output.path.is_none();
@@ -124,7 +124,7 @@ pub(crate) fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
 }
 
 /// Writes `report` where and how `out` says.
-fn write_report(report: &Report, out: &plan::Output) -> anyhow::Result<()> {
+pub(crate) fn write_report(report: &Report, out: &plan::Output) -> anyhow::Result<()> {
     match &out.path {
         Some(path) => {
             let opts = WriteOptions {

@@ -36,7 +36,8 @@ pub(crate) fn optional_auditor(t: &Tencent, client: &Client) -> anyhow::Result<O
     }
 }
 
-fn verifiable(rules: &[Rule], f: &Finding) -> bool {
+/// Whether a finding's rule is checked with Tencent.
+pub(crate) fn verifiable(rules: &[Rule], f: &Finding) -> bool {
     rules
         .iter()
         .any(|r| r.id == f.rule && r.verify == Some(VerifyWith::Tencent))

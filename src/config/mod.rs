@@ -1,5 +1,6 @@
 //! Noise control: the `.keyhound.toml` config, inline `keyhound:allow`, the
-//! `.keyhoundignore` file and baselines.
+//! `.keyhoundignore` file and baselines, and gitleaks' ignore file and reports
+//! ([`gitleaks`]).
 //!
 //! [`Noise`] holds everything that decides whether a finding is reported and
 //! [`Noise::filter`] applies it to a finished list of findings, in this
@@ -10,6 +11,7 @@
 pub mod allow;
 pub mod baseline;
 pub mod file;
+pub mod gitleaks;
 pub mod ignore;
 
 pub use allow::AllowSet;
@@ -26,6 +28,8 @@ use std::path::{Path, PathBuf};
 pub const CONFIG_FILE: &str = ".keyhound.toml";
 /// Name of the ignore file looked for at the repo root.
 pub const IGNORE_FILE: &str = ".keyhoundignore";
+/// gitleaks' config, read at the repo root when there is no [`CONFIG_FILE`].
+pub const GITLEAKS_CONFIG: &str = ".gitleaks.toml";
 
 /// A config, ignore or baseline file that cannot be used; the message names
 /// the file (and line, column and key where known).
@@ -56,37 +60,10 @@ fn absolute(p: &Path) -> PathBuf {
         .unwrap_or_else(|_| p.to_path_buf())
 }
 
-/// The largest config or ignore file read.
-pub const MAX_CONFIG_FILE: u64 = 16 << 20;
-
-/// The largest baseline (an earlier report) read.
-pub const MAX_BASELINE_FILE: u64 = 512 << 20;
-
-/// Reads the `what` file at `path`, refusing one over `max` bytes.
-fn read_bounded(path: &Path, what: &str, max: u64) -> Result<String, ConfigError> {
-    use std::io::Read;
-    let origin = path.display();
-    let fail = |e: std::io::Error| ConfigError {
-        message: format!("cannot read {what} {origin}: {e}"),
-    };
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .map_err(fail)?
-        .take(max + 1)
-        .read_to_string(&mut text)
-        .map_err(fail)?;
-    if text.len() as u64 > max {
-        return Err(ConfigError {
-            message: format!("{what} {origin} is larger than {} MiB", max >> 20),
-        });
-    }
-    Ok(text)
-}
-
 /// Reads a config file.
 pub fn load_config(path: &Path) -> Result<Config, ConfigError> {
     let origin = path.display().to_string();
-    let text = read_bounded(path, "config", MAX_CONFIG_FILE)?;
+    let text = read_within(path, "config", MAX_CONFIG_FILE)?;
     file::parse(&text, &origin)
 }
 
@@ -94,7 +71,7 @@ pub fn load_config(path: &Path) -> Result<Config, ConfigError> {
 /// errors (exit 2).
 pub fn load_ignore(path: &Path, diags: &Diagnostics) -> Result<IgnoreFile, ConfigError> {
     let origin = path.display().to_string();
-    let text = read_bounded(path, "ignore file", MAX_CONFIG_FILE)?;
+    let text = read_within(path, "ignore file", MAX_CONFIG_FILE)?;
     let (file, errors) = ignore::parse(&text, &origin);
     for e in errors {
         diags.error(e);
@@ -102,11 +79,67 @@ pub fn load_ignore(path: &Path, diags: &Diagnostics) -> Result<IgnoreFile, Confi
     Ok(file)
 }
 
-/// Reads a baseline or earlier report.
-pub fn load_baseline(path: &Path) -> Result<Baseline, ConfigError> {
+/// Baselines, reports and ignore files larger than this are refused.
+pub const MAX_NOISE_FILE: u64 = 256 * 1024 * 1024;
+
+/// Config and keyhound ignore files larger than this are refused.
+pub const MAX_CONFIG_FILE: u64 = 16 * 1024 * 1024;
+
+/// Reads at most [`MAX_NOISE_FILE`] bytes of `path`, a `what` file.
+fn read_bounded(path: &Path, what: &str) -> Result<String, ConfigError> {
+    read_within(path, what, MAX_NOISE_FILE)
+}
+
+/// Reads at most `max` bytes of `path`, a `what` file.
+fn read_within(path: &Path, what: &str, max: u64) -> Result<String, ConfigError> {
+    use std::io::Read;
     let origin = path.display().to_string();
-    let text = read_bounded(path, "baseline", MAX_BASELINE_FILE)?;
-    baseline::parse(&text, &origin)
+    let fail = |e: String| ConfigError {
+        message: format!("cannot read {what} {origin}: {e}"),
+    };
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(max + 1).read_to_string(&mut text))
+        .map_err(|e| fail(e.to_string()))?;
+    if text.len() as u64 > max {
+        return Err(fail(format!("larger than {} MiB", max >> 20)));
+    }
+    Ok(text)
+}
+
+/// A baseline: keyhound's own, an earlier keyhound report, or a gitleaks
+/// JSON report (matched by place and secret, see [`gitleaks`]).
+pub enum AnyBaseline {
+    /// Compared by fingerprint.
+    Keyhound(Baseline),
+    /// A gitleaks report.
+    Gitleaks(gitleaks::Places),
+}
+
+/// Reads a baseline or earlier report.
+pub fn load_baseline(path: &Path) -> Result<AnyBaseline, ConfigError> {
+    let origin = path.display().to_string();
+    let text = read_bounded(path, "baseline")?;
+    if let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text)
+        && gitleaks::is_report(&doc)
+    {
+        return gitleaks::parse_report(&doc, &origin).map(AnyBaseline::Gitleaks);
+    }
+    baseline::parse(&text, &origin).map(AnyBaseline::Keyhound)
+}
+
+/// Reads a `.gitleaksignore`; bad lines are left out and added to `diags`
+/// as errors (exit 2).
+pub fn load_gitleaks_ignore(
+    path: &Path,
+    diags: &Diagnostics,
+) -> Result<gitleaks::Places, ConfigError> {
+    let text = read_bounded(path, "ignore file")?;
+    let (places, errors) = gitleaks::parse_ignore(&text, &path.display().to_string());
+    for e in errors {
+        diags.error(e);
+    }
+    Ok(places)
 }
 
 /// Everything that can keep a finding out of a report.
@@ -120,6 +153,8 @@ pub struct Noise {
     pub ignore: Option<IgnoreFile>,
     /// Earlier findings not to report again.
     pub baseline: Option<Baseline>,
+    /// `.gitleaksignore` entries, and a gitleaks report given as baseline.
+    pub gitleaks: Vec<gitleaks::Places>,
     /// The day expiry dates are compared with.
     pub today: time::Date,
 }
@@ -131,6 +166,7 @@ impl Default for Noise {
             allow: AllowSet::default(),
             ignore: None,
             baseline: None,
+            gitleaks: Vec::new(),
             today: time::OffsetDateTime::now_utc().date(),
         }
     }
@@ -170,6 +206,11 @@ impl Noise {
                 if inline_allowed(m) || self.allow.allows(&f.rule, secret, &path) {
                     return false;
                 }
+                let commit = m.provenance.commit().map(|c| c.sha.as_str());
+                let line = m.location.line;
+                if self.gitleaks.iter().any(|g| g.covers(commit, &path, line)) {
+                    return false;
+                }
                 let mut keep = true;
                 for (i, e) in entries.iter().enumerate() {
                     if e.fingerprint == f.fingerprint && e.covers_path(&path) {
@@ -180,6 +221,7 @@ impl Noise {
                 keep
             });
             !f.matches.is_empty()
+                && !self.gitleaks.iter().any(|g| g.covers_finding(f))
                 && !self
                     .baseline
                     .as_ref()

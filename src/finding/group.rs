@@ -110,6 +110,7 @@ pub fn group(blobs: impl IntoIterator<Item = BlobHits>) -> Vec<Finding> {
                 matches,
                 in_head: None,
                 verification: None,
+                response: None,
             }
         })
         .collect();

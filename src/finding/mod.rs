@@ -13,6 +13,7 @@
 mod group;
 pub mod incident;
 pub mod linehash;
+pub mod response;
 mod secret;
 mod snippet;
 pub mod verification;
@@ -135,6 +136,8 @@ pub struct Finding {
     pub in_head: Option<bool>,
     /// Filled in by `--verify`.
     pub verification: Option<Verification>,
+    /// Filled in by `keyhound respond`.
+    pub response: Option<response::Response>,
 }
 
 /// The stable id of a finding: the first 16 bytes of

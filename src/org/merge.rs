@@ -266,6 +266,7 @@ fn finding(
         matches,
         in_head: f.in_head,
         verification: f.verification.clone(),
+        response: f.response.clone(),
     };
     if redact_all && !f.redacted {
         // Redact what this input showed, so the merged values are uniform.

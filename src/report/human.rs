@@ -122,6 +122,14 @@ fn finding(
             incident(i, w)?;
         }
     }
+    if let Some(r) = &f.response {
+        writeln!(
+            w,
+            "  response     {}: {}",
+            r.action.word(),
+            sanitize(&r.detail)
+        )?;
+    }
     if let Some(in_head) = f.in_head {
         let s = if in_head {
             "yes"

@@ -7,7 +7,7 @@
 //! ```text
 //! {"version": 1, "tool": {"name", "version"}, "stats": {...}, "suppressed": N,
 //!  "findings": [{"fingerprint", "rule", "name", "severity", "secret", "key",
-//!                "token", "redacted", "in_head", "verification",
+//!                "token", "redacted", "in_head", "verification", "response"?,
 //!                "locations": [{"kind", "path", "member"?, "line", "column",
 //!                               "end_line", "end_column", "key_line",
 //!                               "key_column", "commit", "snippet",
@@ -120,6 +120,9 @@ pub struct DocFinding {
     pub in_head: Option<bool>,
     /// Live-check result.
     pub verification: Option<Verification>,
+    /// What `keyhound respond` did about it (absent in other reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<crate::finding::response::Response>,
     /// Every place it was found.
     pub locations: Vec<DocLocation>,
 }
@@ -243,6 +246,7 @@ pub fn finding(report: &Report, f: &Finding, opts: &WriteOptions) -> DocFinding 
         redacted: !opts.show_secrets || report.values_redacted,
         in_head: f.in_head,
         verification: f.verification.clone(),
+        response: f.response.clone(),
         locations: f
             .matches
             .iter()

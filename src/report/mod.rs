@@ -258,6 +258,7 @@ mod tests {
             matches: Vec::new(),
             in_head: None,
             verification: None,
+            response: None,
         };
         let at = |snippet: &str| Match {
             provenance: crate::source::Provenance::Stdin,

@@ -36,6 +36,7 @@ fn verify_findings_checks_distinct_pairs_in_parallel_once_each() {
             }],
             in_head: None,
             verification: None,
+            response: None,
         }
     };
     // Every pair twice, under two rules: twelve findings, six pairs.

@@ -448,3 +448,43 @@ fn keys_users_and_grants_created_after_the_leak_are_called_out() {
     );
     assert_read_only(&w);
 }
+
+#[test]
+fn scan_of_git_history_dates_the_leak_from_its_first_commit() {
+    let w = world();
+    let t = now();
+    let first = t - 30 * DAY;
+    let fresh = pair("AKID", 44);
+    w.em.key(CI_USER, &fresh.0, &fresh.1, "Active");
+    w.em.set_created(&fresh.0, &tencent(t - 20 * DAY));
+    log(&w, &w.ci.0, "CreateAccessKey", t - 20 * DAY, ATTACKER);
+    let env = TestEnv::new();
+    let dir = env.path();
+    crate::util::git(dir, &["init", "-q"]);
+    let leak = format!(
+        "TENCENTCLOUD_SECRET_ID={}\nTENCENTCLOUD_SECRET_KEY={}\n",
+        w.ci.0, w.ci.1
+    );
+    std::fs::write(dir.join("deploy.env"), leak).unwrap();
+    crate::util::git(dir, &["add", "deploy.env"]);
+    let date = format!("--date={first} +0000");
+    crate::util::git(dir, &["commit", "-q", "-m", "deploy settings", &date]);
+    let out = super::audited(
+        &env,
+        &w,
+        &[
+            "scan", ".", "--git", "--format", "json", "--verify", "--audit",
+        ],
+    );
+    let doc = json_of(&out);
+    let v = &doc["findings"][0]["verification"];
+    assert_eq!(v["outcome"], "live", "{v}");
+    let p = &v["incident"]["persistence"];
+    assert_eq!(p["since"], rfc3339(first), "{p}");
+    assert_eq!(p["keys"].as_array().map(Vec::len), Some(1), "{p}");
+    assert_eq!(p["events"][0]["name"], "CreateAccessKey", "{p}");
+    let a = &v["incident"]["activity"];
+    assert_eq!(a["own_calls_left_out"], 1, "the scan's own check: {a}");
+    assert_eq!(a["events"].as_array().map(Vec::len), Some(1), "{a}");
+    assert_read_only(&w);
+}

@@ -137,6 +137,12 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> Option<
             serde_json::to_value(v).unwrap_or(Value::Null),
         );
     }
+    if let Some(r) = &f.response {
+        p.insert(
+            "response".to_string(),
+            serde_json::to_value(r).unwrap_or(Value::Null),
+        );
+    }
     let mut r = sarif::Result::builder()
         .rule_id(f.rule.clone())
         .rule_index(rule_index as i64)
@@ -442,6 +448,7 @@ mod tests {
             }],
             in_head: None,
             verification: None,
+            response: None,
         }
     }
 

@@ -11,7 +11,7 @@ mod revision;
 mod staged;
 mod tree;
 
-pub use loose::{Damage, Guard, check_id};
+pub use loose::{Damage, Guard, check_id, check_stream};
 pub use pack::PackOrder;
 pub use push::{PushUpdate, parse_pre_push, push_selection};
 pub use staged::{StagedChange, StagedFile, check_staged_objects, staged_change, staged_changes};

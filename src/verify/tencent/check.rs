@@ -249,7 +249,7 @@ fn own_last_used_of(client: &Client, cred: &Credential) -> Option<String> {
 /// `SecretId -> last use` from a `GetSecurityLastUsed` answer, in UTC:
 /// `LastSecretUsedDate` (epoch ms, precise) as `YYYY-MM-DDThh:mm:ssZ`,
 /// else `LastUsedDate` (a day late) as given. Ids never used are absent.
-pub(crate) fn last_used_rows(body: &Value) -> std::collections::HashMap<String, String> {
+pub fn last_used_rows(body: &Value) -> std::collections::HashMap<String, String> {
     let mut out = std::collections::HashMap::new();
     for row in body
         .get("SecretIdLastUsedRows")

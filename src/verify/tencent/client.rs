@@ -562,13 +562,17 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-enum Envelope {
+/// Why a body is not a successful answer.
+#[derive(Debug)]
+pub enum Envelope {
+    /// Tencent's `Response.Error`.
     Api(ApiError),
+    /// Not the `{"Response": {...}}` envelope: what is wrong with it.
     Bad(String),
 }
 
 /// Splits `{"Response": {...}}` into an answer or an [`ApiError`].
-fn parse_envelope(bytes: &[u8]) -> Result<Answer, Envelope> {
+pub fn parse_envelope(bytes: &[u8]) -> Result<Answer, Envelope> {
     let v: Value =
         serde_json::from_slice(bytes).map_err(|e| Envelope::Bad(format!("not JSON: {e}")))?;
     let Some(Value::Object(mut resp)) = v.get("Response").cloned() else {

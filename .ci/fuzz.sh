@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# A bounded fuzzing run: builds the cargo-fuzz targets of fuzz/ and runs each
+# for FUZZ_SECONDS (default 35) over a scratch copy of its seed corpus
+# fuzz/corpus/<target> (the checked-in corpus is never written to). A crash,
+# a timeout or an out-of-memory fails the run; libFuzzer saves the input in
+# fuzz/artifacts/<target>/. Installs cargo-fuzz itself. On a stable
+# toolchain RUSTC_BOOTSTRAP=1 lets cargo-fuzz pass its sanitizer flags.
+set -euo pipefail
+cd "$(dirname "$0")/../fuzz"
+secs=${FUZZ_SECONDS:-35}
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  cargo install --locked cargo-fuzz
+fi
+export RUSTC_BOOTSTRAP=1
+cargo fuzz build -a
+for t in $(cargo fuzz list); do
+  work=corpus-run/$t
+  mkdir -p "$work"
+  log=$(mktemp)
+  if ! cargo fuzz run -a "$t" "$work" "corpus/$t" -- \
+      -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+      -print_final_stats=1 >"$log" 2>&1; then
+    tail -n 60 "$log"
+    echo "fuzz target $t failed (input saved under fuzz/artifacts/$t)" >&2
+    exit 1
+  fi
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 || true)
+  echo "-- $t: ${secs}s, $runs runs, $cov, no crash"
+  rm -f "$log"
+done
