@@ -46,7 +46,7 @@
 //! | [`verify`] | asking the provider (Tencent, CDNetworks) whether a found key is live and who owns it, and (Tencent, auditor mode) what a live one did, can do and left behind |
 //! | [`action`] | state-changing calls (disable/enable keys) and their journal |
 //! | [`audit`] | checks of a whole account's keys against Tencent's advice (pure) |
-//! | [`config`] | noise control: config file, inline allows, ignore file, baseline |
+//! | [`config`] | noise control: config file, inline allows, ignore file, baseline; gitleaks' `.gitleaksignore` and JSON reports |
 //! | [`diagnostic`] | warnings, notes and errors as values; the library returns them, `cli` prints them |
 //!
 //! # Invariants (stated as absences)

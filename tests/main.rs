@@ -9,6 +9,7 @@ mod demo;
 mod forge;
 mod fuzz;
 mod git;
+mod gitleaks;
 mod hostile;
 mod layers;
 mod noise;

@@ -199,6 +199,8 @@ pub(crate) struct ScanArgs {
     pub verify: VerifyScanArgs,
     #[command(flatten)]
     pub noise: NoiseArgs,
+    #[command(flatten)]
+    pub gitleaks: super::compat::GitleaksArgs,
 }
 
 /// `--format` values.

@@ -7,6 +7,7 @@ mod args;
 mod audit;
 mod baseline;
 mod cdnetworks;
+mod compat;
 mod completions;
 mod disable;
 mod enable;
@@ -44,6 +45,8 @@ pub(crate) enum Exit {
     Clean,
     /// Findings reported.
     Findings,
+    /// Findings reported, with the code `--exit-code` asked for.
+    FindingsCode(u8),
 }
 
 /// Runs the command line; what `main` calls.
@@ -71,6 +74,7 @@ pub fn main() -> ExitCode {
         Ok(_) if message::errored() => ExitCode::from(2),
         Ok(Exit::Clean) => ExitCode::from(0),
         Ok(Exit::Findings) => ExitCode::from(1),
+        Ok(Exit::FindingsCode(n)) => ExitCode::from(n),
         Err(err) => {
             if is_broken_pipe(&err) {
                 return ExitCode::from(0);

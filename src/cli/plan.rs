@@ -51,6 +51,8 @@ pub(crate) struct Scan {
     pub repo_vcs: Option<VcsInfo>,
     /// What the scan counts as it goes, when a terminal shows its progress.
     pub progress: Option<Arc<Progress>>,
+    /// The exit code for findings (`--exit-code`; default 1).
+    pub findings_exit: Option<u8>,
 }
 
 /// What a scan reads.
@@ -246,6 +248,17 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
             }
         }
         rules.disable(&cfg.disabled_rules);
+        if settings.standalone {
+            let own: std::collections::HashSet<&str> =
+                cfg.rules.iter().map(|r| r.id.as_str()).collect();
+            let builtin: Vec<String> = RuleSet::builtin()
+                .rules
+                .into_iter()
+                .map(|r| r.id)
+                .filter(|id| !own.contains(id.as_str()))
+                .collect();
+            rules.disable(&builtin);
+        }
         for id in settings.noise.allow.rule_ids() {
             if rules.get(id).is_none() && !cfg.disabled_rules.iter().any(|d| d == id) {
                 diags.warn(format_args!(
@@ -261,6 +274,7 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         follow_links: a.follow_links,
         max_file_size: a
             .max_file_size
+            .or(a.gitleaks.max_size())
             .or(config_size)
             .unwrap_or(WalkOptions::default().max_file_size),
         threads: a.threads.unwrap_or(0),
@@ -302,15 +316,17 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
             format: a
                 .format
                 .map(Format::from)
+                .or(a.gitleaks.format())
                 .or(config_format)
                 .unwrap_or_default(),
-            path: a.output.clone(),
+            path: a.output.clone().or_else(|| a.gitleaks.report_path.clone()),
             show_secrets: a.show_secrets,
             color: g.color,
         },
         context,
         repo_vcs,
         progress,
+        findings_exit: a.gitleaks.exit_code,
     })
 }
 
@@ -337,7 +353,7 @@ fn archive_limits(a: &ScanArgs, max_file_size: u64) -> Option<archive::Limits> {
 
 /// Resolves `keyhound baseline create`.
 pub(crate) fn baseline(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow::Result<Scan> {
-    if a.format.is_some() {
+    if a.format.is_some() || a.gitleaks.report_format.is_some() {
         anyhow::bail!("baseline create writes its own format; --format does not apply");
     }
     scan(g, a, diags)
@@ -497,23 +513,44 @@ pub(crate) fn rules(files: &[PathBuf], diags: &Diagnostics) -> anyhow::Result<Ru
 struct Settings {
     noise: Noise,
     config: Option<(PathBuf, config::Config)>,
+    /// The config is a gitleaks one without `[extend] useDefault = true`:
+    /// its rules replace the built-in ones, as they do gitleaks' defaults.
+    standalone: bool,
 }
 
 fn noise(a: &NoiseArgs, paths: &[PathBuf], diags: &Diagnostics) -> anyhow::Result<Settings> {
     let root = paths.first().and_then(|p| config::find_root(p));
     let at_root = |name: &str| root.as_ref().map(|r| r.join(name)).filter(|p| p.is_file());
+    let found = || {
+        at_root(config::CONFIG_FILE).or_else(|| {
+            let p = at_root(config::GITLEAKS_CONFIG)?;
+            diags.note(format_args!(
+                "no {} at the root: reading gitleaks' {}",
+                config::CONFIG_FILE,
+                p.display()
+            ));
+            Some(p)
+        })
+    };
     let config_path = match (&a.config, a.no_config) {
         (_, true) => None,
         (Some(p), _) => Some(p.clone()),
-        (None, _) => at_root(config::CONFIG_FILE),
+        (None, _) => found(),
     };
     let mut noise = Noise {
         root: root.clone(),
         ..Noise::default()
     };
     let mut config = None;
+    let mut standalone = false;
     if let Some(p) = config_path {
-        let mut cfg = config::load_config(&p)?;
+        let mut cfg = match gitleaks_config(&p, diags)? {
+            Some((cfg, use_default)) => {
+                standalone = !use_default;
+                cfg
+            }
+            None => config::load_config(&p)?,
+        };
         noise.allow = std::mem::take(&mut cfg.allow);
         config = Some((p, cfg));
     }
@@ -525,10 +562,65 @@ fn noise(a: &NoiseArgs, paths: &[PathBuf], diags: &Diagnostics) -> anyhow::Resul
     if let Some(p) = ignore_path {
         noise.ignore = Some(config::load_ignore(&p, diags)?);
     }
-    if let Some(p) = &a.baseline {
-        noise.baseline = Some(config::load_baseline(p)?);
+    if !a.no_ignore_file
+        && let Some(p) = at_root(config::gitleaks::IGNORE_FILE)
+    {
+        let places = config::load_gitleaks_ignore(&p, diags)?;
+        diags.note(format_args!(
+            "{}: {} gitleaks ignore entries",
+            p.display(),
+            places.len()
+        ));
+        noise.gitleaks.push(places);
     }
-    Ok(Settings { noise, config })
+    if let Some(p) = &a.baseline {
+        match config::load_baseline(p)? {
+            config::AnyBaseline::Keyhound(b) => noise.baseline = Some(b),
+            config::AnyBaseline::Gitleaks(g) => noise.gitleaks.push(g),
+        }
+    }
+    Ok(Settings {
+        noise,
+        config,
+        standalone,
+    })
+}
+
+/// `path` read as a gitleaks config, when it is one: its rules as the
+/// config's, and whether it extends the default rules.
+fn gitleaks_config(
+    path: &Path,
+    diags: &Diagnostics,
+) -> anyhow::Result<Option<(config::Config, bool)>> {
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            f.take(rule::load::MAX_RULES_FILE + 1)
+                .read_to_string(&mut text)
+        })
+        .with_context(|| format!("cannot read config {}", path.display()))?;
+    if !rule::gitleaks::is_gitleaks(&text) {
+        return Ok(None);
+    }
+    let file = rule::load::read_file(path)?;
+    rulecheck::validate(&file)?;
+    file.report(diags);
+    if file.use_default {
+        diags.note(format_args!(
+            "{}: [extend] useDefault: keyhound's built-in rules stand for gitleaks' default rules",
+            path.display()
+        ));
+    } else {
+        diags.note(format_args!(
+            "{}: no [extend] useDefault = true: only its rules are used, as gitleaks would",
+            path.display()
+        ));
+    }
+    let cfg = config::Config {
+        rules: file.rules,
+        ..config::Config::default()
+    };
+    Ok(Some((cfg, file.use_default)))
 }
 
 fn source(

@@ -32,10 +32,10 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
             message::warn(w);
         }
     }
-    let exit = if report.findings.is_empty() {
-        Exit::Clean
-    } else {
-        Exit::Findings
+    let exit = match (report.findings.is_empty(), plan.findings_exit) {
+        (true, _) => Exit::Clean,
+        (false, Some(code)) => Exit::FindingsCode(code),
+        (false, None) => Exit::Findings,
     };
     // A hook run with --quiet says nothing when there is nothing to say.
     let silent = g.quiet && plan.output.format == Format::Human && plan.output.path.is_none();

@@ -1,5 +1,6 @@
 //! Noise control: the `.keyhound.toml` config, inline `keyhound:allow`, the
-//! `.keyhoundignore` file and baselines.
+//! `.keyhoundignore` file and baselines, and gitleaks' ignore file and reports
+//! ([`gitleaks`]).
 //!
 //! [`Noise`] holds everything that decides whether a finding is reported and
 //! [`Noise::filter`] applies it to a finished list of findings, in this
@@ -10,6 +11,7 @@
 pub mod allow;
 pub mod baseline;
 pub mod file;
+pub mod gitleaks;
 pub mod ignore;
 
 pub use allow::AllowSet;
@@ -26,6 +28,8 @@ use std::path::{Path, PathBuf};
 pub const CONFIG_FILE: &str = ".keyhound.toml";
 /// Name of the ignore file looked for at the repo root.
 pub const IGNORE_FILE: &str = ".keyhoundignore";
+/// gitleaks' config, read at the repo root when there is no [`CONFIG_FILE`].
+pub const GITLEAKS_CONFIG: &str = ".gitleaks.toml";
 
 /// A config, ignore or baseline file that cannot be used; the message names
 /// the file (and line, column and key where known).
@@ -79,13 +83,59 @@ pub fn load_ignore(path: &Path, diags: &Diagnostics) -> Result<IgnoreFile, Confi
     Ok(file)
 }
 
-/// Reads a baseline or earlier report.
-pub fn load_baseline(path: &Path) -> Result<Baseline, ConfigError> {
+/// Baselines, reports and ignore files larger than this are refused.
+pub const MAX_NOISE_FILE: u64 = 256 * 1024 * 1024;
+
+/// Reads at most [`MAX_NOISE_FILE`] bytes of `path`, a `what` file.
+fn read_bounded(path: &Path, what: &str) -> Result<String, ConfigError> {
+    use std::io::Read;
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-        message: format!("cannot read baseline {origin}: {e}"),
-    })?;
-    baseline::parse(&text, &origin)
+    let fail = |e: String| ConfigError {
+        message: format!("cannot read {what} {origin}: {e}"),
+    };
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_NOISE_FILE + 1).read_to_string(&mut text))
+        .map_err(|e| fail(e.to_string()))?;
+    if text.len() as u64 > MAX_NOISE_FILE {
+        return Err(fail(format!("larger than {} MiB", MAX_NOISE_FILE >> 20)));
+    }
+    Ok(text)
+}
+
+/// A baseline: keyhound's own, an earlier keyhound report, or a gitleaks
+/// JSON report (matched by place and secret, see [`gitleaks`]).
+pub enum AnyBaseline {
+    /// Compared by fingerprint.
+    Keyhound(Baseline),
+    /// A gitleaks report.
+    Gitleaks(gitleaks::Places),
+}
+
+/// Reads a baseline or earlier report.
+pub fn load_baseline(path: &Path) -> Result<AnyBaseline, ConfigError> {
+    let origin = path.display().to_string();
+    let text = read_bounded(path, "baseline")?;
+    if let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text)
+        && gitleaks::is_report(&doc)
+    {
+        return gitleaks::parse_report(&doc, &origin).map(AnyBaseline::Gitleaks);
+    }
+    baseline::parse(&text, &origin).map(AnyBaseline::Keyhound)
+}
+
+/// Reads a `.gitleaksignore`; bad lines are left out and added to `diags`
+/// as errors (exit 2).
+pub fn load_gitleaks_ignore(
+    path: &Path,
+    diags: &Diagnostics,
+) -> Result<gitleaks::Places, ConfigError> {
+    let text = read_bounded(path, "ignore file")?;
+    let (places, errors) = gitleaks::parse_ignore(&text, &path.display().to_string());
+    for e in errors {
+        diags.error(e);
+    }
+    Ok(places)
 }
 
 /// Everything that can keep a finding out of a report.
@@ -99,6 +149,8 @@ pub struct Noise {
     pub ignore: Option<IgnoreFile>,
     /// Earlier findings not to report again.
     pub baseline: Option<Baseline>,
+    /// `.gitleaksignore` entries, and a gitleaks report given as baseline.
+    pub gitleaks: Vec<gitleaks::Places>,
     /// The day expiry dates are compared with.
     pub today: time::Date,
 }
@@ -110,6 +162,7 @@ impl Default for Noise {
             allow: AllowSet::default(),
             ignore: None,
             baseline: None,
+            gitleaks: Vec::new(),
             today: time::OffsetDateTime::now_utc().date(),
         }
     }
@@ -149,6 +202,11 @@ impl Noise {
                 if inline_allowed(m) || self.allow.allows(&f.rule, secret, &path) {
                     return false;
                 }
+                let commit = m.provenance.commit().map(|c| c.sha.as_str());
+                let line = m.location.line;
+                if self.gitleaks.iter().any(|g| g.covers(commit, &path, line)) {
+                    return false;
+                }
                 let mut keep = true;
                 for (i, e) in entries.iter().enumerate() {
                     if e.fingerprint == f.fingerprint && e.covers_path(&path) {
@@ -159,6 +217,7 @@ impl Noise {
                 keep
             });
             !f.matches.is_empty()
+                && !self.gitleaks.iter().any(|g| g.covers_finding(f))
                 && !self
                     .baseline
                     .as_ref()

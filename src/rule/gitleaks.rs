@@ -6,9 +6,10 @@
 //! the whole match when there is no group), `keywords`, `entropy`, `path`,
 //! `allowlist`/`allowlists` (paths, regexes over the secret, stopwords) and
 //! the top-level `[allowlist]`/`[[allowlists]]` (merged into every imported
-//! rule, or the ones `targetRules` names). What does not, with a note:
-//! `[extend]` (no default to extend: keyhound's own rules are always
-//! loaded), allowlists with `regexTarget = "match"|"line"` or
+//! rule, or the ones `targetRules` names), and `[extend] useDefault`
+//! ([`Imported::use_default`]: keyhound's built-in rules stand for gitleaks'
+//! default ones). What does not, with a note: `[extend] path` and
+//! `disabledRules` (gitleaks' default rule ids), allowlists with `regexTarget = "match"|"line"` or
 //! `condition = "AND"` over several kinds of check, `commits`, composite
 //! `required` parts (the rule is kept without them) and Betterleaks-only keys.
 
@@ -29,6 +30,9 @@ pub struct Imported {
     pub skipped: Vec<(String, String)>,
     /// Things read but not applied.
     pub notes: Vec<String>,
+    /// `[extend] useDefault = true`: the config adds to the default rules
+    /// (for keyhound, its built-in ones) instead of replacing them.
+    pub use_default: bool,
 }
 
 #[derive(Deserialize)]
@@ -108,11 +112,13 @@ pub fn import(text: &str, origin: &str) -> Result<Imported, LoadError> {
         reason: e.to_string().trim_end().replace('\n', " "),
     })?;
     let mut out = Imported::default();
-    if file.extend.is_some() {
-        out.notes.push(
-            "[extend] ignored: keyhound's built-in rules are always loaded, gitleaks' default is not"
-                .into(),
-        );
+    if let Some(ext) = &file.extend {
+        out.use_default = ext.get("useDefault").and_then(toml::Value::as_bool) == Some(true);
+        for key in ext.keys().filter(|k| k.as_str() != "useDefault") {
+            out.notes.push(format!(
+                "[extend] {key} ignored: it names gitleaks' own files and default rule ids"
+            ));
+        }
     }
     let mut extra: BTreeSet<String> = file
         .other
@@ -485,7 +491,12 @@ path = '''\.p12$'''
         assert!(r.allow.regexes.is_empty());
         let ids: Vec<_> = imp.skipped.iter().map(|s| s.0.as_str()).collect();
         assert_eq!(ids, vec!["gitleaks.look", "gitleaks.pathonly"]);
-        assert!(imp.notes.iter().any(|n| n.starts_with("[extend] ignored")));
+        assert!(imp.use_default);
+        assert!(
+            !import("[[rules]]\nid = 'a'\nregex = 'a'\n", "g")
+                .unwrap()
+                .use_default
+        );
         assert!(
             imp.notes
                 .iter()

@@ -35,6 +35,10 @@ pub struct RulesFile {
     pub skipped: Vec<(String, String)>,
     /// Things read but not applied.
     pub notes: Vec<String>,
+    /// Whether the file adds to the built-in rules (keyhound files, and
+    /// gitleaks configs with `[extend] useDefault = true`) rather than
+    /// standing alone, as a gitleaks config does for gitleaks.
+    pub use_default: bool,
 }
 
 impl RulesFile {
@@ -75,6 +79,7 @@ pub fn parse_file(text: &str, origin: &str) -> Result<RulesFile, LoadError> {
             rules: imp.rules,
             skipped: imp.skipped,
             notes: imp.notes,
+            use_default: imp.use_default,
         })
     } else {
         Ok(RulesFile {
@@ -83,6 +88,7 @@ pub fn parse_file(text: &str, origin: &str) -> Result<RulesFile, LoadError> {
             rules: super::parse(text, origin)?,
             skipped: Vec::new(),
             notes: Vec::new(),
+            use_default: true,
         })
     }
 }

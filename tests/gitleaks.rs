@@ -1,0 +1,183 @@
+//! The gitleaks on-ramp, as a gitleaks user meets it: their `.gitleaks.toml`,
+//! `.gitleaksignore` and JSON reports, and their most used flags.
+
+use crate::util::{TestEnv, fake, git};
+
+fn id(seed: u64) -> String {
+    fake("AKID", 32, seed)
+}
+
+const TOKEN_RULE: &str = "[[rules]]\nid = \"acme-token\"\ndescription = \"Acme token\"\n\
+    regex = '''acme_([a-z0-9]{16})'''\nkeywords = [\"acme_\"]\n";
+
+fn token(seed: u64) -> String {
+    fake("acme_", 16, seed).to_ascii_lowercase()
+}
+
+#[test]
+fn gitleaks_config_at_the_root_is_read_when_keyhound_has_none() {
+    let env = TestEnv::new();
+    env.write("app.env", format!("SECRET_ID={}\nT={}\n", id(1), token(2)));
+    env.write(".gitleaks.toml", TOKEN_RULE);
+    // No [extend] useDefault: gitleaks would use only these rules.
+    let r = env.run(&["scan", ".", "-f", "json"]);
+    r.code(1)
+        .stderr_has("no .keyhound.toml at the root: reading gitleaks'")
+        .stderr_has("only its rules are used");
+    let rules: Vec<String> = r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(rules, ["gitleaks.acme-token"], "{r}");
+    // useDefault = true: the defaults (keyhound's built-in rules) plus its own.
+    env.write(
+        ".gitleaks.toml",
+        format!("[extend]\nuseDefault = true\n\n{TOKEN_RULE}"),
+    );
+    let r = env.run(&["scan", ".", "-f", "json"]);
+    r.code(1).stderr_has("[extend] useDefault");
+    let mut rules: Vec<String> = r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
+    rules.sort();
+    assert_eq!(rules, ["gitleaks.acme-token", "tencent.secret-id"], "{r}");
+    // A .keyhound.toml wins; the gitleaks config is not read.
+    env.write(".keyhound.toml", "disabled_rules = []\n");
+    let r = env.run(&["scan", ".", "-f", "json"]);
+    assert!(!r.stderr.contains(".gitleaks.toml"), "{r}");
+    assert_eq!(r.json()["findings"].as_array().unwrap().len(), 1, "{r}");
+    // --config names a gitleaks config explicitly.
+    env.run(&["scan", ".", "--config", ".gitleaks.toml"])
+        .code(1)
+        .stdout_has("gitleaks.acme-token");
+}
+
+#[test]
+fn gitleaksignore_entries_suppress_by_place_and_fingerprint() {
+    let env = TestEnv::new();
+    env.write("a.env", format!("K={}\n", id(3)));
+    env.write("b.env", format!("\nK={}\n", id(4)));
+    env.write("c.env", format!("K={}\n", id(5)));
+    let c_fp = env.run(&["scan", "c.env", "-f", "json"]).json()["findings"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    env.write(
+        ".gitleaksignore",
+        format!("# from gitleaks\na.env:generic-api-key:1\nb.env:generic-api-key:1\n{c_fp}\n"),
+    );
+    let r = env.run(&["scan", "."]);
+    // b.env's key is on line 2: the entry for line 1 covers nothing.
+    r.code(1)
+        .stdout_has("b.env:2:")
+        .stdout_has("2 suppressed")
+        .stderr_has(".gitleaksignore: 3 gitleaks ignore entries");
+    assert!(
+        !r.stdout.contains("a.env:1") && !r.stdout.contains("c.env"),
+        "{r}"
+    );
+    // A bad line is one error naming the file and line; the rest still applies.
+    env.write(".gitleaksignore", "a.env:generic-api-key:1\nnot an entry\n");
+    env.run(&["scan", "."])
+        .code(2)
+        .stderr_has(".gitleaksignore:2: not a gitleaks fingerprint")
+        .stdout_has("1 suppressed");
+}
+
+#[test]
+fn gitleaksignore_commit_entries_hold_for_that_commit_only() {
+    let env = TestEnv::new();
+    git(env.path(), &["init", "-q", "-b", "main"]);
+    env.write("k.env", format!("K={}\n", id(6)));
+    git(env.path(), &["add", "."]);
+    git(env.path(), &["commit", "-q", "-m", "one"]);
+    let first = git(env.path(), &["rev-parse", "HEAD"]).trim().to_string();
+    env.write("j.env", format!("J={}\n", id(7)));
+    git(env.path(), &["add", "."]);
+    git(env.path(), &["commit", "-q", "-m", "two"]);
+    // j.env:1 was introduced by the second commit, not the one named.
+    env.write(
+        ".gitleaksignore",
+        format!("{first}:k.env:generic-api-key:1\n{first}:j.env:generic-api-key:1\n"),
+    );
+    let r = env.run(&["scan", "--git", ".", "-f", "json"]);
+    r.code(1);
+    let doc = r.json();
+    let found = doc["findings"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{r}");
+    assert_eq!(found[0]["locations"][0]["path"], "j.env", "{r}");
+    assert_eq!(doc["suppressed"], 1, "{r}");
+}
+
+#[test]
+fn gitleaks_reports_are_baselines() {
+    let env = TestEnv::new();
+    let (old, moved, new) = (id(8), id(9), id(10));
+    env.write("old.env", format!("K={old}\n"));
+    env.write("moved.env", format!("\n\nK={moved}\n"));
+    env.write("new.env", format!("K={new}\n"));
+    // What `gitleaks dir . --report-format json` wrote before: old.env
+    // redacted, moved.env's secret in clear at a line it has since left.
+    let report = serde_json::json!([
+        {"RuleID": "generic-api-key", "File": "old.env", "StartLine": 1,
+         "Commit": "", "Secret": "REDACTED", "Fingerprint": "old.env:generic-api-key:1"},
+        {"RuleID": "generic-api-key", "File": "moved.env", "StartLine": 1,
+         "Commit": "", "Secret": moved, "Fingerprint": "moved.env:generic-api-key:1"},
+    ]);
+    env.write("gitleaks-report.json", report.to_string());
+    let r = env.run(&["scan", ".", "--baseline", "gitleaks-report.json"]);
+    r.code(1)
+        .stdout_has("new.env:1:")
+        .stdout_has("2 suppressed");
+    assert!(
+        !r.stdout.contains("old.env") && !r.stdout.contains("moved.env"),
+        "{r}"
+    );
+    env.write("bad.json", r#"[{"RuleID": "x"}]"#);
+    env.run(&["scan", ".", "--baseline", "bad.json"])
+        .code(2)
+        .stderr_has("bad.json: gitleaks finding 1 has no \"File\" and \"StartLine\"");
+}
+
+#[test]
+fn gitleaks_flags_keep_their_meaning() {
+    let env = TestEnv::new();
+    let secret = id(11);
+    env.write("a.env", format!("K={secret}\n"));
+    env.write("big.env", format!("K={}\n{}", id(12), "x".repeat(2 << 20)));
+    env.run(&["scan", ".", "--exit-code", "7"]).code(7);
+    env.run(&["scan", ".", "--exit-code", "0"]).code(0);
+    env.run(&["scan", "big.env", "--max-target-megabytes", "1"])
+        .code(0)
+        .stdout_has("skipped 1 over the size limit");
+    env.run(&["scan", "big.env", "--max-target-megabytes", "3"])
+        .code(1);
+    env.run(&[
+        "scan",
+        "a.env",
+        "--report-format",
+        "sarif",
+        "--report-path",
+        "out.sarif",
+        "--redact",
+    ])
+    .code(1)
+    .nowhere(&secret);
+    let sarif = std::fs::read_to_string(env.path().join("out.sarif")).unwrap();
+    assert!(sarif.contains("\"version\": \"2.1.0\"") && !sarif.contains(&secret));
+    env.run(&["scan", "a.env", "--redact=50", "--report-format", "json"])
+        .code(1)
+        .nowhere(&secret);
+    env.run(&["scan", "a.env", "--report-format", "csv"])
+        .code(2)
+        .stderr_has("invalid value 'csv' for '--report-format");
+    env.run(&["scan", "a.env", "--redact", "--show-secrets"])
+        .code(2);
+    // An error still wins over --exit-code.
+    env.run(&["scan", "missing", "--exit-code", "0"]).code(2);
+}
