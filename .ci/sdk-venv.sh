@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up Tencent's official Python SDK (common, cam, sts from PyPI) in a
+# Sets up Tencent's official Python SDK (common, cam, sts, cloudaudit from PyPI) in a
 # venv for the conformance test in tests/cam/sdk.rs, and prints the venv's
 # python on stdout. Venv: KEYHOUND_SDK_VENV, default target/sdk-venv.
 #
@@ -11,5 +11,6 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv" >&2
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check \
-    tencentcloud-sdk-python-common tencentcloud-sdk-python-cam tencentcloud-sdk-python-sts >&2
+    tencentcloud-sdk-python-common tencentcloud-sdk-python-cam tencentcloud-sdk-python-sts \
+    tencentcloud-sdk-python-cloudaudit >&2
 echo "$(cd "$venv" && pwd)/bin/python"

@@ -94,14 +94,19 @@ pub(crate) fn run(a: &ReposArgs) -> anyhow::Result<Exit> {
 
 fn left_out(l: &Listing) {
     let mut parts = Vec::new();
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     if l.skipped_forks > 0 {
-        parts.push(format!("{} forks (--include-forks)", l.skipped_forks));
+        let forks = plural(l.skipped_forks, "fork", "forks");
+        parts.push(format!("{forks} (--include-forks)"));
     }
     if l.skipped_archived > 0 {
-        parts.push(format!(
-            "{} archived repositories (--include-archived)",
-            l.skipped_archived
-        ));
+        let archived = plural(
+            l.skipped_archived,
+            "archived repository",
+            "archived repositories",
+        );
+        parts.push(format!("{archived} (--include-archived)"));
     }
     if !parts.is_empty() {
         let d = Diagnostics::new();

@@ -45,7 +45,7 @@ fn official_sdk_conforms() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let calls = lines.iter().filter(|l| l["kind"] == "call").count();
-    assert_eq!(calls, 19, "{stdout}");
+    assert_eq!(calls, 24, "{stdout}");
     let sdk_requests =
         w.em.requests()
             .iter()

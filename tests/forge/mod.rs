@@ -61,7 +61,7 @@ fn repos_github_org_lists_every_page_sorted_without_forks_or_archived() {
     assert_eq!(text(&out.stdout), kept());
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("1 forks") && stderr.contains("1 archived"),
+        stderr.contains("left out 1 fork (--include-forks) and 1 archived repository"),
         "{stderr}"
     );
     let reqs = api.requests();

@@ -31,6 +31,7 @@ from tencentcloud.common.profile.client_profile import ClientProfile  # noqa: E4
 from tencentcloud.common.profile.http_profile import HttpProfile  # noqa: E402
 from tencentcloud.cam.v20190116 import cam_client, models as cam_models  # noqa: E402
 from tencentcloud.sts.v20180813 import sts_client, models as sts_models  # noqa: E402
+from tencentcloud.cloudaudit.v20190319 import cloudaudit_client, models as ca_models  # noqa: E402
 
 FAILURES = []
 REAL_TIME = time.time
@@ -122,6 +123,30 @@ def sdk_calls(port, w):
     call("UpdateAccessKey Active", lambda: cam(w["root"]).UpdateAccessKey(model(
         cam_models.UpdateAccessKeyRequest, AccessKeyId=w["sub"][0], Status="Active", TargetUin=w["sub_uin"])))
     call("re-enabled key", lambda: cam(w["sub"]).GetUserAppId(model(cam_models.GetUserAppIdRequest)))
+    # the incident picture's reads
+    call("QueryApiKey TargetUin=sub", lambda: sts(w["root"]).QueryApiKey(
+        model(sts_models.QueryApiKeyRequest, TargetUin=w["sub_uin"])),
+        check=lambda r: [k["Status"] for k in r["IdKeys"] if k["SecretId"] == w["sub"][0]] == [2])
+    call("GetUserPermissionBoundary sub", lambda: cam(w["root"]).GetUserPermissionBoundary(
+        model(cam_models.GetUserPermissionBoundaryRequest, TargetUin=w["sub_uin"])),
+        check=lambda r: r.get("PolicyId") is None)
+
+    def audit(pair):
+        return cloudaudit_client.CloudauditClient(credential.Credential(pair[0], pair[1]), "ap-guangzhou", p)
+
+    now = int(REAL_TIME())
+    by_sub = [{"AttributeKey": "AccessKeyId", "AttributeValue": w["sub"][0]}]
+    call("DescribeEvents AccessKeyId=sub", lambda: audit(w["root"]).DescribeEvents(model(
+        ca_models.DescribeEventsRequest, StartTime=now - 86400, EndTime=now + 60, MaxResults=50,
+        LookupAttributes=by_sub)),
+        check=lambda r: r["ListOver"] and {e["EventName"] for e in r["Events"]} >= {"GetUserAppId"}
+        and all(e["SecretId"] == w["sub"][0] and e["SourceIPAddress"] == "127.0.0.1" for e in r["Events"]))
+    call("DescribeEvents span of 30 days", lambda: audit(w["root"]).DescribeEvents(model(
+        ca_models.DescribeEventsRequest, StartTime=now - 30 * 86400, EndTime=now, LookupAttributes=by_sub)),
+        expect_code="LimitExceeded.OverTime")
+    call("DescribeEvents MaxResults 51", lambda: audit(w["root"]).DescribeEvents(model(
+        ca_models.DescribeEventsRequest, StartTime=now - 60, EndTime=now, MaxResults=51)),
+        expect_code="InvalidParameterValue.MaxResult")
 
 
 def sdk_signatures(port, w, ts):
