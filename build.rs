@@ -1,6 +1,9 @@
 //! Build script: stamps `keyhound --version` with the commit the binary was
 //! built from, read from git; without git (a crate tarball, no git binary)
-//! the version is the package version alone.
+//! the version is the package version alone. Only this package's own
+//! checkout counts: sources unpacked inside some other repository (a
+//! vendored copy, a monorepo) would otherwise be stamped with that
+//! repository's commit.
 
 use std::process::Command;
 
@@ -31,13 +34,24 @@ fn commit() -> Option<(String, String)> {
         let forced = forced.trim().to_string();
         return (!forced.is_empty()).then(|| (forced, "unknown date".to_string()));
     }
+    let top = git(&["rev-parse", "--show-toplevel"])?;
+    let here = std::env::var_os("CARGO_MANIFEST_DIR")?;
+    let same = |p: &std::ffi::OsStr| std::fs::canonicalize(p).ok();
+    if same(top.as_ref()) != same(&here) || same(&here).is_none() {
+        return None;
+    }
     let out = git(&["log", "-1", "--format=%h %cs", "--abbrev=12"])?;
     let (hash, date) = out.split_once(' ')?;
     Some((hash.to_string(), date.to_string()))
 }
 
 fn git(args: &[&str]) -> Option<String> {
-    let out = Command::new("git").args(args).output().ok()?;
+    let dir = std::env::var_os("CARGO_MANIFEST_DIR")?;
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .ok()?;
     if !out.status.success() {
         return None;
     }

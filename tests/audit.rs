@@ -3,7 +3,7 @@
 //! and without the permissions, and a 500-user account for the timing.
 
 use crate::cam::emulator::{Emulator, Kind};
-use crate::util::{TestEnv, fake};
+use crate::util::{Run, RunExt, TestEnv, fake};
 use keyhound::verify::tencent::snapshot::ACTIONS;
 
 /// The names of the actions the audit may call.
@@ -141,9 +141,8 @@ fn planted() -> BTreeSet<(String, String)> {
     .collect()
 }
 
-fn run(em: &Emulator, who: &(String, String), args: &[&str]) -> (Option<i32>, String, String) {
-    let env = TestEnv::new();
-    let out = env
+fn run(em: &Emulator, who: &(String, String), args: &[&str]) -> Run {
+    TestEnv::new()
         .cmd()
         .arg("audit")
         .arg("--endpoint")
@@ -151,13 +150,7 @@ fn run(em: &Emulator, who: &(String, String), args: &[&str]) -> (Option<i32>, St
         .args(args)
         .env("TENCENTCLOUD_SECRET_ID", &who.0)
         .env("TENCENTCLOUD_SECRET_KEY", &who.1)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+        .run()
 }
 
 fn found(report: &Value) -> BTreeSet<(String, String)> {
@@ -172,19 +165,19 @@ fn found(report: &Value) -> BTreeSet<(String, String)> {
         .collect()
 }
 
-fn json_run(em: &Emulator, who: &(String, String), extra: &[&str]) -> (Option<i32>, Value, String) {
+fn json_run(em: &Emulator, who: &(String, String), extra: &[&str]) -> (i32, Value, String) {
     let mut args = vec!["--format", "json"];
     args.extend_from_slice(extra);
-    let (code, out, err) = run(em, who, &args);
-    let v = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
-    (code, v, err)
+    let r = run(em, who, &args);
+    let v = r.json();
+    (r.code, v, r.stderr)
 }
 
 #[test]
 fn every_planted_problem_is_reported_and_nothing_else() {
     let a = account();
     let (code, v, err) = json_run(&a.em, &a.root, &[]);
-    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(code, 1, "{err}");
     assert_eq!(found(&v), planted(), "{v:#}");
     assert_eq!(v["not_checked"].as_array().unwrap().len(), 0, "{v:#}");
     assert_eq!(v["account"]["owner_uin"], OWNER.to_string());
@@ -229,7 +222,7 @@ fn console_login_comes_from_get_user_when_the_list_leaves_it_out() {
     let a = account();
     a.em.lists_without_console();
     let (code, v, err) = json_run(&a.em, &a.root, &[]);
-    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(code, 1, "{err}");
     assert_eq!(found(&v), planted(), "{v:#}");
     assert!(a.em.calls("GetUser") > 0);
     let (_, v, _) = json_run(&a.em, &a.root, &["--skip", "console-and-api"]);
@@ -244,7 +237,7 @@ fn thresholds_move_the_age_and_use_checks() {
         &a.root,
         &["--max-unused", "365", "--max-key-age", "500"],
     );
-    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(code, 1, "{err}");
     let f = found(&v);
     assert!(!f.iter().any(|(c, _)| c == "key-not-rotated"), "{f:?}");
     assert!(
@@ -261,7 +254,7 @@ fn a_sub_user_auditor_gets_not_checked_with_the_permission_needed() {
     a.em.deny(AUDITOR, "ListAttachedUserAllPolicies");
     a.em.deny(AUDITOR, "DescribeSafeAuthFlagColl");
     let (code, v, err) = json_run(&a.em, &a.auditor, &[]);
-    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(code, 1, "{err}");
     let f = found(&v);
     let mut expected = planted();
     for gone in [
@@ -315,7 +308,7 @@ fn without_the_split_route_the_all_policies_list_is_used() {
     let a = account();
     a.em.deny(AUDITOR, "ListAttachedUserPolicies");
     let (code, v, err) = json_run(&a.em, &a.auditor, &["--skip", "root-key-active"]);
-    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(code, 1, "{err}");
     let f = found(&v);
     assert!(
         f.contains(&("admin-key".into(), "admin-direct-bot".into())),
@@ -340,7 +333,7 @@ fn an_account_without_the_split_calls_is_read_with_the_all_policies_list() {
         a.em.unsupported(action);
     }
     let (code, v, err) = json_run(&a.em, &a.root, &[]);
-    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(code, 1, "{err}");
     assert_eq!(found(&v), planted(), "{v:#}");
     assert!(v["not_checked"].as_array().unwrap().is_empty(), "{v:#}");
     assert!(
@@ -355,7 +348,7 @@ fn a_refused_group_list_falls_back_to_the_users_whole_list() {
     let a = account();
     a.em.deny(AUDITOR, "ListAttachedGroupPolicies");
     let (code, v, err) = json_run(&a.em, &a.auditor, &["--check", "admin-key"]);
-    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(code, 1, "{err}");
     let f = found(&v);
     assert!(
         f.contains(&("admin-key".into(), "admin-group-bot".into())),
@@ -384,14 +377,22 @@ fn a_clean_account_exits_0_and_an_unanswerable_check_exits_2() {
     em.set_last_used(&auditor.0, &ago(0)[..10]);
     em.mfa(AUDITOR, &["Token"], &["Token"]).attach(AUDITOR, 2);
     careful_user(&em, 11, "clean-bot", 11);
-    let (code, out, err) = run(&em, &auditor, &["--skip", "root-key-active"]);
-    assert_eq!(code, Some(0), "{out}\n{err}");
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(&em, &auditor, &["--skip", "root-key-active"]);
+    assert_eq!(code, 0, "{out}\n{err}");
     assert!(
         out.contains("0 problems under 0 checks, 0 not checked"),
         "{out}"
     );
-    let (code, out, err) = run(&em, &auditor, &[]);
-    assert_eq!(code, Some(2), "{out}\n{err}");
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(&em, &auditor, &[]);
+    assert_eq!(code, 2, "{out}\n{err}");
     assert!(out.contains("not checked (1)"), "{out}");
     assert!(err.contains("could not be answered"), "{err}");
 }
@@ -400,7 +401,7 @@ fn a_clean_account_exits_0_and_an_unanswerable_check_exits_2() {
 fn check_and_skip_choose_what_is_asked() {
     let a = account();
     let (code, v, _) = json_run(&a.em, &a.root, &["--check", "mfa-off"]);
-    assert_eq!(code, Some(1));
+    assert_eq!(code, 1);
     assert_eq!(
         found(&v),
         [("mfa-off".to_string(), "no-mfa-bot".to_string())]
@@ -417,15 +418,21 @@ fn check_and_skip_choose_what_is_asked() {
     let (_, v, _) = json_run(&a.em, &a.root, &["--skip", "mfa-off"]);
     assert!(!found(&v).iter().any(|(c, _)| c == "mfa-off"));
     assert_eq!(a.em.calls("DescribeSafeAuthFlagColl"), before);
-    let (code, _, err) = run(&a.em, &a.root, &["--check", "no-such-check"]);
-    assert_eq!(code, Some(2), "{err}");
+    let Run {
+        code, stderr: err, ..
+    } = run(&a.em, &a.root, &["--check", "no-such-check"]);
+    assert_eq!(code, 2, "{err}");
 }
 
 #[test]
 fn human_and_sarif_name_the_identity_and_the_check() {
     let a = account();
-    let (code, out, err) = run(&a.em, &a.root, &[]);
-    assert_eq!(code, Some(1), "{err}");
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(&a.em, &a.root, &[]);
+    assert_eq!(code, 1, "{err}");
     assert!(
         out.contains("mfa-off: An API key holder has no MFA"),
         "{out}"
@@ -435,7 +442,9 @@ fn human_and_sarif_name_the_identity_and_the_check() {
     assert!(!out.contains(&a.root.0));
     let env = TestEnv::new();
     let file = env.path().join("audit.sarif");
-    let (code, out, _) = run(
+    let Run {
+        code, stdout: out, ..
+    } = run(
         &a.em,
         &a.root,
         &[
@@ -446,7 +455,7 @@ fn human_and_sarif_name_the_identity_and_the_check() {
             file.to_str().unwrap(),
         ],
     );
-    assert_eq!(code, Some(1));
+    assert_eq!(code, 1);
     assert!(out.is_empty());
     let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     let run = &sarif["runs"][0];
@@ -510,7 +519,7 @@ fn five_hundred_users_and_a_thousand_keys_well_under_a_minute() {
         "audit of 500 users / 1,001 keys: {took:.1?}, {} calls",
         em.total_calls()
     );
-    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(code, 1, "{err}");
     assert_eq!(v["summary"]["keys"], 1001);
     assert_eq!(v["summary"]["by_check"]["user-two-keys"], 500);
     assert_eq!(v["summary"]["by_check"]["admin-key"], 20);

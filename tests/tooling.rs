@@ -190,3 +190,61 @@ fn sarif_information_uri_is_the_repository_url() {
         env!("CARGO_PKG_REPOSITORY")
     );
 }
+
+/// The newest compiled build script of this package (build.rs).
+fn build_script() -> std::path::PathBuf {
+    let debug = Path::new(env!("CARGO_BIN_EXE_keyhound")).parent().unwrap();
+    let mut found: Vec<(std::time::SystemTime, std::path::PathBuf)> =
+        std::fs::read_dir(debug.join("build"))
+            .expect("target build directory")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with("keyhound-"))
+            .map(|e| e.path().join("build-script-build"))
+            .filter(|p| p.is_file())
+            .map(|p| (p.metadata().unwrap().modified().unwrap(), p))
+            .collect();
+    found.sort();
+    found.pop().expect("a compiled build.rs").1
+}
+
+#[test]
+fn version_stamp_falls_back_to_the_package_version_without_a_checkout() {
+    let script = build_script();
+    let stamp = |dir: &Path, path: &str| {
+        let out = std::process::Command::new(&script)
+            .env_clear()
+            .env("PATH", path)
+            .env("CARGO_MANIFEST_DIR", dir)
+            .env("OUT_DIR", dir)
+            .output()
+            .expect("build script runs");
+        assert!(out.status.success());
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("cargo:rustc-env=KEYHOUND_VERSION="))
+            .expect("a version line")
+            .to_string()
+    };
+    let version = env!("CARGO_PKG_VERSION");
+    let path = std::env::var("PATH").unwrap_or_default();
+    // Sources outside any repository, with git on PATH.
+    let bare = tempfile::tempdir().unwrap();
+    assert_eq!(stamp(bare.path(), &path), version);
+    // No git at all.
+    assert_eq!(stamp(bare.path(), "/nonexistent"), version);
+    // Unpacked inside another repository: its commit is not ours.
+    let outer = tempfile::tempdir().unwrap();
+    crate::util::git(outer.path(), &["init", "-q"]);
+    std::fs::write(outer.path().join("a"), "a").unwrap();
+    crate::util::git(outer.path(), &["add", "."]);
+    crate::util::git(outer.path(), &["commit", "-q", "-m", "outer"]);
+    let inner = outer.path().join("vendor/keyhound");
+    std::fs::create_dir_all(&inner).unwrap();
+    assert_eq!(stamp(&inner, &path), version);
+    // This checkout: the commit.
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if here.join(".git").exists() {
+        assert!(stamp(here, &path).starts_with(&format!("{version} (commit ")));
+    }
+}
