@@ -6,7 +6,6 @@ use crate::util::{TestEnv, fake};
 use predicates::str::contains;
 use serde_json::Value;
 use std::io::Write;
-use std::process::Command;
 
 /// An invented pair as a `.env` file: the id on line 2 at column 24, the key
 /// on line 3.
@@ -214,20 +213,7 @@ fn archive_member_in_human_and_sarif_keeps_the_outer_file_as_artifact() {
 fn archive_committed_to_git_history_is_found_in_the_blob() {
     let env = TestEnv::new();
     let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(env.path())
-            .env("GIT_AUTHOR_NAME", "Ada")
-            .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-            .env("GIT_COMMITTER_NAME", "Ada")
-            .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::util::git(env.path(), args);
     };
     git(&["init", "-q"]);
     env.write(
@@ -497,16 +483,7 @@ fn archive_members_are_decoded_like_plain_files() {
 fn archive_staged_for_commit_fails_the_pre_commit_scan() {
     let env = TestEnv::new();
     let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(env.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::util::git(env.path(), args);
     };
     git(&["init", "-q"]);
     env.write(

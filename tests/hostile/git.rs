@@ -152,12 +152,12 @@ fn staged_scan_during_a_merge_conflict_scans_both_sides() {
     git(env.path(), &["checkout", "-q", "main"]);
     env.write("f.txt", "mine\n");
     git(env.path(), &["commit", "-q", "-am", "ours"]);
-    let merge = std::process::Command::new("git")
-        .args(["merge", "-q", "other"])
-        .current_dir(env.path())
-        .output()
-        .unwrap();
-    assert!(!merge.status.success(), "the merge conflicts");
+    let merge = crate::util::git_output(env.path(), &["merge", "-q", "other"]);
+    assert!(
+        !merge.status.success() && env.path().join(".git/MERGE_HEAD").exists(),
+        "the merge conflicts: {}",
+        String::from_utf8_lossy(&merge.stderr)
+    );
     let out = run(&env, &["scan", "--staged", ".", "-f", "jsonl"]);
     let (stdout, err) = texts(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}{err}");

@@ -197,10 +197,10 @@ pub fn fake(prefix: &str, len: usize, seed: u64) -> String {
     s
 }
 
-/// Runs git in `dir` with fixed identities and dates, so commits made at
-/// test time have the same ids on every run; fails the test on a git error.
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = scrub(&mut std::process::Command::new("git"))
+/// Runs git in `dir` as [`git`] does and returns what it did, for the
+/// commands a test expects to fail (a merge that conflicts).
+pub fn git_output(dir: &Path, args: &[&str]) -> std::process::Output {
+    scrub(&mut std::process::Command::new("git"))
         .args(args)
         .current_dir(dir)
         .env("GIT_AUTHOR_NAME", "Ada Lovelace")
@@ -210,7 +210,13 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_AUTHOR_DATE", "1700000000 +0000")
         .env("GIT_COMMITTER_DATE", "1700000000 +0000")
         .output()
-        .expect("git runs");
+        .expect("git runs")
+}
+
+/// Runs git in `dir` with fixed identities and dates, so commits made at
+/// test time have the same ids on every run; fails the test on a git error.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = git_output(dir, args);
     assert!(
         out.status.success(),
         "git {args:?}: {}",
