@@ -10,7 +10,7 @@
 use super::tc3::{hmac256, sha256_hex};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -107,31 +107,13 @@ fn serve(conn: TcpStream, state: &Mutex<State>) {
     let mut w = conn.try_clone().expect("clone stream");
     let mut r = BufReader::new(conn);
     loop {
-        let mut head = String::new();
-        let mut line = String::new();
-        loop {
-            line.clear();
-            match r.read_line(&mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) if line == "\r\n" || line == "\n" => break,
-                Ok(_) => head.push_str(&line),
-            }
-        }
-        let headers: Vec<(String, String)> = head
-            .lines()
-            .skip(1)
-            .filter_map(|l| l.split_once(':'))
-            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-            .collect();
-        let get = |n: &str| headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
-        let len: usize = get("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        let mut body = vec![0; len];
-        if r.read_exact(&mut body).is_err() {
+        let Some(req) = super::read_request(&mut r) else {
             return;
-        }
-        let request_line = head.lines().next().unwrap_or_default().to_string();
+        };
+        let request_line = req.line();
+        let get = |n: &str| req.header(n);
+        let body = req.body.clone();
+        let head = &req.head;
         let (status, payload, now) = {
             let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
             st.requests.push(head.clone());

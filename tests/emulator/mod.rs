@@ -275,6 +275,62 @@ impl Drop for Emulator {
     }
 }
 
+/// One HTTP/1.1 request read off a connection: its head as sent (request
+/// line and headers), the headers with lower-cased names, and the body.
+pub(crate) struct RawRequest {
+    pub head: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawRequest {
+    /// The request line (`POST / HTTP/1.1`).
+    pub fn line(&self) -> String {
+        self.head.lines().next().unwrap_or_default().to_string()
+    }
+
+    /// The value of header `name` (lower case), if sent.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+}
+
+/// Reads the next request of a kept-alive connection; `None` when the peer
+/// closed it or sent a cut-off request.
+pub(crate) fn read_request(r: &mut BufReader<TcpStream>) -> Option<RawRequest> {
+    let mut head = String::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match r.read_line(&mut line) {
+            Ok(0) | Err(_) => return None,
+            Ok(_) if line == "\r\n" || line == "\n" => break,
+            Ok(_) => head.push_str(&line),
+        }
+    }
+    let headers: Vec<(String, String)> = head
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let mut req = RawRequest {
+        head,
+        headers,
+        body: Vec::new(),
+    };
+    let len: usize = req
+        .header("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    req.body = vec![0; len];
+    r.read_exact(&mut req.body).ok()?;
+    Some(req)
+}
+
 fn serve(conn: TcpStream, state: &Mutex<State>, intl: bool) {
     let _ = conn.set_read_timeout(Some(Duration::from_secs(30)));
     let peer = conn
@@ -284,33 +340,12 @@ fn serve(conn: TcpStream, state: &Mutex<State>, intl: bool) {
     let mut w = conn.try_clone().expect("clone stream");
     let mut r = BufReader::new(conn);
     loop {
-        let mut head = String::new();
-        let mut line = String::new();
-        loop {
-            line.clear();
-            match r.read_line(&mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {}
-            }
-            if line == "\r\n" || line == "\n" {
-                break;
-            }
-            head.push_str(&line);
-        }
-        let mut lines = head.lines();
-        let request_line = lines.next().unwrap_or_default().to_string();
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
-            .collect();
-        let get = |n: &str| headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
-        let len: usize = get("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        let mut body = vec![0; len];
-        if r.read_exact(&mut body).is_err() {
+        let Some(req) = read_request(&mut r) else {
             return;
-        }
+        };
+        let request_line = req.line();
+        let get = |n: &str| req.header(n);
+        let body = req.body.clone();
         let mut parts = request_line.split_whitespace();
         let method = parts.next().unwrap_or_default().to_string();
         let target = parts.next().unwrap_or("/").to_string();
@@ -342,7 +377,7 @@ fn serve(conn: TcpStream, state: &Mutex<State>, intl: bool) {
             }
             st.requests.push(Recorded {
                 action: action.clone(),
-                head: head.clone(),
+                head: req.head.clone(),
                 body: String::from_utf8_lossy(&body).into_owned(),
                 error,
             });
