@@ -195,7 +195,7 @@ impl<'a> Shared<'a> {
             .missing
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        if let Some(first) = missing.first() {
+        if let Some(first) = missing.iter().min() {
             diags.warn(format_args!(
                 "partial clone: {} objects are only on the promisor remote and were not \
                  scanned (first: {first})",
