@@ -46,6 +46,8 @@ fn describe(v: &Verification) -> String {
         if let Some(n) = &v.last_used_note {
             s.push_str(&format!(" ({n})"));
         }
+    } else if let Some(n) = &v.last_used_note {
+        s.push_str(&format!("; {n}"));
     }
     if let Some(r) = &v.request_id {
         s.push_str(&format!("; RequestId {r}"));
@@ -118,11 +120,16 @@ pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<Exit> {
         .collect();
     ids.sort_unstable();
     ids.dedup();
+    for (index, _, rec) in &recovered {
+        if let Some(before) = &doc.findings[*index].verification {
+            verifier.remember(rec.secret.expose(), before);
+        }
+    }
     verifier.prefetch_last_used(&ids);
     for (index, head, rec) in &recovered {
         let mut v = verifier.verify(rec.secret.expose(), rec.key.as_ref(), rec.token.as_ref());
         let leaked = leaked_since(&doc.findings[*index]);
-        v.incident = verifier.incident(rec.secret.expose(), &v, leaked);
+        verifier.conclude(rec.secret.expose(), &mut v, leaked);
         live |= v.outcome == Outcome::Live;
         lines.push((*index, format!("{head}  {}", describe(&v))));
         if let Some(i) = &v.incident {

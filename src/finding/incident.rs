@@ -42,6 +42,12 @@ pub struct Activity {
     /// Those events, so nothing is hidden.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keyhound_calls: Vec<AuditEvent>,
+    /// How keyhound's calls were told apart, source by source: `this run`
+    /// (the RequestIds and times of this run's calls), `earlier runs`
+    /// (the calls an earlier run recorded in the report given), `CloudAudit
+    /// RequestClient` (the event keeps keyhound's `X-TC-RequestClient`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub own_calls_by: BTreeMap<String, usize>,
     /// The window held more events than keyhound reads; the oldest are
     /// missing.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -194,9 +200,24 @@ impl Activity {
         let days = plural(self.days as usize, "day", "days");
         let own = match self.own_calls_left_out {
             0 => String::new(),
-            n => format!(" ({} by keyhound left out)", plural(n, "call", "calls")),
+            n => {
+                let by: Vec<String> = self
+                    .own_calls_by
+                    .iter()
+                    .map(|(k, n)| format!("{n} {k}"))
+                    .collect();
+                let by = if by.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", by.join(", "))
+                };
+                format!(" ({} by keyhound left out{by})", plural(n, "call", "calls"))
+            }
         };
         if self.events.is_empty() {
+            if self.own_calls_left_out > 0 {
+                return format!("no use except keyhound's checks in {days}{own}");
+            }
             return format!("no calls logged by CloudAudit in {days}{own}");
         }
         let mut by_name: BTreeMap<&str, usize> = BTreeMap::new();

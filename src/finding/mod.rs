@@ -25,7 +25,7 @@ pub use snippet::{Mask, Snippet};
 use crate::source::Provenance;
 use sha2::{Digest, Sha256};
 use std::fmt;
-pub use verification::{KeyStatus, Outcome, Owner, Verification};
+pub use verification::{KeyStatus, Outcome, Owner, SignedCheck, Verification};
 
 /// A position in scanned text, 1-based, columns counted in characters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]

@@ -112,8 +112,32 @@ pub struct Verification {
     /// check, when it was read with the found key itself).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_used_note: Option<String>,
+    /// The auditor's GetSecurityLastUsed had no date for the key: never
+    /// used (keyhound's own checks, when recognised, do not count).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub never_used: bool,
+    /// The calls keyhound signed with this key, this run's and those
+    /// earlier runs recorded, so a later run given this report leaves them
+    /// out of the key's activity and last use.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keyhound_calls: Vec<SignedCheck>,
     /// For a live key in auditor mode: what it did, can do and left
     /// behind.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incident: Option<super::incident::Incident>,
+}
+
+/// One call keyhound signed with a found key, as a later run needs it to
+/// recognise the call in CloudAudit.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SignedCheck {
+    /// When it was signed (`X-TC-Timestamp`), RFC 3339 UTC.
+    pub time: String,
+    /// The action.
+    pub action: String,
+    /// Tencent's RequestId of the answer, when one came back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// How keyhound named itself (`X-TC-RequestClient`).
+    pub client: String,
 }

@@ -274,6 +274,8 @@ fn verification(v: &Verification, st: &Style) -> String {
         if let Some(n) = &v.last_used_note {
             s.push_str(&format!(" ({})", sanitize(n)));
         }
+    } else if let Some(n) = &v.last_used_note {
+        s.push_str(&format!(", {}", sanitize(n)));
     }
     if let Some(r) = &v.request_id {
         s.push_str(&format!(" (RequestId {})", sanitize(r)));

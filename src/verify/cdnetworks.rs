@@ -319,6 +319,8 @@ fn verification(outcome: Outcome, detail: String) -> Verification {
         created: None,
         last_used: None,
         last_used_note: None,
+        never_used: false,
+        keyhound_calls: Vec::new(),
         incident: None,
     }
 }

@@ -205,9 +205,9 @@ fn what_the_key_did_is_read_from_cloudaudit_without_keyhounds_own_calls() {
             && line.contains("from 2 IPs")
             && line.contains("2 refused")
             && line.contains(&format!("last {} {} UTC", &last[..10], &last[11..16]))
-            // This run's own call, and the first run's check (its userAgent
-            // is keyhound's).
-            && line.contains("(2 calls by keyhound left out)"),
+            // This run's own call, and the first run's check (CloudAudit
+            // kept keyhound's RequestClient).
+            && line.contains("(2 calls by keyhound left out: 1 CloudAudit RequestClient, 1 this run)"),
         "{line}"
     );
     assert!(!text.contains(&w.ci.1), "no SecretKey in the output");

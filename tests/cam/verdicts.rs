@@ -43,7 +43,7 @@ fn last_use_is_read_with_the_auditor_before_the_key_signs_anything() {
         v["last_used_note"]
             .as_str()
             .unwrap()
-            .contains("before any call"),
+            .contains("read with the auditor's credentials"),
         "{v}"
     );
     // keyhound's own check was a use: the emulator saw it afterwards.

@@ -112,6 +112,8 @@ pub(crate) struct State {
     late: HashMap<String, Duration>,
     account: account::Model,
     events: Vec<trail::Logged>,
+    /// CloudAudit keeps no `RequestClient` (see `Emulator::audit_drops_client`).
+    audit_drops_client: bool,
     /// The SecretId the request being answered authenticated with.
     authenticated: Option<String>,
 }
@@ -370,6 +372,7 @@ fn serve(conn: TcpStream, state: &Mutex<State>, intl: bool) {
                     region: get("x-tc-region").unwrap_or_default(),
                     ip: &peer,
                     client: get("x-tc-requestclient").unwrap_or_default(),
+                    params: String::from_utf8_lossy(&body).into_owned(),
                     error: error.clone(),
                     request_id: &request_id,
                 };

@@ -28,8 +28,12 @@ pub struct Logged {
     /// The account it happened in (filled from the key when added).
     pub owner: u64,
     pub user: String,
-    /// The caller's `X-TC-RequestClient`, kept as `userAgent`.
+    /// The caller's `X-TC-RequestClient`. Tencent's documented event keeps
+    /// it as `RequestClient` inside `requestParameters`, with `userAgent`
+    /// empty.
     pub client: String,
+    /// The request's JSON parameters, as sent.
+    pub params: String,
 }
 
 const ATTRIBUTE_KEYS: &[&str] = &[
@@ -53,7 +57,8 @@ const DAY: i64 = 86_400;
 
 impl Emulator {
     /// Adds a logged call of key `e.id` (its account and user filled in),
-    /// as an attacker's call in the past would be.
+    /// as an attacker's call in the past would be; an answered one is a use
+    /// of the key, so its last use moves up to it.
     pub fn log_event(&self, mut e: Logged) -> &Self {
         let mut st = self.st();
         if let Some(k) = st.keys.get(&e.id).cloned()
@@ -62,11 +67,21 @@ impl Emulator {
             e.owner = u.owner;
             e.user = u.name;
         }
+        if let Some(k) = st.keys.get_mut(&e.id).filter(|_| e.error.is_none()) {
+            k.last_used_ms = k.last_used_ms.max(Some(e.at * 1000));
+        }
         if e.request_id.is_empty() {
             e.request_id = format!("logged-{:08}", st.events.len() + 1);
         }
         st.events.push(e);
         drop(st);
+        self
+    }
+
+    /// This CloudAudit keeps no `RequestClient` in `requestParameters`:
+    /// nothing in an event tells which tool made the call.
+    pub fn audit_drops_client(&self) -> &Self {
+        self.st().audit_drops_client = true;
         self
     }
 
@@ -93,6 +108,7 @@ pub(super) struct Call<'a> {
     pub region: String,
     pub ip: &'a str,
     pub client: String,
+    pub params: String,
     pub error: Option<String>,
     pub request_id: &'a str,
 }
@@ -105,6 +121,7 @@ pub(super) fn record(st: &mut State, c: Call<'_>) {
         region,
         ip,
         client,
+        params,
         error,
         request_id,
     } = c;
@@ -127,6 +144,7 @@ pub(super) fn record(st: &mut State, c: Call<'_>) {
         owner: u.owner,
         user: u.name,
         client,
+        params,
     });
 }
 
@@ -134,12 +152,38 @@ fn int(p: &Value, k: &str) -> Option<i64> {
     p.get(k).and_then(Value::as_i64)
 }
 
-fn event_json(e: &Logged, location: bool) -> Value {
-    let raw = json!({"eventTime": e.at, "sourceIPAddress": e.ip, "eventRegion": e.region,
-        "errorCode": if e.error.is_some() { "1" } else { "0" },
-        "errorMessage": e.error.clone().unwrap_or_default(),
-        "userIdentity": {"secretId": e.id, "accountId": e.owner.to_string(), "userName": e.user},
-        "eventName": e.name, "requestID": e.request_id, "userAgent": e.client});
+/// The `requestParameters` CloudAudit keeps: the call's parameters, the
+/// common ones among them, the caller's `RequestClient` included (as in
+/// Tencent's documented `LookUpEvents` example) unless this CloudAudit is
+/// set to keep no client.
+fn request_parameters(e: &Logged, keep_client: bool) -> String {
+    let mut p: serde_json::Map<String, Value> = serde_json::from_str(&e.params).unwrap_or_default();
+    p.insert("Action".into(), json!(e.name));
+    p.insert("Region".into(), json!(e.region));
+    if keep_client && !e.client.is_empty() {
+        p.insert("RequestClient".into(), json!(e.client));
+    }
+    Value::Object(p).to_string()
+}
+
+/// One event as `DescribeEvents` answers it. `CloudAuditEvent` is shaped
+/// like the inner event of Tencent's documented example: `userAgent` empty,
+/// `requestParameters` a JSON string, `eventTime` epoch seconds as a string.
+fn event_json(e: &Logged, location: bool, keep_client: bool) -> Value {
+    let error = e.error.clone().unwrap_or_default();
+    let raw = json!({
+        "userIdentity": {"secretId": e.id, "accountId": e.owner.to_string(),
+            "principalId": e.owner.to_string(), "type": "root", "sessionContext": "",
+            "userName": e.user},
+        "eventTime": e.at.to_string(), "eventVersion": 1, "resourceType": e.resource_type,
+        "resourceName": e.resource_name, "eventType": "ApiCall", "eventRegion": e.region,
+        "requestID": e.request_id, "eventSource": "cam.tencentcloudapi.com",
+        "errorCode": if e.error.is_some() { 1 } else { 0 }, "errorMessage": error,
+        "eventName": e.name, "apiErrorCode": "", "apiErrorMessage": "",
+        "sourceIPAddress": e.ip, "userAgent": "", "apiVersion": "3.0",
+        "requestParameters": request_parameters(e, keep_client),
+        "actionType": "Read", "sensitiveAction": 0,
+    });
     let mut j = json!({
         "EventId": e.request_id, "Username": e.user, "EventTime": e.at.to_string(),
         "CloudAuditEvent": raw.to_string(), "ResourceTypeCn": "",
@@ -250,7 +294,7 @@ pub(super) fn describe_events(st: &State, caller: &User, p: &Value, now: i64) ->
         .iter()
         .skip(offset)
         .take(max as usize)
-        .map(|e| event_json(e, location))
+        .map(|e| event_json(e, location, !st.audit_drops_client))
         .collect();
     let next = offset + page.len();
     json!({"ListOver": next >= hits.len(), "NextToken": TOKEN_BASE + next as i64,

@@ -3,7 +3,7 @@
 //! time) and last-use dates, so found SecretIds can be attributed even
 //! without their SecretKey.
 
-use super::check::last_used_rows;
+use super::check::last_used_answers;
 use super::client::{Action, CallError, Client, Credential};
 use crate::finding::{KeyStatus, SecretKind, redact};
 use serde_json::{Value, json};
@@ -326,13 +326,14 @@ impl AccountIndex {
     }
 
     /// Last-use dates of `ids` that belong to the account, asked in batches
-    /// of 10 (GetSecurityLastUsed's limit). Failures leave ids out.
+    /// of 10 (GetSecurityLastUsed's limit): `None` for a key never used.
+    /// Failures leave ids out.
     pub fn last_used(
         &self,
         client: &Client,
         auditor: &Credential,
         ids: &[&str],
-    ) -> HashMap<String, String> {
+    ) -> HashMap<String, Option<String>> {
         let mine: Vec<&str> = ids
             .iter()
             .copied()
@@ -342,7 +343,7 @@ impl AccountIndex {
         for batch in mine.chunks(10) {
             let params = json!({ "SecretIdList": batch });
             match client.call(auditor, Action::GetSecurityLastUsed, &params) {
-                Ok(a) => out.extend(last_used_rows(&a.body)),
+                Ok(a) => out.extend(last_used_answers(&a.body)),
                 Err(e) => tracing::warn!("GetSecurityLastUsed failed: {e}"),
             }
         }

@@ -77,6 +77,8 @@ fn verification(outcome: Outcome, detail: String, request_id: Option<String>) ->
         created: None,
         last_used: None,
         last_used_note: None,
+        never_used: false,
+        keyhound_calls: Vec::new(),
         incident: None,
     }
 }
@@ -250,6 +252,15 @@ fn own_last_used_of(client: &Client, cred: &Credential) -> Option<String> {
 /// `LastSecretUsedDate` (epoch ms, precise) as `YYYY-MM-DDThh:mm:ssZ`,
 /// else `LastUsedDate` (a day late) as given. Ids never used are absent.
 pub fn last_used_rows(body: &Value) -> std::collections::HashMap<String, String> {
+    last_used_answers(body)
+        .into_iter()
+        .filter_map(|(id, d)| Some((id, d?)))
+        .collect()
+}
+
+/// Every row of a `GetSecurityLastUsed` answer: `None` where the key has
+/// no date, which for a key of the asking account means never used.
+pub fn last_used_answers(body: &Value) -> std::collections::HashMap<String, Option<String>> {
     let mut out = std::collections::HashMap::new();
     for row in body
         .get("SecretIdLastUsedRows")
@@ -269,9 +280,7 @@ pub fn last_used_rows(body: &Value) -> std::collections::HashMap<String, String>
             Some(d) if !d.is_empty() => Some(d.to_string()),
             _ => None,
         };
-        if let Some(d) = precise.or(day) {
-            out.insert(id.to_string(), d);
-        }
+        out.insert(id.to_string(), precise.or(day));
     }
     out
 }

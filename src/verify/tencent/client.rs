@@ -345,6 +345,10 @@ pub struct Client {
     signed: Mutex<Vec<SignedCall>>,
 }
 
+/// How keyhound names itself to Tencent (`X-TC-RequestClient`); CloudAudit
+/// may keep it as the event's `RequestClient`.
+pub const REQUEST_CLIENT: &str = concat!("keyhound-", env!("CARGO_PKG_VERSION"));
+
 /// One call this client signed: what CloudAudit will log for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignedCall {
@@ -356,6 +360,18 @@ pub struct SignedCall {
     pub timestamp: i64,
     /// Tencent's RequestId of the answer, when one came back.
     pub request_id: Option<String>,
+}
+
+impl SignedCall {
+    /// The call as a report records it for later runs.
+    pub fn recorded(&self) -> crate::finding::SignedCheck {
+        crate::finding::SignedCheck {
+            time: super::check::utc_time(self.timestamp),
+            action: self.action.name().to_string(),
+            request_id: self.request_id.clone(),
+            client: REQUEST_CLIENT.to_string(),
+        }
+    }
 }
 
 /// The largest answer read; CAM and STS answers are a few kilobytes.
@@ -484,10 +500,7 @@ impl Client {
             .header("X-TC-Version", service.version())
             .header("X-TC-Timestamp", timestamp.to_string())
             .header("X-TC-Language", "en-US")
-            .header(
-                "X-TC-RequestClient",
-                concat!("keyhound-", env!("CARGO_PKG_VERSION")),
-            )
+            .header("X-TC-RequestClient", REQUEST_CLIENT)
             .header("Authorization", auth);
         if matches!(service, Service::Sts | Service::CloudAudit) {
             req = req.header("X-TC-Region", &self.opts.region);

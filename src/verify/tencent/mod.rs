@@ -12,6 +12,7 @@ pub mod check;
 pub mod client;
 pub mod credential;
 pub mod incident;
+mod last_used;
 pub mod sign;
 pub mod snapshot;
 
@@ -20,7 +21,7 @@ pub use audit::{AccountIndex, KeyInfo, UserInfo};
 pub use client::{ApiError, CallError, Client, ClientOptions, Credential, Endpoints, Site};
 
 use crate::finding::incident::Incident;
-use crate::finding::{Finding, Fingerprint, Secret, SecretKind};
+use crate::finding::{Finding, Fingerprint, Secret, SecretKind, SignedCheck};
 use crate::verify::{KeyStatus, Outcome, Owner, Verification};
 pub use incident::LeakedSince;
 use std::collections::HashMap;
@@ -41,8 +42,17 @@ pub struct Verifier {
     other_site: Option<Client>,
     auditor: Option<Auditor>,
     cache: HashMap<Fingerprint, Verification>,
-    last_used: HashMap<String, String>,
+    last_used: HashMap<String, Option<String>>,
     incidents: HashMap<(String, LeakedSince), Option<Incident>>,
+    earlier: HashMap<String, Earlier>,
+}
+
+/// What an earlier run recorded about a key: the calls it signed with it
+/// and whether it found the key never used.
+#[derive(Debug, Default)]
+struct Earlier {
+    calls: Vec<SignedCheck>,
+    never_used: bool,
 }
 
 /// The cache key of a pair: a fingerprint over id and key only, so the same
@@ -73,7 +83,82 @@ impl Verifier {
             cache: HashMap::new(),
             last_used: HashMap::new(),
             incidents: HashMap::new(),
+            earlier: HashMap::new(),
         }
+    }
+
+    /// Takes what an earlier run's report says about `id` (its
+    /// verification as written): the calls keyhound signed with the key
+    /// and a "never used" verdict, so this run leaves those calls out.
+    pub fn remember(&mut self, id: &str, before: &Verification) {
+        let e = self.earlier.entry(id.to_string()).or_default();
+        e.calls.extend(before.keyhound_calls.iter().cloned());
+        let recognised = before
+            .incident
+            .as_ref()
+            .and_then(|i| i.activity.as_ref())
+            .into_iter()
+            .flat_map(|a| &a.keyhound_calls);
+        e.calls.extend(recognised.map(|ev| SignedCheck {
+            time: ev.time.clone(),
+            action: ev.name.clone(),
+            request_id: ev.request_id.clone(),
+            client: String::new(),
+        }));
+        e.calls.sort();
+        e.calls.dedup_by(|a, b| {
+            a.action == b.action
+                && a.time == b.time
+                && (a.request_id == b.request_id || a.client.is_empty())
+        });
+        e.never_used |= before.never_used;
+    }
+
+    /// Every call keyhound is known to have signed with `id`: this run's
+    /// and those earlier runs recorded.
+    fn calls_with(&self, id: &str) -> Vec<SignedCheck> {
+        let mut out: Vec<SignedCheck> = self
+            .client
+            .signed_with(id)
+            .iter()
+            .chain(
+                self.other_site
+                    .iter()
+                    .flat_map(|o| o.signed_with(id))
+                    .collect::<Vec<_>>()
+                    .iter(),
+            )
+            .map(client::SignedCall::recorded)
+            .collect();
+        if let Some(e) = self.earlier.get(id) {
+            out.extend(e.calls.iter().cloned());
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Finishes the verification `v` of `id`: the incident picture (see
+    /// [`Verifier::incident`]), the calls keyhound signed with the key,
+    /// and its last use with keyhound's own calls told apart.
+    pub fn conclude(&mut self, id: &str, v: &mut Verification, leaked: LeakedSince) {
+        v.incident = self.incident(id, v, leaked);
+        let calls = self.calls_with(id);
+        let never_before = self.earlier.get(id).is_some_and(|e| e.never_used);
+        let created = self
+            .auditor
+            .as_ref()
+            .and_then(|a| a.index.get(id))
+            .and_then(|k| k.created.as_deref())
+            .and_then(snapshot::parse_time);
+        let known = last_used::Known {
+            calls: &calls,
+            never_before,
+            auditor_read: self.last_used.contains_key(id),
+            created,
+        };
+        last_used::settle(v, &known);
+        v.keyhound_calls = calls;
     }
 
     /// The incident picture of `id`, verified as `v`, when it is live and
@@ -100,7 +185,8 @@ impl Verifier {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        let got = incident::picture(&self.client, auditor, id, v, &own, leaked, now);
+        let earlier: &[SignedCheck] = self.earlier.get(id).map_or(&[], |e| &e.calls);
+        let got = incident::picture(&self.client, auditor, id, v, &own, earlier, leaked, now);
         self.incidents.insert(key, got.clone());
         got
     }
@@ -188,18 +274,33 @@ impl Verifier {
                 created: None,
                 last_used: None,
                 last_used_note: None,
+                never_used: false,
+                keyhound_calls: Vec::new(),
                 incident: None,
             },
         };
         if let Some(a) = &self.auditor {
             attribute(&mut v, &a.index, id, key.is_some());
         }
-        if let Some(l) = self.last_used.get(id) {
-            v.last_used = Some(l.clone());
-            v.last_used_note = Some(
-                "read with the auditor's credentials before any call signed with the found key"
-                    .to_string(),
-            );
+        match self.last_used.get(id) {
+            Some(Some(l)) => {
+                v.last_used = Some(l.clone());
+                v.last_used_note = Some(
+                    "GetSecurityLastUsed, read with the auditor's credentials before any call \
+                     signed with the found key"
+                        .to_string(),
+                );
+            }
+            Some(None) => {
+                v.last_used = None;
+                v.never_used = true;
+                v.last_used_note = Some(
+                    "never used: GetSecurityLastUsed, read with the auditor's credentials, has \
+                     no date for the key"
+                        .to_string(),
+                );
+            }
+            None => {}
         }
         v
     }
@@ -249,9 +350,9 @@ impl Verifier {
                 .min()
                 .map_or(LeakedSince::Unknown, LeakedSince::Commit);
             let id = f.secret.expose().to_string();
-            if let Some(v) = f.verification.take() {
-                let incident = self.incident(&id, &v, leaked);
-                f.verification = Some(Verification { incident, ..v });
+            if let Some(mut v) = f.verification.take() {
+                self.conclude(&id, &mut v, leaked);
+                f.verification = Some(v);
             }
         }
     }

@@ -2,15 +2,20 @@
 //! SecretId (`LookupAttributes` `AccessKeyId`), at most 90 days back, in
 //! windows under 30 days (the documented limits), each paged with
 //! `NextToken` until `ListOver`; the calls keyhound itself signed with the
-//! key are left out.
+//! key are left out, told apart by what survives: this run's RequestIds and
+//! times, those an earlier run recorded in its report, and the
+//! `RequestClient` CloudAudit keeps inside `requestParameters` (Tencent's
+//! documented event has an empty `userAgent`).
 
 use super::super::api::Action;
 use super::super::check::utc_time as rfc3339;
 use super::super::client::{CallError, Client, Credential, SignedCall};
 use super::super::snapshot::answer::text;
 use super::super::snapshot::parse_time;
+use crate::finding::SignedCheck;
 use crate::finding::incident::{Activity, AuditEvent};
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 /// How far back CloudAudit is asked (its documented maximum).
 pub(crate) const DAYS: i64 = 90;
@@ -22,18 +27,24 @@ const PAGE: u64 = 50;
 const MAX_EVENTS: usize = 2_000;
 /// How far an own call's time may be from its event's (clock skew, the
 /// signature window) when no RequestId ties them.
-const OWN_SLACK: i64 = 300;
+pub(crate) const OWN_SLACK: i64 = 300;
 
 /// The actions keyhound signs with a found key to check it.
 const CHECKS: &[&str] = &["GetUserAppId", "GetCallerIdentity", "GetSecurityLastUsed"];
-/// How keyhound names itself in `X-TC-RequestClient`, which CloudAudit
-/// keeps as the event's `userAgent`.
+/// How every keyhound version begins its `X-TC-RequestClient`.
 const CLIENT: &str = "keyhound-";
+
+/// The sources that tell keyhound's calls apart, as reports name them.
+const BY_THIS_RUN: &str = "this run";
+const BY_EARLIER: &str = "recorded by an earlier run";
+const BY_CLIENT: &str = "CloudAudit RequestClient";
 
 /// An event as read, with its time as a number for sorting and matching.
 struct Read {
     at: i64,
-    /// The `userAgent` CloudAudit kept (the caller's `X-TC-RequestClient`).
+    /// How the caller named itself, where CloudAudit kept it: the
+    /// `RequestClient` inside `requestParameters`, else a non-empty
+    /// `userAgent`.
     client: Option<String>,
     event: AuditEvent,
 }
@@ -70,6 +81,17 @@ fn error_message(raw: &Value) -> Option<String> {
         .find_map(|k| nonempty(raw, k))
 }
 
+/// `requestParameters` is a JSON string in Tencent's example; an object
+/// is read too.
+fn request_client(raw: &Value) -> Option<String> {
+    let params = match raw.get("requestParameters") {
+        Some(Value::String(s)) => serde_json::from_str(s).ok()?,
+        Some(v @ Value::Object(_)) => v.clone(),
+        _ => return None,
+    };
+    nonempty(&params, "RequestClient")
+}
+
 fn parse(e: &Value) -> Option<Read> {
     let at = event_time(e)?;
     let resource = match e.get("Resources") {
@@ -82,7 +104,7 @@ fn parse(e: &Value) -> Option<Read> {
     let raw = raw(e);
     Some(Read {
         at,
-        client: nonempty(&raw, "userAgent"),
+        client: request_client(&raw).or_else(|| nonempty(&raw, "userAgent")),
         event: AuditEvent {
             name: nonempty(e, "EventName").unwrap_or_else(|| "(unnamed)".to_string()),
             time: rfc3339(at),
@@ -152,39 +174,83 @@ fn window(
     }
 }
 
-/// Takes out keyhound's own calls: for each call of `own` (this run) the
-/// event with the same RequestId, else one of the same action within
-/// [`OWN_SLACK`]; then the checks earlier runs made (a check action whose
-/// `userAgent` is keyhound's). Returns them, so nothing is hidden.
-fn leave_out_own(events: &mut Vec<Read>, own: &[SignedCall]) -> Vec<AuditEvent> {
-    let mut out = Vec::new();
-    let mut by_time: Vec<&SignedCall> = Vec::new();
-    for c in own {
-        let matched = c.request_id.as_ref().and_then(|r| {
+/// Takes out the event of one known call: with `rid`, the one with that
+/// RequestId; without, one of the same action within [`OWN_SLACK`] of `at`.
+fn take(events: &mut Vec<Read>, action: &str, at: Option<i64>, rid: Option<&str>) -> Option<Read> {
+    let i = match rid {
+        Some(r) => events
+            .iter()
+            .position(|e| e.event.request_id.as_deref() == Some(r))?,
+        None => {
+            let at = at?;
             events
                 .iter()
-                .position(|e| e.event.request_id.as_ref() == Some(r))
-        });
-        match matched {
-            Some(i) => out.push(events.remove(i).event),
-            None => by_time.push(c),
+                .position(|e| e.event.name == action && (e.at - at).abs() <= OWN_SLACK)?
+        }
+    };
+    Some(events.remove(i))
+}
+
+/// Takes out keyhound's own calls: this run's (`own`) and those earlier
+/// runs recorded (`earlier`), by RequestId first, then by action and time
+/// for the calls whose RequestId found nothing; then the checks whose
+/// `RequestClient` is keyhound's. Returns them, so nothing is hidden, and
+/// how many each source recognised. Only check actions are taken on the
+/// strength of the client name alone: anyone can send it.
+fn leave_out_own(
+    events: &mut Vec<Read>,
+    own: &[SignedCall],
+    earlier: &[SignedCheck],
+) -> (Vec<AuditEvent>, BTreeMap<String, usize>) {
+    let known: Vec<(&str, Option<i64>, Option<&str>, &str)> = own
+        .iter()
+        .map(|c| {
+            (
+                c.action.name(),
+                Some(c.timestamp),
+                c.request_id.as_deref(),
+                BY_THIS_RUN,
+            )
+        })
+        .chain(earlier.iter().map(|c| {
+            (
+                c.action.as_str(),
+                parse_time(&c.time),
+                c.request_id.as_deref(),
+                BY_EARLIER,
+            )
+        }))
+        .collect();
+    let mut by: BTreeMap<String, usize> = BTreeMap::new();
+    let mut taken = Vec::new();
+    let mut unmatched = Vec::new();
+    for &(action, at, rid, source) in &known {
+        match rid.and_then(|r| take(events, action, at, Some(r))) {
+            Some(r) => {
+                *by.entry(source.to_string()).or_default() += 1;
+                taken.push(r);
+            }
+            None => unmatched.push((action, at, source)),
         }
     }
-    for c in by_time {
-        if let Some(i) = events.iter().position(|e| {
-            e.event.name == c.action.name() && (e.at - c.timestamp).abs() <= OWN_SLACK
-        }) {
-            out.push(events.remove(i).event);
+    for (action, at, source) in unmatched {
+        if let Some(r) = take(events, action, at, None) {
+            *by.entry(source.to_string()).or_default() += 1;
+            taken.push(r);
         }
     }
-    let earlier = |e: &Read| {
+    let by_client = |e: &Read| {
         CHECKS.contains(&e.event.name.as_str())
             && e.client.as_deref().is_some_and(|c| c.starts_with(CLIENT))
     };
-    let (checks, rest): (Vec<Read>, Vec<Read>) = events.drain(..).partition(earlier);
+    let (checks, rest): (Vec<Read>, Vec<Read>) = events.drain(..).partition(by_client);
     *events = rest;
-    out.extend(checks.into_iter().map(|r| r.event));
-    out
+    if !checks.is_empty() {
+        by.insert(BY_CLIENT.to_string(), checks.len());
+    }
+    taken.extend(checks);
+    taken.sort_by_key(|r| std::cmp::Reverse(r.at));
+    (taken.into_iter().map(|r| r.event).collect(), by)
 }
 
 /// The key's events over the last [`DAYS`] days before `now`.
@@ -194,6 +260,7 @@ pub(crate) fn read(
     id: &str,
     now: i64,
     own: &[SignedCall],
+    earlier: &[SignedCheck],
 ) -> Result<Activity, String> {
     let since = now - DAYS * 86_400 + 60;
     let mut got = Vec::new();
@@ -210,7 +277,7 @@ pub(crate) fn read(
             .then_with(|| a.event.name.cmp(&b.event.name))
     });
     got.dedup_by(|a, b| a.event.request_id.is_some() && a.event == b.event);
-    let keyhound_calls = leave_out_own(&mut got, own);
+    let (keyhound_calls, own_calls_by) = leave_out_own(&mut got, own, earlier);
     Ok(Activity {
         since: rfc3339(since),
         until: rfc3339(now),
@@ -218,6 +285,7 @@ pub(crate) fn read(
         events: got.into_iter().map(|r| r.event).collect(),
         own_calls_left_out: keyhound_calls.len(),
         keyhound_calls,
+        own_calls_by,
         truncated,
     })
 }
@@ -269,9 +337,11 @@ mod tests {
             own(Action::GetCallerIdentity, 1003, None),
             own(Action::GetCallerIdentity, 4900, None),
         ];
-        let out = leave_out_own(&mut events, &mine);
+        let (out, by) = leave_out_own(&mut events, &mine, &[]);
         let ids: Vec<&str> = out.iter().filter_map(|e| e.request_id.as_deref()).collect();
-        assert_eq!(ids, ["r2", "r4", "r5"]);
+        assert_eq!(ids, ["r5", "r4", "r2"]);
+        assert_eq!(by[BY_THIS_RUN], 2);
+        assert_eq!(by[BY_CLIENT], 1);
         let left: Vec<&str> = events.iter().map(|e| e.event.name.as_str()).collect();
         assert_eq!(
             left,
@@ -293,6 +363,13 @@ mod tests {
         let refused = json!({"EventName": "ListUsers", "EventTime": 1, "ErrorCode": 1,
             "CloudAuditEvent": "{\"errorMessage\":\"AuthFailure.UnauthorizedOperation\"}"});
         let r = parse(&refused).unwrap();
+        assert_eq!(r.client, None);
+        let documented = json!({"EventName": "GetUserAppId", "EventTime": "1680513809",
+            "CloudAuditEvent": "{\"userAgent\":\"\",\"requestParameters\":\"{\\\"Action\\\":\\\"GetUserAppId\\\",\\\"RequestClient\\\":\\\"keyhound-0.1.0\\\"}\"}"});
+        assert_eq!(
+            parse(&documented).unwrap().client.as_deref(),
+            Some("keyhound-0.1.0")
+        );
         assert_eq!(r.event.error_code, Some(1));
         assert_eq!(
             r.event.error_message.as_deref(),

@@ -4,12 +4,13 @@
 //! the leak ([`persist`]).
 
 mod access;
-mod events;
+pub(crate) mod events;
 mod persist;
 
 use super::Auditor;
 use super::api::Action;
 use super::client::{Client, SignedCall};
+use crate::finding::SignedCheck;
 use crate::finding::incident::Incident;
 use crate::verify::{Outcome, Verification};
 
@@ -32,13 +33,16 @@ pub enum LeakedSince {
 }
 
 /// Reads the picture of live key `id` (verified as `v`); `own` are the calls
-/// keyhound signed with it, `now` the current Unix time.
+/// keyhound signed with it in this run, `earlier` those an earlier run
+/// recorded, `now` the current Unix time.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn picture(
     client: &Client,
     auditor: &Auditor,
     id: &str,
     v: &Verification,
     own: &[SignedCall],
+    earlier: &[SignedCheck],
     leaked: LeakedSince,
     now: i64,
 ) -> Option<Incident> {
@@ -61,7 +65,7 @@ pub(crate) fn picture(
             return Some(out);
         }
     }
-    match events::read(client, cred, id, now, own) {
+    match events::read(client, cred, id, now, own, earlier) {
         Ok(a) => out.activity = Some(a),
         Err(e) => out.gaps.push(e),
     }

@@ -1,0 +1,233 @@
+//! The incident picture stays true when keyhound runs again against the
+//! same account: CloudAudit events shaped like Tencent's documented example
+//! (`userAgent` empty, `RequestClient` inside `requestParameters`), the
+//! previous run's checks left out of the key's activity and last use, a
+//! never-used key still never used, and no call signed with a found key
+//! once the auditor's answer decides.
+
+use super::emulator::{Kind, Logged};
+use super::{AUDITOR, CI_USER, OWNER, World, audited, pair, report, world};
+use crate::util::TestEnv;
+use keyhound::report::json::rfc3339;
+use serde_json::Value;
+
+const DAY: i64 = 86_400;
+const ATTACKER: &str = "203.0.113.7";
+const BATCH_USER: u64 = 100_000_000_020;
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn tencent(t: i64) -> String {
+    rfc3339(t).replace('T', " ").replace('Z', "")
+}
+
+fn attacker_call(w: &World, name: &str, at: i64) {
+    w.em.log_event(Logged {
+        id: w.ci.0.clone(),
+        name: name.into(),
+        at,
+        ip: ATTACKER.into(),
+        region: "ap-guangzhou".into(),
+        ..Logged::default()
+    });
+}
+
+/// The world with a never-used live key (created `created`) and the ci
+/// key's attacker calls, the last `last` seconds ago.
+fn scene(created: i64, last: i64) -> (World, (String, String)) {
+    let w = world();
+    let t = now();
+    let unused = pair("AKID", 51);
+    w.em.user(OWNER, BATCH_USER, "batch", Kind::SubUser, false, false);
+    w.em.key(BATCH_USER, &unused.0, &unused.1, "Active");
+    w.em.set_created(&unused.0, &tencent(created));
+    attacker_call(&w, "DescribeInstances", t - 12 * DAY);
+    attacker_call(&w, "CreateAccessKey", t - 11 * DAY);
+    attacker_call(&w, "DescribeCvmInstances", t - last);
+    (w, unused)
+}
+
+fn signed_by(r: &super::emulator::Recorded, id: &str) -> bool {
+    r.header("authorization")
+        .is_some_and(|a| a.contains(&format!("Credential={id}/")))
+}
+
+fn finding<'a>(doc: &'a Value, id: &str) -> &'a Value {
+    let short = keyhound::finding::redact(id, keyhound::finding::SecretKind::Identifier);
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["secret"] == short || f["secret"] == id)
+        .map(|f| &f["verification"])
+        .unwrap_or_else(|| panic!("no finding of {short}: {doc}"))
+}
+
+fn json_of(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+#[test]
+fn the_second_scan_shows_only_the_attackers_calls_and_the_true_last_use() {
+    let t = now();
+    let (w, unused) = scene(t - 40 * DAY, 2 * DAY);
+    // CloudAudit events are shaped like Tencent's documented example.
+    let env = TestEnv::new();
+    let dir = env.path();
+    crate::util::git(dir, &["init", "-q"]);
+    let leak = format!(
+        "TENCENTCLOUD_SECRET_ID={}\nTENCENTCLOUD_SECRET_KEY={}\n\nBATCH_SECRET_ID={}\nBATCH_SECRET_KEY={}\n",
+        w.ci.0, w.ci.1, unused.0, unused.1
+    );
+    std::fs::write(dir.join("deploy.env"), leak).unwrap();
+    crate::util::git(dir, &["add", "deploy.env"]);
+    let date = format!("--date={} +0000", t - 30 * DAY);
+    crate::util::git(dir, &["commit", "-q", "-m", "deploy settings", &date]);
+    let args = [
+        "scan", ".", "--git", "--format", "json", "--verify", "--audit",
+    ];
+    let first = json_of(&audited(&env, &w, &args));
+    let second = json_of(&audited(&env, &w, &args));
+
+    // The documented event keeps no userAgent: keyhound's own check of the
+    // first run is recognised by the RequestClient CloudAudit kept.
+    let raw = w.em.events();
+    assert!(raw.iter().any(|e| e.client.starts_with("keyhound-")));
+    for doc in [&first, &second] {
+        let v = finding(doc, &w.ci.0);
+        assert_eq!(v["outcome"], "live", "{v}");
+        let a = &v["incident"]["activity"];
+        let mut names: Vec<&str> = a["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap())
+            .collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            [
+                "CreateAccessKey",
+                "DescribeCvmInstances",
+                "DescribeInstances"
+            ],
+            "{a}"
+        );
+        assert_eq!(v["last_used"], rfc3339(t - 2 * DAY), "{v}");
+        assert!(
+            v["last_used_note"].as_str().unwrap().contains("CloudAudit"),
+            "{v}"
+        );
+        let n = finding(doc, &unused.0);
+        assert_eq!(n["outcome"], "live", "{n}");
+        assert_eq!(n["never_used"], true, "{n}");
+        assert!(n.get("last_used").is_none(), "{n}");
+    }
+    let a = &finding(&second, &w.ci.0)["incident"]["activity"];
+    assert_eq!(a["own_calls_by"]["CloudAudit RequestClient"], 1, "{a}");
+    assert_eq!(a["own_calls_by"]["this run"], 1, "{a}");
+    let n = finding(&second, &unused.0);
+    assert!(
+        n["last_used_note"]
+            .as_str()
+            .unwrap()
+            .contains("no use except keyhound's checks"),
+        "{n}"
+    );
+    let a = &n["incident"]["activity"];
+    assert_eq!(a["events"].as_array().map(Vec::len), Some(0), "{a}");
+    // Every call keyhound signed is in the report, for a later run.
+    let calls = n["keyhound_calls"].as_array().unwrap();
+    assert!(
+        calls
+            .iter()
+            .all(|c| c["client"].as_str().unwrap().starts_with("keyhound-")
+                && c["request_id"].is_string()),
+        "{n}"
+    );
+    // The auditor answered both runs' last-use question: neither key
+    // signed GetSecurityLastUsed itself.
+    let reqs = w.em.requests();
+    for id in [&w.ci.0, &unused.0] {
+        assert_eq!(
+            reqs.iter()
+                .filter(|r| signed_by(r, id) && r.action == "GetSecurityLastUsed")
+                .count(),
+            0
+        );
+    }
+    let _ = (AUDITOR, CI_USER);
+
+    let out = audited(&env, &w, &["scan", ".", "--git", "--verify", "--audit"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("no use except keyhound's checks in 90 days"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_earlier_report_tells_keyhounds_calls_apart_where_cloudaudit_keeps_no_client() {
+    let t = now();
+    // Created long before CloudAudit's window: only the earlier run's
+    // record can say it was never used.
+    let (w, unused) = scene(t - 400 * DAY, 3 * DAY);
+    w.em.audit_drops_client();
+    let env = TestEnv::new();
+    env.write(
+        "r.json",
+        report(
+            &[
+                ("tencent.secret-id", &w.ci.0, Some(&w.ci.1), "a.env"),
+                ("tencent.secret-id", &unused.0, Some(&unused.1), "b.env"),
+            ],
+            false,
+        ),
+    );
+    let verify = |from: &str, to: &str| {
+        let out = audited(
+            &env,
+            &w,
+            &[
+                "verify", "--from", from, "--format", "json", "--audit", "-o", to,
+            ],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(env.path().join(to)).unwrap();
+        serde_json::from_str::<Value>(&text).unwrap()
+    };
+    let first = verify("r.json", "r1.json");
+    assert_eq!(finding(&first, &unused.0)["never_used"], true);
+    let second = verify("r1.json", "r2.json");
+    let v = finding(&second, &w.ci.0);
+    let a = &v["incident"]["activity"];
+    assert_eq!(a["events"].as_array().map(Vec::len), Some(3), "{a}");
+    assert_eq!(a["own_calls_by"]["recorded by an earlier run"], 1, "{a}");
+    assert!(a["own_calls_by"].get("CloudAudit RequestClient").is_none());
+    assert_eq!(v["last_used"], rfc3339(t - 3 * DAY), "{v}");
+    let n = finding(&second, &unused.0);
+    assert_eq!(n["never_used"], true, "{n}");
+    assert!(n.get("last_used").is_none(), "{n}");
+    // A third run, given the second's report, still knows the first's.
+    let third = verify("r2.json", "r3.json");
+    let n = finding(&third, &unused.0);
+    assert_eq!(n["never_used"], true, "{n}");
+    let a = &n["incident"]["activity"];
+    assert_eq!(a["own_calls_by"]["recorded by an earlier run"], 2, "{a}");
+    assert_eq!(a["events"].as_array().map(Vec::len), Some(0), "{a}");
+    // Without the earlier report, those calls cannot be told apart.
+    let blind = verify("r.json", "r4.json");
+    let a = &finding(&blind, &unused.0)["incident"]["activity"];
+    assert_eq!(a["events"].as_array().map(Vec::len), Some(3), "{a}");
+}
