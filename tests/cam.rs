@@ -9,6 +9,7 @@ pub(crate) mod emulator;
 mod history;
 mod incident;
 mod org;
+mod persistence;
 mod rerun;
 mod respond;
 mod scan;

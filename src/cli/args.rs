@@ -560,8 +560,11 @@ and, with --yes, disables them, journaling every call. Each finding of the repor
 SARIF) carries its verification and a `response`: disabled, would_disable (dry run), \
 nothing_to_do, refused, failed or not_acted. Exit codes: 0 nothing is left live (every live key \
 of yours disabled, the rest not live), 1 a finding still needs a human (dry run, another \
-account's key, unknown verdict, a provider keyhound does not disable), 2 error. Needs auditor \
-credentials allowed to call cam:ListUsers, cam:ListAccessKeys and cam:UpdateAccessKey."
+account's key, unknown verdict, a provider keyhound does not disable, an access key or identity \
+the leaked key left behind), 2 error. Keys and identities created by a leaked key after the \
+leak are critical findings of their own (tencent.left-behind.*); --disable-persistence with \
+--yes disables those keys too. Needs auditor credentials allowed to call cam:ListUsers, \
+cam:ListAccessKeys and cam:UpdateAccessKey."
 )]
 pub(crate) struct RespondArgs {
     #[command(flatten)]
@@ -569,6 +572,10 @@ pub(crate) struct RespondArgs {
     /// Disable; without it the report says what would be done.
     #[arg(long)]
     pub yes: bool,
+    /// Also disable the access keys a leaked key left behind (created by it
+    /// after the leak); never by default, as the owner may have rotated.
+    #[arg(long)]
+    pub disable_persistence: bool,
     /// Append every action to FILE.
     #[arg(long, value_name = "FILE", default_value = journal::DEFAULT_JOURNAL)]
     pub journal: PathBuf,

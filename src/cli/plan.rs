@@ -175,6 +175,8 @@ pub(crate) struct Respond {
     pub credential: Found,
     /// `--yes`.
     pub yes: bool,
+    /// `--disable-persistence`: also disable the keys a leak left behind.
+    pub disable_persistence: bool,
     /// `--journal`.
     pub journal: PathBuf,
 }
@@ -198,6 +200,7 @@ pub(crate) fn respond(
         scan,
         credential,
         yes: a.yes,
+        disable_persistence: a.disable_persistence,
         journal: a.journal.clone(),
     })
 }

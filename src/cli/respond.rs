@@ -13,6 +13,7 @@ use crate::finding::Finding;
 use crate::finding::response::{Action, Response};
 use crate::rule::{Rule, VerifyWith};
 use crate::verify::Outcome;
+use crate::verify::tencent::incident::left;
 use crate::verify::tencent::{Auditor, Verifier};
 use std::collections::HashMap;
 
@@ -36,7 +37,19 @@ pub(crate) fn run(g: &GlobalArgs, a: &RespondArgs) -> anyhow::Result<Exit> {
     if let Some(e) = &plan.scan.cdnetworks {
         cdnetworks::verify_scan(e, &rules, &mut report.findings)?;
     }
-    let responses = respond(&verifier, &report.findings, &rules, plan.yes, &plan.journal)?;
+    if let Some(aud) = verifier.auditor() {
+        let left = left::findings(&report.findings, &aud.index);
+        if !left.is_empty() {
+            report.rules.extend(left::rules());
+            report.findings.extend(left);
+        }
+    }
+    let how = How {
+        yes: plan.yes,
+        persistence: plan.disable_persistence,
+        journal: &plan.journal,
+    };
+    let responses = respond(&verifier, &report.findings, &report.rules, &how)?;
     for (f, r) in report.findings.iter_mut().zip(responses) {
         f.response = Some(r);
     }
@@ -69,18 +82,53 @@ fn provider(rules: &[Rule], f: &Finding) -> Option<VerifyWith> {
     rules.iter().find(|r| r.id == f.rule).and_then(|r| r.verify)
 }
 
+/// How `respond` acts: `--yes`, `--disable-persistence`, `--journal`.
+struct How<'a> {
+    yes: bool,
+    persistence: bool,
+    journal: &'a std::path::Path,
+}
+
+/// The response to a key or identity a leak left behind, or `None` for a
+/// live key to plan (with `--disable-persistence`).
+fn left_behind(f: &Finding, persistence: bool) -> Option<Option<Response>> {
+    let live = f
+        .verification
+        .as_ref()
+        .is_some_and(|v| v.outcome == Outcome::Live);
+    Some(match f.rule.as_str() {
+        left::KEY_RULE if live && persistence => None,
+        left::KEY_RULE if live => Some(response(
+            Action::NotActed,
+            "created by the leaked key and Active: not disabled by default, as the owner may \
+             have rotated; check it, then run respond --disable-persistence --yes",
+        )),
+        left::KEY_RULE => Some(response(
+            Action::NothingToDo,
+            "created by the leaked key, already Inactive",
+        )),
+        left::USER_RULE => Some(response(
+            Action::NotActed,
+            "created by the leaked key: check it and remove it in the CAM console \
+             (keyhound never deletes identities)",
+        )),
+        _ => return None,
+    })
+}
+
 /// The response to every finding, in order: live Tencent keys are planned
-/// for `disable` as `keyhound disable` plans them, and disabled with `yes`.
+/// for `disable` as `keyhound disable` plans them, and disabled with `yes`;
+/// keys a leak left behind too, with `--disable-persistence`.
 fn respond(
     verifier: &Verifier,
     findings: &[Finding],
     rules: &[Rule],
-    yes: bool,
-    journal: &std::path::Path,
+    how: &How<'_>,
 ) -> anyhow::Result<Vec<Response>> {
+    let (yes, journal) = (how.yes, how.journal);
     let mut out: Vec<Option<Response>> = findings
         .iter()
-        .map(|f| settled(f, provider(rules, f)))
+        .map(|f| left_behind(f, how.persistence).unwrap_or_else(|| settled(f, provider(rules, f))))
         .collect();
     let Some(aud) = verifier.auditor() else {
         for r in out.iter_mut().filter(|r| r.is_none()) {

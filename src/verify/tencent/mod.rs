@@ -161,8 +161,8 @@ impl Verifier {
         v.keyhound_calls = calls;
     }
 
-    /// The incident picture of `id`, verified as `v`, when it is live and
-    /// there is an auditor: read once per id and leak time, after the
+    /// The incident picture of `id`, verified as `v`, when there is an
+    /// auditor and the key is live or one of the auditor's account: read once per id and leak time, after the
     /// checks, so keyhound's own calls with the key are known and left out.
     pub fn incident(
         &mut self,
@@ -171,7 +171,9 @@ impl Verifier {
         leaked: LeakedSince,
     ) -> Option<Incident> {
         let auditor = self.auditor.as_ref()?;
-        if v.outcome != Outcome::Live {
+        // A disabled key of the auditor's account still has a history and
+        // may have left keys behind.
+        if v.outcome != Outcome::Live && auditor.index.get(id).is_none() {
             return None;
         }
         let key = (id.to_string(), leaked);

@@ -5,6 +5,7 @@
 
 mod access;
 pub(crate) mod events;
+pub mod left;
 mod persist;
 
 use super::Auditor;
@@ -46,7 +47,7 @@ pub(crate) fn picture(
     leaked: LeakedSince,
     now: i64,
 ) -> Option<Incident> {
-    if v.outcome != Outcome::Live {
+    if v.outcome != Outcome::Live && auditor.index.get(id).is_none() {
         return None;
     }
     let index = &auditor.index;
