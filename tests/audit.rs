@@ -18,6 +18,7 @@ const AUDITOR: u64 = 300_000_000_002;
 
 const ADMIN_DOC: &str =
     r#"{"version":"2.0","statement":[{"effect":"allow","action":["*"],"resource":["*"]}]}"#;
+const SELF_GRANTING_DOC: &str = r#"{"version":"2.0","statement":[{"effect":"allow","action":["cam:AttachUserPolicy","cam:ListUsers"],"resource":["*"]}]}"#;
 const COS_READ_DOC: &str =
     r#"{"version":"2.0","statement":[{"effect":"allow","action":["cos:Get*"],"resource":["*"]}]}"#;
 
@@ -78,10 +79,11 @@ fn account() -> Account {
     em.key(AUDITOR, &auditor.0, &auditor.1, "Active");
     em.set_created(&auditor.0, &ago(5));
     em.set_last_used(&auditor.0, &ago(0)[..10]);
-    em.mfa(AUDITOR, &["Token"], &["Token"]).attach(AUDITOR, 2);
+    em.mfa(AUDITOR, &["Token"], &["Token"]).join(AUDITOR, 501);
+    em.mfa(OWNER, &["Stoken"], &["Stoken"]);
 
     careful_user(&em, 11, "clean-bot", 11);
-    em.attach(11, 11).join(11, 501);
+    em.join(11, 501);
     let stale = careful_user(&em, 12, "stale-bot", 12);
     em.set_created(&stale, &ago(400));
     em.set_last_used(&stale, &ago(200)[..10]);
@@ -101,8 +103,18 @@ fn account() -> Account {
     em.set_last_used(&id, &ago(1)[..10]);
     careful_user(&em, 17, "no-mfa-bot", 17);
     em.mfa(17, &[], &[]);
-    careful_user(&em, 23, "clean-login-mfa-only", 23);
+    careful_user(&em, 23, "login-mfa-only-bot", 23);
     em.mfa(23, &["Phone"], &[]);
+    careful_user(&em, 24, "operation-mfa-only-bot", 24);
+    em.mfa(24, &[], &["Phone"]);
+    em.policy(12, "grant-anything", false, SELF_GRANTING_DOC)
+        .group(502, "iam-ops", &[12]);
+    careful_user(&em, 25, "cam-attach-bot", 25);
+    em.join(25, 502);
+    em.policy(3, "QcloudCamFullAccess", true, "")
+        .group(503, "cam-admins", &[3]);
+    careful_user(&em, 26, "cam-full-bot", 26);
+    em.join(26, 503);
     careful_user(&em, 18, "admin-direct-bot", 18);
     em.attach(18, 1);
     careful_user(&em, 19, "admin-group-bot", 19);
@@ -133,7 +145,12 @@ fn planted() -> BTreeSet<(String, String)> {
         ("user-two-keys", "two-keys-bot"),
         ("mfa-off", "no-mfa-bot"),
         ("admin-key", "admin-direct-bot"),
+        ("policy-not-via-group", "admin-direct-bot"),
         ("admin-key", "admin-group-bot"),
+        ("admin-key", "cam-attach-bot"),
+        ("admin-key", "cam-full-bot"),
+        ("mfa-operation-off", "login-mfa-only-bot"),
+        ("mfa-login-off", "operation-mfa-only-bot"),
         ("console-and-api", "console-bot"),
     ]
     .into_iter()
@@ -260,7 +277,12 @@ fn a_sub_user_auditor_gets_not_checked_with_the_permission_needed() {
     for gone in [
         ("root-key-active", "root"),
         ("admin-key", "admin-direct-bot"),
+        ("policy-not-via-group", "admin-direct-bot"),
         ("admin-key", "admin-group-bot"),
+        ("admin-key", "cam-attach-bot"),
+        ("admin-key", "cam-full-bot"),
+        ("mfa-operation-off", "login-mfa-only-bot"),
+        ("mfa-login-off", "operation-mfa-only-bot"),
         ("mfa-off", "no-mfa-bot"),
     ] {
         expected.remove(&(gone.0.to_string(), gone.1.to_string()));
@@ -319,7 +341,14 @@ fn without_the_split_route_the_all_policies_list_is_used() {
         "{f:?}"
     );
     assert!(a.em.calls("ListAttachedUserAllPolicies") > 0);
-    assert!(v["not_checked"].as_array().unwrap().is_empty(), "{v:#}");
+    // Only the root's MFA, which a sub-user auditor cannot read.
+    let nc = v["not_checked"].as_array().unwrap();
+    assert_eq!(nc.len(), 3, "{v:#}");
+    assert!(
+        nc.iter()
+            .all(|n| n["action"] == "DescribeSafeAuthFlag" && n["identity"]["type"] == "root"),
+        "{v:#}"
+    );
 }
 
 #[test]
@@ -375,16 +404,36 @@ fn a_clean_account_exits_0_and_an_unanswerable_check_exits_2() {
     em.key(AUDITOR, &auditor.0, &auditor.1, "Active");
     em.set_created(&auditor.0, &ago(5));
     em.set_last_used(&auditor.0, &ago(0)[..10]);
-    em.mfa(AUDITOR, &["Token"], &["Token"]).attach(AUDITOR, 2);
+    em.group(501, "readers", &[2]);
+    em.mfa(AUDITOR, &["Token"], &["Token"]).join(AUDITOR, 501);
     careful_user(&em, 11, "clean-bot", 11);
+    // A sub-user auditor can read neither the root's keys nor its MFA.
+    let root_only = [
+        "--skip",
+        "root-key-active",
+        "--skip",
+        "mfa-off",
+        "--skip",
+        "mfa-login-off",
+        "--skip",
+        "mfa-operation-off",
+    ];
     let Run {
         code,
         stdout: out,
         stderr: err,
-    } = run(&em, &auditor, &["--skip", "root-key-active"]);
+    } = run(&em, &auditor, &root_only);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(
         out.contains("0 problems under 0 checks, 0 not checked"),
+        "{out}"
+    );
+    let Run {
+        code, stdout: out, ..
+    } = run(&em, &auditor, &["--skip", "root-key-active"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("not checked (3)") && out.contains("DescribeSafeAuthFlag"),
         "{out}"
     );
     let Run {
@@ -393,7 +442,7 @@ fn a_clean_account_exits_0_and_an_unanswerable_check_exits_2() {
         stderr: err,
     } = run(&em, &auditor, &[]);
     assert_eq!(code, 2, "{out}\n{err}");
-    assert!(out.contains("not checked (1)"), "{out}");
+    assert!(out.contains("not checked (4)"), "{out}");
     assert!(err.contains("could not be answered"), "{err}");
 }
 
@@ -415,8 +464,16 @@ fn check_and_skip_choose_what_is_asked() {
     );
     assert_eq!(a.em.calls("GetSecurityLastUsed"), 0);
     let before = a.em.calls("DescribeSafeAuthFlagColl");
-    let (_, v, _) = json_run(&a.em, &a.root, &["--skip", "mfa-off"]);
-    assert!(!found(&v).iter().any(|(c, _)| c == "mfa-off"));
+    let skip_mfa = [
+        "--skip",
+        "mfa-off",
+        "--skip",
+        "mfa-login-off",
+        "--skip",
+        "mfa-operation-off",
+    ];
+    let (_, v, _) = json_run(&a.em, &a.root, &skip_mfa);
+    assert!(!found(&v).iter().any(|(c, _)| c.starts_with("mfa-")));
     assert_eq!(a.em.calls("DescribeSafeAuthFlagColl"), before);
     let Run {
         code, stderr: err, ..
@@ -466,7 +523,7 @@ fn human_and_sarif_name_the_identity_and_the_check() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert_eq!(rules.len(), 8);
+    assert_eq!(rules.len(), 11);
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), planted().len());
     let mfa = results.iter().find(|r| r["ruleId"] == "mfa-off").unwrap();

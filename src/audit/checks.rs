@@ -83,7 +83,8 @@ pub fn identity(
         // The root's keys are reviewed under root-key-active: one answer
         // when they cannot be listed (a sub-user auditor never can).
         Fact::Unknown(gap) if identity.kind == IdentityKind::Root => {
-            return out.unknown(CheckId::RootKeyActive, gap);
+            out.unknown(CheckId::RootKeyActive, gap);
+            return mfa(&mut out, &[]);
         }
         Fact::Unknown(gap) => {
             for check in CheckId::ALL {
@@ -114,11 +115,17 @@ pub fn identity(
         .filter(|k| k.state == KeyStatus::Active)
         .map(|k| k.id.clone())
         .collect();
-    if active.is_empty() || identity.kind == IdentityKind::Root {
+    // The root account's MFA is checked whether or not it holds a key.
+    if identity.kind == IdentityKind::Root {
+        mfa(&mut out, &active);
+        return;
+    }
+    if active.is_empty() {
         return;
     }
     mfa(&mut out, &active);
     admin(&mut out, &active);
+    direct(&mut out, &active);
     match &identity.console_login {
         Fact::Known(true) => out.problem(
             CheckId::ConsoleAndApi,
@@ -207,17 +214,63 @@ fn key(out: &mut Out<'_>, k: &AccessKey) {
 }
 
 fn mfa(out: &mut Out<'_>, active: &[String]) {
-    match &out.identity.mfa {
-        None => {}
-        Some(Fact::Unknown(gap)) => out.unknown(CheckId::MfaOff, gap),
-        // No MFA at all: neither login nor sensitive operations protected.
-        Some(Fact::Known(m)) if m.login.is_empty() && m.action.is_empty() => out.problem(
-            CheckId::MfaOff,
-            active.to_vec(),
-            "login protection off, sensitive-operation protection off".to_string(),
-        ),
-        Some(Fact::Known(_)) => {}
+    let m = match &out.identity.mfa {
+        None => return,
+        Some(Fact::Unknown(gap)) => {
+            for c in [
+                CheckId::MfaOff,
+                CheckId::MfaLoginOff,
+                CheckId::MfaOperationOff,
+            ] {
+                out.unknown(c, gap);
+            }
+            return;
+        }
+        Some(Fact::Known(m)) => m,
+    };
+    let on = |v: &[String]| {
+        if v.is_empty() {
+            "off".to_string()
+        } else {
+            format!("on ({})", v.join(", "))
+        }
+    };
+    let evidence = format!(
+        "login protection {}, sensitive-operation protection {}",
+        on(&m.login),
+        on(&m.action)
+    );
+    let check = match (m.login.is_empty(), m.action.is_empty()) {
+        (true, true) => CheckId::MfaOff,
+        (true, false) => CheckId::MfaLoginOff,
+        (false, true) => CheckId::MfaOperationOff,
+        (false, false) => return,
+    };
+    out.problem(check, active.to_vec(), evidence);
+}
+
+/// Policies attached to the user itself rather than through a group.
+fn direct(out: &mut Out<'_>, active: &[String]) {
+    let policies = match &out.identity.policies {
+        None => return,
+        Some(Fact::Unknown(gap)) => return out.unknown(CheckId::PolicyNotViaGroup, gap),
+        Some(Fact::Known(p)) => p,
+    };
+    let mut names: Vec<String> = policies
+        .iter()
+        .filter(|p| p.via_groups.is_empty())
+        .map(|p| p.name.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    if names.is_empty() {
+        return;
     }
+    out.problem(
+        CheckId::PolicyNotViaGroup,
+        active.to_vec(),
+        format!("attached directly: {}", names.join(", ")),
+    );
 }
 
 fn admin(out: &mut Out<'_>, active: &[String]) {
@@ -405,8 +458,12 @@ mod tests {
     }
 
     #[test]
-    fn mfa_on_for_login_or_operations_is_not_mfa_off() {
-        for (login, action) in [(vec!["Phone"], vec![]), (vec![], vec!["Stoken"])] {
+    fn login_and_operation_protection_are_checked_apart() {
+        for (login, action, want) in [
+            (vec!["Phone"], vec![], vec!["mfa-operation-off"]),
+            (vec![], vec!["Stoken"], vec!["mfa-login-off"]),
+            (vec!["Phone"], vec!["Stoken"], vec![]),
+        ] {
             let mut u = user(
                 IdentityKind::SubUser,
                 vec![key(ID_A, KeyStatus::Active, 1, Some(0))],
@@ -415,8 +472,38 @@ mod tests {
                 login: login.into_iter().map(String::from).collect(),
                 action: action.into_iter().map(String::from).collect(),
             }));
-            assert!(audit(u).problems.is_empty());
+            assert_eq!(ids(&audit(u)), want);
         }
+        // The root account's MFA counts whether or not it holds a key.
+        let mut root = user(IdentityKind::Root, vec![]);
+        root.mfa = Some(Fact::Known(Mfa {
+            login: vec!["Phone".into()],
+            action: vec![],
+        }));
+        assert_eq!(ids(&audit(root)), ["mfa-operation-off"]);
+    }
+
+    #[test]
+    fn policies_attached_directly_are_flagged_group_ones_are_not() {
+        let policy = |name: &str, groups: &[&str]| AttachedPolicy {
+            id: 9,
+            name: name.into(),
+            via_groups: groups.iter().map(|g| g.to_string()).collect(),
+            admin: Fact::Known(None),
+        };
+        let mut u = user(
+            IdentityKind::SubUser,
+            vec![key(ID_A, KeyStatus::Active, 1, Some(0))],
+        );
+        u.policies = Some(Fact::Known(vec![policy("cos-read", &["readers"])]));
+        assert!(ids(&audit(u.clone())).is_empty());
+        u.policies = Some(Fact::Known(vec![
+            policy("cos-read", &["readers"]),
+            policy("cvm-admin", &[]),
+        ]));
+        let a = audit(u);
+        assert_eq!(ids(&a), ["policy-not-via-group"]);
+        assert_eq!(a.problems[0].evidence, "attached directly: cvm-admin");
     }
 
     #[test]
@@ -432,7 +519,7 @@ mod tests {
         u.policies = Some(Fact::Known(vec![AttachedPolicy {
             id: 7,
             name: "custom".into(),
-            via_groups: vec![],
+            via_groups: vec!["ops".into()],
             admin: Fact::Unknown(gap("GetPolicy")),
         }]));
         u.console_login = Fact::Unknown(gap("ListUsers"));
@@ -448,6 +535,8 @@ mod tests {
             [
                 ("key-unused", "GetSecurityLastUsed"),
                 ("mfa-off", "DescribeSafeAuthFlagColl"),
+                ("mfa-login-off", "DescribeSafeAuthFlagColl"),
+                ("mfa-operation-off", "DescribeSafeAuthFlagColl"),
                 ("admin-key", "GetPolicy"),
                 ("console-and-api", "ListUsers")
             ]

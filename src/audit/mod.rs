@@ -32,25 +32,37 @@ pub enum CheckId {
     /// A key holder with no MFA, neither on login nor on sensitive operations.
     #[serde(rename = "mfa-off")]
     MfaOff,
+    /// MFA on sensitive operations but not on login.
+    #[serde(rename = "mfa-login-off")]
+    MfaLoginOff,
+    /// MFA on login but not on sensitive operations.
+    #[serde(rename = "mfa-operation-off")]
+    MfaOperationOff,
     /// A key held by an identity with full administrative policies.
     #[serde(rename = "admin-key")]
     AdminKey,
     /// One identity with both console login and API keys.
     #[serde(rename = "console-and-api")]
     ConsoleAndApi,
+    /// A key holder's policies attached to it directly, not through groups.
+    #[serde(rename = "policy-not-via-group")]
+    PolicyNotViaGroup,
 }
 
 impl CheckId {
     /// Every check, in report order.
-    pub const ALL: [CheckId; 8] = [
+    pub const ALL: [CheckId; 11] = [
         CheckId::RootKeyActive,
         CheckId::KeyUnused,
         CheckId::KeyNotRotated,
         CheckId::KeyDisabled,
         CheckId::UserTwoKeys,
         CheckId::MfaOff,
+        CheckId::MfaLoginOff,
+        CheckId::MfaOperationOff,
         CheckId::AdminKey,
         CheckId::ConsoleAndApi,
+        CheckId::PolicyNotViaGroup,
     ];
 
     /// The stable id (`root-key-active`, ...).
@@ -62,8 +74,11 @@ impl CheckId {
             CheckId::KeyDisabled => "key-disabled",
             CheckId::UserTwoKeys => "user-two-keys",
             CheckId::MfaOff => "mfa-off",
+            CheckId::MfaLoginOff => "mfa-login-off",
+            CheckId::MfaOperationOff => "mfa-operation-off",
             CheckId::AdminKey => "admin-key",
             CheckId::ConsoleAndApi => "console-and-api",
+            CheckId::PolicyNotViaGroup => "policy-not-via-group",
         }
     }
 
@@ -81,10 +96,15 @@ impl CheckId {
             CheckId::KeyDisabled => "A disabled API key is still kept",
             CheckId::UserTwoKeys => "An identity holds two API keys, the most Tencent allows",
             CheckId::MfaOff => "An API key holder has no MFA on login or on sensitive operations",
+            CheckId::MfaLoginOff => "An API key holder has no MFA on login",
+            CheckId::MfaOperationOff => "An API key holder has no MFA on sensitive operations",
             CheckId::AdminKey => {
                 "An API key is held by an identity with full administrative policies"
             }
             CheckId::ConsoleAndApi => "One identity has both console login and API keys",
+            CheckId::PolicyNotViaGroup => {
+                "An API key holder has policies attached directly instead of through groups"
+            }
         }
     }
 
@@ -116,6 +136,21 @@ impl CheckId {
                 "Tencent advises MFA for login and for sensitive operations: turn on login \
                  protection and operation protection for this user (CAM console, user \
                  security settings)."
+            }
+            CheckId::MfaLoginOff => {
+                "Tencent advises MFA for login: turn on login protection for this identity \
+                 (CAM console, user security settings; the root account's under Account \
+                 Center, security settings)."
+            }
+            CheckId::MfaOperationOff => {
+                "Tencent advises MFA for sensitive operations: turn on operation protection for \
+                 this identity (CAM console, user security settings; the root account's under \
+                 Account Center, security settings)."
+            }
+            CheckId::PolicyNotViaGroup => {
+                "Tencent advises using groups to assign permissions: put the user in a group \
+                 holding the policy and detach it from the user, so permissions are reviewed \
+                 and revoked per group."
             }
             CheckId::AdminKey => {
                 "Grant least privilege: give the program a sub-user with only the policies it \

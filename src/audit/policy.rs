@@ -1,6 +1,7 @@
 //! Deciding whether a CAM policy is full administrative access: by preset
 //! name, or by a policy document (CAM policy syntax 2.0) that allows every
-//! action on every resource.
+//! action on every resource, or CAM rights with which an identity can grant
+//! itself anything (admin-equivalent).
 
 use serde_json::Value;
 
@@ -11,10 +12,38 @@ const ADMIN_PRESETS: &[&str] = &["AdministratorAccess", "QCloudResourceFullAcces
 /// Name prefix of the presets that allow every service.
 const ALL_SERVICES_PREFIX: &str = "qcloudaccessforall";
 
+/// Presets that manage CAM itself: whoever holds one can attach any
+/// policy to themselves.
+const CAM_ADMIN_PRESETS: &[&str] = &["QcloudCamFullAccess"];
+
+/// CAM actions that let an identity give itself any permission: attach a
+/// policy to a user, group or role it can use, or rewrite a policy it holds.
+const SELF_GRANTING: &[&str] = &[
+    "cam:attachuserpolicy",
+    "cam:attachgrouppolicy",
+    "cam:attachrolepolicy",
+    "cam:addusertogroup",
+    "cam:updatepolicy",
+    "cam:createpolicyversion",
+    "cam:setdefaultpolicyversion",
+    "cam:updateassumerolepolicy",
+    "cam:putuserpermissionsboundary",
+    "cam:deleteuserpermissionsboundary",
+];
+
 /// Why a preset policy name means full administrative access, if it does.
 pub fn preset_admin(name: &str) -> Option<String> {
     if ADMIN_PRESETS.iter().any(|p| p.eq_ignore_ascii_case(name)) {
         return Some("preset full administrative policy".to_string());
+    }
+    if CAM_ADMIN_PRESETS
+        .iter()
+        .any(|p| p.eq_ignore_ascii_case(name))
+    {
+        return Some(
+            "admin-equivalent: preset full CAM access, which can attach any policy to itself"
+                .to_string(),
+        );
     }
     name.to_ascii_lowercase()
         .starts_with(ALL_SERVICES_PREFIX)
@@ -76,9 +105,67 @@ pub fn allowed_actions(doc: &Value) -> Vec<String> {
     out
 }
 
+/// Whether action pattern `a` (`cam:*`, `cam:Attach*`, `*`) covers the
+/// lower-cased action `want`.
+fn covers(a: &str, want: &str) -> bool {
+    let a = a.strip_prefix("name/").unwrap_or(a).to_ascii_lowercase();
+    if is_any_action(&a) {
+        return true;
+    }
+    match a.strip_suffix('*') {
+        Some(prefix) => want.starts_with(prefix),
+        None => a == want,
+    }
+}
+
 /// Why a policy document is full administrative access (an unconditional
-/// `allow` of action `*` on resource `*`), if it is.
+/// `allow` of action `*` on resource `*`, or of a CAM action that grants
+/// the holder anything, on resource `*`), if it is.
 pub fn document_admin(doc: &Value) -> Option<String> {
+    full_access(doc).or_else(|| self_granting(doc))
+}
+
+/// The unconditional `allow` statements on resource `*`.
+fn open_allows(doc: &Value) -> Vec<&Value> {
+    statements(doc)
+        .into_iter()
+        .filter(|s| {
+            let allow = s
+                .get("effect")
+                .and_then(Value::as_str)
+                .is_some_and(|e| e.eq_ignore_ascii_case("allow"));
+            allow && is_unconditional(s) && strings(s.get("resource")).iter().any(|r| r == "*")
+        })
+        .collect()
+}
+
+fn is_unconditional(s: &Value) -> bool {
+    s.get("condition").is_none_or(|c| match c {
+        Value::Object(m) => m.is_empty(),
+        Value::Null => true,
+        _ => false,
+    })
+}
+
+fn self_granting(doc: &Value) -> Option<String> {
+    let allowed: Vec<String> = open_allows(doc)
+        .into_iter()
+        .flat_map(|s| strings(s.get("action")))
+        .collect();
+    let hit = SELF_GRANTING
+        .iter()
+        .find(|w| allowed.iter().any(|a| covers(a, w)))?;
+    let shown = allowed
+        .iter()
+        .find(|a| covers(a, hit))
+        .cloned()
+        .unwrap_or_default();
+    Some(format!(
+        "admin-equivalent: allows {shown} on resource *, so it can grant itself any permission"
+    ))
+}
+
+fn full_access(doc: &Value) -> Option<String> {
     statements(doc).into_iter().find_map(|s| {
         let allow = s
             .get("effect")
@@ -108,6 +195,11 @@ mod tests {
         assert!(preset_admin("QCloudResourceFullAccess").is_some());
         assert!(preset_admin("QcloudAccessForAllServices").is_some());
         assert!(preset_admin("QcloudCVMFullAccess").is_none());
+        assert!(
+            preset_admin("QcloudCamFullAccess")
+                .unwrap()
+                .contains("admin-equivalent")
+        );
         assert!(preset_admin("ReadOnlyAccess").is_none());
     }
 
@@ -126,6 +218,27 @@ mod tests {
                    "condition":{"ip_equal":{"qcs:ip":["10.0.0.0/8"]}}}]}),
         ] {
             assert!(document_admin(&narrow).is_none(), "{narrow}");
+        }
+    }
+
+    #[test]
+    fn self_granting_cam_rights_are_admin_equivalent() {
+        for granting in [
+            json!({"statement":[{"effect":"allow","action":["cam:*"],"resource":["*"]}]}),
+            json!({"statement":[{"effect":"allow","action":"name/cam:AttachUserPolicy","resource":"*"}]}),
+            json!({"statement":[{"effect":"allow","action":["cam:Attach*"],"resource":["*"]}]}),
+        ] {
+            let why = document_admin(&granting).unwrap_or_else(|| panic!("{granting}"));
+            assert!(why.contains("admin-equivalent"), "{why}");
+        }
+        for safe in [
+            json!({"statement":[{"effect":"allow","action":["cam:List*","cam:Get*"],"resource":["*"]}]}),
+            json!({"statement":[{"effect":"allow","action":["cam:AttachUserPolicy"],
+                   "resource":["qcs::cam::uin/1:uin/2"]}]}),
+            json!({"statement":[{"effect":"allow","action":["cam:*"],"resource":["*"],
+                   "condition":{"ip_equal":{"qcs:ip":["10.0.0.0/8"]}}}]}),
+        ] {
+            assert!(document_admin(&safe).is_none(), "{safe}");
         }
     }
 

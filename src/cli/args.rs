@@ -619,15 +619,18 @@ mod tests {
 // --- audit ----------------------------------------------------------------------
 
 /// The check ids `--check` and `--skip` take (those of [`crate::audit::CheckId`]).
-pub(crate) const CHECK_IDS: [&str; 8] = [
+pub(crate) const CHECK_IDS: [&str; 11] = [
     "root-key-active",
     "key-unused",
     "key-not-rotated",
     "key-disabled",
     "user-two-keys",
     "mfa-off",
+    "mfa-login-off",
+    "mfa-operation-off",
     "admin-key",
     "console-and-api",
+    "policy-not-via-group",
 ];
 
 /// Arguments of `keyhound audit`.

@@ -39,6 +39,7 @@ pub(crate) struct Model {
 /// The actions this model answers.
 pub(crate) const ACTIONS: &[&str] = &[
     "DescribeSafeAuthFlagColl",
+    "DescribeSafeAuthFlag",
     "ListAttachedUserPolicies",
     "ListAttachedUserAllPolicies",
     "ListGroupsForUser",
@@ -272,6 +273,22 @@ fn attach_info(id: u64, p: &Policy) -> Value {
            "Deactived": 0, "DeactivedDetail": []})
 }
 
+/// `LoginFlag`, `ActionFlag`, `OffsiteFlag` of `uin`, as
+/// DescribeSafeAuthFlagColl and DescribeSafeAuthFlag answer.
+fn safe_auth_flags(m: &Model, uin: u64) -> Value {
+    let (login, action) = m.mfa.get(&uin).cloned().unwrap_or_default();
+    let flags = |on: &[String]| -> Value {
+        FLAGS
+            .iter()
+            .map(|f| (f.to_string(), json!(u8::from(on.iter().any(|x| x == f)))))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    json!({"LoginFlag": flags(&login), "ActionFlag": flags(&action),
+           "OffsiteFlag": {"VerifyFlag": 0, "NotifyPhone": 1, "NotifyEmail": 1, "NotifyWechat": 1, "Tips": 0},
+           "PromptTrust": 0})
+}
+
 fn page_of(items: Vec<Value>, off: usize, n: usize, list: &str) -> Value {
     let total = items.len();
     let page: Vec<Value> = items.into_iter().skip(off).take(n).collect();
@@ -293,18 +310,10 @@ pub(crate) fn act(st: &State, action: &str, caller: &User, p: &Value) -> Value {
                 }
                 Err(e) => return e,
             };
-            let (login, action) = m.mfa.get(&u.uin).cloned().unwrap_or_default();
-            let flags = |on: &[String]| -> Value {
-                FLAGS
-                    .iter()
-                    .map(|f| (f.to_string(), json!(u8::from(on.iter().any(|x| x == f)))))
-                    .collect::<serde_json::Map<_, _>>()
-                    .into()
-            };
-            json!({"LoginFlag": flags(&login), "ActionFlag": flags(&action),
-                   "OffsiteFlag": {"VerifyFlag": 0, "NotifyPhone": 1, "NotifyEmail": 1, "NotifyWechat": 1, "Tips": 0},
-                   "PromptTrust": 0})
+            safe_auth_flags(m, u.uin)
         }
+        // The caller's own settings (the root account's, for a root caller).
+        "DescribeSafeAuthFlag" => safe_auth_flags(m, caller.uin),
         "ListAttachedUserPolicies" => {
             let (off, n) = match paging(p, 20, 200, false) {
                 Ok(x) => x,

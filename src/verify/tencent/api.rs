@@ -54,6 +54,8 @@ pub enum Action {
     GetSecurityLastUsed,
     /// CAM: a sub-user's MFA and login protection settings.
     DescribeSafeAuthFlagColl,
+    /// CAM: the caller's own MFA and login protection settings.
+    DescribeSafeAuthFlag,
     /// CAM: policies attached to a user directly.
     ListAttachedUserPolicies,
     /// CAM: the groups a user is in.
@@ -104,6 +106,7 @@ impl Action {
             Action::ListAccessKeys => "ListAccessKeys",
             Action::GetSecurityLastUsed => "GetSecurityLastUsed",
             Action::DescribeSafeAuthFlagColl => "DescribeSafeAuthFlagColl",
+            Action::DescribeSafeAuthFlag => "DescribeSafeAuthFlag",
             Action::ListAttachedUserPolicies => "ListAttachedUserPolicies",
             Action::ListGroupsForUser => "ListGroupsForUser",
             Action::ListAttachedGroupPolicies => "ListAttachedGroupPolicies",

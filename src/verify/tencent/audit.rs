@@ -132,7 +132,7 @@ fn list_collaborators(client: &Client, auditor: &Credential) -> Result<Vec<Ident
     let mut out = Vec::new();
     let mut offset = 0u64;
     loop {
-        let params = json!({ "Limit": 50, "Offset": offset });
+        let params = json!({ "Offset": offset });
         let a = client.call(auditor, Action::ListCollaborators, &params)?;
         let page = a
             .body

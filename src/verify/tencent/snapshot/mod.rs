@@ -29,6 +29,7 @@ pub const ACTIONS: &[Action] = &[
     Action::ListAccessKeys,
     Action::GetSecurityLastUsed,
     Action::DescribeSafeAuthFlagColl,
+    Action::DescribeSafeAuthFlag,
     Action::ListAttachedUserPolicies,
     Action::ListGroupsForUser,
     Action::ListAttachedGroupPolicies,
@@ -144,7 +145,24 @@ impl Fetcher<'_> {
         }
     }
 
-    fn mfa(&self, uin: &str) -> Fact<Mfa> {
+    /// MFA of a sub-user (DescribeSafeAuthFlagColl), or of the root account
+    /// when the auditor is the root (DescribeSafeAuthFlag reads the
+    /// caller's own settings; nothing lets a sub-user read the root's).
+    fn mfa(&self, uin: &str, kind: IdentityKind, auditor_is_root: bool) -> Fact<Mfa> {
+        let (action, params) = match kind {
+            IdentityKind::Root if auditor_is_root => (Action::DescribeSafeAuthFlag, json!({})),
+            IdentityKind::Root => {
+                return Fact::Unknown(Gap {
+                    action: Action::DescribeSafeAuthFlag.name().to_string(),
+                    needs: "the root account's own credentials".to_string(),
+                    reason: "only the root account can read its own MFA settings".to_string(),
+                });
+            }
+            _ => (
+                Action::DescribeSafeAuthFlagColl,
+                json!({ "SubUin": uin_param(uin) }),
+            ),
+        };
         let on = |v: Option<&Value>| -> Vec<String> {
             let mut m: Vec<String> = v
                 .and_then(Value::as_object)
@@ -156,11 +174,8 @@ impl Fetcher<'_> {
             m.sort();
             m
         };
-        match self.call(
-            Action::DescribeSafeAuthFlagColl,
-            json!({ "SubUin": uin_param(uin) }),
-        ) {
-            Err(e) => Fact::Unknown(gap(Action::DescribeSafeAuthFlagColl, &e)),
+        match self.call(action, params) {
+            Err(e) => Fact::Unknown(gap(action, &e)),
             Ok(b) => Fact::Known(Mfa {
                 login: on(b.get("LoginFlag")),
                 action: on(b.get("ActionFlag")),
@@ -378,9 +393,17 @@ pub fn fetch(
     let owner = text(&me, "OwnerUin").unwrap_or_default();
     let mut gaps = Vec::new();
     let people = identities(&f, &owner, &mut gaps);
-    let wants_mfa = checks.contains(&CheckId::MfaOff);
+    let wants_mfa = [
+        CheckId::MfaOff,
+        CheckId::MfaLoginOff,
+        CheckId::MfaOperationOff,
+    ]
+    .iter()
+    .any(|c| checks.contains(c));
     let wants_console = checks.contains(&CheckId::ConsoleAndApi);
-    let wants_policies = checks.contains(&CheckId::AdminKey);
+    let wants_policies =
+        checks.contains(&CheckId::AdminKey) || checks.contains(&CheckId::PolicyNotViaGroup);
+    let auditor_is_root = text(&me, "Uin").is_some_and(|u| u == owner);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(PARALLEL)
         .build()
@@ -404,8 +427,11 @@ pub fn fetch(
                     if console.is_none() && wants_console {
                         id.console_login = f.console(*kind, name.as_deref());
                     }
-                    id.mfa = wants_mfa.then(|| f.mfa(uin));
+                    id.mfa = wants_mfa.then(|| f.mfa(uin, *kind, auditor_is_root));
                     raw = wants_policies.then(|| f.policies(uin));
+                }
+                if *kind == IdentityKind::Root {
+                    id.mfa = wants_mfa.then(|| f.mfa(uin, *kind, auditor_is_root));
                 }
                 (id, raw)
             })
