@@ -8,7 +8,7 @@ use crate::action::journal::EntryResult;
 use crate::action::{self, Change, Step, Target};
 use crate::engine::Engine;
 use crate::rule::RuleSet;
-use crate::verify::input::{read_report, recover};
+use crate::verify::input::{Sources, read_report, recover};
 use anyhow::bail;
 use std::io::Write;
 
@@ -29,10 +29,11 @@ pub(crate) fn run(a: &DisableArgs) -> anyhow::Result<Exit> {
 fn targets_from(a: &plan::Disable) -> anyhow::Result<Vec<Target>> {
     let mut out = Vec::new();
     if let Some(from) = &a.from {
-        let findings = read_report(from)?.findings;
+        let doc = read_report(from)?;
+        let repo = Sources::of(&doc, a.repo.as_ref(), &crate::org::clone::default_dir());
+        let findings = doc.findings;
         let rules = RuleSet::builtin();
         let engine = Engine::new(&rules)?;
-        let repo = a.repo.as_ref();
         for fp in &a.findings {
             if !findings
                 .iter()
@@ -53,8 +54,8 @@ fn targets_from(a: &plan::Disable) -> anyhow::Result<Vec<Target>> {
                 continue;
             }
             let origin = format!("finding {}", &f.fingerprint[..f.fingerprint.len().min(12)]);
-            let found = recover(&f, &engine, repo).ok();
-            match report_id(&f, &engine, repo) {
+            let found = recover(&f, &engine, &repo).ok();
+            match report_id(&f, &engine, &repo) {
                 Ok(id) => {
                     let found = found.filter(|r| r.secret.expose() == id);
                     out.push(Target {

@@ -89,7 +89,7 @@ pub(crate) fn shown_id(f: &DocFinding) -> String {
 pub(crate) fn report_id(
     f: &DocFinding,
     engine: &Engine,
-    repo: Option<&git2::Repository>,
+    repo: &crate::verify::input::Sources<'_>,
 ) -> Result<String, String> {
     let shortened = f.secret.starts_with("AKID") || f.secret.starts_with("IKID");
     if !f.redacted && shortened {

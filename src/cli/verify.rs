@@ -9,7 +9,7 @@ use super::{Exit, message, plan};
 use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
 use crate::finding::incident::Incident;
-use crate::verify::input::{leaked_since, read_report, recover};
+use crate::verify::input::{Sources, leaked_since, read_report, recover};
 use crate::verify::tencent::{Verifier, is_secret_id};
 use crate::verify::{Outcome, Verification};
 use std::io::Write;
@@ -90,8 +90,8 @@ pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<Exit> {
     message::flush(&diags);
     let a = resolved?;
     let rules = &a.rules;
-    let repo = a.repo.as_ref();
     let mut doc = read_report(&a.from)?;
+    let repo = Sources::of(&doc, a.repo.as_ref(), &crate::org::clone::default_dir());
     let engine = Engine::new(rules)?;
     let client = a.tencent.client()?;
     let auditor = optional_auditor(&a.tencent, &client)?;
@@ -108,7 +108,7 @@ pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<Exit> {
             &f.fingerprint[..f.fingerprint.len().min(12)],
             shown_id(f)
         );
-        match recover(f, &engine, repo) {
+        match recover(f, &engine, &repo) {
             Ok(r) if is_secret_id(r.secret.expose()) => recovered.push((index, head, r)),
             Ok(_) => message::warn(format!("{head}: not a Tencent SecretId, skipped")),
             Err(why) => message::error(format!("{head}: cannot verify: {why}")),
@@ -149,7 +149,7 @@ pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<Exit> {
                 &f.fingerprint[..f.fingerprint.len().min(12)],
                 shown_id(f)
             );
-            match recover(f, &engine, repo) {
+            match recover(f, &engine, &repo) {
                 Ok(r) => {
                     let v = checker.check(r.secret.expose(), r.key.as_ref());
                     live |= v.outcome == Outcome::Live;

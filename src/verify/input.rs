@@ -8,7 +8,66 @@ use crate::finding::{Fingerprint, Secret, SecretKind};
 use crate::report::json::{self, DocFinding, DocLocation, Document};
 use crate::scan::BlobScanner;
 use crate::source::archive;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+
+/// Where a report's locations are read from: the repository each location
+/// of a merged organisation report names (the path it was listed as, or
+/// its clone in keyhound's clone cache), else the one `--repo`.
+pub struct Sources<'a> {
+    single: Option<&'a git2::Repository>,
+    by_name: HashMap<String, Result<git2::Repository, String>>,
+}
+
+impl<'a> Sources<'a> {
+    /// Only `--repo` (or the repository around the current directory).
+    pub fn single(repo: Option<&'a git2::Repository>) -> Sources<'a> {
+        Sources {
+            single: repo,
+            by_name: HashMap::new(),
+        }
+    }
+
+    /// The repositories of report `doc` (opened from `cache`, keyhound's
+    /// clone cache, for remote ones), with `repo` for locations naming
+    /// none.
+    pub fn of(doc: &Document, repo: Option<&'a git2::Repository>, cache: &Path) -> Sources<'a> {
+        let mut by_name = HashMap::new();
+        for r in &doc.repositories {
+            let entry = crate::org::list::RepoEntry {
+                name: r.name.clone(),
+                url: r.url.clone(),
+            };
+            let dir = if entry.is_remote() {
+                crate::org::clone::cache_path(cache, &entry)
+            } else {
+                PathBuf::from(&r.url)
+            };
+            let opened = git2::Repository::open(&dir).map_err(|e| {
+                format!(
+                    "repository {} is not at {} ({}): scan it again, or verify with --repo DIR",
+                    r.name,
+                    dir.display(),
+                    e.message()
+                )
+            });
+            by_name.insert(r.name.clone(), opened);
+        }
+        Sources {
+            single: repo,
+            by_name,
+        }
+    }
+
+    /// The repository of `loc`.
+    fn repo(&self, loc: &DocLocation) -> Result<Option<&git2::Repository>, String> {
+        match loc.repo.as_ref().and_then(|n| self.by_name.get(n)) {
+            Some(Ok(r)) => Ok(Some(r)),
+            Some(Err(why)) => Err(why.clone()),
+            None => Ok(self.single),
+        }
+    }
+}
 
 /// The credential values of a finding, recovered.
 #[derive(Clone, Debug)]
@@ -72,7 +131,7 @@ fn split_member(l: &DocLocation) -> (&str, Option<&str>) {
 pub fn recover(
     f: &DocFinding,
     engine: &Engine,
-    repo: Option<&git2::Repository>,
+    sources: &Sources<'_>,
 ) -> Result<Recovered, String> {
     if !f.redacted {
         let r = Recovered {
@@ -90,7 +149,7 @@ pub fn recover(
     let mut tried = Vec::new();
     let mut scanner = BlobScanner::new(engine);
     for loc in &f.locations {
-        let bytes = match content(loc, repo) {
+        let bytes = match content(loc, sources) {
             Some(Ok(found)) => found,
             Some(Err(why)) => {
                 tried.push(why);
@@ -147,10 +206,21 @@ fn where_(loc: &DocLocation) -> String {
 /// The bytes at a location: a file on disk (the archive holding the
 /// member), a blob or a commit message of `repo`. `None` for kinds that
 /// cannot be read again (stdin, staged).
-fn content(loc: &DocLocation, repo: Option<&git2::Repository>) -> Option<Result<Vec<u8>, String>> {
+fn content(loc: &DocLocation, sources: &Sources<'_>) -> Option<Result<Vec<u8>, String>> {
     let (path, _) = split_member(loc);
+    let repo = match sources.repo(loc) {
+        Ok(r) => r,
+        Err(why) => return Some(Err(why)),
+    };
     match (loc.kind.as_str(), &loc.commit) {
-        ("file", _) => Some(std::fs::read(path).map_err(|e| format!("{path}: {e}"))),
+        // A file of a repository scanned among many: under its work tree.
+        ("file", _) => {
+            let full = match (loc.repo.as_ref(), repo.and_then(|r| r.workdir())) {
+                (Some(_), Some(w)) => w.join(path),
+                _ => PathBuf::from(path),
+            };
+            Some(std::fs::read(&full).map_err(|e| format!("{}: {e}", full.display())))
+        }
         ("git" | "commit_message", Some(c)) => {
             let Some(repo) = repo else {
                 return Some(Err(format!(

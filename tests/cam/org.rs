@@ -81,3 +81,78 @@ fn org_merged_report_verifies_each_pair_once_and_feeds_disable() {
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(text.contains(&w.ci.0[..8]), "{text}");
 }
+
+#[test]
+fn a_redacted_merged_report_is_verified_and_disabled_from_each_locations_repository() {
+    let w = world();
+    let env = TestEnv::new();
+    let mut list = String::new();
+    for (i, files) in [
+        vec![("deploy.env", creds(&w.ci))],
+        vec![("root.ini", creds(&w.root))],
+        vec![("README.md", "nothing here\n".to_string())],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        list += &format!("{}\n", repo(env.path(), &format!("r{i}"), &files).display());
+    }
+    env.write("repos.txt", list);
+    for i in 0..2 {
+        let out = env
+            .cmd()
+            .args(["scan", "--repos", "repos.txt", "-f", "json"])
+            .args(["--shard", &format!("{i}/2"), "-o", &format!("s{i}.json")])
+            .output()
+            .unwrap();
+        assert!(matches!(out.status.code(), Some(0 | 1)));
+    }
+    env.cmd()
+        .args(["report", "merge", "s1.json", "s0.json", "-o", "org.json"])
+        .assert()
+        .code(1);
+    let merged = std::fs::read_to_string(env.path().join("org.json")).unwrap();
+    assert!(
+        !merged.contains(&w.ci.1) && !merged.contains(&w.ci.0),
+        "redacted"
+    );
+    // Run from elsewhere: no --repo, and the current directory is no
+    // repository; each location names its own.
+    let elsewhere = TestEnv::new();
+    let org = env.path().join("org.json");
+    let out = elsewhere
+        .cmd()
+        .arg("verify")
+        .arg("--from")
+        .arg(&org)
+        .args(["--format", "json", "--endpoint", &w.em.url()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2, "{doc}");
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["verification"]["outcome"] == "live"),
+        "{doc}\n{stderr}"
+    );
+    let out = elsewhere
+        .cmd()
+        .arg("disable")
+        .arg("--from")
+        .arg(&org)
+        .args(["--endpoint", &w.em.url()])
+        .env("TENCENTCLOUD_SECRET_ID", &w.auditor.0)
+        .env("TENCENTCLOUD_SECRET_KEY", &w.auditor.1)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains(&w.ci.0[..8]) && !text.contains("cannot verify"),
+        "{text}"
+    );
+}
