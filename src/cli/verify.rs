@@ -67,6 +67,12 @@ fn incident_lines(i: &Incident) -> Vec<String> {
     if let Some(p) = &i.persistence {
         out.push(format!("    persistence: {}", p.summary()));
     }
+    if let Some(a) = &i.alarms {
+        out.push(format!(
+            "    alarms:      {}",
+            crate::finding::incident::alarms_summary(a)
+        ));
+    }
     for g in &i.gaps {
         out.push(format!("    not read:    {g}"));
     }

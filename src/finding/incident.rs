@@ -20,6 +20,10 @@ pub struct Incident {
     /// Keys, users and grants created after the leak.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub persistence: Option<Persistence>,
+    /// Tencent's own alarms about the key (Cloud Security Center), when
+    /// they could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alarms: Option<Vec<Alarm>>,
     /// What could not be read, one line each, naming the call and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gaps: Vec<String>,
@@ -143,6 +147,53 @@ pub struct Persistence {
     /// The key's own calls that create access (CreateAccessKey, AddUser,
     /// AttachUserPolicy, ...).
     pub events: Vec<AuditEvent>,
+}
+
+/// An alarm Tencent's Cloud Security Center raised about the key.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alarm {
+    /// `leak` (AlarmType 1) or `abnormal call` (AlarmType 0).
+    pub kind: String,
+    /// The alarm's name.
+    pub name: String,
+    /// `Level`: 1 notice to 5 critical.
+    pub level: i64,
+    /// `open`, `handled` or `ignored`.
+    pub status: String,
+    /// First raised, RFC 3339 UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first: Option<String>,
+    /// Last raised, RFC 3339 UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last: Option<String>,
+    /// Where Tencent saw the key leak (`LeakEvidence`) and its evidence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+}
+
+/// `Tencent flagged it: leak alarm "..." (open) first ..., last ...;
+/// evidence ...`, or that it did not.
+pub fn alarms_summary(alarms: &[Alarm]) -> String {
+    if alarms.is_empty() {
+        return "no alarm about this key in Tencent's Cloud Security Center".to_string();
+    }
+    let each: Vec<String> = alarms
+        .iter()
+        .map(|a| {
+            let mut s = format!("{} alarm \"{}\" ({})", a.kind, a.name, a.status);
+            if let Some(f) = &a.first {
+                s.push_str(&format!(" first {}", minute(f)));
+            }
+            if let Some(l) = &a.last {
+                s.push_str(&format!(", last {}", minute(l)));
+            }
+            if !a.evidence.is_empty() {
+                s.push_str(&format!("; evidence {}", some(&a.evidence, 2)));
+            }
+            s
+        })
+        .collect();
+    format!("Tencent flagged it: {}", each.join("; "))
 }
 
 /// An access key created after the leak.

@@ -226,6 +226,10 @@ fn incident(i: &crate::finding::incident::Incident, w: &mut dyn Write) -> std::i
     if let Some(p) = &i.persistence {
         writeln!(w, "  persistence  {}", sanitize(&p.summary()))?;
     }
+    if let Some(a) = &i.alarms {
+        let line = crate::finding::incident::alarms_summary(a);
+        writeln!(w, "  alarms       {}", sanitize(&line))?;
+    }
     for g in &i.gaps {
         writeln!(w, "  not read     {}", sanitize(g))?;
     }

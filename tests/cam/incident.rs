@@ -488,3 +488,60 @@ fn scan_of_git_history_dates_the_leak_from_its_first_commit() {
     assert_eq!(a["events"].as_array().map(Vec::len), Some(1), "{a}");
     assert_read_only(&w);
 }
+
+#[test]
+fn tencents_own_leak_alarm_is_part_of_the_picture() {
+    use super::emulator::Alarm;
+    let w = world();
+    let t = now();
+    w.em.alarm(Alarm {
+        key: w.ci.0.clone(),
+        kind: 1,
+        name: "AccessKey leaked on GitHub".into(),
+        level: 5,
+        status: 0,
+        first: t - 3 * DAY,
+        last: t - 2 * DAY,
+        leak_evidence: vec!["https://github.com/acme/app/blob/main/deploy.env".into()],
+    });
+    // Another key's alarm is not this key's.
+    w.em.alarm(Alarm {
+        key: w.root.0.clone(),
+        kind: 0,
+        name: "abnormal call".into(),
+        level: 3,
+        ..Alarm::default()
+    });
+    let env = TestEnv::new();
+    leaked_report(&env, &w, &w.ci.0, &w.ci.1, t - 10 * DAY);
+    let doc = json_of(&run(&env, &w, "json"));
+    let alarms = &verification(&doc, 0)["incident"]["alarms"];
+    let list = alarms.as_array().unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(list.len(), 1, "{alarms}");
+    assert_eq!(list[0]["kind"], "leak");
+    assert_eq!(list[0]["status"], "open");
+    assert_eq!(list[0]["first"], rfc3339(t - 3 * DAY));
+    assert_eq!(
+        list[0]["evidence"][0],
+        "https://github.com/acme/app/blob/main/deploy.env"
+    );
+    let text = String::from_utf8_lossy(&run(&env, &w, "human").stdout).to_string();
+    assert!(
+        text.contains("Tencent flagged it: leak alarm \"AccessKey leaked on GitHub\" (open)"),
+        "{text}"
+    );
+    // Refused: a gap naming the permission, the rest still read.
+    w.em.deny(AUDITOR, "DescribeAccessKeyAlarm");
+    let doc = json_of(&run(&env, &w, "json"));
+    let i = &verification(&doc, 0)["incident"];
+    assert!(i.get("alarms").is_none(), "{i}");
+    assert!(
+        i["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g.as_str().unwrap().contains("csip:DescribeAccessKeyAlarm")),
+        "{i}"
+    );
+    assert_read_only(&w);
+}

@@ -90,6 +90,7 @@ pub(super) fn act(st: &mut State, action: &str, caller: &User, key: &Key, p: &Va
             super::trail::describe_events(st, caller, p, now)
         }
         "QueryApiKey" => super::trail::query_api_key(st, caller, p),
+        "DescribeAccessKeyAlarm" => super::csip::describe_access_key_alarm(st, caller, p),
         _ if super::account::ACTIONS.contains(&action) => {
             super::account::act(st, action, caller, p)
         }

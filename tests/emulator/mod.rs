@@ -8,11 +8,14 @@
 mod account;
 mod actions;
 pub mod cdnetworks;
+mod csip;
 mod docs;
 mod sts;
 mod tc3;
 mod trail;
 
+#[allow(unused_imports)]
+pub use csip::Alarm;
 #[allow(unused_imports)]
 pub use sts::Session;
 #[allow(unused_imports)]
@@ -114,6 +117,8 @@ pub(crate) struct State {
     events: Vec<trail::Logged>,
     /// CloudAudit keeps no `RequestClient` (see `Emulator::audit_drops_client`).
     audit_drops_client: bool,
+    /// Cloud Security Center alarms, with the account they belong to.
+    alarms: Vec<(u64, csip::Alarm)>,
     /// The SecretId the request being answered authenticated with.
     authenticated: Option<String>,
 }
@@ -433,6 +438,7 @@ const CAM_ACTIONS: &[&str] = &[
 ];
 const STS_ACTIONS: &[&str] = &["GetCallerIdentity", "AssumeRole", "QueryApiKey"];
 const AUDIT_ACTIONS: &[&str] = &["DescribeEvents"];
+const CSIP_ACTIONS: &[&str] = &["DescribeAccessKeyAlarm"];
 
 /// The emulator's clock: this machine's, moved by `clock_offset`.
 pub(crate) fn now_secs(st: &State) -> i64 {
@@ -504,6 +510,7 @@ fn dispatch(
         "cam" => (CAM_ACTIONS, "2019-01-16"),
         "sts" => (STS_ACTIONS, "2018-08-13"),
         "cloudaudit" => (AUDIT_ACTIONS, "2019-03-19"),
+        "csip" => (CSIP_ACTIONS, "2022-11-21"),
         _ => return err("InvalidAction", "unknown service"),
     };
     let modelled = auth.service == "cam" && account::answers(st, &action);

@@ -13,6 +13,9 @@ pub enum Service {
     Sts,
     /// CloudAudit (the account's API call log), API version 2019-03-19.
     CloudAudit,
+    /// Cloud Security Center (Tencent's own AccessKey leak and abnormal-call
+    /// alarms), API version 2022-11-21.
+    Csip,
 }
 
 impl Service {
@@ -22,6 +25,7 @@ impl Service {
             Service::Cam => "cam",
             Service::Sts => "sts",
             Service::CloudAudit => "cloudaudit",
+            Service::Csip => "csip",
         }
     }
 
@@ -31,6 +35,7 @@ impl Service {
             Service::Cam => "2019-01-16",
             Service::Sts => "2018-08-13",
             Service::CloudAudit => "2019-03-19",
+            Service::Csip => "2022-11-21",
         }
     }
 }
@@ -84,6 +89,8 @@ pub enum Action {
     QueryApiKey,
     /// CloudAudit: the logged calls matching a filter.
     DescribeEvents,
+    /// Cloud Security Center: Tencent's AccessKey alarms for the account.
+    DescribeAccessKeyAlarm,
 }
 
 /// The actions that change state: never retried after an answer that may
@@ -120,6 +127,7 @@ impl Action {
             Action::AssumeRole => "AssumeRole",
             Action::QueryApiKey => "QueryApiKey",
             Action::DescribeEvents => "DescribeEvents",
+            Action::DescribeAccessKeyAlarm => "DescribeAccessKeyAlarm",
         }
     }
 
@@ -128,6 +136,7 @@ impl Action {
         match self {
             Action::GetCallerIdentity | Action::AssumeRole | Action::QueryApiKey => Service::Sts,
             Action::DescribeEvents => Service::CloudAudit,
+            Action::DescribeAccessKeyAlarm => Service::Csip,
             _ => Service::Cam,
         }
     }

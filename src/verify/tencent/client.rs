@@ -502,7 +502,7 @@ impl Client {
             .header("X-TC-Language", "en-US")
             .header("X-TC-RequestClient", REQUEST_CLIENT)
             .header("Authorization", auth);
-        if matches!(service, Service::Sts | Service::CloudAudit) {
+        if matches!(service, Service::Sts | Service::CloudAudit | Service::Csip) {
             req = req.header("X-TC-Region", &self.opts.region);
         }
         if let Some(t) = &cred.token {

@@ -1,9 +1,10 @@
 //! The incident picture of a live leaked key of the auditor's account, read
 //! with the auditor's credentials and read-only calls only: what the key
-//! did ([`events`]), what it can do ([`access`]) and what was created after
-//! the leak ([`persist`]).
+//! did ([`events`]), what it can do ([`access`]), what was created after
+//! the leak ([`persist`]) and what Tencent's own alarms say ([`alarms`]).
 
 mod access;
+mod alarms;
 pub(crate) mod events;
 pub mod left;
 mod persist;
@@ -22,6 +23,7 @@ pub const ACTIONS: &[Action] = &[
     Action::GetPolicy,
     Action::GetUserPermissionBoundary,
     Action::QueryApiKey,
+    Action::DescribeAccessKeyAlarm,
 ];
 
 /// When the leak began, as far as the report tells.
@@ -71,6 +73,10 @@ pub(crate) fn picture(
         Err(e) => out.gaps.push(e),
     }
     out.access = access::read(client, cred, &owner, &mut out.gaps);
+    match alarms::read(client, cred, id) {
+        Ok(a) => out.alarms = Some(a),
+        Err(e) => out.gaps.push(e),
+    }
     let since = match leaked {
         LeakedSince::Commit(t) => (t, "the leak's first commit".to_string()),
         LeakedSince::Unknown => (
