@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up Tencent's official Python SDK (common, cam, sts, cloudaudit from PyPI) in a
+# Sets up Tencent's official Python SDK (common, cam, sts, cloudaudit, csip from PyPI) in a
 # venv for the conformance test in tests/cam/sdk.rs, and prints the venv's
 # python on stdout. Venv: KEYHOUND_SDK_VENV, default target/sdk-venv.
 #
@@ -12,5 +12,5 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check \
     tencentcloud-sdk-python-common tencentcloud-sdk-python-cam tencentcloud-sdk-python-sts \
-    tencentcloud-sdk-python-cloudaudit >&2
+    tencentcloud-sdk-python-cloudaudit tencentcloud-sdk-python-csip >&2
 echo "$(cd "$venv" && pwd)/bin/python"

@@ -20,6 +20,16 @@ fn official_sdk_conforms() {
     let w = super::world();
     w.em.budget("GetAccountSummary", 0);
     let unknown = super::pair("AKID", 88);
+    w.em.alarm(super::emulator::Alarm {
+        key: w.ci.0.clone(),
+        kind: 1,
+        name: "AccessKey leaked".into(),
+        level: 5,
+        first: 1_795_000_000,
+        last: 1_795_086_400,
+        leak_evidence: vec!["https://github.com/acme/app/blob/main/deploy.env".into()],
+        ..Default::default()
+    });
     let world = json!({
         "owner_uin": OWNER, "sub_uin": CI_USER, "admin_uin": AUDITOR, "foreign_uin": OTHER_OWNER,
         "app_id": 1_250_000_001u64, "sub_last_used": "2026-11-20",
@@ -45,7 +55,7 @@ fn official_sdk_conforms() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let calls = lines.iter().filter(|l| l["kind"] == "call").count();
-    assert_eq!(calls, 24, "{stdout}");
+    assert_eq!(calls, 26, "{stdout}");
     let sdk_requests =
         w.em.requests()
             .iter()

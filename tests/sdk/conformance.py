@@ -32,6 +32,7 @@ from tencentcloud.common.profile.http_profile import HttpProfile  # noqa: E402
 from tencentcloud.cam.v20190116 import cam_client, models as cam_models  # noqa: E402
 from tencentcloud.sts.v20180813 import sts_client, models as sts_models  # noqa: E402
 from tencentcloud.cloudaudit.v20190319 import cloudaudit_client, models as ca_models  # noqa: E402
+from tencentcloud.csip.v20221121 import csip_client, models as csip_models  # noqa: E402
 
 FAILURES = []
 REAL_TIME = time.time
@@ -147,6 +148,25 @@ def sdk_calls(port, w):
     call("DescribeEvents MaxResults 51", lambda: audit(w["root"]).DescribeEvents(model(
         ca_models.DescribeEventsRequest, StartTime=now - 60, EndTime=now, MaxResults=51)),
         expect_code="InvalidParameterValue.MaxResult")
+
+    def documented_shape(r):
+        # Tencent's documented event: userAgent empty, the caller's
+        # RequestClient inside requestParameters (a JSON string).
+        raw = [json.loads(e["CloudAuditEvent"]) for e in r["Events"]]
+        return raw and all(x["userAgent"] == "" and json.loads(x["requestParameters"])["RequestClient"]
+                           for x in raw)
+    call("DescribeEvents documented event shape", lambda: audit(w["root"]).DescribeEvents(model(
+        ca_models.DescribeEventsRequest, StartTime=now - 86400, EndTime=now + 60, LookupAttributes=by_sub)),
+        check=documented_shape)
+
+    def csip(pair):
+        return csip_client.CsipClient(credential.Credential(pair[0], pair[1]), "ap-guangzhou", p)
+
+    call("DescribeAccessKeyAlarm", lambda: csip(w["root"]).DescribeAccessKeyAlarm(model(
+        csip_models.DescribeAccessKeyAlarmRequest, Filter={"Limit": 10, "Offset": 0})),
+        check=lambda r: r["Total"] == 1 and r["Data"][0]["AccessKey"] == w["sub"][0]
+        and r["Data"][0]["AlarmType"] == 1 and r["Data"][0]["LeakEvidence"]
+        and r["Data"][0]["FirstAlarmTimestamp"] > 0)
 
 
 def sdk_signatures(port, w, ts):
