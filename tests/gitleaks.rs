@@ -81,10 +81,12 @@ fn gitleaksignore_entries_suppress_by_place_and_fingerprint() {
         !r.stdout.contains("a.env:1") && !r.stdout.contains("c.env"),
         "{r}"
     );
-    // A bad line is one error naming the file and line; the rest still applies.
+    // A bad line is a warning naming the file and line (gitleaks skips it
+    // too); the scan goes on and the rest still applies.
     env.write(".gitleaksignore", "a.env:generic-api-key:1\nnot an entry\n");
     env.run(&["scan", "."])
-        .code(2)
+        .code(1)
+        .stderr_has("warning: ")
         .stderr_has(".gitleaksignore:2: not a gitleaks fingerprint")
         .stdout_has("1 suppressed");
 }
@@ -180,4 +182,106 @@ fn gitleaks_flags_keep_their_meaning() {
         .code(2);
     // An error still wins over --exit-code.
     env.run(&["scan", "missing", "--exit-code", "0"]).code(2);
+}
+
+fn places_found(r: &crate::util::Run) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| {
+            let rule = f["rule"].as_str().unwrap().to_string();
+            f["locations"].as_array().unwrap().iter().map(move |l| {
+                (
+                    l["path"]
+                        .as_str()
+                        .unwrap()
+                        .trim_start_matches("./")
+                        .to_string(),
+                    rule.clone(),
+                )
+            })
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+fn place(path: &str, rule: &str) -> (String, String) {
+    (path.to_string(), rule.to_string())
+}
+
+#[test]
+fn gitleaks_config_without_rules_keeps_the_defaults_and_its_allowlists_cover_them() {
+    let env = TestEnv::new();
+    env.write("src/app.env", format!("SECRET_ID={}\n", id(20)));
+    env.write("testdata/fixture.env", format!("SECRET_ID={}\n", id(21)));
+    env.write(
+        ".gitleaks.toml",
+        "[extend]\nuseDefault = true\n\n[allowlist]\ndescription = \"fixtures\"\n\
+         paths = ['''^testdata/''']\n",
+    );
+    let r = env.run(&["scan", ".", "-f", "json"]);
+    r.code(1).stderr_has("[extend] useDefault");
+    let src = place("src/app.env", "tencent.secret-id");
+    assert_eq!(places_found(&r), std::slice::from_ref(&src), "{r}");
+    // [[allowlists]] with AND, targetRules, regexTarget = "line", stopwords.
+    env.write(
+        "src/line.env",
+        format!("SECRET_ID={} # test-only\n", id(22)),
+    );
+    env.write(
+        "testdata/line.env",
+        format!("SECRET_ID={} # test-only\n", id(25)),
+    );
+    env.write("testdata/t.env", format!("T={}\n", token(24)));
+    env.write(
+        "testdata/dummy.env",
+        format!("T=acme_dummy{}\n", &token(26)[10..]),
+    );
+    env.write(
+        ".gitleaks.toml",
+        format!(
+            "[extend]\nuseDefault = true\n{TOKEN_RULE}\n\
+             [[allowlists]]\ncondition = \"AND\"\npaths = ['''^src/''']\n\
+             regexTarget = \"line\"\nregexes = ['''# test-only$''']\n\
+             [[allowlists]]\ntargetRules = [\"acme-token\"]\nstopwords = [\"DUMMY\"]\n"
+        ),
+    );
+    let r = env.run(&["scan", ".", "-f", "json"]);
+    assert_eq!(
+        places_found(&r),
+        [
+            src.clone(),
+            place("testdata/fixture.env", "tencent.secret-id"),
+            place("testdata/line.env", "tencent.secret-id"),
+            place("testdata/t.env", "gitleaks.acme-token"),
+        ],
+        "{r}"
+    );
+    // [extend] path and disabledRules: the base's rules and allowlists, less
+    // what this file disables.
+    env.write(
+        "base.toml",
+        format!("{TOKEN_RULE}\n[allowlist]\npaths = ['''fixture|line''']\n"),
+    );
+    env.write(
+        ".gitleaks.toml",
+        "[extend]\nuseDefault = true\npath = \"base.toml\"\n",
+    );
+    let r = env.run(&["scan", ".", "-f", "json"]);
+    let kept: Vec<String> = places_found(&r).into_iter().map(|(p, _)| p).collect();
+    assert_eq!(
+        kept,
+        ["src/app.env", "testdata/dummy.env", "testdata/t.env"],
+        "{r}"
+    );
+    env.write(
+        ".gitleaks.toml",
+        "[extend]\nuseDefault = true\npath = \"base.toml\"\n\
+         disabledRules = [\"acme-token\", \"tencent.secret-id\", \"generic-api-key\"]\n",
+    );
+    env.run(&["scan", ".", "-f", "json"])
+        .code(0)
+        .stderr_has("no rule \"generic-api-key\" in force");
 }

@@ -234,9 +234,9 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
             anyhow::bail!("no such file or directory: {}", p.display());
         }
     }
-    let mut rules = rules(&a.rules, diags)?;
+    let (mut rules, mut gitleaks) = rules_and_allowlists(&a.rules, diags)?;
     let here = [PathBuf::from(".")];
-    let settings = noise(&a.noise, if many { &here } else { &paths }, diags)?;
+    let mut settings = noise(&a.noise, if many { &here } else { &paths }, diags)?;
     if let Some((path, cfg)) = &settings.config {
         rules.extend(cfg.rules.clone());
         for id in &cfg.disabled_rules {
@@ -268,6 +268,17 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
             }
         }
     }
+    gitleaks.append(&mut settings.gitleaks);
+    for (origin, id) in &gitleaks.disabled_rules {
+        let ids = [id.clone(), format!("{}{id}", rule::gitleaks::ID_PREFIX)];
+        match ids.iter().find(|i| rules.get(i).is_some()) {
+            Some(found) => rules.disable(std::slice::from_ref(found)),
+            None => diags.note(format_args!(
+                "{origin}: [extend] disabledRules: no rule {id:?} in force (gitleaks' default rule ids have no keyhound counterpart)"
+            )),
+        }
+    }
+    settings.noise.gitleaks_allow = config::gitleaks::Allowlists::new(&gitleaks.allowlists)?;
     let config_size = settings.config.as_ref().and_then(|(_, c)| c.max_file_size);
     let walk = WalkOptions {
         respect_gitignore: !a.no_gitignore,
@@ -497,15 +508,50 @@ pub(crate) fn audit(a: &AuditArgs) -> anyhow::Result<Audit> {
 /// The built-in rules plus every `--rules` file, each loaded and compiled
 /// once; how a gitleaks config converted goes to `diags` as notes.
 pub(crate) fn rules(files: &[PathBuf], diags: &Diagnostics) -> anyhow::Result<RuleSet> {
+    Ok(rules_and_allowlists(files, diags)?.0)
+}
+
+/// What gitleaks configs add to noise control: their allowlists, and the
+/// rules they disable (with the file naming each).
+#[derive(Default)]
+struct GitleaksNoise {
+    allowlists: Vec<rule::gitleaks::GitleaksAllow>,
+    disabled_rules: Vec<(String, String)>,
+}
+
+impl GitleaksNoise {
+    fn add(&mut self, file: &rule::load::RulesFile) {
+        self.allowlists.extend(file.allowlists.iter().cloned());
+        let named = file
+            .disabled_rules
+            .iter()
+            .map(|id| (file.origin.clone(), id.clone()));
+        self.disabled_rules.extend(named);
+    }
+
+    fn append(&mut self, other: &mut GitleaksNoise) {
+        self.allowlists.append(&mut other.allowlists);
+        self.disabled_rules.append(&mut other.disabled_rules);
+    }
+}
+
+/// [`rules`], and the allowlists and disabled rules of gitleaks `--rules`
+/// files.
+fn rules_and_allowlists(
+    files: &[PathBuf],
+    diags: &Diagnostics,
+) -> anyhow::Result<(RuleSet, GitleaksNoise)> {
     let mut set = RuleSet::builtin();
+    let mut gitleaks = GitleaksNoise::default();
     for f in files {
         let file = rule::load::read_file(f)?;
         rulecheck::validate(&file)?;
         rulecheck::unique_ids(&file)?;
         file.report(diags);
+        gitleaks.add(&file);
         set.extend(file.rules);
     }
-    Ok(set)
+    Ok((set, gitleaks))
 }
 
 /// Noise control found for a scan of `paths`: the config (with the file it
@@ -516,6 +562,8 @@ struct Settings {
     /// The config is a gitleaks one without `[extend] useDefault = true`:
     /// its rules replace the built-in ones, as they do gitleaks' defaults.
     standalone: bool,
+    /// A gitleaks config's allowlists and disabled rules.
+    gitleaks: GitleaksNoise,
 }
 
 fn noise(a: &NoiseArgs, paths: &[PathBuf], diags: &Diagnostics) -> anyhow::Result<Settings> {
@@ -543,11 +591,16 @@ fn noise(a: &NoiseArgs, paths: &[PathBuf], diags: &Diagnostics) -> anyhow::Resul
     };
     let mut config = None;
     let mut standalone = false;
+    let mut gitleaks = GitleaksNoise::default();
     if let Some(p) = config_path {
         let mut cfg = match gitleaks_config(&p, diags)? {
-            Some((cfg, use_default)) => {
-                standalone = !use_default;
-                cfg
+            Some(file) => {
+                standalone = !file.use_default;
+                gitleaks.add(&file);
+                config::Config {
+                    rules: file.rules,
+                    ..config::Config::default()
+                }
             }
             None => config::load_config(&p)?,
         };
@@ -583,15 +636,15 @@ fn noise(a: &NoiseArgs, paths: &[PathBuf], diags: &Diagnostics) -> anyhow::Resul
         noise,
         config,
         standalone,
+        gitleaks,
     })
 }
 
-/// `path` read as a gitleaks config, when it is one: its rules as the
-/// config's, and whether it extends the default rules.
+/// `path` read as a gitleaks config, when it is one.
 fn gitleaks_config(
     path: &Path,
     diags: &Diagnostics,
-) -> anyhow::Result<Option<(config::Config, bool)>> {
+) -> anyhow::Result<Option<rule::load::RulesFile>> {
     let mut text = String::new();
     std::fs::File::open(path)
         .and_then(|f| {
@@ -616,11 +669,7 @@ fn gitleaks_config(
             path.display()
         ));
     }
-    let cfg = config::Config {
-        rules: file.rules,
-        ..config::Config::default()
-    };
-    Ok(Some((cfg, file.use_default)))
+    Ok(Some(file))
 }
 
 fn source(
