@@ -285,3 +285,167 @@ fn gitleaks_config_without_rules_keeps_the_defaults_and_its_allowlists_cover_the
         .code(0)
         .stderr_has("no rule \"generic-api-key\" in force");
 }
+
+/// gitleaks' JSON report fields, in gitleaks' order.
+const GITLEAKS_FIELDS: [&str; 18] = [
+    "RuleID",
+    "Description",
+    "StartLine",
+    "EndLine",
+    "StartColumn",
+    "EndColumn",
+    "Match",
+    "Secret",
+    "File",
+    "SymlinkFile",
+    "Commit",
+    "Entropy",
+    "Author",
+    "Email",
+    "Date",
+    "Message",
+    "Tags",
+    "Fingerprint",
+];
+
+fn leaks(text: &str) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    let doc: serde_json::Value = serde_json::from_str(text).expect("gitleaks report");
+    doc.as_array()
+        .expect("an array")
+        .iter()
+        .map(|l| l.as_object().unwrap().clone())
+        .collect()
+}
+
+#[test]
+fn gitleaks_detect_command_line_writes_gitleaks_report() {
+    let env = TestEnv::new();
+    let secret = id(30);
+    env.write("src/app.env", format!("SECRET_ID={secret}\n"));
+    env.write("testdata/fixture.env", format!("SECRET_ID={}\n", id(31)));
+    env.write(
+        ".gitleaks.toml",
+        "[extend]\nuseDefault = true\n[allowlist]\npaths = ['''^testdata/''']\n",
+    );
+    env.write(".gitleaksignore", "this is not an entry\n");
+    let r = env.run(&[
+        "detect",
+        "--source",
+        ".",
+        "--no-git",
+        "-c",
+        ".gitleaks.toml",
+        "--no-banner",
+        "--report-format",
+        "json",
+        "--report-path",
+        "F",
+    ]);
+    r.code(1)
+        .stderr_has("warning: ")
+        .stderr_has(".gitleaksignore:1:")
+        .stderr_has("leaks found: 1")
+        .nowhere(&secret);
+    assert_eq!(r.stdout, "", "gitleaks prints findings only with -v");
+    let report = std::fs::read_to_string(env.path().join("F")).unwrap();
+    let found = leaks(&report);
+    assert_eq!(found.len(), 1, "{report}");
+    let l = &found[0];
+    let keys: Vec<&str> = l.keys().map(String::as_str).collect();
+    let mut want = GITLEAKS_FIELDS.to_vec();
+    want.sort_unstable();
+    let mut got = keys.clone();
+    got.sort_unstable();
+    assert_eq!(got, want, "{report}");
+    assert_eq!(l["RuleID"], "tencent.secret-id");
+    assert_eq!(l["File"], "src/app.env");
+    assert_eq!(l["StartLine"], 1);
+    assert_eq!(l["StartColumn"], 11);
+    assert_eq!(l["EndColumn"], 46);
+    assert_eq!(l["Secret"], "REDACTED");
+    assert_eq!(l["Match"], "REDACTED");
+    assert_eq!(l["Commit"], "");
+    assert_eq!(l["Fingerprint"], "src/app.env:tencent.secret-id:1");
+    assert!(l["Entropy"].as_f64().unwrap() > 3.0);
+    // gitleaks' --redact=N masks partially; -v prints the findings too;
+    // `--report-path -` is standard output.
+    let r = env.run(&["dir", ".", "--redact=50", "-f", "json", "-r", "-"]);
+    r.code(1);
+    let shown = leaks(&r.stdout)[0]["Secret"].as_str().unwrap().to_string();
+    assert_eq!(shown, format!("{}...", &secret[..18]));
+    env.run(&["dir", "-v"])
+        .code(1)
+        .stdout_has("src/app.env:1:11");
+    // Its Fingerprint, in .gitleaksignore, keeps the finding out; so does
+    // --gitleaks-ignore-path pointing elsewhere, and a baseline.
+    env.write(".gitleaksignore", "src/app.env:tencent.secret-id:1\n");
+    env.run(&["dir", "."]).code(0).stderr_has("no leaks found");
+    env.write("elsewhere/.gitleaksignore", "");
+    env.run(&["dir", ".", "-i", "elsewhere"]).code(1);
+    env.run(&["dir", ".", "-i", "elsewhere", "-b", "F"]).code(0);
+    env.run(&["dir", ".", "-i", "elsewhere", "--exit-code", "3"])
+        .code(3);
+    env.run(&["stdin"]).code(0);
+    env.cmd()
+        .args(["stdin", "-f", "json", "-r", "-"])
+        .write_stdin(format!("k = {secret}\n"))
+        .assert()
+        .code(1);
+    env.run(&["dir", ".", "-f", "csv"]).code(2);
+}
+
+#[test]
+fn gitleaks_git_and_protect_commands_scan_history_and_staged_changes() {
+    let env = TestEnv::new();
+    git(env.path(), &["init", "-q", "-b", "main"]);
+    env.write("old.env", format!("K={}\n", id(40)));
+    git(env.path(), &["add", "."]);
+    git(env.path(), &["commit", "-q", "-m", "one"]);
+    let first = git(env.path(), &["rev-parse", "HEAD"]).trim().to_string();
+    env.write("new.env", format!("K={}\n", id(41)));
+    git(env.path(), &["add", "."]);
+    git(env.path(), &["commit", "-q", "-m", "two"]);
+    let second = git(env.path(), &["rev-parse", "HEAD"]).trim().to_string();
+    let r = env.run(&["git", ".", "-f", "json", "-r", "-"]);
+    r.code(1);
+    let found = leaks(&r.stdout);
+    assert_eq!(found.len(), 2, "{r}");
+    let commits: Vec<&str> = found
+        .iter()
+        .map(|l| l["Commit"].as_str().unwrap())
+        .collect();
+    assert!(
+        commits.contains(&first.as_str()) && commits.contains(&second.as_str()),
+        "{r}"
+    );
+    let old = found.iter().find(|l| l["File"] == "old.env").unwrap();
+    assert_eq!(old["Message"], "one");
+    assert_eq!(
+        old["Fingerprint"],
+        format!("{first}:old.env:tencent.secret-id:1")
+    );
+    // --log-opts: only the second commit.
+    let r = env.run(&[
+        "detect",
+        "--log-opts",
+        &format!("{first}..HEAD"),
+        "-f",
+        "json",
+        "-r",
+        "-",
+    ]);
+    let found = leaks(&r.stdout);
+    assert_eq!(found.len(), 1, "{r}");
+    assert_eq!(found[0]["File"], "new.env");
+    env.run(&["detect", "--log-opts", "-n 3"])
+        .code(2)
+        .stderr_has("no keyhound counterpart");
+    // protect: what is staged.
+    env.run(&["protect", "--staged"]).code(0);
+    env.write("staged.env", format!("K={}\n", id(42)));
+    git(env.path(), &["add", "staged.env"]);
+    let r = env.run(&["protect", "--staged", "-f", "json", "-r", "-"]);
+    r.code(1);
+    assert_eq!(leaks(&r.stdout)[0]["File"], "staged.env");
+    env.run(&["git", "--pre-commit", "--staged"]).code(1);
+}

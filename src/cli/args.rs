@@ -79,6 +79,21 @@ pub(crate) enum Command {
     Completions(CompletionsArgs),
     /// Print the man page on standard output, or write one page per command to a directory.
     Man(ManArgs),
+    /// gitleaks' `detect`: git history of --source, or its files with --no-git.
+    #[command(hide = true)]
+    Detect(Box<super::compat::GitleaksCmd>),
+    /// gitleaks' `git [PATH]`: the git history (or with --staged, the staged changes).
+    #[command(hide = true)]
+    Git(Box<super::compat::GitleaksCmd>),
+    /// gitleaks' `dir [PATH]`: files and directories.
+    #[command(hide = true)]
+    Dir(Box<super::compat::GitleaksCmd>),
+    /// gitleaks' `protect`: the staged changes.
+    #[command(hide = true)]
+    Protect(Box<super::compat::GitleaksCmd>),
+    /// gitleaks' `stdin`: standard input.
+    #[command(hide = true)]
+    Stdin(Box<super::compat::GitleaksCmd>),
 }
 
 /// `keyhound report` subcommands.
@@ -201,6 +216,10 @@ pub(crate) struct ScanArgs {
     pub noise: NoiseArgs,
     #[command(flatten)]
     pub gitleaks: super::compat::GitleaksArgs,
+    /// Set when the scan came from one of gitleaks' commands (`detect`,
+    /// `git`, `dir`, `protect`, `stdin`): gitleaks' output conventions.
+    #[arg(skip)]
+    pub gitleaks_mode: Option<super::compat::GitleaksMode>,
 }
 
 /// `--format` values.
@@ -214,6 +233,9 @@ pub(crate) enum FormatArg {
     Jsonl,
     /// SARIF 2.1.0 for GitHub code scanning.
     Sarif,
+    /// gitleaks' JSON report shape (an array of `RuleID`, `File`,
+    /// `StartLine`, `Secret`, `Fingerprint`... objects).
+    GitleaksJson,
 }
 
 impl From<FormatArg> for Format {
@@ -223,6 +245,7 @@ impl From<FormatArg> for Format {
             FormatArg::Json => Format::Json,
             FormatArg::Jsonl => Format::Jsonl,
             FormatArg::Sarif => Format::Sarif,
+            FormatArg::GitleaksJson => Format::GitleaksJson,
         }
     }
 }
@@ -365,6 +388,10 @@ pub(crate) struct NoiseArgs {
     /// Read no ignore file.
     #[arg(long, conflicts_with = "ignore_file", help_heading = "Noise control")]
     pub no_ignore_file: bool,
+    /// gitleaks' --gitleaks-ignore-path: the `.gitleaksignore` to read (a
+    /// directory: the one in it) instead of the one at the root.
+    #[arg(skip)]
+    pub gitleaks_ignore: Option<PathBuf>,
     /// Report only findings that are not in FILE (a baseline or an earlier
     /// JSON, JSONL or SARIF report), compared by fingerprint.
     #[arg(long, value_name = "FILE", help_heading = "Noise control")]

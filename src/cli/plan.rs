@@ -87,7 +87,7 @@ pub(crate) struct Vcs {
 }
 
 /// Where and how a report is written.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Output {
     /// The format: `--format`, else the config's, else human.
     pub format: Format,
@@ -97,6 +97,10 @@ pub(crate) struct Output {
     pub show_secrets: bool,
     /// `--color`.
     pub color: ColorChoice,
+    /// gitleaks' `--redact=N`.
+    pub redact_percent: Option<u8>,
+    /// Started through a gitleaks command: gitleaks' output conventions.
+    pub gitleaks: Option<super::compat::GitleaksMode>,
 }
 
 /// How to reach Tencent Cloud, and as whom.
@@ -324,15 +328,22 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         verify,
         cdnetworks: verifying.then_some(cdn),
         output: Output {
-            format: a
-                .format
-                .map(Format::from)
-                .or(a.gitleaks.format())
-                .or(config_format)
-                .unwrap_or_default(),
+            format: match (
+                a.format
+                    .map(Format::from)
+                    .or(a.gitleaks.format())
+                    .or(config_format)
+                    .unwrap_or_default(),
+                a.gitleaks_mode,
+            ) {
+                (Format::Json, Some(_)) => Format::GitleaksJson,
+                (f, _) => f,
+            },
             path: a.output.clone().or_else(|| a.gitleaks.report_path.clone()),
             show_secrets: a.show_secrets,
             color: g.color,
+            redact_percent: a.gitleaks.redact,
+            gitleaks: a.gitleaks_mode,
         },
         context,
         repo_vcs,
@@ -615,8 +626,15 @@ fn noise(a: &NoiseArgs, paths: &[PathBuf], diags: &Diagnostics) -> anyhow::Resul
     if let Some(p) = ignore_path {
         noise.ignore = Some(config::load_ignore(&p, diags)?);
     }
+    let gitleaks_ignore = match &a.gitleaks_ignore {
+        Some(p) if p.is_dir() => {
+            Some(p.join(config::gitleaks::IGNORE_FILE)).filter(|p| p.is_file())
+        }
+        Some(p) => Some(p.clone()),
+        None => at_root(config::gitleaks::IGNORE_FILE),
+    };
     if !a.no_ignore_file
-        && let Some(p) = at_root(config::gitleaks::IGNORE_FILE)
+        && let Some(p) = gitleaks_ignore
     {
         let places = config::load_gitleaks_ignore(&p, diags)?;
         diags.note(format_args!(

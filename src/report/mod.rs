@@ -2,6 +2,7 @@
 //! 2.1.0. No scanning and no network here; secrets are redacted unless the
 //! caller asked to show them.
 
+mod gitleaks;
 mod human;
 pub mod json;
 pub mod sanitize;
@@ -29,6 +30,9 @@ pub enum Format {
     Jsonl,
     /// SARIF 2.1.0 for code scanning.
     Sarif,
+    /// gitleaks' JSON report: an array of `RuleID`/`File`/`StartLine`/
+    /// `Secret`/`Fingerprint` objects.
+    GitleaksJson,
 }
 
 /// The version-control state a scan ran on, for SARIF `versionControlProvenance`.
@@ -181,6 +185,9 @@ pub struct WriteOptions {
     pub show_secrets: bool,
     /// Use ANSI colors (human only).
     pub color: bool,
+    /// gitleaks' `--redact=N` below 100: gitleaks' JSON shows the first
+    /// (100 - N) % of each secret (other formats redact it whole).
+    pub redact_percent: Option<u8>,
 }
 
 /// Writes `report` in `format`.
@@ -200,6 +207,7 @@ pub fn write(
         Format::Json => json::write(report, opts, w),
         Format::Jsonl => json::write_lines(report, opts, w),
         Format::Sarif => sarif::write(report, w),
+        Format::GitleaksJson => gitleaks::write(report, opts, w),
     }
 }
 
