@@ -2,7 +2,6 @@
 //! Nothing here reads a file or opens a repository; `plan` turns these
 //! values into what the commands run.
 
-use crate::action::journal;
 use crate::report::Format;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -571,9 +570,10 @@ pub(crate) struct DisableArgs {
     /// Act; without it only the plan is printed.
     #[arg(long)]
     pub yes: bool,
-    /// Append every action to FILE.
-    #[arg(long, value_name = "FILE", default_value = journal::DEFAULT_JOURNAL)]
-    pub journal: PathBuf,
+    /// Append every action to FILE (default: keyhound/journal.jsonl under
+    /// $XDG_STATE_HOME, else ~/.local/state).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
     #[command(flatten)]
     pub tencent: TencentArgs,
 }
@@ -596,9 +596,10 @@ pub(crate) struct RespondArgs {
     /// Disable; without it the report says what would be done.
     #[arg(long)]
     pub yes: bool,
-    /// Append every action to FILE.
-    #[arg(long, value_name = "FILE", default_value = journal::DEFAULT_JOURNAL)]
-    pub journal: PathBuf,
+    /// Append every action to FILE (default: keyhound/journal.jsonl under
+    /// $XDG_STATE_HOME, else ~/.local/state).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
 }
 
 /// Arguments of `keyhound enable`.
@@ -608,9 +609,10 @@ pub(crate) struct RespondArgs {
 re-enable since), journaling that too."
 )]
 pub(crate) struct EnableArgs {
-    /// The journal written by `keyhound disable`.
-    #[arg(long, value_name = "FILE", default_value = journal::DEFAULT_JOURNAL)]
-    pub journal: PathBuf,
+    /// The journal written by `keyhound disable` (default:
+    /// keyhound/journal.jsonl under $XDG_STATE_HOME, else ~/.local/state).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
     /// Act; without it only the plan is printed.
     #[arg(long)]
     pub yes: bool,

@@ -198,12 +198,54 @@ pub(crate) fn respond(
         auditor: None,
     });
     scan.cdnetworks = Some(cdnetworks_endpoint(&a.scan.verify.cdnetworks)?);
+    if a.journal.is_none()
+        && let Some(default) = crate::action::journal::default_path()
+    {
+        // The default must never land in the tree being scanned (and then
+        // committed): a state directory inside it is refused.
+        let here = [PathBuf::from(".")];
+        let roots = if a.scan.paths.is_empty() {
+            &here[..]
+        } else {
+            &a.scan.paths[..]
+        };
+        let inside = |p: &PathBuf| {
+            let root = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+            let probe = default
+                .ancestors()
+                .find_map(|d| std::fs::canonicalize(d).ok());
+            root.is_dir() && probe.is_some_and(|d| d.starts_with(&root))
+        };
+        if roots.iter().any(inside) {
+            anyhow::bail!(
+                "the default journal {} is inside the scanned tree: pass --journal FILE outside it",
+                default.display()
+            );
+        }
+    }
+    let journal = journal(&a.journal)?;
     Ok(Respond {
         scan,
         credential,
         yes: a.yes,
-        journal: a.journal.clone(),
+        journal,
     })
+}
+
+/// `--journal`, else the default under the user's state directory (made
+/// when missing; a `--journal` directory must exist).
+fn journal(given: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(p) = given {
+        return Ok(p.clone());
+    }
+    let p = crate::action::journal::default_path().context(
+        "no state directory for the journal (set XDG_STATE_HOME or HOME, or pass --journal FILE)",
+    )?;
+    if let Some(dir) = p.parent() {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the journal's directory {}", dir.display()))?;
+    }
+    Ok(p)
 }
 
 /// A resolved `keyhound enable`.
@@ -418,7 +460,7 @@ pub(crate) fn disable(a: &DisableArgs) -> anyhow::Result<Disable> {
         secret_ids: a.secret_ids.clone(),
         repo,
         yes: a.yes,
-        journal: a.journal.clone(),
+        journal: journal(&a.journal)?,
         tencent: Tencent {
             endpoints,
             auditor: None,
@@ -430,7 +472,7 @@ pub(crate) fn disable(a: &DisableArgs) -> anyhow::Result<Disable> {
 /// Resolves `keyhound enable`.
 pub(crate) fn enable(a: &EnableArgs) -> anyhow::Result<Enable> {
     Ok(Enable {
-        journal: a.journal.clone(),
+        journal: journal(&a.journal)?,
         yes: a.yes,
         tencent: Tencent {
             endpoints: endpoints(&a.tencent)?,
