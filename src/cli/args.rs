@@ -159,7 +159,8 @@ pub(crate) struct ScanArgs {
     pub output: Option<PathBuf>,
     /// SARIF `automationDetails.id` category, so GitHub keeps separate
     /// analyses apart (default: `keyhound/<kind>`, kind being files, stdin,
-    /// history, staged or pre-push).
+    /// history, range, staged or pre-push; `keyhound/repos/<repository>`
+    /// for each repository of a scan of many).
     #[arg(long, value_name = "NAME", help_heading = "Output")]
     pub sarif_category: Option<String>,
     /// Show secrets in full in human, JSON and JSONL output (never in SARIF).

@@ -55,8 +55,12 @@ pub enum ScanKind {
     Files,
     /// Standard input.
     Stdin,
-    /// Git history (all refs, a branch or a range).
+    /// Git history (all refs, or a branch).
     History,
+    /// The commits of a range (`--range BASE..HEAD`): a pull request's, a
+    /// push's; a category of its own, so uploading it does not close the
+    /// full history scan's alerts.
+    Range,
     /// Staged changes (`--staged`).
     Staged,
     /// The commits a push sends (`--pre-push`).
@@ -70,6 +74,7 @@ impl ScanKind {
             ScanKind::Files => "files",
             ScanKind::Stdin => "stdin",
             ScanKind::History => "history",
+            ScanKind::Range => "range",
             ScanKind::Staged => "staged",
             ScanKind::PrePush => "pre-push",
         }
