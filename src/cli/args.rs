@@ -327,9 +327,9 @@ pub(crate) struct GitScanArgs {
     #[arg(long, value_name = "INDEX/COUNT", value_parser = parse_shard, help_heading = "Repositories", conflicts_with_all = ["staged", "pre_push"])]
     pub shard: Option<crate::org::list::Shard>,
     /// For the pre-commit framework, which passes file names as PATHs:
-    /// files that are all staged changes are scanned as `--staged` does
-    /// (added lines); otherwise (`pre-commit run --all-files`, `--files`)
-    /// the files passed are scanned in full. No PATH: `--staged`.
+    /// exactly those files are scanned; inside `git commit` (GIT_INDEX_FILE
+    /// set) only the lines the commit adds to them, as `--staged`; otherwise
+    /// (`pre-commit run --all-files`, `--files`) in full. No PATH: `--staged`.
     #[arg(long, help_heading = "Git", conflicts_with_all = ["git", "branch", "range", "since", "pre_push", "staged"])]
     pub pre_commit: bool,
 }

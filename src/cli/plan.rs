@@ -72,6 +72,9 @@ pub(crate) enum Source {
         archives: Option<archive::Limits>,
         /// CI identity for reports.
         vcs: Vcs,
+        /// Only these paths (from the repository root), for the pre-commit
+        /// framework's file names; every staged file when `None`.
+        only: Option<std::collections::BTreeSet<String>>,
     },
     /// A push that sends no new commits: nothing to scan.
     Nothing,
@@ -760,6 +763,7 @@ fn source(
             max_blob_size: walk.max_file_size,
             archives: walk.archives,
             vcs,
+            only: None,
         });
     }
     let selection = if git.pre_push {
@@ -784,41 +788,47 @@ fn source(
     Ok(Source::History(plan, vcs))
 }
 
-/// `--pre-commit`: the staged changes when the files passed are all staged
-/// (or none are passed), else the files passed, in full.
+/// `--pre-commit`: inside `git commit` (git sets `GIT_INDEX_FILE` for its
+/// hooks), the lines the commit adds to exactly the files passed (the
+/// framework's `exclude:`/`files:` already applied), or every staged file
+/// when none is; otherwise (`pre-commit run --all-files`, `--files F`, where
+/// the framework has stashed unstaged changes) the files passed, in full.
 fn pre_commit_source(
     paths: Vec<PathBuf>,
     walk: WalkOptions,
     progress: Option<Arc<Progress>>,
 ) -> anyhow::Result<Source> {
-    let repo = src::open(Path::new("."))?;
-    let staged: std::collections::HashSet<String> = src::staged_changes(&repo)?
-        .into_iter()
-        .map(|f| f.path)
-        .collect();
-    let root = repo.workdir().map(std::fs::canonicalize).transpose()?;
-    let cwd = std::env::current_dir()?;
-    let in_index = |p: &PathBuf| {
-        let abs = cwd.join(p);
-        let rel = root.as_ref().and_then(|r| abs.strip_prefix(r).ok());
-        rel.is_some_and(|r| staged.contains(&r.to_string_lossy().replace('\\', "/")))
-    };
     let defaulted = paths.len() == 1 && paths[0].as_os_str() == ".";
-    if defaulted || paths.iter().all(in_index) {
-        return Ok(Source::Staged {
-            repo: PathBuf::from("."),
-            max_blob_size: walk.max_file_size,
-            archives: walk.archives,
-            vcs: Vcs {
-                ci_branch: ci_branch(),
-            },
-        });
+    let committing = std::env::var_os("GIT_INDEX_FILE").is_some();
+    if !(defaulted || committing) {
+        return Ok(Source::Files(ScanPlan {
+            paths,
+            walk,
+            progress,
+        }));
     }
-    Ok(Source::Files(ScanPlan {
-        paths,
-        walk,
-        progress,
-    }))
+    let only = if defaulted {
+        None
+    } else {
+        let repo = src::open(Path::new("."))?;
+        let root = repo.workdir().map(std::fs::canonicalize).transpose()?;
+        let cwd = std::env::current_dir()?;
+        let rel = |p: &PathBuf| {
+            let abs = std::path::absolute(cwd.join(p)).unwrap_or_else(|_| cwd.join(p));
+            let rel = root.as_ref().and_then(|r| abs.strip_prefix(r).ok())?;
+            Some(rel.to_string_lossy().replace('\\', "/"))
+        };
+        Some(paths.iter().filter_map(rel).collect())
+    };
+    Ok(Source::Staged {
+        repo: PathBuf::from("."),
+        max_blob_size: walk.max_file_size,
+        archives: walk.archives,
+        vcs: Vcs {
+            ci_branch: ci_branch(),
+        },
+        only,
+    })
 }
 
 /// The branch a CI job runs for, from its variables.

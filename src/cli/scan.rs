@@ -65,10 +65,18 @@ pub(crate) fn execute(plan: &plan::Scan, diags: &Diagnostics) -> anyhow::Result<
             max_blob_size,
             archives,
             vcs,
-        } => git_out(
-            git_scan::staged(repo, engine, *max_blob_size, archives.as_ref())?,
-            vcs,
-        ),
+            only,
+        } => {
+            let mut out = git_scan::staged(repo, engine, *max_blob_size, archives.as_ref())?;
+            if let Some(only) = only {
+                let passed = |m: &crate::finding::Match| only.contains(&m.provenance.path());
+                out.scan.findings.retain_mut(|f| {
+                    f.matches.retain(passed);
+                    !f.matches.is_empty()
+                });
+            }
+            git_out(out, vcs)
+        }
         Source::Nothing => (ScanOutput::default(), None),
         Source::Repos(org) => return Ok(execute_repos(org, plan, diags)),
     };
