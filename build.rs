@@ -15,15 +15,24 @@ fn main() {
     };
     println!("cargo:rustc-env=KEYHOUND_VERSION={full}");
     println!("cargo:rerun-if-env-changed=KEYHOUND_BUILD_COMMIT");
-    for path in ["HEAD", "packed-refs"] {
-        if let Some(p) = git(&["rev-parse", "--git-path", path]) {
+    // Cargo counts a watched path that does not exist as changed, and
+    // reruns this script (and recompiles the crate) on every build: watch
+    // only what exists. A fresh clone has packed-refs and no loose branch
+    // ref; a commit there creates the loose ref, which the watched refs
+    // directory (scanned recursively by cargo) sees.
+    let mut watched = vec!["HEAD".to_string(), "packed-refs".to_string()];
+    if let Some(head_ref) = git(&["symbolic-ref", "-q", "HEAD"]) {
+        if let Some((dir, _)) = head_ref.rsplit_once('/') {
+            watched.push(dir.to_string());
+        }
+        watched.push(head_ref);
+    }
+    for path in watched {
+        if let Some(p) = git(&["rev-parse", "--git-path", &path])
+            && std::path::Path::new(&p).exists()
+        {
             println!("cargo:rerun-if-changed={p}");
         }
-    }
-    if let Some(head_ref) = git(&["symbolic-ref", "-q", "HEAD"])
-        && let Some(p) = git(&["rev-parse", "--git-path", &head_ref])
-    {
-        println!("cargo:rerun-if-changed={p}");
     }
 }
 

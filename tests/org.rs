@@ -222,6 +222,15 @@ fn org_sarif_has_a_run_per_repository_and_human_groups_by_repository() {
         assert_eq!(vcp["repositoryUri"], format!("file://{}", dir.display()));
         assert_eq!(vcp["branch"], "main");
         assert_eq!(run["results"].as_array().unwrap().len(), 1);
+        // One category per repository, its path without empty segments.
+        let category = run["automationDetails"]["id"].as_str().unwrap();
+        let name = dir.to_string_lossy();
+        assert_eq!(
+            category,
+            format!("keyhound/repos/{}/", name.trim_start_matches('/')),
+            "{category}"
+        );
+        assert!(!category.contains("//"), "{category}");
     }
     env.cmd()
         .args(["scan", "--git"])

@@ -45,7 +45,7 @@ fn framework_repos(env: &TestEnv) -> (PathBuf, String) {
     std::fs::create_dir_all(&app).unwrap();
     git(&app, &["init", "-q", "-b", "main"]);
     let config = format!(
-        "repos:\n  - repo: {}\n    rev: {}\n    hooks:\n      - id: keyhound-system\n      - id: keyhound-pre-push-system\n",
+        "repos:\n  - repo: {}\n    rev: {}\n    hooks:\n      - id: keyhound-system\n        exclude: ^fixtures/\n      - id: keyhound-pre-push-system\n",
         hooks.display(),
         rev.trim()
     );
@@ -113,6 +113,22 @@ fn precommit_framework_blocks_committed_leaks_and_first_pushes() {
     git(&app, &["add", "clean.txt"]);
     let out = commit("clean");
     assert!(out.status.success(), "{}", text(&out));
+    // `exclude: ^fixtures/` holds even with other files staged beside it:
+    // keyhound scans exactly the files the framework passes.
+    std::fs::create_dir_all(app.join("fixtures")).unwrap();
+    std::fs::write(
+        app.join("fixtures/sample.env"),
+        format!("K={}\n", fake("AKID", 32, 903)),
+    )
+    .unwrap();
+    std::fs::write(app.join("clean.txt"), "hello a third time\n").unwrap();
+    git(&app, &["add", "fixtures/sample.env", "clean.txt"]);
+    let out = commit("fixture");
+    assert!(
+        out.status.success(),
+        "excluded fixture blocked: {}",
+        text(&out)
+    );
     std::fs::write(
         app.join("new.env"),
         format!("K={}\n", fake("AKID", 32, 902)),
@@ -190,7 +206,7 @@ fn precommit_framework_push_it_cannot_resolve_fails_closed() {
 }
 
 #[test]
-fn precommit_mode_scans_passed_files_in_full_unless_they_are_staged() {
+fn precommit_mode_scans_exactly_the_passed_files_added_lines_inside_a_commit() {
     let env = TestEnv::new();
     git(env.path(), &["init", "-q", "-b", "main"]);
     let (old, new) = (fake("AKID", 32, 904), fake("AKID", 32, 905));
@@ -203,12 +219,19 @@ fn precommit_mode_scans_passed_files_in_full_unless_they_are_staged() {
         .args(["scan", "--pre-commit", "-q", "old.env", "clean.txt"])
         .assert()
         .code(1);
-    // A commit: the staged files passed, only added lines count.
+    // A commit (git sets GIT_INDEX_FILE for its hooks): the staged files
+    // passed, only the lines they add count.
+    let committing = |args: &[&str]| {
+        let mut c = env.cmd();
+        c.args(["scan", "--pre-commit", "-q"])
+            .args(args)
+            .env("GIT_INDEX_FILE", env.path().join(".git/index"));
+        c
+    };
     env.write("clean.txt", "x\ny\n");
-    git(env.path(), &["add", "clean.txt"]);
-    let out = env
-        .cmd()
-        .args(["scan", "--pre-commit", "-q", "clean.txt"])
+    env.write("old.env", format!("{old}\nmore\n"));
+    git(env.path(), &["add", "clean.txt", "old.env"]);
+    let out = committing(&["clean.txt", "old.env"])
         .assert()
         .code(0)
         .get_output()
@@ -219,8 +242,14 @@ fn precommit_mode_scans_passed_files_in_full_unless_they_are_staged() {
     );
     env.write("new.env", format!("{new}\n"));
     git(env.path(), &["add", "new.env"]);
+    committing(&["clean.txt", "new.env"]).assert().code(1);
+    // Exactly the files passed: new.env left out (the framework's
+    // `exclude:`) is not scanned, though it is staged.
+    committing(&["clean.txt"]).assert().code(0);
+    // `pre-commit run --files old.env` (no commit running): the file in
+    // full, so its old leak is found though it is staged.
     env.cmd()
-        .args(["scan", "--pre-commit", "-q", "clean.txt", "new.env"])
+        .args(["scan", "--pre-commit", "-q", "old.env"])
         .assert()
         .code(1);
 }

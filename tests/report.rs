@@ -182,3 +182,54 @@ fn report_unwritable_output_is_an_error_naming_the_file() {
         .code(2)
         .stderr(predicates::str::contains("no/such/dir/out.json"));
 }
+
+#[test]
+fn report_output_dash_is_standard_output() {
+    let (env, _) = tree();
+    let run = env.run(&["scan", ".", "-f", "json", "-o", "-"]);
+    run.code(1);
+    assert_eq!(run.json()["findings"][0]["rule"], "tencent.secret-id");
+    assert!(!env.path().join("-").exists(), "no file named -");
+}
+
+#[cfg(unix)]
+#[test]
+fn report_output_writes_through_links_and_into_fifos() {
+    let (env, _) = tree();
+    let out = tempfile::tempdir().unwrap();
+    let real = out.path().join("real.json");
+    std::fs::write(&real, "old").unwrap();
+    let link = out.path().join("link.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    env.cmd()
+        .args(["scan", ".", "-f", "json", "-o"])
+        .arg(&link)
+        .assert()
+        .code(1);
+    assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&real).unwrap()).unwrap();
+    assert_eq!(doc["findings"][0]["rule"], "tencent.secret-id");
+
+    let fifo = out.path().join("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.unwrap().success(), "mkfifo");
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    env.cmd()
+        .args(["scan", ".", "-f", "json", "-o"])
+        .arg(&fifo)
+        .assert()
+        .code(1);
+    let doc: serde_json::Value = serde_json::from_str(&reader.join().unwrap()).unwrap();
+    assert_eq!(doc["findings"][0]["rule"], "tencent.secret-id");
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        fifo.metadata().unwrap().file_type().is_fifo(),
+        "not replaced"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(out.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 3, "no temporary file left behind");
+}

@@ -93,25 +93,51 @@ fn sarif_uris_are_relative_to_the_repository_root_from_any_directory() {
 }
 
 #[test]
-fn sarif_history_scan_leaves_commit_messages_out_of_results_with_a_notice() {
+fn sarif_history_scan_reports_commit_message_leaks_as_results() {
     let (env, file_id, msg_id) = repo();
+    let head = git(env.path(), &["rev-parse", "HEAD"]).trim().to_string();
     let doc = sarif(&env, "sub", &["--git", ".."], 1);
+    let mut got = uris(&doc);
+    got.sort();
     assert_eq!(
-        uris(&doc),
-        vec![("sub/.env".to_string(), "%SRCROOT%".to_string())]
+        got,
+        vec![
+            (format!("commit-message/{head}"), "%SRCROOT%".to_string()),
+            ("sub/.env".to_string(), "%SRCROOT%".to_string()),
+        ]
     );
     for r in results(&doc) {
         assert!(r["locations"][0]["physicalLocation"]["region"]["startLine"].is_u64());
     }
+    let message = results(&doc)
+        .iter()
+        .find(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] != "sub/.env")
+        .unwrap();
+    let text = message["message"]["text"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("message of commit {head}")),
+        "{text}"
+    );
     let run = &doc["runs"][0];
     assert_eq!(run["automationDetails"]["id"], "keyhound/history/");
     let inv = &run["invocations"][0];
     assert_eq!(inv["executionSuccessful"], true);
-    let notes = inv["toolExecutionNotifications"].as_array().unwrap();
-    let text = notes[0]["message"]["text"].as_str().unwrap();
-    assert!(
-        text.starts_with("1 findings only in commit messages"),
-        "{text}"
+    assert!(inv["toolExecutionNotifications"].is_null(), "{inv}");
+    // A range whose only leak is in a message: one result, and a category
+    // of its own, so its upload does not close the full scan's alerts.
+    let range = sarif(&env, ".", &["--range", "HEAD~1..HEAD"], 1);
+    assert_eq!(
+        uris(&range),
+        vec![(format!("commit-message/{head}"), "%SRCROOT%".to_string())]
+    );
+    assert_eq!(
+        range["runs"][0]["automationDetails"]["id"],
+        "keyhound/range/"
+    );
+    let staged = sarif(&env, ".", &["--staged"], 0);
+    assert_eq!(
+        staged["runs"][0]["automationDetails"]["id"],
+        "keyhound/staged/"
     );
     let all = doc.to_string();
     assert!(
@@ -252,8 +278,11 @@ fn sarif_multitool_accepts_file_history_and_erroring_scans() {
     env.write(".keyhoundignore", "not an entry\n");
     run(&[], &erroring, 2);
     let history_doc: Value = serde_json::from_slice(&std::fs::read(&history).unwrap()).unwrap();
-    let notes = history_doc["runs"][0]["invocations"][0]["toolExecutionNotifications"].to_string();
-    assert!(notes.contains("commit messages"), "{notes}");
+    let uris = history_doc["runs"][0]["results"].to_string();
+    assert!(
+        uris.contains("commit-message/"),
+        "the message's leak is a result: {uris}"
+    );
     for f in [&files, &history, &erroring] {
         let problems = multitool_problems(&tool, f);
         assert!(problems.is_empty(), "{}: {problems:#?}", f.display());

@@ -248,3 +248,46 @@ fn version_stamp_falls_back_to_the_package_version_without_a_checkout() {
         assert!(stamp(here, &path).starts_with(&format!("{version} (commit ")));
     }
 }
+
+/// Cargo reruns a build script whose watched path does not exist on every
+/// build, and recompiles the crate: a fresh clone has packed-refs and no
+/// loose branch ref, an old one loose refs and no packed-refs.
+#[test]
+fn build_script_watches_only_paths_that_exist() {
+    let script = build_script();
+    for pack in [true, false] {
+        let repo = tempfile::tempdir().unwrap();
+        crate::util::git(repo.path(), &["init", "-q", "-b", "main"]);
+        std::fs::write(repo.path().join("a"), "a").unwrap();
+        crate::util::git(repo.path(), &["add", "."]);
+        crate::util::git(repo.path(), &["commit", "-q", "-m", "one"]);
+        if pack {
+            crate::util::git(repo.path(), &["pack-refs", "--all"]);
+        }
+        let mut cmd = std::process::Command::new(&script);
+        crate::util::scrub(&mut cmd);
+        let out = cmd
+            .env("CARGO_MANIFEST_DIR", repo.path())
+            .env("OUT_DIR", repo.path())
+            .current_dir(repo.path())
+            .output()
+            .expect("build script runs");
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        let watched: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("cargo:rerun-if-changed="))
+            .collect();
+        assert!(
+            watched.len() >= 2,
+            "HEAD and the branch's refs: {watched:?}"
+        );
+        for p in &watched {
+            assert!(
+                repo.path().join(p).exists(),
+                "watches missing {p} (packed: {pack})"
+            );
+        }
+        assert!(text.contains("(commit "), "{text}");
+    }
+}

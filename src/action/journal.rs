@@ -9,8 +9,27 @@ use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The default journal file, in the current directory.
-pub const DEFAULT_JOURNAL: &str = "keyhound-journal.jsonl";
+/// The default journal's file name, in [`default_path`]'s directory.
+pub const DEFAULT_JOURNAL: &str = "journal.jsonl";
+
+/// The journal used without `--journal`: `keyhound/journal.jsonl` under
+/// the user's state directory (`$XDG_STATE_HOME`, else
+/// `~/.local/state`; `%LOCALAPPDATA%` on Windows), never the current
+/// directory, which in CI is the repository being scanned. `None` when no
+/// such directory is known.
+pub fn default_path() -> Option<PathBuf> {
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    let state = if cfg!(windows) {
+        var("LOCALAPPDATA")
+    } else {
+        var("XDG_STATE_HOME").or_else(|| var("HOME").map(|h| h.join(".local/state")))
+    };
+    state.map(|d| d.join("keyhound").join(DEFAULT_JOURNAL))
+}
 
 /// Where a journaled call stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,7 +2,6 @@
 //! Nothing here reads a file or opens a repository; `plan` turns these
 //! values into what the commands run.
 
-use crate::action::journal;
 use crate::report::Format;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -79,6 +78,21 @@ pub(crate) enum Command {
     Completions(CompletionsArgs),
     /// Print the man page on standard output, or write one page per command to a directory.
     Man(ManArgs),
+    /// gitleaks' `detect`: git history of --source, or its files with --no-git.
+    #[command(hide = true)]
+    Detect(Box<super::compat::GitleaksCmd>),
+    /// gitleaks' `git [PATH]`: the git history (or with --staged, the staged changes).
+    #[command(hide = true)]
+    Git(Box<super::compat::GitleaksCmd>),
+    /// gitleaks' `dir [PATH]`: files and directories.
+    #[command(hide = true)]
+    Dir(Box<super::compat::GitleaksCmd>),
+    /// gitleaks' `protect`: the staged changes.
+    #[command(hide = true)]
+    Protect(Box<super::compat::GitleaksCmd>),
+    /// gitleaks' `stdin`: standard input.
+    #[command(hide = true)]
+    Stdin(Box<super::compat::GitleaksCmd>),
 }
 
 /// `keyhound report` subcommands.
@@ -145,7 +159,8 @@ pub(crate) struct ScanArgs {
     pub output: Option<PathBuf>,
     /// SARIF `automationDetails.id` category, so GitHub keeps separate
     /// analyses apart (default: `keyhound/<kind>`, kind being files, stdin,
-    /// history, staged or pre-push).
+    /// history, range, staged or pre-push; `keyhound/repos/<repository>`
+    /// for each repository of a scan of many).
     #[arg(long, value_name = "NAME", help_heading = "Output")]
     pub sarif_category: Option<String>,
     /// Show secrets in full in human, JSON and JSONL output (never in SARIF).
@@ -201,6 +216,10 @@ pub(crate) struct ScanArgs {
     pub noise: NoiseArgs,
     #[command(flatten)]
     pub gitleaks: super::compat::GitleaksArgs,
+    /// Set when the scan came from one of gitleaks' commands (`detect`,
+    /// `git`, `dir`, `protect`, `stdin`): gitleaks' output conventions.
+    #[arg(skip)]
+    pub gitleaks_mode: Option<super::compat::GitleaksMode>,
 }
 
 /// `--format` values.
@@ -214,6 +233,9 @@ pub(crate) enum FormatArg {
     Jsonl,
     /// SARIF 2.1.0 for GitHub code scanning.
     Sarif,
+    /// gitleaks' JSON report shape (an array of `RuleID`, `File`,
+    /// `StartLine`, `Secret`, `Fingerprint`... objects).
+    GitleaksJson,
 }
 
 impl From<FormatArg> for Format {
@@ -223,6 +245,7 @@ impl From<FormatArg> for Format {
             FormatArg::Json => Format::Json,
             FormatArg::Jsonl => Format::Jsonl,
             FormatArg::Sarif => Format::Sarif,
+            FormatArg::GitleaksJson => Format::GitleaksJson,
         }
     }
 }
@@ -304,9 +327,9 @@ pub(crate) struct GitScanArgs {
     #[arg(long, value_name = "INDEX/COUNT", value_parser = parse_shard, help_heading = "Repositories", conflicts_with_all = ["staged", "pre_push"])]
     pub shard: Option<crate::org::list::Shard>,
     /// For the pre-commit framework, which passes file names as PATHs:
-    /// files that are all staged changes are scanned as `--staged` does
-    /// (added lines); otherwise (`pre-commit run --all-files`, `--files`)
-    /// the files passed are scanned in full. No PATH: `--staged`.
+    /// exactly those files are scanned; inside `git commit` (GIT_INDEX_FILE
+    /// set) only the lines the commit adds to them, as `--staged`; otherwise
+    /// (`pre-commit run --all-files`, `--files`) in full. No PATH: `--staged`.
     #[arg(long, help_heading = "Git", conflicts_with_all = ["git", "branch", "range", "since", "pre_push", "staged"])]
     pub pre_commit: bool,
 }
@@ -365,6 +388,10 @@ pub(crate) struct NoiseArgs {
     /// Read no ignore file.
     #[arg(long, conflicts_with = "ignore_file", help_heading = "Noise control")]
     pub no_ignore_file: bool,
+    /// gitleaks' --gitleaks-ignore-path: the `.gitleaksignore` to read (a
+    /// directory: the one in it) instead of the one at the root.
+    #[arg(skip)]
+    pub gitleaks_ignore: Option<PathBuf>,
     /// Report only findings that are not in FILE (a baseline or an earlier
     /// JSON, JSONL or SARIF report), compared by fingerprint.
     #[arg(long, value_name = "FILE", help_heading = "Noise control")]
@@ -544,9 +571,10 @@ pub(crate) struct DisableArgs {
     /// Act; without it only the plan is printed.
     #[arg(long)]
     pub yes: bool,
-    /// Append every action to FILE.
-    #[arg(long, value_name = "FILE", default_value = journal::DEFAULT_JOURNAL)]
-    pub journal: PathBuf,
+    /// Append every action to FILE (default: keyhound/journal.jsonl under
+    /// $XDG_STATE_HOME, else ~/.local/state).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
     #[command(flatten)]
     pub tencent: TencentArgs,
 }
@@ -576,9 +604,10 @@ pub(crate) struct RespondArgs {
     /// after the leak); never by default, as the owner may have rotated.
     #[arg(long)]
     pub disable_persistence: bool,
-    /// Append every action to FILE.
-    #[arg(long, value_name = "FILE", default_value = journal::DEFAULT_JOURNAL)]
-    pub journal: PathBuf,
+    /// Append every action to FILE (default: keyhound/journal.jsonl under
+    /// $XDG_STATE_HOME, else ~/.local/state).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
 }
 
 /// Arguments of `keyhound enable`.
@@ -588,9 +617,10 @@ pub(crate) struct RespondArgs {
 re-enable since), journaling that too."
 )]
 pub(crate) struct EnableArgs {
-    /// The journal written by `keyhound disable`.
-    #[arg(long, value_name = "FILE", default_value = journal::DEFAULT_JOURNAL)]
-    pub journal: PathBuf,
+    /// The journal written by `keyhound disable` (default:
+    /// keyhound/journal.jsonl under $XDG_STATE_HOME, else ~/.local/state).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
     /// Act; without it only the plan is printed.
     #[arg(long)]
     pub yes: bool,

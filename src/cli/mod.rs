@@ -53,7 +53,12 @@ pub(crate) enum Exit {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     message::set_quiet(cli.global.quiet);
-    init_logging(cli.global.verbose, cli.global.color);
+    // Under gitleaks' commands, -v means "print the findings", not a log.
+    let log_level = match compat_command(&cli.command) {
+        Some(_) => 0,
+        None => cli.global.verbose,
+    };
+    init_logging(log_level, cli.global.color);
     let g = &cli.global;
     let result = match &cli.command {
         Command::Scan(a) => scan::run(g, a),
@@ -69,6 +74,14 @@ pub fn main() -> ExitCode {
         Command::Repos(a) => repos::run(a),
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => man::run(a),
+        Command::Detect(a)
+        | Command::Git(a)
+        | Command::Dir(a)
+        | Command::Protect(a)
+        | Command::Stdin(a) => {
+            let which = compat_command(&cli.command).expect("a gitleaks command");
+            gitleaks_scan(g, a, which)
+        }
     };
     match result {
         Ok(_) if message::errored() => ExitCode::from(2),
@@ -90,6 +103,46 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Which gitleaks command `c` is, if it is one.
+fn compat_command(c: &Command) -> Option<compat::GitleaksCommand> {
+    use compat::GitleaksCommand as G;
+    Some(match c {
+        Command::Detect(_) => G::Detect,
+        Command::Git(_) => G::Git,
+        Command::Dir(_) => G::Dir,
+        Command::Protect(_) => G::Protect,
+        Command::Stdin(_) => G::Stdin,
+        _ => return None,
+    })
+}
+
+/// Runs a gitleaks command line as the `keyhound scan` meaning the same.
+fn gitleaks_scan(
+    g: &args::GlobalArgs,
+    a: &compat::GitleaksCmd,
+    which: compat::GitleaksCommand,
+) -> anyhow::Result<Exit> {
+    let argv = a.scan_argv(which)?;
+    let parsed = Cli::try_parse_from(std::iter::once("keyhound".into()).chain(argv))?;
+    let Command::Scan(mut scan_args) = parsed.command else {
+        unreachable!("scan_argv starts with scan")
+    };
+    scan_args.gitleaks_mode = Some(compat::GitleaksMode {
+        verbose: g.verbose > 0,
+    });
+    scan_args.noise.gitleaks_ignore = a.gitleaks_ignore_path.clone();
+    let global = args::GlobalArgs {
+        verbose: 0,
+        quiet: g.quiet,
+        color: if a.no_color {
+            args::ColorChoice::Never
+        } else {
+            g.color
+        },
+    };
+    scan::run(&global, &scan_args)
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

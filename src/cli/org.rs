@@ -97,6 +97,7 @@ pub(super) fn run_merge(a: &MergeArgs) -> anyhow::Result<Exit> {
     let opts = WriteOptions {
         show_secrets: a.show_secrets,
         color: false,
+        redact_percent: None,
     };
     let written = match &a.output {
         Some(p) => super::output::write_file(p, |w| Ok(report::write(&merged, format, &opts, w)?)),

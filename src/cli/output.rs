@@ -1,6 +1,8 @@
-//! Output files (`-o`): written to a temporary file beside the target,
-//! synced and renamed over it, so a full disk or an interrupted run leaves
-//! the old report or baseline whole. Every error names the target file.
+//! Output files (`-o`): a regular file is written to a temporary file
+//! beside it, synced and renamed over it, so a full disk or an interrupted
+//! run leaves the old report or baseline whole; symbolic links are written
+//! through, devices and FIFOs written into, `-` is standard output. Every
+//! error names the target file.
 
 use anyhow::Context;
 use std::io::Write;
@@ -92,14 +94,54 @@ impl Drop for OutputFile {
     }
 }
 
-/// Writes `target` whole through `fill`, or leaves it as it was.
+/// Writes `target` through `fill`: `-` is standard output; a symbolic
+/// link is written through to the file it names; a device, FIFO or socket
+/// is opened and written into, never replaced; a regular file (or a new
+/// one) is written whole or left as it was.
 pub(crate) fn write_file(
     target: &Path,
-    fill: impl FnOnce(&mut OutputFile) -> anyhow::Result<()>,
+    fill: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let mut f = OutputFile::create(target)?;
-    fill(&mut f).with_context(|| format!("cannot write {}", target.display()))?;
+    let what = || format!("cannot write {}", target.display());
+    if target.as_os_str() == "-" {
+        let mut w = std::io::BufWriter::new(std::io::stdout().lock());
+        fill(&mut w).with_context(what)?;
+        return w.flush().with_context(what);
+    }
+    let resolved = resolve_links(target).with_context(what)?;
+    let special = std::fs::metadata(&resolved).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    if special {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&resolved)
+            .with_context(what)?;
+        let mut w = std::io::BufWriter::new(f);
+        fill(&mut w).with_context(what)?;
+        return w.flush().with_context(what);
+    }
+    let mut f = OutputFile::create(&resolved)?;
+    fill(&mut f).with_context(what)?;
     f.commit()
+}
+
+/// The path a chain of symbolic links at `p` ends at (which may not exist
+/// yet); `p` itself when it is no link. Gives up after 40 links, as the
+/// kernel does.
+fn resolve_links(p: &Path) -> std::io::Result<PathBuf> {
+    let mut p = p.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = std::fs::read_link(&p)?;
+                p = match p.parent() {
+                    Some(dir) if to.is_relative() => dir.join(to),
+                    _ => to,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
 }
 
 #[cfg(test)]
@@ -122,5 +164,33 @@ mod tests {
         write_file(&target, |w| Ok(w.write_all(b"new")?)).unwrap();
         assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_written_through_and_devices_into() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("sub/real.json");
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(&real, "old").unwrap();
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink("sub/real.json", &link).unwrap();
+        write_file(&link, |w| Ok(w.write_all(b"new")?)).unwrap();
+        assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+        let dangling = dir.path().join("dangling");
+        std::os::unix::fs::symlink("sub/made.json", &dangling).unwrap();
+        write_file(&dangling, |w| Ok(w.write_all(b"made")?)).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("sub/made.json")).unwrap(),
+            "made"
+        );
+        let null = Path::new("/dev/null");
+        write_file(null, |w| Ok(w.write_all(b"gone")?)).unwrap();
+        assert!(!null.metadata().unwrap().is_file(), "still a device");
+        let loop_ = dir.path().join("loop");
+        std::os::unix::fs::symlink("loop", &loop_).unwrap();
+        let err = write_file(&loop_, |w| Ok(w.write_all(b"x")?)).unwrap_err();
+        assert!(format!("{err:#}").contains("symbolic links"), "{err:#}");
     }
 }

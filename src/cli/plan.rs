@@ -72,6 +72,9 @@ pub(crate) enum Source {
         archives: Option<archive::Limits>,
         /// CI identity for reports.
         vcs: Vcs,
+        /// Only these paths (from the repository root), for the pre-commit
+        /// framework's file names; every staged file when `None`.
+        only: Option<std::collections::BTreeSet<String>>,
     },
     /// A push that sends no new commits: nothing to scan.
     Nothing,
@@ -87,7 +90,7 @@ pub(crate) struct Vcs {
 }
 
 /// Where and how a report is written.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Output {
     /// The format: `--format`, else the config's, else human.
     pub format: Format,
@@ -97,6 +100,10 @@ pub(crate) struct Output {
     pub show_secrets: bool,
     /// `--color`.
     pub color: ColorChoice,
+    /// gitleaks' `--redact=N`.
+    pub redact_percent: Option<u8>,
+    /// Started through a gitleaks command: gitleaks' output conventions.
+    pub gitleaks: Option<super::compat::GitleaksMode>,
 }
 
 /// How to reach Tencent Cloud, and as whom.
@@ -196,13 +203,55 @@ pub(crate) fn respond(
         auditor: None,
     });
     scan.cdnetworks = Some(cdnetworks_endpoint(&a.scan.verify.cdnetworks)?);
+    if a.journal.is_none()
+        && let Some(default) = crate::action::journal::default_path()
+    {
+        // The default must never land in the tree being scanned (and then
+        // committed): a state directory inside it is refused.
+        let here = [PathBuf::from(".")];
+        let roots = if a.scan.paths.is_empty() {
+            &here[..]
+        } else {
+            &a.scan.paths[..]
+        };
+        let inside = |p: &PathBuf| {
+            let root = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+            let probe = default
+                .ancestors()
+                .find_map(|d| std::fs::canonicalize(d).ok());
+            root.is_dir() && probe.is_some_and(|d| d.starts_with(&root))
+        };
+        if roots.iter().any(inside) {
+            anyhow::bail!(
+                "the default journal {} is inside the scanned tree: pass --journal FILE outside it",
+                default.display()
+            );
+        }
+    }
+    let journal = journal(&a.journal)?;
     Ok(Respond {
         scan,
         credential,
         yes: a.yes,
         disable_persistence: a.disable_persistence,
-        journal: a.journal.clone(),
+        journal,
     })
+}
+
+/// `--journal`, else the default under the user's state directory (made
+/// when missing; a `--journal` directory must exist).
+fn journal(given: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(p) = given {
+        return Ok(p.clone());
+    }
+    let p = crate::action::journal::default_path().context(
+        "no state directory for the journal (set XDG_STATE_HOME or HOME, or pass --journal FILE)",
+    )?;
+    if let Some(dir) = p.parent() {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the journal's directory {}", dir.display()))?;
+    }
+    Ok(p)
 }
 
 /// A resolved `keyhound enable`.
@@ -237,9 +286,9 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
             anyhow::bail!("no such file or directory: {}", p.display());
         }
     }
-    let mut rules = rules(&a.rules, diags)?;
+    let (mut rules, mut gitleaks) = rules_and_allowlists(&a.rules, diags)?;
     let here = [PathBuf::from(".")];
-    let settings = noise(&a.noise, if many { &here } else { &paths }, diags)?;
+    let mut settings = noise(&a.noise, if many { &here } else { &paths }, diags)?;
     if let Some((path, cfg)) = &settings.config {
         rules.extend(cfg.rules.clone());
         for id in &cfg.disabled_rules {
@@ -271,6 +320,17 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
             }
         }
     }
+    gitleaks.append(&mut settings.gitleaks);
+    for (origin, id) in &gitleaks.disabled_rules {
+        let ids = [id.clone(), format!("{}{id}", rule::gitleaks::ID_PREFIX)];
+        match ids.iter().find(|i| rules.get(i).is_some()) {
+            Some(found) => rules.disable(std::slice::from_ref(found)),
+            None => diags.note(format_args!(
+                "{origin}: [extend] disabledRules: no rule {id:?} in force (gitleaks' default rule ids have no keyhound counterpart)"
+            )),
+        }
+    }
+    settings.noise.gitleaks_allow = config::gitleaks::Allowlists::new(&gitleaks.allowlists)?;
     let config_size = settings.config.as_ref().and_then(|(_, c)| c.max_file_size);
     let walk = WalkOptions {
         respect_gitignore: !a.no_gitignore,
@@ -316,15 +376,22 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         verify,
         cdnetworks: verifying.then_some(cdn),
         output: Output {
-            format: a
-                .format
-                .map(Format::from)
-                .or(a.gitleaks.format())
-                .or(config_format)
-                .unwrap_or_default(),
+            format: match (
+                a.format
+                    .map(Format::from)
+                    .or(a.gitleaks.format())
+                    .or(config_format)
+                    .unwrap_or_default(),
+                a.gitleaks_mode,
+            ) {
+                (Format::Json, Some(_)) => Format::GitleaksJson,
+                (f, _) => f,
+            },
             path: a.output.clone().or_else(|| a.gitleaks.report_path.clone()),
             show_secrets: a.show_secrets,
             color: g.color,
+            redact_percent: a.gitleaks.redact,
+            gitleaks: a.gitleaks_mode,
         },
         context,
         repo_vcs,
@@ -399,7 +466,7 @@ pub(crate) fn disable(a: &DisableArgs) -> anyhow::Result<Disable> {
         secret_ids: a.secret_ids.clone(),
         repo,
         yes: a.yes,
-        journal: a.journal.clone(),
+        journal: journal(&a.journal)?,
         tencent: Tencent {
             endpoints,
             auditor: None,
@@ -411,7 +478,7 @@ pub(crate) fn disable(a: &DisableArgs) -> anyhow::Result<Disable> {
 /// Resolves `keyhound enable`.
 pub(crate) fn enable(a: &EnableArgs) -> anyhow::Result<Enable> {
     Ok(Enable {
-        journal: a.journal.clone(),
+        journal: journal(&a.journal)?,
         yes: a.yes,
         tencent: Tencent {
             endpoints: endpoints(&a.tencent)?,
@@ -500,15 +567,50 @@ pub(crate) fn audit(a: &AuditArgs) -> anyhow::Result<Audit> {
 /// The built-in rules plus every `--rules` file, each loaded and compiled
 /// once; how a gitleaks config converted goes to `diags` as notes.
 pub(crate) fn rules(files: &[PathBuf], diags: &Diagnostics) -> anyhow::Result<RuleSet> {
+    Ok(rules_and_allowlists(files, diags)?.0)
+}
+
+/// What gitleaks configs add to noise control: their allowlists, and the
+/// rules they disable (with the file naming each).
+#[derive(Default)]
+struct GitleaksNoise {
+    allowlists: Vec<rule::gitleaks::GitleaksAllow>,
+    disabled_rules: Vec<(String, String)>,
+}
+
+impl GitleaksNoise {
+    fn add(&mut self, file: &rule::load::RulesFile) {
+        self.allowlists.extend(file.allowlists.iter().cloned());
+        let named = file
+            .disabled_rules
+            .iter()
+            .map(|id| (file.origin.clone(), id.clone()));
+        self.disabled_rules.extend(named);
+    }
+
+    fn append(&mut self, other: &mut GitleaksNoise) {
+        self.allowlists.append(&mut other.allowlists);
+        self.disabled_rules.append(&mut other.disabled_rules);
+    }
+}
+
+/// [`rules`], and the allowlists and disabled rules of gitleaks `--rules`
+/// files.
+fn rules_and_allowlists(
+    files: &[PathBuf],
+    diags: &Diagnostics,
+) -> anyhow::Result<(RuleSet, GitleaksNoise)> {
     let mut set = RuleSet::builtin();
+    let mut gitleaks = GitleaksNoise::default();
     for f in files {
         let file = rule::load::read_file(f)?;
         rulecheck::validate(&file)?;
         rulecheck::unique_ids(&file)?;
         file.report(diags);
+        gitleaks.add(&file);
         set.extend(file.rules);
     }
-    Ok(set)
+    Ok((set, gitleaks))
 }
 
 /// Noise control found for a scan of `paths`: the config (with the file it
@@ -519,6 +621,8 @@ struct Settings {
     /// The config is a gitleaks one without `[extend] useDefault = true`:
     /// its rules replace the built-in ones, as they do gitleaks' defaults.
     standalone: bool,
+    /// A gitleaks config's allowlists and disabled rules.
+    gitleaks: GitleaksNoise,
 }
 
 fn noise(a: &NoiseArgs, paths: &[PathBuf], diags: &Diagnostics) -> anyhow::Result<Settings> {
@@ -546,11 +650,16 @@ fn noise(a: &NoiseArgs, paths: &[PathBuf], diags: &Diagnostics) -> anyhow::Resul
     };
     let mut config = None;
     let mut standalone = false;
+    let mut gitleaks = GitleaksNoise::default();
     if let Some(p) = config_path {
         let mut cfg = match gitleaks_config(&p, diags)? {
-            Some((cfg, use_default)) => {
-                standalone = !use_default;
-                cfg
+            Some(file) => {
+                standalone = !file.use_default;
+                gitleaks.add(&file);
+                config::Config {
+                    rules: file.rules,
+                    ..config::Config::default()
+                }
             }
             None => config::load_config(&p)?,
         };
@@ -565,8 +674,15 @@ fn noise(a: &NoiseArgs, paths: &[PathBuf], diags: &Diagnostics) -> anyhow::Resul
     if let Some(p) = ignore_path {
         noise.ignore = Some(config::load_ignore(&p, diags)?);
     }
+    let gitleaks_ignore = match &a.gitleaks_ignore {
+        Some(p) if p.is_dir() => {
+            Some(p.join(config::gitleaks::IGNORE_FILE)).filter(|p| p.is_file())
+        }
+        Some(p) => Some(p.clone()),
+        None => at_root(config::gitleaks::IGNORE_FILE),
+    };
     if !a.no_ignore_file
-        && let Some(p) = at_root(config::gitleaks::IGNORE_FILE)
+        && let Some(p) = gitleaks_ignore
     {
         let places = config::load_gitleaks_ignore(&p, diags)?;
         diags.note(format_args!(
@@ -586,15 +702,15 @@ fn noise(a: &NoiseArgs, paths: &[PathBuf], diags: &Diagnostics) -> anyhow::Resul
         noise,
         config,
         standalone,
+        gitleaks,
     })
 }
 
-/// `path` read as a gitleaks config, when it is one: its rules as the
-/// config's, and whether it extends the default rules.
+/// `path` read as a gitleaks config, when it is one.
 fn gitleaks_config(
     path: &Path,
     diags: &Diagnostics,
-) -> anyhow::Result<Option<(config::Config, bool)>> {
+) -> anyhow::Result<Option<rule::load::RulesFile>> {
     let mut text = String::new();
     std::fs::File::open(path)
         .and_then(|f| {
@@ -619,11 +735,7 @@ fn gitleaks_config(
             path.display()
         ));
     }
-    let cfg = config::Config {
-        rules: file.rules,
-        ..config::Config::default()
-    };
-    Ok(Some((cfg, file.use_default)))
+    Ok(Some(file))
 }
 
 fn source(
@@ -654,6 +766,7 @@ fn source(
             max_blob_size: walk.max_file_size,
             archives: walk.archives,
             vcs,
+            only: None,
         });
     }
     let selection = if git.pre_push {
@@ -678,41 +791,47 @@ fn source(
     Ok(Source::History(plan, vcs))
 }
 
-/// `--pre-commit`: the staged changes when the files passed are all staged
-/// (or none are passed), else the files passed, in full.
+/// `--pre-commit`: inside `git commit` (git sets `GIT_INDEX_FILE` for its
+/// hooks), the lines the commit adds to exactly the files passed (the
+/// framework's `exclude:`/`files:` already applied), or every staged file
+/// when none is; otherwise (`pre-commit run --all-files`, `--files F`, where
+/// the framework has stashed unstaged changes) the files passed, in full.
 fn pre_commit_source(
     paths: Vec<PathBuf>,
     walk: WalkOptions,
     progress: Option<Arc<Progress>>,
 ) -> anyhow::Result<Source> {
-    let repo = src::open(Path::new("."))?;
-    let staged: std::collections::HashSet<String> = src::staged_changes(&repo)?
-        .into_iter()
-        .map(|f| f.path)
-        .collect();
-    let root = repo.workdir().map(std::fs::canonicalize).transpose()?;
-    let cwd = std::env::current_dir()?;
-    let in_index = |p: &PathBuf| {
-        let abs = cwd.join(p);
-        let rel = root.as_ref().and_then(|r| abs.strip_prefix(r).ok());
-        rel.is_some_and(|r| staged.contains(&r.to_string_lossy().replace('\\', "/")))
-    };
     let defaulted = paths.len() == 1 && paths[0].as_os_str() == ".";
-    if defaulted || paths.iter().all(in_index) {
-        return Ok(Source::Staged {
-            repo: PathBuf::from("."),
-            max_blob_size: walk.max_file_size,
-            archives: walk.archives,
-            vcs: Vcs {
-                ci_branch: ci_branch(),
-            },
-        });
+    let committing = std::env::var_os("GIT_INDEX_FILE").is_some();
+    if !(defaulted || committing) {
+        return Ok(Source::Files(ScanPlan {
+            paths,
+            walk,
+            progress,
+        }));
     }
-    Ok(Source::Files(ScanPlan {
-        paths,
-        walk,
-        progress,
-    }))
+    let only = if defaulted {
+        None
+    } else {
+        let repo = src::open(Path::new("."))?;
+        let root = repo.workdir().map(std::fs::canonicalize).transpose()?;
+        let cwd = std::env::current_dir()?;
+        let rel = |p: &PathBuf| {
+            let abs = std::path::absolute(cwd.join(p)).unwrap_or_else(|_| cwd.join(p));
+            let rel = root.as_ref().and_then(|r| abs.strip_prefix(r).ok())?;
+            Some(rel.to_string_lossy().replace('\\', "/"))
+        };
+        Some(paths.iter().filter_map(rel).collect())
+    };
+    Ok(Source::Staged {
+        repo: PathBuf::from("."),
+        max_blob_size: walk.max_file_size,
+        archives: walk.archives,
+        vcs: Vcs {
+            ci_branch: ci_branch(),
+        },
+        only,
+    })
 }
 
 /// The branch a CI job runs for, from its variables.

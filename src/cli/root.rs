@@ -58,6 +58,8 @@ fn kind(git: &GitScanArgs, stdin: bool) -> ScanKind {
         ScanKind::Staged
     } else if git.pre_push {
         ScanKind::PrePush
+    } else if git.range.is_some() {
+        ScanKind::Range
     } else if git.history() {
         ScanKind::History
     } else if stdin {

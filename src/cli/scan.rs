@@ -37,6 +37,9 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
         (false, Some(code)) => Exit::FindingsCode(code),
         (false, None) => Exit::Findings,
     };
+    if let Some(mode) = plan.output.gitleaks {
+        return gitleaks_output(&report, &plan.output, mode, g.quiet).map(|()| exit);
+    }
     // A hook run with --quiet says nothing when there is nothing to say.
     let silent = g.quiet && plan.output.format == Format::Human && plan.output.path.is_none();
     if silent && report.findings.is_empty() {
@@ -62,10 +65,18 @@ pub(crate) fn execute(plan: &plan::Scan, diags: &Diagnostics) -> anyhow::Result<
             max_blob_size,
             archives,
             vcs,
-        } => git_out(
-            git_scan::staged(repo, engine, *max_blob_size, archives.as_ref())?,
-            vcs,
-        ),
+            only,
+        } => {
+            let mut out = git_scan::staged(repo, engine, *max_blob_size, archives.as_ref())?;
+            if let Some(only) = only {
+                let passed = |m: &crate::finding::Match| only.contains(&m.provenance.path());
+                out.scan.findings.retain_mut(|f| {
+                    f.matches.retain(passed);
+                    !f.matches.is_empty()
+                });
+            }
+            git_out(out, vcs)
+        }
         Source::Nothing => (ScanOutput::default(), None),
         Source::Repos(org) => return Ok(execute_repos(org, plan, diags)),
     };
@@ -123,6 +134,42 @@ pub(crate) fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
     }
 }
 
+/// gitleaks' conventions: the report only where --report-path says, the
+/// findings on standard output only with -v, and the verdict on stderr.
+fn gitleaks_output(
+    report: &Report,
+    out: &plan::Output,
+    mode: super::compat::GitleaksMode,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let written = match &out.path {
+        Some(_) => write_report(report, out),
+        None => Ok(()),
+    };
+    if mode.verbose && out.path.as_deref() != Some(std::path::Path::new("-")) {
+        let human = plan::Output {
+            format: Format::Human,
+            path: None,
+            gitleaks: None,
+            ..out.clone()
+        };
+        write_report(report, &human)?;
+    }
+    if !quiet {
+        let n: usize = report.findings.iter().map(|f| f.matches.len()).sum();
+        let verdict = if n == 0 {
+            "no leaks found".to_string()
+        } else {
+            format!("leaks found: {n}")
+        };
+        eprintln!("keyhound: {verdict}");
+    }
+    match written {
+        Err(e) if super::is_broken_pipe(&e) => Ok(()),
+        other => other,
+    }
+}
+
 /// Writes `report` where and how `out` says.
 pub(crate) fn write_report(report: &Report, out: &plan::Output) -> anyhow::Result<()> {
     match &out.path {
@@ -130,6 +177,7 @@ pub(crate) fn write_report(report: &Report, out: &plan::Output) -> anyhow::Resul
             let opts = WriteOptions {
                 show_secrets: out.show_secrets,
                 color: use_color(out.color, false),
+                redact_percent: out.redact_percent,
             };
             super::output::write_file(path, |w| Ok(report::write(report, out.format, &opts, w)?))?;
         }
@@ -138,6 +186,7 @@ pub(crate) fn write_report(report: &Report, out: &plan::Output) -> anyhow::Resul
             let opts = WriteOptions {
                 show_secrets: out.show_secrets,
                 color: use_color(out.color, stdout.is_terminal()),
+                redact_percent: out.redact_percent,
             };
             let mut w = std::io::BufWriter::new(stdout.lock());
             report::write(report, out.format, &opts, &mut w)?;

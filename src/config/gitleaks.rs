@@ -1,5 +1,6 @@
-//! gitleaks' noise files as keyhound reads them: `.gitleaksignore` entries
-//! and gitleaks JSON reports given as `--baseline`.
+//! gitleaks' noise files as keyhound reads them: `.gitleaksignore` entries,
+//! gitleaks JSON reports given as `--baseline`, and a gitleaks config's
+//! allowlists ([`Allowlists`]), applied over every rule in force.
 //!
 //! gitleaks names a finding by where it is: `commit:file:rule:line` in a git
 //! scan, `file:rule:line` in a directory scan. keyhound's rule ids are not
@@ -11,6 +12,8 @@
 
 use super::ConfigError;
 use crate::finding::{Finding, Fingerprint};
+use crate::rule::gitleaks::{GitleaksAllow, RegexTarget};
+use regex::Regex;
 use std::collections::BTreeSet;
 
 /// Name of gitleaks' ignore file, read at the repo root.
@@ -53,6 +56,116 @@ impl Places {
     }
 }
 
+/// A gitleaks config's allowlists, compiled.
+#[derive(Debug, Default)]
+pub struct Allowlists {
+    lists: Vec<Compiled>,
+}
+
+#[derive(Debug)]
+struct Compiled {
+    description: String,
+    targets: Vec<String>,
+    and: bool,
+    commits: Vec<String>,
+    paths: Vec<Regex>,
+    regex_target: RegexTarget,
+    regexes: Vec<Regex>,
+    stopwords: Vec<String>,
+}
+
+/// One match as a gitleaks allowlist sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Candidate<'a> {
+    /// The keyhound rule id.
+    pub rule: &'a str,
+    /// The secret.
+    pub secret: &'a str,
+    /// The path from the scanned root, `/`-separated.
+    pub path: &'a str,
+    /// The commit, for history scans.
+    pub commit: Option<&'a str>,
+    /// The line holding the secret.
+    pub line: &'a str,
+}
+
+impl Allowlists {
+    /// Compiles `lists` (their regexes were checked when the config loaded).
+    pub fn new(lists: &[GitleaksAllow]) -> Result<Allowlists, ConfigError> {
+        let all = |res: &[String], what: &str, whose: &str| {
+            res.iter()
+                .map(|r| {
+                    Regex::new(r).map_err(|e| ConfigError {
+                        message: format!("{whose}: {what} {r:?}: {e}"),
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let lists = lists
+            .iter()
+            .map(|a| {
+                Ok(Compiled {
+                    description: a.description.clone(),
+                    targets: a.targets.clone(),
+                    and: a.and,
+                    commits: a.commits.clone(),
+                    paths: all(&a.paths, "path regex", &a.description)?,
+                    regex_target: a.regex_target,
+                    regexes: all(&a.regexes, "regex", &a.description)?,
+                    stopwords: a.stopwords.clone(),
+                })
+            })
+            .collect::<Result<_, ConfigError>>()?;
+        Ok(Allowlists { lists })
+    }
+
+    /// Whether an allowlist that applies to `c.rule` allows `c`, as gitleaks
+    /// decides: any check under OR, every check the allowlist has under AND.
+    pub fn allows(&self, c: &Candidate) -> bool {
+        let hit = self.lists.iter().find(|l| l.applies(c.rule) && l.allows(c));
+        if let Some(l) = hit {
+            tracing::debug!("{}: {} allowed by {}", c.path, c.rule, l.description);
+        }
+        hit.is_some()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.lists.is_empty()
+    }
+}
+
+impl Compiled {
+    fn applies(&self, rule: &str) -> bool {
+        self.targets.is_empty() || self.targets.iter().any(|t| t == rule)
+    }
+
+    fn allows(&self, c: &Candidate) -> bool {
+        let commit = || {
+            c.commit
+                .is_some_and(|sha| self.commits.iter().any(|x| x.eq_ignore_ascii_case(sha)))
+        };
+        let path = || self.paths.iter().any(|r| r.is_match(c.path));
+        let target = match self.regex_target {
+            RegexTarget::Secret | RegexTarget::Match => c.secret,
+            RegexTarget::Line => c.line,
+        };
+        let regex = || self.regexes.iter().any(|r| r.is_match(target));
+        let stopword = || {
+            let lower = c.secret.to_lowercase();
+            self.stopwords.iter().any(|w| lower.contains(w.as_str()))
+        };
+        if self.and {
+            (self.commits.is_empty() || commit())
+                && (self.paths.is_empty() || path())
+                && (self.regexes.is_empty() || regex())
+                && (self.stopwords.is_empty() || stopword())
+        } else {
+            commit() || path() || regex() || stopword()
+        }
+    }
+}
+
 fn is_commit(s: &str) -> bool {
     matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
@@ -71,8 +184,9 @@ fn place(s: &str) -> Option<(Option<String>, String, u32)> {
     }
 }
 
-/// Parses a `.gitleaksignore`: one entry per line, `#` comments. Bad lines
-/// are left out and returned as one-line errors naming the file and line.
+/// Parses a `.gitleaksignore`: one entry per line, `#` comments. Lines
+/// that are no entry are left out (gitleaks skips them too) and returned as
+/// one-line warnings naming the file and line.
 pub fn parse_ignore(text: &str, origin: &str) -> (Places, Vec<String>) {
     let mut out = Places {
         origin: origin.to_string(),
@@ -162,5 +276,60 @@ mod tests {
         assert!(!p.covers(None, "conf/x.env", 8));
         assert_eq!(errors.len(), 1);
         assert!(errors[0].starts_with(".gitleaksignore:5: "), "{errors:?}");
+    }
+
+    #[test]
+    fn allowlists_follow_gitleaks_conditions_and_targets() {
+        let or = GitleaksAllow {
+            description: "or".into(),
+            targets: vec!["gitleaks.tok".into()],
+            paths: vec!["^fixtures/".into()],
+            regex_target: RegexTarget::Line,
+            regexes: vec!["# fake".into()],
+            ..GitleaksAllow::default()
+        };
+        let and = GitleaksAllow {
+            description: "and".into(),
+            and: true,
+            commits: vec!["c0ffee".into()],
+            stopwords: vec!["dummy".into()],
+            ..GitleaksAllow::default()
+        };
+        let set = Allowlists::new(&[or, and]).unwrap();
+        let c = Candidate {
+            rule: "gitleaks.tok",
+            secret: "s3cr3t",
+            path: "src/a.env",
+            commit: None,
+            line: "TOK=s3cr3t",
+        };
+        assert!(!set.allows(&c));
+        assert!(set.allows(&Candidate {
+            path: "fixtures/a",
+            ..c
+        }));
+        assert!(set.allows(&Candidate {
+            line: "TOK=s3cr3t # fake",
+            ..c
+        }));
+        assert!(!set.allows(&Candidate {
+            rule: "tencent.secret-id",
+            path: "fixtures/a",
+            ..c
+        }));
+        let dummy = Candidate {
+            rule: "tencent.secret-id",
+            secret: "DUMMYkey",
+            ..c
+        };
+        assert!(!set.allows(&dummy), "AND: the commit must match too");
+        assert!(set.allows(&Candidate {
+            commit: Some("C0FFEE"),
+            ..dummy
+        }));
+        assert!(!set.allows(&Candidate {
+            commit: Some("c0ffee"),
+            ..c
+        }));
     }
 }

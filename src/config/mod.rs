@@ -128,16 +128,16 @@ pub fn load_baseline(path: &Path) -> Result<AnyBaseline, ConfigError> {
     baseline::parse(&text, &origin).map(AnyBaseline::Keyhound)
 }
 
-/// Reads a `.gitleaksignore`; bad lines are left out and added to `diags`
-/// as errors (exit 2).
+/// Reads a `.gitleaksignore`; lines that are no entry are left out and
+/// added to `diags` as warnings, as gitleaks skips them and scans on.
 pub fn load_gitleaks_ignore(
     path: &Path,
     diags: &Diagnostics,
 ) -> Result<gitleaks::Places, ConfigError> {
     let text = read_bounded(path, "ignore file")?;
-    let (places, errors) = gitleaks::parse_ignore(&text, &path.display().to_string());
-    for e in errors {
-        diags.error(e);
+    let (places, skipped) = gitleaks::parse_ignore(&text, &path.display().to_string());
+    for w in skipped {
+        diags.warn(w);
     }
     Ok(places)
 }
@@ -155,6 +155,9 @@ pub struct Noise {
     pub baseline: Option<Baseline>,
     /// `.gitleaksignore` entries, and a gitleaks report given as baseline.
     pub gitleaks: Vec<gitleaks::Places>,
+    /// A gitleaks config's allowlists (and those of gitleaks `--rules`
+    /// files), over every rule in force.
+    pub gitleaks_allow: gitleaks::Allowlists,
     /// The day expiry dates are compared with.
     pub today: time::Date,
 }
@@ -167,6 +170,7 @@ impl Default for Noise {
             ignore: None,
             baseline: None,
             gitleaks: Vec::new(),
+            gitleaks_allow: gitleaks::Allowlists::default(),
             today: time::OffsetDateTime::now_utc().date(),
         }
     }
@@ -207,6 +211,16 @@ impl Noise {
                     return false;
                 }
                 let commit = m.provenance.commit().map(|c| c.sha.as_str());
+                let candidate = gitleaks::Candidate {
+                    rule: &f.rule,
+                    secret,
+                    path: &path,
+                    commit,
+                    line: m.snippet.expose(),
+                };
+                if self.gitleaks_allow.allows(&candidate) {
+                    return false;
+                }
                 let line = m.location.line;
                 if self.gitleaks.iter().any(|g| g.covers(commit, &path, line)) {
                     return false;

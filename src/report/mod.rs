@@ -2,6 +2,7 @@
 //! 2.1.0. No scanning and no network here; secrets are redacted unless the
 //! caller asked to show them.
 
+mod gitleaks;
 mod human;
 pub mod json;
 pub mod sanitize;
@@ -29,6 +30,9 @@ pub enum Format {
     Jsonl,
     /// SARIF 2.1.0 for code scanning.
     Sarif,
+    /// gitleaks' JSON report: an array of `RuleID`/`File`/`StartLine`/
+    /// `Secret`/`Fingerprint` objects.
+    GitleaksJson,
 }
 
 /// The version-control state a scan ran on, for SARIF `versionControlProvenance`.
@@ -51,8 +55,12 @@ pub enum ScanKind {
     Files,
     /// Standard input.
     Stdin,
-    /// Git history (all refs, a branch or a range).
+    /// Git history (all refs, or a branch).
     History,
+    /// The commits of a range (`--range BASE..HEAD`): a pull request's, a
+    /// push's; a category of its own, so uploading it does not close the
+    /// full history scan's alerts.
+    Range,
     /// Staged changes (`--staged`).
     Staged,
     /// The commits a push sends (`--pre-push`).
@@ -66,6 +74,7 @@ impl ScanKind {
             ScanKind::Files => "files",
             ScanKind::Stdin => "stdin",
             ScanKind::History => "history",
+            ScanKind::Range => "range",
             ScanKind::Staged => "staged",
             ScanKind::PrePush => "pre-push",
         }
@@ -181,6 +190,9 @@ pub struct WriteOptions {
     pub show_secrets: bool,
     /// Use ANSI colors (human only).
     pub color: bool,
+    /// gitleaks' `--redact=N` below 100: gitleaks' JSON shows the first
+    /// (100 - N) % of each secret (other formats redact it whole).
+    pub redact_percent: Option<u8>,
 }
 
 /// Writes `report` in `format`.
@@ -200,6 +212,7 @@ pub fn write(
         Format::Json => json::write(report, opts, w),
         Format::Jsonl => json::write_lines(report, opts, w),
         Format::Sarif => sarif::write(report, w),
+        Format::GitleaksJson => gitleaks::write(report, opts, w),
     }
 }
 

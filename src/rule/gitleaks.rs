@@ -3,15 +3,16 @@
 //! `regex` crate cannot compile are skipped and named, never fatal.
 //!
 //! What maps: `regex` (with `secretGroup` renamed to the `secret` group, or
-//! the whole match when there is no group), `keywords`, `entropy`, `path`,
-//! `allowlist`/`allowlists` (paths, regexes over the secret, stopwords) and
-//! the top-level `[allowlist]`/`[[allowlists]]` (merged into every imported
-//! rule, or the ones `targetRules` names), and `[extend] useDefault`
-//! ([`Imported::use_default`]: keyhound's built-in rules stand for gitleaks'
-//! default ones). What does not, with a note: `[extend] path` and
-//! `disabledRules` (gitleaks' default rule ids), allowlists with `regexTarget = "match"|"line"` or
-//! `condition = "AND"` over several kinds of check, `commits`, composite
-//! `required` parts (the rule is kept without them) and Betterleaks-only keys.
+//! the whole match when there is no group), `keywords`, `entropy`, `path`;
+//! every allowlist, the rules' own and the top-level `[allowlist]` /
+//! `[[allowlists]]` (over every rule in force, built-in ones included, or
+//! the ones `targetRules` names), with gitleaks' `condition`, `commits`,
+//! `paths`, `regexes`, `regexTarget` and `stopwords`, as [`GitleaksAllow`]s
+//! that noise control applies; `[extend] useDefault` (keyhound's built-in
+//! rules stand for gitleaks' default ones), `path` (another config, read by
+//! the loader) and `disabledRules`. What does not, with a note: composite
+//! `required` parts (the rule is kept without them), path-only rules and
+//! Betterleaks-only keys.
 
 use super::{Allowlist, LoadError, Rule, Severity};
 use regex_syntax::ast::{self, Ast, GroupKind};
@@ -33,6 +34,48 @@ pub struct Imported {
     /// `[extend] useDefault = true`: the config adds to the default rules
     /// (for keyhound, its built-in ones) instead of replacing them.
     pub use_default: bool,
+    /// Every allowlist of the file, top-level and per rule.
+    pub allowlists: Vec<GitleaksAllow>,
+    /// `[extend] disabledRules`: ids of extended or default rules to drop.
+    pub disabled_rules: Vec<String>,
+    /// `[extend] path`: another gitleaks config this one extends.
+    pub extend_path: Option<String>,
+}
+
+/// What an allowlist's `regexes` are matched against.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RegexTarget {
+    /// The secret (gitleaks' default).
+    #[default]
+    Secret,
+    /// The whole match; keyhound keeps the secret's span only, so this is
+    /// matched against the secret (allowing no more than gitleaks would).
+    Match,
+    /// The line holding the secret.
+    Line,
+}
+
+/// One gitleaks allowlist, its regexes rewritten for Rust: a match is
+/// allowed when any check passes (`condition = "OR"`, the default) or when
+/// every check it has passes (`"AND"`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GitleaksAllow {
+    /// Where it came from, for logs (`FILE: top-level allowlist`).
+    pub description: String,
+    /// keyhound rule ids it applies to; empty: every rule.
+    pub targets: Vec<String>,
+    /// `condition = "AND"`.
+    pub and: bool,
+    /// Commit hashes whose matches are allowed.
+    pub commits: Vec<String>,
+    /// Regexes over the path from the scanned root.
+    pub paths: Vec<String>,
+    /// What `regexes` are matched against.
+    pub regex_target: RegexTarget,
+    /// Regexes over [`Self::regex_target`].
+    pub regexes: Vec<String>,
+    /// Case-insensitive substrings of the secret.
+    pub stopwords: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -98,10 +141,22 @@ struct GlAllow {
 /// Keys of a gitleaks rule or file that are read but have no keyhound meaning.
 const HARMLESS: &[&str] = &["tags", "title", "minVersion", "description", "skipReport"];
 
-/// Whether `text` is a gitleaks/Betterleaks config (`[[rules]]`) rather
-/// than a keyhound rule file (`[[rule]]`).
+/// Top-level keys only a gitleaks/Betterleaks config has.
+const GITLEAKS_KEYS: &[&str] = &[
+    "rules",
+    "extend",
+    "allowlist",
+    "allowlists",
+    "title",
+    "minVersion",
+];
+
+/// Whether `text` is a gitleaks/Betterleaks config (`[[rules]]`,
+/// `[extend]`, `[allowlist]`...) rather than a keyhound rule file
+/// (`[[rule]]`) or `.keyhound.toml`.
 pub fn is_gitleaks(text: &str) -> bool {
-    toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("rules"))
+    toml::from_str::<toml::Table>(text)
+        .is_ok_and(|t| GITLEAKS_KEYS.iter().any(|k| t.contains_key(*k)))
 }
 
 /// Converts a gitleaks config; `origin` names the file in errors.
@@ -113,12 +168,7 @@ pub fn import(text: &str, origin: &str) -> Result<Imported, LoadError> {
     })?;
     let mut out = Imported::default();
     if let Some(ext) = &file.extend {
-        out.use_default = ext.get("useDefault").and_then(toml::Value::as_bool) == Some(true);
-        for key in ext.keys().filter(|k| k.as_str() != "useDefault") {
-            out.notes.push(format!(
-                "[extend] {key} ignored: it names gitleaks' own files and default rule ids"
-            ));
-        }
+        read_extend(ext, &mut out);
     }
     let mut extra: BTreeSet<String> = file
         .other
@@ -126,12 +176,17 @@ pub fn import(text: &str, origin: &str) -> Result<Imported, LoadError> {
         .filter(|k| !HARMLESS.contains(&k.as_str()))
         .cloned()
         .collect();
-    let mut global = Vec::new();
-    for a in file.allowlist.iter().chain(&file.allowlists) {
-        if let Some(mut g) = convert_allow(a, "top-level allowlist", &mut out.notes) {
-            keep_compiling(&mut g, "top-level allowlist", &mut out.notes);
-            global.push((a.target_rules.clone(), g));
-        }
+    for (i, a) in file.allowlist.iter().chain(&file.allowlists).enumerate() {
+        let whose = format!("{origin}: top-level allowlist {}", i + 1);
+        // targetRules name gitleaks ids: this file's (or an extended one's)
+        // rules as imported, or keyhound's own ids.
+        let targets = a
+            .target_rules
+            .iter()
+            .flat_map(|t| [format!("{ID_PREFIX}{t}"), t.clone()])
+            .collect();
+        out.allowlists
+            .extend(convert_allow(a, whose, targets, &mut out.notes));
     }
     for r in file.rules {
         let id = format!("{ID_PREFIX}{}", r.id);
@@ -141,7 +196,12 @@ pub fn import(text: &str, origin: &str) -> Result<Imported, LoadError> {
                 .filter(|k| !HARMLESS.contains(&k.as_str()))
                 .cloned(),
         );
-        match convert_rule(&r, &id, &global, &mut out.notes) {
+        for (i, a) in r.allowlist.iter().chain(&r.allowlists).enumerate() {
+            let whose = format!("{origin}: {id} allowlist {}", i + 1);
+            out.allowlists
+                .extend(convert_allow(a, whose, vec![id.clone()], &mut out.notes));
+        }
+        match convert_rule(&r, &id, &mut out.notes) {
             Ok(rule) => out.rules.push(rule),
             Err(why) => out.skipped.push((id, why)),
         }
@@ -154,12 +214,21 @@ pub fn import(text: &str, origin: &str) -> Result<Imported, LoadError> {
     Ok(out)
 }
 
-fn convert_rule(
-    r: &GlRule,
-    id: &str,
-    global: &[(Vec<String>, Allowlist)],
-    notes: &mut Vec<String>,
-) -> Result<Rule, String> {
+/// `[extend]`: `useDefault`, `path` and `disabledRules`.
+fn read_extend(ext: &toml::Table, out: &mut Imported) {
+    for (key, v) in ext {
+        match (key.as_str(), v) {
+            ("useDefault", toml::Value::Boolean(b)) => out.use_default = *b,
+            ("path", toml::Value::String(p)) => out.extend_path = Some(p.clone()),
+            ("disabledRules", toml::Value::Array(ids)) => out
+                .disabled_rules
+                .extend(ids.iter().filter_map(|v| v.as_str().map(str::to_string))),
+            _ => out.notes.push(format!("[extend] {key} ignored")),
+        }
+    }
+}
+
+fn convert_rule(r: &GlRule, id: &str, notes: &mut Vec<String>) -> Result<Rule, String> {
     let regex = r
         .regex
         .as_deref()
@@ -175,18 +244,6 @@ fn convert_rule(
             "{id}: required parts ignored; the rule reports on its own"
         ));
     }
-    let mut allow = Allowlist::default();
-    for a in r.allowlist.iter().chain(&r.allowlists) {
-        if let Some(l) = convert_allow(a, id, notes) {
-            merge(&mut allow, l);
-        }
-    }
-    keep_compiling(&mut allow, id, notes);
-    for (targets, l) in global {
-        if targets.is_empty() || targets.iter().any(|t| t == &r.id) {
-            merge(&mut allow, l.clone());
-        }
-    }
     Ok(Rule {
         id: id.to_string(),
         name: r.id.clone(),
@@ -200,7 +257,7 @@ fn convert_rule(
         severity: Severity::default(),
         path,
         pair: None,
-        allow,
+        allow: Allowlist::default(),
         verify: None,
         temporary: false,
         references: Vec::new(),
@@ -209,62 +266,74 @@ fn convert_rule(
     })
 }
 
-/// Drops (with a note) allowlist regexes Rust cannot compile: allowing
-/// less than gitleaks would is the safe side.
-fn keep_compiling(allow: &mut Allowlist, whose: &str, notes: &mut Vec<String>) {
-    for list in [&mut allow.regexes, &mut allow.paths] {
-        list.retain(|re| match compile(re) {
-            Ok(()) => true,
-            Err(e) => {
-                notes.push(format!("{whose}: allowlist regex {re:?} dropped: {e}"));
-                false
-            }
-        });
-    }
-}
-
-fn merge(into: &mut Allowlist, from: Allowlist) {
-    into.regexes.extend(from.regexes);
-    into.stopwords.extend(from.stopwords);
-    into.paths.extend(from.paths);
-}
-
-/// The part of a gitleaks allowlist keyhound can apply exactly, or `None`
-/// (with a note) when applying it would allow more than gitleaks does.
-fn convert_allow(a: &GlAllow, whose: &str, notes: &mut Vec<String>) -> Option<Allowlist> {
-    let kinds = [
-        !a.paths.is_empty(),
-        !a.regexes.is_empty(),
-        !a.stopwords.is_empty(),
-    ]
-    .iter()
-    .filter(|k| **k)
-    .count();
-    let and = a
-        .condition
-        .as_deref()
-        .is_some_and(|c| c.eq_ignore_ascii_case("and"));
-    if and && kinds > 1 {
+/// A gitleaks allowlist for `targets`, or `None` (with a note) when it
+/// cannot be applied as gitleaks would. Regexes Rust cannot compile are
+/// dropped with a note: under OR that allows less; under AND a check left
+/// with no regex would pass everything, so the allowlist is dropped.
+fn convert_allow(
+    a: &GlAllow,
+    whose: String,
+    targets: Vec<String>,
+    notes: &mut Vec<String>,
+) -> Option<GitleaksAllow> {
+    let and = match a.condition.as_deref().map(str::to_ascii_uppercase) {
+        None => false,
+        Some(c) if c == "OR" => false,
+        Some(c) if c == "AND" => true,
+        Some(c) => {
+            notes.push(format!(
+                "{whose}: condition {c:?} is neither OR nor AND; allowlist ignored"
+            ));
+            return None;
+        }
+    };
+    let regex_target = match a.regex_target.as_deref() {
+        None | Some("" | "secret") => RegexTarget::Secret,
+        Some("match") => RegexTarget::Match,
+        Some("line") => RegexTarget::Line,
+        Some(t) => {
+            notes.push(format!(
+                "{whose}: regexTarget {t:?} is not secret, match or line; allowlist ignored"
+            ));
+            return None;
+        }
+    };
+    let mut keep = |list: &[String], what: &str| -> Option<Vec<String>> {
+        let out: Vec<String> = list
+            .iter()
+            .map(|re| go_to_rust(re))
+            .filter(|re| match compile(re) {
+                Ok(()) => true,
+                Err(e) => {
+                    notes.push(format!("{whose}: {what} {re:?} dropped: {e}"));
+                    false
+                }
+            })
+            .collect();
+        (!and || out.len() == list.len() || !out.is_empty()).then_some(out)
+    };
+    let paths = keep(&a.paths, "path regex")?;
+    let regexes = keep(&a.regexes, "regex")?;
+    let out = GitleaksAllow {
+        description: whose,
+        targets,
+        and,
+        commits: a.commits.iter().map(|c| c.to_ascii_lowercase()).collect(),
+        paths,
+        regex_target,
+        regexes,
+        stopwords: a.stopwords.iter().map(|w| w.to_lowercase()).collect(),
+    };
+    let empty = out.commits.is_empty()
+        && out.paths.is_empty()
+        && out.regexes.is_empty()
+        && out.stopwords.is_empty();
+    if empty {
         notes.push(format!(
-            "{whose}: an allowlist with condition = \"AND\" ignored (keyhound allowlists are OR)"
+            "{}: an allowlist with no check (commits, paths, regexes or stopwords) ignored",
+            out.description
         ));
         return None;
-    }
-    if !a.commits.is_empty() {
-        notes.push(format!("{whose}: allowlist commits ignored"));
-    }
-    let mut out = Allowlist {
-        regexes: Vec::new(),
-        stopwords: a.stopwords.clone(),
-        paths: a.paths.iter().map(|p| go_to_rust(p)).collect(),
-        ..Allowlist::default()
-    };
-    match a.regex_target.as_deref() {
-        None | Some("secret") => out.regexes = a.regexes.iter().map(|r| go_to_rust(r)).collect(),
-        Some(t) if !a.regexes.is_empty() => notes.push(format!(
-            "{whose}: allowlist regexes with regexTarget = {t:?} ignored (keyhound checks the secret)"
-        )),
-        Some(_) => {}
     }
     Some(out)
 }
@@ -486,9 +555,23 @@ path = '''\.p12$'''
         assert_eq!(r.id, "gitleaks.tok");
         assert_eq!(r.keywords, vec!["tok_"]);
         assert_eq!(r.min_entropy, Some(2.5));
-        assert_eq!(r.allow.paths, vec!["vendor/"]);
-        assert_eq!(r.allow.stopwords, vec!["example"]);
-        assert!(r.allow.regexes.is_empty());
+        assert_eq!(
+            r.allow,
+            Allowlist::default(),
+            "allowlists go to noise control"
+        );
+        let [top, own] = &imp.allowlists[..] else {
+            panic!("{:?}", imp.allowlists)
+        };
+        assert!(
+            top.targets.is_empty(),
+            "a top-level allowlist is for every rule"
+        );
+        assert_eq!(top.paths, vec!["vendor/"]);
+        assert_eq!(top.stopwords, vec!["example"]);
+        assert_eq!(own.targets, vec!["gitleaks.tok"]);
+        assert_eq!(own.regex_target, RegexTarget::Line);
+        assert_eq!(own.regexes, vec!["fake"]);
         let ids: Vec<_> = imp.skipped.iter().map(|s| s.0.as_str()).collect();
         assert_eq!(ids, vec!["gitleaks.look", "gitleaks.pathonly"]);
         assert!(imp.use_default);
@@ -497,10 +580,41 @@ path = '''\.p12$'''
                 .unwrap()
                 .use_default
         );
+    }
+
+    #[test]
+    fn configs_without_rules_are_gitleaks_configs() {
+        let text = r#"
+[extend]
+useDefault = true
+disabledRules = ["generic-api-key"]
+path = "base.toml"
+[allowlist]
+condition = "AND"
+paths = ['''^testdata/''']
+commits = ["ABC"]
+[[allowlists]]
+targetRules = ["tok"]
+regexes = ['''(?<=x)y''']
+"#;
+        assert!(is_gitleaks(text));
+        assert!(is_gitleaks("[allowlist]\npaths = ['a']\n"));
+        assert!(!is_gitleaks(
+            "disabled_rules = []\n[[allow]]\npaths = ['a']\n"
+        ));
+        let imp = import(text, "g.toml").unwrap();
+        assert!(imp.rules.is_empty() && imp.use_default);
+        assert_eq!(imp.disabled_rules, vec!["generic-api-key"]);
+        assert_eq!(imp.extend_path.as_deref(), Some("base.toml"));
+        let [a] = &imp.allowlists[..] else {
+            panic!("an OR allowlist left with no regex Rust runs allows nothing: {imp:?}")
+        };
+        assert!(a.and);
+        assert_eq!(a.commits, vec!["abc"]);
         assert!(
+            imp.notes.iter().any(|n| n.contains("(?<=x)y")),
+            "{:?}",
             imp.notes
-                .iter()
-                .any(|n| n.contains("regexTarget = \"line\""))
         );
     }
 

@@ -39,6 +39,12 @@ pub struct RulesFile {
     /// gitleaks configs with `[extend] useDefault = true`) rather than
     /// standing alone, as a gitleaks config does for gitleaks.
     pub use_default: bool,
+    /// A gitleaks config's allowlists (its own and any extended file's),
+    /// for noise control.
+    pub allowlists: Vec<gitleaks::GitleaksAllow>,
+    /// A gitleaks config's `[extend] disabledRules`: ids of the default
+    /// (keyhound's built-in) or extended rules to leave out.
+    pub disabled_rules: Vec<String>,
 }
 
 impl RulesFile {
@@ -80,6 +86,8 @@ pub fn parse_file(text: &str, origin: &str) -> Result<RulesFile, LoadError> {
             skipped: imp.skipped,
             notes: imp.notes,
             use_default: imp.use_default,
+            allowlists: imp.allowlists,
+            disabled_rules: imp.disabled_rules,
         })
     } else {
         Ok(RulesFile {
@@ -89,13 +97,90 @@ pub fn parse_file(text: &str, origin: &str) -> Result<RulesFile, LoadError> {
             skipped: Vec::new(),
             notes: Vec::new(),
             use_default: true,
+            allowlists: Vec::new(),
+            disabled_rules: Vec::new(),
         })
     }
 }
 
+/// How many `[extend] path` links are followed, as in gitleaks.
+const MAX_EXTEND_DEPTH: usize = 2;
+
 /// Reads and parses the rules file at `path` (at most [`MAX_RULES_FILE`]
-/// bytes).
+/// bytes); a gitleaks config's `[extend] path` is read too (relative to the
+/// working directory, as gitleaks does, else to the extending file), its
+/// rules and allowlists under this file's, its rules minus `disabledRules`.
 pub fn read_file(path: &Path) -> Result<RulesFile, LoadError> {
+    read_extending(path, 0)
+}
+
+fn read_extending(path: &Path, depth: usize) -> Result<RulesFile, LoadError> {
+    let text = read_text(path)?;
+    let origin = path.display().to_string();
+    if !gitleaks::is_gitleaks(&text) {
+        return parse_file(&text, &origin);
+    }
+    let mut imp = gitleaks::import(&text, &origin)?;
+    let base = match imp.extend_path.take() {
+        Some(p) if depth < MAX_EXTEND_DEPTH => {
+            let p = Path::new(&p);
+            let p = match path.parent() {
+                Some(dir) if !p.exists() && p.is_relative() => dir.join(p),
+                _ => p.to_path_buf(),
+            };
+            Some(read_extending(&p, depth + 1)?)
+        }
+        Some(p) => {
+            imp.notes.push(format!(
+                "[extend] path {p:?} not read: more than {MAX_EXTEND_DEPTH} levels of extension"
+            ));
+            None
+        }
+        None => None,
+    };
+    let mut file = RulesFile {
+        origin,
+        format: Format::Gitleaks,
+        rules: imp.rules,
+        skipped: imp.skipped,
+        notes: imp.notes,
+        use_default: imp.use_default,
+        allowlists: imp.allowlists,
+        disabled_rules: imp.disabled_rules,
+    };
+    if let Some(base) = base {
+        file.extend_from(base);
+    }
+    Ok(file)
+}
+
+impl RulesFile {
+    /// Takes in the file this one extends: its rules (less the disabled
+    /// ones and those this file redefines), allowlists, notes and
+    /// `useDefault`.
+    fn extend_from(&mut self, base: RulesFile) {
+        let gone = |id: &str| {
+            let bare = id.strip_prefix(gitleaks::ID_PREFIX).unwrap_or(id);
+            self.disabled_rules.iter().any(|d| d == bare || d == id)
+                || self.rules.iter().any(|r| r.id == id)
+        };
+        let kept: Vec<Rule> = base.rules.into_iter().filter(|r| !gone(&r.id)).collect();
+        let own = std::mem::replace(&mut self.rules, kept);
+        self.rules.extend(own);
+        self.skipped.extend(base.skipped);
+        self.notes.extend(
+            base.notes
+                .into_iter()
+                .map(|n| format!("{} (extended): {n}", base.origin)),
+        );
+        self.allowlists.extend(base.allowlists);
+        self.use_default |= base.use_default;
+        self.disabled_rules.extend(base.disabled_rules);
+    }
+}
+
+/// The text of the rules file at `path`, at most [`MAX_RULES_FILE`] bytes.
+fn read_text(path: &Path) -> Result<String, LoadError> {
     let origin = path.display().to_string();
     let fail = |reason: String| LoadError {
         origin: origin.clone(),
@@ -113,7 +198,7 @@ pub fn read_file(path: &Path) -> Result<RulesFile, LoadError> {
             MAX_RULES_FILE >> 20
         )));
     }
-    parse_file(&text, &origin)
+    Ok(text)
 }
 
 /// The built-in rule files, parsed.

@@ -20,7 +20,7 @@ fn disable_is_a_dry_run_by_default() {
     );
     assert_eq!(w.em.status(&w.ci.0).as_deref(), Some("Active"));
     assert_eq!(w.em.calls("UpdateAccessKey"), 0);
-    assert!(!env.path().join("keyhound-journal.jsonl").exists());
+    assert!(!env.path().join("keyhound-journal.jsonl").exists() && !env.default_journal().exists());
 }
 
 #[test]
@@ -38,7 +38,10 @@ fn disable_then_enable_round_trip_with_journal() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(w.em.status(&w.ci.0).as_deref(), Some("Inactive"));
-    let journal = std::fs::read_to_string(env.path().join("keyhound-journal.jsonl")).unwrap();
+    // The default journal lives in the user's state directory, never in
+    // the working tree (in CI, the repository).
+    assert!(!env.path().join("keyhound-journal.jsonl").exists());
+    let journal = std::fs::read_to_string(env.default_journal()).unwrap();
     let lines: Vec<Value> = journal
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -62,11 +65,7 @@ fn disable_then_enable_round_trip_with_journal() {
     assert!(String::from_utf8_lossy(&again.stdout).contains("nothing to do"));
     assert_eq!(w.em.calls("UpdateAccessKey"), 1, "idempotent");
 
-    let out = audited(
-        &env,
-        &w,
-        &["enable", "--journal", "keyhound-journal.jsonl", "--yes"],
-    );
+    let out = audited(&env, &w, &["enable", "--yes"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -74,7 +73,7 @@ fn disable_then_enable_round_trip_with_journal() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(w.em.status(&w.ci.0).as_deref(), Some("Active"));
-    let journal = std::fs::read_to_string(env.path().join("keyhound-journal.jsonl")).unwrap();
+    let journal = std::fs::read_to_string(env.default_journal()).unwrap();
     let last: Value = serde_json::from_str(journal.lines().last().unwrap()).unwrap();
     assert_eq!(last["action"], "enable");
     assert_eq!(last["result"], "confirmed");
@@ -197,4 +196,20 @@ fn disable_skips_dead_keys_and_refuses_live_keys_of_other_accounts() {
         !err.contains(&w.foreign.0),
         "no full SecretId in a refusal: {err}"
     );
+}
+
+#[test]
+fn respond_refuses_a_default_journal_inside_the_scanned_tree() {
+    let env = TestEnv::new();
+    env.write("app.env", "nothing\n");
+    let inside = env.path().join(".state");
+    env.cmd()
+        .args(["respond", "."])
+        .env("XDG_STATE_HOME", &inside)
+        .env("TENCENTCLOUD_SECRET_ID", crate::util::fake("AKID", 32, 9))
+        .env("TENCENTCLOUD_SECRET_KEY", crate::util::fake("", 32, 10))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("inside the scanned tree"));
+    assert!(!inside.exists());
 }

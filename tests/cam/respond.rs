@@ -63,7 +63,7 @@ fn respond_is_a_dry_run_that_says_what_it_would_do() {
     assert_eq!(w.em.calls("UpdateAccessKey"), 0);
     assert_eq!(w.em.status(&w.ci.0).as_deref(), Some("Active"));
     assert!(stderr.contains("dry run"), "{stderr}");
-    assert!(!env.path().join("keyhound-journal.jsonl").exists());
+    assert!(!env.path().join("keyhound-journal.jsonl").exists() && !env.default_journal().exists());
 }
 
 #[test]
@@ -118,7 +118,7 @@ fn respond_yes_disables_own_live_keys_and_sarif_says_so() {
         "the two-key limit is told: {detail}"
     );
     assert!(disabled["properties"]["response"]["request_id"].is_string());
-    let journal = std::fs::read_to_string(env.path().join("keyhound-journal.jsonl")).unwrap();
+    let journal = std::fs::read_to_string(env.default_journal()).unwrap();
     assert!(journal.contains("confirmed"), "{journal}");
     let sarif_text = std::fs::read_to_string(env.path().join("k.sarif")).unwrap();
     assert!(!sarif_text.contains(&w.ci.0) && !sarif_text.contains(&w.ci.1));

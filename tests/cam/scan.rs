@@ -66,14 +66,10 @@ fn scan_verify_audit_disable_enable_round_trip() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(w.em.status(&w.ci.0).as_deref(), Some("Inactive"));
-    let journal = std::fs::read_to_string(env.path().join("keyhound-journal.jsonl")).unwrap();
+    let journal = std::fs::read_to_string(env.default_journal()).unwrap();
     assert_eq!(journal.lines().count(), 2, "the intent, then the outcome");
 
-    let out = audited(
-        &env,
-        &w,
-        &["enable", "--journal", "keyhound-journal.jsonl", "--yes"],
-    );
+    let out = audited(&env, &w, &["enable", "--yes"]);
     assert_eq!(
         out.status.code(),
         Some(0),

@@ -71,7 +71,7 @@ fn the_intent_is_journaled_before_the_call_and_the_outcome_after() {
     let env = TestEnv::new();
     let out = audited(&env, &w, &["disable", "--secret-id", &w.ci.0, "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", texts(&out).1);
-    let j = lines(&env.path().join("keyhound-journal.jsonl"));
+    let j = lines(&env.default_journal());
     let results: Vec<&str> = j.iter().map(|e| e["result"].as_str().unwrap()).collect();
     assert_eq!(results, ["intent", "confirmed"]);
     assert_eq!(j[0]["key"], short(&w.ci.0));
@@ -96,7 +96,7 @@ fn a_timed_out_disable_that_took_effect_is_journaled_so_enable_undoes_it() {
         1,
         "a timed-out change is not resent"
     );
-    let j = lines(&env.path().join("keyhound-journal.jsonl"));
+    let j = lines(&env.default_journal());
     let last = j.last().unwrap();
     assert_eq!(last["result"], "confirmed", "{last}");
     let detail = last["detail"].as_str().unwrap();
@@ -237,6 +237,6 @@ fn refusals_and_api_errors_never_print_a_full_secret_id_and_errors_show_once() {
     assert_eq!(err.matches("FailedOperation.Accesskey").count(), 1, "{err}");
     assert_eq!(err.matches("may not be changed").count(), 1, "{err}");
     assert!(err.matches("RequestId").count() <= 1, "{err}");
-    let journal = std::fs::read_to_string(env.path().join("keyhound-journal.jsonl")).unwrap();
+    let journal = std::fs::read_to_string(env.default_journal()).unwrap();
     assert!(!journal.contains(&w.ci.0), "{journal}");
 }

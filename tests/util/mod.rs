@@ -4,9 +4,11 @@
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
-/// A temporary directory that is removed when dropped.
+/// A temporary directory that is removed when dropped, and a state
+/// directory of its own beside it (`XDG_STATE_HOME` of its runs).
 pub struct TestEnv {
     dir: tempfile::TempDir,
+    state: tempfile::TempDir,
 }
 
 impl TestEnv {
@@ -14,12 +16,23 @@ impl TestEnv {
     pub fn new() -> TestEnv {
         TestEnv {
             dir: tempfile::tempdir().expect("temp dir"),
+            state: tempfile::tempdir().expect("temp dir"),
         }
     }
 
     /// The directory.
     pub fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// The `XDG_STATE_HOME` its runs see (outside [`Self::path`]).
+    pub fn state(&self) -> &Path {
+        self.state.path()
+    }
+
+    /// Where `disable`, `enable` and `respond` keep their journal by default.
+    pub fn default_journal(&self) -> PathBuf {
+        self.state().join("keyhound/journal.jsonl")
     }
 
     /// Writes `contents` to `rel` (parents created) and returns its path.
@@ -34,7 +47,8 @@ impl TestEnv {
     /// settings neutralised.
     pub fn cmd(&self) -> Command {
         let mut c = keyhound();
-        c.current_dir(self.dir.path());
+        c.current_dir(self.dir.path())
+            .env("XDG_STATE_HOME", self.state.path());
         c
     }
 
@@ -59,7 +73,13 @@ const SCRUBBED_PREFIXES: &[&str] = &[
 ];
 
 /// Single variables the binary reads that are not under those prefixes.
-const SCRUBBED: &[&str] = &["CI", "NO_COLOR", "XDG_CACHE_HOME", "LOCALAPPDATA"];
+const SCRUBBED: &[&str] = &[
+    "CI",
+    "NO_COLOR",
+    "XDG_CACHE_HOME",
+    "XDG_STATE_HOME",
+    "LOCALAPPDATA",
+];
 
 /// Whether [`keyhound`] removes `name` from the environment it runs with.
 pub fn scrubbed(name: &str) -> bool {

@@ -14,14 +14,23 @@ pub const SRCROOT: &str = "%SRCROOT%";
 /// The artifact name standard input is reported under (relative to the root).
 pub const STDIN_NAME: &str = "stdin";
 
-/// Where a provenance's content lives, as an artifact location; `None` for
-/// content that is no file (a commit message).
+/// The directory commit messages are reported under: a commit's message
+/// is the artifact `commit-message/<full sha>` (no such file exists in the
+/// repository), lines and columns counting inside the message. Code
+/// scanning takes only results with a file location; this one keeps every
+/// message's alerts apart and names the commit in the path users see.
+pub const COMMIT_MESSAGES: &str = "commit-message";
+
+/// Where a provenance's content lives, as an artifact location; a commit
+/// message is [`COMMIT_MESSAGES`]`/<sha>`.
 pub fn artifact(ctx: &ScanContext, prov: &Provenance) -> Option<sarif::ArtifactLocation> {
     match prov {
         Provenance::File { path } => Some(file(ctx, path)),
         Provenance::Git { path, .. } | Provenance::Staged { path } => Some(relative(path)),
         Provenance::Stdin => Some(relative(STDIN_NAME)),
-        Provenance::CommitMessage { .. } => None,
+        Provenance::CommitMessage { commit } => {
+            Some(relative(&format!("{COMMIT_MESSAGES}/{}", commit.sha)))
+        }
     }
 }
 

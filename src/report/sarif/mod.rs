@@ -74,11 +74,16 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> Option<
         ),
         _ => format!("{name} {} found.", report.redacted(&f.secret)),
     };
-    let text = match &m.member {
-        Some(member) => format!(
+    let text = match (&m.member, &m.provenance) {
+        (Some(member), _) => format!(
             "{text} Inside archive member {member}; line and column count inside the member."
         ),
-        None => text,
+        (None, Provenance::CommitMessage { commit }) => format!(
+            "{text} In the message of commit {} (line {} of the message): rewriting that \
+             commit's message removes it from the history.",
+            commit.sha, m.location.line
+        ),
+        (None, _) => text,
     };
     let snippet = redact_snippet(m, f, report.values_redacted);
     let mut path = location::display_path(&report.context, &m.provenance);
@@ -164,13 +169,10 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> Option<
     Some(r)
 }
 
-/// The results of `report` in order, with the matches that have no file
-/// location (commit messages) counted apart.
+/// The results of `report` in order.
 struct Results {
     results: Vec<sarif::Result>,
     rules: Vec<sarif::ReportingDescriptor>,
-    /// `(commit, rule name)` of each match left out for having no file.
-    messages: Vec<(String, String)>,
     /// Results dropped over [`MAX_RESULTS`].
     dropped: usize,
 }
@@ -193,16 +195,12 @@ fn collect(report: &Report, keep: &dyn Fn(&Match) -> bool) -> Results {
     let mut out = Results {
         results: Vec::new(),
         rules: rules.iter().map(|r| rule::descriptor(r)).collect(),
-        messages: Vec::new(),
         dropped: 0,
     };
     for f in order {
         let Some(i) = index(&f.rule) else { continue };
         for m in f.matches.iter().filter(|m| keep(m)) {
-            if let Provenance::CommitMessage { commit } = &m.provenance {
-                let name = report.rule_name(&f.rule).to_string();
-                out.messages.push((commit.sha.clone(), name));
-            } else if out.results.len() >= MAX_RESULTS {
+            if out.results.len() >= MAX_RESULTS {
                 out.dropped += 1;
             } else if let Some(r) = result(report, i, f, m) {
                 out.results.push(r);
@@ -213,7 +211,7 @@ fn collect(report: &Report, keep: &dyn Fn(&Match) -> bool) -> Results {
 }
 
 /// Warnings about what the SARIF of `report` leaves out (results over
-/// GitHub's limit, findings only in commit messages), for the caller to show.
+/// GitHub's limit), for the caller to show.
 pub fn warnings(report: &Report) -> Vec<String> {
     let r = collect(report, &|_| true);
     notices(&r).into_iter().map(|(_, text)| text).collect()
@@ -228,24 +226,6 @@ fn notices(r: &Results) -> Vec<(&'static str, String)> {
                 "{} results over GitHub code scanning's limit of {MAX_RESULTS} per run were left \
                  out of the SARIF (the most severe are kept); see the JSON report for all of them",
                 r.dropped
-            ),
-        ));
-    }
-    if !r.messages.is_empty() {
-        let mut commits: Vec<String> = r
-            .messages
-            .iter()
-            .map(|(sha, rule)| format!("{} ({rule})", &sha[..sha.len().min(12)]))
-            .collect();
-        commits.sort();
-        commits.dedup();
-        out.push((
-            "warning",
-            format!(
-                "{} findings only in commit messages are not SARIF results, as code scanning \
-                 needs a file location: {}",
-                r.messages.len(),
-                commits.join(", ")
             ),
         ));
     }
@@ -284,12 +264,21 @@ fn invocation(report: &Report, r: &Results) -> sarif::Invocation {
 fn category(report: &Report) -> String {
     let mut id = match &report.context.category {
         Some(c) => c.clone(),
+        None if !report.repos.is_empty() => "keyhound/repos".to_string(),
         None => format!("keyhound/{}", report.context.kind.name()),
     };
     if !id.ends_with('/') {
         id.push('/');
     }
     id
+}
+
+/// The category of one repository's run in a scan of many: the scan's
+/// category and the repository's name as a path (`keyhound/repos/
+/// github.com/org/app/`; a local path loses its leading and doubled `/`).
+fn repo_category(report: &Report, name: &str) -> String {
+    let parts: Vec<&str> = name.split(['/', '\\']).filter(|p| !p.is_empty()).collect();
+    format!("{}{}/", category(report), parts.join("/"))
 }
 
 /// Writes the SARIF log, pretty-printed, with a final newline.
@@ -321,7 +310,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
             .map(|repo| {
                 let keep = |m: &Match| m.repo.as_deref() == Some(repo.name.as_str());
                 let r = collect(report, &keep);
-                let mut run = run(report, r, format!("{}/{}", category(report), repo.name));
+                let mut run = run(report, r, repo_category(report, &repo.name));
                 let mut d = sarif::VersionControlDetails::builder()
                     .repository_uri(repository_uri(&repo.url))
                     .build();
