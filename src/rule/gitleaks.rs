@@ -196,6 +196,7 @@ fn convert_rule(
         min_entropy: r.entropy,
         max_repeat: None,
         window_lines: 0,
+        window_lines_before: 0,
         generic: false,
         severity: Severity::default(),
         path,

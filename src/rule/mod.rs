@@ -178,6 +178,12 @@ pub struct Rule {
     /// blocks span lines); 0 keeps it to the keyword's line.
     #[serde(default)]
     pub window_lines: u32,
+    /// How many lines before a keyword's line the rule's regex may reach:
+    /// where the keyword is context (`from qiniu import Auth` after the
+    /// keys it is given), not part of the match. 0 keeps it to the
+    /// keyword's line.
+    #[serde(default)]
+    pub window_lines_before: u32,
     /// A catch-all rule: its matches are dropped where a specific rule
     /// matched the same bytes (as secret, paired key or token).
     #[serde(default)]

@@ -1,0 +1,244 @@
+//! The clouds beside Tencent through the binary: Alibaba Cloud, Huawei Cloud,
+//! Volcengine, Baidu AI Cloud and Qiniu credentials found where their SDKs,
+//! environment variables and config files put them, each reported once with
+//! its other half (and token), and each provider's documentation
+//! placeholders left alone.
+
+use crate::util::TestEnv;
+use base64::Engine as _;
+
+const UPPER_DIGITS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const HEX: &[u8] = b"0123456789abcdef";
+const URLSAFE: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// `prefix` and `len` characters of `alphabet` derived from `seed`, built at
+/// run time so no key-shaped literal sits in the tests.
+fn made(alphabet: &[u8], prefix: &str, len: usize, seed: u64) -> String {
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let mut s = String::from(prefix);
+    for _ in 0..len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        s.push(alphabet[(x % alphabet.len() as u64) as usize] as char);
+    }
+    s
+}
+
+/// `(rule, secret, key, token)` of every finding, sorted.
+fn found(env: &TestEnv) -> Vec<(String, String, String, String)> {
+    let run = env.run(&["scan", ".", "-f", "json", "--show-secrets"]);
+    assert!(matches!(run.code, 0 | 1), "{run}");
+    let mut got: Vec<_> = run.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("-").to_string();
+            (s("rule"), s("secret"), s("key"), s("token"))
+        })
+        .collect();
+    got.sort();
+    got
+}
+
+fn pair(rule: &str, id: &str, key: &str) -> (String, String, String, String) {
+    (rule.into(), id.into(), key.into(), "-".into())
+}
+
+#[test]
+fn huawei_keys_are_found_where_the_sdks_and_terraform_put_them() {
+    let env = TestEnv::new();
+    let (ak, sk) = (made(UPPER_DIGITS, "", 20, 1), made(ALNUM, "", 40, 2));
+    let (ak2, sk2) = (made(UPPER_DIGITS, "", 20, 3), made(ALNUM, "", 40, 4));
+    let (ak3, sk3) = (made(UPPER_DIGITS, "", 20, 5), made(ALNUM, "", 40, 6));
+    let (tak, tsk) = (made(UPPER_DIGITS, "", 20, 7), made(ALNUM, "", 40, 8));
+    let token = made(URLSAFE, "gQpjbi1ub3J0aC00", 200, 9);
+    // the keys above the import that names Huawei
+    env.write(
+        "ecs.py",
+        format!(
+            "ak = \"{ak}\"\nsk = \"{sk}\"\n\nfrom huaweicloudsdkcore.auth.credentials import BasicCredentials\ncredentials = BasicCredentials(ak, sk, project_id)\n"
+        ),
+    );
+    env.write(
+        "main.go",
+        format!(
+            "auth := basic.NewCredentialsBuilder().\n    WithAk(\"{ak2}\").\n    WithSk(\"{sk2}\").\n    Build()\n"
+        ),
+    );
+    env.write(
+        "main.tf",
+        format!(
+            "provider \"huaweicloud\" {{\n  region     = \"cn-north-4\"\n  access_key = \"{ak3}\"\n  secret_key = \"{sk3}\"\n}}\n"
+        ),
+    );
+    env.write(
+        "temporary.env",
+        format!(
+            "HUAWEICLOUD_SDK_AK={tak}\nHUAWEICLOUD_SDK_SK={tsk}\nHUAWEICLOUD_SDK_SECURITY_TOKEN={token}\n"
+        ),
+    );
+    // the signing guide's example pair, and values masked by hand
+    env.write(
+        "Signer.java",
+        "private static final String AK = \"QTWAOYTTINDUT2QVKYUC\";\nprivate static final String SK = \"MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc\";\nBasicCredentials credentials = new BasicCredentials().withAk(AK).withSk(SK);\n",
+    );
+    env.write(
+        "masked.env",
+        "HUAWEICLOUD_SDK_AK=QTWAOYTTINDUT2QV****\nHUAWEICLOUD_SDK_SK=MFyfvK41ba2giqM7**********KGpownRZlmVmHc\n",
+    );
+    let mut want = vec![
+        pair("huawei.access-key", &ak, &sk),
+        pair("huawei.access-key", &ak2, &sk2),
+        pair("huawei.access-key", &ak3, &sk3),
+        (
+            "huawei.temporary-access-key".into(),
+            tak.clone(),
+            tsk.clone(),
+            token.clone(),
+        ),
+    ];
+    want.sort();
+    assert_eq!(found(&env), want);
+}
+
+#[test]
+fn alibaba_long_term_and_sts_keys_are_found_and_masked_docs_are_not() {
+    let env = TestEnv::new();
+    let (id, secret) = (made(ALNUM, "LTAI5t", 18, 11), made(ALNUM, "", 30, 12));
+    let (sid, ssecret) = (made(ALNUM, "STS.", 25, 13), made(ALNUM, "", 44, 14));
+    let token = made(ALNUM, "CAIS", 300, 15);
+    env.write(
+        "client.py",
+        format!(
+            "config = open_api_models.Config(\n    access_key_id='{id}',\n    access_key_secret='{secret}'\n)\n"
+        ),
+    );
+    env.write(
+        "sts.json",
+        format!(
+            "{{\"Credentials\": {{\n  \"AccessKeyId\": \"{sid}\",\n  \"AccessKeySecret\": \"{ssecret}\",\n  \"SecurityToken\": \"{token}\"\n}}}}\n"
+        ),
+    );
+    env.write(
+        "AssumeRole.md",
+        "\"AccessKeyId\": \"STS.L4aBSCSJVMuKg5U1****\",\n\"AccessKeySecret\": \"wyLTSmsyPGP1ohvvw8xYgB29dlGI8KMiH2pK****\",\n\"SecurityToken\": \"****\"\nAccessKeyId: LTAI5tQ3x9Fz2mKp****\naccess_key_id = LTAI****************\n",
+    );
+    let mut want = vec![
+        pair("alibaba.access-key-id", &id, &secret),
+        (
+            "alibaba.sts-access-key-id".into(),
+            sid.clone(),
+            ssecret.clone(),
+            token.clone(),
+        ),
+    ];
+    want.sort();
+    assert_eq!(found(&env), want);
+}
+
+#[test]
+fn volcengine_keys_pair_with_their_base64_secret_once() {
+    let env = TestEnv::new();
+    // a SecretAccessKey is base64 of base64 of hex: it decodes to text,
+    // which must not make a second pairing of the same id
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let (id, secret) = (
+        made(ALNUM, "AKLT", 43, 21),
+        b64(&b64(&made(HEX, "", 32, 22))),
+    );
+    let (tid, tsecret) = (made(ALNUM, "AKTP", 43, 23), made(ALNUM, "", 56, 24));
+    let token = made(ALNUM, "STSeyJ", 200, 25);
+    env.write(
+        "log.go",
+        format!(
+            "logService.Client.SetAccessKey(\"{id}\")\nlogService.Client.SetSecretKey(\"{secret}\")\n"
+        ),
+    );
+    env.write(
+        "sts.json",
+        format!(
+            "\"Credentials\": {{\n  \"AccessKeyId\": \"{tid}\",\n  \"SecretAccessKey\": \"{tsecret}\",\n  \"SessionToken\": \"{token}\"\n}}\n"
+        ),
+    );
+    // the signing documentation's example pair
+    env.write(
+        "sign_test.ts",
+        "const AK = 'AKLTYWViMTVmZGYzM2E0NDI5Mzk2MDZjNjFmMjc2MjRjMzg';\nconst SK = 'WkRZeE1EQmxPVGhsWWpWak5HVmtNbUUxTXpZeU9UVXlOMlE1TmpZeVlqTQ==';\n",
+    );
+    let mut want = vec![
+        pair("volcengine.access-key-id", &id, &secret),
+        (
+            "volcengine.temporary-access-key-id".into(),
+            tid.clone(),
+            tsecret.clone(),
+            token.clone(),
+        ),
+    ];
+    want.sort();
+    assert_eq!(found(&env), want);
+}
+
+#[test]
+fn baidu_and_qiniu_keys_are_found_beside_their_sdks_and_placeholders_are_not() {
+    let env = TestEnv::new();
+    let (altak, bsk) = (made(ALNUM, "ALTAK", 21, 31), made(HEX, "", 32, 32));
+    let (hak, hsk) = (made(HEX, "", 32, 33), made(HEX, "", 32, 34));
+    let (qak, qsk) = (made(URLSAFE, "", 40, 35), made(URLSAFE, "", 40, 36));
+    let (qak2, qsk2) = (made(URLSAFE, "", 40, 37), made(URLSAFE, "", 40, 38));
+    // ids seen only in signed requests
+    let (signed_qak, signed_hak) = (made(URLSAFE, "", 40, 39), made(HEX, "", 32, 40));
+    env.write(
+        "Bos.scala",
+        format!(
+            "import com.baidubce.auth.DefaultBceCredentials\nval ACCESS_KEY_ID = \"{altak}\"\nval SECRET_ACCESS_KEY = \"{bsk}\"\n"
+        ),
+    );
+    env.write(
+        "Sts.java",
+        format!(
+            "private static final String ACCESS_KEY_ID = \"{hak}\";\nprivate static final String SECRET_ACCESS_KEY = \"{hsk}\";\nBceCredentials credentials = new DefaultBceCredentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY);\n"
+        ),
+    );
+    env.write(
+        "upload.js",
+        format!(
+            "var accessKey = '{qak}';\nvar secretKey = '{qsk}';\nvar mac = new qiniu.auth.digest.Mac(accessKey, secretKey);\n"
+        ),
+    );
+    env.write(
+        "upload.py",
+        format!(
+            "from qiniu import Auth\n\n# 需要填写你的 Access Key 和 Secret Key\naccess_key = '{qak2}'\nsecret_key = '{qsk2}'\nq = Auth(access_key, secret_key)\n"
+        ),
+    );
+    // the SDK samples' and the signing documentation's placeholders
+    env.write(
+        "bos_sample_conf.py",
+        "from baidubce.auth.bce_credentials import BceCredentials\nAK = 'Fill AK here'\nSK = 'Fill SK here'\n",
+    );
+    env.write(
+        "token.md",
+        format!(
+            "AccessKey = \"MY_ACCESS_KEY\"\nSecretKey = \"MY_SECRET_KEY\"\nurl = \"http://rs.qiniu.com/move/bmV3ZG9jczpmaW5kX21hbi50eHQ=\"\nAuthorization: Qiniu {signed_qak}:FXsYh0wKHYPEsIAgdPD9OfjkeEM=\n"
+        ),
+    );
+    env.write(
+        "request.txt",
+        format!(
+            "Host: bj.bcebos.com\nAuthorization: bce-auth-v1/{signed_hak}/2015-07-03T09:28:13Z/1800/host;x-bce-date/4a1692dc4bab84f5801f79ea0c1fece3601cf73ecd94409d2a94b3942b971715\n"
+        ),
+    );
+    let mut want = vec![
+        pair("baidu.access-key-id", &altak, &bsk),
+        pair("baidu.access-key", &hak, &hsk),
+        pair("qiniu.access-key", &qak, &qsk),
+        pair("qiniu.access-key", &qak2, &qsk2),
+    ];
+    want.sort();
+    assert_eq!(found(&env), want);
+}
