@@ -4,6 +4,7 @@
 //! its other half (and token), and each provider's documentation
 //! placeholders left alone.
 
+use crate::cam::emulator::alibaba::AlibabaEmulator;
 use crate::util::TestEnv;
 use base64::Engine as _;
 
@@ -28,8 +29,11 @@ fn made(alphabet: &[u8], prefix: &str, len: usize, seed: u64) -> String {
     s
 }
 
+/// Four fields of a finding, as text (`-` when absent).
+type Row = (String, String, String, String);
+
 /// `(rule, secret, key, token)` of every finding, sorted.
-fn found(env: &TestEnv) -> Vec<(String, String, String, String)> {
+fn found(env: &TestEnv) -> Vec<Row> {
     let run = env.run(&["scan", ".", "-f", "json", "--show-secrets"]);
     assert!(matches!(run.code, 0 | 1), "{run}");
     let mut got: Vec<_> = run.json()["findings"]
@@ -45,7 +49,7 @@ fn found(env: &TestEnv) -> Vec<(String, String, String, String)> {
     got
 }
 
-fn pair(rule: &str, id: &str, key: &str) -> (String, String, String, String) {
+fn pair(rule: &str, id: &str, key: &str) -> Row {
     (rule.into(), id.into(), key.into(), "-".into())
 }
 
@@ -241,4 +245,143 @@ fn baidu_and_qiniu_keys_are_found_beside_their_sdks_and_placeholders_are_not() {
     ];
     want.sort();
     assert_eq!(found(&env), want);
+}
+
+/// `scan --verify` against the STS emulator: `(secret, outcome, account, name)`
+/// of every Alibaba finding, the exit code and stderr.
+fn alibaba_verified(env: &TestEnv, em: &AlibabaEmulator) -> (Vec<Row>, i32, String) {
+    let endpoint = format!("alibaba={}", em.url());
+    let run = env.run(&[
+        "scan",
+        ".",
+        "--verify",
+        "-f",
+        "json",
+        "--show-secrets",
+        "--provider-endpoint",
+        &endpoint,
+    ]);
+    let mut got: Vec<_> = run.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"].as_str().unwrap().starts_with("alibaba."))
+        .map(|f| {
+            let v = &f["verification"];
+            let s = |x: &serde_json::Value| x.as_str().unwrap_or("-").to_string();
+            (
+                s(&f["secret"]),
+                s(&v["outcome"]),
+                s(&v["owner"]["owner_uin"]),
+                s(&v["owner"]["name"]),
+            )
+        })
+        .collect();
+    got.sort();
+    (got, run.code, run.stderr)
+}
+
+#[test]
+fn alibaba_keys_are_verified_with_get_caller_identity() {
+    let em = AlibabaEmulator::start();
+    let key = |seed| {
+        (
+            made(ALNUM, "LTAI5t", 18, seed),
+            made(ALNUM, "", 30, seed + 1),
+        )
+    };
+    let (live, disabled, unknown, wrong) = (key(41), key(43), key(45), key(47));
+    let (sid, ssecret) = (made(ALNUM, "STS.", 25, 49), made(ALNUM, "", 44, 50));
+    let token = made(ALNUM, "CAIS", 300, 51);
+    em.user_key(&live.0, &live.1, true, "1234567890123456", "deploy")
+        .user_key(&disabled.0, &disabled.1, false, "1234567890123456", "old")
+        .user_key(
+            &wrong.0,
+            &made(ALNUM, "", 30, 99),
+            true,
+            "1234567890123456",
+            "ci",
+        )
+        .sts_key(&sid, &ssecret, &token, "1234567890123456", "uploader");
+    let env = TestEnv::new();
+    for (dir, (id, secret)) in [
+        ("a", &live),
+        ("b", &disabled),
+        ("c", &unknown),
+        ("d", &wrong),
+    ] {
+        env.write(
+            &format!("{dir}/config.py"),
+            format!("access_key_id = '{id}'\naccess_key_secret = '{secret}'\n"),
+        );
+    }
+    env.write(
+        "e/sts.json",
+        format!(
+            "{{\"AccessKeyId\": \"{sid}\",\n \"AccessKeySecret\": \"{ssecret}\",\n \"SecurityToken\": \"{token}\"}}\n"
+        ),
+    );
+    // one throttled answer first: the check is tried again
+    em.fault_next(
+        400,
+        r#"{"Code":"Throttling.User","Message":"Request was denied due to user flow control.","RequestId":"T"}"#,
+        1,
+    );
+    let (got, code, stderr) = alibaba_verified(&env, &em);
+    let mut want = vec![
+        (
+            live.0.clone(),
+            "live".into(),
+            "1234567890123456".into(),
+            "deploy".into(),
+        ),
+        (
+            disabled.0.clone(),
+            "not_live".into(),
+            "-".into(),
+            "-".into(),
+        ),
+        (unknown.0.clone(), "not_live".into(), "-".into(), "-".into()),
+        (wrong.0.clone(), "wrong_key".into(), "-".into(), "-".into()),
+        (
+            sid.clone(),
+            "live".into(),
+            "1234567890123456".into(),
+            "uploader/keyhound-test".into(),
+        ),
+    ];
+    want.sort();
+    assert_eq!(got, want, "{stderr}");
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(em.answered(), 2);
+    // only signatures left the machine, never a secret
+    for line in em.requests() {
+        for secret in [&live.1, &disabled.1, &wrong.1, &ssecret] {
+            assert!(!line.contains(secret.as_str()), "{line}");
+        }
+        assert!(line.contains("Action=GetCallerIdentity"), "{line}");
+    }
+}
+
+#[test]
+fn a_provider_endpoint_that_is_not_loopback_http_is_refused_before_scanning() {
+    let env = TestEnv::new();
+    env.run(&[
+        "scan",
+        ".",
+        "--verify",
+        "--provider-endpoint",
+        "alibaba=http://sts.example.com/",
+    ])
+    .code(2)
+    .stderr_has("plain http is only allowed to a loopback address");
+    env.run(&[
+        "scan",
+        ".",
+        "--verify",
+        "--provider-endpoint",
+        "nimbus=https://x.example/",
+    ])
+    .code(2)
+    .stderr_has("unknown provider \"nimbus\"");
 }

@@ -6,7 +6,6 @@
 mod args;
 mod audit;
 mod baseline;
-mod cdnetworks;
 mod compat;
 mod completions;
 mod disable;
@@ -18,6 +17,7 @@ mod org;
 mod output;
 mod plan;
 mod progress;
+mod providers;
 mod repos;
 mod respond;
 mod root;

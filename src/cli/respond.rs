@@ -5,7 +5,7 @@
 
 use super::args::{GlobalArgs, RespondArgs};
 use super::disable::{foreign, two_key_note};
-use super::{Exit, cdnetworks, message, plan, tencent};
+use super::{Exit, message, plan, providers, tencent};
 use crate::action::journal::{EntryResult, Journal};
 use crate::action::{self, Change, Step, Target, unlisted};
 use crate::diagnostic::Diagnostics;
@@ -33,8 +33,8 @@ pub(crate) fn run(g: &GlobalArgs, a: &RespondArgs) -> anyhow::Result<Exit> {
     let rules = report.rules.clone();
     let mut verifier = Verifier::new(client, auditor);
     verifier.verify_findings(&mut report.findings, |f| tencent::verifiable(&rules, f));
-    if let Some(e) = &plan.scan.cdnetworks {
-        cdnetworks::verify_scan(e, &rules, &mut report.findings)?;
+    if let Some(e) = &plan.scan.providers {
+        providers::verify_scan(e, &rules, &mut report.findings)?;
     }
     let responses = respond(&verifier, &report.findings, &rules, plan.yes, &plan.journal)?;
     for (f, r) in report.findings.iter_mut().zip(responses) {

@@ -3,7 +3,7 @@
 
 use super::args::{ColorChoice, GlobalArgs, ScanArgs};
 use super::plan::{self, Source, Vcs};
-use super::{Exit, cdnetworks, message, tencent};
+use super::{Exit, message, providers, tencent};
 use crate::diagnostic::Diagnostics;
 use crate::org::scan::OrgPlan;
 use crate::report::{self, Format, Report, VcsInfo, WriteOptions};
@@ -22,8 +22,8 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
     if let Some(t) = &plan.verify {
         tencent::verify_scan(t, &report.rules, &mut report.findings)?;
     }
-    if let Some(e) = &plan.cdnetworks {
-        cdnetworks::verify_scan(e, &report.rules, &mut report.findings)?;
+    if let Some(e) = &plan.providers {
+        providers::verify_scan(e, &report.rules, &mut report.findings)?;
     }
     report.context.errors = message::errors();
     report.duration = Some(started.elapsed());

@@ -34,6 +34,8 @@ pub enum VerifyWith {
     Tencent,
     /// CDNetworks' API (CNC-HMAC-SHA256).
     Cdnetworks,
+    /// Alibaba Cloud STS (RPC signature, HMAC-SHA1).
+    Alibaba,
 }
 
 /// The second half of a credential, searched for near each match of the rule

@@ -7,6 +7,7 @@
 
 mod account;
 mod actions;
+pub mod alibaba;
 pub mod cdnetworks;
 mod docs;
 mod sts;
