@@ -10,6 +10,7 @@ mod compat;
 mod completions;
 mod disable;
 mod enable;
+mod exit;
 mod install_hook;
 mod man;
 mod message;
@@ -38,17 +39,6 @@ pub const ENV_LOG: &str = "KEYHOUND_LOG";
 /// from a git checkout, the commit (see build.rs).
 pub const VERSION: &str = env!("KEYHOUND_VERSION");
 
-/// How a command ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Exit {
-    /// Nothing found.
-    Clean,
-    /// Findings reported.
-    Findings,
-    /// Findings reported, with the code `--exit-code` asked for.
-    FindingsCode(u8),
-}
-
 /// Runs the command line; what `main` calls.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -72,9 +62,7 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(_) if message::errored() => ExitCode::from(2),
-        Ok(Exit::Clean) => ExitCode::from(0),
-        Ok(Exit::Findings) => ExitCode::from(1),
-        Ok(Exit::FindingsCode(n)) => ExitCode::from(n),
+        Ok(exit) => ExitCode::from(exit.code()),
         Err(err) => {
             if is_broken_pipe(&err) {
                 return ExitCode::from(0);

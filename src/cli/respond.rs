@@ -5,7 +5,8 @@
 
 use super::args::{GlobalArgs, RespondArgs};
 use super::disable::{foreign, two_key_note};
-use super::{Exit, message, plan, providers, tencent};
+use super::exit::Exit;
+use super::{message, plan, providers, tencent};
 use crate::action::journal::{EntryResult, Journal};
 use crate::action::{self, Change, Step, Target, unlisted};
 use crate::diagnostic::Diagnostics;

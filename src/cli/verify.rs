@@ -3,9 +3,10 @@
 //! with `verification` filled in.
 
 use super::args::{VerifyArgs, VerifyFormat};
+use super::exit::Exit;
 use super::providers;
 use super::tencent::{is_tencent, optional_auditor, shown_id};
-use super::{Exit, message, plan};
+use super::{message, plan};
 use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
 use crate::finding::incident::Incident;
