@@ -98,6 +98,11 @@ pub struct PairSpec {
     /// Label parts that say a credential is temporary (`tmp`, `temp`).
     #[serde(default)]
     pub token_words: Vec<String>,
+    /// Label parts that only name the provider (`tencentcloud`, `qcloud`):
+    /// `TENCENTCLOUD_SECRET_ID` and `SECRET_KEY` qualify the same
+    /// credential, `PROD_SECRET_ID` and `DEV_SECRET_KEY` do not.
+    #[serde(default)]
+    pub label_words: Vec<String>,
     /// Ids of rules whose match over the same bytes is dropped where this
     /// rule keeps its match (a temporary id is not also a long-term one).
     #[serde(default)]
