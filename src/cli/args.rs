@@ -429,7 +429,7 @@ pub(crate) struct ProviderArgs {
     )]
     pub cdnetworks_endpoint: Option<String>,
     /// Send PROVIDER's checks to URL instead of its API (alibaba=URL,
-    /// cdnetworks=URL; https, or http to a loopback address only). May
+    /// qiniu=URL, ...; https, or http to a loopback address only). May
     /// repeat.
     #[arg(long, value_name = "PROVIDER=URL", help_heading = "Other providers")]
     pub provider_endpoint: Vec<String>,
@@ -438,9 +438,9 @@ pub(crate) struct ProviderArgs {
 /// Verification options of `scan`.
 #[derive(Debug, Args, Default)]
 pub(crate) struct VerifyScanArgs {
-    /// Check found Tencent, CDNetworks and Alibaba Cloud keys live, each distinct pair once
-    /// (only signatures are sent, never a secret). --audit and --profile
-    /// imply it.
+    /// Check found keys live (Tencent Cloud, and each provider with a check
+    /// in docs/providers.md), each distinct pair once (only signatures are
+    /// sent, never a secret). --audit and --profile imply it.
     #[arg(long, help_heading = "Tencent Cloud")]
     pub verify: bool,
     #[command(flatten)]
