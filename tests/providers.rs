@@ -5,6 +5,7 @@
 //! placeholders left alone.
 
 use crate::cam::emulator::alibaba::AlibabaEmulator;
+use crate::cam::emulator::qiniu::QiniuEmulator;
 use crate::util::TestEnv;
 use base64::Engine as _;
 
@@ -384,4 +385,56 @@ fn a_provider_endpoint_that_is_not_loopback_http_is_refused_before_scanning() {
     ])
     .code(2)
     .stderr_has("unknown provider \"nimbus\"");
+}
+
+#[test]
+fn qiniu_keys_are_verified_with_the_bucket_list() {
+    let em = QiniuEmulator::start();
+    let pair = |seed| (made(URLSAFE, "", 40, seed), made(URLSAFE, "", 40, seed + 1));
+    let (live, disabled, wrong) = (pair(61), pair(63), pair(65));
+    em.key(&live.0, &live.1, true, &["assets"])
+        .key(&disabled.0, &disabled.1, false, &[])
+        .key(&wrong.0, &made(URLSAFE, "", 40, 99), true, &[]);
+    let env = TestEnv::new();
+    for (dir, (ak, sk)) in [("a", &live), ("b", &disabled), ("c", &wrong)] {
+        env.write(
+            &format!("{dir}/upload.py"),
+            format!("from qiniu import Auth\nq = Auth('{ak}', '{sk}')\n"),
+        );
+    }
+    let endpoint = format!("qiniu={}", em.url());
+    let run = env.run(&[
+        "scan",
+        ".",
+        "--verify",
+        "-f",
+        "json",
+        "--show-secrets",
+        "--provider-endpoint",
+        &endpoint,
+    ]);
+    let mut got: Vec<(String, String)> = run.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = |x: &serde_json::Value| x.as_str().unwrap_or("-").to_string();
+            (s(&f["secret"]), s(&f["verification"]["outcome"]))
+        })
+        .collect();
+    got.sort();
+    let mut want = vec![
+        (live.0.clone(), "live".to_string()),
+        (disabled.0.clone(), "not_live".to_string()),
+        (wrong.0.clone(), "not_live".to_string()),
+    ];
+    want.sort();
+    assert_eq!(got, want, "{run}");
+    assert_eq!(run.code, 1, "{run}");
+    for head in em.requests() {
+        assert!(head.starts_with("GET /buckets "), "{head}");
+        for sk in [&live.1, &disabled.1, &wrong.1] {
+            assert!(!head.contains(sk.as_str()), "{head}");
+        }
+    }
 }

@@ -36,6 +36,8 @@ pub enum VerifyWith {
     Cdnetworks,
     /// Alibaba Cloud STS (RPC signature, HMAC-SHA1).
     Alibaba,
+    /// Qiniu's bucket list (management token, HMAC-SHA1).
+    Qiniu,
 }
 
 /// The second half of a credential, searched for near each match of the rule

@@ -12,6 +12,7 @@ pub mod cdnetworks;
 pub mod http;
 pub mod input;
 pub mod provider;
+pub mod qiniu;
 pub mod tencent;
 
 pub use crate::finding::verification::{KeyStatus, Outcome, Owner, Verification};

@@ -9,7 +9,7 @@
 //! `--provider-endpoint <name>=URL`.
 
 use super::http::{ClientError, Endpoint, EndpointError};
-use super::{Verification, alibaba, cdnetworks};
+use super::{Verification, alibaba, cdnetworks, qiniu};
 use crate::finding::{Finding, Fingerprint, Secret};
 use crate::rule::{Rule, VerifyWith};
 use std::collections::HashMap;
@@ -33,6 +33,7 @@ pub const PROVIDERS: &[(VerifyWith, &str, &str)] = &[
         cdnetworks::DEFAULT_ENDPOINT,
     ),
     (VerifyWith::Alibaba, "alibaba", alibaba::DEFAULT_ENDPOINT),
+    (VerifyWith::Qiniu, "qiniu", qiniu::DEFAULT_ENDPOINT),
 ];
 
 /// Deadline of one HTTP exchange with a provider.
@@ -50,6 +51,9 @@ fn connect(
             .map(|c| Box::new(c) as Box<dyn Provider>),
         VerifyWith::Alibaba => alibaba::Checker::new(endpoint.clone(), TIMEOUT)
             .map(|c| Box::new(c) as Box<dyn Provider>),
+        VerifyWith::Qiniu => {
+            qiniu::Checker::new(endpoint.clone(), TIMEOUT).map(|c| Box::new(c) as Box<dyn Provider>)
+        }
     })
 }
 

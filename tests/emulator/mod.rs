@@ -10,6 +10,7 @@ mod actions;
 pub mod alibaba;
 pub mod cdnetworks;
 mod docs;
+pub mod qiniu;
 mod sts;
 mod tc3;
 mod trail;
