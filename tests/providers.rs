@@ -62,6 +62,15 @@ fn huawei_keys_are_found_where_the_sdks_and_terraform_put_them() {
     let (ak3, sk3) = (made(UPPER_DIGITS, "", 20, 5), made(ALNUM, "", 40, 6));
     let (tak, tsk) = (made(UPPER_DIGITS, "", 20, 7), made(ALNUM, "", 40, 8));
     let token = made(URLSAFE, "gQpjbi1ub3J0aC00", 200, 9);
+    let (iak, isk) = (made(UPPER_DIGITS, "", 20, 10), made(ALNUM, "", 40, 11));
+    let itoken = made(URLSAFE, "gQpjbi1ub3J0aC00", 200, 12);
+    // IAM's securitytokens answer names no Huawei word: the token does
+    env.write(
+        "iam.json",
+        format!(
+            "{{\"credential\": {{\"access\": \"{iak}\", \"expires_at\": \"2026-11-02T10:19:37.540000Z\", \"secret\": \"{isk}\", \"securitytoken\": \"{itoken}\"}}}}\n"
+        ),
+    );
     // the keys above the import that names Huawei
     env.write(
         "ecs.py",
@@ -105,6 +114,12 @@ fn huawei_keys_are_found_where_the_sdks_and_terraform_put_them() {
             tak.clone(),
             tsk.clone(),
             token.clone(),
+        ),
+        (
+            "huawei.temporary-access-key".into(),
+            iak.clone(),
+            isk.clone(),
+            itoken.clone(),
         ),
     ];
     want.sort();
@@ -195,6 +210,21 @@ fn baidu_and_qiniu_keys_are_found_beside_their_sdks_and_placeholders_are_not() {
     let (hak, hsk) = (made(HEX, "", 32, 33), made(HEX, "", 32, 34));
     let (qak, qsk) = (made(URLSAFE, "", 40, 35), made(URLSAFE, "", 40, 36));
     let (qak2, qsk2) = (made(URLSAFE, "", 40, 37), made(URLSAFE, "", 40, 38));
+    let (qak3, qsk3) = (made(URLSAFE, "", 40, 41), made(URLSAFE, "", 40, 42));
+    let (hak2, hsk2) = (made(HEX, "", 32, 43), made(HEX, "", 32, 44));
+    // Go's `:=` and PHP's `=>`
+    env.write(
+        "main.go",
+        format!(
+            "import \"github.com/qiniu/go-sdk/v7/auth/qbox\"\n\naccessKey := \"{qak3}\"\nsecretKey := \"{qsk3}\"\nmac := qbox.NewMac(accessKey, secretKey)\n"
+        ),
+    );
+    env.write(
+        "bos.php",
+        format!(
+            "$config = array(\n    'credentials' => array(\n        'ak' => '{hak2}',\n        'sk' => '{hsk2}',\n    ),\n    'endpoint' => 'https://bj.bcebos.com',\n);\n"
+        ),
+    );
     // ids seen only in signed requests
     let (signed_qak, signed_hak) = (made(URLSAFE, "", 40, 39), made(HEX, "", 32, 40));
     env.write(
@@ -243,6 +273,8 @@ fn baidu_and_qiniu_keys_are_found_beside_their_sdks_and_placeholders_are_not() {
         pair("baidu.access-key", &hak, &hsk),
         pair("qiniu.access-key", &qak, &qsk),
         pair("qiniu.access-key", &qak2, &qsk2),
+        pair("qiniu.access-key", &qak3, &qsk3),
+        pair("baidu.access-key", &hak2, &hsk2),
     ];
     want.sort();
     assert_eq!(found(&env), want);
