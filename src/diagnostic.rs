@@ -141,6 +141,22 @@ pub fn cut(s: &str, max: usize) -> String {
     format!("{start}…[{left_out} characters cut]…{end}")
 }
 
+/// An error and its causes on one line, `outer: cause: root`; a cause whose
+/// text its parent already repeats (hyper and reqwest often do) is left out.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(c) = src {
+        let text = c.to_string();
+        if !s.contains(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
+        src = c.source();
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

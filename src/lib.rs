@@ -18,7 +18,8 @@
 //!                    finding::group ─► Vec<Finding> (sorted, fingerprinted)
 //!                                                        ▼  only with --verify
 //!                    verify::tencent (STS/CAM, signed with TC3) ─► Verification
-//!                    verify::cdnetworks (CNC-HMAC-SHA256)       ─┘
+//!                    verify::provider (one trait, one registry) ─┘
+//!                      on verify::http: cdnetworks, alibaba
 //!                    verify::tencent::incident (auditor, live keys: CloudAudit
 //!                      events, policies, keys/users created since the leak) ─► Incident
 //!                                                        ▼
@@ -43,7 +44,7 @@
 //! | [`org`] | many repositories: the list and its shards, the clone cache, the parallel scan, merged reports, listing a GitHub organisation or GitLab group (`org::forge`) |
 //! | [`finding`] | matches, findings, fingerprints, the redacting `Secret` and `Snippet` types, verifications and incident pictures as reports carry them |
 //! | [`report`] | writing a finished report as human text, JSON, JSONL or SARIF |
-//! | [`verify`] | asking the provider (Tencent, CDNetworks) whether a found key is live and who owns it, and (Tencent, auditor mode) what a live one did, can do and left behind |
+//! | [`verify`] | asking the provider (Tencent; CDNetworks and Alibaba Cloud through the one provider seam on one HTTP toolkit) whether a found key is live and who owns it, and (Tencent, auditor mode) what a live one did, can do and left behind |
 //! | [`action`] | state-changing calls (disable/enable keys) and their journal |
 //! | [`audit`] | checks of a whole account's keys against Tencent's advice (pure) |
 //! | [`config`] | noise control: config file, inline allows, ignore file, baseline; gitleaks' `.gitleaksignore` and JSON reports |

@@ -17,6 +17,7 @@ mod org;
 mod precision;
 mod precommit;
 mod progress;
+mod providers;
 mod report;
 mod rules;
 mod sarif;

@@ -12,7 +12,7 @@ pub mod journal;
 pub mod unlisted;
 
 use crate::finding::{KeyStatus, Secret, SecretKind, redact, redact_ids};
-use crate::verify::tencent::audit::{AccountIndex, KeyInfo};
+use crate::verify::tencent::account_index::{AccountIndex, KeyInfo};
 use crate::verify::tencent::client::{Action, CallError, Client, Credential};
 use journal::{Entry, EntryResult, Journal};
 use serde_json::{Value, json};

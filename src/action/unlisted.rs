@@ -4,7 +4,7 @@
 //! the owner to notify.
 
 use super::{PlanItem, Step};
-use crate::verify::tencent::audit::AccountIndex;
+use crate::verify::tencent::account_index::AccountIndex;
 use crate::verify::tencent::check::check_pair;
 use crate::verify::tencent::client::{Client, Credential};
 use crate::verify::{Outcome, Verification};

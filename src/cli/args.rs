@@ -442,9 +442,9 @@ pub(crate) struct TencentArgs {
     pub profile: Option<String>,
 }
 
-/// Where to check CDNetworks AccessKeys.
+/// Where to check the keys of the providers on the verify seam.
 #[derive(Debug, Args, Default, Clone)]
-pub(crate) struct CdnetworksArgs {
+pub(crate) struct ProviderArgs {
     /// Send CDNetworks checks to URL instead of https://api.cdnetworks.com/
     /// (https, or http to a loopback address only: for tests and local
     /// proxies).
@@ -455,20 +455,25 @@ pub(crate) struct CdnetworksArgs {
         help_heading = "CDNetworks"
     )]
     pub cdnetworks_endpoint: Option<String>,
+    /// Send PROVIDER's checks to URL instead of its API (alibaba=URL,
+    /// qiniu=URL, ...; https, or http to a loopback address only). May
+    /// repeat.
+    #[arg(long, value_name = "PROVIDER=URL", help_heading = "Other providers")]
+    pub provider_endpoint: Vec<String>,
 }
 
 /// Verification options of `scan`.
 #[derive(Debug, Args, Default)]
 pub(crate) struct VerifyScanArgs {
-    /// Check found Tencent and CDNetworks keys live, each distinct pair once
-    /// (only signatures are sent, never a secret). --audit and --profile
-    /// imply it.
+    /// Check found keys live (Tencent Cloud, and each provider with a check
+    /// in docs/providers.md), each distinct pair once (only signatures are
+    /// sent, never a secret). --audit and --profile imply it.
     #[arg(long, help_heading = "Tencent Cloud")]
     pub verify: bool,
     #[command(flatten)]
     pub tencent: TencentArgs,
     #[command(flatten)]
-    pub cdnetworks: CdnetworksArgs,
+    pub providers: ProviderArgs,
 }
 
 // --- rules, install-hook -------------------------------------------------------
@@ -533,7 +538,7 @@ pub(crate) struct VerifyArgs {
     #[command(flatten)]
     pub tencent: TencentArgs,
     #[command(flatten)]
-    pub cdnetworks: CdnetworksArgs,
+    pub providers: ProviderArgs,
 }
 
 /// `verify --format` values.

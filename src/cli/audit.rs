@@ -3,7 +3,8 @@
 //! exit code.
 
 use super::args::AuditArgs;
-use super::{Exit, plan};
+use super::exit::Exit;
+use super::plan;
 use crate::audit::{self, report};
 use crate::verify::tencent::{credential, snapshot};
 use anyhow::bail;

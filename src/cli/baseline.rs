@@ -2,7 +2,8 @@
 //! a baseline (sorted, one per line, no secrets).
 
 use super::args::{BaselineCommand, GlobalArgs};
-use super::{Exit, message, plan};
+use super::exit::Exit;
+use super::{message, plan};
 use crate::config;
 use crate::diagnostic::Diagnostics;
 use crate::report::Report;

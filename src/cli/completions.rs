@@ -1,8 +1,8 @@
 //! `keyhound completions`: a shell completion script generated from the
 //! clap definitions.
 
-use super::Exit;
 use super::args::{Cli, CompletionsArgs};
+use super::exit::Exit;
 use anyhow::Context;
 use clap::CommandFactory;
 use std::io::Write;

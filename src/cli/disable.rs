@@ -2,8 +2,9 @@
 //! Inactive, after a dry run that shows the plan; every change journaled.
 
 use super::args::DisableArgs;
+use super::exit::Exit;
 use super::tencent::{auditor, is_tencent, report_id};
-use super::{Exit, message, plan};
+use super::{message, plan};
 use crate::action::journal::EntryResult;
 use crate::action::{self, Change, Step, Target};
 use crate::engine::Engine;

@@ -2,7 +2,8 @@
 //! disabled, dry run unless `--yes`.
 
 use super::args::EnableArgs;
-use super::{Exit, message, plan};
+use super::exit::Exit;
+use super::{message, plan};
 use crate::action::{Change, Claimed, Target, journal};
 
 /// `keyhound enable`.

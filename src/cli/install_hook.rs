@@ -1,8 +1,8 @@
 //! `keyhound install-hook`: writes a native git pre-commit (or pre-push)
 //! hook that runs keyhound.
 
-use super::Exit;
 use super::args::InstallHookArgs;
+use super::exit::Exit;
 use crate::source::git as src;
 use anyhow::Context;
 use std::path::{Path, PathBuf};

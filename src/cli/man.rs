@@ -2,8 +2,8 @@
 //! carry the package version only, not the commit, so docs/man stays
 //! unchanged from one commit to the next.
 
-use super::Exit;
 use super::args::{Cli, ManArgs};
+use super::exit::Exit;
 use anyhow::Context;
 use clap::CommandFactory;
 use std::io::Write;

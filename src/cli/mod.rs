@@ -6,11 +6,11 @@
 mod args;
 mod audit;
 mod baseline;
-mod cdnetworks;
 mod compat;
 mod completions;
 mod disable;
 mod enable;
+mod exit;
 mod install_hook;
 mod man;
 mod message;
@@ -18,6 +18,7 @@ mod org;
 mod output;
 mod plan;
 mod progress;
+mod providers;
 mod repos;
 mod respond;
 mod root;
@@ -29,6 +30,7 @@ mod verify;
 use args::{Cli, Command};
 use clap::Parser;
 use std::io::IsTerminal;
+use exit::Exit;
 use std::process::ExitCode;
 
 /// Environment variable that sets the log filter (`KEYHOUND_LOG=debug`).
@@ -37,17 +39,6 @@ pub const ENV_LOG: &str = "KEYHOUND_LOG";
 /// The version `--version` prints: the package version and, when built
 /// from a git checkout, the commit (see build.rs).
 pub const VERSION: &str = env!("KEYHOUND_VERSION");
-
-/// How a command ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Exit {
-    /// Nothing found.
-    Clean,
-    /// Findings reported.
-    Findings,
-    /// Findings reported, with the code `--exit-code` asked for.
-    FindingsCode(u8),
-}
 
 /// Runs the command line; what `main` calls.
 pub fn main() -> ExitCode {
@@ -85,9 +76,7 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(_) if message::errored() => ExitCode::from(2),
-        Ok(Exit::Clean) => ExitCode::from(0),
-        Ok(Exit::Findings) => ExitCode::from(1),
-        Ok(Exit::FindingsCode(n)) => ExitCode::from(n),
+        Ok(exit) => ExitCode::from(exit.code()),
         Err(err) => {
             if is_broken_pipe(&err) {
                 return ExitCode::from(0);

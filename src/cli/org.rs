@@ -3,8 +3,9 @@
 //! merge`.
 
 use super::args::{GitScanArgs, MergeArgs};
+use super::exit::Exit;
+use super::message;
 use super::plan::{self, Source};
-use super::{Exit, message};
 use crate::diagnostic::Diagnostics;
 use crate::org::list::{self, RepoEntry};
 use crate::org::scan::OrgPlan;

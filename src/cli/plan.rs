@@ -5,15 +5,15 @@
 //! command here with exit code 2.
 
 use super::args::{
-    AuditArgs, AuditFormat, CdnetworksArgs, ColorChoice, DisableArgs, EnableArgs, GitScanArgs,
-    GlobalArgs, NoiseArgs, RespondArgs, ScanArgs, TencentArgs, VerifyArgs, VerifyFormat,
+    AuditArgs, AuditFormat, ColorChoice, DisableArgs, EnableArgs, GitScanArgs, GlobalArgs,
+    NoiseArgs, ProviderArgs, RespondArgs, ScanArgs, TencentArgs, VerifyArgs, VerifyFormat,
 };
 use crate::audit::{self, CheckId};
 use crate::config::{self, Noise};
 use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
 use crate::report::{Format, ScanContext, VcsInfo};
-use crate::rule::{self, RuleSet};
+use crate::rule::{self, RuleSet, VerifyWith};
 use crate::rulecheck;
 use crate::scan::ScanPlan;
 use crate::scan::git::HistoryPlan;
@@ -21,7 +21,8 @@ use crate::scan::progress::Progress;
 use crate::source::archive;
 use crate::source::fs::{STDIN, WalkOptions};
 use crate::source::git::{self as src, Rev, Selection};
-use crate::verify::cdnetworks;
+use crate::verify::http;
+use crate::verify::provider::Endpoints as ProviderEndpoints;
 use crate::verify::tencent::credential::{self, Found};
 use crate::verify::tencent::{Client, ClientOptions, Endpoints, Site};
 use anyhow::Context;
@@ -41,8 +42,8 @@ pub(crate) struct Scan {
     pub noise: Noise,
     /// `--verify`, `--audit` or `--profile`: how to reach Tencent Cloud.
     pub verify: Option<Tencent>,
-    /// With `verify`: where to check CDNetworks keys.
-    pub cdnetworks: Option<cdnetworks::Endpoint>,
+    /// With `verify`: where to check the keys of the providers on the seam.
+    pub providers: Option<ProviderEndpoints>,
     /// Where and how to write the report.
     pub output: Output,
     /// Where the scan is rooted, for report paths.
@@ -150,8 +151,8 @@ pub(crate) struct Verify {
     pub repo: Option<git2::Repository>,
     /// Tencent Cloud.
     pub tencent: Tencent,
-    /// Where to check CDNetworks keys.
-    pub cdnetworks: cdnetworks::Endpoint,
+    /// Where to check the keys of the providers on the seam.
+    pub providers: ProviderEndpoints,
 }
 
 /// A resolved `keyhound disable`.
@@ -202,7 +203,7 @@ pub(crate) fn respond(
         endpoints: endpoints(t)?,
         auditor: None,
     });
-    scan.cdnetworks = Some(cdnetworks_endpoint(&a.scan.verify.cdnetworks)?);
+    scan.providers = Some(provider_endpoints(&a.scan.verify.providers)?);
     if a.journal.is_none()
         && let Some(default) = crate::action::journal::default_path()
     {
@@ -272,7 +273,7 @@ pub(crate) struct Enable {
 pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow::Result<Scan> {
     // An unusable --endpoint fails now, not after a long scan.
     let endpoints = endpoints(&a.verify.tencent)?;
-    let cdn = cdnetworks_endpoint(&a.verify.cdnetworks)?;
+    let others = provider_endpoints(&a.verify.providers)?;
     let paths = if a.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -374,7 +375,7 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         engine,
         noise: settings.noise,
         verify,
-        cdnetworks: verifying.then_some(cdn),
+        providers: verifying.then_some(others),
         output: Output {
             format: match (
                 a.format
@@ -442,7 +443,7 @@ pub(crate) fn verify(a: &VerifyArgs, diags: &Diagnostics) -> anyhow::Result<Veri
         rules: rules(&a.rules, diags)?,
         repo: open_repo(a.repo.as_deref())?,
         tencent,
-        cdnetworks: cdnetworks_endpoint(&a.cdnetworks)?,
+        providers: provider_endpoints(&a.providers)?,
     })
 }
 
@@ -925,11 +926,12 @@ fn endpoints(t: &TencentArgs) -> anyhow::Result<Endpoints> {
     })
 }
 
-fn cdnetworks_endpoint(a: &CdnetworksArgs) -> anyhow::Result<cdnetworks::Endpoint> {
-    Ok(match &a.cdnetworks_endpoint {
-        Some(url) => cdnetworks::Endpoint::custom(url)?,
-        None => cdnetworks::Endpoint::default(),
-    })
+fn provider_endpoints(a: &ProviderArgs) -> anyhow::Result<ProviderEndpoints> {
+    let mut e = ProviderEndpoints::resolve(&a.provider_endpoint)?;
+    if let Some(url) = &a.cdnetworks_endpoint {
+        e.set(VerifyWith::Cdnetworks, http::Endpoint::custom(url)?);
+    }
+    Ok(e)
 }
 
 /// The auditor's credentials when auditor mode is on (or `required`):

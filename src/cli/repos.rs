@@ -1,7 +1,8 @@
 //! `keyhound repos`: an organisation's clone URLs from its forge's API, one
 //! per line (or JSON), for review and for `scan --repos`.
 
-use super::{Exit, message};
+use super::exit::Exit;
+use super::message;
 use crate::diagnostic::Diagnostics;
 use crate::finding::{Secret, SecretKind};
 use crate::org::forge::{self, Forge, ListRequest, Listing};

@@ -5,7 +5,8 @@
 
 use super::args::{GlobalArgs, RespondArgs};
 use super::disable::{foreign, two_key_note};
-use super::{Exit, cdnetworks, message, plan, tencent};
+use super::exit::Exit;
+use super::{message, plan, providers, tencent};
 use crate::action::journal::{EntryResult, Journal};
 use crate::action::{self, Change, Step, Target, unlisted};
 use crate::diagnostic::Diagnostics;
@@ -34,8 +35,8 @@ pub(crate) fn run(g: &GlobalArgs, a: &RespondArgs) -> anyhow::Result<Exit> {
     let rules = report.rules.clone();
     let mut verifier = Verifier::new(client, auditor);
     verifier.verify_findings(&mut report.findings, |f| tencent::verifiable(&rules, f));
-    if let Some(e) = &plan.scan.cdnetworks {
-        cdnetworks::verify_scan(e, &rules, &mut report.findings)?;
+    if let Some(e) = &plan.scan.providers {
+        providers::verify_scan(e, &rules, &mut report.findings)?;
     }
     if let Some(aud) = verifier.auditor() {
         let left = left::findings(&report.findings, &aud.index);

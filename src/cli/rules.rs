@@ -2,7 +2,8 @@
 //! format `--rules` takes) checked against their own examples.
 
 use super::args::RulesCommand;
-use super::{Exit, message, plan};
+use super::exit::Exit;
+use super::{message, plan};
 use crate::diagnostic::Diagnostics;
 use crate::rule::{self, LoadError};
 use crate::rulecheck;

@@ -2,8 +2,9 @@
 //! writes the report and picks the exit code.
 
 use super::args::{ColorChoice, GlobalArgs, ScanArgs};
+use super::exit::Exit;
 use super::plan::{self, Source, Vcs};
-use super::{Exit, cdnetworks, message, tencent};
+use super::{message, providers, tencent};
 use crate::diagnostic::Diagnostics;
 use crate::org::scan::OrgPlan;
 use crate::report::{self, Format, Report, VcsInfo, WriteOptions};
@@ -22,8 +23,8 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
     if let Some(t) = &plan.verify {
         tencent::verify_scan(t, &report.rules, &mut report.findings)?;
     }
-    if let Some(e) = &plan.cdnetworks {
-        cdnetworks::verify_scan(e, &report.rules, &mut report.findings)?;
+    if let Some(e) = &plan.providers {
+        providers::verify_scan(e, &report.rules, &mut report.findings)?;
     }
     report.context.errors = message::errors();
     report.duration = Some(started.elapsed());
@@ -100,7 +101,7 @@ fn execute_repos(org: &OrgPlan, plan: &plan::Scan, diags: &Diagnostics) -> Repor
     diags.append(out.diagnostics);
     let mut findings = out.findings;
     let suppressed = plan.noise.filter(&mut findings, diags);
-    crate::org::merge::sort(&mut findings);
+    crate::finding::sort(&mut findings);
     let repos = crate::org::merge::summarise(out.repos, &findings);
     Report {
         findings,

@@ -3,13 +3,15 @@
 //! with `verification` filled in.
 
 use super::args::{VerifyArgs, VerifyFormat};
-use super::cdnetworks::{self, is_cdnetworks};
+use super::exit::Exit;
+use super::providers;
 use super::tencent::{is_tencent, optional_auditor, shown_id};
-use super::{Exit, message, plan};
+use super::{message, plan};
 use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
 use crate::finding::incident::Incident;
 use crate::verify::input::{Sources, leaked_since, read_report, recover};
+use crate::verify::provider::Checkers;
 use crate::verify::tencent::{Verifier, is_secret_id};
 use crate::verify::{Outcome, Verification};
 use std::io::Write;
@@ -143,27 +145,32 @@ pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<Exit> {
         }
         doc.findings[*index].verification = Some(v);
     }
-    let cdn: Vec<usize> = (0..doc.findings.len())
-        .filter(|&i| is_cdnetworks(rules, &doc.findings[i]))
+    let on_seam: Vec<usize> = (0..doc.findings.len())
+        .filter(|&i| providers::checked(rules, &doc.findings[i]))
         .collect();
-    if !cdn.is_empty() {
-        let mut checker = cdnetworks::checker(&a.cdnetworks)?;
-        for index in cdn {
-            let f = &doc.findings[index];
-            let head = format!(
-                "{} {}",
-                &f.fingerprint[..f.fingerprint.len().min(12)],
-                shown_id(f)
-            );
-            match recover(f, &engine, &repo) {
-                Ok(r) => {
-                    let v = checker.check(r.secret.expose(), r.key.as_ref());
-                    live |= v.outcome == Outcome::Live;
-                    lines.push((index, format!("{head}  {}", describe(&v))));
-                    doc.findings[index].verification = Some(v);
-                }
-                Err(why) => message::error(format!("{head}: cannot verify: {why}")),
+    let mut checkers = Checkers::new(a.providers.clone());
+    for index in on_seam {
+        let f = &doc.findings[index];
+        let head = format!(
+            "{} {}",
+            &f.fingerprint[..f.fingerprint.len().min(12)],
+            shown_id(f)
+        );
+        let Some(with) = Checkers::provider_of(&rules.rules, &f.rule) else {
+            continue;
+        };
+        match recover(f, &engine, &repo) {
+            Ok(r) => {
+                let Some(v) = checkers.check(with, &r.secret, r.key.as_ref(), r.token.as_ref())
+                else {
+                    continue;
+                };
+                let v = v?;
+                live |= v.outcome == Outcome::Live;
+                lines.push((index, format!("{head}  {}", describe(&v))));
+                doc.findings[index].verification = Some(v);
             }
+            Err(why) => message::error(format!("{head}: cannot verify: {why}")),
         }
     }
     lines.sort_by_key(|(i, _)| *i);

@@ -244,25 +244,8 @@ impl Noise {
         if let Some(file) = &self.ignore {
             self.report_entries(file, &used, diags);
         }
-        // A finding may have lost its first location: keep the order
-        // `finding::group` promises (first location, then rule).
-        findings.sort_by(|a, b| {
-            let (fa, fb) = (&a.matches[0], &b.matches[0]);
-            (
-                &fa.provenance,
-                &fa.member,
-                fa.location,
-                &a.rule,
-                &a.fingerprint,
-            )
-                .cmp(&(
-                    &fb.provenance,
-                    &fb.member,
-                    fb.location,
-                    &b.rule,
-                    &b.fingerprint,
-                ))
-        });
+        // A finding may have lost its first location: back to the one order.
+        crate::finding::sort(findings);
         (before - findings.len()) as u64
     }
 

@@ -16,7 +16,9 @@ pub(super) fn label(hay: &[u8], at: usize) -> Option<&[u8]> {
     }
 }
 
-/// Words of a label that only say "this is a credential".
+/// Words of a label that only say "this is a credential". The words that
+/// only name a provider (`tencentcloud`, `aliyun`) are each rule's data
+/// (`pair.label_words`), not the engine's.
 const CREDENTIAL_WORDS: &[&str] = &[
     "secret",
     "key",
@@ -29,22 +31,14 @@ const CREDENTIAL_WORDS: &[&str] = &[
     "tmp",
     "api",
     "cloud",
-    "tencent",
-    "tencentcloud",
-    "qcloud",
-    "tc",
-    "aws",
-    "aliyun",
-    "alibaba",
-    "cdnetworks",
-    "cnc",
 ];
 
-/// The parts of a label that qualify which credential it is: `PROD_SECRET_KEY`
-/// → `prod`, `secret_id_2` → `2`, `SecretKey` → nothing.
-pub(super) fn qualifier(label: &[u8]) -> Vec<String> {
+/// The parts of a label that qualify which credential it is, beyond the
+/// credential words and the rule's `provider_words`: `PROD_SECRET_KEY` →
+/// `prod`, `secret_id_2` → `2`, `TENCENTCLOUD_SECRET_KEY` → nothing.
+pub(super) fn qualifier(label: &[u8], provider_words: &[String]) -> Vec<String> {
     let mut q = split_parts(label);
-    q.retain(|p| !CREDENTIAL_WORDS.contains(&p.as_str()));
+    q.retain(|p| !CREDENTIAL_WORDS.contains(&p.as_str()) && !provider_words.contains(p));
     q
 }
 

@@ -13,7 +13,8 @@
 //!    the rules that own the keyword or any keyword inside it (leftmost-first
 //!    reports one keyword per position, and the search resumes one byte after
 //!    each hit's start, so overlapping keywords are not lost): the hit's
-//!    line plus the rule's `window_lines` after it, clamped to
+//!    line plus the rule's `window_lines` after it (and
+//!    `window_lines_before` before it, where the keyword is context), clamped to
 //!    [`MAX_LINE_REACH`] bytes around the hit on very long lines. A blob
 //!    without any hit costs one fold and one pass of the prefilter.
 //! 2. Each rule's windows are merged and its regex runs only inside them, so
@@ -339,11 +340,12 @@ impl Engine {
                     if windows.is_empty() {
                         cache.touched.push(r);
                     }
+                    let c = &self.compiled[r];
                     windows.push(keyword_window(
                         hay,
-                        start,
-                        end,
-                        self.compiled[r].window_lines,
+                        start..end,
+                        c.window_lines_before,
+                        c.window_lines,
                     ));
                 }
             }
@@ -504,10 +506,19 @@ impl CompiledRule {
     }
 }
 
-/// The window for a keyword hit at `start..end`: its line and `extra` lines
-/// after, cut to [`MAX_LINE_REACH`] bytes around the hit on long lines.
-fn keyword_window(hay: &[u8], start: usize, end: usize, extra: u32) -> Range<usize> {
-    let ls = pair::line_start(hay, start).max(start.saturating_sub(MAX_LINE_REACH));
+/// The window for a keyword hit at `start..end`: its line, `before` lines
+/// before and `extra` lines after, cut to [`MAX_LINE_REACH`] bytes per line
+/// around the hit on long lines.
+fn keyword_window(hay: &[u8], hit: Range<usize>, before: u32, extra: u32) -> Range<usize> {
+    let (start, end) = (hit.start, hit.end);
+    let mut ls = pair::line_start(hay, start);
+    for _ in 0..before {
+        if ls == 0 {
+            break;
+        }
+        ls = pair::line_start(hay, ls - 1);
+    }
+    let ls = ls.max(start.saturating_sub(MAX_LINE_REACH * (1 + before as usize)));
     let mut le = pair::line_end(hay, end);
     for _ in 0..extra {
         if le >= hay.len() {

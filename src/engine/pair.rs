@@ -52,6 +52,8 @@ pub(super) struct CompiledPair {
     needs_key_hint: Vec<Regex>,
     needs_token: Vec<Regex>,
     token_words: Vec<String>,
+    /// Lower-cased label parts that only name the provider.
+    label_words: Vec<String>,
     min_entropy: Option<f64>,
     pub within_lines: usize,
     labelled_within_lines: usize,
@@ -91,6 +93,7 @@ impl CompiledPair {
             needs_key_hint: regexes("pair.needs_key_hint", &spec.needs_key_hint)?,
             needs_token: regexes("pair.needs_token", &spec.needs_token)?,
             token_words: words(&spec.token_words),
+            label_words: words(&spec.label_words),
             min_entropy: spec.min_entropy,
             within_lines: spec.within_lines as usize,
             labelled_within_lines: spec.labelled_within_lines as usize,
@@ -176,7 +179,9 @@ pub(super) fn pair(
             }
             let label = label(hay, range.start);
             s.cands.push(Candidate {
-                qualifier: label.map(qualifier).unwrap_or_default(),
+                qualifier: label
+                    .map(|l| qualifier(l, &spec.label_words))
+                    .unwrap_or_default(),
                 stem: label.and_then(|l| stem(l, &["key", "secret"])),
                 hinted: label.is_some_and(|w| is_hint(w, &spec.hints)),
                 key_hinted: label.is_some_and(|w| is_hint(w, &spec.key_hints)),
@@ -192,7 +197,9 @@ pub(super) fn pair(
     // Candidates come out of sorted, disjoint windows: sorted by start.
     for (i, (m, w)) in ids.iter().zip(&windows).enumerate() {
         let id_label = label(hay, m.secret.start);
-        let id_qualifier = id_label.map(qualifier).unwrap_or_default();
+        let id_qualifier = id_label
+            .map(|l| qualifier(l, &spec.label_words))
+            .unwrap_or_default();
         let id_stem = id_label.and_then(|l| stem(l, &["id"]));
         let first = s.cands.partition_point(|c| c.range.start < w.start);
         for (j, c) in s.cands.iter().enumerate().skip(first) {

@@ -547,3 +547,54 @@ fn temporary_ids_without_a_key_are_dropped() {
         assert!(tencent.is_empty(), "{t}: {tencent:?}");
     }
 }
+
+/// `window_lines_before` lets a keyword that is context (an import below the
+/// keys it is given) reach back that many lines, and no further.
+#[test]
+fn keyword_window_reaches_back_window_lines_before() {
+    let rules = |before: u32| {
+        let text = format!(
+            "[[rule]]\nid = \"ctx.key\"\nname = \"key\"\nkeywords = [\"ctxword\"]\npattern = '''key = (?P<secret>[A-Za-z0-9]{{20}})'''\nwindow_lines_before = {before}\n"
+        );
+        Engine::new(&RuleSet {
+            rules: crate::rule::parse(&text, "test").unwrap(),
+        })
+        .unwrap()
+    };
+    let value = fake("", 20, 7);
+    let found = |e: &Engine, text: &str| {
+        let mut out = Vec::new();
+        e.scan(&mut e.cache(), None, text.as_bytes(), &mut out);
+        out.len()
+    };
+    let two_above = format!("key = {value}\n\nuse ctxword;\n");
+    let three_above = format!("key = {value}\n\n\nuse ctxword;\n");
+    assert_eq!(found(&rules(2), &two_above), 1);
+    assert_eq!(found(&rules(2), &three_above), 0);
+    assert_eq!(found(&rules(0), &two_above), 0);
+}
+
+/// Provider words come from the rule's `label_words`: with `nimbus` among
+/// them, `NIMBUS_ID` and `KEY` name the same credential and pair past a
+/// nearer `OTHER_KEY`; without, the nearer key wins.
+#[test]
+fn label_words_of_the_rule_say_which_label_parts_name_the_provider() {
+    let engine = |words: &str| {
+        let text = format!(
+            "[[rule]]\nid = \"nimbus.id\"\nname = \"id\"\nkeywords = [\"nimbus_id\"]\npattern = '''NIMBUS_ID = \"(?P<secret>[A-Za-z0-9]{{20}})\"'''\n[rule.pair]\nname = \"key\"\npattern = '''\"(?P<secret>[A-Za-z0-9]{{24}})\"'''\nhints = [\"key\"]\nlabel_words = [{words}]\n"
+        );
+        Engine::new(&RuleSet {
+            rules: crate::rule::parse(&text, "test").unwrap(),
+        })
+        .unwrap()
+    };
+    let (id, other, own) = (fake("", 20, 1), fake("", 24, 2), fake("", 24, 3));
+    let text = format!("NIMBUS_ID = \"{id}\"\nOTHER_KEY = \"{other}\"\nKEY = \"{own}\"\n");
+    let key = |e: &Engine| {
+        let mut out = Vec::new();
+        e.scan(&mut e.cache(), None, text.as_bytes(), &mut out);
+        out[0].key.clone().map(|r| text[r].to_string())
+    };
+    assert_eq!(key(&engine("\"nimbus\"")), Some(own));
+    assert_eq!(key(&engine("")), Some(other));
+}

@@ -114,23 +114,6 @@ pub fn group(blobs: impl IntoIterator<Item = BlobHits>) -> Vec<Finding> {
             }
         })
         .collect();
-    out.sort_by(|a, b| {
-        let fa = &a.matches[0];
-        let fb = &b.matches[0];
-        (
-            &fa.provenance,
-            &fa.member,
-            fa.location,
-            &a.rule,
-            &a.fingerprint,
-        )
-            .cmp(&(
-                &fb.provenance,
-                &fb.member,
-                fb.location,
-                &b.rule,
-                &b.fingerprint,
-            ))
-    });
+    super::sort(&mut out);
     out
 }

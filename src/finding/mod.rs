@@ -106,7 +106,30 @@ pub struct Match {
     pub repo: Option<String>,
 }
 
+/// The order of places: repository, provenance, archive member, location,
+/// key location, decoding chain.
+pub type PlaceKey<'a> = (
+    Option<&'a str>,
+    &'a Provenance,
+    Option<&'a str>,
+    Location,
+    Option<Location>,
+    &'a [crate::decode::Encoding],
+);
+
 impl Match {
+    /// Where this match sits, as the one order of places compares it.
+    pub fn place_key(&self) -> PlaceKey<'_> {
+        (
+            self.repo.as_deref(),
+            &self.provenance,
+            self.member.as_deref(),
+            self.location,
+            self.key_location,
+            &self.decoded,
+        )
+    }
+
     /// The path to show: the provenance's path, plus `!member` inside an
     /// archive (`outer.zip!inner/path`).
     pub fn path(&self) -> String {
@@ -115,6 +138,17 @@ impl Match {
             None => self.provenance.path(),
         }
     }
+}
+
+/// Sorts findings into the one order every report has: by the place of
+/// their first match ([`Match::place_key`]), then rule, then fingerprint.
+/// Grouping, noise control and merging all end with it, so output does not
+/// depend on thread count or input order.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        let (fa, fb) = (&a.matches[0], &b.matches[0]);
+        (fa.place_key(), &a.rule, &a.fingerprint).cmp(&(fb.place_key(), &b.rule, &b.fingerprint))
+    });
 }
 
 /// A credential found at one or more places.

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 /// One finding per fingerprint: locations joined (each place once), sorted
 /// by repository then place; `in_head` true when true anywhere. Findings
-/// are ordered as [`sort`] says.
+/// are ordered as [`crate::finding::sort`] says.
 pub fn combine(findings: Vec<Finding>) -> Vec<Finding> {
     let mut by: BTreeMap<Fingerprint, Finding> = BTreeMap::new();
     for f in findings {
@@ -42,42 +42,13 @@ pub fn combine(findings: Vec<Finding>) -> Vec<Finding> {
     let mut out: Vec<Finding> = by
         .into_values()
         .map(|mut f| {
-            f.matches.sort_by(|a, b| match_key(a).cmp(&match_key(b)));
-            f.matches.dedup_by(|a, b| match_key(a) == match_key(b));
+            f.matches.sort_by(|a, b| a.place_key().cmp(&b.place_key()));
+            f.matches.dedup_by(|a, b| a.place_key() == b.place_key());
             f
         })
         .collect();
-    sort(&mut out);
+    crate::finding::sort(&mut out);
     out
-}
-
-type MatchKey<'a> = (
-    Option<&'a str>,
-    &'a Provenance,
-    Option<&'a str>,
-    Location,
-    Option<Location>,
-    &'a [Encoding],
-);
-
-fn match_key(m: &Match) -> MatchKey<'_> {
-    (
-        m.repo.as_deref(),
-        &m.provenance,
-        m.member.as_deref(),
-        m.location,
-        m.key_location,
-        &m.decoded,
-    )
-}
-
-/// Findings ordered by their first location (repository, place), then rule
-/// and fingerprint.
-pub fn sort(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        let (fa, fb) = (&a.matches[0], &b.matches[0]);
-        (match_key(fa), &a.rule, &a.fingerprint).cmp(&(match_key(fb), &b.rule, &b.fingerprint))
-    });
 }
 
 /// Of two live-check results, the one whose JSON sorts last: a choice that

@@ -5,6 +5,7 @@
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("alibaba.toml", include_str!("../../rules/alibaba.toml")),
     ("aws.toml", include_str!("../../rules/aws.toml")),
+    ("baidu.toml", include_str!("../../rules/baidu.toml")),
     (
         "cdnetworks.toml",
         include_str!("../../rules/cdnetworks.toml"),
@@ -13,9 +14,15 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("github.toml", include_str!("../../rules/github.toml")),
     ("gitlab.toml", include_str!("../../rules/gitlab.toml")),
     ("google.toml", include_str!("../../rules/google.toml")),
+    ("huawei.toml", include_str!("../../rules/huawei.toml")),
     ("pem.toml", include_str!("../../rules/pem.toml")),
+    ("qiniu.toml", include_str!("../../rules/qiniu.toml")),
     ("slack.toml", include_str!("../../rules/slack.toml")),
     ("tencent.toml", include_str!("../../rules/tencent.toml")),
+    (
+        "volcengine.toml",
+        include_str!("../../rules/volcengine.toml"),
+    ),
 ];
 
 #[cfg(test)]

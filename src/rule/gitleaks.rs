@@ -253,6 +253,7 @@ fn convert_rule(r: &GlRule, id: &str, notes: &mut Vec<String>) -> Result<Rule, S
         min_entropy: r.entropy,
         max_repeat: None,
         window_lines: 0,
+        window_lines_before: 0,
         generic: false,
         severity: Severity::default(),
         path,

@@ -34,6 +34,10 @@ pub enum VerifyWith {
     Tencent,
     /// CDNetworks' API (CNC-HMAC-SHA256).
     Cdnetworks,
+    /// Alibaba Cloud STS (RPC signature, HMAC-SHA1).
+    Alibaba,
+    /// Qiniu's bucket list (management token, HMAC-SHA1).
+    Qiniu,
 }
 
 /// The second half of a credential, searched for near each match of the rule
@@ -96,6 +100,11 @@ pub struct PairSpec {
     /// Label parts that say a credential is temporary (`tmp`, `temp`).
     #[serde(default)]
     pub token_words: Vec<String>,
+    /// Label parts that only name the provider (`tencentcloud`, `qcloud`):
+    /// `TENCENTCLOUD_SECRET_ID` and `SECRET_KEY` qualify the same
+    /// credential, `PROD_SECRET_ID` and `DEV_SECRET_KEY` do not.
+    #[serde(default)]
+    pub label_words: Vec<String>,
     /// Ids of rules whose match over the same bytes is dropped where this
     /// rule keeps its match (a temporary id is not also a long-term one).
     #[serde(default)]
@@ -178,6 +187,12 @@ pub struct Rule {
     /// blocks span lines); 0 keeps it to the keyword's line.
     #[serde(default)]
     pub window_lines: u32,
+    /// How many lines before a keyword's line the rule's regex may reach:
+    /// where the keyword is context (`from qiniu import Auth` after the
+    /// keys it is given), not part of the match. 0 keeps it to the
+    /// keyword's line.
+    #[serde(default)]
+    pub window_lines_before: u32,
     /// A catch-all rule: its matches are dropped where a specific rule
     /// matched the same bytes (as secret, paired key or token).
     #[serde(default)]

@@ -121,7 +121,7 @@ fn to_hit(
 
 /// One hit per (rule, secret, place): a paired hit replaces an unpaired one
 /// at the same place; otherwise the first (plain before decoded, shallow
-/// before deep) stays.
+/// before deep) stays, also when the two read their keys from the same place.
 fn dedupe(hits: &mut Vec<Hit>) {
     let mut best: HashMap<(&str, &Secret, Location), usize> = HashMap::new();
     let mut drop = vec![false; hits.len()];
@@ -136,6 +136,14 @@ fn dedupe(hits: &mut Vec<Hit>) {
                 best.insert(k, i);
             }
             Some(j) if h.key.is_none() || hits[j].key == h.key => drop[i] = true,
+            // The same bytes read as the key twice, plain and decoded (a
+            // base64 SecretAccessKey that decodes to text): the first
+            // reading stays.
+            Some(j)
+                if h.at.key_location.is_some() && hits[j].at.key_location == h.at.key_location =>
+            {
+                drop[i] = true
+            }
             Some(_) => {}
         }
     }

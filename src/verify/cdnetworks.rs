@@ -12,14 +12,16 @@
 //! everything else (403, throttling, server errors, a clock more than five
 //! minutes off the server's `Date`, a body that is not JSON) is unknown.
 
-use crate::finding::{Finding, Fingerprint, Secret, SecretKind};
-use crate::verify::tencent::client::{EndpointError, checked_base, is_loopback};
+pub use super::http::Endpoint;
+use super::http::{self, ClientError, verdict as verification};
+use super::provider::Provider;
+use crate::diagnostic::error_chain;
+use crate::finding::Secret;
 use crate::verify::{Outcome, Verification};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::io::Read;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// The algorithm name, first word of the `Authorization` header.
 pub const ALGORITHM: &str = "CNC-HMAC-SHA256";
@@ -103,45 +105,11 @@ pub fn authorization(access_key: &str, secret: &str, input: &SignInput<'_>) -> S
     )
 }
 
-/// Where checks go: CDNetworks' API, or one base URL (tests, proxies).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Endpoint {
-    base: reqwest::Url,
-}
-
-impl Default for Endpoint {
-    fn default() -> Endpoint {
-        Endpoint {
-            base: reqwest::Url::parse(DEFAULT_ENDPOINT).expect("the built-in endpoint parses"),
-        }
-    }
-}
-
-impl Endpoint {
-    /// One base URL: https anywhere, http only on loopback, as Tencent
-    /// endpoints.
-    pub fn custom(url: &str) -> Result<Endpoint, EndpointError> {
-        Ok(Endpoint {
-            base: checked_base(url)?,
-        })
-    }
-
-    fn is_loopback(&self) -> bool {
-        self.base.host_str().is_some_and(is_loopback)
-    }
-}
-
-/// Why no checker could be built.
-#[derive(Debug, thiserror::Error)]
-#[error("cannot build the CDNetworks HTTP client: {0}")]
-pub struct ClientError(String);
-
-/// Checks found CDNetworks pairs, each distinct pair once.
+/// Checks found CDNetworks pairs.
 #[derive(Debug)]
 pub struct Checker {
     http: reqwest::blocking::Client,
     endpoint: Endpoint,
-    cache: HashMap<Fingerprint, Verification>,
     /// The last timestamp signed per AccessKey: CDNetworks refuses a
     /// timestamp used again within five minutes.
     last_timestamp: HashMap<String, i64>,
@@ -158,68 +126,18 @@ struct Reply {
 impl Checker {
     /// A checker sending to `endpoint`, each exchange within `timeout`.
     pub fn new(endpoint: Endpoint, timeout: Duration) -> Result<Checker, ClientError> {
-        let mut b = reqwest::blocking::Client::builder()
-            .use_rustls_tls()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(5)))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("keyhound/", env!("CARGO_PKG_VERSION")));
-        if endpoint.is_loopback() {
-            b = b.no_proxy();
-        }
-        let http = b.build().map_err(|e| ClientError(e.to_string()))?;
         Ok(Checker {
-            http,
+            http: http::client("CDNetworks", &endpoint, timeout)?,
             endpoint,
-            cache: HashMap::new(),
             last_timestamp: HashMap::new(),
             backoff: Duration::from_millis(250),
         })
     }
 
-    /// Checks one AccessKey ID with the secret found with it; without a
-    /// secret nothing is sent. A pair is asked about once.
-    pub fn check(&mut self, access_key: &str, secret: Option<&Secret>) -> Verification {
-        let Some(secret) = secret else {
-            return verification(Outcome::Skipped, "no AccessKey secret found".to_string());
-        };
-        let ck = Fingerprint::of(
-            "cdnetworks",
-            &Secret::new(access_key, SecretKind::Identifier),
-            Some(secret),
-        );
-        if let Some(v) = self.cache.get(&ck) {
-            return v.clone();
-        }
-        let mut tries = 0;
-        let v = loop {
-            tries += 1;
-            let (v, retry) = self.check_once(access_key, secret);
-            if !retry || tries >= TRIES {
-                break v;
-            }
-            std::thread::sleep(self.backoff * tries);
-        };
-        self.cache.insert(ck, v.clone());
-        v
-    }
-
-    /// Fills `verification` of every finding `verifiable` accepts.
-    pub fn verify_findings(
-        &mut self,
-        findings: &mut [Finding],
-        verifiable: impl Fn(&Finding) -> bool,
-    ) {
-        for f in findings.iter_mut().filter(|f| verifiable(f)) {
-            let v = self.check(f.secret.expose(), f.key.as_ref());
-            f.verification = Some(v);
-        }
-    }
-
     /// A timestamp for `access_key` later than any it was signed with.
     fn timestamp_for(&mut self, access_key: &str) -> i64 {
         loop {
-            let now = unix_now();
+            let now = http::unix_now();
             match self.last_timestamp.get(access_key) {
                 Some(&last) if now <= last => {
                     std::thread::sleep(Duration::from_millis(100));
@@ -234,13 +152,8 @@ impl Checker {
 
     /// One signed request; whether another try may tell more.
     fn check_once(&mut self, access_key: &str, secret: &Secret) -> (Verification, bool) {
-        let mut url = self.endpoint.base.clone();
-        url.set_path(CHECK_PATH);
-        let host = match (url.host_str(), url.port()) {
-            (Some(h), Some(p)) => format!("{h}:{p}"),
-            (Some(h), None) => h.to_string(),
-            (None, _) => String::new(),
-        };
+        let url = self.endpoint.url(CHECK_PATH);
+        let host = self.endpoint.host();
         let timestamp = self.timestamp_for(access_key);
         let input = SignInput {
             method: "GET",
@@ -276,52 +189,27 @@ impl Checker {
             .get("date")
             .and_then(|d| d.to_str().ok())
             .map(str::to_string);
-        let mut body = Vec::new();
-        let read = resp
-            .take(MAX_BODY + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| format!("reading the answer failed: {e}"));
-        let body = match read {
-            Ok(n) if n as u64 > MAX_BODY => Err(format!("answer larger than {MAX_BODY} bytes")),
-            Ok(_) => Ok(body),
-            Err(e) => Err(e),
-        };
+        let body = http::read_bounded(resp, MAX_BODY);
         let reply = Reply { status, date, body };
         let retry = status == 429 || status >= 500 || reply.body.is_err();
-        (classify(&reply, unix_now()), retry)
+        (classify(&reply, http::unix_now()), retry)
     }
 }
 
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(c) = src {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        src = c.source();
-    }
-    s
-}
-
-fn verification(outcome: Outcome, detail: String) -> Verification {
-    Verification {
-        outcome,
-        detail,
-        request_id: None,
-        owner: None,
-        status: None,
-        created: None,
-        last_used: None,
-        last_used_note: None,
-        never_used: false,
-        keyhound_calls: Vec::new(),
-        incident: None,
+impl Provider for Checker {
+    /// Checks one AccessKey ID with the secret found with it; without a
+    /// secret nothing is sent.
+    fn check(
+        &mut self,
+        id: &Secret,
+        key: Option<&Secret>,
+        _token: Option<&Secret>,
+    ) -> Verification {
+        let Some(secret) = key else {
+            return verification(Outcome::Skipped, "no AccessKey secret found".to_string());
+        };
+        let backoff = self.backoff;
+        http::with_tries(TRIES, backoff, || self.check_once(id.expose(), secret))
     }
 }
 

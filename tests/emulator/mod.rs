@@ -7,9 +7,11 @@
 
 mod account;
 mod actions;
+pub mod alibaba;
 pub mod cdnetworks;
 mod csip;
 mod docs;
+pub mod qiniu;
 mod sts;
 mod tc3;
 mod trail;

@@ -3,7 +3,7 @@
 //! until its reset, never longer than the caller allows.
 
 use super::ForgeError;
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostics, error_chain};
 use crate::finding::Secret;
 use reqwest::Url;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -288,17 +288,6 @@ fn link_next(value: &str) -> Option<String> {
         });
         is_next.then(|| target.to_string())
     })
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(c) = src {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        src = c.source();
-    }
-    s
 }
 
 #[cfg(test)]

@@ -4,11 +4,12 @@
 
 pub use super::api::{Action, Service};
 use super::sign::{self, SignInput};
+use crate::diagnostic::error_chain;
 use crate::finding::{Secret, SecretKind};
+pub use crate::verify::http::{EndpointError, checked_base, is_loopback};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt;
-use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -77,23 +78,6 @@ pub struct Endpoints {
     other_base: Option<reqwest::Url>,
 }
 
-/// Why an `--endpoint` value was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum EndpointError {
-    /// Not a URL, or not a base URL: the value and what is wrong with it.
-    #[error("endpoint {0:?} is not a usable base URL: {1}")]
-    Invalid(String, String),
-    /// Neither https nor http.
-    #[error("endpoint {0:?}: the scheme must be https (or http to a loopback address)")]
-    Scheme(String),
-    /// Plain http to a non-loopback host.
-    #[error(
-        "endpoint {0:?}: plain http is only allowed to a loopback address \
-         (127.0.0.0/8, ::1, localhost); use https"
-    )]
-    InsecureHttp(String),
-}
-
 impl Endpoints {
     /// The real endpoints of `site`.
     pub fn site(site: Site) -> Endpoints {
@@ -156,36 +140,6 @@ impl Endpoints {
             .and_then(|b| b.host_str())
             .is_some_and(is_loopback)
     }
-}
-
-/// A base URL given on the command line (`--endpoint` and the like), with
-/// no path or query: https anywhere, http only to a loopback address.
-pub fn checked_base(url: &str) -> Result<reqwest::Url, EndpointError> {
-    let u = reqwest::Url::parse(url)
-        .map_err(|e| EndpointError::Invalid(url.to_string(), e.to_string()))?;
-    if !matches!(u.scheme(), "https" | "http") {
-        return Err(EndpointError::Scheme(url.to_string()));
-    }
-    let host = u
-        .host_str()
-        .ok_or_else(|| EndpointError::Invalid(url.to_string(), "it names no host".to_string()))?;
-    if u.scheme() == "http" && !is_loopback(host) {
-        return Err(EndpointError::InsecureHttp(url.to_string()));
-    }
-    if u.path() != "/" || u.query().is_some() || u.fragment().is_some() {
-        return Err(EndpointError::Invalid(
-            url.to_string(),
-            "give only scheme, host and port (https://host[:port]/), no path or query".to_string(),
-        ));
-    }
-    Ok(u)
-}
-
-/// Whether a URL's host is this machine (`localhost`, 127.0.0.0/8, `::1`).
-pub fn is_loopback(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost")
-        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The `Host` header for a URL: host, plus `:port` when it is not the
@@ -558,21 +512,6 @@ fn read_capped(resp: reqwest::blocking::Response) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::with_capacity(8 << 10);
     resp.take(MAX_BODY as u64 + 1).read_to_end(&mut bytes)?;
     Ok(bytes)
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(c) = src {
-        // hyper and reqwest often repeat their cause in their own text.
-        let text = c.to_string();
-        if !s.contains(&text) {
-            s.push_str(": ");
-            s.push_str(&text);
-        }
-        src = c.source();
-    }
-    s
 }
 
 /// Why a body is not a successful answer.

@@ -5,9 +5,9 @@
 //! call signed by that pair, and, in auditor mode, attributes every found
 //! SecretId (with or without its key) using the user's own credentials.
 
+pub mod account_index;
 pub mod answer;
 pub mod api;
-pub mod audit;
 pub mod check;
 pub mod client;
 pub mod credential;
@@ -16,8 +16,8 @@ mod last_used;
 pub mod sign;
 pub mod snapshot;
 
+pub use account_index::{AccountIndex, KeyInfo, UserInfo};
 pub use api::{Action, Service};
-pub use audit::{AccountIndex, KeyInfo, UserInfo};
 pub use client::{ApiError, CallError, Client, ClientOptions, Credential, Endpoints, Site};
 
 use crate::finding::incident::Incident;

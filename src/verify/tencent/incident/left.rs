@@ -4,7 +4,7 @@
 //! it, a new key of the leaked key's own user, a key of a user created
 //! after the leak). Each is critical and shown at the leak's location.
 
-use super::super::audit::AccountIndex;
+use super::super::account_index::AccountIndex;
 use super::super::snapshot::parse_time;
 use crate::finding::incident::{AuditEvent, Incident, Persistence};
 use crate::finding::{
@@ -34,6 +34,7 @@ fn rule(id: &str, name: &str, description: &str) -> Rule {
         min_entropy: None,
         max_repeat: None,
         window_lines: 0,
+        window_lines_before: 0,
         generic: false,
         severity: Severity::Critical,
         path: None,

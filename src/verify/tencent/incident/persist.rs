@@ -4,8 +4,8 @@
 //! shows disabled and deleted keys), and the key's own CloudAudit events
 //! that create access.
 
+use super::super::account_index::AccountIndex;
 use super::super::api::Action;
-use super::super::audit::AccountIndex;
 use super::super::check::utc_time;
 use super::super::client::{Client, Credential};
 use super::super::snapshot::answer::{num, text, uin_param};

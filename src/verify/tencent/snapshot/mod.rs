@@ -8,7 +8,7 @@ pub(crate) mod answer;
 
 pub use answer::parse_time;
 
-use super::audit::AuditError;
+use super::account_index::AuditError;
 use super::client::{Action, CallError, Client, Credential};
 use crate::audit::{
     self, AccessKey, CheckId, Fact, Gap, Identity, IdentityKind, KeyStatus, Mfa, policy,

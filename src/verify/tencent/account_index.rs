@@ -1,7 +1,8 @@
-//! Auditor mode: with the user's own credentials, an index of every access
-//! key in their account (owner, sub-user or collaborator, status, creation
-//! time) and last-use dates, so found SecretIds can be attributed even
-//! without their SecretKey.
+//! The account index of auditor mode: read with the user's own
+//! credentials, every access key in their account (owner, sub-user or
+//! collaborator, status, creation time) and its last-use dates, so found
+//! SecretIds can be attributed even without their SecretKey. (Not the
+//! `audit` command: that is `crate::audit` over a `snapshot`.)
 
 use super::check::last_used_answers;
 use super::client::{Action, CallError, Client, Credential};

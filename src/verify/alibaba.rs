@@ -1,0 +1,352 @@
+//! Alibaba Cloud AccessKeys (`LTAI…`, STS `STS.…` with a SecurityToken)
+//! checked live with STS `GetCallerIdentity`, a read that changes nothing
+//! and that every key may call: it names the account, the user or role and
+//! its ARN. Requests are signed with the RPC signature, version 1.0
+//! (HMAC-SHA1 over the canonicalized query, as Alibaba's "Signature
+//! method" page for RPC APIs documents it); only the signature leaves the
+//! machine, never the secret.
+//!
+//! Answers are read by the error `Code` Alibaba documents for its common
+//! errors: `InvalidAccessKeyId.NotFound` (no such key) and
+//! `InvalidAccessKeyId.Inactive` (disabled) are not live,
+//! `SignatureDoesNotMatch` is a wrong secret, an expired or mismatched
+//! `InvalidSecurityToken.*` is not live; throttling, server errors and a
+//! nonce used twice are tried again, then unknown.
+
+use super::http::{self, ClientError, Endpoint, verdict};
+use super::provider::Provider;
+use crate::diagnostic::error_chain;
+use crate::finding::Secret;
+use crate::verify::{Outcome, Owner, Verification};
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// STS's public endpoint.
+pub const DEFAULT_ENDPOINT: &str = "https://sts.aliyuncs.com/";
+
+/// The STS API version `GetCallerIdentity` belongs to.
+pub const STS_VERSION: &str = "2015-04-01";
+
+/// Answers larger than this are not read further.
+const MAX_BODY: u64 = 1 << 20;
+
+/// Tries of one check when the answer is throttling, a server error or no
+/// answer at all.
+const TRIES: u32 = 3;
+
+/// RFC 3986 percent-encoding as the RPC signature wants it: `A-Za-z0-9-_.~`
+/// kept, every other byte `%XX` in upper case (a space is `%20`, `*` is
+/// `%2A`, `~` stays).
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The canonicalized query: parameters sorted by name, each name and value
+/// percent-encoded, joined with `&`.
+pub fn canonical_query(params: &[(&str, &str)]) -> String {
+    let mut sorted: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (percent_encode(k), percent_encode(v)))
+        .collect();
+    sorted.sort();
+    sorted
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `METHOD&%2F&percent(canonical query)`.
+pub fn string_to_sign(method: &str, params: &[(&str, &str)]) -> String {
+    format!(
+        "{method}&{}&{}",
+        percent_encode("/"),
+        percent_encode(&canonical_query(params))
+    )
+}
+
+/// The base64 HMAC-SHA1 of the string to sign, keyed with the secret and
+/// `&`.
+pub fn signature(secret: &str, method: &str, params: &[(&str, &str)]) -> String {
+    let mut m = Hmac::<sha1::Sha1>::new_from_slice(format!("{secret}&").as_bytes())
+        .expect("HMAC takes any key length");
+    m.update(string_to_sign(method, params).as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(m.finalize().into_bytes())
+}
+
+/// Checks found Alibaba Cloud credentials.
+#[derive(Debug)]
+pub struct Checker {
+    http: reqwest::blocking::Client,
+    endpoint: Endpoint,
+    backoff: Duration,
+}
+
+impl Checker {
+    /// A checker sending to `endpoint`, each exchange within `timeout`.
+    pub fn new(endpoint: Endpoint, timeout: Duration) -> Result<Checker, ClientError> {
+        Ok(Checker {
+            http: http::client("Alibaba Cloud", &endpoint, timeout)?,
+            endpoint,
+            backoff: Duration::from_millis(250),
+        })
+    }
+
+    /// One signed `GetCallerIdentity`; whether another try may tell more.
+    fn check_once(
+        &self,
+        id: &str,
+        secret: &Secret,
+        token: Option<&Secret>,
+    ) -> (Verification, bool) {
+        let timestamp = timestamp();
+        let nonce = nonce();
+        let mut params = vec![
+            ("AccessKeyId", id),
+            ("Action", "GetCallerIdentity"),
+            ("Format", "JSON"),
+            ("SignatureMethod", "HMAC-SHA1"),
+            ("SignatureNonce", nonce.as_str()),
+            ("SignatureVersion", "1.0"),
+            ("Timestamp", timestamp.as_str()),
+            ("Version", STS_VERSION),
+        ];
+        if let Some(t) = token {
+            params.push(("SecurityToken", t.expose()));
+        }
+        let sig = signature(secret.expose(), "GET", &params);
+        let mut url = self.endpoint.url("/");
+        url.set_query(Some(&format!(
+            "{}&Signature={}",
+            canonical_query(&params),
+            percent_encode(&sig)
+        )));
+        let resp = match self.http.get(url).send() {
+            Ok(r) => r,
+            Err(e) => {
+                let why = format!(
+                    "network: no answer from {}: {}",
+                    self.endpoint.host(),
+                    error_chain(&e)
+                );
+                return (verdict(Outcome::Unknown, why), true);
+            }
+        };
+        let status = resp.status().as_u16();
+        let body = http::read_bounded(resp, MAX_BODY);
+        let retry = status == 429 || status >= 500 || body.is_err();
+        match body {
+            Ok(b) => {
+                let (v, again) = classify(status, &b);
+                (v, retry || again)
+            }
+            Err(e) => (
+                verdict(
+                    Outcome::Unknown,
+                    format!("unexpected answer (GetCallerIdentity, HTTP {status}): {e}"),
+                ),
+                true,
+            ),
+        }
+    }
+}
+
+impl Provider for Checker {
+    /// Checks one AccessKey ID with the secret (and SecurityToken) found
+    /// with it; without a secret nothing is sent.
+    fn check(&mut self, id: &Secret, key: Option<&Secret>, token: Option<&Secret>) -> Verification {
+        let Some(secret) = key else {
+            return verdict(Outcome::Skipped, "no AccessKey secret found".to_string());
+        };
+        http::with_tries(TRIES, self.backoff, || {
+            self.check_once(id.expose(), secret, token)
+        })
+    }
+}
+
+/// `YYYY-MM-DDThh:mm:ssZ`, UTC.
+fn timestamp() -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    time::OffsetDateTime::now_utc()
+        .format(&fmt)
+        .unwrap_or_default()
+}
+
+/// A nonce no other request of this process uses.
+fn nonce() -> String {
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "{nanos:x}-{:x}-{:x}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A field of a JSON answer as text, cleaned for a terminal and cut short.
+fn field(v: &serde_json::Value, k: &str) -> Option<String> {
+    let s = v.get(k)?.as_str().filter(|s| !s.is_empty())?;
+    Some(
+        crate::report::sanitize::sanitize(s)
+            .chars()
+            .take(200)
+            .collect(),
+    )
+}
+
+/// Error codes another try may answer differently.
+fn transient(code: &str) -> bool {
+    code.starts_with("Throttling")
+        || matches!(
+            code,
+            "ServiceUnavailable" | "InternalError" | "SignatureNonceUsed"
+        )
+}
+
+/// The verdict of one answer, and whether another try may tell more.
+fn classify(status: u16, body: &[u8]) -> (Verification, bool) {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        let why = format!("unexpected answer (GetCallerIdentity, HTTP {status}): not JSON");
+        return (verdict(Outcome::Unknown, why), false);
+    };
+    let mut again = false;
+    let request_id = field(&v, "RequestId");
+    let mut out = match (status, field(&v, "Code")) {
+        (200..=299, None) if v.get("AccountId").is_some() => {
+            let mut out = verdict(
+                Outcome::Live,
+                "authenticated (STS GetCallerIdentity)".to_string(),
+            );
+            out.owner = Some(owner(&v));
+            out
+        }
+        (_, Some(code)) => {
+            let message = field(&v, "Message").unwrap_or_default();
+            let outcome = match code.as_str() {
+                "InvalidAccessKeyId.NotFound" | "InvalidAccessKeyId.Inactive" => Outcome::NotLive,
+                c if c.starts_with("InvalidSecurityToken") => Outcome::NotLive,
+                "SignatureDoesNotMatch" => Outcome::WrongKey,
+                _ => Outcome::Unknown,
+            };
+            again = transient(&code);
+            verdict(outcome, format!("{code}: {message} (HTTP {status})"))
+        }
+        _ => verdict(
+            Outcome::Unknown,
+            format!("unexpected answer (GetCallerIdentity, HTTP {status})"),
+        ),
+    };
+    out.request_id = request_id;
+    (out, again)
+}
+
+/// Who the caller is, from `GetCallerIdentity`.
+fn owner(v: &serde_json::Value) -> Owner {
+    let arn = field(v, "Arn");
+    let kind = field(v, "IdentityType");
+    let principal = kind.as_deref().map(|k| match k {
+        "Account" => "root".to_string(),
+        "RAMUser" => "sub-user".to_string(),
+        "AssumedRoleUser" => "role".to_string(),
+        other => other.to_string(),
+    });
+    // acs:ram::<account>:user/<name>, acs:ram::<account>:assumed-role/<role>/<session>
+    let name = arn
+        .as_deref()
+        .and_then(|a| a.rsplit_once(':'))
+        .and_then(|(_, res)| res.split_once('/'))
+        .map(|(_, n)| n.to_string());
+    Owner {
+        owner_uin: field(v, "AccountId"),
+        uin: field(v, "UserId").or_else(|| field(v, "PrincipalId")),
+        principal,
+        name,
+        arn,
+        role_id: field(v, "RoleId"),
+        ..Owner::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example of Alibaba Cloud's "RPC signature method" page (ECS
+    /// `DescribeRegions`, AccessKey `testid` / `testsecret`).
+    #[test]
+    fn the_documented_rpc_signature_example_is_reproduced() {
+        let params = [
+            ("Timestamp", "2016-02-23T12:46:24Z"),
+            ("Format", "XML"),
+            ("AccessKeyId", "testid"),
+            ("Action", "DescribeRegions"),
+            ("SignatureMethod", "HMAC-SHA1"),
+            ("SignatureNonce", "3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf"),
+            ("Version", "2014-05-26"),
+            ("SignatureVersion", "1.0"),
+        ];
+        assert_eq!(
+            string_to_sign("GET", &params),
+            "GET&%2F&AccessKeyId%3Dtestid%26Action%3DDescribeRegions%26Format%3DXML\
+             %26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3D3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf\
+             %26SignatureVersion%3D1.0%26Timestamp%3D2016-02-23T12%253A46%253A24Z%26Version%3D2014-05-26"
+        );
+        assert_eq!(
+            signature("testsecret", "GET", &params),
+            "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
+        );
+    }
+
+    #[test]
+    fn percent_encoding_follows_rfc_3986() {
+        assert_eq!(percent_encode("a b*c~d/é"), "a%20b%2Ac~d%2F%C3%A9");
+    }
+
+    #[test]
+    fn answers_are_read_by_code() {
+        let (live, again) = classify(
+            200,
+            br#"{"IdentityType":"RAMUser","AccountId":"1234567890123456","RequestId":"R1","PrincipalId":"2000001","UserId":"2000001","Arn":"acs:ram::1234567890123456:user/deploy"}"#,
+        );
+        assert_eq!((live.outcome, again), (Outcome::Live, false));
+        let o = live.owner.unwrap();
+        assert_eq!(o.owner_uin.as_deref(), Some("1234567890123456"));
+        assert_eq!(o.principal.as_deref(), Some("sub-user"));
+        assert_eq!(o.name.as_deref(), Some("deploy"));
+        assert_eq!(live.request_id.as_deref(), Some("R1"));
+        let code = |c: &str| {
+            let (v, again) = classify(
+                400,
+                format!(r#"{{"Code":"{c}","Message":"m","RequestId":"R"}}"#).as_bytes(),
+            );
+            (v.outcome, again)
+        };
+        assert_eq!(
+            code("InvalidAccessKeyId.NotFound"),
+            (Outcome::NotLive, false)
+        );
+        assert_eq!(
+            code("InvalidAccessKeyId.Inactive"),
+            (Outcome::NotLive, false)
+        );
+        assert_eq!(
+            code("InvalidSecurityToken.Expired"),
+            (Outcome::NotLive, false)
+        );
+        assert_eq!(code("SignatureDoesNotMatch"), (Outcome::WrongKey, false));
+        assert_eq!(code("Throttling.User"), (Outcome::Unknown, true));
+        assert_eq!(classify(502, b"<html>").0.outcome, Outcome::Unknown);
+    }
+}
