@@ -2,6 +2,7 @@
 
 mod archive;
 mod audit;
+mod binaries;
 mod cam;
 mod cdnetworks;
 mod decode;

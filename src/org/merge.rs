@@ -339,6 +339,7 @@ fn location(l: &DocLocation) -> Result<Match, String> {
         }),
         snippet: Snippet::new(l.snippet.as_str(), Vec::new()),
         line_hash: None,
+        binary: l.offset.filter(|_| l.binary),
         decoded,
         member: l.member.clone(),
         repo: l.repo.clone(),

@@ -166,6 +166,15 @@ pub struct DocLocation {
     /// Whether a step of `decoded` decrypted a tool's stored key.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub decrypted: bool,
+    /// Whether the value was found among the printable strings of binary
+    /// content; `line` and `column` then count those strings, one a line,
+    /// and `offset` says where the value sits.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub binary: bool,
+    /// For a value in binary content: its byte offset there (inside the
+    /// archive member, for one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
 }
 
 /// A commit in a location.
@@ -265,6 +274,8 @@ pub fn finding(report: &Report, f: &Finding, opts: &WriteOptions) -> DocFinding 
                 snippet: redact_snippet(m, f, opts.show_secrets),
                 decoded: m.decoded.iter().map(|e| e.name().to_string()).collect(),
                 decrypted: m.decoded.iter().any(|e| e.is_decryption()),
+                binary: m.binary.is_some(),
+                offset: m.binary,
             })
             .collect(),
     }

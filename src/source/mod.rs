@@ -4,6 +4,7 @@
 pub mod archive;
 pub mod fs;
 pub mod git;
+pub mod strings;
 pub mod text;
 
 use std::fmt;

@@ -36,6 +36,9 @@ pub struct HistoryPlan {
     pub max_blob_size: u64,
     /// Open archive blobs within these limits; `None` skips them as binary.
     pub archives: Option<archive::Limits>,
+    /// Read binary blobs for their printable strings; otherwise they are
+    /// skipped (and counted).
+    pub binary_strings: bool,
     /// Worker threads; 0 picks the number of cores.
     pub threads: usize,
     /// Counters to add commits and blobs to, for a progress display.
