@@ -5,6 +5,7 @@ mod audit;
 mod binaries;
 mod cam;
 mod cdnetworks;
+mod claims;
 mod decode;
 mod demo;
 mod forge;

@@ -25,7 +25,7 @@
 //! Scans of many repositories (and merged reports) add `"repositories"`
 //! (one summary each, after `suppressed`) and a `"repo"` first in every
 //! location.
-//! `kind` is `file`, `git`, `commit_message`, `staged` or `stdin`; `commit`
+//! `kind` is `file`, `git`, `commit_message`, `tag_message`, `staged` or `stdin`; `commit`
 //! is `{"sha", "author", "email", "time", "date", "summary"}` or null.
 //! Secrets are redacted unless `redacted` is false (`--show-secrets`).
 //! Scanned text is valid UTF-8 here: invalid bytes were replaced by U+FFFD.
@@ -133,7 +133,7 @@ pub struct DocLocation {
     /// The repository, in scans of many repositories and merged reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repo: Option<String>,
-    /// `file`, `git`, `commit_message`, `staged` or `stdin`.
+    /// `file`, `git`, `commit_message`, `tag_message`, `staged` or `stdin`.
     pub kind: String,
     /// Path (relative as scanned), or a pseudo-path; `outer!member` inside
     /// an archive.
@@ -237,6 +237,7 @@ fn kind(p: &Provenance) -> &'static str {
         Provenance::File { .. } => "file",
         Provenance::Git { .. } => "git",
         Provenance::CommitMessage { .. } => "commit_message",
+        Provenance::TagMessage { .. } => "tag_message",
         Provenance::Staged { .. } => "staged",
         Provenance::Stdin => "stdin",
     }

@@ -21,7 +21,7 @@ pub fn artifact(ctx: &ScanContext, prov: &Provenance) -> Option<sarif::ArtifactL
         Provenance::File { path } => Some(file(ctx, path)),
         Provenance::Git { path, .. } | Provenance::Staged { path } => Some(relative(path)),
         Provenance::Stdin => Some(relative(STDIN_NAME)),
-        Provenance::CommitMessage { .. } => None,
+        Provenance::CommitMessage { .. } | Provenance::TagMessage { .. } => None,
     }
 }
 

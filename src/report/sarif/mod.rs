@@ -218,7 +218,9 @@ fn collect(report: &Report, keep: &dyn Fn(&Match) -> bool) -> Results {
     for f in order {
         let Some(i) = index(&f.rule) else { continue };
         for m in f.matches.iter().filter(|m| keep(m)) {
-            if let Provenance::CommitMessage { commit } = &m.provenance {
+            if let Provenance::CommitMessage { commit } | Provenance::TagMessage { commit, .. } =
+                &m.provenance
+            {
                 let name = report.rule_name(&f.rule).to_string();
                 out.messages.push((commit.sha.clone(), name));
             } else if out.results.len() >= MAX_RESULTS {
