@@ -2,8 +2,10 @@
 
 mod archive;
 mod audit;
+mod binaries;
 mod cam;
 mod cdnetworks;
+mod claims;
 mod decode;
 mod demo;
 mod forge;

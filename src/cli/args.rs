@@ -182,6 +182,11 @@ pub(crate) struct ScanArgs {
     /// zst...); skip them as binary.
     #[arg(long, help_heading = "Files")]
     pub no_archives: bool,
+    /// Skip binary files and blobs instead of scanning their printable
+    /// strings (ASCII and UTF-16, and the strings of .pyc, Java
+    /// serialisation, class files and SQLite databases).
+    #[arg(long, help_heading = "Files")]
+    pub no_binary_strings: bool,
     /// Open archives nested up to N levels deep (default: 5; 1 opens only
     /// the outer archive).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Files")]

@@ -57,6 +57,7 @@ pub(super) fn source(
             selection: plan::history_selection(git)?,
             max_blob_size: walk.max_file_size,
             archives: walk.archives.clone(),
+            binary_strings: walk.binary_strings,
             threads: walk.threads,
             progress: None,
         },

@@ -342,6 +342,7 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
             .or(config_size)
             .unwrap_or(WalkOptions::default().max_file_size),
         threads: a.threads.unwrap_or(0),
+        binary_strings: !a.no_binary_strings,
         ..WalkOptions::default()
     };
     let (context, repo_vcs) =
@@ -786,6 +787,7 @@ fn source(
         selection,
         max_blob_size: walk.max_file_size,
         archives: walk.archives,
+        binary_strings: walk.binary_strings,
         threads: walk.threads,
         progress,
     };

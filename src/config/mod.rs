@@ -344,6 +344,7 @@ mod tests {
                 key_location: None,
                 snippet: Snippet::new(snippet, Vec::new()),
                 line_hash: None,
+                binary: None,
                 decoded: Vec::new(),
             },
         };
@@ -368,6 +369,7 @@ mod tests {
             key_location: Some(at(key_line)),
             snippet: Snippet::new("id = ID1", Vec::new()),
             line_hash: None,
+            binary: None,
             decoded: Vec::new(),
             repo: None,
         };

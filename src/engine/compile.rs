@@ -35,6 +35,7 @@ pub(super) struct CompiledAllow {
     /// Lower-cased, separators removed.
     pub unpaired_labels: Vec<String>,
     pub published: std::collections::HashSet<Vec<u8>>,
+    pub encoded_blocks: bool,
 }
 
 impl CompiledAllow {
@@ -182,6 +183,7 @@ pub(super) fn compile(rule: &Rule) -> Result<CompiledRule, BuildError> {
             .iter()
             .map(|p| p.value.as_bytes().to_vec())
             .collect(),
+        encoded_blocks: rule.allow.encoded_blocks,
     };
     let path = rule
         .path

@@ -31,6 +31,7 @@
 //! per-thread scratch.
 
 mod compile;
+mod encoded;
 pub mod entropy;
 mod label;
 mod pair;
@@ -76,6 +77,9 @@ pub struct Engine {
     unfiltered: Vec<usize>,
     /// Per rule: the rules whose match over the same bytes it replaces.
     supersedes: Vec<Vec<usize>>,
+    /// What provider rules claim for themselves, so generic rules never
+    /// report it (see [`Claims`]).
+    claims: Claims,
     /// How many nested decodings scans with this engine apply.
     decode_depth: u8,
 }
@@ -96,6 +100,12 @@ pub struct Cache {
     pair: pair::Scratch,
     /// (rule, secret start) of ids their rule does not claim.
     rejected: Vec<(usize, usize)>,
+    /// Spans provider rules matched and rejected (by value checks,
+    /// allowlist or published list): no generic rule reports them.
+    claimed: Vec<Range<usize>>,
+    /// (identifier rule, start) of ids that rule rejected or that only a
+    /// generic rule matched: the keys labelled around them are theirs.
+    spots: Vec<(usize, usize)>,
     rejected_ids: Vec<usize>,
     /// The lower-cased chunk being searched for keywords.
     folded: Vec<u8>,
@@ -197,6 +207,7 @@ impl Engine {
             })
             .collect();
         let longest = patterns.iter().map(String::len).max().unwrap_or(0);
+        let claims = Claims::new(rules);
         let keywords = if patterns.is_empty() {
             None
         } else {
@@ -223,6 +234,7 @@ impl Engine {
             longest,
             unfiltered,
             supersedes,
+            claims,
             decode_depth: crate::decode::DEFAULT_DEPTH,
         })
     }
@@ -274,6 +286,8 @@ impl Engine {
         }
         cache.touched.clear();
         cache.matches.clear();
+        cache.claimed.clear();
+        cache.spots.clear();
         self.collect_windows(cache, hay);
         for &i in &self.unfiltered {
             if cache.active[i] {
@@ -285,7 +299,7 @@ impl Engine {
         for &i in &touched {
             let mut windows = std::mem::take(&mut cache.windows[i]);
             pair::merge(&mut windows);
-            self.run_rule(i, hay, &windows, &mut cache.matches);
+            self.run_rule(i, hay, &windows, cache);
             windows.clear();
             cache.windows[i] = windows;
         }
@@ -354,17 +368,24 @@ impl Engine {
     }
 
     /// Step 2 and 3: a rule's regex in its windows, with value checks.
-    fn run_rule(&self, i: usize, hay: &[u8], windows: &[Range<usize>], out: &mut Vec<RawMatch>) {
+    fn run_rule(&self, i: usize, hay: &[u8], windows: &[Range<usize>], cache: &mut Cache) {
         let rule = &self.compiled[i];
         for w in windows {
             for secret in pair::find_all(&rule.re, rule.group, hay, w.clone()) {
-                if rule.accepts(&hay[secret.clone()], rule.min_entropy) {
-                    out.push(RawMatch {
+                if rule.accepts(&hay[secret.clone()], rule.min_entropy)
+                    && !(rule.allow.encoded_blocks && encoded::inside(hay, &secret))
+                {
+                    cache.matches.push(RawMatch {
                         rule: i,
                         secret,
                         key: None,
                         token: None,
                     });
+                } else if !rule.generic {
+                    if rule.pair.is_some() {
+                        cache.spots.push((i, secret.start));
+                    }
+                    cache.claimed.push(secret);
                 }
             }
         }
@@ -409,6 +430,7 @@ impl Engine {
                     &mut cache.pair,
                     &mut cache.rejected_ids,
                 );
+                cache.claimed.append(&mut cache.pair.claimed);
                 for &i in &cache.rejected_ids {
                     cache
                         .rejected
@@ -417,6 +439,16 @@ impl Engine {
             }
             from = to;
         }
+        // Whatever a provider rule matched, kept or not, is its own: ids
+        // it will drop, keys and tokens it paired.
+        for m in cache
+            .matches
+            .iter()
+            .filter(|m| !self.compiled[m.rule].generic)
+        {
+            cache.claimed.push(m.secret.clone());
+            cache.claimed.extend(m.key.iter().chain(&m.token).cloned());
+        }
         // Sorted: groups are visited by rule and ids by start.
         let rejected = std::mem::take(&mut cache.rejected);
         cache
@@ -424,14 +456,7 @@ impl Engine {
             .retain(|m| rejected.binary_search(&(m.rule, m.secret.start)).is_err());
         cache.rejected = rejected;
         cache.occupied.clear();
-        for m in cache
-            .matches
-            .iter()
-            .filter(|m| !self.compiled[m.rule].generic)
-        {
-            cache.occupied.push(m.secret.clone());
-            cache.occupied.extend(m.key.iter().chain(&m.token).cloned());
-        }
+        cache.occupied.append(&mut cache.claimed);
         cache.occupied.sort_unstable_by_key(|r| r.start);
         // Running maximum of ends: some claimed range among those starting
         // before `b` overlaps `a..b` exactly when their largest end is past `a`.
@@ -441,18 +466,44 @@ impl Engine {
             max_end = max_end.max(o.end);
             max_end
         }));
-        let (occupied, ends) = (&cache.occupied, &cache.max_ends);
+        for m in cache
+            .matches
+            .iter()
+            .filter(|m| self.compiled[m.rule].generic)
+        {
+            if let Some(owner) = self.claims.owner(&hay[m.secret.clone()]) {
+                cache.spots.push((owner, m.secret.start));
+            }
+        }
+        let (occupied, ends, spots) = (&cache.occupied, &cache.max_ends, &cache.spots);
         cache.matches.retain(|m| {
             let r = &self.compiled[m.rule];
             if r.generic {
                 let before = occupied.partition_point(|o| o.start < m.secret.end);
-                return before == 0 || ends[before - 1] <= m.secret.start;
+                return (before == 0 || ends[before - 1] <= m.secret.start)
+                    && !self.claims.claims(&hay[m.secret.clone()])
+                    && !self.near_claimed_id(hay, &m.secret, spots);
             }
             m.key.is_some()
                 || !(r.pair.as_ref().is_some_and(|p| p.required)
                     || r.on_unpaired_line(hay, &m.secret))
         });
         self.drop_superseded(cache);
+    }
+
+    /// Whether the generic value at `secret` is labelled as the key of an id
+    /// an identifier rule claimed near it (`spots`): the other half of a
+    /// credential the provider rule decided about.
+    fn near_claimed_id(&self, hay: &[u8], secret: &Range<usize>, spots: &[(usize, usize)]) -> bool {
+        let Some(word) = label::label(hay, secret.start) else {
+            return false;
+        };
+        spots.iter().any(|&(rule, at)| {
+            self.compiled[rule].pair.as_ref().is_some_and(|p| {
+                p.is_key_label(word)
+                    && pair::window(hay, &(at..at + 1), p.within_lines).contains(&secret.start)
+            })
+        })
     }
 
     /// Drops matches of a rule another kept match supersedes over the same
@@ -476,6 +527,55 @@ impl Engine {
                 .binary_search(&(m.rule, m.secret.start, m.secret.end))
                 .is_err()
         });
+    }
+}
+
+/// What provider (non-generic) rules claim by value, wherever it sits: their
+/// published documentation values, and values shaped as their identifiers
+/// (starting with an identifier rule's keyword, `AKID…`, `LTAI…`) even where
+/// the rule's own pattern rejected them (an API Gateway key is AKID + 36).
+/// A generic rule reports none of them: one precedence rule, whatever the
+/// provider decided about the value.
+#[derive(Debug, Default)]
+struct Claims {
+    published: std::collections::HashSet<Vec<u8>>,
+    /// Lower-cased keywords of identifier rules (rules with a `pair`), with
+    /// the rule.
+    prefixes: Vec<(Vec<u8>, usize)>,
+}
+
+impl Claims {
+    fn new(rules: &RuleSet) -> Claims {
+        let mut c = Claims::default();
+        for (i, r) in rules.rules.iter().enumerate().filter(|(_, r)| !r.generic) {
+            c.published.extend(
+                r.allow
+                    .published
+                    .iter()
+                    .map(|p| p.value.as_bytes().to_vec()),
+            );
+            if r.pair.is_some() {
+                c.prefixes.extend(
+                    r.keywords
+                        .iter()
+                        .map(|k| (k.to_ascii_lowercase().into_bytes(), i)),
+                );
+            }
+        }
+        c
+    }
+
+    /// Whether a provider rule claims `value`.
+    fn claims(&self, value: &[u8]) -> bool {
+        self.published.contains(value) || self.owner(value).is_some()
+    }
+
+    /// The identifier rule whose shape `value` has (starts with its keyword).
+    fn owner(&self, value: &[u8]) -> Option<usize> {
+        self.prefixes
+            .iter()
+            .find(|(p, _)| value.len() > p.len() && value[..p.len()].eq_ignore_ascii_case(p))
+            .map(|&(_, i)| i)
     }
 }
 

@@ -103,12 +103,22 @@ impl CompiledPair {
     }
 }
 
+impl CompiledPair {
+    /// Whether `label` names this pair's key (`SecretKey`, `AccessKeySecret`).
+    pub fn is_key_label(&self, label: &[u8]) -> bool {
+        is_hint(label, &self.hints)
+    }
+}
+
 /// Reusable buffers for pairing.
 #[derive(Debug, Default)]
 pub(super) struct Scratch {
     windows: Vec<Range<usize>>,
     cands: Vec<Candidate>,
     edges: Vec<Edge>,
+    /// Key candidates the rule's allowlist or published list rejected (the
+    /// caller takes them).
+    pub claimed: Vec<Range<usize>>,
 }
 
 #[derive(Debug)]
@@ -154,7 +164,8 @@ fn has_word(label: Option<&[u8]>, words: &[String]) -> bool {
 /// Fills `key` (and `token`) of every match in `ids`. `occupied` holds the
 /// ranges of all rules' matches in the haystack, sorted by start. Returns,
 /// in `rejected`, the indices of ids this rule does not claim (a
-/// `needs_token` id without a token).
+/// `needs_token` id without a token), and in `s.claimed` the key
+/// candidates its allowlist or published list rejected.
 pub(super) fn pair(
     rule: &CompiledRule,
     spec: &CompiledPair,
@@ -174,7 +185,14 @@ pub(super) fn pair(
     for w in &s.windows {
         for range in find_all(&spec.re, spec.group, hay, w.clone()) {
             let value = &hay[range.clone()];
-            if overlaps(occupied, &range) || !rule.accepts(value, spec.min_entropy) {
+            if overlaps(occupied, &range) {
+                continue;
+            }
+            if !rule.accepts(value, spec.min_entropy) {
+                // A documentation key or placeholder is the rule's to drop.
+                if rule.allow.allows(value) {
+                    s.claimed.push(range);
+                }
                 continue;
             }
             let label = label(hay, range.start);
@@ -265,7 +283,8 @@ pub(super) fn pair(
     if let Some((re, group)) = &spec.token {
         for m in ids.iter_mut() {
             let near = window(hay, &m.secret, spec.within_lines);
-            m.token = nearest_token(re, *group, hay, m, near, occupied);
+            m.token = nearest_token(re, *group, hay, m, near, occupied)
+                .or_else(|| positional_token(hay, m, occupied));
             // A key paired from further away brings its own neighbourhood.
             if m.token.is_none()
                 && let Some(k) = m.key.clone()
@@ -285,6 +304,39 @@ pub(super) fn pair(
             rejected.push(i);
         }
     }
+}
+
+/// Shortest session token taken by position (`Credential(id, key, token)`):
+/// STS tokens run to hundreds of characters.
+const MIN_POSITIONAL_TOKEN: usize = 40;
+
+/// The token passed as the argument after a key that was itself the
+/// argument after the id: `new Credential("AKID…", "key", "token")`,
+/// `common.NewTokenCredential(…)`, `BasicSessionCredentials(…)`, in every
+/// SDK's positional form.
+fn positional_token(hay: &[u8], m: &RawMatch, occupied: &[Range<usize>]) -> Option<Range<usize>> {
+    let k = m.key.as_ref()?;
+    if k.start < m.secret.end || !is_next_argument(&hay[m.secret.end..k.start]) {
+        return None;
+    }
+    let rest = &hay[k.end..hay.len().min(k.end + 64)];
+    let gap = rest
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\'' | b'`' | b','))?;
+    if !is_next_argument(&rest[..gap]) || !rest[..gap].contains(&b',') {
+        return None;
+    }
+    let start = k.end + gap;
+    let len = hay[start..]
+        .iter()
+        .take(4096)
+        .position(|&b| {
+            !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/' | b'='))
+        })
+        .unwrap_or(hay.len() - start);
+    let t = start..start + len;
+    let closed = matches!(hay.get(t.end), Some(b'"' | b'\'' | b'`'));
+    (len >= MIN_POSITIONAL_TOKEN && closed && !overlaps(occupied, &t)).then_some(t)
 }
 
 /// The nearest token match to `m` inside `w` that is neither its key nor

@@ -60,6 +60,10 @@ pub struct BlobMatch {
     /// GitHub code scanning's `primaryLocationLineHash` of the line holding
     /// the secret, computed from the scanned content (see [`linehash`]).
     pub line_hash: Option<String>,
+    /// For a secret found among the printable strings of binary content:
+    /// the byte offset of the secret in that content (lines and columns
+    /// then count the extracted strings, one a line).
+    pub binary: Option<u64>,
 }
 
 impl BlobMatch {
@@ -74,6 +78,7 @@ impl BlobMatch {
             decoded: self.decoded.clone(),
             repo: None,
             line_hash: self.line_hash.clone(),
+            binary: self.binary,
         }
     }
 }
@@ -97,6 +102,10 @@ pub struct Match {
     /// GitHub code scanning's `primaryLocationLineHash` of the line holding
     /// the secret, computed from the scanned content (see [`linehash`]).
     pub line_hash: Option<String>,
+    /// For a secret found among the printable strings of binary content:
+    /// the byte offset of the secret in that content (lines and columns
+    /// then count the extracted strings, one a line).
+    pub binary: Option<u64>,
     /// How the text holding the secret was encoded, outermost first (empty
     /// when it was found in plain text). Locations of decoded values are the
     /// encoded spans'.

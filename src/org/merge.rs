@@ -283,6 +283,15 @@ fn location(l: &DocLocation) -> Result<Match, String> {
             path: l.path.clone(),
         },
         "commit_message" => Provenance::CommitMessage { commit: commit()? },
+        "tag_message" => Provenance::TagMessage {
+            tag: l
+                .path
+                .strip_prefix("<tag ")
+                .and_then(|p| p.strip_suffix(" message>"))
+                .unwrap_or(&l.path)
+                .to_string(),
+            commit: commit()?,
+        },
         "staged" => Provenance::Staged {
             path: l.path.clone(),
         },
@@ -310,6 +319,7 @@ fn location(l: &DocLocation) -> Result<Match, String> {
         }),
         snippet: Snippet::new(l.snippet.as_str(), Vec::new()),
         line_hash: None,
+        binary: l.offset.filter(|_| l.binary),
         decoded,
         member: l.member.clone(),
         repo: l.repo.clone(),

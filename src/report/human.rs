@@ -186,16 +186,25 @@ fn location(
         let chain: Vec<&str> = m.decoded.iter().map(|e| e.name()).collect();
         format!("  ({how}: {})", chain.join(" → "))
     };
-    writeln!(
-        w,
-        "  {} {}:{}:{}{}{}",
-        st.paint("36", "at"),
-        sanitize(&m.path()),
-        m.location.line,
-        m.location.column,
-        key_at,
-        decoded
-    )?;
+    match m.binary {
+        Some(offset) => writeln!(
+            w,
+            "  {} {}  (binary, offset {offset}){}",
+            st.paint("36", "at"),
+            sanitize(&m.path()),
+            decoded
+        )?,
+        None => writeln!(
+            w,
+            "  {} {}:{}:{}{}{}",
+            st.paint("36", "at"),
+            sanitize(&m.path()),
+            m.location.line,
+            m.location.column,
+            key_at,
+            decoded
+        )?,
+    }
     if let Some(c) = m.provenance.commit() {
         writeln!(
             w,

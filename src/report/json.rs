@@ -25,7 +25,7 @@
 //! Scans of many repositories (and merged reports) add `"repositories"`
 //! (one summary each, after `suppressed`) and a `"repo"` first in every
 //! location.
-//! `kind` is `file`, `git`, `commit_message`, `staged` or `stdin`; `commit`
+//! `kind` is `file`, `git`, `commit_message`, `tag_message`, `staged` or `stdin`; `commit`
 //! is `{"sha", "author", "email", "time", "date", "summary"}` or null.
 //! Secrets are redacted unless `redacted` is false (`--show-secrets`).
 //! Scanned text is valid UTF-8 here: invalid bytes were replaced by U+FFFD.
@@ -133,7 +133,7 @@ pub struct DocLocation {
     /// The repository, in scans of many repositories and merged reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repo: Option<String>,
-    /// `file`, `git`, `commit_message`, `staged` or `stdin`.
+    /// `file`, `git`, `commit_message`, `tag_message`, `staged` or `stdin`.
     pub kind: String,
     /// Path (relative as scanned), or a pseudo-path; `outer!member` inside
     /// an archive.
@@ -166,6 +166,15 @@ pub struct DocLocation {
     /// Whether a step of `decoded` decrypted a tool's stored key.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub decrypted: bool,
+    /// Whether the value was found among the printable strings of binary
+    /// content; `line` and `column` then count those strings, one a line,
+    /// and `offset` says where the value sits.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub binary: bool,
+    /// For a value in binary content: its byte offset there (inside the
+    /// archive member, for one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
 }
 
 /// A commit in a location.
@@ -228,6 +237,7 @@ fn kind(p: &Provenance) -> &'static str {
         Provenance::File { .. } => "file",
         Provenance::Git { .. } => "git",
         Provenance::CommitMessage { .. } => "commit_message",
+        Provenance::TagMessage { .. } => "tag_message",
         Provenance::Staged { .. } => "staged",
         Provenance::Stdin => "stdin",
     }
@@ -265,6 +275,8 @@ pub fn finding(report: &Report, f: &Finding, opts: &WriteOptions) -> DocFinding 
                 snippet: redact_snippet(m, f, opts.show_secrets),
                 decoded: m.decoded.iter().map(|e| e.name().to_string()).collect(),
                 decrypted: m.decoded.iter().any(|e| e.is_decryption()),
+                binary: m.binary.is_some(),
+                offset: m.binary,
             })
             .collect(),
     }

@@ -282,6 +282,7 @@ mod tests {
             snippet: crate::finding::Snippet::new(snippet, Vec::new()),
             decoded: Vec::new(),
             line_hash: None,
+            binary: None,
         };
         let shown = redact_snippet(&at("  VldYWVphYmNkZWZnaGlqa2xt"), &f, false);
         assert_eq!(shown, "  ****(24 chars)");

@@ -149,6 +149,12 @@ pub struct Allowlist {
     /// many pages; a secret or key equal to one is not reported.
     #[serde(default)]
     pub published: Vec<Published>,
+    /// Drop a match inside an encoded block: a PEM body, an integrity hash
+    /// (`sha512-…`), a data URI, an ssh key, a source map's `mappings`, or
+    /// a base64 run of 100+ characters it is glued into by `+` or `/`. A
+    /// value next to a `/` in a path or URL is still reported.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub encoded_blocks: bool,
 }
 
 /// One example value from the provider's documentation.

@@ -114,6 +114,7 @@ fn to_hit(
             key_location: key.map(|(r, _)| lines.locate(blob.bytes, r)),
             snippet: Snippet::new(snippet, masks),
             line_hash: None,
+            binary: None,
             decoded,
         },
     }

@@ -13,7 +13,8 @@ use crate::finding::{
     self, BlobHits, BlobMatch, Finding, Hit, Location, Mask, Secret, SecretKind, Snippet,
 };
 use crate::source::fs::{self, Collector, WalkOptions};
-use crate::source::{Counts, Provenance, archive};
+use crate::source::strings::{self, Strings};
+use crate::source::{Counts, Provenance, archive, text};
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -105,6 +106,7 @@ pub fn run(plan: &ScanPlan, engine: &Engine) -> ScanOutput {
     let diagnostics = Diagnostics::new();
     fs::walk(&plan.paths, &plan.walk, &stats, &diagnostics, || {
         let mut scanner = BlobScanner::new(engine);
+        scanner.binary_strings = plan.walk.binary_strings;
         let mut members = Vec::new();
         let (collected, tally) = (&collected, &tally);
         move |blob: fs::FileBlob<'_>| {
@@ -119,17 +121,24 @@ pub fn run(plan: &ScanPlan, engine: &Engine) -> ScanOutput {
                 }
             };
             let path = prov.path();
-            if let (Some(format), Some(limits)) = (blob.archive, &plan.walk.archives) {
-                let exp = scanner.scan_archive(format, &path, blob.bytes, limits, &mut members);
-                tally.add(exp);
-                if !members.is_empty() {
-                    collected.extend([BlobHits::one(prov, std::mem::take(&mut members))]);
-                }
-                return;
-            }
             // Path-restricted rules have no path to go by on standard input.
             let on_disk = (prov != Provenance::Stdin).then_some(path.as_str());
-            let hits = scanner.scan(blob.bytes, on_disk);
+            if let (Some(format), Some(limits)) = (blob.archive, &plan.walk.archives) {
+                let exp = scanner.scan_archive(format, &path, blob.bytes, limits, &mut members);
+                let opened = !archive::failed_at_once(&exp, &path);
+                tally.add(exp);
+                if opened {
+                    if !members.is_empty() {
+                        collected.extend([BlobHits::one(prov, std::mem::take(&mut members))]);
+                    }
+                    return;
+                }
+            }
+            let hits = if blob.binary || blob.archive.is_some() {
+                scanner.scan_content(blob.bytes, on_disk)
+            } else {
+                scanner.scan(blob.bytes, on_disk)
+            };
             if !hits.is_empty() {
                 collected.extend([BlobHits::one(prov, std::mem::take(hits))]);
             }
@@ -183,6 +192,11 @@ pub struct BlobScanner<'e> {
     cache: Cache,
     raw: Vec<RawMatch>,
     hits: Vec<Hit>,
+    strings: Strings,
+    /// Look into binary content (archive members, and what
+    /// [`BlobScanner::scan_content`] is given) for printable strings;
+    /// otherwise it is skipped.
+    pub binary_strings: bool,
 }
 
 impl<'e> BlobScanner<'e> {
@@ -193,6 +207,8 @@ impl<'e> BlobScanner<'e> {
             cache: engine.cache(),
             raw: Vec::new(),
             hits: Vec::new(),
+            strings: Strings::default(),
+            binary_strings: true,
         }
     }
 
@@ -208,11 +224,45 @@ impl<'e> BlobScanner<'e> {
     ) -> archive::Expansion {
         archive::expand(path, format, bytes, limits, &mut |m| {
             let shown = format!("{path}!{}", m.path);
-            for mut h in self.scan(m.bytes, Some(&shown)).drain(..) {
+            let hits = if m.binary {
+                self.scan_binary(m.bytes, Some(&shown))
+            } else {
+                self.scan(m.bytes, Some(&shown))
+            };
+            for mut h in hits.drain(..) {
                 h.at.member = Some(m.path.to_string());
                 out.push(h);
             }
         })
+    }
+
+    /// Scans content that was not read as text (binary, or an archive that
+    /// failed to open): UTF-16 transcoded, other text as it is, binary
+    /// content's strings when [`BlobScanner::binary_strings`] is set.
+    pub fn scan_content(&mut self, bytes: &[u8], path: Option<&str>) -> &mut Vec<Hit> {
+        match text::as_text(bytes) {
+            Some(t) => self.scan(&t, path),
+            None => self.scan_binary(bytes, path),
+        }
+    }
+
+    /// Scans the printable strings of binary `bytes` (see
+    /// [`strings::extract`]) as text, one string a line; every hit carries
+    /// the byte offset of its secret in `bytes`. Nothing when
+    /// [`BlobScanner::binary_strings`] is off.
+    pub fn scan_binary(&mut self, bytes: &[u8], path: Option<&str>) -> &mut Vec<Hit> {
+        if !self.binary_strings {
+            self.hits.clear();
+            return &mut self.hits;
+        }
+        let mut s = std::mem::take(&mut self.strings);
+        strings::extract(bytes, &mut s);
+        self.scan(&s.text, path);
+        for h in &mut self.hits {
+            h.at.binary = Some(s.offset(text_offset(&s.text, h.at.location)));
+        }
+        self.strings = s;
+        &mut self.hits
     }
 
     /// Scans `bytes` (found at `path`, when it has one: path-restricted
@@ -314,6 +364,7 @@ fn to_hit(
                 .map(|r| lines.locate(bytes, visible(bytes, r))),
             snippet: Snippet::new(snippet, masks),
             line_hash: None,
+            binary: None,
             decoded: Vec::new(),
         },
     }
@@ -334,6 +385,30 @@ fn visible(bytes: &[u8], r: &std::ops::Range<usize>) -> std::ops::Range<usize> {
         }
         None => r.clone(),
     }
+}
+
+/// The byte offset of the start of `loc` in `bytes` (columns count
+/// characters).
+fn text_offset(bytes: &[u8], loc: Location) -> usize {
+    let line = (loc.line as usize).saturating_sub(1);
+    let start = if line == 0 {
+        0
+    } else {
+        memchr::memchr_iter(b'\n', bytes)
+            .nth(line - 1)
+            .map_or(bytes.len(), |i| i + 1)
+    };
+    let rest = &bytes[start..];
+    let text = match std::str::from_utf8(rest) {
+        Ok(t) => t,
+        Err(e) => std::str::from_utf8(&rest[..e.valid_up_to()]).unwrap_or_default(),
+    };
+    let col = (loc.column as usize).saturating_sub(1);
+    start
+        + text
+            .char_indices()
+            .nth(col)
+            .map_or(col.min(rest.len()), |(i, _)| i)
 }
 
 /// Offsets of line starts, for turning byte offsets into lines and columns.

@@ -8,7 +8,7 @@
 use super::Counts;
 use crate::diagnostic::{Diagnostics, Severity};
 use crate::source::archive::{self, Format};
-use crate::source::text;
+use crate::source::{strings, text};
 use ignore::{WalkBuilder, WalkState};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -31,6 +31,9 @@ pub struct WalkOptions {
     /// Open archives and compressed files within these limits; `None`
     /// skips them as binary.
     pub archives: Option<archive::Limits>,
+    /// Read binary files whole for their printable strings; otherwise they
+    /// are skipped (and counted) after their first 8 KiB.
+    pub binary_strings: bool,
 }
 
 impl Default for WalkOptions {
@@ -42,6 +45,7 @@ impl Default for WalkOptions {
             threads: 0,
             ignore_files: Vec::new(),
             archives: Some(archive::Limits::default()),
+            binary_strings: true,
         }
     }
 }
@@ -54,6 +58,9 @@ pub struct FileBlob<'a> {
     pub bytes: &'a [u8],
     /// The archive format, when the content is an archive to expand.
     pub archive: Option<Format>,
+    /// Whether the content is binary (neither text nor an archive), for
+    /// its printable strings.
+    pub binary: bool,
 }
 
 /// Walks `roots` in parallel. `make_visitor` runs once per worker thread and
@@ -183,8 +190,9 @@ fn shown(path: &Path) -> std::borrow::Cow<'_, str> {
 
 /// Reads a file or stream named `path` from `r` into `buf` and hands it to
 /// `visit`, within the size limit: the first 8 KiB decide whether it is
-/// binary (then nothing more is read), the rest is read up to one byte
-/// past the limit (a file may have grown, a stream has no length).
+/// binary (then nothing more is read unless binary files are read for
+/// their strings), the rest is read up to one byte past the limit (a file
+/// may have grown, a stream has no length).
 pub fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
     r: R,
     path: &Path,
@@ -200,16 +208,29 @@ pub fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
         return unreadable(path, &e, stats, diags);
     }
     // Archives first: they are binary, but not to be skipped.
-    let archive = match opts.archives {
-        Some(_) => archive::detect(path.as_os_str().as_encoded_bytes(), buf),
-        None => None,
-    };
-    if archive.is_none() && text::as_text(buf).is_none() {
+    let archive = archive::detect(path.as_os_str().as_encoded_bytes(), buf);
+    // Archives not to be opened are skipped whole, not searched for strings.
+    let closed = archive.is_some() && opts.archives.is_none();
+    let archive = archive.filter(|_| !closed);
+    let binary = archive.is_none() && text::as_text(buf).is_none();
+    if closed || (binary && !opts.binary_strings) {
         Counts::add(&stats.binary, 1);
         return;
     }
-    if let Err(e) = r.read_to_end(buf) {
+    // Binary content is read for its strings only up to its own bound.
+    let read = if binary {
+        let room = strings::MAX_BINARY.saturating_add(1) - buf.len() as u64;
+        r.take(room).read_to_end(buf)
+    } else {
+        r.read_to_end(buf)
+    };
+    if let Err(e) = read {
         return unreadable(path, &e, stats, diags);
+    }
+    if binary && buf.len() as u64 > strings::MAX_BINARY && opts.max_file_size > strings::MAX_BINARY
+    {
+        Counts::add(&stats.binary, 1);
+        return;
     }
     if buf.len() as u64 > opts.max_file_size {
         Counts::add(&stats.too_large, 1);
@@ -224,6 +245,7 @@ pub fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
     }
     let text = match archive {
         Some(_) => None,
+        None if binary => None,
         None => text::as_text(buf),
     };
     let bytes: &[u8] = text.as_deref().unwrap_or(buf);
@@ -233,6 +255,7 @@ pub fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
         path,
         bytes,
         archive,
+        binary,
     });
 }
 

@@ -4,6 +4,7 @@
 pub mod archive;
 pub mod fs;
 pub mod git;
+pub mod strings;
 pub mod text;
 
 use std::fmt;
@@ -80,6 +81,14 @@ pub enum Provenance {
         /// The commit.
         commit: CommitMeta,
     },
+    /// The message of an annotated tag.
+    TagMessage {
+        /// The tag's name (`v1.0`).
+        tag: String,
+        /// The tag object as a commit is shown: its id, tagger, time and
+        /// first message line.
+        commit: CommitMeta,
+    },
     /// The staged (index) version of a file, for pre-commit scans.
     Staged {
         /// Path inside the repository.
@@ -98,6 +107,7 @@ impl Provenance {
             Provenance::CommitMessage { commit } => {
                 format!("<commit {} message>", short(&commit.sha))
             }
+            Provenance::TagMessage { tag, .. } => format!("<tag {tag} message>"),
             Provenance::Stdin => "<stdin>".to_string(),
         }
     }
@@ -105,7 +115,9 @@ impl Provenance {
     /// The commit, for git provenances.
     pub fn commit(&self) -> Option<&CommitMeta> {
         match self {
-            Provenance::Git { commit, .. } | Provenance::CommitMessage { commit } => Some(commit),
+            Provenance::Git { commit, .. }
+            | Provenance::CommitMessage { commit }
+            | Provenance::TagMessage { commit, .. } => Some(commit),
             _ => None,
         }
     }

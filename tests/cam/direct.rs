@@ -31,6 +31,7 @@ fn verify_findings_checks_distinct_pairs_in_parallel_once_each() {
                 key_location: None,
                 snippet: Default::default(),
                 line_hash: None,
+                binary: None,
                 decoded: Vec::new(),
                 repo: None,
             }],

@@ -114,6 +114,7 @@ fn history(repo: &Path, selection: Selection) -> GitOutput {
         selection,
         max_blob_size: 1 << 20,
         archives: Some(keyhound::source::archive::Limits::default()),
+        binary_strings: true,
         threads: 2,
         progress: None,
     };
@@ -465,6 +466,7 @@ fn scan_git_missing_corrupt_and_oversized_objects_are_named_and_skipped() {
         selection: Selection::default(),
         max_blob_size: 10,
         archives: None,
+        binary_strings: true,
         threads: 1,
         progress: None,
     };

@@ -81,7 +81,7 @@ fn standard_input_honours_the_size_limit_and_the_binary_test() {
     );
     let out = env
         .cmd()
-        .args(["scan", "-"])
+        .args(["scan", "-", "--no-binary-strings"])
         .write_stdin(format!("\0\x01binary\n{leak}"))
         .timeout(LIMIT)
         .output()

@@ -21,6 +21,11 @@ pub const STDIN_NAME: &str = "stdin";
 /// message's alerts apart and names the commit in the path users see.
 pub const COMMIT_MESSAGES: &str = "commit-message";
 
+/// The directory annotated tag messages are reported under, as commit
+/// messages are: `tag-message/<tag object id>`, lines and columns counting
+/// inside the message.
+pub const TAG_MESSAGES: &str = "tag-message";
+
 /// Where a provenance's content lives, as an artifact location; a commit
 /// message is [`COMMIT_MESSAGES`]`/<sha>`.
 pub fn artifact(ctx: &ScanContext, prov: &Provenance) -> Option<sarif::ArtifactLocation> {
@@ -30,6 +35,9 @@ pub fn artifact(ctx: &ScanContext, prov: &Provenance) -> Option<sarif::ArtifactL
         Provenance::Stdin => Some(relative(STDIN_NAME)),
         Provenance::CommitMessage { commit } => {
             Some(relative(&format!("{COMMIT_MESSAGES}/{}", commit.sha)))
+        }
+        Provenance::TagMessage { commit, .. } => {
+            Some(relative(&format!("{TAG_MESSAGES}/{}", commit.sha)))
         }
     }
 }

@@ -90,11 +90,26 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> Option<
     if let Some(member) = &m.member {
         path = format!("{path}!{member}");
     }
+    let text = match m.binary {
+        Some(offset) => format!("{text} In binary content, at byte offset {offset}."),
+        None => text,
+    };
     let l = m.location;
-    let primary = physical(
-        artifact.clone(),
-        region(l.line, l.column, l.end_line, l.end_column, Some(snippet)),
-    );
+    let primary = match m.binary {
+        // Lines mean nothing in a binary file: the region is its bytes.
+        Some(offset) => {
+            let mut r = sarif::Region::builder()
+                .byte_offset(offset as i64)
+                .byte_length(f.secret.expose().len() as i64)
+                .build();
+            r.snippet = Some(sarif::ArtifactContent::builder().text(snippet).build());
+            physical(artifact.clone(), r)
+        }
+        None => physical(
+            artifact.clone(),
+            region(l.line, l.column, l.end_line, l.end_column, Some(snippet)),
+        ),
+    };
     // `primaryLocationLineHash` is what GitHub matches alerts on; computed
     // from the scanned content, it also covers blobs no checkout holds.
     // `keyhound/v1` is the finding's content fingerprint (the value ignore
@@ -117,6 +132,10 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> Option<
     p.insert("paired".to_string(), json!(f.key.is_some()));
     if let Some(member) = &m.member {
         p.insert("archiveMember".to_string(), json!(member));
+    }
+    if let Some(offset) = m.binary {
+        p.insert("binary".to_string(), json!(true));
+        p.insert("byteOffset".to_string(), json!(offset));
     }
     if !m.decoded.is_empty() {
         let chain: Vec<&str> = m.decoded.iter().map(|e| e.name()).collect();
@@ -157,7 +176,7 @@ fn result(report: &Report, rule_index: usize, f: &Finding, m: &Match) -> Option<
         .partial_fingerprints(fp)
         .properties(rule::props(p))
         .build();
-    if let (Some(k), Some(kn)) = (m.key_location, pair_name) {
+    if let (Some(k), Some(kn), None) = (m.key_location, pair_name, m.binary) {
         let mut rel = physical(
             artifact,
             region(k.line, k.column, k.end_line, k.end_column, None),
@@ -433,6 +452,7 @@ mod tests {
                 key_location: None,
                 snippet: Default::default(),
                 line_hash: None,
+                binary: None,
                 decoded: Vec::new(),
             }],
             in_head: None,

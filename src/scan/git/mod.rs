@@ -1,6 +1,7 @@
 //! Git scans: history (every blob the selected commits introduced, read and
 //! scanned once, with every commit and path that introduced it), commit
-//! messages, and the staged change (matches on added lines only).
+//! and annotated tag messages, and the staged change (matches on added
+//! lines only).
 
 use crate::engine::Engine;
 use crate::finding::{self, Hit};
@@ -17,6 +18,7 @@ mod provenance;
 mod read;
 mod shared;
 mod staged;
+mod tags;
 mod walk;
 
 use provenance::{join_provenance, secrets_in_head};
@@ -36,6 +38,9 @@ pub struct HistoryPlan {
     pub max_blob_size: u64,
     /// Open archive blobs within these limits; `None` skips them as binary.
     pub archives: Option<archive::Limits>,
+    /// Read binary blobs for their printable strings; otherwise they are
+    /// skipped (and counted).
+    pub binary_strings: bool,
     /// Worker threads; 0 picks the number of cores.
     pub threads: usize,
     /// Counters to add commits and blobs to, for a progress display.
@@ -82,7 +87,9 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
     );
     shared.report_notes();
     let in_head = secrets_in_head(&repo, &shared.guard, &blob_hits);
-    let mut findings = finding::group(join_provenance(&repo, &commits, &outs, blob_hits));
+    let mut joined = join_provenance(&repo, &commits, &outs, blob_hits);
+    joined.extend(tags::tag_messages(&repo, engine, &commits));
+    let mut findings = finding::group(joined);
     for f in &mut findings {
         f.in_head = Some(in_head.contains(&(f.rule.clone(), f.secret.clone(), f.key.clone())));
     }

@@ -6,8 +6,8 @@ use super::{BlobJob, Losses, Shared, WorkerOut, open_git};
 use crate::finding::Hit;
 use crate::scan::BlobScanner;
 use crate::source::git::{self as src, ReadOutcome};
-use crate::source::text;
 use crate::source::{Counts, archive};
+use crate::source::{strings, text};
 use git2::Oid;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -26,6 +26,7 @@ pub(super) fn read_worker(
         .odb()
         .map_err(src::git_err("open the object database", git_dir))?;
     let mut scanner = BlobScanner::new(sh.engine);
+    scanner.binary_strings = sh.binary_strings;
     let mut hits = Vec::new();
     loop {
         let start = next.fetch_add(BLOB_CHUNK, Ordering::Relaxed);
@@ -42,6 +43,7 @@ pub(super) fn read_worker(
             let read = Read {
                 max: sh.max_blob_size,
                 archives: sh.archives.is_some(),
+                strings: sh.binary_strings,
                 guard: &sh.guard,
                 counts: &sh.counts,
                 losses: &sh.losses,
@@ -54,13 +56,20 @@ pub(super) fn read_worker(
             if let (Some(format), Some(limits)) = (format, sh.archives) {
                 let mut found = Vec::new();
                 let exp = scanner.scan_archive(format, &path, obj.data(), limits, &mut found);
+                let opened = !archive::failed_at_once(&exp, &path);
                 sh.archive.add(exp);
                 if !found.is_empty() {
                     hits.push((job.id, found));
                 }
-                continue;
+                if opened {
+                    continue;
+                }
             }
-            let found = scanner.scan(obj.data(), Some(&path));
+            let found = if obj.is_binary() || format.is_some() {
+                scanner.scan_content(obj.data(), Some(&path))
+            } else {
+                scanner.scan(obj.data(), Some(&path))
+            };
             if !found.is_empty() {
                 hits.push((job.id, std::mem::take(found)));
             }
@@ -74,6 +83,8 @@ pub(super) struct Read<'a> {
     pub(super) max: u64,
     /// Let archives through (with their format) rather than skip them as binary.
     pub(super) archives: bool,
+    /// Let binary blobs through, for their printable strings.
+    pub(super) strings: bool,
     pub(super) guard: &'a src::Guard,
     pub(super) counts: &'a Counts,
     pub(super) losses: &'a Losses,
@@ -111,18 +122,19 @@ pub(super) fn read_counted<'o>(
         Counts::add(&counts.lfs, 1);
         return None;
     }
-    let format = if r.archives {
-        archive::detect(path, bytes)
-    } else {
-        None
-    };
+    let format = archive::detect(path, bytes);
+    // Archives not to be opened are skipped whole, not searched for strings.
+    let closed = format.is_some() && !r.archives;
+    let format = format.filter(|_| !closed);
     let transcoded = format.is_none().then(|| text::utf16(bytes)).flatten();
-    if format.is_none() && transcoded.is_none() && text::is_binary(bytes) {
+    let binary = format.is_none() && transcoded.is_none() && text::is_binary(bytes);
+    if closed || (binary && (!r.strings || bytes.len() as u64 > strings::MAX_BINARY)) {
         Counts::add(&counts.binary, 1);
         return None;
     }
     let blob = match transcoded {
         Some(s) => Blob::Text(s),
+        None if binary => Blob::Binary(obj),
         None => Blob::Object(obj),
     };
     Counts::add(&counts.scanned, 1);
@@ -130,17 +142,23 @@ pub(super) fn read_counted<'o>(
     Some((blob, format))
 }
 
-/// A blob's content to scan: as stored, or UTF-16 transcoded to UTF-8.
+/// A blob's content to scan: as stored, UTF-16 transcoded to UTF-8, or
+/// binary (for its printable strings).
 pub(super) enum Blob<'o> {
     Object(git2::OdbObject<'o>),
     Text(String),
+    Binary(git2::OdbObject<'o>),
 }
 
 impl Blob<'_> {
     pub(super) fn data(&self) -> &[u8] {
         match self {
-            Blob::Object(o) => o.data(),
+            Blob::Object(o) | Blob::Binary(o) => o.data(),
             Blob::Text(s) => s.as_bytes(),
         }
+    }
+
+    pub(super) fn is_binary(&self) -> bool {
+        matches!(self, Blob::Binary(_))
     }
 }

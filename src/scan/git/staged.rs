@@ -47,6 +47,9 @@ pub fn staged(
         let read = Read {
             max: max_blob_size,
             archives: archives.is_some(),
+            // A staged change is scanned by its added lines; a binary
+            // file has none.
+            strings: false,
             guard: &guard,
             counts: &counts,
             losses: &losses,

@@ -15,6 +15,9 @@ pub struct Member<'a> {
     pub path: &'a str,
     /// The content, UTF-16 transcoded to UTF-8 when it had a BOM.
     pub bytes: &'a [u8],
+    /// Whether the content is binary (neither text nor an archive): for
+    /// its printable strings only.
+    pub binary: bool,
 }
 
 /// What expanding one archive did.
@@ -24,7 +27,8 @@ pub struct Expansion {
     pub members: u64,
     /// Their bytes.
     pub bytes: u64,
-    /// Members skipped as binary (not archives either).
+    /// Binary members (not archives either), handed over for their
+    /// printable strings.
     pub binary: u64,
     /// Archives opened, the outer one included.
     pub archives: u64,
@@ -273,7 +277,7 @@ impl Walk<'_> {
     }
 
     /// A member's bytes: a nested archive is opened, text is visited,
-    /// anything else counted as binary.
+    /// anything else counted and visited as binary.
     fn member(&mut self, here: &str, name: &str, data: &[u8], depth: u32, budget: &Budget) {
         let path = join(here, name);
         if let Some(format) = detect(name.as_bytes(), data) {
@@ -285,20 +289,24 @@ impl Walk<'_> {
             return;
         }
         let transcoded;
-        let bytes = match utf16(data) {
+        let (bytes, binary) = match utf16(data) {
             Some(s) => {
                 transcoded = s;
-                transcoded.as_bytes()
+                (transcoded.as_bytes(), false)
             }
             None if is_binary(data) => {
                 self.out.binary += 1;
-                return;
+                (data, true)
             }
-            None => data,
+            None => (data, false),
         };
         self.out.members += 1;
         self.out.bytes += bytes.len() as u64;
-        (self.visit)(Member { path: &path, bytes });
+        (self.visit)(Member {
+            path: &path,
+            bytes,
+            binary,
+        });
     }
 
     /// Reads one member of at most `max_member` bytes into `buf`, warning

@@ -7,6 +7,18 @@ mod expand;
 
 pub use expand::{Expansion, Member, expand};
 
+/// Whether expanding the outer archive `name` failed before any member was
+/// read: the content only looked like an archive (a text file with `ustar`
+/// at byte 257, a damaged header), and is to be scanned as it is.
+pub fn failed_at_once(exp: &Expansion, name: &str) -> bool {
+    exp.members == 0
+        && exp.archives <= 1
+        && exp
+            .warnings
+            .iter()
+            .any(|w| w.archive == name && matches!(w.skip, Skip::Corrupt | Skip::Unsupported))
+}
+
 use std::fmt;
 
 /// How far expansion may go. One set of limits covers an outer archive and
@@ -70,8 +82,9 @@ pub fn detect(name: &[u8], bytes: &[u8]) -> Option<Format> {
     const BZ_END: [u8; 6] = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
     match bytes {
         [b'P', b'K', 3, 4, ..] | [b'P', b'K', 5, 6, ..] => Some(Format::Zip),
-        // Method 8 (deflate) is the only one gzip defines.
-        [0x1f, 0x8b, 8, ..] => Some(Format::Gzip),
+        // Method 8 (deflate) is the only one gzip defines; the top three
+        // flag bits are reserved (zero).
+        [0x1f, 0x8b, 8, flags, ..] if flags & 0xE0 == 0 => Some(Format::Gzip),
         [b'B', b'Z', b'h', level, rest @ ..]
             if (b'1'..=b'9').contains(level)
                 && rest.len() >= 6
@@ -80,16 +93,18 @@ pub fn detect(name: &[u8], bytes: &[u8]) -> Option<Format> {
             Some(Format::Bzip2)
         }
         [0xFD, b'7', b'z', b'X', b'Z', 0, ..] => Some(Format::Xz),
-        [0x28, 0xB5, 0x2F, 0xFD, ..] => Some(Format::Zstd),
+        // Bit 3 of the frame header descriptor is reserved (zero).
+        [0x28, 0xB5, 0x2F, 0xFD, desc, ..] if desc & 0x08 == 0 => Some(Format::Zstd),
         _ if is_tar(bytes) => Some(Format::Tar),
         _ if ends_with_ignore_case(name, b".tar") && tar_checksum_ok(bytes) => Some(Format::Tar),
         _ => None,
     }
 }
 
-/// A POSIX or GNU tar: `ustar` at offset 257 of the first header.
+/// A POSIX or GNU tar: `ustar` at offset 257 of the first header, whose
+/// checksum matches (a text file can hold `ustar` there too).
 fn is_tar(bytes: &[u8]) -> bool {
-    bytes.len() >= 512 && &bytes[257..262] == b"ustar"
+    bytes.len() >= 512 && &bytes[257..262] == b"ustar" && tar_checksum_ok(bytes)
 }
 
 /// Whether the first 512 bytes are a tar header with a matching checksum
@@ -101,18 +116,14 @@ fn tar_checksum_ok(bytes: &[u8]) -> bool {
     let Ok(stored) = tar::Header::from_byte_slice(h).cksum() else {
         return false;
     };
-    let sum: u32 = h
-        .iter()
-        .enumerate()
-        .map(|(i, &b)| {
-            if (148..156).contains(&i) {
-                32
-            } else {
-                u32::from(b)
-            }
-        })
-        .sum();
-    stored == sum && h[0] != 0
+    // Some old tars summed the bytes as signed chars.
+    let (mut unsigned, mut signed) = (0u32, 0i64);
+    for (i, &b) in h.iter().enumerate() {
+        let b = if (148..156).contains(&i) { 32 } else { b };
+        unsigned += u32::from(b);
+        signed += i64::from(b as i8);
+    }
+    (stored == unsigned || i64::from(stored) == signed) && h[0] != 0
 }
 
 fn ends_with_ignore_case(name: &[u8], suffix: &[u8]) -> bool {
@@ -241,7 +252,17 @@ mod tests {
         );
         assert_eq!(detect(b"notes.txt", b"BZh9 is how it starts"), None);
         assert_eq!(detect(b"x", b"\xFD7zXZ\x00..."), Some(Format::Xz));
-        assert_eq!(detect(b"x", b"\x28\xB5\x2F\xFD..."), Some(Format::Zstd));
+        assert_eq!(detect(b"x", b"\x28\xB5\x2F\xFD\x24.."), Some(Format::Zstd));
+        assert_eq!(
+            detect(b"x", b"\x28\xB5\x2F\xFD\x2E.."),
+            None,
+            "reserved bit"
+        );
+        assert_eq!(
+            detect(b"x.gz", &[0x1f, 0x8b, 8, 0x20]),
+            None,
+            "reserved flag"
+        );
         assert_eq!(detect(b"plain.tar", b"not a tar at all"), None);
         assert_eq!(detect(b"a.env", b"SECRET=1\n"), None);
     }

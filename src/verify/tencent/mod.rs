@@ -346,7 +346,8 @@ impl Verifier {
                 .iter()
                 .filter_map(|m| match &m.provenance {
                     crate::source::Provenance::Git { commit, .. }
-                    | crate::source::Provenance::CommitMessage { commit } => Some(commit.time),
+                    | crate::source::Provenance::CommitMessage { commit }
+                    | crate::source::Provenance::TagMessage { commit, .. } => Some(commit.time),
                     _ => None,
                 })
                 .min()
