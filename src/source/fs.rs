@@ -204,7 +204,12 @@ pub fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
         Some(_) => archive::detect(path.as_os_str().as_encoded_bytes(), buf),
         None => None,
     };
-    if archive.is_none() && text::as_text(buf).is_none() {
+    // Decided once, from the head: the rest of the file cannot change it.
+    let sniff = match archive {
+        Some(_) => text::Sniff::Text,
+        None => text::sniff(buf),
+    };
+    if sniff == text::Sniff::Binary {
         Counts::add(&stats.binary, 1);
         return;
     }
@@ -222,11 +227,11 @@ pub fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
         }
         return;
     }
-    let text = match archive {
-        Some(_) => None,
-        None => text::as_text(buf),
+    let transcoded = match sniff {
+        text::Sniff::Utf16 { le, skip } => Some(text::transcode(buf, le, skip)),
+        text::Sniff::Text | text::Sniff::Binary => None,
     };
-    let bytes: &[u8] = text.as_deref().unwrap_or(buf);
+    let bytes: &[u8] = transcoded.as_ref().map_or(buf, |s| s.as_bytes());
     Counts::add(&stats.scanned, 1);
     Counts::add(&stats.bytes, bytes.len() as u64);
     visit(FileBlob {

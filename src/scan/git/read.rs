@@ -116,11 +116,18 @@ pub(super) fn read_counted<'o>(
     } else {
         None
     };
-    let transcoded = format.is_none().then(|| text::utf16(bytes)).flatten();
-    if format.is_none() && transcoded.is_none() && text::is_binary(bytes) {
-        Counts::add(&counts.binary, 1);
-        return None;
-    }
+    let sniff = match format {
+        Some(_) => text::Sniff::Text,
+        None => text::sniff(bytes),
+    };
+    let transcoded = match sniff {
+        text::Sniff::Binary => {
+            Counts::add(&counts.binary, 1);
+            return None;
+        }
+        text::Sniff::Utf16 { le, skip } => Some(text::transcode(bytes, le, skip)),
+        text::Sniff::Text => None,
+    };
     let blob = match transcoded {
         Some(s) => Blob::Text(s),
         None => Blob::Object(obj),
