@@ -6,8 +6,9 @@
 //! # How a blob is decoded
 //!
 //! 1. Candidate spans are found without decoding the whole blob: a base64
-//!    run of at least [`MIN_BASE64_RUN`] characters (found by sampling every
-//!    [`MIN_BASE64_RUN`]th byte, so plain text costs a fraction of a pass),
+//!    run of at least [`MIN_BASE64_RUN`] characters (found by checking
+//!    windows of that length from their end, Boyer-Moore style, so plain
+//!    text costs a fraction of a pass),
 //!    a run holding `%XX`, a string literal holding `\"`, `\u…`, `\x…`, a
 //!    run holding `&quot;`-style entities.
 //!    Runs kept as they are by their decoder (escapes, `%XX`, entities)

@@ -254,9 +254,36 @@ impl Engine {
     /// that scanning it could find something. True when a rule has no
     /// keywords.
     pub fn has_keyword(&self, text: &[u8]) -> bool {
-        match &self.keywords {
-            Some(ac) if self.unfiltered.is_empty() => ac.is_match(&text.to_ascii_lowercase()),
-            _ => true,
+        let Some(ac) = self
+            .keywords
+            .as_ref()
+            .filter(|_| self.unfiltered.is_empty())
+        else {
+            return true;
+        };
+        // Lower-cased a stack buffer at a time (no allocation per call: the
+        // decoder asks this of every candidate span); consecutive pieces
+        // overlap by `longest - 1` bytes so no keyword is cut.
+        const STEP: usize = 4096;
+        let overlap = self.longest.saturating_sub(1);
+        if overlap > STEP {
+            return ac.is_match(&text.to_ascii_lowercase());
+        }
+        let mut buf = [0u8; 2 * STEP];
+        let mut at = 0;
+        loop {
+            let end = text.len().min(at + STEP + overlap);
+            let piece = &mut buf[..end - at];
+            for (d, s) in piece.iter_mut().zip(&text[at..end]) {
+                *d = s.to_ascii_lowercase();
+            }
+            if ac.is_match(&*piece) {
+                return true;
+            }
+            if end == text.len() {
+                return false;
+            }
+            at += STEP;
         }
     }
 

@@ -212,7 +212,12 @@ pub fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
     // Archives not to be opened are skipped whole, not searched for strings.
     let closed = archive.is_some() && opts.archives.is_none();
     let archive = archive.filter(|_| !closed);
-    let binary = archive.is_none() && text::as_text(buf).is_none();
+    // Decided once, from the head: the rest of the file cannot change it.
+    let sniff = match archive {
+        Some(_) => text::Sniff::Text,
+        None => text::sniff(buf),
+    };
+    let binary = sniff == text::Sniff::Binary;
     if closed || (binary && !opts.binary_strings) {
         Counts::add(&stats.binary, 1);
         return;
@@ -243,12 +248,13 @@ pub fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
         }
         return;
     }
-    let text = match archive {
-        Some(_) => None,
-        None if binary => None,
-        None => text::as_text(buf),
+    let transcoded = match sniff {
+        text::Sniff::Utf16 { le, skip } if archive.is_none() => {
+            Some(text::transcode(buf, le, skip))
+        }
+        _ => None,
     };
-    let bytes: &[u8] = text.as_deref().unwrap_or(buf);
+    let bytes: &[u8] = transcoded.as_ref().map_or(buf, |s| s.as_bytes());
     Counts::add(&stats.scanned, 1);
     Counts::add(&stats.bytes, bytes.len() as u64);
     visit(FileBlob {

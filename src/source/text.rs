@@ -13,25 +13,47 @@ pub fn is_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, &bytes[..bytes.len().min(HEAD)]).is_some()
 }
 
-/// The byte order of UTF-16 text, from its byte-order mark or, without
-/// one, from where its NULs are: ASCII text in UTF-16 has a NUL in every
-/// code unit's high byte, binary content has NULs anywhere. Looks at the
-/// first 8 KiB only; `Some(true)` is little-endian.
-fn utf16_order(bytes: &[u8]) -> Option<(bool, usize)> {
+/// What a content is, decided once from its first [`HEAD`] bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sniff {
+    /// Text (or anything else without a NUL byte): scanned as it is.
+    Text,
+    /// UTF-16 text: little-endian or not, and the length of its byte-order
+    /// mark (0 or 2).
+    Utf16 {
+        /// Little-endian.
+        le: bool,
+        /// Bytes of byte-order mark to skip.
+        skip: usize,
+    },
+    /// Binary content: not scanned.
+    Binary,
+}
+
+/// Tells text from UTF-16 from binary by the start of `bytes`: a
+/// byte-order mark means UTF-16; otherwise one `memchr` for a NUL decides
+/// for nearly every file, and only content with NULs is looked at unit by
+/// unit (ASCII text in UTF-16 has a NUL in every code unit's high byte,
+/// binary content has NULs anywhere).
+pub fn sniff(bytes: &[u8]) -> Sniff {
     match bytes {
-        [0xFF, 0xFE, ..] => return Some((true, 2)),
-        [0xFE, 0xFF, ..] => return Some((false, 2)),
+        [0xFF, 0xFE, ..] => return Sniff::Utf16 { le: true, skip: 2 },
+        [0xFE, 0xFF, ..] => return Sniff::Utf16 { le: false, skip: 2 },
         _ => {}
     }
-    let head = &bytes[..bytes.len().min(HEAD) & !1];
+    let head = &bytes[..bytes.len().min(HEAD)];
+    if memchr::memchr(0, head).is_none() {
+        return Sniff::Text;
+    }
+    let head = &head[..head.len() & !1];
     let units = head.len() / 2;
     if units < 4 {
-        return None;
+        return Sniff::Binary;
     }
     let (mut low_nul, mut high_nul) = (0usize, 0usize);
     for c in head.chunks_exact(2) {
         match (c[0] == 0, c[1] == 0) {
-            (true, true) => return None,
+            (true, true) => return Sniff::Binary,
             (true, false) => high_nul += 1,
             (false, true) => low_nul += 1,
             (false, false) => {}
@@ -39,37 +61,42 @@ fn utf16_order(bytes: &[u8]) -> Option<(bool, usize)> {
     }
     // NULs on one side only, in at least a quarter of the units.
     match (low_nul, high_nul) {
-        (n, 0) if n * 4 >= units => Some((true, 0)),
-        (0, n) if n * 4 >= units => Some((false, 0)),
-        _ => None,
+        (n, 0) if n * 4 >= units => Sniff::Utf16 { le: true, skip: 0 },
+        (0, n) if n * 4 >= units => Sniff::Utf16 { le: false, skip: 0 },
+        _ => Sniff::Binary,
     }
 }
 
-/// Decodes UTF-16 text (with a byte-order mark, or without one when the
-/// NUL pattern says so) to UTF-8; `None` for anything else.
-pub fn utf16(bytes: &[u8]) -> Option<String> {
-    let (le, skip) = utf16_order(bytes)?;
-    let units = bytes[skip..].chunks_exact(2).map(|c| {
+/// Transcodes UTF-16 `bytes` of the byte order [`sniff`] found to UTF-8.
+pub fn transcode(bytes: &[u8], le: bool, skip: usize) -> String {
+    let units = bytes[skip.min(bytes.len())..].chunks_exact(2).map(|c| {
         if le {
             u16::from_le_bytes([c[0], c[1]])
         } else {
             u16::from_be_bytes([c[0], c[1]])
         }
     });
-    Some(
-        char::decode_utf16(units)
-            .map(|r| r.unwrap_or('\u{FFFD}'))
-            .collect(),
-    )
+    char::decode_utf16(units)
+        .map(|r| r.unwrap_or('\u{FFFD}'))
+        .collect()
+}
+
+/// Decodes UTF-16 text (with a byte-order mark, or without one when the
+/// NUL pattern says so) to UTF-8; `None` for anything else.
+pub fn utf16(bytes: &[u8]) -> Option<String> {
+    match sniff(bytes) {
+        Sniff::Utf16 { le, skip } => Some(transcode(bytes, le, skip)),
+        Sniff::Text | Sniff::Binary => None,
+    }
 }
 
 /// What to scan of `bytes`: UTF-16 transcoded, other text as it is, and
 /// `None` for binary content.
 pub fn as_text(bytes: &[u8]) -> Option<Cow<'_, [u8]>> {
-    match utf16(bytes) {
-        Some(s) => Some(Cow::Owned(s.into_bytes())),
-        None if is_binary(bytes) => None,
-        None => Some(Cow::Borrowed(bytes)),
+    match sniff(bytes) {
+        Sniff::Utf16 { le, skip } => Some(Cow::Owned(transcode(bytes, le, skip).into_bytes())),
+        Sniff::Binary => None,
+        Sniff::Text => Some(Cow::Borrowed(bytes)),
     }
 }
 

@@ -126,12 +126,19 @@ pub(super) fn read_counted<'o>(
     // Archives not to be opened are skipped whole, not searched for strings.
     let closed = format.is_some() && !r.archives;
     let format = format.filter(|_| !closed);
-    let transcoded = format.is_none().then(|| text::utf16(bytes)).flatten();
-    let binary = format.is_none() && transcoded.is_none() && text::is_binary(bytes);
+    let sniff = match format {
+        Some(_) => text::Sniff::Text,
+        None => text::sniff(bytes),
+    };
+    let binary = sniff == text::Sniff::Binary;
     if closed || (binary && (!r.strings || bytes.len() as u64 > strings::MAX_BINARY)) {
         Counts::add(&counts.binary, 1);
         return None;
     }
+    let transcoded = match sniff {
+        text::Sniff::Utf16 { le, skip } => Some(text::transcode(bytes, le, skip)),
+        text::Sniff::Text | text::Sniff::Binary => None,
+    };
     let blob = match transcoded {
         Some(s) => Blob::Text(s),
         None if binary => Blob::Binary(obj),

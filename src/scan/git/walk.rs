@@ -6,6 +6,7 @@ use super::{CHUNK, Shared};
 use crate::finding::Hit;
 use crate::scan::BlobScanner;
 use crate::source::git::{self as src, Differ, EntryKind};
+use crate::source::git::{OidMap, RawCommit};
 use git2::{Oid, Repository};
 use std::collections::HashMap;
 
@@ -53,36 +54,55 @@ pub(super) fn walk_worker(
     let repo = open_git(git_dir)?;
     let mut differ =
         Differ::new(&repo, &sh.guard).map_err(src::git_err("open the object database", git_dir))?;
+    let odb = repo
+        .odb()
+        .map_err(src::git_err("open the object database", git_dir))?;
     let mut scanner = BlobScanner::new(sh.engine);
     let mut out = WorkerOut::default();
     let mut chunk = Vec::with_capacity(CHUNK);
+    let mut commits: Vec<Option<(git2::OdbObject<'_>, RawCommit)>> = Vec::with_capacity(CHUNK);
+    let mut trees: OidMap<Oid> = OidMap::default();
+    let mut parents = Vec::new();
     while let Some(start) = sh.feed.take(&mut chunk) {
-        for (ci, &id) in (start..).zip(&chunk) {
-            if !sh.guard.readable(id) {
-                continue;
-            }
-            let commit = match repo.find_commit(id) {
-                Ok(c) => c,
-                Err(e) => {
-                    sh.unreadable(id, e);
-                    continue;
+        // Each commit of the chunk is read and parsed once; its parents are
+        // mostly in the same chunk, so their trees come from this map.
+        commits.clear();
+        trees.clear();
+        for &id in &chunk {
+            let read = sh.guard.readable(id).then(|| read_commit(&odb, id));
+            match read {
+                None => commits.push(None),
+                Some(Ok((obj, c))) => {
+                    trees.insert(id, c.tree);
+                    commits.push(Some((obj, c)));
                 }
+                Some(Err(e)) => {
+                    sh.unreadable(id, e);
+                    commits.push(None);
+                }
+            }
+        }
+        for (ci, commit) in (start..).zip(&commits) {
+            let Some((obj, commit)) = commit else {
+                continue;
             };
-            if sh.since.is_some_and(|s| commit.time().seconds() < s) {
+            if sh.since.is_some_and(|s| commit.time < s) {
                 continue;
             }
-            let found = scanner.scan(commit.message_raw_bytes(), None);
+            let found = scanner.scan(&obj.data()[commit.message.clone()], None);
             if !found.is_empty() {
                 out.message_hits.push((ci as u32, std::mem::take(found)));
             }
-            let parents: Vec<Oid> = commit
-                .parent_ids()
-                .filter(|&p| sh.guard.readable(p))
-                .filter_map(|p| repo.find_commit(p).ok())
-                .map(|p| p.tree_id())
-                .collect();
+            parents.clear();
+            for &p in commit.parents.iter().filter(|&&p| sh.guard.readable(p)) {
+                let tree = match trees.get(&p) {
+                    Some(&t) => Some(t),
+                    None => read_commit(&odb, p).ok().map(|(_, c)| c.tree),
+                };
+                parents.extend(tree);
+            }
             differ.introduced(
-                commit.tree_id(),
+                commit.tree,
                 &parents,
                 &mut |e| match e.kind {
                     EntryKind::Gitlink => {
@@ -106,4 +126,18 @@ pub(super) fn walk_worker(
         sh.progress.add(chunk.len() as u64, 0);
     }
     Ok(out)
+}
+
+/// Reads and parses commit `id`.
+fn read_commit<'o>(
+    odb: &'o git2::Odb<'o>,
+    id: Oid,
+) -> Result<(git2::OdbObject<'o>, RawCommit), git2::Error> {
+    let obj = odb.read(id)?;
+    if obj.kind() != git2::ObjectType::Commit {
+        return Err(git2::Error::from_str("not a commit"));
+    }
+    let commit = src::parse_commit(obj.data())
+        .ok_or_else(|| git2::Error::from_str("malformed commit object"))?;
+    Ok((obj, commit))
 }

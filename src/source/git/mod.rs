@@ -3,6 +3,7 @@
 //! staged change of a commit and the repository's identity for reports.
 //! Yields object ids, bytes and paths; knows nothing about rules.
 
+mod commit;
 mod guarded;
 mod loose;
 mod pack;
@@ -11,6 +12,7 @@ mod revision;
 mod staged;
 mod tree;
 
+pub use commit::{RawCommit, parse as parse_commit};
 pub use loose::{Damage, Guard, check_id, check_stream};
 pub use pack::PackOrder;
 pub use push::{PushUpdate, parse_pre_push, push_selection};
