@@ -37,14 +37,31 @@ pub(super) fn source(
     paths: &[PathBuf],
     walk: &WalkOptions,
 ) -> anyhow::Result<Source> {
-    let mut entries: Vec<RepoEntry> = paths
-        .iter()
-        .map(|p| RepoEntry::new(&p.to_string_lossy()))
-        .collect();
+    let mut entries = Vec::new();
+    for p in paths {
+        let e = RepoEntry::new(&p.to_string_lossy());
+        if e.is_remote() && !list::usable_url(&e.url) {
+            message::error(format_args!(
+                "{:?} is not a repository URL git can be given safely; left out",
+                e.url
+            ));
+        } else {
+            entries.push(e);
+        }
+    }
     if let Some(file) = &git.repos {
         let text = read_bounded(file, MAX_LIST)
             .with_context(|| format!("cannot read repository list {}", file.display()))?;
-        entries.extend(list::parse(&text));
+        let (listed, rejected) = list::parse(&text);
+        for r in rejected {
+            message::error(format_args!(
+                "{}:{}: {:?} is not a repository URL or path git can be given safely; left out",
+                file.display(),
+                r.line,
+                r.entry
+            ));
+        }
+        entries.extend(listed);
     }
     if entries.is_empty() {
         anyhow::bail!("no repositories to scan: the list is empty");

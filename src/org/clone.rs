@@ -92,7 +92,7 @@ pub fn sync(dir: &Path, entry: &RepoEntry) -> Result<(PathBuf, Fetched), CloneEr
         let mut cmd = git();
         cmd.arg("--git-dir")
             .arg(&path)
-            .args(["fetch", "--quiet", "--prune", "--force", "--tags"])
+            .args(["fetch", "--quiet", "--prune", "--force", "--tags", "--"])
             .arg(&entry.url)
             .args(["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]);
         run(cmd, "fetch", entry)?;

@@ -92,14 +92,57 @@ pub fn normalise(url: &str) -> String {
     }
 }
 
+/// Whether `url` can be handed to `git` as one repository: a `scheme://`
+/// URL of a scheme git clones (https, http, ssh, git, file) or an scp-like
+/// `user@host:path`, on one line, without spaces, never starting with `-`
+/// (which git would read as an option such as `--upload-pack=COMMAND`).
+/// Forge listings and `--repos` files pass the same filter.
+pub fn usable_url(url: &str) -> bool {
+    if url.starts_with('-') || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return false;
+    }
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            ["https", "http", "ssh", "git", "file"].contains(&scheme) && !rest.is_empty()
+        }
+        None => url
+            .split_once(':')
+            .is_some_and(|(head, path)| is_remote(url) && !head.is_empty() && !path.is_empty()),
+    }
+}
+
+/// A line of a repository list that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// 1-based line number.
+    pub line: usize,
+    /// The entry as written.
+    pub entry: String,
+}
+
 /// Reads a repository list: one URL or path per line; blank lines and
-/// lines starting with `#` are skipped, as is anything after ` #`.
-pub fn parse(text: &str) -> Vec<RepoEntry> {
-    text.lines()
-        .map(|l| l.split_once(" #").map_or(l, |(head, _)| head).trim())
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(RepoEntry::new)
-        .collect()
+/// lines starting with `#` are skipped, as is anything after ` #`. Remote
+/// entries that are not [`usable_url`]s, and local paths starting with
+/// `-`, are left out and returned as rejected.
+pub fn parse(text: &str) -> (Vec<RepoEntry>, Vec<Rejected>) {
+    let mut entries = Vec::new();
+    let mut rejected = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        let l = l.split_once(" #").map_or(l, |(head, _)| head).trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let remote = is_remote(l);
+        if (remote && !usable_url(l)) || (!remote && l.starts_with('-')) {
+            rejected.push(Rejected {
+                line: i + 1,
+                entry: l.to_string(),
+            });
+        } else {
+            entries.push(RepoEntry::new(l));
+        }
+    }
+    (entries, rejected)
 }
 
 /// One shard of a list: `INDEX/COUNT`, INDEX from 0 (as Kubernetes'
@@ -203,12 +246,33 @@ mod tests {
 
     #[test]
     fn lists_skip_comments_and_repeats() {
-        let l = parse("# org\nhttps://h/o/a\n\n  /srv/b  # local\nhttps://h/o/a.git\n#x\n");
+        let (l, rejected) =
+            parse("# org\nhttps://h/o/a\n\n  /srv/b  # local\nhttps://h/o/a.git\n#x\n");
+        assert!(rejected.is_empty());
         assert_eq!(l.len(), 3);
         let s = select(l, None);
         let names: Vec<_> = s.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names, ["/srv/b", "h/o/a"]);
         assert_eq!(s[1].url, "https://h/o/a");
+    }
+
+    #[test]
+    fn list_entries_that_git_would_read_as_options_are_rejected() {
+        let text = "--upload-pack=touch /tmp/x;https://h/o/a\n\
+                    https://h/o/ok\n\
+                    -oProxyCommand=x@h:p\n\
+                    git@h:o/b\n\
+                    x@h:a b\n\
+                    -local\n";
+        let (ok, rejected) = parse(text);
+        let urls: Vec<_> = ok.iter().map(|e| e.url.as_str()).collect();
+        assert_eq!(urls, ["https://h/o/ok", "git@h:o/b"]);
+        let lines: Vec<_> = rejected.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [1, 3, 5, 6]);
+        for bad in ["", "https://", "https://h/a b", "ftp://h/x", "-x://h/y"] {
+            assert!(!usable_url(bad), "{bad:?}");
+        }
+        assert!(usable_url("ssh://git@h/o/r") && usable_url("file:///srv/r"));
     }
 
     #[test]

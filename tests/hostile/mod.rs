@@ -14,6 +14,7 @@ mod messages;
 mod net;
 mod output;
 mod redact;
+mod repos;
 mod streams;
 mod terminal;
 

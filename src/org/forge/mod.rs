@@ -238,12 +238,9 @@ fn items(url: &str, body: &[u8]) -> Result<Vec<serde_json::Value>, ForgeError> {
 }
 
 /// Whether `url` can go into a repository list as one clone URL: a
-/// `scheme://` URL of a scheme git clones, one line, no spaces.
+/// `scheme://` URL that passes the repository list's own filter.
 fn usable_clone_url(url: &str) -> bool {
-    let scheme_ok = url.split_once("://").is_some_and(|(s, rest)| {
-        ["https", "http", "ssh", "git", "file"].contains(&s) && !rest.is_empty()
-    });
-    scheme_ok && !url.chars().any(|c| c.is_control() || c.is_whitespace())
+    url.contains("://") && crate::org::list::usable_url(url)
 }
 
 /// Adds a listed repository, or an error naming it when its clone URL is
