@@ -29,8 +29,8 @@ mod verify;
 
 use args::{Cli, Command};
 use clap::Parser;
-use std::io::IsTerminal;
 use exit::Exit;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 /// Environment variable that sets the log filter (`KEYHOUND_LOG=debug`).
