@@ -15,7 +15,6 @@
 
 use super::http::{self, ClientError, Endpoint, verdict};
 use super::provider::Provider;
-use crate::diagnostic::error_chain;
 use crate::finding::Secret;
 use crate::verify::{Outcome, Owner, Verification};
 use base64::Engine as _;
@@ -131,20 +130,12 @@ impl Checker {
             canonical_query(&params),
             percent_encode(&sig)
         )));
-        let resp = match self.http.get(url).send() {
-            Ok(r) => r,
-            Err(e) => {
-                let why = format!(
-                    "network: no answer from {}: {}",
-                    self.endpoint.host(),
-                    error_chain(&e)
-                );
-                return (verdict(Outcome::Unknown, why), true);
-            }
+        let answer = match http::exchange(self.http.get(url), &self.endpoint.host(), MAX_BODY) {
+            Ok(a) => a,
+            Err(why) => return (verdict(Outcome::Unknown, why), true),
         };
-        let status = resp.status().as_u16();
-        let body = http::read_bounded(resp, MAX_BODY);
-        let retry = status == 429 || status >= 500 || body.is_err();
+        let (status, retry) = (answer.status, answer.worth_retrying());
+        let body = answer.body;
         match body {
             Ok(b) => {
                 let (v, again) = classify(status, &b);

@@ -13,7 +13,6 @@
 
 use super::http::{self, ClientError, Endpoint, verdict};
 use super::provider::Provider;
-use crate::diagnostic::error_chain;
 use crate::finding::Secret;
 use crate::verify::{Outcome, Verification};
 use base64::Engine as _;
@@ -72,25 +71,16 @@ impl Checker {
     /// One signed `GET /buckets`; whether another try may tell more.
     fn check_once(&self, access_key: &str, secret: &Secret) -> (Verification, bool) {
         let token = access_token(access_key, secret.expose(), CHECK_PATH, b"");
-        let sent = self
+        let req = self
             .http
             .get(self.endpoint.url(CHECK_PATH))
-            .header("Authorization", format!("QBox {token}"))
-            .send();
-        let resp = match sent {
-            Ok(r) => r,
-            Err(e) => {
-                let why = format!(
-                    "network: no answer from {}: {}",
-                    self.endpoint.host(),
-                    error_chain(&e)
-                );
-                return (verdict(Outcome::Unknown, why), true);
-            }
+            .header("Authorization", format!("QBox {token}"));
+        let answer = match http::exchange(req, &self.endpoint.host(), MAX_BODY) {
+            Ok(a) => a,
+            Err(why) => return (verdict(Outcome::Unknown, why), true),
         };
-        let status = resp.status().as_u16();
-        let body = http::read_bounded(resp, MAX_BODY);
-        let retry = status == 429 || status >= 500 || body.is_err();
+        let (status, retry) = (answer.status, answer.worth_retrying());
+        let body = answer.body;
         let v = match body {
             Ok(b) => classify(status, &b),
             Err(e) => verdict(
