@@ -131,6 +131,33 @@ pub fn client(
     })
 }
 
+/// One provider's connection: its client, its endpoint and the pause
+/// between tries; what a provider's checker holds.
+#[derive(Debug)]
+pub struct Channel {
+    /// The HTTP client.
+    pub http: reqwest::blocking::Client,
+    /// Where requests go.
+    pub endpoint: Endpoint,
+    /// The pause before a second try (longer before each further one).
+    pub backoff: Duration,
+}
+
+impl Channel {
+    /// A channel to `endpoint`, each exchange within `timeout`.
+    pub fn new(
+        provider: &'static str,
+        endpoint: Endpoint,
+        timeout: Duration,
+    ) -> Result<Channel, ClientError> {
+        Ok(Channel {
+            http: client(provider, &endpoint, timeout)?,
+            endpoint,
+            backoff: Duration::from_millis(250),
+        })
+    }
+}
+
 /// An answer's body, at most `max` bytes: a larger one is an error, and only
 /// one byte past `max` is ever read.
 pub fn read_bounded(resp: reqwest::blocking::Response, max: u64) -> Result<Vec<u8>, String> {

@@ -11,7 +11,7 @@
 //! own; Qiniu does not tell these apart) is not live, throttling and server
 //! errors are tried again, then unknown.
 
-use super::http::{self, ClientError, Endpoint, verdict};
+use super::http::{self, Channel, ClientError, Endpoint, verdict};
 use super::provider::Provider;
 use crate::finding::Secret;
 use crate::verify::{Outcome, Verification};
@@ -52,30 +52,23 @@ pub fn access_token(
 
 /// Checks found Qiniu pairs.
 #[derive(Debug)]
-pub struct Checker {
-    http: reqwest::blocking::Client,
-    endpoint: Endpoint,
-    backoff: Duration,
-}
+pub struct Checker(Channel);
 
 impl Checker {
     /// A checker sending to `endpoint`, each exchange within `timeout`.
     pub fn new(endpoint: Endpoint, timeout: Duration) -> Result<Checker, ClientError> {
-        Ok(Checker {
-            http: http::client("Qiniu", &endpoint, timeout)?,
-            endpoint,
-            backoff: Duration::from_millis(250),
-        })
+        Ok(Checker(Channel::new("Qiniu", endpoint, timeout)?))
     }
 
     /// One signed `GET /buckets`; whether another try may tell more.
     fn check_once(&self, access_key: &str, secret: &Secret) -> (Verification, bool) {
         let token = access_token(access_key, secret.expose(), CHECK_PATH, b"");
         let req = self
+            .0
             .http
-            .get(self.endpoint.url(CHECK_PATH))
+            .get(self.0.endpoint.url(CHECK_PATH))
             .header("Authorization", format!("QBox {token}"));
-        let answer = match http::exchange(req, &self.endpoint.host(), MAX_BODY) {
+        let answer = match http::exchange(req, &self.0.endpoint.host(), MAX_BODY) {
             Ok(a) => a,
             Err(why) => return (verdict(Outcome::Unknown, why), true),
         };
@@ -104,7 +97,9 @@ impl Provider for Checker {
         let Some(secret) = key else {
             return verdict(Outcome::Skipped, "no SecretKey found".to_string());
         };
-        http::with_tries(TRIES, self.backoff, || self.check_once(id.expose(), secret))
+        http::with_tries(TRIES, self.0.backoff, || {
+            self.check_once(id.expose(), secret)
+        })
     }
 }
 
