@@ -18,7 +18,7 @@
 //!                    finding::group ─► Vec<Finding> (sorted, fingerprinted)
 //!                                                        ▼  only with --verify
 //!                    verify::tencent (STS/CAM, signed with TC3) ─► Verification
-//!                    verify::provider (one trait, one registry) ─┘
+//!                    verify::provider + registry (one trait)   ─┘
 //!                      on verify::http: cdnetworks, alibaba
 //!                    verify::tencent::incident (auditor, live keys: CloudAudit
 //!                      events, policies, keys/users created since the leak) ─► Incident

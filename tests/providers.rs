@@ -6,7 +6,7 @@
 
 use crate::cam::emulator::alibaba::AlibabaEmulator;
 use crate::cam::emulator::qiniu::QiniuEmulator;
-use crate::util::TestEnv;
+use crate::util::{TestEnv, fake_in};
 use base64::Engine as _;
 
 const UPPER_DIGITS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -14,20 +14,9 @@ const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 const HEX: &[u8] = b"0123456789abcdef";
 const URLSAFE: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/// `prefix` and `len` characters of `alphabet` derived from `seed`, built at
-/// run time so no key-shaped literal sits in the tests.
+/// `prefix` and `len` characters of `alphabet` derived from `seed`.
 fn made(alphabet: &[u8], prefix: &str, len: usize, seed: u64) -> String {
-    let mut x = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    let mut s = String::from(prefix);
-    for _ in 0..len {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        s.push(alphabet[(x % alphabet.len() as u64) as usize] as char);
-    }
-    s
+    fake_in(alphabet, prefix, len, seed)
 }
 
 /// Four fields of a finding, as text (`-` when absent).

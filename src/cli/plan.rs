@@ -22,7 +22,7 @@ use crate::source::archive;
 use crate::source::fs::{STDIN, WalkOptions};
 use crate::source::git::{self as src, Rev, Selection};
 use crate::verify::http;
-use crate::verify::provider::Endpoints as ProviderEndpoints;
+use crate::verify::registry::Endpoints as ProviderEndpoints;
 use crate::verify::tencent::credential::{self, Found};
 use crate::verify::tencent::{Client, ClientOptions, Endpoints, Site};
 use anyhow::Context;

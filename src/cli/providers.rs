@@ -5,7 +5,7 @@
 use crate::finding::Finding;
 use crate::report::json::DocFinding;
 use crate::rule::{Rule, RuleSet};
-use crate::verify::provider::{Checkers, Endpoints};
+use crate::verify::registry::{Checkers, Endpoints};
 
 /// `scan --verify`: fills `verification` of the findings of every provider
 /// on the seam (those left after allowlists, ignore entries and baselines).

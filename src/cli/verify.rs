@@ -11,7 +11,7 @@ use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
 use crate::finding::incident::Incident;
 use crate::verify::input::{Sources, leaked_since, read_report, recover};
-use crate::verify::provider::Checkers;
+use crate::verify::registry::Checkers;
 use crate::verify::tencent::{Verifier, is_secret_id};
 use crate::verify::{Outcome, Verification};
 use std::io::Write;

@@ -13,9 +13,8 @@
 //! `InvalidSecurityToken.*` is not live; throttling, server errors and a
 //! nonce used twice are tried again, then unknown.
 
-use super::http::{self, ClientError, Endpoint, verdict};
+use super::http::{self, Channel, ClientError, Endpoint, verdict};
 use super::provider::Provider;
-use crate::diagnostic::error_chain;
 use crate::finding::Secret;
 use crate::verify::{Outcome, Owner, Verification};
 use base64::Engine as _;
@@ -86,20 +85,12 @@ pub fn signature(secret: &str, method: &str, params: &[(&str, &str)]) -> String 
 
 /// Checks found Alibaba Cloud credentials.
 #[derive(Debug)]
-pub struct Checker {
-    http: reqwest::blocking::Client,
-    endpoint: Endpoint,
-    backoff: Duration,
-}
+pub struct Checker(Channel);
 
 impl Checker {
     /// A checker sending to `endpoint`, each exchange within `timeout`.
     pub fn new(endpoint: Endpoint, timeout: Duration) -> Result<Checker, ClientError> {
-        Ok(Checker {
-            http: http::client("Alibaba Cloud", &endpoint, timeout)?,
-            endpoint,
-            backoff: Duration::from_millis(250),
-        })
+        Ok(Checker(Channel::new("Alibaba Cloud", endpoint, timeout)?))
     }
 
     /// One signed `GetCallerIdentity`; whether another try may tell more.
@@ -125,26 +116,18 @@ impl Checker {
             params.push(("SecurityToken", t.expose()));
         }
         let sig = signature(secret.expose(), "GET", &params);
-        let mut url = self.endpoint.url("/");
+        let mut url = self.0.endpoint.url("/");
         url.set_query(Some(&format!(
             "{}&Signature={}",
             canonical_query(&params),
             percent_encode(&sig)
         )));
-        let resp = match self.http.get(url).send() {
-            Ok(r) => r,
-            Err(e) => {
-                let why = format!(
-                    "network: no answer from {}: {}",
-                    self.endpoint.host(),
-                    error_chain(&e)
-                );
-                return (verdict(Outcome::Unknown, why), true);
-            }
+        let answer = match http::exchange(self.0.http.get(url), &self.0.endpoint.host(), MAX_BODY) {
+            Ok(a) => a,
+            Err(why) => return (verdict(Outcome::Unknown, why), true),
         };
-        let status = resp.status().as_u16();
-        let body = http::read_bounded(resp, MAX_BODY);
-        let retry = status == 429 || status >= 500 || body.is_err();
+        let (status, retry) = (answer.status, answer.worth_retrying());
+        let body = answer.body;
         match body {
             Ok(b) => {
                 let (v, again) = classify(status, &b);
@@ -168,7 +151,7 @@ impl Provider for Checker {
         let Some(secret) = key else {
             return verdict(Outcome::Skipped, "no AccessKey secret found".to_string());
         };
-        http::with_tries(TRIES, self.backoff, || {
+        http::with_tries(TRIES, self.0.backoff, || {
             self.check_once(id.expose(), secret, token)
         })
     }

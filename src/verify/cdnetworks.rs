@@ -13,9 +13,8 @@
 //! minutes off the server's `Date`, a body that is not JSON) is unknown.
 
 pub use super::http::Endpoint;
-use super::http::{self, ClientError, verdict as verification};
+use super::http::{self, Answer, ClientError, verdict as verification};
 use super::provider::Provider;
-use crate::diagnostic::error_chain;
 use crate::finding::Secret;
 use crate::verify::{Outcome, Verification};
 use hmac::{Hmac, Mac};
@@ -116,13 +115,6 @@ pub struct Checker {
     backoff: Duration,
 }
 
-/// The answer of one HTTP exchange, as far as a verdict needs it.
-struct Reply {
-    status: u16,
-    date: Option<String>,
-    body: Result<Vec<u8>, String>,
-}
-
 impl Checker {
     /// A checker sending to `endpoint`, each exchange within `timeout`.
     pub fn new(endpoint: Endpoint, timeout: Duration) -> Result<Checker, ClientError> {
@@ -165,7 +157,7 @@ impl Checker {
             timestamp,
         };
         let auth = authorization(access_key, secret.expose(), &input);
-        let sent = self
+        let req = self
             .http
             .get(url)
             .header("Host", &host)
@@ -174,24 +166,12 @@ impl Checker {
             .header("x-cnc-accessKey", access_key)
             .header("x-cnc-timestamp", timestamp.to_string())
             .header("x-cnc-auth-method", "AKSK")
-            .header("Authorization", auth)
-            .send();
-        let resp = match sent {
-            Ok(r) => r,
-            Err(e) => {
-                let why = format!("network: no answer from {host}: {}", error_chain(&e));
-                return (verification(Outcome::Unknown, why), true);
-            }
+            .header("Authorization", auth);
+        let reply = match http::exchange(req, &host, MAX_BODY) {
+            Ok(a) => a,
+            Err(why) => return (verification(Outcome::Unknown, why), true),
         };
-        let status = resp.status().as_u16();
-        let date = resp
-            .headers()
-            .get("date")
-            .and_then(|d| d.to_str().ok())
-            .map(str::to_string);
-        let body = http::read_bounded(resp, MAX_BODY);
-        let reply = Reply { status, date, body };
-        let retry = status == 429 || status >= 500 || reply.body.is_err();
+        let retry = reply.worth_retrying();
         (classify(&reply, http::unix_now()), retry)
     }
 }
@@ -247,7 +227,7 @@ fn error_text(body: &[u8]) -> Option<String> {
 }
 
 /// The verdict of an answer received at `now`.
-fn classify(r: &Reply, now: i64) -> Verification {
+fn classify(r: &Answer, now: i64) -> Verification {
     let call = format!("GET {CHECK_PATH}");
     let body = match &r.body {
         Ok(b) => b,
@@ -355,8 +335,8 @@ mod tests {
         assert!(!a.contains("s1,"), "the secret itself is not in the header");
     }
 
-    fn reply(status: u16, body: &str, date: Option<&str>) -> Reply {
-        Reply {
+    fn reply(status: u16, body: &str, date: Option<&str>) -> Answer {
+        Answer {
             status,
             date: date.map(str::to_string),
             body: Ok(body.as_bytes().to_vec()),

@@ -3,6 +3,7 @@
 //! for tests and local proxies), one client per checker, bounded reads of
 //! answers, tries with backoff, and the verdict constructor.
 
+use crate::diagnostic::error_chain;
 use crate::verify::{Outcome, Verification};
 use std::io::Read;
 use std::net::IpAddr;
@@ -130,6 +131,33 @@ pub fn client(
     })
 }
 
+/// One provider's connection: its client, its endpoint and the pause
+/// between tries; what a provider's checker holds.
+#[derive(Debug)]
+pub struct Channel {
+    /// The HTTP client.
+    pub http: reqwest::blocking::Client,
+    /// Where requests go.
+    pub endpoint: Endpoint,
+    /// The pause before a second try (longer before each further one).
+    pub backoff: Duration,
+}
+
+impl Channel {
+    /// A channel to `endpoint`, each exchange within `timeout`.
+    pub fn new(
+        provider: &'static str,
+        endpoint: Endpoint,
+        timeout: Duration,
+    ) -> Result<Channel, ClientError> {
+        Ok(Channel {
+            http: client(provider, &endpoint, timeout)?,
+            endpoint,
+            backoff: Duration::from_millis(250),
+        })
+    }
+}
+
 /// An answer's body, at most `max` bytes: a larger one is an error, and only
 /// one byte past `max` is ever read.
 pub fn read_bounded(resp: reqwest::blocking::Response, max: u64) -> Result<Vec<u8>, String> {
@@ -139,6 +167,49 @@ pub fn read_bounded(resp: reqwest::blocking::Response, max: u64) -> Result<Vec<u
         Ok(_) => Ok(body),
         Err(e) => Err(format!("reading the answer failed: {e}")),
     }
+}
+
+/// One exchange's answer, as far as a verdict needs it.
+#[derive(Debug)]
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Date` header, if any.
+    pub date: Option<String>,
+    /// The body, or why it could not be read within the bound.
+    pub body: Result<Vec<u8>, String>,
+}
+
+impl Answer {
+    /// Whether another try may tell more: throttling, a server error, an
+    /// unreadable body.
+    pub fn worth_retrying(&self) -> bool {
+        self.status == 429 || self.status >= 500 || self.body.is_err()
+    }
+}
+
+/// Sends `req` to `host` and reads the answer, at most `max` bytes of body;
+/// no answer at all is an error saying so (an unknown verdict, worth
+/// another try).
+pub fn exchange(
+    req: reqwest::blocking::RequestBuilder,
+    host: &str,
+    max: u64,
+) -> Result<Answer, String> {
+    let resp = req
+        .send()
+        .map_err(|e| format!("network: no answer from {host}: {}", error_chain(&e)))?;
+    let status = resp.status().as_u16();
+    let date = resp
+        .headers()
+        .get("date")
+        .and_then(|d| d.to_str().ok())
+        .map(str::to_string);
+    Ok(Answer {
+        status,
+        date,
+        body: read_bounded(resp, max),
+    })
 }
 
 /// Runs `once` up to `tries` times while it says another try may tell more

@@ -1,6 +1,6 @@
 //! Asking the provider whether a found credential is live and who owns it:
 //! Tencent Cloud (`tencent`), and through the one provider seam
-//! (`provider`, on the shared `http` toolkit) CDNetworks (`cdnetworks`) and
+//! (the `provider` trait, the `registry`, the shared `http` toolkit) CDNetworks (`cdnetworks`) and
 //! Alibaba Cloud (`alibaba`). With `action`,
 //! the only place that opens network connections; only signatures leave
 //! the machine, never a SecretKey or AccessKey secret. The result types live in
@@ -13,6 +13,7 @@ pub mod http;
 pub mod input;
 pub mod provider;
 pub mod qiniu;
+pub mod registry;
 pub mod tencent;
 
 pub use crate::finding::verification::{KeyStatus, Outcome, Owner, Verification};

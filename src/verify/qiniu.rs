@@ -11,9 +11,8 @@
 //! own; Qiniu does not tell these apart) is not live, throttling and server
 //! errors are tried again, then unknown.
 
-use super::http::{self, ClientError, Endpoint, verdict};
+use super::http::{self, Channel, ClientError, Endpoint, verdict};
 use super::provider::Provider;
-use crate::diagnostic::error_chain;
 use crate::finding::Secret;
 use crate::verify::{Outcome, Verification};
 use base64::Engine as _;
@@ -53,44 +52,28 @@ pub fn access_token(
 
 /// Checks found Qiniu pairs.
 #[derive(Debug)]
-pub struct Checker {
-    http: reqwest::blocking::Client,
-    endpoint: Endpoint,
-    backoff: Duration,
-}
+pub struct Checker(Channel);
 
 impl Checker {
     /// A checker sending to `endpoint`, each exchange within `timeout`.
     pub fn new(endpoint: Endpoint, timeout: Duration) -> Result<Checker, ClientError> {
-        Ok(Checker {
-            http: http::client("Qiniu", &endpoint, timeout)?,
-            endpoint,
-            backoff: Duration::from_millis(250),
-        })
+        Ok(Checker(Channel::new("Qiniu", endpoint, timeout)?))
     }
 
     /// One signed `GET /buckets`; whether another try may tell more.
     fn check_once(&self, access_key: &str, secret: &Secret) -> (Verification, bool) {
         let token = access_token(access_key, secret.expose(), CHECK_PATH, b"");
-        let sent = self
+        let req = self
+            .0
             .http
-            .get(self.endpoint.url(CHECK_PATH))
-            .header("Authorization", format!("QBox {token}"))
-            .send();
-        let resp = match sent {
-            Ok(r) => r,
-            Err(e) => {
-                let why = format!(
-                    "network: no answer from {}: {}",
-                    self.endpoint.host(),
-                    error_chain(&e)
-                );
-                return (verdict(Outcome::Unknown, why), true);
-            }
+            .get(self.0.endpoint.url(CHECK_PATH))
+            .header("Authorization", format!("QBox {token}"));
+        let answer = match http::exchange(req, &self.0.endpoint.host(), MAX_BODY) {
+            Ok(a) => a,
+            Err(why) => return (verdict(Outcome::Unknown, why), true),
         };
-        let status = resp.status().as_u16();
-        let body = http::read_bounded(resp, MAX_BODY);
-        let retry = status == 429 || status >= 500 || body.is_err();
+        let (status, retry) = (answer.status, answer.worth_retrying());
+        let body = answer.body;
         let v = match body {
             Ok(b) => classify(status, &b),
             Err(e) => verdict(
@@ -114,7 +97,9 @@ impl Provider for Checker {
         let Some(secret) = key else {
             return verdict(Outcome::Skipped, "no SecretKey found".to_string());
         };
-        http::with_tries(TRIES, self.backoff, || self.check_once(id.expose(), secret))
+        http::with_tries(TRIES, self.0.backoff, || {
+            self.check_once(id.expose(), secret)
+        })
     }
 }
 

@@ -11,11 +11,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 /// One AccessKey the emulator knows.
 #[derive(Clone)]
@@ -39,30 +35,16 @@ struct State {
 
 /// A running STS emulator; stops when dropped.
 pub struct AlibabaEmulator {
-    addr: SocketAddr,
+    server: super::Loopback,
     state: Arc<Mutex<State>>,
-    stop: Arc<AtomicBool>,
 }
 
 impl AlibabaEmulator {
     /// Starts an emulator with no keys on 127.0.0.1 with a free port.
     pub fn start() -> AlibabaEmulator {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().unwrap();
         let state = Arc::new(Mutex::new(State::default()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (st, sp) = (state.clone(), stop.clone());
-        std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                if sp.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(conn) = conn else { continue };
-                let st = st.clone();
-                std::thread::spawn(move || serve(conn, &st));
-            }
-        });
-        AlibabaEmulator { addr, state, stop }
+        let server = super::Loopback::start(state.clone(), answer);
+        AlibabaEmulator { server, state }
     }
 
     fn st(&self) -> MutexGuard<'_, State> {
@@ -71,7 +53,7 @@ impl AlibabaEmulator {
 
     /// `http://127.0.0.1:PORT/`.
     pub fn url(&self) -> String {
-        format!("http://{}/", self.addr)
+        self.server.url()
     }
 
     /// Adds a RAM user's AccessKey, enabled or disabled.
@@ -130,37 +112,6 @@ impl AlibabaEmulator {
     }
 }
 
-impl Drop for AlibabaEmulator {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.addr);
-    }
-}
-
-fn serve(conn: TcpStream, state: &Mutex<State>) {
-    let _ = conn.set_read_timeout(Some(Duration::from_secs(30)));
-    let mut w = conn.try_clone().expect("clone stream");
-    let mut r = BufReader::new(conn);
-    while let Some(req) = super::read_request(&mut r) {
-        let line = req.line();
-        let (status, payload) = {
-            let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
-            st.requests.push(line.clone());
-            answer(&mut st, &line)
-        };
-        let out = format!(
-            "HTTP/1.1 {status} X\r\nContent-Type: application/json;charset=utf-8\r\nContent-Length: {}\r\n\r\n",
-            payload.len()
-        );
-        if w.write_all(out.as_bytes())
-            .and_then(|_| w.write_all(payload.as_bytes()))
-            .is_err()
-        {
-            return;
-        }
-    }
-}
-
 fn error(status: u16, code: &str, message: &str) -> (u16, String) {
     let body = json!({
         "RequestId": "5A2F7D0C-0000-4000-8000-00000000E001",
@@ -171,7 +122,9 @@ fn error(status: u16, code: &str, message: &str) -> (u16, String) {
     (status, body.to_string())
 }
 
-fn answer(st: &mut State, line: &str) -> (u16, String) {
+fn answer(st: &mut State, req: &super::RawRequest) -> (u16, String) {
+    let line = req.line();
+    st.requests.push(line.clone());
     if let Some(f) = (!st.faults.is_empty()).then(|| st.faults.remove(0)) {
         return f;
     }

@@ -595,3 +595,70 @@ fn dispatch(
     account::decorate(st, &action, &mut answer);
     answer
 }
+
+/// A loopback HTTP server handing each request to `answer` with its state,
+/// answering JSON; stops when dropped. The small provider emulators
+/// (Alibaba STS, Qiniu UC) run on it.
+pub(crate) struct Loopback {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+}
+
+impl Loopback {
+    /// Listens on 127.0.0.1 with a free port.
+    pub fn start<S: Send + 'static>(
+        state: Arc<Mutex<S>>,
+        answer: fn(&mut S, &RawRequest) -> (u16, String),
+    ) -> Loopback {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let sp = stop.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if sp.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(conn) = conn else { continue };
+                let st = state.clone();
+                std::thread::spawn(move || serve_json(conn, &st, answer));
+            }
+        });
+        Loopback { addr, stop }
+    }
+
+    /// `http://127.0.0.1:PORT/`.
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+}
+
+impl Drop for Loopback {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr);
+    }
+}
+
+fn serve_json<S>(
+    conn: TcpStream,
+    state: &Mutex<S>,
+    answer: fn(&mut S, &RawRequest) -> (u16, String),
+) {
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(30)));
+    let mut w = conn.try_clone().expect("clone stream");
+    let mut r = BufReader::new(conn);
+    while let Some(req) = read_request(&mut r) {
+        let (status, payload) = answer(&mut state.lock().unwrap_or_else(|e| e.into_inner()), &req);
+        let out = format!(
+            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            payload.len()
+        );
+        if w.write_all(out.as_bytes())
+            .and_then(|_| w.write_all(payload.as_bytes()))
+            .is_err()
+        {
+            return;
+        }
+    }
+}

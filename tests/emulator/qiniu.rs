@@ -10,11 +10,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use std::collections::HashMap;
-use std::io::{BufReader, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 #[derive(Default)]
 struct State {
@@ -25,30 +21,16 @@ struct State {
 
 /// A running UC emulator; stops when dropped.
 pub struct QiniuEmulator {
-    addr: SocketAddr,
+    server: super::Loopback,
     state: Arc<Mutex<State>>,
-    stop: Arc<AtomicBool>,
 }
 
 impl QiniuEmulator {
     /// Starts an emulator with no keys on 127.0.0.1 with a free port.
     pub fn start() -> QiniuEmulator {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().unwrap();
         let state = Arc::new(Mutex::new(State::default()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (st, sp) = (state.clone(), stop.clone());
-        std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                if sp.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(conn) = conn else { continue };
-                let st = st.clone();
-                std::thread::spawn(move || serve(conn, &st));
-            }
-        });
-        QiniuEmulator { addr, state, stop }
+        let server = super::Loopback::start(state.clone(), answer);
+        QiniuEmulator { server, state }
     }
 
     fn st(&self) -> MutexGuard<'_, State> {
@@ -57,7 +39,7 @@ impl QiniuEmulator {
 
     /// `http://127.0.0.1:PORT/`.
     pub fn url(&self) -> String {
-        format!("http://{}/", self.addr)
+        self.server.url()
     }
 
     /// Adds a key pair, enabled or disabled, owning `buckets`.
@@ -75,37 +57,8 @@ impl QiniuEmulator {
     }
 }
 
-impl Drop for QiniuEmulator {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.addr);
-    }
-}
-
-fn serve(conn: TcpStream, state: &Mutex<State>) {
-    let _ = conn.set_read_timeout(Some(Duration::from_secs(30)));
-    let mut w = conn.try_clone().expect("clone stream");
-    let mut r = BufReader::new(conn);
-    while let Some(req) = super::read_request(&mut r) {
-        let (status, payload) = {
-            let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
-            st.requests.push(req.head.clone());
-            answer(&st, &req)
-        };
-        let out = format!(
-            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-            payload.len()
-        );
-        if w.write_all(out.as_bytes())
-            .and_then(|_| w.write_all(payload.as_bytes()))
-            .is_err()
-        {
-            return;
-        }
-    }
-}
-
-fn answer(st: &State, req: &super::RawRequest) -> (u16, String) {
+fn answer(st: &mut State, req: &super::RawRequest) -> (u16, String) {
+    st.requests.push(req.head.clone());
     let bad = || (401, json!({ "error": "bad token" }).to_string());
     let line = req.line();
     let mut parts = line.split(' ');

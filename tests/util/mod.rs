@@ -203,7 +203,17 @@ impl RunExt for Command {
 /// Builds a secret-looking value at run time so no literal key sits in tests:
 /// `prefix` followed by `len` alphanumerics derived from `seed`.
 pub fn fake(prefix: &str, len: usize, seed: u64) -> String {
-    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    fake_in(
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+        prefix,
+        len,
+        seed,
+    )
+}
+
+/// As [`fake`], from the characters of `alphabet` (hex digits, upper case,
+/// URL-safe base64) for keys of other shapes.
+pub fn fake_in(alphabet: &[u8], prefix: &str, len: usize, seed: u64) -> String {
     let mut x = seed
         .wrapping_mul(6364136223846793005)
         .wrapping_add(1442695040888963407);
@@ -212,7 +222,7 @@ pub fn fake(prefix: &str, len: usize, seed: u64) -> String {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        s.push(ALNUM[(x % ALNUM.len() as u64) as usize] as char);
+        s.push(alphabet[(x % alphabet.len() as u64) as usize] as char);
     }
     s
 }
