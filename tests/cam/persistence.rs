@@ -187,7 +187,7 @@ fn respond_reports_the_attackers_key_and_user_and_disables_the_key_only_when_ask
     let k = left(&doc, "tencent.left-behind.access-key")[0];
     assert_eq!(k["response"]["action"], "disabled", "{k}");
     assert_eq!(w.em.status(&backdoor.0).as_deref(), Some("Inactive"));
-    let journal = std::fs::read_to_string(env.path().join("keyhound-journal.jsonl")).unwrap();
+    let journal = std::fs::read_to_string(env.default_journal()).unwrap();
     assert!(journal.contains(&short), "{journal}");
     // Undoable: enable reads the journal.
     let out = audited(&env, &w, &["enable", "--yes"]);

@@ -68,6 +68,7 @@ const SCRUBBED_PREFIXES: &[&str] = &[
     "CI_",
     "TENCENTCLOUD_",
     "TCCLI_",
+    "GITLEAKS_",
     "GIT_",
     "CLICOLOR",
 ];
