@@ -115,6 +115,12 @@ fn account() -> Account {
         .group(503, "cam-admins", &[3]);
     careful_user(&em, 26, "cam-full-bot", 26);
     em.join(26, 503);
+    // Listed by ListAccounts only.
+    let (id, secret) = pair(27);
+    em.user(OWNER, 27, "wecom-bot", Kind::WeComUser, false, false);
+    em.key(27, &id, &secret, "Active");
+    em.set_created(&id, &ago(10));
+    em.set_last_used(&id, &ago(1)[..10]);
     careful_user(&em, 18, "admin-direct-bot", 18);
     em.attach(18, 1);
     careful_user(&em, 19, "admin-group-bot", 19);
@@ -151,6 +157,7 @@ fn planted() -> BTreeSet<(String, String)> {
         ("admin-key", "cam-full-bot"),
         ("mfa-operation-off", "login-mfa-only-bot"),
         ("mfa-login-off", "operation-mfa-only-bot"),
+        ("mfa-off", "wecom-bot"),
         ("console-and-api", "console-bot"),
     ]
     .into_iter()
@@ -283,6 +290,7 @@ fn a_sub_user_auditor_gets_not_checked_with_the_permission_needed() {
         ("admin-key", "cam-full-bot"),
         ("mfa-operation-off", "login-mfa-only-bot"),
         ("mfa-login-off", "operation-mfa-only-bot"),
+        ("mfa-off", "wecom-bot"),
         ("mfa-off", "no-mfa-bot"),
     ] {
         expected.remove(&(gone.0.to_string(), gone.1.to_string()));
@@ -453,9 +461,12 @@ fn check_and_skip_choose_what_is_asked() {
     assert_eq!(code, 1);
     assert_eq!(
         found(&v),
-        [("mfa-off".to_string(), "no-mfa-bot".to_string())]
-            .into_iter()
-            .collect()
+        [
+            ("mfa-off".to_string(), "no-mfa-bot".to_string()),
+            ("mfa-off".to_string(), "wecom-bot".to_string()),
+        ]
+        .into_iter()
+        .collect()
     );
     assert_eq!(
         a.em.calls("ListAttachedUserPolicies"),

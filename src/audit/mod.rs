@@ -192,6 +192,14 @@ pub enum IdentityKind {
     SubUser,
     /// A collaborator (another account's owner working in this one).
     Collaborator,
+    /// A WeCom (WeChat Work) sub-user (`ListAccounts` `WechatCorpUser`).
+    WecomUser,
+    /// An identity-centre user (`ListAccounts` `CICUser`).
+    CicUser,
+    /// An agent identity (`ListAccounts` `AgentIdentity`).
+    AgentIdentity,
+    /// Any other identity type `ListAccounts` lists.
+    OtherUser,
 }
 
 impl IdentityKind {
@@ -201,6 +209,10 @@ impl IdentityKind {
             IdentityKind::Root => "root",
             IdentityKind::SubUser => "sub-user",
             IdentityKind::Collaborator => "collaborator",
+            IdentityKind::WecomUser => "wecom-user",
+            IdentityKind::CicUser => "cic-user",
+            IdentityKind::AgentIdentity => "agent-identity",
+            IdentityKind::OtherUser => "user",
         }
     }
 }
