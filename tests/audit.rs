@@ -121,6 +121,12 @@ fn account() -> Account {
     em.key(27, &id, &secret, "Active");
     em.set_created(&id, &ago(10));
     em.set_last_used(&id, &ago(1)[..10]);
+    // Tencent's own alarms: an open leak alarm, and a handled one.
+    let alarmed = careful_user(&em, 28, "alarmed-bot", 28);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    em.alarm(leak_alarm(&alarmed, 0, now));
+    let handled = careful_user(&em, 29, "clean-handled-alarm", 29);
+    em.alarm(leak_alarm(&handled, 1, now));
     careful_user(&em, 18, "admin-direct-bot", 18);
     em.attach(18, 1);
     careful_user(&em, 19, "admin-group-bot", 19);
@@ -136,6 +142,20 @@ fn account() -> Account {
     em.set_last_used(&id, &ago(2)[..10]);
     em.mfa(22, &["Wechat"], &["Phone"]);
     Account { em, root, auditor }
+}
+
+/// A leak alarm about `key` with `status` (0 open, 1 handled).
+fn leak_alarm(key: &str, status: i64, now: i64) -> crate::cam::emulator::Alarm {
+    crate::cam::emulator::Alarm {
+        key: key.to_string(),
+        kind: 1,
+        name: "AccessKey leaked on GitHub".into(),
+        level: 5,
+        status,
+        first: now - 86_400,
+        last: now - 3600,
+        leak_evidence: vec!["https://github.com/acme/app/blob/main/.env".into()],
+    }
 }
 
 /// The planted problems: `(check, identity name or "root")`.
@@ -158,6 +178,7 @@ fn planted() -> BTreeSet<(String, String)> {
         ("mfa-operation-off", "login-mfa-only-bot"),
         ("mfa-login-off", "operation-mfa-only-bot"),
         ("mfa-off", "wecom-bot"),
+        ("tencent-alarm-open", "alarmed-bot"),
         ("console-and-api", "console-bot"),
     ]
     .into_iter()
@@ -534,7 +555,7 @@ fn human_and_sarif_name_the_identity_and_the_check() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert_eq!(rules.len(), 11);
+    assert_eq!(rules.len(), 12);
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), planted().len());
     let mfa = results.iter().find(|r| r["ruleId"] == "mfa-off").unwrap();
@@ -608,7 +629,10 @@ fn the_shipped_policy_and_the_docs_cover_exactly_the_calls_made() {
         .map(|a| a.as_str().unwrap().to_string())
         .collect();
     granted.sort();
-    let mut made: Vec<String> = read_only().iter().map(|a| format!("cam:{a}")).collect();
+    let mut made: Vec<String> = ACTIONS
+        .iter()
+        .map(|a| format!("{}:{}", a.service().name(), a.name()))
+        .collect();
     made.sort();
     assert_eq!(granted, made);
     let docs = std::fs::read_to_string(root.join("docs/verify.md")).unwrap();

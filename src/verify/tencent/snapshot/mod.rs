@@ -28,6 +28,7 @@ pub const ACTIONS: &[Action] = &[
     Action::ListCollaborators,
     Action::ListAccounts,
     Action::ListAccessKeys,
+    Action::DescribeAccessKeyAlarm,
     Action::GetSecurityLastUsed,
     Action::DescribeSafeAuthFlagColl,
     Action::DescribeSafeAuthFlag,
@@ -502,13 +503,32 @@ pub fn fetch(
         Some(p) => p.install(finish),
         None => finish(),
     };
+    let alarms = checks
+        .contains(&CheckId::TencentAlarmOpen)
+        .then(|| open_alarms(client, cred));
     Ok(audit::Snapshot {
         owner_uin: owner,
         app_id: num(&me, "AppId"),
         auditor_uin: text(&me, "Uin").unwrap_or_default(),
         identities,
         gaps,
+        alarms,
     })
+}
+
+/// The account's open Cloud Security Center alarms, by SecretId.
+fn open_alarms(client: &Client, cred: &Credential) -> Fact<BTreeMap<String, Vec<String>>> {
+    match super::incident::alarms::all(client, cred) {
+        Err(e) => Fact::Unknown(gap(Action::DescribeAccessKeyAlarm, &e)),
+        Ok(rows) => {
+            let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for (id, a) in rows.into_iter().filter(|(_, a)| a.status == "open") {
+                let summary = crate::finding::incident::alarms_summary(std::slice::from_ref(&a));
+                out.entry(id).or_default().push(summary);
+            }
+            Fact::Known(out)
+        }
+    }
 }
 
 /// Group policies, policy documents and last use, each asked once.
