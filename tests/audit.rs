@@ -144,6 +144,16 @@ fn account() -> Account {
     Account { em, root, auditor }
 }
 
+/// Skips the three MFA checks.
+const SKIP_MFA: [&str; 6] = [
+    "--skip",
+    "mfa-off",
+    "--skip",
+    "mfa-login-off",
+    "--skip",
+    "mfa-operation-off",
+];
+
 /// A leak alarm about `key` with `status` (0 open, 1 handled).
 fn leak_alarm(key: &str, status: i64, now: i64) -> crate::cam::emulator::Alarm {
     crate::cam::emulator::Alarm {
@@ -437,16 +447,7 @@ fn a_clean_account_exits_0_and_an_unanswerable_check_exits_2() {
     em.mfa(AUDITOR, &["Token"], &["Token"]).join(AUDITOR, 501);
     careful_user(&em, 11, "clean-bot", 11);
     // A sub-user auditor can read neither the root's keys nor its MFA.
-    let root_only = [
-        "--skip",
-        "root-key-active",
-        "--skip",
-        "mfa-off",
-        "--skip",
-        "mfa-login-off",
-        "--skip",
-        "mfa-operation-off",
-    ];
+    let root_only = [&["--skip", "root-key-active"][..], &SKIP_MFA[..]].concat();
     let Run {
         code,
         stdout: out,
@@ -496,15 +497,7 @@ fn check_and_skip_choose_what_is_asked() {
     );
     assert_eq!(a.em.calls("GetSecurityLastUsed"), 0);
     let before = a.em.calls("DescribeSafeAuthFlagColl");
-    let skip_mfa = [
-        "--skip",
-        "mfa-off",
-        "--skip",
-        "mfa-login-off",
-        "--skip",
-        "mfa-operation-off",
-    ];
-    let (_, v, _) = json_run(&a.em, &a.root, &skip_mfa);
+    let (_, v, _) = json_run(&a.em, &a.root, &SKIP_MFA);
     assert!(!found(&v).iter().any(|(c, _)| c.starts_with("mfa-")));
     assert_eq!(a.em.calls("DescribeSafeAuthFlagColl"), before);
     let Run {

@@ -11,20 +11,9 @@ use crate::util::TestEnv;
 use keyhound::report::json::rfc3339;
 use serde_json::Value;
 
-const DAY: i64 = 86_400;
-const ATTACKER: &str = "203.0.113.7";
+use super::incident::{ATTACKER, DAY, now, tencent};
+
 const BATCH_USER: u64 = 100_000_000_020;
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-fn tencent(t: i64) -> String {
-    rfc3339(t).replace('T', " ").replace('Z', "")
-}
 
 fn attacker_call(w: &World, name: &str, at: i64) {
     w.em.log_event(Logged {
