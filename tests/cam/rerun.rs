@@ -126,13 +126,36 @@ fn the_second_scan_shows_only_the_attackers_calls_and_the_true_last_use() {
         n["last_used_note"]
             .as_str()
             .unwrap()
-            .contains("no use except keyhound's checks"),
+            .contains("never used: no call in CloudAudit's 90 days, and none signed by keyhound"),
         "{n}"
     );
     let a = &n["incident"]["activity"];
     assert_eq!(a["events"].as_array().map(Vec::len), Some(0), "{a}");
+    // The auditor's answers decide the never-used key: nothing was signed
+    // with it on either run, so it stays never used.
+    for doc in [&first, &second] {
+        let n = finding(doc, &unused.0);
+        assert!(n.get("keyhound_calls").is_none(), "{n}");
+        assert!(
+            n["detail"]
+                .as_str()
+                .unwrap()
+                .contains("no call signed with the found key"),
+            "{n}"
+        );
+        let v = finding(doc, &w.ci.0);
+        assert!(
+            v["detail"]
+                .as_str()
+                .unwrap()
+                .contains("signed with the found key: the auditor's answers do not decide"),
+            "{v}"
+        );
+    }
     // Every call keyhound signed is in the report, for a later run.
-    let calls = n["keyhound_calls"].as_array().unwrap();
+    let calls = finding(&second, &w.ci.0)["keyhound_calls"]
+        .as_array()
+        .unwrap();
     assert!(
         calls
             .iter()
@@ -143,6 +166,7 @@ fn the_second_scan_shows_only_the_attackers_calls_and_the_true_last_use() {
     // The auditor answered both runs' last-use question: neither key
     // signed GetSecurityLastUsed itself.
     let reqs = w.em.requests();
+    assert!(!reqs.iter().any(|r| signed_by(r, &unused.0)));
     for id in [&w.ci.0, &unused.0] {
         assert_eq!(
             reqs.iter()
@@ -156,9 +180,10 @@ fn the_second_scan_shows_only_the_attackers_calls_and_the_true_last_use() {
     let out = audited(&env, &w, &["scan", ".", "--git", "--verify", "--audit"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("no use except keyhound's checks in 90 days"),
+        text.contains("no call signed with the found key, so its SecretKey was not exercised"),
         "{text}"
     );
+    assert!(!w.em.requests().iter().any(|r| signed_by(r, &unused.0)));
 }
 
 #[test]
@@ -213,10 +238,43 @@ fn an_earlier_report_tells_keyhounds_calls_apart_where_cloudaudit_keeps_no_clien
     let n = finding(&third, &unused.0);
     assert_eq!(n["never_used"], true, "{n}");
     let a = &n["incident"]["activity"];
-    assert_eq!(a["own_calls_by"]["recorded by an earlier run"], 2, "{a}");
     assert_eq!(a["events"].as_array().map(Vec::len), Some(0), "{a}");
+    let a = &finding(&third, &w.ci.0)["incident"]["activity"];
+    assert_eq!(a["own_calls_by"]["recorded by an earlier run"], 2, "{a}");
+    assert_eq!(a["events"].as_array().map(Vec::len), Some(3), "{a}");
+    // The never-used key was never signed with, so it stays never used.
+    assert!(!w.em.requests().iter().any(|r| signed_by(r, &unused.0)));
     // Without the earlier report, those calls cannot be told apart.
     let blind = verify("r.json", "r4.json");
-    let a = &finding(&blind, &unused.0)["incident"]["activity"];
-    assert_eq!(a["events"].as_array().map(Vec::len), Some(3), "{a}");
+    let a = &finding(&blind, &w.ci.0)["incident"]["activity"];
+    assert!(a["events"].as_array().map_or(0, Vec::len) > 3, "{a}");
+}
+
+#[test]
+fn an_inactive_key_of_the_auditors_account_is_not_signed_with() {
+    let w = world();
+    let env = TestEnv::new();
+    env.write(
+        "r.json",
+        report(
+            &[("tencent.secret-id", &w.ci_old.0, Some(&w.ci_old.1), "a.env")],
+            false,
+        ),
+    );
+    let out = audited(
+        &env,
+        &w,
+        &["verify", "--from", "r.json", "--format", "json", "--audit"],
+    );
+    let v = finding(&json_of(&out), &w.ci_old.0).clone();
+    assert_eq!(v["outcome"], "not_live", "{v}");
+    assert_eq!(v["status"], "Inactive", "{v}");
+    assert!(
+        v["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no call signed with the found key"),
+        "{v}"
+    );
+    assert!(!w.em.requests().iter().any(|r| signed_by(r, &w.ci_old.0)));
 }
