@@ -250,6 +250,26 @@ fn an_earlier_report_tells_keyhounds_calls_apart_where_cloudaudit_keeps_no_clien
     assert!(a["events"].as_array().map_or(0, Vec::len) > 3, "{a}");
 }
 
+/// `verify --from r.json --audit`: the verification of `id`, checked to
+/// say no call was signed with the key, and none was.
+fn verified_unsigned(env: &TestEnv, w: &World, id: &str) -> Value {
+    let out = audited(
+        env,
+        w,
+        &["verify", "--from", "r.json", "--format", "json", "--audit"],
+    );
+    let v = finding(&json_of(&out), id).clone();
+    assert!(
+        v["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no call signed with the found key"),
+        "{v}"
+    );
+    assert!(!w.em.requests().iter().any(|r| signed_by(r, id)));
+    v
+}
+
 #[test]
 fn an_inactive_key_of_the_auditors_account_is_not_signed_with() {
     let w = world();
@@ -261,20 +281,35 @@ fn an_inactive_key_of_the_auditors_account_is_not_signed_with() {
             false,
         ),
     );
-    let out = audited(
-        &env,
-        &w,
-        &["verify", "--from", "r.json", "--format", "json", "--audit"],
-    );
-    let v = finding(&json_of(&out), &w.ci_old.0).clone();
+    let v = verified_unsigned(&env, &w, &w.ci_old.0);
     assert_eq!(v["outcome"], "not_live", "{v}");
     assert_eq!(v["status"], "Inactive", "{v}");
-    assert!(
-        v["detail"]
-            .as_str()
-            .unwrap()
-            .contains("no call signed with the found key"),
-        "{v}"
-    );
-    assert!(!w.em.requests().iter().any(|r| signed_by(r, &w.ci_old.0)));
+}
+
+#[test]
+fn a_key_used_only_by_a_check_an_earlier_report_recorded_is_not_signed_with_again() {
+    let w = world();
+    let unused = pair("AKID", 52);
+    w.em.user(OWNER, BATCH_USER, "batch", Kind::SubUser, false, false);
+    w.em.key(BATCH_USER, &unused.0, &unused.1, "Active");
+    // An older keyhound signed one check with it: GetSecurityLastUsed now
+    // shows that check (08:00 UTC on the day), and the earlier report
+    // recorded it and found the key never used.
+    let day = "2026-01-02";
+    w.em.set_last_used(&unused.0, day);
+    let env = TestEnv::new();
+    let mut doc: Value = serde_json::from_str(&report(
+        &[("tencent.secret-id", &unused.0, Some(&unused.1), "a.env")],
+        false,
+    ))
+    .unwrap();
+    doc["findings"][0]["verification"] = serde_json::json!({
+        "outcome": "live", "detail": "authenticated (GetUserAppId)", "never_used": true,
+        "keyhound_calls": [{"time": format!("{day}T08:00:01Z"), "action": "GetUserAppId",
+            "request_id": "r-1", "client": "keyhound-0.1.0"}]
+    });
+    env.write("r.json", doc.to_string());
+    let v = verified_unsigned(&env, &w, &unused.0);
+    assert_eq!(v["outcome"], "live", "{v}");
+    assert_eq!(v["never_used"], true, "{v}");
 }
