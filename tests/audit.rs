@@ -115,6 +115,18 @@ fn account() -> Account {
         .group(503, "cam-admins", &[3]);
     careful_user(&em, 26, "cam-full-bot", 26);
     em.join(26, 503);
+    // Listed by ListAccounts only.
+    let (id, secret) = pair(27);
+    em.user(OWNER, 27, "wecom-bot", Kind::WeComUser, false, false);
+    em.key(27, &id, &secret, "Active");
+    em.set_created(&id, &ago(10));
+    em.set_last_used(&id, &ago(1)[..10]);
+    // Tencent's own alarms: an open leak alarm, and a handled one.
+    let alarmed = careful_user(&em, 28, "alarmed-bot", 28);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    em.alarm(leak_alarm(&alarmed, 0, now));
+    let handled = careful_user(&em, 29, "clean-handled-alarm", 29);
+    em.alarm(leak_alarm(&handled, 1, now));
     careful_user(&em, 18, "admin-direct-bot", 18);
     em.attach(18, 1);
     careful_user(&em, 19, "admin-group-bot", 19);
@@ -130,6 +142,30 @@ fn account() -> Account {
     em.set_last_used(&id, &ago(2)[..10]);
     em.mfa(22, &["Wechat"], &["Phone"]);
     Account { em, root, auditor }
+}
+
+/// Skips the three MFA checks.
+const SKIP_MFA: [&str; 6] = [
+    "--skip",
+    "mfa-off",
+    "--skip",
+    "mfa-login-off",
+    "--skip",
+    "mfa-operation-off",
+];
+
+/// A leak alarm about `key` with `status` (0 open, 1 handled).
+fn leak_alarm(key: &str, status: i64, now: i64) -> crate::cam::emulator::Alarm {
+    crate::cam::emulator::Alarm {
+        key: key.to_string(),
+        kind: 1,
+        name: "AccessKey leaked on GitHub".into(),
+        level: 5,
+        status,
+        first: now - 86_400,
+        last: now - 3600,
+        leak_evidence: vec!["https://github.com/acme/app/blob/main/.env".into()],
+    }
 }
 
 /// The planted problems: `(check, identity name or "root")`.
@@ -151,6 +187,8 @@ fn planted() -> BTreeSet<(String, String)> {
         ("admin-key", "cam-full-bot"),
         ("mfa-operation-off", "login-mfa-only-bot"),
         ("mfa-login-off", "operation-mfa-only-bot"),
+        ("mfa-off", "wecom-bot"),
+        ("tencent-alarm-open", "alarmed-bot"),
         ("console-and-api", "console-bot"),
     ]
     .into_iter()
@@ -283,6 +321,7 @@ fn a_sub_user_auditor_gets_not_checked_with_the_permission_needed() {
         ("admin-key", "cam-full-bot"),
         ("mfa-operation-off", "login-mfa-only-bot"),
         ("mfa-login-off", "operation-mfa-only-bot"),
+        ("mfa-off", "wecom-bot"),
         ("mfa-off", "no-mfa-bot"),
     ] {
         expected.remove(&(gone.0.to_string(), gone.1.to_string()));
@@ -408,16 +447,7 @@ fn a_clean_account_exits_0_and_an_unanswerable_check_exits_2() {
     em.mfa(AUDITOR, &["Token"], &["Token"]).join(AUDITOR, 501);
     careful_user(&em, 11, "clean-bot", 11);
     // A sub-user auditor can read neither the root's keys nor its MFA.
-    let root_only = [
-        "--skip",
-        "root-key-active",
-        "--skip",
-        "mfa-off",
-        "--skip",
-        "mfa-login-off",
-        "--skip",
-        "mfa-operation-off",
-    ];
+    let root_only = [&["--skip", "root-key-active"][..], &SKIP_MFA[..]].concat();
     let Run {
         code,
         stdout: out,
@@ -453,9 +483,12 @@ fn check_and_skip_choose_what_is_asked() {
     assert_eq!(code, 1);
     assert_eq!(
         found(&v),
-        [("mfa-off".to_string(), "no-mfa-bot".to_string())]
-            .into_iter()
-            .collect()
+        [
+            ("mfa-off".to_string(), "no-mfa-bot".to_string()),
+            ("mfa-off".to_string(), "wecom-bot".to_string()),
+        ]
+        .into_iter()
+        .collect()
     );
     assert_eq!(
         a.em.calls("ListAttachedUserPolicies"),
@@ -464,15 +497,7 @@ fn check_and_skip_choose_what_is_asked() {
     );
     assert_eq!(a.em.calls("GetSecurityLastUsed"), 0);
     let before = a.em.calls("DescribeSafeAuthFlagColl");
-    let skip_mfa = [
-        "--skip",
-        "mfa-off",
-        "--skip",
-        "mfa-login-off",
-        "--skip",
-        "mfa-operation-off",
-    ];
-    let (_, v, _) = json_run(&a.em, &a.root, &skip_mfa);
+    let (_, v, _) = json_run(&a.em, &a.root, &SKIP_MFA);
     assert!(!found(&v).iter().any(|(c, _)| c.starts_with("mfa-")));
     assert_eq!(a.em.calls("DescribeSafeAuthFlagColl"), before);
     let Run {
@@ -523,7 +548,7 @@ fn human_and_sarif_name_the_identity_and_the_check() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert_eq!(rules.len(), 11);
+    assert_eq!(rules.len(), 12);
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), planted().len());
     let mfa = results.iter().find(|r| r["ruleId"] == "mfa-off").unwrap();
@@ -597,7 +622,10 @@ fn the_shipped_policy_and_the_docs_cover_exactly_the_calls_made() {
         .map(|a| a.as_str().unwrap().to_string())
         .collect();
     granted.sort();
-    let mut made: Vec<String> = read_only().iter().map(|a| format!("cam:{a}")).collect();
+    let mut made: Vec<String> = ACTIONS
+        .iter()
+        .map(|a| format!("{}:{}", a.service().name(), a.name()))
+        .collect();
     made.sort();
     assert_eq!(granted, made);
     let docs = std::fs::read_to_string(root.join("docs/verify.md")).unwrap();

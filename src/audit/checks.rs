@@ -355,6 +355,7 @@ mod tests {
             auditor_uin: "100000000001".into(),
             identities: vec![i],
             gaps: vec![],
+            alarms: None,
         };
         run(&snap, &Settings::new(NOW))
     }
@@ -561,6 +562,7 @@ mod tests {
             auditor_uin: "1".into(),
             identities: vec![u],
             gaps: vec![gap("ListCollaborators")],
+            alarms: None,
         };
         let mut s = Settings::new(NOW);
         s.checks = [CheckId::KeyUnused].into_iter().collect();

@@ -47,11 +47,14 @@ pub enum CheckId {
     /// A key holder's policies attached to it directly, not through groups.
     #[serde(rename = "policy-not-via-group")]
     PolicyNotViaGroup,
+    /// Tencent's Cloud Security Center has an open alarm about a key.
+    #[serde(rename = "tencent-alarm-open")]
+    TencentAlarmOpen,
 }
 
 impl CheckId {
     /// Every check, in report order.
-    pub const ALL: [CheckId; 11] = [
+    pub const ALL: [CheckId; 12] = [
         CheckId::RootKeyActive,
         CheckId::KeyUnused,
         CheckId::KeyNotRotated,
@@ -63,6 +66,7 @@ impl CheckId {
         CheckId::AdminKey,
         CheckId::ConsoleAndApi,
         CheckId::PolicyNotViaGroup,
+        CheckId::TencentAlarmOpen,
     ];
 
     /// The stable id (`root-key-active`, ...).
@@ -79,6 +83,7 @@ impl CheckId {
             CheckId::AdminKey => "admin-key",
             CheckId::ConsoleAndApi => "console-and-api",
             CheckId::PolicyNotViaGroup => "policy-not-via-group",
+            CheckId::TencentAlarmOpen => "tencent-alarm-open",
         }
     }
 
@@ -104,6 +109,9 @@ impl CheckId {
             CheckId::ConsoleAndApi => "One identity has both console login and API keys",
             CheckId::PolicyNotViaGroup => {
                 "An API key holder has policies attached directly instead of through groups"
+            }
+            CheckId::TencentAlarmOpen => {
+                "Tencent's Cloud Security Center has an open alarm about an API key"
             }
         }
     }
@@ -152,6 +160,11 @@ impl CheckId {
                  holding the policy and detach it from the user, so permissions are reviewed \
                  and revoked per group."
             }
+            CheckId::TencentAlarmOpen => {
+                "Tencent saw this key leak or make abnormal calls: treat it as compromised, \
+                 disable it (keyhound disable), review what it did (keyhound verify --audit), \
+                 then mark the alarm handled in Cloud Security Center."
+            }
             CheckId::AdminKey => {
                 "Grant least privilege: give the program a sub-user with only the policies it \
                  needs, and keep administrative rights to people who sign in with MFA."
@@ -172,6 +185,7 @@ impl CheckId {
                 | CheckId::KeyNotRotated
                 | CheckId::KeyDisabled
                 | CheckId::AdminKey
+                | CheckId::TencentAlarmOpen
         )
     }
 }
@@ -192,6 +206,14 @@ pub enum IdentityKind {
     SubUser,
     /// A collaborator (another account's owner working in this one).
     Collaborator,
+    /// A WeCom (WeChat Work) sub-user (`ListAccounts` `WechatCorpUser`).
+    WecomUser,
+    /// An identity-centre user (`ListAccounts` `CICUser`).
+    CicUser,
+    /// An agent identity (`ListAccounts` `AgentIdentity`).
+    AgentIdentity,
+    /// Any other identity type `ListAccounts` lists.
+    OtherUser,
 }
 
 impl IdentityKind {
@@ -201,6 +223,10 @@ impl IdentityKind {
             IdentityKind::Root => "root",
             IdentityKind::SubUser => "sub-user",
             IdentityKind::Collaborator => "collaborator",
+            IdentityKind::WecomUser => "wecom-user",
+            IdentityKind::CicUser => "cic-user",
+            IdentityKind::AgentIdentity => "agent-identity",
+            IdentityKind::OtherUser => "user",
         }
     }
 }
@@ -315,6 +341,9 @@ pub struct Snapshot {
     pub identities: Vec<Identity>,
     /// Account-wide reads that failed (the sub-user or collaborator list).
     pub gaps: Vec<Gap>,
+    /// Open Cloud Security Center alarms by SecretId, one line each (read
+    /// only when `tencent-alarm-open` runs).
+    pub alarms: Option<Fact<std::collections::BTreeMap<String, Vec<String>>>>,
 }
 
 /// Thresholds and the checks to run.
@@ -425,6 +454,40 @@ pub struct Audit {
     pub not_checked: Vec<NotChecked>,
 }
 
+/// `tencent-alarm-open`: each key of the account with an open alarm.
+fn alarms(
+    snapshot: &Snapshot,
+    settings: &Settings,
+    problems: &mut Vec<Problem>,
+    not_checked: &mut Vec<NotChecked>,
+) {
+    if !settings.runs(CheckId::TencentAlarmOpen) {
+        return;
+    }
+    match &snapshot.alarms {
+        None => {}
+        Some(Fact::Unknown(gap)) => not_checked.push(NotChecked {
+            check: CheckId::TencentAlarmOpen,
+            identity: None,
+            gap: gap.clone(),
+        }),
+        Some(Fact::Known(by_key)) => {
+            for i in &snapshot.identities {
+                for k in i.keys.as_result().into_iter().flatten() {
+                    if let Some(lines) = by_key.get(&k.id) {
+                        problems.push(Problem {
+                            check: CheckId::TencentAlarmOpen,
+                            identity: Subject::of(i),
+                            keys: vec![k.id.clone()],
+                            evidence: lines.join("; "),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Runs the chosen checks over a snapshot.
 pub fn run(snapshot: &Snapshot, settings: &Settings) -> Audit {
     let mut problems = Vec::new();
@@ -432,6 +495,7 @@ pub fn run(snapshot: &Snapshot, settings: &Settings) -> Audit {
     for identity in &snapshot.identities {
         checks::identity(identity, settings, &mut problems, &mut not_checked);
     }
+    alarms(snapshot, settings, &mut problems, &mut not_checked);
     for gap in &snapshot.gaps {
         for &check in &settings.checks {
             not_checked.push(NotChecked {

@@ -194,7 +194,7 @@ fn camel(id: &str) -> String {
 
 fn severity(c: CheckId) -> (&'static str, &'static str) {
     match c {
-        CheckId::RootKeyActive | CheckId::AdminKey => ("error", "9.0"),
+        CheckId::RootKeyActive | CheckId::AdminKey | CheckId::TencentAlarmOpen => ("error", "9.0"),
         CheckId::MfaOff
         | CheckId::MfaLoginOff
         | CheckId::MfaOperationOff
@@ -346,7 +346,7 @@ mod tests {
             serde_json::from_value(s.clone()).expect("a SARIF 2.1.0 log");
         assert_eq!(typed.runs[0].results.as_ref().map(Vec::len), Some(1));
         let run = &s["runs"][0];
-        assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 11);
+        assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 12);
         let r = &run["results"][0];
         assert_eq!(r["ruleId"], "root-key-active");
         assert_eq!(

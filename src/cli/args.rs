@@ -659,7 +659,7 @@ mod tests {
 // --- audit ----------------------------------------------------------------------
 
 /// The check ids `--check` and `--skip` take (those of [`crate::audit::CheckId`]).
-pub(crate) const CHECK_IDS: [&str; 11] = [
+pub(crate) const CHECK_IDS: [&str; 12] = [
     "root-key-active",
     "key-unused",
     "key-not-rotated",
@@ -671,6 +671,7 @@ pub(crate) const CHECK_IDS: [&str; 11] = [
     "admin-key",
     "console-and-api",
     "policy-not-via-group",
+    "tencent-alarm-open",
 ];
 
 /// Arguments of `keyhound audit`.

@@ -11,11 +11,11 @@ use keyhound::report::json::rfc3339;
 use serde_json::{Value, json};
 use std::process::Output;
 
-const DAY: i64 = 86_400;
-const ATTACKER: &str = "203.0.113.7";
+pub(super) const DAY: i64 = 86_400;
+pub(super) const ATTACKER: &str = "203.0.113.7";
 const SCANNER: &str = "198.51.100.9";
 
-fn now() -> i64 {
+pub(super) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -23,7 +23,7 @@ fn now() -> i64 {
 }
 
 /// Tencent's `YYYY-MM-DD hh:mm:ss`.
-fn tencent(t: i64) -> String {
+pub(super) fn tencent(t: i64) -> String {
     rfc3339(t).replace('T', " ").replace('Z', "")
 }
 

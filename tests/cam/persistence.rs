@@ -7,22 +7,9 @@
 use super::emulator::{Kind, Logged};
 use super::{CI_USER, OWNER, World, audited, pair, world};
 use crate::util::TestEnv;
-use keyhound::report::json::rfc3339;
 use serde_json::Value;
 
-const DAY: i64 = 86_400;
-const ATTACKER: &str = "203.0.113.7";
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-fn tencent(t: i64) -> String {
-    rfc3339(t).replace('T', " ").replace('Z', "")
-}
+use super::incident::{ATTACKER, DAY, now, tencent};
 
 /// The ci key leaked in a commit 30 days ago; 20 days ago the attacker
 /// used it to create a second key for its user, and a user of their own.

@@ -11,20 +11,9 @@ use crate::util::TestEnv;
 use keyhound::report::json::rfc3339;
 use serde_json::Value;
 
-const DAY: i64 = 86_400;
-const ATTACKER: &str = "203.0.113.7";
+use super::incident::{ATTACKER, DAY, now, tencent};
+
 const BATCH_USER: u64 = 100_000_000_020;
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-fn tencent(t: i64) -> String {
-    rfc3339(t).replace('T', " ").replace('Z', "")
-}
 
 fn attacker_call(w: &World, name: &str, at: i64) {
     w.em.log_event(Logged {
@@ -137,13 +126,36 @@ fn the_second_scan_shows_only_the_attackers_calls_and_the_true_last_use() {
         n["last_used_note"]
             .as_str()
             .unwrap()
-            .contains("no use except keyhound's checks"),
+            .contains("never used: no call in CloudAudit's 90 days, and none signed by keyhound"),
         "{n}"
     );
     let a = &n["incident"]["activity"];
     assert_eq!(a["events"].as_array().map(Vec::len), Some(0), "{a}");
+    // The auditor's answers decide the never-used key: nothing was signed
+    // with it on either run, so it stays never used.
+    for doc in [&first, &second] {
+        let n = finding(doc, &unused.0);
+        assert!(n.get("keyhound_calls").is_none(), "{n}");
+        assert!(
+            n["detail"]
+                .as_str()
+                .unwrap()
+                .contains("no call signed with the found key"),
+            "{n}"
+        );
+        let v = finding(doc, &w.ci.0);
+        assert!(
+            v["detail"]
+                .as_str()
+                .unwrap()
+                .contains("signed with the found key: the auditor's answers do not decide"),
+            "{v}"
+        );
+    }
     // Every call keyhound signed is in the report, for a later run.
-    let calls = n["keyhound_calls"].as_array().unwrap();
+    let calls = finding(&second, &w.ci.0)["keyhound_calls"]
+        .as_array()
+        .unwrap();
     assert!(
         calls
             .iter()
@@ -154,6 +166,7 @@ fn the_second_scan_shows_only_the_attackers_calls_and_the_true_last_use() {
     // The auditor answered both runs' last-use question: neither key
     // signed GetSecurityLastUsed itself.
     let reqs = w.em.requests();
+    assert!(!reqs.iter().any(|r| signed_by(r, &unused.0)));
     for id in [&w.ci.0, &unused.0] {
         assert_eq!(
             reqs.iter()
@@ -167,9 +180,10 @@ fn the_second_scan_shows_only_the_attackers_calls_and_the_true_last_use() {
     let out = audited(&env, &w, &["scan", ".", "--git", "--verify", "--audit"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("no use except keyhound's checks in 90 days"),
+        text.contains("no call signed with the found key, so its SecretKey was not exercised"),
         "{text}"
     );
+    assert!(!w.em.requests().iter().any(|r| signed_by(r, &unused.0)));
 }
 
 #[test]
@@ -224,10 +238,78 @@ fn an_earlier_report_tells_keyhounds_calls_apart_where_cloudaudit_keeps_no_clien
     let n = finding(&third, &unused.0);
     assert_eq!(n["never_used"], true, "{n}");
     let a = &n["incident"]["activity"];
-    assert_eq!(a["own_calls_by"]["recorded by an earlier run"], 2, "{a}");
     assert_eq!(a["events"].as_array().map(Vec::len), Some(0), "{a}");
+    let a = &finding(&third, &w.ci.0)["incident"]["activity"];
+    assert_eq!(a["own_calls_by"]["recorded by an earlier run"], 2, "{a}");
+    assert_eq!(a["events"].as_array().map(Vec::len), Some(3), "{a}");
+    // The never-used key was never signed with, so it stays never used.
+    assert!(!w.em.requests().iter().any(|r| signed_by(r, &unused.0)));
     // Without the earlier report, those calls cannot be told apart.
     let blind = verify("r.json", "r4.json");
-    let a = &finding(&blind, &unused.0)["incident"]["activity"];
-    assert_eq!(a["events"].as_array().map(Vec::len), Some(3), "{a}");
+    let a = &finding(&blind, &w.ci.0)["incident"]["activity"];
+    assert!(a["events"].as_array().map_or(0, Vec::len) > 3, "{a}");
+}
+
+/// `verify --from r.json --audit`: the verification of `id`, checked to
+/// say no call was signed with the key, and none was.
+fn verified_unsigned(env: &TestEnv, w: &World, id: &str) -> Value {
+    let out = audited(
+        env,
+        w,
+        &["verify", "--from", "r.json", "--format", "json", "--audit"],
+    );
+    let v = finding(&json_of(&out), id).clone();
+    assert!(
+        v["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no call signed with the found key"),
+        "{v}"
+    );
+    assert!(!w.em.requests().iter().any(|r| signed_by(r, id)));
+    v
+}
+
+#[test]
+fn an_inactive_key_of_the_auditors_account_is_not_signed_with() {
+    let w = world();
+    let env = TestEnv::new();
+    env.write(
+        "r.json",
+        report(
+            &[("tencent.secret-id", &w.ci_old.0, Some(&w.ci_old.1), "a.env")],
+            false,
+        ),
+    );
+    let v = verified_unsigned(&env, &w, &w.ci_old.0);
+    assert_eq!(v["outcome"], "not_live", "{v}");
+    assert_eq!(v["status"], "Inactive", "{v}");
+}
+
+#[test]
+fn a_key_used_only_by_a_check_an_earlier_report_recorded_is_not_signed_with_again() {
+    let w = world();
+    let unused = pair("AKID", 52);
+    w.em.user(OWNER, BATCH_USER, "batch", Kind::SubUser, false, false);
+    w.em.key(BATCH_USER, &unused.0, &unused.1, "Active");
+    // An older keyhound signed one check with it: GetSecurityLastUsed now
+    // shows that check (08:00 UTC on the day), and the earlier report
+    // recorded it and found the key never used.
+    let day = "2026-01-02";
+    w.em.set_last_used(&unused.0, day);
+    let env = TestEnv::new();
+    let mut doc: Value = serde_json::from_str(&report(
+        &[("tencent.secret-id", &unused.0, Some(&unused.1), "a.env")],
+        false,
+    ))
+    .unwrap();
+    doc["findings"][0]["verification"] = serde_json::json!({
+        "outcome": "live", "detail": "authenticated (GetUserAppId)", "never_used": true,
+        "keyhound_calls": [{"time": format!("{day}T08:00:01Z"), "action": "GetUserAppId",
+            "request_id": "r-1", "client": "keyhound-0.1.0"}]
+    });
+    env.write("r.json", doc.to_string());
+    let v = verified_unsigned(&env, &w, &unused.0);
+    assert_eq!(v["outcome"], "live", "{v}");
+    assert_eq!(v["never_used"], true, "{v}");
 }

@@ -67,7 +67,12 @@ pub(crate) fn classify(code: &str) -> (Class, &'static str) {
     }
 }
 
-fn verification(outcome: Outcome, detail: String, request_id: Option<String>) -> Verification {
+/// A verification with only its outcome, detail and RequestId.
+pub(crate) fn verification(
+    outcome: Outcome,
+    detail: String,
+    request_id: Option<String>,
+) -> Verification {
     Verification {
         outcome,
         detail,

@@ -95,7 +95,12 @@ pub(super) fn settle(v: &mut Verification, k: &Known<'_>) {
     let none_before = v.never_used || k.never_before || since_creation(k.created, &a.since);
     v.last_used = None;
     v.never_used = none_before;
-    v.last_used_note = Some(if none_before {
+    v.last_used_note = Some(if none_before && a.own_calls_left_out == 0 {
+        format!(
+            "never used: no call in CloudAudit's {} days, and none signed by keyhound",
+            a.days
+        )
+    } else if none_before {
         format!(
             "never used: no use except keyhound's checks ({} left out of CloudAudit's {} days)",
             a.own_calls_left_out, a.days

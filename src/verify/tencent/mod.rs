@@ -222,7 +222,11 @@ impl Verifier {
         let todo: Vec<(Fingerprint, &str, &Secret, Option<&Secret>)> = pairs
             .iter()
             .map(|&(id, k, t)| (pair_key(id, Some(k)), id, k, t))
-            .filter(|(ck, ..)| !self.cache.contains_key(ck) && seen.insert(ck.clone()))
+            .filter(|(ck, id, ..)| {
+                !self.cache.contains_key(ck)
+                    && self.decided(id).is_none()
+                    && seen.insert(ck.clone())
+            })
             .collect();
         if todo.is_empty() {
             return;
@@ -249,8 +253,52 @@ impl Verifier {
         self.cache.extend(checked);
     }
 
+    /// The verdict the auditor's answers already give for `id`, so that no
+    /// call is signed with the found key: the key is in the auditor's
+    /// account and either Inactive (not live) or never used, or used only
+    /// by checks an earlier run recorded (its status is the verdict, and
+    /// the key stays unused). `None` when the key has been used, is not
+    /// the account's, or the auditor could not read its last use.
+    fn decided(&self, id: &str) -> Option<Verification> {
+        let k = self.auditor.as_ref()?.index.get(id)?;
+        let (outcome, detail) = if k.status == KeyStatus::Inactive {
+            (
+                Outcome::NotLive,
+                "no call signed with the found key: the auditor's account decides",
+            )
+        } else if self.unused_but_for_keyhound(id) {
+            (
+                Outcome::Live,
+                "Active and never used in the auditor's account: no call signed with the found key, so \
+                 its SecretKey was not exercised and the key stays unused",
+            )
+        } else {
+            return None;
+        };
+        Some(check::verification(outcome, detail.to_string(), None))
+    }
+
+    /// The auditor's GetSecurityLastUsed has no date for `id`, or its
+    /// precise date is a check an earlier run recorded after finding the
+    /// key never used.
+    fn unused_but_for_keyhound(&self, id: &str) -> bool {
+        let earlier = self.earlier.get(id).filter(|e| e.never_used);
+        match (self.last_used.get(id), earlier) {
+            (Some(None), _) => true,
+            (Some(Some(l)), Some(e)) if l.len() > 10 => snapshot::parse_time(l).is_some_and(|t| {
+                e.calls
+                    .iter()
+                    .filter_map(|c| snapshot::parse_time(&c.time))
+                    .any(|c| (c - t).abs() <= incident::events::OWN_SLACK)
+            }),
+            _ => false,
+        }
+    }
+
     /// Checks one SecretId with its key (if found) and token; a pair is
-    /// asked about once, later calls answer from the cache.
+    /// asked about once, later calls answer from the cache. In auditor
+    /// mode a key the auditor's answers decide is not signed with (see
+    /// [`Verifier::decided`]).
     pub fn verify(
         &mut self,
         id: &str,
@@ -258,16 +306,19 @@ impl Verifier {
         token: Option<&Secret>,
     ) -> Verification {
         let ck = pair_key(id, key);
-        let mut v = match (self.cache.get(&ck), key) {
-            (Some(v), _) => v.clone(),
-            (None, Some(k)) => {
+        let decided = key.and_then(|_| self.decided(id));
+        let signed = key.is_some() && decided.is_none();
+        let mut v = match (decided, self.cache.get(&ck), key) {
+            (Some(d), ..) => d,
+            (None, Some(v), _) => v.clone(),
+            (None, None, Some(k)) => {
                 let cred = Credential::new(id, k.expose()).with_token(token.cloned());
                 let own = !self.last_used.contains_key(id);
                 let v = check::check_pair(&self.client, self.other_site.as_ref(), &cred, own);
                 self.cache.insert(ck, v.clone());
                 v
             }
-            (None, None) => Verification {
+            (None, None, None) => Verification {
                 outcome: Outcome::Skipped,
                 detail: "no SecretKey found".to_string(),
                 request_id: None,
@@ -283,6 +334,13 @@ impl Verifier {
         };
         if let Some(a) = &self.auditor {
             attribute(&mut v, &a.index, id, key.is_some());
+            if signed && a.index.get(id).is_some() {
+                v.detail = format!(
+                    "{}; signed with the found key: the auditor's answers do not decide (the \
+                     key has been used, or its last use could not be read)",
+                    v.detail
+                );
+            }
         }
         match self.last_used.get(id) {
             Some(Some(l)) => {

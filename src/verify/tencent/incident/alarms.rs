@@ -5,7 +5,7 @@
 
 use super::super::api::Action;
 use super::super::check::utc_time;
-use super::super::client::{Client, Credential};
+use super::super::client::{CallError, Client, Credential};
 use super::super::snapshot::answer::{num, text};
 use crate::finding::incident::Alarm;
 use serde_json::{Value, json};
@@ -57,23 +57,16 @@ fn alarm(row: &Value) -> Alarm {
     }
 }
 
-/// The alarms about SecretId `id`, newest last raised first.
-pub(crate) fn read(client: &Client, auditor: &Credential, id: &str) -> Result<Vec<Alarm>, String> {
+/// Every alarm of the auditor's account, with the SecretId it is about.
+pub(crate) fn all(
+    client: &Client,
+    auditor: &Credential,
+) -> Result<Vec<(String, Alarm)>, CallError> {
     let mut out = Vec::new();
     let mut seen = 0u64;
     for page in 0..MAX_PAGES {
         let params = json!({"Filter": {"Limit": PAGE, "Offset": page * PAGE}});
-        let a = client
-            .call(auditor, Action::DescribeAccessKeyAlarm, &params)
-            .map_err(|e| {
-                let needs = match e.code() {
-                    Some(c) if c.contains("UnauthorizedOperation") => {
-                        " (the auditor needs csip:DescribeAccessKeyAlarm)"
-                    }
-                    _ => "",
-                };
-                format!("Cloud Security Center DescribeAccessKeyAlarm: {e}{needs}")
-            })?;
+        let a = client.call(auditor, Action::DescribeAccessKeyAlarm, &params)?;
         let rows = a
             .body
             .get("Data")
@@ -83,13 +76,31 @@ pub(crate) fn read(client: &Client, auditor: &Credential, id: &str) -> Result<Ve
         seen += rows.len() as u64;
         out.extend(
             rows.iter()
-                .filter(|r| text(r, "AccessKey").as_deref() == Some(id))
-                .map(alarm),
+                .map(|r| (text(r, "AccessKey").unwrap_or_default(), alarm(r))),
         );
         if rows.is_empty() || seen >= num(&a.body, "Total").unwrap_or(0) {
             break;
         }
     }
+    Ok(out)
+}
+
+/// The alarms about SecretId `id`, newest last raised first.
+pub(crate) fn read(client: &Client, auditor: &Credential, id: &str) -> Result<Vec<Alarm>, String> {
+    let rows = all(client, auditor).map_err(|e| {
+        let needs = match e.code() {
+            Some(c) if c.contains("UnauthorizedOperation") => {
+                " (the auditor needs csip:DescribeAccessKeyAlarm)"
+            }
+            _ => "",
+        };
+        format!("Cloud Security Center DescribeAccessKeyAlarm: {e}{needs}")
+    })?;
+    let mut out: Vec<Alarm> = rows
+        .into_iter()
+        .filter(|(k, _)| k == id)
+        .map(|(_, a)| a)
+        .collect();
     out.sort_by(|a, b| b.last.cmp(&a.last).then_with(|| a.name.cmp(&b.name)));
     Ok(out)
 }

@@ -125,17 +125,8 @@ fn left_finding(
 
 fn verdict(outcome: Outcome, detail: String, owner: Owner) -> Verification {
     Verification {
-        outcome,
-        detail,
-        request_id: None,
         owner: Some(owner),
-        status: None,
-        created: None,
-        last_used: None,
-        last_used_note: None,
-        never_used: false,
-        keyhound_calls: Vec::new(),
-        incident: None,
+        ..super::super::check::verification(outcome, detail, None)
     }
 }
 

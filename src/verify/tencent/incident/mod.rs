@@ -4,7 +4,7 @@
 //! the leak ([`persist`]) and what Tencent's own alarms say ([`alarms`]).
 
 mod access;
-mod alarms;
+pub(crate) mod alarms;
 pub(crate) mod events;
 pub mod left;
 mod persist;

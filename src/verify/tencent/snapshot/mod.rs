@@ -26,7 +26,9 @@ pub const ACTIONS: &[Action] = &[
     Action::ListUsers,
     Action::GetUser,
     Action::ListCollaborators,
+    Action::ListAccounts,
     Action::ListAccessKeys,
+    Action::DescribeAccessKeyAlarm,
     Action::GetSecurityLastUsed,
     Action::DescribeSafeAuthFlagColl,
     Action::DescribeSafeAuthFlag,
@@ -368,7 +370,62 @@ fn identities(
             }
         }
     }
+    other_identities(f, &mut out, gaps);
     out
+}
+
+/// The identity type of a `ListAccounts` `UserType` that ListUsers and
+/// ListCollaborators do not list; `None` for those they do, the owner and
+/// message receivers (no keys, no sign-in).
+fn other_kind(user_type: &str) -> Option<IdentityKind> {
+    Some(match user_type {
+        "Owner" | "SubUser" | "Collaborator" | "MessageReceiver" => return None,
+        "WechatCorpUser" => IdentityKind::WecomUser,
+        "CICUser" => IdentityKind::CicUser,
+        "AgentIdentity" => IdentityKind::AgentIdentity,
+        _ => IdentityKind::OtherUser,
+    })
+}
+
+/// The identity types only `ListAccounts` lists (`MaxItems` 100, paged by
+/// `Marker` while `IsTruncated`); an account where it is refused gets one
+/// gap, so those identities are "not checked", never passed.
+fn other_identities(
+    f: &Fetcher<'_>,
+    out: &mut Vec<(String, Option<String>, IdentityKind, Option<bool>)>,
+    gaps: &mut Vec<Gap>,
+) {
+    let mut marker: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let mut params = json!({ "MaxItems": 100 });
+        if let Some(m) = &marker {
+            params["Marker"] = json!(m);
+        }
+        let b = match f.call(Action::ListAccounts, params) {
+            Ok(b) => b,
+            Err(e) if is_missing_action(&e) => return,
+            Err(e) => return gaps.push(gap(Action::ListAccounts, &e)),
+        };
+        for u in b
+            .get("Users")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let kind = text(u, "UserType").as_deref().and_then(other_kind);
+            let uin = text(u, "Uin").filter(|x| x != "0");
+            if let (Some(kind), Some(uin)) = (kind, uin)
+                && !out.iter().any(|(x, ..)| *x == uin)
+            {
+                let console = num(u, "ConsoleLogin").map(|c| c == 1);
+                out.push((uin, text(u, "Name"), kind, console));
+            }
+        }
+        marker = text(&b, "Marker");
+        if b.get("IsTruncated").and_then(Value::as_bool) != Some(true) || marker.is_none() {
+            return;
+        }
+    }
 }
 
 /// Reads the account of `cred` for the checks in `checks`, reading only
@@ -446,13 +503,32 @@ pub fn fetch(
         Some(p) => p.install(finish),
         None => finish(),
     };
+    let alarms = checks
+        .contains(&CheckId::TencentAlarmOpen)
+        .then(|| open_alarms(client, cred));
     Ok(audit::Snapshot {
         owner_uin: owner,
         app_id: num(&me, "AppId"),
         auditor_uin: text(&me, "Uin").unwrap_or_default(),
         identities,
         gaps,
+        alarms,
     })
+}
+
+/// The account's open Cloud Security Center alarms, by SecretId.
+fn open_alarms(client: &Client, cred: &Credential) -> Fact<BTreeMap<String, Vec<String>>> {
+    match super::incident::alarms::all(client, cred) {
+        Err(e) => Fact::Unknown(gap(Action::DescribeAccessKeyAlarm, &e)),
+        Ok(rows) => {
+            let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for (id, a) in rows.into_iter().filter(|(_, a)| a.status == "open") {
+                let summary = crate::finding::incident::alarms_summary(std::slice::from_ref(&a));
+                out.entry(id).or_default().push(summary);
+            }
+            Fact::Known(out)
+        }
+    }
 }
 
 /// Group policies, policy documents and last use, each asked once.
