@@ -193,3 +193,19 @@ fn annotated_tag_messages_are_scanned_and_said_to_be() {
     let human = env.run(&["scan", "--git", "."]);
     human.code(1).stdout_has("<tag v1.0 message>");
 }
+
+#[test]
+fn an_id_split_by_concatenation_reads_whole_and_pairs_with_its_key() {
+    let env = TestEnv::new();
+    let (id, key) = (fake("AKID", 32, 40), fake("", 32, 41));
+    let (a, b) = id.split_at(9);
+    env.write(
+        "config.js",
+        format!("const SECRET_ID = '{a}' +\n  '{b}';\nconst SECRET_KEY = '{key}';\n"),
+    );
+    let found = findings(&env, &["scan", "."]);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["secret"], id.as_str());
+    assert_eq!(found[0]["key"], key.as_str());
+    assert_eq!(found[0]["locations"][0]["decoded"][0], "concatenation");
+}

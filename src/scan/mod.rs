@@ -124,8 +124,8 @@ pub fn run(plan: &ScanPlan, engine: &Engine) -> ScanOutput {
             // Path-restricted rules have no path to go by on standard input.
             let on_disk = (prov != Provenance::Stdin).then_some(path.as_str());
             if let (Some(format), Some(limits)) = (blob.archive, &plan.walk.archives) {
-                let exp = scanner.scan_archive(format, &path, blob.bytes, limits, &mut members);
-                let opened = !archive::failed_at_once(&exp, &path);
+                let mut exp = scanner.scan_archive(format, &path, blob.bytes, limits, &mut members);
+                let opened = !archive::failed_at_once(&mut exp, &path, blob.bytes);
                 tally.add(exp);
                 if opened {
                     if !members.is_empty() {
@@ -295,6 +295,9 @@ impl<'e> BlobScanner<'e> {
                 &mut self.hits,
             );
         }
+        if self.hits.len() > 1 {
+            drop_claimed_generic(self.engine, &mut self.hits);
+        }
         if !self.hits.is_empty() {
             let wanted = self.hits.iter().map(|h| h.at.location.line).collect();
             let hashes = finding::linehash::line_hashes(bytes, &wanted);
@@ -304,6 +307,33 @@ impl<'e> BlobScanner<'e> {
         }
         &mut self.hits
     }
+}
+
+/// Drops generic hits whose value a provider rule's hit in the same blob
+/// holds as its secret, key or token: the precedence rule of the engine,
+/// across decoded layers (a key paired in a layer where a concatenated id
+/// reads whole is still that credential's key in the plain text).
+fn drop_claimed_generic(engine: &Engine, hits: &mut Vec<Hit>) {
+    let rules = engine.rules();
+    let generic = |h: &Hit| rules.get(&h.rule).is_some_and(|r| r.generic);
+    let claimed: std::collections::HashSet<&str> = hits
+        .iter()
+        .filter(|h| !generic(h))
+        .flat_map(|h| std::iter::once(&h.secret).chain(&h.key).chain(&h.token))
+        .map(|s| s.expose())
+        .collect();
+    if claimed.is_empty() {
+        return;
+    }
+    let keep: Vec<bool> = hits
+        .iter()
+        .map(|h| !generic(h) || !claimed.contains(h.secret.expose()))
+        .collect();
+    let mut i = 0;
+    hits.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
 }
 
 /// Every secret, key and token range of a blob's matches, with how each is
