@@ -251,7 +251,10 @@ impl<'e> BlobScanner<'e> {
     /// the byte offset of its secret in `bytes`. Nothing when
     /// [`BlobScanner::binary_strings`] is off.
     pub fn scan_binary(&mut self, bytes: &[u8], path: Option<&str>) -> &mut Vec<Hit> {
-        if !self.binary_strings {
+        // Keywords of UTF-16 text show once its NULs are gone: content
+        // without any (media, compiled code without credentials' words) is
+        // not taken apart.
+        if !self.binary_strings || !self.engine.has_keyword(&without_nuls(bytes)) {
             self.hits.clear();
             return &mut self.hits;
         }
@@ -415,6 +418,19 @@ fn visible(bytes: &[u8], r: &std::ops::Range<usize>) -> std::ops::Range<usize> {
         }
         None => r.clone(),
     }
+}
+
+/// `bytes` without their NUL bytes, for the keyword prefilter of binary
+/// content.
+fn without_nuls(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    for z in memchr::memchr_iter(0, bytes) {
+        out.extend_from_slice(&bytes[at..z]);
+        at = z + 1;
+    }
+    out.extend_from_slice(&bytes[at..]);
+    out
 }
 
 /// The byte offset of the start of `loc` in `bytes` (columns count
