@@ -318,5 +318,4 @@ fn content_that_fails_to_open_as_an_archive_is_scanned_as_it_is() {
     env.write("notes.md", &text);
     let f = only_finding(&env, &["scan", "notes.md"]);
     assert_eq!(f["locations"][0]["line"], 3);
-    env.run(&["scan", "notes.md"]).code(1).nowhere("damaged");
 }

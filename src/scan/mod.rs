@@ -124,8 +124,8 @@ pub fn run(plan: &ScanPlan, engine: &Engine) -> ScanOutput {
             // Path-restricted rules have no path to go by on standard input.
             let on_disk = (prov != Provenance::Stdin).then_some(path.as_str());
             if let (Some(format), Some(limits)) = (blob.archive, &plan.walk.archives) {
-                let mut exp = scanner.scan_archive(format, &path, blob.bytes, limits, &mut members);
-                let opened = !archive::failed_at_once(&mut exp, &path, blob.bytes);
+                let exp = scanner.scan_archive(format, &path, blob.bytes, limits, &mut members);
+                let opened = !archive::failed_at_once(&exp, &path);
                 tally.add(exp);
                 if opened {
                     if !members.is_empty() {

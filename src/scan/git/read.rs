@@ -55,8 +55,8 @@ pub(super) fn read_worker(
             let path = String::from_utf8_lossy(raw_path);
             if let (Some(format), Some(limits)) = (format, sh.archives) {
                 let mut found = Vec::new();
-                let mut exp = scanner.scan_archive(format, &path, obj.data(), limits, &mut found);
-                let opened = !archive::failed_at_once(&mut exp, &path, obj.data());
+                let exp = scanner.scan_archive(format, &path, obj.data(), limits, &mut found);
+                let opened = !archive::failed_at_once(&exp, &path);
                 sh.archive.add(exp);
                 if !found.is_empty() {
                     hits.push((job.id, found));

@@ -9,17 +9,15 @@ pub use expand::{Expansion, Member, expand};
 
 /// Whether expanding the outer archive `name` failed before any member was
 /// read: the content only looked like an archive (a text file with `ustar`
-/// at byte 257, a damaged header), and is to be scanned as it is. Its
-/// warning is dropped when `bytes` are text, read whole that way; binary
-/// content (a zip whose directory is damaged) keeps it.
-pub fn failed_at_once(exp: &mut Expansion, name: &str, bytes: &[u8]) -> bool {
-    let failed =
-        |w: &Warning| w.archive == name && matches!(w.skip, Skip::Corrupt | Skip::Unsupported);
-    let at_once = exp.members == 0 && exp.archives <= 1 && exp.warnings.iter().any(failed);
-    if at_once && crate::source::text::as_text(bytes).is_some() {
-        exp.warnings.retain(|w| !failed(w));
-    }
-    at_once
+/// at byte 257, a damaged header), and is to be scanned as it is (the
+/// warning stays: it may be a damaged archive after all).
+pub fn failed_at_once(exp: &Expansion, name: &str) -> bool {
+    exp.members == 0
+        && exp.archives <= 1
+        && exp
+            .warnings
+            .iter()
+            .any(|w| w.archive == name && matches!(w.skip, Skip::Corrupt | Skip::Unsupported))
 }
 
 use std::fmt;
