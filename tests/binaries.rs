@@ -308,3 +308,14 @@ fn a_text_file_that_only_looks_like_a_tar_is_scanned_as_text() {
     assert!(f["locations"][0].get("binary").is_none());
     assert_eq!(f["key"], "****(32 chars)");
 }
+
+#[test]
+fn content_that_fails_to_open_as_an_archive_is_scanned_as_it_is() {
+    let env = TestEnv::new();
+    let (id, key) = pair(40);
+    let mut text = b"PK\x03\x04\r\r\r\n".to_vec();
+    text.extend(format!("notes\nsecret_id = {id}\nsecret_key = {key}\n").as_bytes());
+    env.write("notes.md", &text);
+    let f = only_finding(&env, &["scan", "notes.md"]);
+    assert_eq!(f["locations"][0]["line"], 3);
+}

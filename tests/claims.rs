@@ -193,3 +193,47 @@ fn annotated_tag_messages_are_scanned_and_said_to_be() {
     let human = env.run(&["scan", "--git", "."]);
     human.code(1).stdout_has("<tag v1.0 message>");
 }
+
+#[test]
+fn an_id_split_by_concatenation_reads_whole_and_pairs_with_its_key() {
+    let env = TestEnv::new();
+    let (id, key) = (fake("AKID", 32, 40), fake("", 32, 41));
+    let (a, b) = id.split_at(9);
+    env.write(
+        "config.js",
+        format!("const SECRET_ID = '{a}' +\n  '{b}';\nconst SECRET_KEY = '{key}';\n"),
+    );
+    let found = findings(&env, &["scan", "."]);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["secret"], id.as_str());
+    assert_eq!(found[0]["key"], key.as_str());
+    assert_eq!(found[0]["locations"][0]["decoded"][0], "concatenation");
+}
+
+#[test]
+fn notes_and_stashes_are_scanned_with_the_history() {
+    let env = TestEnv::new();
+    let (id, key) = (fake("AKID", 32, 50), fake("", 32, 51));
+    let (id2, key2) = (fake("AKID", 32, 52), fake("", 32, 53));
+    git(env.path(), &["init", "-q"]);
+    env.write("a.txt", "hello\n");
+    git(env.path(), &["add", "."]);
+    git(env.path(), &["commit", "-qm", "first"]);
+    let note = format!("secret_id = {id}\nsecret_key = {key}\n");
+    git(env.path(), &["notes", "add", "-m", &note]);
+    env.write("a.txt", format!("secret_id = {id2}\nsecret_key = {key2}\n"));
+    git(env.path(), &["stash", "-q"]);
+    let found = findings(&env, &["scan", "--git", "."]);
+    let pairs: Vec<(&str, &str)> = found
+        .iter()
+        .map(|f| (f["secret"].as_str().unwrap(), f["key"].as_str().unwrap()))
+        .collect();
+    assert!(
+        pairs.contains(&(id.as_str(), key.as_str())),
+        "note: {found:#?}"
+    );
+    assert!(
+        pairs.contains(&(id2.as_str(), key2.as_str())),
+        "stash: {found:#?}"
+    );
+}

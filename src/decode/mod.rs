@@ -28,6 +28,7 @@
 //! bytes copied unchanged, to the whole encoded span otherwise.
 //! Work is bounded: decoded bytes per blob are limited by [`budget`].
 
+mod concat;
 mod crypt;
 mod layer;
 mod text;
@@ -65,17 +66,20 @@ pub enum Encoding {
     ServerlessDevs,
     /// Encrypted by COSCLI in `~/.cos.yaml` (AES-128-ECB, fixed key).
     Coscli,
+    /// String literals joined by concatenation (`"AKID…" + "…"`).
+    Concat,
 }
 
 impl Encoding {
     /// Every encoding, in declaration order.
-    pub const ALL: [Encoding; 6] = [
+    pub const ALL: [Encoding; 7] = [
         Encoding::Base64,
         Encoding::Percent,
         Encoding::Escape,
         Encoding::Html,
         Encoding::ServerlessDevs,
         Encoding::Coscli,
+        Encoding::Concat,
     ];
 
     /// The encoding [`Encoding::name`] names, reading a report back.
@@ -84,7 +88,7 @@ impl Encoding {
     }
 
     /// The name reports use: `base64`, `percent`, `json-escape`,
-    /// `html-entity`, `serverless-devs-aes`, `coscli-aes`.
+    /// `html-entity`, `serverless-devs-aes`, `coscli-aes`, `concatenation`.
     pub fn name(self) -> &'static str {
         match self {
             Encoding::Base64 => "base64",
@@ -93,6 +97,7 @@ impl Encoding {
             Encoding::Html => "html-entity",
             Encoding::ServerlessDevs => "serverless-devs-aes",
             Encoding::Coscli => "coscli-aes",
+            Encoding::Concat => "concatenation",
         }
     }
 

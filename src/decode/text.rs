@@ -37,7 +37,8 @@ pub(super) fn find(
 ) {
     let mut found: Vec<Segment> = Vec::new();
     base64_runs(text, within.clone(), budget, &mut found);
-    marked_runs(text, within, budget, interesting, &mut found);
+    marked_runs(text, within.clone(), budget, interesting, &mut found);
+    super::concat::find(text, within, budget, interesting, &mut found);
     // Outer spans first; a span overlapping one already taken is dropped.
     found.sort_by_key(|s| (s.src.start, std::cmp::Reverse(s.src.end)));
     let mut end = 0;

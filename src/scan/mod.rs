@@ -251,7 +251,10 @@ impl<'e> BlobScanner<'e> {
     /// the byte offset of its secret in `bytes`. Nothing when
     /// [`BlobScanner::binary_strings`] is off.
     pub fn scan_binary(&mut self, bytes: &[u8], path: Option<&str>) -> &mut Vec<Hit> {
-        if !self.binary_strings {
+        // Keywords of UTF-16 text show once its NULs are gone: content
+        // without any (media, compiled code without credentials' words) is
+        // not taken apart.
+        if !self.binary_strings || !self.engine.has_keyword(&without_nuls(bytes)) {
             self.hits.clear();
             return &mut self.hits;
         }
@@ -295,6 +298,9 @@ impl<'e> BlobScanner<'e> {
                 &mut self.hits,
             );
         }
+        if self.hits.len() > 1 {
+            drop_claimed_generic(self.engine, &mut self.hits);
+        }
         if !self.hits.is_empty() {
             let wanted = self.hits.iter().map(|h| h.at.location.line).collect();
             let hashes = finding::linehash::line_hashes(bytes, &wanted);
@@ -304,6 +310,33 @@ impl<'e> BlobScanner<'e> {
         }
         &mut self.hits
     }
+}
+
+/// Drops generic hits whose value a provider rule's hit in the same blob
+/// holds as its secret, key or token: the precedence rule of the engine,
+/// across decoded layers (a key paired in a layer where a concatenated id
+/// reads whole is still that credential's key in the plain text).
+fn drop_claimed_generic(engine: &Engine, hits: &mut Vec<Hit>) {
+    let rules = engine.rules();
+    let generic = |h: &Hit| rules.get(&h.rule).is_some_and(|r| r.generic);
+    let claimed: std::collections::HashSet<&str> = hits
+        .iter()
+        .filter(|h| !generic(h))
+        .flat_map(|h| std::iter::once(&h.secret).chain(&h.key).chain(&h.token))
+        .map(|s| s.expose())
+        .collect();
+    if claimed.is_empty() {
+        return;
+    }
+    let keep: Vec<bool> = hits
+        .iter()
+        .map(|h| !generic(h) || !claimed.contains(h.secret.expose()))
+        .collect();
+    let mut i = 0;
+    hits.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
 }
 
 /// Every secret, key and token range of a blob's matches, with how each is
@@ -385,6 +418,19 @@ fn visible(bytes: &[u8], r: &std::ops::Range<usize>) -> std::ops::Range<usize> {
         }
         None => r.clone(),
     }
+}
+
+/// `bytes` without their NUL bytes, for the keyword prefilter of binary
+/// content.
+fn without_nuls(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    for z in memchr::memchr_iter(0, bytes) {
+        out.extend_from_slice(&bytes[at..z]);
+        at = z + 1;
+    }
+    out.extend_from_slice(&bytes[at..]);
+    out
 }
 
 /// The byte offset of the start of `loc` in `bytes` (columns count

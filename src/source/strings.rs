@@ -149,7 +149,8 @@ fn utf16_runs(bytes: &[u8], base: usize, out: &mut Strings) {
 mod tests {
     use super::*;
 
-    fn lines(bytes: &[u8]) -> Vec<String> {
+    /// The strings `extract` finds in `bytes`, one per line.
+    pub(super) fn lines(bytes: &[u8]) -> Vec<String> {
         let mut s = Strings::default();
         extract(bytes, &mut s);
         String::from_utf8_lossy(&s.text)

@@ -9,7 +9,8 @@ pub use expand::{Expansion, Member, expand};
 
 /// Whether expanding the outer archive `name` failed before any member was
 /// read: the content only looked like an archive (a text file with `ustar`
-/// at byte 257, a damaged header), and is to be scanned as it is.
+/// at byte 257, a damaged header), and is to be scanned as it is (the
+/// warning stays: it may be a damaged archive after all).
 pub fn failed_at_once(exp: &Expansion, name: &str) -> bool {
     exp.members == 0
         && exp.archives <= 1

@@ -260,17 +260,8 @@ fn record(p: &[u8], at: usize, len: usize, base: usize, utf16le: bool, out: &mut
 
 #[cfg(test)]
 mod tests {
-    use super::super::extract;
+    use super::super::tests::lines;
     use super::*;
-
-    fn lines(bytes: &[u8]) -> Vec<String> {
-        let mut s = Strings::default();
-        extract(bytes, &mut s);
-        String::from_utf8_lossy(&s.text)
-            .lines()
-            .map(str::to_string)
-            .collect()
-    }
 
     #[test]
     fn java_strings_lose_their_length_prefix() {
