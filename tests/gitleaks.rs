@@ -91,17 +91,28 @@ fn gitleaksignore_entries_suppress_by_place_and_fingerprint() {
         .stdout_has("1 suppressed");
 }
 
+/// A repository with one file committed ("one"), then another ("two"):
+/// the two commits' hashes.
+fn two_commits(env: &TestEnv, a: (&str, String), b: (&str, String)) -> (String, String) {
+    git(env.path(), &["init", "-q", "-b", "main"]);
+    let mut shas = Vec::new();
+    for ((path, text), msg) in [a, b].into_iter().zip(["one", "two"]) {
+        env.write(path, text);
+        git(env.path(), &["add", "."]);
+        git(env.path(), &["commit", "-q", "-m", msg]);
+        shas.push(git(env.path(), &["rev-parse", "HEAD"]).trim().to_string());
+    }
+    (shas.remove(0), shas.remove(0))
+}
+
 #[test]
 fn gitleaksignore_commit_entries_hold_for_that_commit_only() {
     let env = TestEnv::new();
-    git(env.path(), &["init", "-q", "-b", "main"]);
-    env.write("k.env", format!("K={}\n", id(6)));
-    git(env.path(), &["add", "."]);
-    git(env.path(), &["commit", "-q", "-m", "one"]);
-    let first = git(env.path(), &["rev-parse", "HEAD"]).trim().to_string();
-    env.write("j.env", format!("J={}\n", id(7)));
-    git(env.path(), &["add", "."]);
-    git(env.path(), &["commit", "-q", "-m", "two"]);
+    let (first, _) = two_commits(
+        &env,
+        ("k.env", format!("K={}\n", id(6))),
+        ("j.env", format!("J={}\n", id(7))),
+    );
     // j.env:1 was introduced by the second commit, not the one named.
     env.write(
         ".gitleaksignore",
@@ -397,15 +408,11 @@ fn gitleaks_detect_command_line_writes_gitleaks_report() {
 #[test]
 fn gitleaks_git_and_protect_commands_scan_history_and_staged_changes() {
     let env = TestEnv::new();
-    git(env.path(), &["init", "-q", "-b", "main"]);
-    env.write("old.env", format!("K={}\n", id(40)));
-    git(env.path(), &["add", "."]);
-    git(env.path(), &["commit", "-q", "-m", "one"]);
-    let first = git(env.path(), &["rev-parse", "HEAD"]).trim().to_string();
-    env.write("new.env", format!("K={}\n", id(41)));
-    git(env.path(), &["add", "."]);
-    git(env.path(), &["commit", "-q", "-m", "two"]);
-    let second = git(env.path(), &["rev-parse", "HEAD"]).trim().to_string();
+    let (first, second) = two_commits(
+        &env,
+        ("old.env", format!("K={}\n", id(40))),
+        ("new.env", format!("K={}\n", id(41))),
+    );
     let r = env.run(&["git", ".", "-f", "json", "-r", "-"]);
     r.code(1);
     let found = leaks(&r.stdout);

@@ -1,47 +1,13 @@
-//! What a person at a terminal sees: keyhound run under tmux (a real
-//! terminal; `pipe-pane` records every byte drawn, `capture-pane` reads the
-//! screen after), and the same scans piped, which must carry no progress.
+//! What a person at a terminal sees: keyhound run on a pseudo-terminal
+//! (`portable-pty`; every byte drawn is recorded, and `vt100` turns them
+//! into the screen a person would see after), and the same scans piped,
+//! which must carry no progress. No external program is needed.
 
 use crate::util::{TestEnv, fake, git};
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use std::io::Read;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// A tmux server of the test's own (its own socket), killed when dropped.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn new(env: &TestEnv) -> Tmux {
-        let name = env.path().file_name().unwrap().to_string_lossy();
-        Tmux {
-            socket: format!("keyhound-test-{name}"),
-        }
-    }
-
-    fn tmux(&self, args: &[&str]) -> std::process::Output {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("tmux runs (install it: apt-get install tmux; .ci/run does)");
-        assert!(
-            out.status.success(),
-            "tmux {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
 
 /// What a terminal showed while `keyhound args` ran in `dir`: every byte
 /// written to it, and the screen once it was done.
@@ -50,61 +16,60 @@ struct Seen {
     screen: String,
 }
 
+const ROWS: u16 = 50;
+const COLS: u16 = 200;
+
 fn on_terminal(env: &TestEnv, dir: &Path, args: &[&str]) -> Seen {
-    let bin = env!("CARGO_BIN_EXE_keyhound");
-    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
-    let script = format!(
-        "while [ ! -e go ]; do sleep 0.05; done\n\
-         cd '{}' && env -i PATH=\"$PATH\" TERM=\"$TERM\" HOME='{home}' NO_COLOR=1 '{bin}' {} \n\
-         echo \"exit=$?\" > '{done}.tmp' && mv '{done}.tmp' '{done}'\n\
-         sleep 60\n",
-        dir.display(),
-        quoted.join(" "),
-        home = env.path().join("home").display(),
-        done = env.path().join("done").display(),
-    );
-    std::fs::write(env.path().join("run.sh"), script).unwrap();
-    let _ = std::fs::remove_file(env.path().join("go"));
-    let _ = std::fs::remove_file(env.path().join("done"));
-    let _ = std::fs::remove_file(env.path().join("raw.log"));
-    let t = Tmux::new(env);
-    let cwd = env.path().to_str().unwrap();
-    t.tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        "kh",
-        "-x",
-        "200",
-        "-y",
-        "50",
-        "-c",
-        cwd,
-        "sh run.sh",
-    ]);
-    let raw_log = env.path().join("raw.log");
-    t.tmux(&[
-        "pipe-pane",
-        "-o",
-        "-t",
-        "kh",
-        &format!("cat >> '{}'", raw_log.display()),
-    ]);
-    std::fs::write(env.path().join("go"), "").unwrap();
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: ROWS,
+            cols: COLS,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("a pseudo-terminal");
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_keyhound"));
+    cmd.args(args);
+    cmd.cwd(dir);
+    cmd.env_clear();
+    cmd.env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("HOME", env.path().join("home"));
+    cmd.env("NO_COLOR", "1");
+    let mut child = pty.slave.spawn_command(cmd).expect("keyhound starts");
+    // The reader sees end of file once the child and our copy of the
+    // terminal's other end are both gone.
+    drop(pty.slave);
+    let mut reader = pty.master.try_clone_reader().expect("terminal reader");
+    let drawn = std::thread::spawn(move || {
+        let mut raw = Vec::new();
+        let mut buf = [0u8; 8192];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => raw.extend_from_slice(&buf[..n]),
+            }
+        }
+        raw
+    });
     let started = Instant::now();
-    while !env.path().join("done").exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "keyhound under tmux did not finish"
-        );
-        std::thread::sleep(Duration::from_millis(50));
+    loop {
+        if child.try_wait().expect("child status").is_some() {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("keyhound on the terminal did not finish");
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
-    std::thread::sleep(Duration::from_millis(300));
-    let screen = t.tmux(&["capture-pane", "-p", "-t", "kh"]).stdout;
-    let raw = std::fs::read(&raw_log).unwrap_or_default();
+    drop(pty.master);
+    let raw = drawn.join().expect("reader thread");
+    let mut parser = vt100::Parser::new(ROWS, COLS, 0);
+    parser.process(&raw);
     Seen {
         raw: String::from_utf8_lossy(&raw).into_owned(),
-        screen: String::from_utf8_lossy(&screen).into_owned(),
+        screen: parser.screen().contents(),
     }
 }
 

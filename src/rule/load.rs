@@ -78,17 +78,7 @@ impl RulesFile {
 /// Parses a rules file of either format; `origin` names it in errors.
 pub fn parse_file(text: &str, origin: &str) -> Result<RulesFile, LoadError> {
     if gitleaks::is_gitleaks(text) {
-        let imp = gitleaks::import(text, origin)?;
-        Ok(RulesFile {
-            origin: origin.to_string(),
-            format: Format::Gitleaks,
-            rules: imp.rules,
-            skipped: imp.skipped,
-            notes: imp.notes,
-            use_default: imp.use_default,
-            allowlists: imp.allowlists,
-            disabled_rules: imp.disabled_rules,
-        })
+        Ok(RulesFile::gitleaks(origin, gitleaks::import(text, origin)?))
     } else {
         Ok(RulesFile {
             origin: origin.to_string(),
@@ -138,16 +128,7 @@ fn read_extending(path: &Path, depth: usize) -> Result<RulesFile, LoadError> {
         }
         None => None,
     };
-    let mut file = RulesFile {
-        origin,
-        format: Format::Gitleaks,
-        rules: imp.rules,
-        skipped: imp.skipped,
-        notes: imp.notes,
-        use_default: imp.use_default,
-        allowlists: imp.allowlists,
-        disabled_rules: imp.disabled_rules,
-    };
+    let mut file = RulesFile::gitleaks(&origin, imp);
     if let Some(base) = base {
         file.extend_from(base);
     }
@@ -155,6 +136,20 @@ fn read_extending(path: &Path, depth: usize) -> Result<RulesFile, LoadError> {
 }
 
 impl RulesFile {
+    /// A converted gitleaks config named `origin`.
+    fn gitleaks(origin: &str, imp: gitleaks::Imported) -> RulesFile {
+        RulesFile {
+            origin: origin.to_string(),
+            format: Format::Gitleaks,
+            rules: imp.rules,
+            skipped: imp.skipped,
+            notes: imp.notes,
+            use_default: imp.use_default,
+            allowlists: imp.allowlists,
+            disabled_rules: imp.disabled_rules,
+        }
+    }
+
     /// Takes in the file this one extends: its rules (less the disabled
     /// ones and those this file redefines), allowlists, notes and
     /// `useDefault`.
