@@ -32,6 +32,7 @@
 mod compile;
 pub mod entropy;
 mod label;
+mod lines;
 mod pair;
 
 use crate::rule::RuleSet;
@@ -98,6 +99,8 @@ pub struct Cache {
     rejected_ids: Vec<usize>,
     /// The lower-cased chunk being searched for keywords.
     folded: Vec<u8>,
+    /// Every line break of the haystack, once it has matches to pair.
+    breaks: Vec<usize>,
 }
 
 /// Why a rule set could not be compiled.
@@ -379,6 +382,8 @@ impl Engine {
         if !has_pairs && !has_generic {
             return;
         }
+        lines::index(hay, &mut cache.breaks);
+        let lines = lines::Lines::indexed(hay, &cache.breaks);
         // Identifiers are never keys: candidates over them are skipped.
         cache.occupied.clear();
         cache.occupied.extend(
@@ -401,7 +406,7 @@ impl Engine {
                 pair::pair(
                     compiled,
                     spec,
-                    hay,
+                    &lines,
                     &mut cache.matches[from..to],
                     &cache.occupied,
                     &mut cache.pair,
@@ -440,6 +445,7 @@ impl Engine {
             max_end
         }));
         let (occupied, ends) = (&cache.occupied, &cache.max_ends);
+        let mut seen = WindowChecks::default();
         cache.matches.retain(|m| {
             let r = &self.compiled[m.rule];
             if r.generic {
@@ -448,7 +454,7 @@ impl Engine {
             }
             m.key.is_some()
                 || !(r.pair.as_ref().is_some_and(|p| p.required)
-                    || r.on_unpaired_line(hay, &m.secret))
+                    || r.on_unpaired_line(&lines, &m.secret, m.rule, &mut seen))
         });
         self.drop_superseded(cache);
     }
@@ -477,46 +483,62 @@ impl Engine {
     }
 }
 
+/// The answers of window checks already made in one blob, by (rule, which
+/// check, window): matches sharing a window share the regex run.
+#[derive(Default)]
+struct WindowChecks(std::collections::HashMap<(usize, u8, Range<usize>), bool>);
+
+impl WindowChecks {
+    fn check(&mut self, rule: usize, which: u8, w: Range<usize>, f: impl FnOnce() -> bool) -> bool {
+        *self.0.entry((rule, which, w)).or_insert_with(f)
+    }
+}
+
 impl CompiledRule {
     /// Whether an unpaired match at `secret` stands in a place that shows it
     /// is not a leaked credential: a signed request on its line or around
-    /// it, or a label that makes it a value being looked up.
-    fn on_unpaired_line(&self, hay: &[u8], secret: &Range<usize>) -> bool {
+    /// it, or a label that makes it a value being looked up. The windows
+    /// are grid-aligned on long lines, so the checks run once per window.
+    fn on_unpaired_line(
+        &self,
+        lines: &lines::Lines,
+        secret: &Range<usize>,
+        rule: usize,
+        seen: &mut WindowChecks,
+    ) -> bool {
         let a = &self.allow;
         if !a.unpaired_lines.is_empty() {
-            let line = pair::line_start(hay, secret.start)..pair::line_end(hay, secret.end);
-            let line = &hay[line.start.max(secret.start.saturating_sub(MAX_LINE_REACH))
-                ..line.end.min(secret.end + MAX_LINE_REACH)];
-            if a.unpaired_lines.iter().any(|r| r.is_match(line)) {
+            let w = lines.grid(secret, 0, MAX_LINE_REACH);
+            let line = &lines.hay[w.clone()];
+            if seen.check(rule, 0, w, || {
+                a.unpaired_lines.iter().any(|r| r.is_match(line))
+            }) {
                 return true;
             }
         }
         if !a.unpaired_near.is_empty() {
             let n = self.pair.as_ref().map_or(0, |p| p.within_lines);
-            let near = &hay[pair::window(hay, secret, n)];
-            if a.unpaired_near.iter().any(|r| r.is_match(near)) {
+            let w = lines.grid(secret, n, pair::MAX_REACH);
+            let near = &lines.hay[w.clone()];
+            if seen.check(rule, 1, w, || {
+                a.unpaired_near.iter().any(|r| r.is_match(near))
+            }) {
                 return true;
             }
         }
         !a.unpaired_labels.is_empty()
-            && label::label(hay, secret.start)
+            && label::label(lines, secret.start)
                 .is_some_and(|l| label::is_hint(l, &a.unpaired_labels))
     }
 }
 
 /// The window for a keyword hit at `start..end`: its line and `extra` lines
-/// after, cut to [`MAX_LINE_REACH`] bytes around the hit on long lines.
+/// after, cut to [`MAX_LINE_REACH`] bytes before the hit and
+/// `MAX_LINE_REACH * (1 + extra)` after it on long lines; nothing past
+/// that reach is searched.
 fn keyword_window(hay: &[u8], start: usize, end: usize, extra: u32) -> Range<usize> {
-    let ls = pair::line_start(hay, start).max(start.saturating_sub(MAX_LINE_REACH));
-    let mut le = pair::line_end(hay, end);
-    for _ in 0..extra {
-        if le >= hay.len() {
-            break;
-        }
-        le = pair::line_end(hay, le + 1);
-    }
-    let reach = MAX_LINE_REACH * (1 + extra as usize);
-    ls..le.min(end + reach)
+    let ahead = MAX_LINE_REACH * (1 + extra as usize);
+    lines::Lines::scan(hay).around(&(start..end), 0, extra as usize, MAX_LINE_REACH, ahead)
 }
 
 #[cfg(test)]
