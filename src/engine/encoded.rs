@@ -4,7 +4,7 @@
 //! by `+` or `/`. A value that merely sits next to a `/` in a path or URL
 //! is none of these.
 
-use super::pair::{line_end, line_start};
+use super::lines::Lines;
 use std::ops::Range;
 
 /// A base64 run at least this long (the match included) that the match is
@@ -67,13 +67,13 @@ fn in_pem_body(hay: &[u8], at: usize) -> bool {
 
 /// Whether `at` is inside a source map's `"mappings": "…"` string.
 fn in_mappings(hay: &[u8], at: usize) -> bool {
-    let line = &hay[line_start(hay, at).max(at.saturating_sub(1 << 20))..at];
+    let line = &hay[Lines::scan(hay).start_within(at, at.saturating_sub(1 << 20))..at];
     let Some(m) = memchr::memmem::rfind(line, b"\"mappings\"") else {
         return false;
     };
     let rest = &line[m + 10..];
     let open = rest.iter().position(|&b| b == b'"');
-    open.is_some_and(|o| !rest[o + 1..].contains(&b'"')) && line_end(hay, at) > at
+    open.is_some_and(|o| !rest[o + 1..].contains(&b'"')) && hay.get(at).is_some_and(|&b| b != b'\n')
 }
 
 #[cfg(test)]

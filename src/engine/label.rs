@@ -2,16 +2,23 @@
 //! `secret_id_list = [` before an id), split into parts and compared, so
 //! pairing and the unpaired-match checks can tell what a value is said to be.
 
-use super::pair::line_start;
+use super::MAX_LINE_REACH;
+use super::lines::Lines;
 
 /// The label of the value at `at`: the last word before it on its line, or,
 /// when nothing precedes it there, the last word of the line before
-/// (`SecretKey:` then the value on the next line).
-pub(super) fn label(hay: &[u8], at: usize) -> Option<&[u8]> {
-    let ls = line_start(hay, at);
+/// (`SecretKey:` then the value on the next line). Looks back at most
+/// [`MAX_LINE_REACH`] bytes on each line.
+pub(super) fn label<'h>(lines: &Lines<'h>, at: usize) -> Option<&'h [u8]> {
+    let hay = lines.hay;
+    let ls = lines.start_within(at, at.saturating_sub(MAX_LINE_REACH));
     match last_word(&hay[ls..at]) {
         Some(w) => Some(w),
-        None if ls > 0 => last_word(&hay[line_start(hay, ls - 1)..ls - 1]),
+        // Only where `ls` is a real line start is there a line before.
+        None if ls > 0 && hay[ls - 1] == b'\n' => {
+            let end = ls - 1;
+            last_word(&hay[lines.start_within(end, end.saturating_sub(MAX_LINE_REACH))..end])
+        }
         None => None,
     }
 }
@@ -155,7 +162,8 @@ mod tests {
         let h = hints();
         let text = b"secretKey=VALUE\nSecretKey:\n  VALUE\nname: VALUE";
         let at = |n: usize| memchr::memmem::find_iter(text, b"VALUE").nth(n).unwrap();
-        let hinted = |n| label(text, at(n)).is_some_and(|w| is_hint(w, &h));
+        let lines = Lines::scan(text);
+        let hinted = |n| label(&lines, at(n)).is_some_and(|w| is_hint(w, &h));
         assert!(hinted(0));
         assert!(hinted(1));
         assert!(!hinted(2));

@@ -34,6 +34,7 @@ mod compile;
 mod encoded;
 pub mod entropy;
 mod label;
+mod lines;
 mod pair;
 
 use crate::rule::RuleSet;
@@ -109,6 +110,8 @@ pub struct Cache {
     rejected_ids: Vec<usize>,
     /// The lower-cased chunk being searched for keywords.
     folded: Vec<u8>,
+    /// Every line break of the haystack, once it has matches to pair.
+    breaks: Vec<usize>,
 }
 
 /// Why a rule set could not be compiled.
@@ -429,6 +432,8 @@ impl Engine {
         if !has_pairs && !has_generic {
             return;
         }
+        lines::index(hay, &mut cache.breaks);
+        let lines = lines::Lines::indexed(hay, &cache.breaks);
         // Identifiers are never keys: candidates over them are skipped.
         cache.occupied.clear();
         cache.occupied.extend(
@@ -451,7 +456,7 @@ impl Engine {
                 pair::pair(
                     compiled,
                     spec,
-                    hay,
+                    &lines,
                     &mut cache.matches[from..to],
                     &cache.occupied,
                     &mut cache.pair,
@@ -503,17 +508,18 @@ impl Engine {
             }
         }
         let (occupied, ends, spots) = (&cache.occupied, &cache.max_ends, &cache.spots);
+        let mut seen = WindowChecks::default();
         cache.matches.retain(|m| {
             let r = &self.compiled[m.rule];
             if r.generic {
                 let before = occupied.partition_point(|o| o.start < m.secret.end);
                 return (before == 0 || ends[before - 1] <= m.secret.start)
                     && !self.claims.claims(&hay[m.secret.clone()])
-                    && !self.near_claimed_id(hay, &m.secret, spots);
+                    && !self.near_claimed_id(&lines, &m.secret, spots);
             }
             m.key.is_some()
                 || !(r.pair.as_ref().is_some_and(|p| p.required)
-                    || r.on_unpaired_line(hay, &m.secret))
+                    || r.on_unpaired_line(&lines, &m.secret, m.rule, &mut seen))
         });
         self.drop_superseded(cache);
     }
@@ -521,14 +527,19 @@ impl Engine {
     /// Whether the generic value at `secret` is labelled as the key of an id
     /// an identifier rule claimed near it (`spots`): the other half of a
     /// credential the provider rule decided about.
-    fn near_claimed_id(&self, hay: &[u8], secret: &Range<usize>, spots: &[(usize, usize)]) -> bool {
-        let Some(word) = label::label(hay, secret.start) else {
+    fn near_claimed_id(
+        &self,
+        lines: &lines::Lines,
+        secret: &Range<usize>,
+        spots: &[(usize, usize)],
+    ) -> bool {
+        let Some(word) = label::label(lines, secret.start) else {
             return false;
         };
         spots.iter().any(|&(rule, at)| {
             self.compiled[rule].pair.as_ref().is_some_and(|p| {
                 p.is_key_label(word)
-                    && pair::window(hay, &(at..at + 1), p.within_lines).contains(&secret.start)
+                    && pair::window(lines, &(at..at + 1), p.within_lines).contains(&secret.start)
             })
         })
     }
@@ -606,55 +617,62 @@ impl Claims {
     }
 }
 
+/// The answers of window checks already made in one blob, by (rule, which
+/// check, window): matches sharing a window share the regex run.
+#[derive(Default)]
+struct WindowChecks(std::collections::HashMap<(usize, u8, Range<usize>), bool>);
+
+impl WindowChecks {
+    fn check(&mut self, rule: usize, which: u8, w: Range<usize>, f: impl FnOnce() -> bool) -> bool {
+        *self.0.entry((rule, which, w)).or_insert_with(f)
+    }
+}
+
 impl CompiledRule {
     /// Whether an unpaired match at `secret` stands in a place that shows it
     /// is not a leaked credential: a signed request on its line or around
-    /// it, or a label that makes it a value being looked up.
-    fn on_unpaired_line(&self, hay: &[u8], secret: &Range<usize>) -> bool {
+    /// it, or a label that makes it a value being looked up. The windows
+    /// are grid-aligned on long lines, so the checks run once per window.
+    fn on_unpaired_line(
+        &self,
+        lines: &lines::Lines,
+        secret: &Range<usize>,
+        rule: usize,
+        seen: &mut WindowChecks,
+    ) -> bool {
         let a = &self.allow;
         if !a.unpaired_lines.is_empty() {
-            let line = pair::line_start(hay, secret.start)..pair::line_end(hay, secret.end);
-            let line = &hay[line.start.max(secret.start.saturating_sub(MAX_LINE_REACH))
-                ..line.end.min(secret.end + MAX_LINE_REACH)];
-            if a.unpaired_lines.iter().any(|r| r.is_match(line)) {
+            let w = lines.grid(secret, 0, MAX_LINE_REACH);
+            let line = &lines.hay[w.clone()];
+            if seen.check(rule, 0, w, || {
+                a.unpaired_lines.iter().any(|r| r.is_match(line))
+            }) {
                 return true;
             }
         }
         if !a.unpaired_near.is_empty() {
             let n = self.pair.as_ref().map_or(0, |p| p.within_lines);
-            let near = &hay[pair::window(hay, secret, n)];
-            if a.unpaired_near.iter().any(|r| r.is_match(near)) {
+            let w = lines.grid(secret, n, pair::MAX_REACH);
+            let near = &lines.hay[w.clone()];
+            if seen.check(rule, 1, w, || {
+                a.unpaired_near.iter().any(|r| r.is_match(near))
+            }) {
                 return true;
             }
         }
         !a.unpaired_labels.is_empty()
-            && label::label(hay, secret.start)
+            && label::label(lines, secret.start)
                 .is_some_and(|l| label::is_hint(l, &a.unpaired_labels))
     }
 }
 
-/// The window for a keyword hit at `start..end`: its line, `before` lines
-/// before and `extra` lines after, cut to [`MAX_LINE_REACH`] bytes per line
-/// around the hit on long lines.
+/// The window for a keyword hit: its line, `before` lines before and
+/// `extra` lines after, cut to [`MAX_LINE_REACH`] bytes per line around the
+/// hit on long lines; nothing past that reach is searched.
 fn keyword_window(hay: &[u8], hit: Range<usize>, before: u32, extra: u32) -> Range<usize> {
-    let (start, end) = (hit.start, hit.end);
-    let mut ls = pair::line_start(hay, start);
-    for _ in 0..before {
-        if ls == 0 {
-            break;
-        }
-        ls = pair::line_start(hay, ls - 1);
-    }
-    let ls = ls.max(start.saturating_sub(MAX_LINE_REACH * (1 + before as usize)));
-    let mut le = pair::line_end(hay, end);
-    for _ in 0..extra {
-        if le >= hay.len() {
-            break;
-        }
-        le = pair::line_end(hay, le + 1);
-    }
-    let reach = MAX_LINE_REACH * (1 + extra as usize);
-    ls..le.min(end + reach)
+    let back = MAX_LINE_REACH * (1 + before as usize);
+    let ahead = MAX_LINE_REACH * (1 + extra as usize);
+    lines::Lines::scan(hay).around(&hit, before as usize, extra as usize, back, ahead)
 }
 
 #[cfg(test)]

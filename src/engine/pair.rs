@@ -25,8 +25,8 @@
 use super::RawMatch;
 use super::compile::{CompiledRule, bytes_regex, secret_group};
 use super::label::{is_hint, label, normalize, qualifier, split_parts};
+use super::lines::Lines;
 use crate::rule::{PairSpec, Rule};
-use memchr::{memchr, memchr_iter, memrchr};
 use regex::bytes::Regex;
 use std::ops::Range;
 
@@ -34,7 +34,12 @@ use super::BuildError;
 
 /// How far (bytes) a pairing window reaches at most on either side, so a
 /// minified one-line file does not make every identifier scan all of it.
-const MAX_REACH: usize = 8192;
+pub(super) const MAX_REACH: usize = 8192;
+
+/// How many candidates on each side of an identifier (in order of position)
+/// pairing weighs: a dense one-line file does not make every identifier
+/// weigh every value within its reach.
+const MAX_CANDIDATES: usize = 32;
 
 /// A pair spec, compiled.
 #[derive(Debug)]
@@ -119,6 +124,8 @@ pub(super) struct Scratch {
     /// Key candidates the rule's allowlist or published list rejected (the
     /// caller takes them).
     pub claimed: Vec<Range<usize>>,
+    /// Token matches per (grid-aligned) window, found once.
+    tokens: std::collections::HashMap<Range<usize>, Vec<Range<usize>>>,
 }
 
 #[derive(Debug)]
@@ -169,7 +176,7 @@ fn has_word(label: Option<&[u8]>, words: &[String]) -> bool {
 pub(super) fn pair(
     rule: &CompiledRule,
     spec: &CompiledPair,
-    hay: &[u8],
+    lines: &Lines,
     ids: &mut [RawMatch],
     occupied: &[Range<usize>],
     s: &mut Scratch,
@@ -179,7 +186,11 @@ pub(super) fn pair(
     s.cands.clear();
     s.edges.clear();
     let reach = spec.within_lines.max(spec.labelled_within_lines);
-    let windows: Vec<Range<usize>> = ids.iter().map(|m| window(hay, &m.secret, reach)).collect();
+    let hay = lines.hay;
+    let windows: Vec<Range<usize>> = ids
+        .iter()
+        .map(|m| window(lines, &m.secret, reach))
+        .collect();
     s.windows.extend(windows.iter().cloned());
     merge(&mut s.windows);
     for w in &s.windows {
@@ -195,7 +206,7 @@ pub(super) fn pair(
                 }
                 continue;
             }
-            let label = label(hay, range.start);
+            let label = label(lines, range.start);
             s.cands.push(Candidate {
                 qualifier: label
                     .map(|l| qualifier(l, &spec.label_words))
@@ -214,16 +225,17 @@ pub(super) fn pair(
     }
     // Candidates come out of sorted, disjoint windows: sorted by start.
     for (i, (m, w)) in ids.iter().zip(&windows).enumerate() {
-        let id_label = label(hay, m.secret.start);
+        let id_label = label(lines, m.secret.start);
         let id_qualifier = id_label
             .map(|l| qualifier(l, &spec.label_words))
             .unwrap_or_default();
         let id_stem = id_label.and_then(|l| stem(l, &["id"]));
         let first = s.cands.partition_point(|c| c.range.start < w.start);
-        for (j, c) in s.cands.iter().enumerate().skip(first) {
-            if c.range.start >= w.end {
-                break;
-            }
+        let last = s.cands.partition_point(|c| c.range.start < w.end);
+        let at = s.cands.partition_point(|c| c.range.start < m.secret.start);
+        let first = first.max(at.saturating_sub(MAX_CANDIDATES));
+        let last = last.min(at + MAX_CANDIDATES).max(first);
+        for (j, c) in s.cands.iter().enumerate().take(last).skip(first) {
             if c.range.end > w.end {
                 continue;
             }
@@ -240,7 +252,7 @@ pub(super) fn pair(
             } else {
                 (c.range.end, m.secret.start)
             };
-            let lines = memchr_iter(b'\n', &hay[lo..hi]).count();
+            let lines = lines.breaks(lo, hi);
             // Far away, the id must be labelled as one and the key named
             // by the same name or a SecretKey label.
             if lines > spec.within_lines
@@ -281,16 +293,17 @@ pub(super) fn pair(
         temporary_key[e.id] = c.temporary;
     }
     if let Some((re, group)) = &spec.token {
+        s.tokens.clear();
         for m in ids.iter_mut() {
-            let near = window(hay, &m.secret, spec.within_lines);
-            m.token = nearest_token(re, *group, hay, m, near, occupied)
+            let near = lines.grid(&m.secret, spec.within_lines, MAX_REACH);
+            m.token = nearest_token(re, *group, hay, m, near, occupied, &mut s.tokens)
                 .or_else(|| positional_token(hay, m, occupied));
             // A key paired from further away brings its own neighbourhood.
             if m.token.is_none()
                 && let Some(k) = m.key.clone()
             {
-                let near = window(hay, &k, spec.within_lines);
-                m.token = nearest_token(re, *group, hay, m, near, occupied);
+                let near = lines.grid(&k, spec.within_lines, MAX_REACH);
+                m.token = nearest_token(re, *group, hay, m, near, occupied, &mut s.tokens);
             }
         }
     }
@@ -299,7 +312,7 @@ pub(super) fn pair(
         if m.token.is_none()
             && !temporary_key[i]
             && spec.needs_token.iter().any(|r| r.is_match(value))
-            && !has_word(label(hay, m.secret.start), &spec.token_words)
+            && !has_word(label(lines, m.secret.start), &spec.token_words)
         {
             rejected.push(i);
         }
@@ -340,7 +353,8 @@ fn positional_token(hay: &[u8], m: &RawMatch, occupied: &[Range<usize>]) -> Opti
 }
 
 /// The nearest token match to `m` inside `w` that is neither its key nor
-/// another match.
+/// another match. The matches of a window are found once and kept in
+/// `memo`, so identifiers sharing a window share the search.
 fn nearest_token(
     re: &Regex,
     group: usize,
@@ -348,15 +362,27 @@ fn nearest_token(
     m: &RawMatch,
     w: Range<usize>,
     occupied: &[Range<usize>],
+    memo: &mut std::collections::HashMap<Range<usize>, Vec<Range<usize>>>,
 ) -> Option<Range<usize>> {
-    find_all(re, group, hay, w)
-        .filter(|t| !overlaps(occupied, t))
-        .filter(|t| {
-            m.key
-                .as_ref()
-                .is_none_or(|k| k.end <= t.start || t.end <= k.start)
-        })
-        .min_by_key(|t| t.start.abs_diff(m.secret.start))
+    let found = memo.entry(w.clone()).or_insert_with(|| {
+        find_all(re, group, hay, w)
+            .filter(|t| !overlaps(occupied, t))
+            .collect()
+    });
+    let clear_of_key = |t: &&Range<usize>| {
+        m.key
+            .as_ref()
+            .is_none_or(|k| k.end <= t.start || t.end <= k.start)
+    };
+    // Sorted by start: the nearest on each side of the id, past its key.
+    let at = found.partition_point(|t| t.start < m.secret.start);
+    let before = found[..at].iter().rev().find(clear_of_key);
+    let after = found[at..].iter().find(clear_of_key);
+    [before, after]
+        .into_iter()
+        .flatten()
+        .min_by_key(|t| (t.start.abs_diff(m.secret.start), t.start))
+        .cloned()
 }
 
 /// Every match of `re`'s `group` that starts inside `w`. Starts one byte
@@ -408,31 +434,9 @@ fn overlaps(sorted: &[Range<usize>], r: &Range<usize>) -> bool {
 }
 
 /// The lines from `n` before `r` to `n` after it, at most [`MAX_REACH`]
-/// bytes either side.
-pub(super) fn window(hay: &[u8], r: &Range<usize>, n: usize) -> Range<usize> {
-    let mut start = line_start(hay, r.start);
-    for _ in 0..n {
-        if start == 0 {
-            break;
-        }
-        start = line_start(hay, start - 1);
-    }
-    let mut end = line_end(hay, r.end);
-    for _ in 0..n {
-        if end >= hay.len() {
-            break;
-        }
-        end = line_end(hay, end + 1);
-    }
-    start.max(r.start.saturating_sub(MAX_REACH))..end.min(r.end + MAX_REACH)
-}
-
-pub(super) fn line_start(hay: &[u8], pos: usize) -> usize {
-    memrchr(b'\n', &hay[..pos]).map_or(0, |i| i + 1)
-}
-
-pub(super) fn line_end(hay: &[u8], pos: usize) -> usize {
-    memchr(b'\n', &hay[pos..]).map_or(hay.len(), |i| pos + i)
+/// bytes either side; no byte past that reach is looked at.
+pub(super) fn window(lines: &Lines, r: &Range<usize>, n: usize) -> Range<usize> {
+    lines.around(r, n, n, MAX_REACH, MAX_REACH)
 }
 
 /// Whether the bytes between an identifier and a candidate make the
@@ -469,8 +473,9 @@ mod tests {
     fn windows_reach_whole_lines() {
         let text = b"a\nbb\nccc\ndd\ne";
         let c = 5..8;
-        assert_eq!(window(text, &c, 0), 5..8);
-        assert_eq!(window(text, &c, 1), 2..11);
-        assert_eq!(window(text, &c, 9), 0..text.len());
+        let lines = Lines::scan(text);
+        assert_eq!(window(&lines, &c, 0), 5..8);
+        assert_eq!(window(&lines, &c, 1), 2..11);
+        assert_eq!(window(&lines, &c, 9), 0..text.len());
     }
 }

@@ -280,7 +280,7 @@ impl<'e> BlobScanner<'e> {
         let mut lines = None;
         if !self.raw.is_empty() {
             let index = LineIndex::new(bytes);
-            let spans = secret_spans(self.engine, &self.raw);
+            let spans = Spans::new(secret_spans(self.engine, &self.raw));
             for m in &self.raw {
                 self.hits
                     .push(to_hit(self.engine, m, bytes, &index, &spans));
@@ -362,15 +362,42 @@ fn secret_spans(engine: &Engine, raw: &[RawMatch]) -> Vec<(Range<usize>, SecretK
     spans
 }
 
-fn to_hit(
-    engine: &Engine,
-    m: &RawMatch,
-    bytes: &[u8],
-    lines: &LineIndex,
-    spans: &[(Range<usize>, SecretKind)],
-) -> Hit {
+/// A blob's secret spans, sorted by start, with the running maximum of
+/// their ends: the spans a snippet can hold are found by two binary
+/// searches, not by a pass over every span of the blob.
+struct Spans {
+    list: Vec<(Range<usize>, SecretKind)>,
+    max_ends: Vec<usize>,
+}
+
+impl Spans {
+    fn new(list: Vec<(Range<usize>, SecretKind)>) -> Spans {
+        let mut end = 0;
+        let max_ends = list
+            .iter()
+            .map(|(r, _)| {
+                end = end.max(r.end);
+                end
+            })
+            .collect();
+        Spans { list, max_ends }
+    }
+
+    /// The spans that may overlap a snippet cut around `offset`.
+    fn around(&self, offset: usize) -> &[(Range<usize>, SecretKind)] {
+        let from = offset.saturating_sub(SNIPPET_REACH);
+        let lo = self.max_ends.partition_point(|&e| e <= from);
+        let hi = self
+            .list
+            .partition_point(|(r, _)| r.start < offset + SNIPPET_REACH);
+        &self.list[lo..hi.max(lo)]
+    }
+}
+
+fn to_hit(engine: &Engine, m: &RawMatch, bytes: &[u8], lines: &LineIndex, spans: &Spans) -> Hit {
     let rule = &engine.rules().rules[m.rule];
-    let (snippet, masks) = lines.snippet(bytes, visible(bytes, &m.secret).start, spans);
+    let at = visible(bytes, &m.secret).start;
+    let (snippet, masks) = lines.snippet(bytes, at, spans.around(at));
     let text = |r: &std::ops::Range<usize>| String::from_utf8_lossy(&bytes[r.clone()]).into_owned();
     let secret_kind = if rule.pair.is_some() {
         SecretKind::Identifier
@@ -458,8 +485,25 @@ fn text_offset(bytes: &[u8], loc: Location) -> usize {
 }
 
 /// Offsets of line starts, for turning byte offsets into lines and columns.
+/// Columns count characters from the line start; the index remembers the
+/// last point it computed and counts only the characters between that
+/// point and the next one asked for, so locating the matches of a long
+/// line, in order, costs one pass over it rather than one per match.
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// The last point computed: (line, offset, 0-based column).
+    last: std::cell::Cell<Option<(usize, usize, usize)>>,
+}
+
+/// Characters in `bytes` as lossy UTF-8 decoding counts them.
+fn chars(bytes: &[u8]) -> usize {
+    String::from_utf8_lossy(bytes).chars().count()
+}
+
+/// Whether a character (or an invalid sequence) starts at `offset`: lossy
+/// decoding of two slices split there adds up to that of the whole.
+fn char_boundary(bytes: &[u8], offset: usize) -> bool {
+    bytes.get(offset).is_none_or(|&b| b & 0xC0 != 0x80)
 }
 
 impl LineIndex {
@@ -467,7 +511,10 @@ impl LineIndex {
     pub fn new(bytes: &[u8]) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
-        LineIndex { starts }
+        LineIndex {
+            starts,
+            last: std::cell::Cell::new(None),
+        }
     }
 
     /// 0-based line holding `offset`.
@@ -478,9 +525,19 @@ impl LineIndex {
     fn point(&self, bytes: &[u8], offset: usize) -> (u32, u32) {
         let line = self.line_of(offset);
         let start = self.starts[line];
-        let col = String::from_utf8_lossy(&bytes[start..offset])
-            .chars()
-            .count();
+        let col = match self.last.get() {
+            Some((l, at, col))
+                if l == line && char_boundary(bytes, at) && char_boundary(bytes, offset) =>
+            {
+                if offset >= at {
+                    col + chars(&bytes[at..offset])
+                } else {
+                    col - chars(&bytes[offset..at])
+                }
+            }
+            _ => chars(&bytes[start..offset]),
+        };
+        self.last.set(Some((line, offset, col)));
         (line as u32 + 1, col as u32 + 1)
     }
 
@@ -520,15 +577,21 @@ impl LineIndex {
 }
 
 /// [`LineIndex::snippet`] without an index, for a one-off lookup.
+/// Only the bytes the cut can keep are searched for the line's ends.
 fn line_around(
     bytes: &[u8],
     offset: usize,
     spans: &[(Range<usize>, SecretKind)],
 ) -> (String, Vec<Mask>) {
-    let start = memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |i| i + 1);
-    let end = memchr::memchr(b'\n', &bytes[offset..]).map_or(bytes.len(), |i| offset + i);
+    let floor = offset.saturating_sub(SNIPPET_REACH);
+    let ceil = bytes.len().min(offset + SNIPPET_REACH + 1);
+    let start = memchr::memrchr(b'\n', &bytes[floor..offset]).map_or(floor, |i| floor + i + 1);
+    let end = memchr::memchr(b'\n', &bytes[offset..ceil]).map_or(ceil, |i| offset + i);
     cut_line_masked(bytes, start..end, offset, spans)
 }
+
+/// How many bytes of a line a snippet keeps either side of its offset.
+const SNIPPET_REACH: usize = 250;
 
 /// Cuts `line` of `bytes` to 500 bytes around `offset`, locating `spans`
 /// (clipped to the cut, overlaps merged) in the text.
@@ -542,8 +605,8 @@ fn cut_line_masked(
     while end > line.start && bytes[end - 1] == b'\r' {
         end -= 1;
     }
-    let from = line.start.max(offset.saturating_sub(250));
-    let to = end.min(offset + 250).max(from);
+    let from = line.start.max(offset.saturating_sub(SNIPPET_REACH));
+    let to = end.min(offset + SNIPPET_REACH).max(from);
     let mut cuts: Vec<(usize, usize, SecretKind, bool)> = Vec::new();
     for (r, kind) in spans.iter().filter(|(r, _)| r.start < to && r.end > from) {
         let (s, e) = (r.start.max(from), r.end.min(to));
@@ -591,6 +654,28 @@ mod tests {
         );
         assert_eq!(idx.line_text(text, 8), "two AKID");
         assert_eq!(idx.line_text(text, 15), "three");
+    }
+
+    #[test]
+    fn columns_counted_from_the_last_point_match_a_fresh_count() {
+        let mut text = Vec::new();
+        for i in 0..40 {
+            text.extend_from_slice("é AKID ".as_bytes());
+            text.extend_from_slice(if i % 7 == 0 { b"\xE2\x82 " } else { b"\xF0 x" });
+            if i % 13 == 0 {
+                text.push(b'\n');
+            }
+        }
+        let offsets: Vec<usize> = (0..text.len()).filter(|&i| text[i] == b'A').collect();
+        let idx = LineIndex::new(&text);
+        let mut order: Vec<usize> = offsets.clone();
+        order.reverse();
+        order.extend(offsets.iter().step_by(3));
+        order.extend(&offsets);
+        for &o in &order {
+            let fresh = LineIndex::new(&text).locate(&text, o..o + 4);
+            assert_eq!(idx.locate(&text, o..o + 4), fresh, "at {o}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod config;
 mod git;
 mod journal;
 mod limits;
+mod lines;
 mod messages;
 mod net;
 mod output;
