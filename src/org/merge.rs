@@ -178,7 +178,10 @@ pub fn merge(
              and SARIF leaves them out (pass its file with --rules)"
         ));
     }
-    let findings = combine(findings);
+    let mut findings = combine(findings);
+    if !redacted {
+        remask(&mut findings);
+    }
     let repos = summarise(repos, &findings);
     if !repos.is_empty() {
         stats = total(&repos);
@@ -254,6 +257,24 @@ fn finding(
         out.token = out.token.as_ref().map(hide);
     }
     Ok(out)
+}
+
+/// Masks every secret of the merge wherever a snippet shows it: a report
+/// written with `--show-secrets` keeps no masks, and the merge must redact
+/// like the scan did unless it is given `--show-secrets` itself.
+fn remask(findings: &mut [Finding]) {
+    let owned: Vec<Secret> = findings
+        .iter()
+        .flat_map(|f| [Some(&f.secret), f.key.as_ref(), f.token.as_ref()])
+        .flatten()
+        .cloned()
+        .collect();
+    let secrets: Vec<(&str, SecretKind)> = owned.iter().map(|s| (s.expose(), s.kind())).collect();
+    for m in findings.iter_mut().flat_map(|f| f.matches.iter_mut()) {
+        let text = m.snippet.expose().to_string();
+        let masks = crate::finding::masks_of(&text, &secrets);
+        m.snippet = Snippet::new(text, masks);
+    }
 }
 
 /// A secret replaced by its redacted form.
