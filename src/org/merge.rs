@@ -277,6 +277,43 @@ fn remask(findings: &mut [Finding]) {
     }
 }
 
+/// `doc` with every value redacted as a scan without `--show-secrets`
+/// writes it: each unredacted finding's secrets shortened and every
+/// secret of the report masked in its snippets.
+pub fn redact_document(doc: &mut Document, rules: &[Rule]) {
+    let kind_of = |rule: &str| {
+        if rules.iter().any(|r| r.id == rule && r.pair.is_some()) {
+            SecretKind::Identifier
+        } else {
+            SecretKind::Key
+        }
+    };
+    let secrets: Vec<(String, SecretKind)> = doc
+        .findings
+        .iter()
+        .filter(|f| !f.redacted)
+        .flat_map(|f| {
+            [
+                Some((f.secret.clone(), kind_of(&f.rule))),
+                f.key.clone().map(|k| (k, SecretKind::Key)),
+                f.token.clone().map(|t| (t, SecretKind::Key)),
+            ]
+        })
+        .flatten()
+        .collect();
+    let shown: Vec<(&str, SecretKind)> = secrets.iter().map(|(s, k)| (s.as_str(), *k)).collect();
+    for f in doc.findings.iter_mut().filter(|f| !f.redacted) {
+        for l in &mut f.locations {
+            let masks = crate::finding::masks_of(&l.snippet, &shown);
+            l.snippet = Snippet::new(l.snippet.as_str(), masks).masked();
+        }
+        f.secret = redact(&f.secret, kind_of(&f.rule));
+        f.key = f.key.as_deref().map(|k| redact(k, SecretKind::Key));
+        f.token = f.token.as_deref().map(|t| redact(t, SecretKind::Key));
+        f.redacted = true;
+    }
+}
+
 /// A secret replaced by its redacted form.
 fn hide(s: &Secret) -> Secret {
     Secret::new(redact(s.expose(), s.kind()), s.kind())

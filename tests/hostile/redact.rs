@@ -147,3 +147,33 @@ fn reports_holding_raw_secrets_are_private_to_their_owner() {
         "a redacted report keeps the usual mode"
     );
 }
+
+#[test]
+fn verifying_a_report_with_shown_secrets_redacts_them() {
+    let env = TestEnv::new();
+    let secrets = raw_report(&env, 18);
+    // Nothing listens on port 1: every check is unknown, the report is written again.
+    let verify = |extra: &[&str]| {
+        let mut args = vec![
+            "verify",
+            "--from",
+            "raw.json",
+            "--endpoint",
+            "http://127.0.0.1:1",
+        ];
+        args.extend(extra);
+        let out = run(&env, &args);
+        let (stdout, err) = texts(&out);
+        assert!(out.status.code().is_some_and(|c| c < 2), "{args:?}: {err}");
+        format!("{stdout}{err}")
+    };
+    for format in ["human", "json"] {
+        let out = verify(&["-f", format]);
+        for s in &secrets {
+            if let Some(piece) = leaks(&out, s) {
+                panic!("verify -f {format} shows {piece:?} of a secret:\n{out}");
+            }
+        }
+    }
+    assert!(verify(&["-f", "json", "--show-secrets"]).contains(&secrets[1]));
+}
