@@ -71,10 +71,12 @@ pub(crate) fn run(g: &GlobalArgs, a: &RespondArgs) -> anyhow::Result<Exit> {
     }
 }
 
+/// A response whose detail (which may quote a server or an error holding
+/// the auditor's own SecretId) shows SecretIds shortened.
 fn response(action: Action, detail: impl Into<String>) -> Response {
     Response {
         action,
-        detail: detail.into(),
+        detail: crate::finding::redact_ids(&detail.into()).into_owned(),
         request_id: None,
     }
 }
