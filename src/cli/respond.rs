@@ -325,3 +325,21 @@ fn summarise(findings: &[Finding], yes: bool, journal: &std::path::Path) {
     };
     message::warn(format!("respond: {}{tail}", parts.join(", ")));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_detail_shows_secret_ids_shortened() {
+        let id = "AKIDq2Zc7Wm4Xv9Bn3Lk8Jh5Gf1Ds6Ap0Qw3";
+        let r = response(
+            Action::Failed,
+            format!("disable failed: AuthFailure: SecretId {id} has no permission"),
+        );
+        assert_eq!(
+            r.detail,
+            "disable failed: AuthFailure: SecretId AKIDq2Zc…0Qw3 has no permission"
+        );
+    }
+}
