@@ -530,6 +530,9 @@ pub(crate) struct VerifyArgs {
     /// Output: one line per finding, or the report again with `verification` filled in.
     #[arg(short, long, value_enum, default_value = "human")]
     pub format: VerifyFormat,
+    /// Write the report's secrets in full (JSON) when it holds them.
+    #[arg(long)]
+    pub show_secrets: bool,
     /// Write to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,

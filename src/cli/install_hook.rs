@@ -24,6 +24,7 @@ pub(crate) fn run(a: &InstallHookArgs) -> anyhow::Result<Exit> {
     };
     let dir = hooks_dir(&repo)?;
     let hook = dir.join(name);
+    refuse_links_out(&repo, &hook)?;
     // `keyhound` as found on PATH at commit time, so upgrades (a new
     // versioned install directory) keep working; the hook blocks, never
     // passes, when it is gone.
@@ -69,6 +70,54 @@ pub(crate) fn run(a: &InstallHookArgs) -> anyhow::Result<Exit> {
     make_executable(&hook)?;
     println!("installed keyhound {name} hook at {}", hook.display());
     Ok(Exit::Clean)
+}
+
+/// Fails when `hook` is a symbolic link (dangling or not) whose chain ends
+/// outside the repository's work tree and git directory: writing through it
+/// would put a file wherever the link's author chose.
+fn refuse_links_out(repo: &git2::Repository, hook: &Path) -> anyhow::Result<()> {
+    let is_link = |p: &Path| {
+        p.symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink())
+    };
+    if !is_link(hook) {
+        return Ok(());
+    }
+    let refuse = |to: &Path| {
+        anyhow::anyhow!(
+            "{} is a symbolic link leading out of the repository (to {}); remove it to install the hook",
+            hook.display(),
+            to.display()
+        )
+    };
+    let mut end = hook.to_path_buf();
+    for _ in 0..40 {
+        if !is_link(&end) {
+            break;
+        }
+        let to =
+            std::fs::read_link(&end).with_context(|| format!("cannot read {}", end.display()))?;
+        end = end.parent().unwrap_or(Path::new(".")).join(to);
+    }
+    if is_link(&end) {
+        return Err(refuse(&end));
+    }
+    let inside = |root: &Path| {
+        let (Ok(root), Some(parent), Some(file)) =
+            (root.canonicalize(), end.parent(), end.file_name())
+        else {
+            return false;
+        };
+        parent
+            .canonicalize()
+            .is_ok_and(|p| p.join(file).starts_with(&root) && p.starts_with(&root))
+    };
+    let roots = [repo.workdir(), Some(repo.path()), Some(repo.commondir())];
+    if roots.into_iter().flatten().any(inside) {
+        Ok(())
+    } else {
+        Err(refuse(&end))
+    }
 }
 
 /// `core.hooksPath` (relative to the work tree, as git reads it) or `hooks/`

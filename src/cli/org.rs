@@ -119,7 +119,9 @@ pub(super) fn run_merge(a: &MergeArgs) -> anyhow::Result<Exit> {
         redact_percent: None,
     };
     let written = match &a.output {
-        Some(p) => super::output::write_file(p, |w| Ok(report::write(&merged, format, &opts, w)?)),
+        Some(p) => super::output::write_file_private(p, a.show_secrets, |w| {
+            Ok(report::write(&merged, format, &opts, w)?)
+        }),
         None => {
             let mut w = std::io::BufWriter::new(std::io::stdout().lock());
             report::write(&merged, format, &opts, &mut w)

@@ -24,8 +24,9 @@ pub(crate) struct OutputFile {
 }
 
 impl OutputFile {
-    /// Creates the temporary file beside `target`.
-    pub(crate) fn create(target: &Path) -> anyhow::Result<OutputFile> {
+    /// Creates the temporary file beside `target`; readable by its owner
+    /// only when `private` (it holds raw secrets).
+    pub(crate) fn create(target: &Path, private: bool) -> anyhow::Result<OutputFile> {
         let dir = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
@@ -39,11 +40,13 @@ impl OutputFile {
             temp_name.push(name);
             temp_name.push(format!(".keyhound-{}-{n}.tmp", std::process::id()));
             let temp = dir.join(temp_name);
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&temp)
-            {
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            if private {
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            }
+            match options.open(&temp) {
                 Ok(f) => {
                     return Ok(OutputFile {
                         target: target.to_path_buf(),
@@ -103,6 +106,16 @@ pub(crate) fn write_file(
     target: &Path,
     fill: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
+    write_file_private(target, false, fill)
+}
+
+/// [`write_file`], a new or replaced regular file created readable by its
+/// owner only when `private` (a report holding raw secrets).
+pub(crate) fn write_file_private(
+    target: &Path,
+    private: bool,
+    fill: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     let what = || format!("cannot write {}", target.display());
     if target.as_os_str() == "-" {
         let mut w = std::io::BufWriter::new(std::io::stdout().lock());
@@ -120,7 +133,7 @@ pub(crate) fn write_file(
         fill(&mut w).with_context(what)?;
         return w.flush().with_context(what);
     }
-    let mut f = OutputFile::create(&resolved)?;
+    let mut f = OutputFile::create(&resolved, private)?;
     fill(&mut f).with_context(what)?;
     f.commit()
 }

@@ -145,6 +145,8 @@ pub(crate) struct Verify {
     pub format: VerifyFormat,
     /// `--output`, or standard output.
     pub output: Option<PathBuf>,
+    /// Write the report's secrets in full (else redacted, whatever it holds).
+    pub show_secrets: bool,
     /// Rules for rescanning a redacted report's files.
     pub rules: RuleSet,
     /// The repository of a redacted report's git locations.
@@ -441,6 +443,7 @@ pub(crate) fn verify(a: &VerifyArgs, diags: &Diagnostics) -> anyhow::Result<Veri
         from: a.from.clone(),
         format: a.format,
         output: a.output.clone(),
+        show_secrets: a.show_secrets,
         rules: rules(&a.rules, diags)?,
         repo: open_repo(a.repo.as_deref())?,
         tencent,

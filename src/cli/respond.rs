@@ -71,10 +71,12 @@ pub(crate) fn run(g: &GlobalArgs, a: &RespondArgs) -> anyhow::Result<Exit> {
     }
 }
 
+/// A response whose detail (which may quote a server or an error holding
+/// the auditor's own SecretId) shows SecretIds shortened.
 fn response(action: Action, detail: impl Into<String>) -> Response {
     Response {
         action,
-        detail: detail.into(),
+        detail: crate::finding::redact_ids(&detail.into()).into_owned(),
         request_id: None,
     }
 }
@@ -322,4 +324,22 @@ fn summarise(findings: &[Finding], yes: bool, journal: &std::path::Path) {
         "; dry run: nothing changed, run again with --yes to disable".to_string()
     };
     message::warn(format!("respond: {}{tail}", parts.join(", ")));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_detail_shows_secret_ids_shortened() {
+        let id = "AKIDq2Zc7Wm4Xv9Bn3Lk8Jh5Gf1Ds6Ap0Qw3";
+        let r = response(
+            Action::Failed,
+            format!("disable failed: AuthFailure: SecretId {id} has no permission"),
+        );
+        assert_eq!(
+            r.detail,
+            "disable failed: AuthFailure: SecretId AKIDq2Zc…0Qw3 has no permission"
+        );
+    }
 }

@@ -180,7 +180,9 @@ pub(crate) fn write_report(report: &Report, out: &plan::Output) -> anyhow::Resul
                 color: use_color(out.color, false),
                 redact_percent: out.redact_percent,
             };
-            super::output::write_file(path, |w| Ok(report::write(report, out.format, &opts, w)?))?;
+            super::output::write_file_private(path, out.show_secrets, |w| {
+                Ok(report::write(report, out.format, &opts, w)?)
+            })?;
         }
         None => {
             let stdout = std::io::stdout();

@@ -174,6 +174,9 @@ pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<Exit> {
         }
     }
     lines.sort_by_key(|(i, _)| *i);
+    if !a.show_secrets {
+        crate::org::merge::redact_document(&mut doc, &rules.rules);
+    }
     let write = |w: &mut dyn Write| -> anyhow::Result<()> {
         match a.format {
             VerifyFormat::Human => {
@@ -190,7 +193,7 @@ pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<Exit> {
     };
     let exit = if live { Exit::Findings } else { Exit::Clean };
     let written = match &a.output {
-        Some(p) => super::output::write_file(p, |f| write(f)),
+        Some(p) => super::output::write_file_private(p, a.show_secrets, |f| write(f)),
         None => write(&mut std::io::BufWriter::new(std::io::stdout().lock())),
     };
     match written {

@@ -20,7 +20,7 @@ pub mod verification;
 
 pub use group::{BlobHits, Hit, group};
 pub use secret::{Secret, SecretKind, is_shortened_id, redact, redact_ids};
-pub use snippet::{Mask, Snippet};
+pub use snippet::{Mask, Snippet, masks_of};
 
 use crate::source::Provenance;
 use sha2::{Digest, Sha256};

@@ -75,6 +75,49 @@ impl Snippet {
     }
 }
 
+/// The masks of `text` for the `secrets` it holds, each given with its
+/// kind: every whole copy, and a piece of one cut by either edge of the
+/// window (eight characters or more). Spans overlapping an earlier one are
+/// left out; the result is sorted, as [`Snippet::new`] wants.
+pub fn masks_of(text: &str, secrets: &[(&str, SecretKind)]) -> Vec<Mask> {
+    const PIECE: usize = 8;
+    let mut spans: Vec<Mask> = Vec::new();
+    let mut add = |start: usize, end: usize, kind: SecretKind, whole: bool| {
+        spans.push(Mask {
+            start: start as u32,
+            end: end as u32,
+            kind,
+            whole,
+        })
+    };
+    for &(secret, kind) in secrets.iter().filter(|(s, _)| s.len() >= PIECE) {
+        for (at, _) in text.match_indices(secret) {
+            add(at, at + secret.len(), kind, true);
+        }
+        let cut = (PIECE..secret.len()).rev();
+        if let Some(n) = cut
+            .clone()
+            .find(|&n| (secret.get(secret.len() - n..)).is_some_and(|p| text.starts_with(p)))
+        {
+            add(0, n, kind, false);
+        }
+        if let Some(n) = cut
+            .clone()
+            .find(|&n| secret.get(..n).is_some_and(|p| text.ends_with(p)))
+        {
+            add(text.len() - n, text.len(), kind, false);
+        }
+    }
+    spans.sort_by_key(|m| (m.start, std::cmp::Reverse(m.end)));
+    let mut out: Vec<Mask> = Vec::new();
+    for m in spans {
+        if out.last().is_none_or(|last| m.start >= last.end) {
+            out.push(m);
+        }
+    }
+    out
+}
+
 impl fmt::Debug for Snippet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Snippet").field(&self.masked()).finish()

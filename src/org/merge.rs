@@ -178,7 +178,10 @@ pub fn merge(
              and SARIF leaves them out (pass its file with --rules)"
         ));
     }
-    let findings = combine(findings);
+    let mut findings = combine(findings);
+    if !redacted {
+        remask(&mut findings);
+    }
     let repos = summarise(repos, &findings);
     if !repos.is_empty() {
         stats = total(&repos);
@@ -254,6 +257,61 @@ fn finding(
         out.token = out.token.as_ref().map(hide);
     }
     Ok(out)
+}
+
+/// Masks every secret of the merge wherever a snippet shows it: a report
+/// written with `--show-secrets` keeps no masks, and the merge must redact
+/// like the scan did unless it is given `--show-secrets` itself.
+fn remask(findings: &mut [Finding]) {
+    let owned: Vec<Secret> = findings
+        .iter()
+        .flat_map(|f| [Some(&f.secret), f.key.as_ref(), f.token.as_ref()])
+        .flatten()
+        .cloned()
+        .collect();
+    let secrets: Vec<(&str, SecretKind)> = owned.iter().map(|s| (s.expose(), s.kind())).collect();
+    for m in findings.iter_mut().flat_map(|f| f.matches.iter_mut()) {
+        let text = m.snippet.expose().to_string();
+        let masks = crate::finding::masks_of(&text, &secrets);
+        m.snippet = Snippet::new(text, masks);
+    }
+}
+
+/// `doc` with every value redacted as a scan without `--show-secrets`
+/// writes it: each unredacted finding's secrets shortened and every
+/// secret of the report masked in its snippets.
+pub fn redact_document(doc: &mut Document, rules: &[Rule]) {
+    let kind_of = |rule: &str| {
+        if rules.iter().any(|r| r.id == rule && r.pair.is_some()) {
+            SecretKind::Identifier
+        } else {
+            SecretKind::Key
+        }
+    };
+    let secrets: Vec<(String, SecretKind)> = doc
+        .findings
+        .iter()
+        .filter(|f| !f.redacted)
+        .flat_map(|f| {
+            [
+                Some((f.secret.clone(), kind_of(&f.rule))),
+                f.key.clone().map(|k| (k, SecretKind::Key)),
+                f.token.clone().map(|t| (t, SecretKind::Key)),
+            ]
+        })
+        .flatten()
+        .collect();
+    let shown: Vec<(&str, SecretKind)> = secrets.iter().map(|(s, k)| (s.as_str(), *k)).collect();
+    for f in doc.findings.iter_mut().filter(|f| !f.redacted) {
+        for l in &mut f.locations {
+            let masks = crate::finding::masks_of(&l.snippet, &shown);
+            l.snippet = Snippet::new(l.snippet.as_str(), masks).masked();
+        }
+        f.secret = redact(&f.secret, kind_of(&f.rule));
+        f.key = f.key.as_deref().map(|k| redact(k, SecretKind::Key));
+        f.token = f.token.as_deref().map(|t| redact(t, SecretKind::Key));
+        f.redacted = true;
+    }
 }
 
 /// A secret replaced by its redacted form.

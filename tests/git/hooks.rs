@@ -176,3 +176,48 @@ fn installed_pre_commit_hook_blocks_a_leaking_commit() {
         .unwrap();
     assert!(!out.status.success(), "the hook let a leak through");
 }
+
+#[cfg(unix)]
+#[test]
+fn install_hook_refuses_a_hook_link_leading_out_of_the_repository() {
+    let env = TestEnv::new();
+    let outside = TestEnv::new();
+    git(env.path(), &["init", "-q"]);
+    let hook = env.path().join(".git/hooks/pre-commit");
+    std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
+    for target in [
+        outside.path().join("made-by-hook"),
+        outside.path().join("existing"),
+    ] {
+        std::fs::write(outside.path().join("existing"), "mine\n").unwrap();
+        let _ = std::fs::remove_file(&hook);
+        std::os::unix::fs::symlink(&target, &hook).unwrap();
+        let out = env
+            .cmd()
+            .args(["install-hook", "--force"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{target:?}: {err}");
+        assert!(
+            err.contains("symbolic link leading out of the repository")
+                && err.contains("pre-commit"),
+            "{err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(!outside.path().join("made-by-hook").exists());
+        assert_eq!(
+            std::fs::read_to_string(outside.path().join("existing")).unwrap(),
+            "mine\n"
+        );
+    }
+    // A link that stays inside the repository is written through.
+    std::fs::remove_file(&hook).unwrap();
+    std::os::unix::fs::symlink("../inside-hook", &hook).unwrap();
+    env.cmd().arg("install-hook").assert().code(0);
+    assert!(
+        std::fs::read_to_string(env.path().join(".git/inside-hook"))
+            .unwrap()
+            .contains("keyhound")
+    );
+}

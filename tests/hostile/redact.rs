@@ -71,3 +71,109 @@ fn commit_summaries_holding_a_found_key_are_masked() {
     git(env.path(), &["commit", "-q", "-m", &format!("use {k1}")]);
     assert_no_leak(&env, &["scan", "--git", "."], &[id1, k1]);
 }
+
+/// A report written with `--show-secrets`, holding one pair and a lone key.
+fn raw_report(env: &TestEnv, seed: u64) -> Vec<String> {
+    let (id1, k1, id2, k2) = (id(seed), key(seed), id(seed + 50), key(seed + 50));
+    env.write(
+        "app.ini",
+        format!("pairs = SecretId={id1} SecretKey={k1}; SecretId={id2} SecretKey={k2}\n"),
+    );
+    let out = run(
+        env,
+        &[
+            "scan",
+            "--show-secrets",
+            "-f",
+            "json",
+            "-o",
+            "raw.json",
+            "app.ini",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", texts(&out).1);
+    let raw = std::fs::read_to_string(env.path().join("raw.json")).unwrap();
+    assert!(
+        raw.contains(&k1),
+        "the input report holds the raw key: {raw}"
+    );
+    vec![id1, k1, id2, k2]
+}
+
+#[test]
+fn merging_a_report_with_shown_secrets_redacts_them() {
+    let env = TestEnv::new();
+    let secrets = raw_report(&env, 16);
+    assert_no_leak(&env, &["report", "merge", "raw.json"], &secrets);
+    let out = run(
+        &env,
+        &[
+            "report",
+            "merge",
+            "--show-secrets",
+            "-f",
+            "json",
+            "raw.json",
+        ],
+    );
+    assert!(
+        texts(&out).0.contains(&secrets[1]),
+        "--show-secrets shows them"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn reports_holding_raw_secrets_are_private_to_their_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    raw_report(&env, 17);
+    let mode = |name: &str| {
+        std::fs::metadata(env.path().join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode("raw.json"), 0o600, "--show-secrets -o");
+    let out = run(
+        &env,
+        &["scan", "-f", "json", "-o", "redacted.json", "app.ini"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_ne!(
+        mode("redacted.json") & 0o044,
+        0,
+        "a redacted report keeps the usual mode"
+    );
+}
+
+#[test]
+fn verifying_a_report_with_shown_secrets_redacts_them() {
+    let env = TestEnv::new();
+    let secrets = raw_report(&env, 18);
+    // Nothing listens on port 1: every check is unknown, the report is written again.
+    let verify = |extra: &[&str]| {
+        let mut args = vec![
+            "verify",
+            "--from",
+            "raw.json",
+            "--endpoint",
+            "http://127.0.0.1:1",
+        ];
+        args.extend(extra);
+        let out = run(&env, &args);
+        let (stdout, err) = texts(&out);
+        assert!(out.status.code().is_some_and(|c| c < 2), "{args:?}: {err}");
+        format!("{stdout}{err}")
+    };
+    for format in ["human", "json"] {
+        let out = verify(&["-f", format]);
+        for s in &secrets {
+            if let Some(piece) = leaks(&out, s) {
+                panic!("verify -f {format} shows {piece:?} of a secret:\n{out}");
+            }
+        }
+    }
+    assert!(verify(&["-f", "json", "--show-secrets"]).contains(&secrets[1]));
+}

@@ -538,7 +538,9 @@ pub fn parse_envelope(bytes: &[u8]) -> Result<Answer, Envelope> {
         let field = |k: &str| err.get(k).and_then(Value::as_str).unwrap_or("").to_string();
         return Err(Envelope::Api(ApiError {
             code: field("Code"),
-            message: field("Message"),
+            // Where a server's words enter keyhound: a SecretId it echoes
+            // is shortened here, for every output that quotes it.
+            message: crate::finding::redact_ids(&field("Message")).into_owned(),
             request_id,
         }));
     }
@@ -551,6 +553,18 @@ pub fn parse_envelope(bytes: &[u8]) -> Result<Answer, Envelope> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_echoed_secret_id_is_shortened_in_the_error_message() {
+        let id = "AKIDq2Zc7Wm4Xv9Bn3Lk8Jh5Gf1Ds6Ap0Qw3";
+        let body = format!(
+            r#"{{"Response":{{"Error":{{"Code":"AuthFailure.SecretIdNotFound","Message":"SecretId {id} not found"}},"RequestId":"r"}}}}"#
+        );
+        let Err(Envelope::Api(e)) = parse_envelope(body.as_bytes()) else {
+            panic!("an API error");
+        };
+        assert_eq!(e.message, "SecretId AKIDq2Zc…0Qw3 not found");
+    }
 
     #[test]
     fn endpoints_allow_https_and_loopback_http_only() {
