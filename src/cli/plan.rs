@@ -713,12 +713,7 @@ fn gitleaks_config(
     path: &Path,
     diags: &Diagnostics,
 ) -> anyhow::Result<Option<rule::load::RulesFile>> {
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .and_then(|f| {
-            f.take(rule::load::MAX_RULES_FILE + 1)
-                .read_to_string(&mut text)
-        })
+    let text = crate::input::read_text(path, crate::input::Kind::Config)
         .with_context(|| format!("cannot read config {}", path.display()))?;
     if !rule::gitleaks::is_gitleaks(&text) {
         return Ok(None);
