@@ -23,6 +23,8 @@ pub enum Kind {
     Journal,
     /// A config file (`.keyhound.toml`, a gitleaks config).
     Config,
+    /// A config found in the scanned tree, not given by `--config`.
+    TreeConfig,
     /// An ignore file (`.keyhoundignore`, `.gitleaksignore`).
     Ignore,
     /// A rules file.
@@ -40,6 +42,7 @@ impl Kind {
             Kind::Report | Kind::Baseline => 256 << 20,
             Kind::Journal => 64 << 20,
             Kind::Config | Kind::Ignore | Kind::Rules => 16 << 20,
+            Kind::TreeConfig => 1 << 20,
             Kind::Credential => 64 << 10,
             // The default largest scanned file: a location cannot point
             // further than a default scan reads.

@@ -62,8 +62,13 @@ fn absolute(p: &Path) -> PathBuf {
 
 /// Reads a config file.
 pub fn load_config(path: &Path) -> Result<Config, ConfigError> {
+    load_config_within(path, MAX_CONFIG_FILE)
+}
+
+/// Reads a config file of at most `max` bytes.
+pub fn load_config_within(path: &Path, max: u64) -> Result<Config, ConfigError> {
     let origin = path.display().to_string();
-    let text = read_within(path, "config", MAX_CONFIG_FILE)?;
+    let text = read_within(path, "config", max)?;
     file::parse(&text, &origin)
 }
 

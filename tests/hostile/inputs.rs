@@ -99,3 +99,87 @@ fn an_oversized_baseline_is_refused_from_its_size_without_being_read() {
         "{err}"
     );
 }
+
+#[test]
+fn a_config_in_the_scanned_tree_cannot_raise_max_file_size() {
+    let env = TestEnv::new();
+    env.write(".keyhound.toml", "max_file_size = \"100G\"\n");
+    // Sparse: over the 100 MiB default, a secret at its start.
+    let big = env.path().join("big.env");
+    std::fs::write(&big, format!("secret_id = {}\n", id(83))).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&big)
+        .unwrap()
+        .set_len(101 << 20)
+        .unwrap();
+    let out = run(&env, &["scan", "."]);
+    let (_, err) = texts(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "still skipped as too large: {err}"
+    );
+    assert!(
+        err.lines().any(|l| l.contains(".keyhound.toml")
+            && l.contains("max_file_size")
+            && l.contains("ignored")),
+        "{err}"
+    );
+    // The user's own --config raises it.
+    let out = run(&env, &["scan", ".", "--config", ".keyhound.toml"]);
+    assert_eq!(out.status.code(), Some(1), "{:?}", texts(&out));
+}
+
+#[test]
+fn a_config_in_the_scanned_tree_with_20k_rules_is_refused_before_it_is_parsed() {
+    let env = TestEnv::new();
+    let mut toml = String::new();
+    for i in 0..20_000 {
+        toml.push_str(&format!(
+            "[[rule]]\nid = \"acme.t{i}\"\nname = \"Acme\"\nkeywords = [\"acme{i}\"]\n\
+             pattern = '(acme{i}_[0-9]{{10}})'\nexamples = [\"acme{i}_0123456789\"]\n"
+        ));
+    }
+    env.write(".keyhound.toml", toml);
+    env.write("app.env", format!("secret_id = {}\n", id(84)));
+    let started = std::time::Instant::now();
+    let out = run(&env, &["scan", "."]);
+    let (_, err) = texts(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.contains(".keyhound.toml") && l.contains("larger than 1 MiB")),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_config_in_the_scanned_tree_adds_at_most_1000_rules() {
+    let env = TestEnv::new();
+    let mut toml = String::new();
+    for i in 0..1500 {
+        toml.push_str(&format!(
+            "[[rule]]\nid = \"acme.t{i}\"\nname = \"Acme\"\nkeywords = [\"acme{i}\"]\n\
+             pattern = '(acme{i}_[0-9]{{10}})'\nexamples = [\"acme{i}_0123456789\"]\n"
+        ));
+    }
+    env.write(".keyhound.toml", toml);
+    env.write("app.env", "acme1499_0123456789\n");
+    let out = run(&env, &["scan", ".", "-f", "json"]);
+    let (report, err) = texts(&out);
+    assert!(
+        !report.contains("acme.t1499"),
+        "rule 1500 is left out: {report}"
+    );
+    assert!(
+        err.lines()
+            .any(|l| l.contains("1500 rules, only the first 1000 used")),
+        "{err}"
+    );
+}
