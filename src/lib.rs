@@ -48,6 +48,7 @@
 //! | [`action`] | state-changing calls (disable/enable keys) and their journal |
 //! | [`audit`] | checks of a whole account's keys against Tencent's advice (pure) |
 //! | [`config`] | noise control: config file, inline allows, ignore file, baseline; gitleaks' `.gitleaksignore` and JSON reports |
+//! | [`input`] | the one bounded reader of input files that are not scan targets (reports, baselines, journals, configs, rules, the files a report points at): regular files only, a size cap per kind |
 //! | [`diagnostic`] | warnings, notes and errors as values; the library returns them, `cli` prints them |
 //!
 //! # Invariants (stated as absences)
@@ -90,6 +91,7 @@ pub mod decode;
 pub mod diagnostic;
 pub mod engine;
 pub mod finding;
+pub mod input;
 pub mod org;
 pub mod report;
 pub mod rule;

@@ -104,7 +104,7 @@ pub fn now_rfc3339() -> String {
 }
 
 /// The largest journal read: years of entries are a few megabytes.
-pub const MAX_JOURNAL: u64 = 64 << 20;
+pub const MAX_JOURNAL: u64 = crate::input::Kind::Journal.cap();
 
 /// The journal, open for appending: opened (and created) before anything
 /// is changed, so a journal that cannot be written stops the run before
@@ -182,16 +182,14 @@ pub struct Read {
 /// enums),
 /// is skipped with a warning naming the file and the line.
 pub fn read(path: &Path, diags: &Diagnostics) -> Result<Vec<Read>, JournalError> {
-    use std::io::Read as _;
     let io = |err| JournalError::Io(path.to_path_buf(), err);
-    let f = std::fs::File::open(path).map_err(io)?;
-    let mut bytes = Vec::new();
-    f.take(MAX_JOURNAL + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_JOURNAL {
-        return Err(JournalError::TooLarge(path.to_path_buf(), MAX_JOURNAL));
-    }
+    let bytes = match crate::input::read(path, crate::input::Kind::Journal) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+            return Err(JournalError::TooLarge(path.to_path_buf(), MAX_JOURNAL));
+        }
+        Err(e) => return Err(io(e)),
+    };
     let shown = sanitize(&path.display().to_string());
     let mut out = Vec::new();
     let count = bytes.split(|b| *b == b'\n').count();

@@ -19,8 +19,6 @@ use std::path::PathBuf;
 
 /// The most bytes of a repository list read.
 const MAX_LIST: u64 = 64 << 20;
-/// The most bytes of one JSON report read by `report merge`.
-const MAX_REPORT: u64 = 1 << 30;
 
 /// Whether these arguments ask for many repositories: `--repos`, `--shard`,
 /// or a history scan of several paths or of a URL.
@@ -50,7 +48,7 @@ pub(super) fn source(
         }
     }
     if let Some(file) = &git.repos {
-        let text = read_bounded(file, MAX_LIST)
+        let text = crate::input::read_text_within(file, MAX_LIST)
             .with_context(|| format!("cannot read repository list {}", file.display()))?;
         let (listed, rejected) = list::parse(&text);
         for r in rejected {
@@ -81,17 +79,6 @@ pub(super) fn source(
     }))
 }
 
-fn read_bounded(path: &std::path::Path, max: u64) -> anyhow::Result<String> {
-    use std::io::Read;
-    let f = std::fs::File::open(path)?;
-    let mut text = String::new();
-    f.take(max + 1).read_to_string(&mut text)?;
-    if text.len() as u64 > max {
-        anyhow::bail!("larger than {max} bytes");
-    }
-    Ok(text)
-}
-
 /// `keyhound report merge`.
 pub(super) fn run_merge(a: &MergeArgs) -> anyhow::Result<Exit> {
     let diags = Diagnostics::new();
@@ -99,7 +86,7 @@ pub(super) fn run_merge(a: &MergeArgs) -> anyhow::Result<Exit> {
     message::flush(&diags);
     let mut docs = Vec::with_capacity(a.reports.len());
     for p in &a.reports {
-        let text = read_bounded(p, MAX_REPORT)
+        let text = crate::input::read_text(p, crate::input::Kind::Report)
             .with_context(|| format!("cannot read report {}", p.display()))?;
         let doc =
             report::json::read(&text).with_context(|| format!("cannot merge {}", p.display()))?;

@@ -656,8 +656,11 @@ fn noise(a: &NoiseArgs, paths: &[PathBuf], diags: &Diagnostics) -> anyhow::Resul
     let mut config = None;
     let mut standalone = false;
     let mut gitleaks = GitleaksNoise::default();
+    // A config found in the scanned tree (not given by --config) may lower
+    // limits, never raise them (docs/limits.md).
+    let in_tree = a.config.is_none();
     if let Some(p) = config_path {
-        let mut cfg = match gitleaks_config(&p, diags)? {
+        let mut cfg = match gitleaks_config(&p, in_tree, diags)? {
             Some(file) => {
                 standalone = !file.use_default;
                 gitleaks.add(&file);
@@ -666,8 +669,11 @@ fn noise(a: &NoiseArgs, paths: &[PathBuf], diags: &Diagnostics) -> anyhow::Resul
                     ..config::Config::default()
                 }
             }
-            None => config::load_config(&p)?,
+            None => config::load_config_within(&p, config_cap(in_tree))?,
         };
+        if in_tree {
+            bound_tree_config(&p, &mut cfg, diags);
+        }
         noise.allow = std::mem::take(&mut cfg.allow);
         config = Some((p, cfg));
     }
@@ -711,22 +717,69 @@ fn noise(a: &NoiseArgs, paths: &[PathBuf], diags: &Diagnostics) -> anyhow::Resul
     })
 }
 
+/// The size cap of a config: smaller for one found in the scanned tree.
+fn config_cap(in_tree: bool) -> u64 {
+    if in_tree {
+        crate::input::Kind::TreeConfig.cap()
+    } else {
+        crate::input::Kind::Config.cap()
+    }
+}
+
+/// The most rules a config found in the scanned tree adds; only `--config`
+/// raises it.
+pub const MAX_TREE_RULES: usize = 1000;
+
+/// Clamps a config found in the scanned tree to the defaults: its
+/// `max_file_size` is only kept when it lowers the limit, and its rules past
+/// [`MAX_TREE_RULES`] are left out, each with a warning.
+fn bound_tree_config(path: &Path, cfg: &mut config::Config, diags: &Diagnostics) {
+    let default = WalkOptions::default().max_file_size;
+    if let Some(size) = cfg.max_file_size.filter(|s| *s > default) {
+        diags.warn(format_args!(
+            "{}: max_file_size = {size} ignored: a config in the scanned tree cannot raise the limit above the default {default} (use --config or --max-file-size)",
+            path.display()
+        ));
+        cfg.max_file_size = None;
+    }
+    truncate_tree_rules(path, &mut cfg.rules, diags);
+}
+
+fn truncate_tree_rules(path: &Path, rules: &mut Vec<rule::Rule>, diags: &Diagnostics) {
+    if rules.len() > MAX_TREE_RULES {
+        diags.warn(format_args!(
+            "{}: {} rules, only the first {MAX_TREE_RULES} used: a config in the scanned tree is bounded (use --config to load more)",
+            path.display(),
+            rules.len()
+        ));
+        rules.truncate(MAX_TREE_RULES);
+    }
+}
+
 /// `path` read as a gitleaks config, when it is one.
 fn gitleaks_config(
     path: &Path,
+    in_tree: bool,
     diags: &Diagnostics,
 ) -> anyhow::Result<Option<rule::load::RulesFile>> {
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .and_then(|f| {
-            f.take(rule::load::MAX_RULES_FILE + 1)
-                .read_to_string(&mut text)
-        })
-        .with_context(|| format!("cannot read config {}", path.display()))?;
+    let text = crate::input::read_text_within(path, config_cap(in_tree)).with_context(|| {
+        format!(
+            "cannot read config {}{}",
+            path.display(),
+            if in_tree {
+                " (found in the scanned tree; pass it with --config to lift the bound)"
+            } else {
+                ""
+            }
+        )
+    })?;
     if !rule::gitleaks::is_gitleaks(&text) {
         return Ok(None);
     }
-    let file = rule::load::read_file(path)?;
+    let mut file = rule::load::read_file(path)?;
+    if in_tree {
+        truncate_tree_rules(path, &mut file.rules, diags);
+    }
     rulecheck::validate(&file)?;
     file.report(diags);
     if file.use_default {

@@ -62,8 +62,13 @@ fn absolute(p: &Path) -> PathBuf {
 
 /// Reads a config file.
 pub fn load_config(path: &Path) -> Result<Config, ConfigError> {
+    load_config_within(path, MAX_CONFIG_FILE)
+}
+
+/// Reads a config file of at most `max` bytes.
+pub fn load_config_within(path: &Path, max: u64) -> Result<Config, ConfigError> {
     let origin = path.display().to_string();
-    let text = read_within(path, "config", MAX_CONFIG_FILE)?;
+    let text = read_within(path, "config", max)?;
     file::parse(&text, &origin)
 }
 
@@ -80,31 +85,22 @@ pub fn load_ignore(path: &Path, diags: &Diagnostics) -> Result<IgnoreFile, Confi
 }
 
 /// Baselines, reports and ignore files larger than this are refused.
-pub const MAX_NOISE_FILE: u64 = 256 * 1024 * 1024;
+pub const MAX_NOISE_FILE: u64 = crate::input::Kind::Baseline.cap();
 
 /// Config and keyhound ignore files larger than this are refused.
-pub const MAX_CONFIG_FILE: u64 = 16 * 1024 * 1024;
+pub const MAX_CONFIG_FILE: u64 = crate::input::Kind::Config.cap();
 
 /// Reads at most [`MAX_NOISE_FILE`] bytes of `path`, a `what` file.
 fn read_bounded(path: &Path, what: &str) -> Result<String, ConfigError> {
     read_within(path, what, MAX_NOISE_FILE)
 }
 
-/// Reads at most `max` bytes of `path`, a `what` file.
+/// Reads at most `max` bytes of `path`, a `what` file, through the one
+/// bounded reader ([`crate::input`]): regular files only.
 fn read_within(path: &Path, what: &str, max: u64) -> Result<String, ConfigError> {
-    use std::io::Read;
-    let origin = path.display().to_string();
-    let fail = |e: String| ConfigError {
-        message: format!("cannot read {what} {origin}: {e}"),
-    };
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(max + 1).read_to_string(&mut text))
-        .map_err(|e| fail(e.to_string()))?;
-    if text.len() as u64 > max {
-        return Err(fail(format!("larger than {} MiB", max >> 20)));
-    }
-    Ok(text)
+    crate::input::read_text_within(path, max).map_err(|e| ConfigError {
+        message: format!("cannot read {what} {}: {e}", path.display()),
+    })
 }
 
 /// A baseline: keyhound's own, an earlier keyhound report, or a gitleaks
@@ -302,7 +298,7 @@ fn inline_allowed(m: &Match) -> bool {
     }
     match (&m.provenance, m.key_location) {
         (Provenance::File { path }, Some(k)) if k.line != m.location.line && m.member.is_none() => {
-            std::fs::read(path).is_ok_and(|bytes| {
+            crate::input::read(path, crate::input::Kind::Located).is_ok_and(|bytes| {
                 bytes
                     .split(|&b| b == b'\n')
                     .nth((k.line as usize).saturating_sub(1))

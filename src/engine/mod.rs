@@ -167,6 +167,7 @@ impl Engine {
         let mut patterns: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
         let mut unfiltered = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = Default::default();
         for (i, r) in rules.rules.iter().enumerate() {
             if r.keywords.is_empty() {
                 debug!(rule = %r.id, "rule has no keywords; its regex runs over whole blobs");
@@ -174,9 +175,10 @@ impl Engine {
             }
             for k in &r.keywords {
                 let k = k.to_ascii_lowercase();
-                match patterns.iter().position(|p| *p == k) {
-                    Some(p) => owners[p].push(i),
+                match index.get(&k) {
+                    Some(&p) => owners[p].push(i),
                     None => {
+                        index.insert(k.clone(), patterns.len());
                         patterns.push(k);
                         owners.push(vec![i]);
                     }
@@ -184,29 +186,58 @@ impl Engine {
             }
         }
         // A hit of a keyword also stands for every keyword inside it.
+        // Found with one automaton over the keywords themselves (linear in
+        // their total length and the containments), not by comparing every
+        // pair (quadratic in the number of rules).
         let direct = owners.clone();
+        let inner = (!patterns.is_empty())
+            .then(|| AhoCorasick::new(&patterns).ok())
+            .flatten();
         for (p, owned) in owners.iter_mut().enumerate() {
-            for (q, other) in patterns.iter().enumerate() {
-                if p != q
-                    && memchr::memmem::find(patterns[p].as_bytes(), other.as_bytes()).is_some()
-                {
-                    owned.extend(&direct[q]);
+            match &inner {
+                Some(ac) => {
+                    for m in ac.find_overlapping_iter(patterns[p].as_bytes()) {
+                        let q = m.pattern().as_usize();
+                        if p != q {
+                            owned.extend(&direct[q]);
+                        }
+                    }
+                }
+                None => {
+                    for (q, other) in patterns.iter().enumerate() {
+                        if p != q
+                            && memchr::memmem::find(patterns[p].as_bytes(), other.as_bytes())
+                                .is_some()
+                        {
+                            owned.extend(&direct[q]);
+                        }
+                    }
                 }
             }
             owned.sort_unstable();
             owned.dedup();
         }
+        let by_id: std::collections::HashMap<&str, Vec<usize>> = rules
+            .rules
+            .iter()
+            .enumerate()
+            .fold(Default::default(), |mut m, (i, r)| {
+                m.entry(r.id.as_str()).or_default().push(i);
+                m
+            });
         let supersedes = compiled
             .iter()
             .map(|c| {
                 let ids = c.pair.as_ref().map_or(&[][..], |p| &p.supersedes[..]);
-                rules
-                    .rules
+                let mut v: Vec<usize> = ids
                     .iter()
-                    .enumerate()
-                    .filter(|(_, r)| ids.contains(&r.id))
-                    .map(|(i, _)| i)
-                    .collect()
+                    .filter_map(|id| by_id.get(id.as_str()))
+                    .flatten()
+                    .copied()
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
             })
             .collect();
         let longest = patterns.iter().map(String::len).max().unwrap_or(0);

@@ -6,11 +6,10 @@
 
 use super::{LoadError, Rule, gitleaks};
 use crate::diagnostic::Diagnostics;
-use std::io::Read;
 use std::path::Path;
 
 /// Rule files larger than this are refused: real ones are a few hundred KiB.
-pub const MAX_RULES_FILE: u64 = 16 * 1024 * 1024;
+pub const MAX_RULES_FILE: u64 = crate::input::Kind::Rules.cap();
 
 /// Which format a rules file was written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,17 +181,8 @@ fn read_text(path: &Path) -> Result<String, LoadError> {
         rule: None,
         reason,
     };
-    let f = std::fs::File::open(path).map_err(|e| fail(format!("cannot read rules file: {e}")))?;
-    let mut text = String::new();
-    f.take(MAX_RULES_FILE + 1)
-        .read_to_string(&mut text)
+    let text = crate::input::read_text(path, crate::input::Kind::Rules)
         .map_err(|e| fail(format!("cannot read rules file: {e}")))?;
-    if text.len() as u64 > MAX_RULES_FILE {
-        return Err(fail(format!(
-            "rules file is larger than {} MiB",
-            MAX_RULES_FILE >> 20
-        )));
-    }
     Ok(text)
 }
 

@@ -94,7 +94,8 @@ pub enum ReportError {
 /// Reads a JSON report: its findings, and the document to write back
 /// with verifications.
 pub fn read_report(path: &Path) -> Result<Document, ReportError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ReportError::Io(path.to_path_buf(), e))?;
+    let text = crate::input::read_text(path, crate::input::Kind::Report)
+        .map_err(|e| ReportError::Io(path.to_path_buf(), e))?;
     json::read(&text).map_err(|e| ReportError::Format(path.to_path_buf(), e.to_string()))
 }
 
@@ -219,7 +220,10 @@ fn content(loc: &DocLocation, sources: &Sources<'_>) -> Option<Result<Vec<u8>, S
                 (Some(_), Some(w)) => w.join(path),
                 _ => PathBuf::from(path),
             };
-            Some(std::fs::read(&full).map_err(|e| format!("{}: {e}", full.display())))
+            Some(
+                crate::input::read(&full, crate::input::Kind::Located)
+                    .map_err(|e| format!("{}: {e}", full.display())),
+            )
         }
         ("git" | "commit_message", Some(c)) => {
             let Some(repo) = repo else {

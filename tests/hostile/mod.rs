@@ -8,6 +8,7 @@ use std::time::Duration;
 
 mod config;
 mod git;
+mod inputs;
 mod journal;
 mod limits;
 mod lines;

@@ -23,7 +23,6 @@
 use super::client::{Action, CallError, Client, Credential};
 use crate::finding::{Secret, SecretKind};
 use serde_json::{Value, json};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Environment variable holding the auditor's SecretId.
@@ -257,18 +256,11 @@ fn read_small(path: &Path) -> Result<Option<String>, CredentialError> {
         path: path.to_path_buf(),
         reason,
     };
-    let f = match std::fs::File::open(path) {
-        Ok(f) => f,
+    let text = match crate::input::read_text_within(path, MAX_FILE) {
+        Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(unreadable(e.to_string())),
     };
-    let mut text = String::new();
-    f.take(MAX_FILE + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| unreadable(e.to_string()))?;
-    if text.len() as u64 > MAX_FILE {
-        return Err(unreadable(format!("larger than {MAX_FILE} bytes")));
-    }
     Ok(Some(text))
 }
 

@@ -1,0 +1,185 @@
+//! Input files that are not scan targets (reports, baselines, journals and
+//! the files a report points at) are read through one bounded reader:
+//! regular files only, a size cap per kind, refused without hanging.
+
+use super::{id, key, run, texts};
+use crate::util::TestEnv;
+use std::path::Path;
+
+fn mkfifo(path: &Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+#[test]
+fn verify_from_a_report_pointing_at_a_device_or_fifo_finishes_and_names_it() {
+    let env = TestEnv::new();
+    env.write(
+        "app.env",
+        format!("secret_id = {}\nsecret_key = {}\n", id(80), key(80)),
+    );
+    let out = run(&env, &["scan", ".", "-f", "json", "-o", "r.json"]);
+    assert_eq!(out.status.code(), Some(1), "{:?}", texts(&out));
+    let report = std::fs::read_to_string(env.path().join("r.json")).unwrap();
+    assert!(report.contains("\"./app.env\""), "{report}");
+    let fifo = env.path().join("pipe");
+    mkfifo(&fifo);
+    let fifo = fifo.display().to_string();
+    for target in ["/dev/zero", fifo.as_str()] {
+        env.write(
+            "bad.json",
+            report.replace("\"./app.env\"", &format!("{target:?}")),
+        );
+        let out = run(
+            &env,
+            &[
+                "verify",
+                "--from",
+                "bad.json",
+                "--endpoint",
+                "http://127.0.0.1:9",
+            ],
+        );
+        let (_, err) = texts(&out);
+        assert!(
+            err.lines()
+                .any(|l| l.contains(target) && l.contains("not a regular file")),
+            "{target}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_journal_that_is_a_fifo_is_refused() {
+    let env = TestEnv::new();
+    mkfifo(&env.path().join("j.jsonl"));
+    let out = env
+        .cmd()
+        .env("TENCENTCLOUD_SECRET_ID", id(82))
+        .env("TENCENTCLOUD_SECRET_KEY", key(82))
+        .args(["enable", "--journal", "j.jsonl", "--yes"])
+        .args(["--endpoint", "http://127.0.0.1:9"])
+        .timeout(super::LIMIT)
+        .output()
+        .unwrap();
+    let (_, err) = texts(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.contains("j.jsonl") && l.contains("not a regular file (a FIFO)")),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_oversized_baseline_is_refused_from_its_size_without_being_read() {
+    let env = TestEnv::new();
+    env.write("app.env", format!("secret_id = {}\n", id(81)));
+    // Sparse: 300 MiB long, nothing on disk; reading it whole would show.
+    std::fs::File::create(env.path().join("base.json"))
+        .unwrap()
+        .set_len(300 << 20)
+        .unwrap();
+    let started = std::time::Instant::now();
+    let out = run(&env, &["scan", ".", "--baseline", "base.json"]);
+    let (_, err) = texts(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("base.json") && err.contains("larger than 256 MiB"),
+        "{err}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let out = run(&env, &["report", "merge", "/dev/zero"]);
+    let (_, err) = texts(&out);
+    assert!(
+        err.contains("/dev/zero") && err.contains("not a regular file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_config_in_the_scanned_tree_cannot_raise_max_file_size() {
+    let env = TestEnv::new();
+    env.write(".keyhound.toml", "max_file_size = \"100G\"\n");
+    // Sparse: over the 100 MiB default, a secret at its start.
+    let big = env.path().join("big.env");
+    std::fs::write(&big, format!("secret_id = {}\n", id(83))).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&big)
+        .unwrap()
+        .set_len(101 << 20)
+        .unwrap();
+    let out = run(&env, &["scan", "."]);
+    let (_, err) = texts(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "still skipped as too large: {err}"
+    );
+    assert!(
+        err.lines().any(|l| l.contains(".keyhound.toml")
+            && l.contains("max_file_size")
+            && l.contains("ignored")),
+        "{err}"
+    );
+    // The user's own --config raises it.
+    let out = run(&env, &["scan", ".", "--config", ".keyhound.toml"]);
+    assert_eq!(out.status.code(), Some(1), "{:?}", texts(&out));
+}
+
+#[test]
+fn a_config_in_the_scanned_tree_with_20k_rules_is_refused_before_it_is_parsed() {
+    let env = TestEnv::new();
+    let mut toml = String::new();
+    for i in 0..20_000 {
+        toml.push_str(&format!(
+            "[[rule]]\nid = \"acme.t{i}\"\nname = \"Acme\"\nkeywords = [\"acme{i}\"]\n\
+             pattern = '(acme{i}_[0-9]{{10}})'\nexamples = [\"acme{i}_0123456789\"]\n"
+        ));
+    }
+    env.write(".keyhound.toml", toml);
+    env.write("app.env", format!("secret_id = {}\n", id(84)));
+    let started = std::time::Instant::now();
+    let out = run(&env, &["scan", "."]);
+    let (_, err) = texts(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.contains(".keyhound.toml") && l.contains("larger than 1 MiB")),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_config_in_the_scanned_tree_adds_at_most_1000_rules() {
+    let env = TestEnv::new();
+    let mut toml = String::new();
+    for i in 0..1500 {
+        toml.push_str(&format!(
+            "[[rule]]\nid = \"acme.t{i}\"\nname = \"Acme\"\nkeywords = [\"acme{i}\"]\n\
+             pattern = '(acme{i}_[0-9]{{10}})'\nexamples = [\"acme{i}_0123456789\"]\n"
+        ));
+    }
+    env.write(".keyhound.toml", toml);
+    env.write("app.env", "acme1499_0123456789\n");
+    let out = run(&env, &["scan", ".", "-f", "json"]);
+    let (report, err) = texts(&out);
+    assert!(
+        !report.contains("acme.t1499"),
+        "rule 1500 is left out: {report}"
+    );
+    assert!(
+        err.lines()
+            .any(|l| l.contains("1500 rules, only the first 1000 used")),
+        "{err}"
+    );
+}
