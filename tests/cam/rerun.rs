@@ -209,7 +209,17 @@ fn an_earlier_report_tells_keyhounds_calls_apart_where_cloudaudit_keeps_no_clien
             &env,
             &w,
             &[
-                "verify", "--from", from, "--format", "json", "--audit", "-o", to,
+                "verify",
+                "--from",
+                from,
+                "--format",
+                "json",
+                "--audit",
+                // The chained reports keep their secrets: without it verify
+                // writes a redacted report, which needs the scanned files.
+                "--show-secrets",
+                "-o",
+                to,
             ],
         );
         assert_eq!(
