@@ -74,17 +74,8 @@ pub(crate) fn verification(
     request_id: Option<String>,
 ) -> Verification {
     Verification {
-        outcome,
-        detail,
         request_id,
-        owner: None,
-        status: None,
-        created: None,
-        last_used: None,
-        last_used_note: None,
-        never_used: false,
-        keyhound_calls: Vec::new(),
-        incident: None,
+        ..crate::verify::http::verdict(outcome, detail)
     }
 }
 

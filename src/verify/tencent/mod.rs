@@ -318,19 +318,9 @@ impl Verifier {
                 self.cache.insert(ck, v.clone());
                 v
             }
-            (None, None, None) => Verification {
-                outcome: Outcome::Skipped,
-                detail: "no SecretKey found".to_string(),
-                request_id: None,
-                owner: None,
-                status: None,
-                created: None,
-                last_used: None,
-                last_used_note: None,
-                never_used: false,
-                keyhound_calls: Vec::new(),
-                incident: None,
-            },
+            (None, None, None) => {
+                crate::verify::http::verdict(Outcome::Skipped, "no SecretKey found".to_string())
+            }
         };
         if let Some(a) = &self.auditor {
             attribute(&mut v, &a.index, id, key.is_some());
