@@ -2,9 +2,11 @@
 //! value of its own: a PEM body, an integrity hash, a data URI, an ssh key,
 //! a source map's `mappings`, or a long base64 run the match is glued into
 //! by `+` or `/`. A value that merely sits next to a `/` in a path or URL
-//! is none of these.
+//! is none of these. Every lookup is bounded per match: the base64 run is
+//! followed at most [`RUN_REACH`] bytes, and PEM blocks and `mappings`
+//! strings come from [`Marks`], found once per haystack.
 
-use super::lines::Lines;
+use memchr::memmem;
 use std::ops::Range;
 
 /// A base64 run at least this long (the match included) that the match is
@@ -12,23 +14,107 @@ use std::ops::Range;
 /// id and a key in it is about 70.
 const LONG_RUN: usize = 100;
 
+/// How far a base64 run is followed from the match; a run longer than this
+/// is an encoded blob whatever surrounds it (no path or value is a
+/// kilobyte of base64 characters without a single `.`, `-`, `_` or `=`).
+const RUN_REACH: usize = 1024;
+
 /// How far back a PEM header is looked for.
 const PEM_REACH: usize = 16 * 1024;
+
+const BEGIN: &[u8] = b"-----BEGIN ";
+const END: &[u8] = b"-----END ";
+const MAPPINGS: &[u8] = b"\"mappings\"";
 
 fn is_b64(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'+' || b == b'/'
 }
 
-/// Whether `secret` of `hay` lies inside an encoded block.
-pub(super) fn inside(hay: &[u8], secret: &Range<usize>) -> bool {
-    let start = hay[..secret.start]
+/// The PEM markers and source-map `mappings` strings of one haystack, each
+/// found by one forward pass, so that every match looks them up by binary
+/// search instead of searching back along its line.
+#[derive(Debug, Default)]
+pub(super) struct Marks {
+    begins: Vec<usize>,
+    ends: Vec<usize>,
+    /// The contents of each `"mappings": "…"` string: from after its
+    /// opening quote to its closing quote (or the end of its line).
+    mappings: Vec<Range<usize>>,
+}
+
+impl Marks {
+    /// Finds the markers of `hay`.
+    pub fn of(hay: &[u8]) -> Marks {
+        let begins = memmem::find_iter(hay, BEGIN).collect();
+        let ends = memmem::find_iter(hay, END).collect();
+        let mut mappings: Vec<Range<usize>> = Vec::new();
+        for m in memmem::find_iter(hay, MAPPINGS) {
+            if mappings.last().is_some_and(|r| m < r.end) {
+                continue;
+            }
+            let rest = &hay[m + MAPPINGS.len()..];
+            // The value's opening quote, on the key's line.
+            let Some(open) = rest.iter().position(|&b| b == b'"' || b == b'\n') else {
+                continue;
+            };
+            if rest[open] != b'"' {
+                continue;
+            }
+            let from = m + MAPPINGS.len() + open + 1;
+            let to = memchr::memchr2(b'"', b'\n', &hay[from..]).map_or(hay.len(), |i| from + i);
+            mappings.push(from..to);
+        }
+        Marks {
+            begins,
+            ends,
+            mappings,
+        }
+    }
+
+    /// Whether `at` is inside a `-----BEGIN …-----` block whose `-----END`
+    /// comes after it, both within [`PEM_REACH`].
+    fn in_pem_body(&self, hay_len: usize, at: usize) -> bool {
+        let i = self.begins.partition_point(|&b| b + BEGIN.len() <= at);
+        let Some(&body) = i.checked_sub(1).map(|j| &self.begins[j]) else {
+            return false;
+        };
+        if at - body > PEM_REACH {
+            return false;
+        }
+        let e = self.ends.partition_point(|&e| e < body);
+        self.ends.get(e).is_some_and(|&end| {
+            end >= at && end + END.len() <= hay_len.min(at.saturating_add(PEM_REACH))
+        })
+    }
+
+    /// Whether `at` is inside a source map's `"mappings": "…"` string.
+    fn in_mappings(&self, at: usize) -> bool {
+        let i = self.mappings.partition_point(|r| r.end <= at);
+        self.mappings.get(i).is_some_and(|r| r.contains(&at))
+    }
+}
+
+/// Whether `secret` of `hay` lies inside an encoded block; `marks` are
+/// `hay`'s (see [`Marks::of`]).
+pub(super) fn inside(hay: &[u8], marks: &Marks, secret: &Range<usize>) -> bool {
+    let floor = secret.start.saturating_sub(RUN_REACH);
+    let Some(start) = hay[floor..secret.start]
         .iter()
         .rposition(|&b| !is_b64(b))
-        .map_or(0, |i| i + 1);
-    let end = hay[secret.end..]
+        .map(|i| floor + i + 1)
+        .or((floor == 0).then_some(0))
+    else {
+        return true;
+    };
+    let ceil = hay.len().min(secret.end.saturating_add(RUN_REACH));
+    let Some(end) = hay[secret.end..ceil]
         .iter()
         .position(|&b| !is_b64(b))
-        .map_or(hay.len(), |i| secret.end + i);
+        .map(|i| secret.end + i)
+        .or((ceil == hay.len()).then_some(hay.len()))
+    else {
+        return true;
+    };
     let before = &hay[start.saturating_sub(32)..start];
     // Hashes, data URIs and ssh keys name their encoding just before it.
     const LEADS: [&[u8]; 6] = [
@@ -50,30 +136,7 @@ pub(super) fn inside(hay: &[u8], secret: &Range<usize>) -> bool {
     if glued && end - start >= LONG_RUN {
         return true;
     }
-    in_pem_body(hay, secret.start) || in_mappings(hay, secret.start)
-}
-
-/// Whether `at` is inside a `-----BEGIN …-----` block whose `-----END`
-/// comes after it.
-fn in_pem_body(hay: &[u8], at: usize) -> bool {
-    let from = at.saturating_sub(PEM_REACH);
-    let Some(begin) = memchr::memmem::rfind(&hay[from..at], b"-----BEGIN ") else {
-        return false;
-    };
-    let body = from + begin;
-    memchr::memmem::find(&hay[body..at], b"-----END ").is_none()
-        && memchr::memmem::find(&hay[at..hay.len().min(at + PEM_REACH)], b"-----END ").is_some()
-}
-
-/// Whether `at` is inside a source map's `"mappings": "…"` string.
-fn in_mappings(hay: &[u8], at: usize) -> bool {
-    let line = &hay[Lines::scan(hay).start_within(at, at.saturating_sub(1 << 20))..at];
-    let Some(m) = memchr::memmem::rfind(line, b"\"mappings\"") else {
-        return false;
-    };
-    let rest = &line[m + 10..];
-    let open = rest.iter().position(|&b| b == b'"');
-    open.is_some_and(|o| !rest[o + 1..].contains(&b'"')) && hay.get(at).is_some_and(|&b| b != b'\n')
+    marks.in_pem_body(hay.len(), secret.start) || marks.in_mappings(secret.start)
 }
 
 #[cfg(test)]
@@ -82,7 +145,7 @@ mod tests {
 
     fn at(hay: &str) -> bool {
         let s = hay.find("AKID").unwrap();
-        inside(hay.as_bytes(), &(s..s + 36))
+        inside(hay.as_bytes(), &Marks::of(hay.as_bytes()), &(s..s + 36))
     }
 
     #[test]
@@ -109,5 +172,16 @@ mod tests {
         assert!(!at(&format!("cp creds/{id}/key.txt .")));
         assert!(!at(&format!("secret_id = \"{id}\"")));
         assert!(!at(&format!("-----END CERTIFICATE-----\nid={id}\n")));
+        assert!(!at(&format!("-----BEGIN CERTIFICATE-----\nid={id}\n")));
+        assert!(!at(&format!("{{\"mappings\":\"AAAA\"}}\nid={id}\n")));
+        assert!(!at(&format!("{{\"mappings\":\"AAAA\nid={id}\n")));
+    }
+
+    #[test]
+    fn a_run_past_the_reach_is_an_encoded_blob() {
+        let id = "AKIDq8Rz3LmN5pT7vW2xY4bC6dF9gH1jK0sQ";
+        let run = "Qk9Y".repeat(RUN_REACH / 2);
+        assert!(at(&format!("x={run}/{id}")));
+        assert!(at(&format!("x={id}/{run}")));
     }
 }

@@ -112,6 +112,8 @@ pub struct Cache {
     folded: Vec<u8>,
     /// Every line break of the haystack, once it has matches to pair.
     breaks: Vec<usize>,
+    /// The haystack's encoded-block markers, once a rule asks.
+    marks: Option<encoded::Marks>,
 }
 
 /// Why a rule set could not be compiled.
@@ -349,6 +351,7 @@ impl Engine {
         cache.matches.clear();
         cache.claimed.clear();
         cache.spots.clear();
+        cache.marks = None;
         self.collect_windows(cache, hay);
         for &i in &self.unfiltered {
             if cache.active[i] {
@@ -434,7 +437,12 @@ impl Engine {
         for w in windows {
             for secret in pair::find_all(&rule.re, rule.group, hay, w.clone()) {
                 if rule.accepts(&hay[secret.clone()], rule.min_entropy)
-                    && !(rule.allow.encoded_blocks && encoded::inside(hay, &secret))
+                    && !(rule.allow.encoded_blocks
+                        && encoded::inside(
+                            hay,
+                            cache.marks.get_or_insert_with(|| encoded::Marks::of(hay)),
+                            &secret,
+                        ))
                 {
                     cache.matches.push(RawMatch {
                         rule: i,
