@@ -18,13 +18,14 @@ fn main() {
     // Cargo counts a watched path that does not exist as changed, and
     // reruns this script (and recompiles the crate) on every build: watch
     // only what exists. A fresh clone has packed-refs and no loose branch
-    // ref; a commit there creates the loose ref, which the watched refs
-    // directory (scanned recursively by cargo) sees.
-    let mut watched = vec!["HEAD".to_string(), "packed-refs".to_string()];
+    // ref; a commit there creates the loose ref unwatched, but it also
+    // appends to HEAD's reflog (logs/HEAD), which moves with HEAD only.
+    let mut watched = vec![
+        "HEAD".to_string(),
+        "logs/HEAD".to_string(),
+        "packed-refs".to_string(),
+    ];
     if let Some(head_ref) = git(&["symbolic-ref", "-q", "HEAD"]) {
-        if let Some((dir, _)) = head_ref.rsplit_once('/') {
-            watched.push(dir.to_string());
-        }
         watched.push(head_ref);
     }
     for path in watched {
