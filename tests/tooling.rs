@@ -251,13 +251,19 @@ fn version_stamp_falls_back_to_the_package_version_without_a_checkout() {
 
 /// Cargo reruns a build script whose watched path does not exist on every
 /// build, and recompiles the crate: a fresh clone has packed-refs and no
-/// loose branch ref, an old one loose refs and no packed-refs.
+/// loose branch ref, an old one loose refs and no packed-refs. A commit is
+/// seen through HEAD's reflog, not the refs directory (which another
+/// branch's or worktree's commit touches); without a reflog, through the
+/// branch's directory.
 #[test]
 fn build_script_watches_only_paths_that_exist() {
     let script = build_script();
-    for pack in [true, false] {
+    for (pack, reflog) in [(true, true), (false, true), (true, false)] {
         let repo = tempfile::tempdir().unwrap();
         crate::util::git(repo.path(), &["init", "-q", "-b", "main"]);
+        if !reflog {
+            crate::util::git(repo.path(), &["config", "core.logAllRefUpdates", "false"]);
+        }
         std::fs::write(repo.path().join("a"), "a").unwrap();
         crate::util::git(repo.path(), &["add", "."]);
         crate::util::git(repo.path(), &["commit", "-q", "-m", "one"]);
@@ -287,6 +293,15 @@ fn build_script_watches_only_paths_that_exist() {
                 repo.path().join(p).exists(),
                 "watches missing {p} (packed: {pack})"
             );
+        }
+        let dirs = watched.iter().filter(|p| repo.path().join(p).is_dir());
+        let logs_head = watched.iter().any(|p| p.ends_with("logs/HEAD"));
+        if reflog {
+            assert!(logs_head, "HEAD's reflog: {watched:?}");
+            assert_eq!(dirs.count(), 0, "no directory: {watched:?}");
+        } else {
+            assert!(!logs_head, "{watched:?}");
+            assert_eq!(dirs.count(), 1, "the branch's directory: {watched:?}");
         }
         assert!(text.contains("(commit "), "{text}");
     }
