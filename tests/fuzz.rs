@@ -2,8 +2,8 @@
 //! every seed of `fuzz/corpus/<target>/` replayed through the target, then a
 //! short deterministic mutation loop over the seeds (`KEYHOUND_FUZZ_MILLIS`
 //! per target, default 300: `.ci/fuzz.sh` runs longer). A failing input is
-//! saved to the temporary directory and named in the failure. `.ci/fuzz.sh` runs the same targets
-//! under libFuzzer.
+//! saved to the temporary directory and named in the failure. `.ci/fuzz.sh`
+//! runs the same targets under libFuzzer.
 
 #[path = "../fuzz/src/lib.rs"]
 mod targets;
