@@ -404,7 +404,7 @@ fn auditor_profile_attributes_ids_without_keys() {
             "verify",
             "--from",
             "r.json",
-            "--format",
+            "-f",
             "json",
             "--profile",
             "audit",
