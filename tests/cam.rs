@@ -69,6 +69,33 @@ pub(crate) fn world() -> World {
     w
 }
 
+/// A git repository at `dir` whose one commit, dated `at` (Unix seconds),
+/// adds `deploy.env` holding the ci key.
+pub(crate) fn commit_leak(w: &World, dir: &std::path::Path, at: i64) {
+    crate::util::git(dir, &["init", "-q"]);
+    let leak = format!(
+        "TENCENTCLOUD_SECRET_ID={}\nTENCENTCLOUD_SECRET_KEY={}\n",
+        w.ci.0, w.ci.1
+    );
+    std::fs::write(dir.join("deploy.env"), leak).unwrap();
+    crate::util::git(dir, &["add", "deploy.env"]);
+    let date = format!("--date={at} +0000");
+    crate::util::git(dir, &["commit", "-q", "-m", "deploy settings", &date]);
+}
+
+/// A CloudAudit event of the ci key calling `name` at `at` from the
+/// attacker's address.
+pub(crate) fn attacker_call(w: &World, name: &str, at: i64) {
+    w.em.log_event(emulator::Logged {
+        id: w.ci.0.clone(),
+        name: name.into(),
+        at,
+        ip: incident::ATTACKER.into(),
+        region: "ap-guangzhou".into(),
+        ..emulator::Logged::default()
+    });
+}
+
 /// A JSON report in the documented format; `(rule, id, key, path)` per finding.
 pub(crate) fn report(findings: &[(&str, &str, Option<&str>, &str)], redacted: bool) -> String {
     let list: Vec<Value> = findings

@@ -447,16 +447,7 @@ fn scan_of_git_history_dates_the_leak_from_its_first_commit() {
     w.em.set_created(&fresh.0, &tencent(t - 20 * DAY));
     log(&w, &w.ci.0, "CreateAccessKey", t - 20 * DAY, ATTACKER);
     let env = TestEnv::new();
-    let dir = env.path();
-    crate::util::git(dir, &["init", "-q"]);
-    let leak = format!(
-        "TENCENTCLOUD_SECRET_ID={}\nTENCENTCLOUD_SECRET_KEY={}\n",
-        w.ci.0, w.ci.1
-    );
-    std::fs::write(dir.join("deploy.env"), leak).unwrap();
-    crate::util::git(dir, &["add", "deploy.env"]);
-    let date = format!("--date={first} +0000");
-    crate::util::git(dir, &["commit", "-q", "-m", "deploy settings", &date]);
+    super::commit_leak(&w, env.path(), first);
     let out = super::audited(
         &env,
         &w,

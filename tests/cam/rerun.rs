@@ -5,26 +5,15 @@
 //! never-used key still never used, and no call signed with a found key
 //! once the auditor's answer decides.
 
-use super::emulator::{Kind, Logged};
-use super::{AUDITOR, CI_USER, OWNER, World, audited, pair, report, world};
+use super::emulator::Kind;
+use super::{AUDITOR, CI_USER, OWNER, World, attacker_call, audited, pair, report, world};
 use crate::util::TestEnv;
 use keyhound::report::json::rfc3339;
 use serde_json::Value;
 
-use super::incident::{ATTACKER, DAY, now, tencent};
+use super::incident::{DAY, now, tencent};
 
 const BATCH_USER: u64 = 100_000_000_020;
-
-fn attacker_call(w: &World, name: &str, at: i64) {
-    w.em.log_event(Logged {
-        id: w.ci.0.clone(),
-        name: name.into(),
-        at,
-        ip: ATTACKER.into(),
-        region: "ap-guangzhou".into(),
-        ..Logged::default()
-    });
-}
 
 /// The world with a never-used live key (created `created`) and the ci
 /// key's attacker calls, the last `last` seconds ago.
