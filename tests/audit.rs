@@ -564,12 +564,12 @@ fn human_and_sarif_name_the_identity_and_the_check() {
     );
 }
 
-/// Paced by CAM's documented rate limits (500 ListAccessKeys calls at
-/// 20/s alone are 25 s of waiting), so it runs in its own step; the bound
-/// catches a serial or retrying audit, with room for a slow CI machine.
 #[test]
 #[ignore = "slow (about 30 s of rate-limit pacing): cargo test --test integration slow_ -- --ignored (.ci/run does)"]
 fn slow_five_hundred_users_and_a_thousand_keys_are_audited_in_minutes() {
+    // Paced by CAM's documented rate limits (500 ListAccessKeys calls at
+    // 20/s alone are 25 s of waiting), so it runs in its own step; the bound
+    // catches a serial or retrying audit, with room for a slow CI machine.
     let em = Emulator::start();
     em.account(OWNER, 1_300_000_001);
     let root = pair(1);
