@@ -17,12 +17,21 @@ fn main() {
     println!("cargo:rerun-if-env-changed=KEYHOUND_BUILD_COMMIT");
     // Cargo counts a watched path that does not exist as changed, and
     // reruns this script (and recompiles the crate) on every build: watch
-    // only what exists. A fresh clone has packed-refs and no loose branch
-    // ref; a commit there creates the loose ref, which the watched refs
-    // directory (scanned recursively by cargo) sees.
+    // only what exists. A repository may have no packed-refs, or no loose
+    // branch ref (after `git pack-refs`); a commit then creates the loose
+    // ref unwatched, but it also appends to HEAD's reflog (logs/HEAD),
+    // which moves with this worktree's HEAD only.
+    // Without a reflog (core.logAllRefUpdates off) the branch's directory
+    // is watched instead, at the cost of rebuilding on other branches'
+    // commits.
     let mut watched = vec!["HEAD".to_string(), "packed-refs".to_string()];
+    let reflog = git(&["rev-parse", "--git-path", "logs/HEAD"])
+        .is_some_and(|p| std::path::Path::new(&p).exists());
+    if reflog {
+        watched.push("logs/HEAD".to_string());
+    }
     if let Some(head_ref) = git(&["symbolic-ref", "-q", "HEAD"]) {
-        if let Some((dir, _)) = head_ref.rsplit_once('/') {
+        if !reflog && let Some((dir, _)) = head_ref.rsplit_once('/') {
             watched.push(dir.to_string());
         }
         watched.push(head_ref);

@@ -16,7 +16,7 @@ mod scan;
 mod sdk;
 mod verdicts;
 
-use crate::util::{TestEnv, fake};
+use crate::util::{Run, RunExt, TestEnv, fake};
 use emulator::{Emulator, Kind};
 use keyhound::finding::{Fingerprint, Secret, SecretKind};
 use serde_json::{Value, json};
@@ -69,6 +69,33 @@ pub(crate) fn world() -> World {
     w
 }
 
+/// A git repository at `dir` whose one commit, dated `at` (Unix seconds),
+/// adds `deploy.env` holding the ci key.
+pub(crate) fn commit_leak(w: &World, dir: &std::path::Path, at: i64) {
+    crate::util::git(dir, &["init", "-q"]);
+    let leak = format!(
+        "TENCENTCLOUD_SECRET_ID={}\nTENCENTCLOUD_SECRET_KEY={}\n",
+        w.ci.0, w.ci.1
+    );
+    std::fs::write(dir.join("deploy.env"), leak).unwrap();
+    crate::util::git(dir, &["add", "deploy.env"]);
+    let date = format!("--date={at} +0000");
+    crate::util::git(dir, &["commit", "-q", "-m", "deploy settings", &date]);
+}
+
+/// A CloudAudit event of the ci key calling `name` at `at` from the
+/// attacker's address.
+pub(crate) fn attacker_call(w: &World, name: &str, at: i64) {
+    w.em.log_event(emulator::Logged {
+        id: w.ci.0.clone(),
+        name: name.into(),
+        at,
+        ip: incident::ATTACKER.into(),
+        region: "ap-guangzhou".into(),
+        ..emulator::Logged::default()
+    });
+}
+
 /// A JSON report in the documented format; `(rule, id, key, path)` per finding.
 pub(crate) fn report(findings: &[(&str, &str, Option<&str>, &str)], redacted: bool) -> String {
     let list: Vec<Value> = findings
@@ -107,12 +134,8 @@ pub(crate) fn verify_json(env: &TestEnv, w: &World, extra: &[&str]) -> (Value, i
             &w.em.url(),
         ])
         .args(extra)
-        .output()
-        .unwrap();
-    let code = out.status.code().unwrap();
-    let doc = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-    (doc, code)
+        .run();
+    (out.json(), out.code)
 }
 
 pub(crate) fn verification(doc: &Value, i: usize) -> &Value {
@@ -312,10 +335,7 @@ fn endpoint_must_be_https_or_loopback() {
         if env_var {
             c.env("KEYHOUND_TENCENT_ENDPOINT", "http://cam.example.com/");
         }
-        let out = c.output().unwrap();
-        assert_eq!(out.status.code(), Some(2));
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("loopback"), "{err}");
+        c.run().code(2).stderr_has("loopback");
     }
 }
 
@@ -323,23 +343,16 @@ fn endpoint_must_be_https_or_loopback() {
 fn scan_verify_rejects_a_bad_endpoint_before_scanning() {
     let env = TestEnv::new();
     env.write("clean.txt", "nothing here\n");
-    let out = env
-        .cmd()
-        .args([
-            "scan",
-            ".",
-            "--verify",
-            "--endpoint",
-            "http://10.1.2.3:8080/",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "a clean tree must not hide a bad --endpoint"
-    );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
+    // A clean tree must not hide a bad --endpoint.
+    env.run(&[
+        "scan",
+        ".",
+        "--verify",
+        "--endpoint",
+        "http://10.1.2.3:8080/",
+    ])
+    .code(2)
+    .stderr_has("loopback");
 }
 
 /// A rules file with a SecretId-only rule, so these tests do not depend on
@@ -378,16 +391,10 @@ fn redacted_report_is_completed_by_rescanning_and_audited() {
         .args(["--endpoint", &w.em.url()])
         .env("TENCENTCLOUD_SECRET_ID", &w.auditor.0)
         .env("TENCENTCLOUD_SECRET_KEY", &w.auditor.1)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "one finding could not be recovered: {err}"
-    );
-    assert!(err.contains("gone.yml no longer holds it"), "{err}");
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run();
+    // One finding could not be recovered.
+    out.code(2).stderr_has("gone.yml no longer holds it");
+    let doc = out.json();
     let v = verification(&doc, 0);
     assert_eq!(v["outcome"], "live", "{v}");
     assert_eq!(v["status"], "Active");
@@ -418,26 +425,21 @@ fn auditor_profile_attributes_ids_without_keys() {
             false,
         ),
     );
-    let (doc, _) = {
-        let out = env
-            .cmd()
-            .args([
-                "verify",
-                "--from",
-                "r.json",
-                "--format",
-                "json",
-                "--profile",
-                "audit",
-            ])
-            .args(["--endpoint", &w.em.url()])
-            .env("HOME", env.path().join("home"))
-            .output()
-            .unwrap();
-        let doc: Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-        (doc, out.status.code())
-    };
+    let doc = env
+        .cmd()
+        .args([
+            "verify",
+            "--from",
+            "r.json",
+            "-f",
+            "json",
+            "--profile",
+            "audit",
+        ])
+        .args(["--endpoint", &w.em.url()])
+        .env("HOME", env.path().join("home"))
+        .run()
+        .json();
     let partner = verification(&doc, 0);
     assert_eq!(partner["owner"]["principal"], "collaborator", "{partner}");
     assert_eq!(partner["owner"]["name"], "partner");
@@ -463,14 +465,13 @@ fn auditor_profile_attributes_ids_without_keys() {
     );
 }
 
-pub(crate) fn audited(env: &TestEnv, w: &World, args: &[&str]) -> std::process::Output {
+pub(crate) fn audited(env: &TestEnv, w: &World, args: &[&str]) -> Run {
     env.cmd()
         .args(args)
         .args(["--endpoint", &w.em.url()])
         .env("TENCENTCLOUD_SECRET_ID", &w.auditor.0)
         .env("TENCENTCLOUD_SECRET_KEY", &w.auditor.1)
-        .output()
-        .unwrap()
+        .run()
 }
 
 #[test]
@@ -509,12 +510,8 @@ fn verify_human_output_is_one_line_per_finding() {
             false,
         ),
     );
-    let out = env
-        .cmd()
-        .args(["verify", "--from", "r.json", "--endpoint", &w.em.url()])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let out = env.run(&["verify", "--from", "r.json", "--endpoint", &w.em.url()]);
+    let text = &out.stdout;
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
     let live = lines
@@ -557,7 +554,7 @@ fn last_use_is_asked_in_batches_of_ten() {
         &w,
         &["verify", "--from", "r.json", "--format", "json", "--audit"],
     );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc = out.json();
     for i in 0..ids.len() {
         assert_eq!(
             verification(&doc, i)["last_used"],

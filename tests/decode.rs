@@ -2,7 +2,7 @@
 //! found, paired, located at its encoded span, named by its decoding chain
 //! and fingerprinted as the same pair in plain text; the depth limit holds.
 
-use crate::util::{TestEnv, fake};
+use crate::util::{RunExt, TestEnv, fake};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::Value;
@@ -38,14 +38,9 @@ fn scan(env: &TestEnv, extra: &[&str]) -> Vec<Loc> {
         .cmd()
         .args(["scan", ".", "--format", "json"])
         .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.code().unwrap() < 2,
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run();
+    assert!(out.code < 2, "{out}");
+    let doc: Value = out.json();
     let mut locs = Vec::new();
     for f in doc["findings"].as_array().unwrap() {
         for l in f["locations"].as_array().unwrap() {
@@ -352,16 +347,12 @@ fn decode_chain_shows_in_human_and_sarif() {
     let env = TestEnv::new();
     let (_, text, _, _) = shapes().into_iter().find(|s| s.0 == "nested.txt").unwrap();
     env.write("nested.txt", &text);
-    let human = env.cmd().args(["scan", "."]).output().unwrap();
-    let human = String::from_utf8(human.stdout).unwrap();
+    let human = env.cmd().args(["scan", "."]).run();
+    let human = human.stdout;
     assert!(human.contains("(decoded: base64 → json-escape)"), "{human}");
     assert!(!human.contains(&key()), "the key leaked: {human}");
-    let sarif = env
-        .cmd()
-        .args(["scan", ".", "-f", "sarif"])
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let sarif = env.cmd().args(["scan", ".", "-f", "sarif"]).run();
+    let doc: Value = sarif.json();
     let props = &doc["runs"][0]["results"][0]["properties"];
     assert_eq!(
         props["decoded"],

@@ -1,15 +1,14 @@
 //! The bundled demo tree, snapshotted: what the README's first command shows.
 //! A change in rules, pairing or writers shows up here as a reviewable diff.
 
-use crate::util::keyhound;
+use crate::util::{RunExt, keyhound};
 
 fn scan_demo(format: &str) -> (Option<i32>, String) {
     let out = keyhound()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["scan", "fixtures/demo", "--color", "never", "-f", format])
-        .output()
-        .unwrap();
-    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+        .run();
+    (Some(out.code), out.stdout)
 }
 
 #[test]

@@ -1,9 +1,9 @@
 //! The fuzz targets of `fuzz/` on the stable toolchain, without cargo-fuzz:
 //! every seed of `fuzz/corpus/<target>/` replayed through the target, then a
 //! short deterministic mutation loop over the seeds (`KEYHOUND_FUZZ_MILLIS`
-//! per target, default 1500). A failing input is saved to the temporary
-//! directory and named in the failure. `.ci/fuzz.sh` runs the same targets
-//! under libFuzzer.
+//! per target, default 300: `.ci/fuzz.sh` runs longer). A failing input is
+//! saved to the temporary directory and named in the failure. `.ci/fuzz.sh`
+//! runs the same targets under libFuzzer.
 
 #[path = "../fuzz/src/lib.rs"]
 mod targets;
@@ -107,7 +107,7 @@ fn mutated_seeds_run_clean_for_a_bounded_time() {
     let millis = std::env::var("KEYHOUND_FUZZ_MILLIS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(1500);
+        .unwrap_or(300);
     for (name, f) in targets::TARGETS {
         let seeds: Vec<Vec<u8>> = seeds(name).into_iter().map(|(_, d)| d).collect();
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ name.len() as u64);

@@ -3,7 +3,7 @@
 //! finding, then suppresses it, then shows that a different secret is still
 //! reported.
 
-use crate::util::{TestEnv, fake};
+use crate::util::{RunExt, TestEnv, fake};
 use std::path::Path;
 
 /// A finding as `baseline create` lists it.
@@ -18,15 +18,9 @@ struct Seen {
 /// Runs `keyhound baseline create ARGS` in `env` (no output file: stdout)
 /// and returns what it lists, asserting it succeeded.
 fn seen(env: &TestEnv, args: &[&str]) -> Vec<Seen> {
-    let out = env
-        .cmd()
-        .args(["baseline", "create"])
-        .args(args)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
-    parse_baseline(&String::from_utf8(out.stdout).unwrap())
+    let out = env.cmd().args(["baseline", "create"]).args(args).run();
+    out.code(0);
+    parse_baseline(&out.stdout)
 }
 
 fn parse_baseline(text: &str) -> Vec<Seen> {
@@ -57,11 +51,8 @@ fn at(path: &str, line: u64) -> (String, u64) {
 
 /// The exit code and stderr of `keyhound scan ARGS`.
 fn scan(env: &TestEnv, args: &[&str]) -> (i32, String) {
-    let out = env.cmd().arg("scan").args(args).output().unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = env.cmd().arg("scan").args(args).run();
+    (out.code, out.stderr.clone())
 }
 
 fn id(seed: u64) -> String {
@@ -270,9 +261,8 @@ fn baseline_reports_only_new_findings() {
     let out = env
         .cmd()
         .args(["baseline", "create", ".", "-o", "base.json"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+        .run();
+    out.code(0);
     let text = std::fs::read_to_string(env.path().join("base.json")).unwrap();
     assert!(!text.contains(&a), "a baseline holds no secrets");
     let base = parse_baseline(&text);
@@ -329,9 +319,8 @@ fn baseline_accepts_json_jsonl_and_sarif_reports() {
     let out = env
         .cmd()
         .args(["scan", "x.txt", "-f", "sarif", "-o", "all.sarif"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+        .run();
+    out.code(1);
     assert!(seen(&env, &["--baseline", "all.sarif"]).is_empty());
     env.write("y.txt", format!("C={}\n", id(43)));
     assert_eq!(
@@ -367,15 +356,14 @@ fn gitleaks_default_config_loads() {
         .cmd()
         .args(["baseline", "create", "--rules"])
         .arg(&rules)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let err = String::from_utf8_lossy(&out.stderr);
+        .run();
+    out.code(0);
+    let err = out.stderr.as_str();
     assert!(
         err.contains("gitleaks.toml: loaded 221 rules, skipped 1 (gitleaks.pkcs12-file)"),
         "{err}"
     );
-    let found = parse_baseline(&String::from_utf8(out.stdout).unwrap());
+    let found = parse_baseline(&out.stdout);
     assert!(
         found
             .iter()
@@ -399,17 +387,16 @@ fn gitleaks_config_rules_convert_and_bad_ones_are_skipped() {
     let out = env
         .cmd()
         .args(["baseline", "create", "--rules", "gl.toml"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let err = String::from_utf8_lossy(&out.stderr);
+        .run();
+    out.code(0);
+    let err = out.stderr.as_str();
     // --rules always adds to the built-in rules: useDefault is not a question.
     assert!(!err.contains("[extend]"), "{err}");
     assert!(
         err.contains("gl.toml: loaded 1 rules, skipped 1 (gitleaks.lookbehind)"),
         "{err}"
     );
-    let found = parse_baseline(&String::from_utf8(out.stdout).unwrap());
+    let found = parse_baseline(&out.stdout);
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].rule, "gitleaks.acme");
     // keyhound's own format is still read as before.
@@ -447,9 +434,8 @@ fn json_report_counts_suppressed_and_serves_as_baseline() {
     let out = env
         .cmd()
         .args(["scan", "-f", "json", "-o", "first.json"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+        .run();
+    out.code(1);
     let first: serde_json::Value =
         serde_json::from_slice(&std::fs::read(env.path().join("first.json")).unwrap()).unwrap();
     assert_eq!(first["suppressed"], 1);
@@ -459,10 +445,9 @@ fn json_report_counts_suppressed_and_serves_as_baseline() {
     let out = env
         .cmd()
         .args(["scan", "-f", "json", "--baseline", "first.json"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let second: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run();
+    out.code(1);
+    let second: serde_json::Value = out.json();
     assert_eq!(second["suppressed"], 2);
     let findings = second["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 1);
@@ -479,12 +464,12 @@ fn config_format_is_the_default_and_the_flag_wins() {
     let env = TestEnv::new();
     env.write("a.env", format!("A={}\n", id(91)));
     env.write(".keyhound.toml", "format = \"jsonl\"\n");
-    let out = env.cmd().arg("scan").output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8(out.stdout).unwrap();
+    let out = env.cmd().arg("scan").run();
+    out.code(1);
+    let text = out.stdout;
     let line: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(line["rule"], "tencent.secret-id");
-    let out = env.cmd().args(["scan", "-f", "json"]).output().unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = env.cmd().args(["scan", "-f", "json"]).run();
+    let doc: serde_json::Value = out.json();
     assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
 }

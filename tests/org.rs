@@ -1,7 +1,7 @@
 //! Organisation scans through the binary: many repositories in one run
 //! (local paths and file:// clones), shards, and merged reports.
 
-use crate::util::{TestEnv, fake, git};
+use crate::util::{RunExt, TestEnv, fake, git};
 use predicates::str::contains;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -53,29 +53,15 @@ pub(crate) fn scan_json(env: &TestEnv, extra: &[&str]) -> Vec<u8> {
         .cmd()
         .args(["scan", "--repos", "repos.txt", "-f", "json", "-j", "2"])
         .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+        .run();
+    assert!(matches!(out.code, 0 | 1), "{out}");
+    out.stdout.into_bytes()
 }
 
 fn merge(env: &TestEnv, reports: &[&str]) -> Vec<u8> {
-    let out = env
-        .cmd()
-        .args(["report", "merge"])
-        .args(reports)
-        .output()
-        .unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    let out = env.cmd().args(["report", "merge"]).args(reports).run();
+    assert!(matches!(out.code, 0 | 1), "{out}");
+    out.stdout.into_bytes()
 }
 
 #[test]
@@ -136,16 +122,10 @@ fn org_remote_repositories_are_cloned_once_then_fetched() {
         env.cmd()
             .args(["scan", "--git", &url, "-f", "json", "--clone-dir"])
             .arg(&cache)
-            .output()
-            .unwrap()
+            .run()
     };
     let first = run(&env);
-    assert_eq!(
-        first.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    first.code(1);
     let cached: Vec<_> = std::fs::read_dir(&cache).unwrap().collect();
     assert_eq!(cached.len(), 1);
     let bare = cached[0].as_ref().unwrap().path();
@@ -160,9 +140,9 @@ fn org_remote_repositories_are_cloned_once_then_fetched() {
     let marker = bare.join("keyhound-test-marker");
     std::fs::write(&marker, "").unwrap();
     let second = run(&env);
-    assert_eq!(second.status.code(), Some(1));
+    second.code(1);
     assert!(marker.exists(), "fetched, not cloned again");
-    let doc = json_of(&second.stdout);
+    let doc = json_of(second.stdout.as_bytes());
     assert_eq!(doc["findings"].as_array().unwrap().len(), 2);
     assert_eq!(doc["repositories"][0]["name"], src.display().to_string());
     assert_eq!(doc["repositories"][0]["url"], url);
@@ -180,16 +160,16 @@ fn org_a_failing_repository_is_one_error_and_the_rest_is_reported() {
         .arg(&good)
         .arg(&missing)
         .arg(&nothing)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2), "an error wins the exit code");
-    let stderr = String::from_utf8_lossy(&out.stderr);
+        .run();
+    // An error wins the exit code.
+    out.code(2);
+    let stderr = out.stderr.as_str();
     assert_eq!(stderr.matches("error:").count(), 2, "{stderr}");
     assert!(
         stderr.contains("gone") && stderr.contains("nowhere"),
         "{stderr}"
     );
-    let doc = json_of(&out.stdout);
+    let doc = json_of(out.stdout.as_bytes());
     assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
     let errors: Vec<_> = doc["repositories"]
         .as_array()
@@ -211,10 +191,9 @@ fn org_sarif_has_a_run_per_repository_and_human_groups_by_repository() {
         .args(["scan", "--git", "-f", "sarif"])
         .arg(&a)
         .arg(&b)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let log = json_of(&out.stdout);
+        .run();
+    out.code(1);
+    let log = json_of(out.stdout.as_bytes());
     let runs = log["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 2);
     for (run, dir) in runs.iter().zip([&a, &b]) {

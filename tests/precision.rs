@@ -3,7 +3,7 @@
 //! quiet, and the leaks that sit among them (demo-code pairs, expired STS
 //! triples in API response examples) are still found, one finding each.
 
-use crate::util::{TestEnv, fake};
+use crate::util::{RunExt, TestEnv, fake};
 
 fn id(seed: u64) -> String {
     fake("AKID", 32, seed)
@@ -27,14 +27,9 @@ fn tencent(env: &TestEnv) -> Vec<(String, String, String, String, bool, usize)> 
     let out = env
         .cmd()
         .args(["scan", ".", "-f", "json", "--show-secrets"])
-        .output()
-        .unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run();
+    assert!(matches!(out.code, 0 | 1), "{out}");
+    let doc: serde_json::Value = out.json();
     let mut got: Vec<_> = doc["findings"]
         .as_array()
         .unwrap()

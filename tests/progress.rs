@@ -3,7 +3,7 @@
 //! into the screen a person would see after), and the same scans piped,
 //! which must carry no progress. No external program is needed.
 
-use crate::util::{TestEnv, fake, git};
+use crate::util::{RunExt, TestEnv, fake, git};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use std::io::Read;
 use std::path::Path;
@@ -172,16 +172,9 @@ fn piped_scans_carry_no_progress() {
     git(&repo, &["add", "."]);
     git(&repo, &["commit", "-q", "-m", "all"]);
     for args in [&["scan", "."][..], &["scan", "--git", "."]] {
-        let out = crate::util::keyhound()
-            .current_dir(&dir)
-            .args(args)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{args:?}");
-        let (stdout, stderr) = (
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr),
-        );
+        let out = crate::util::keyhound().current_dir(&dir).args(args).run();
+        out.code(1);
+        let (stdout, stderr) = (out.stdout.as_str(), out.stderr.as_str());
         for text in [&stdout, &stderr] {
             assert!(!text.contains("scanning"), "{args:?}: {text}");
             assert!(

@@ -1,7 +1,7 @@
 //! Report formats through the binary: SARIF valid against the official
 //! schema, JSON round-trips, redaction by default, `-o FILE`.
 
-use crate::util::{TestEnv, fake};
+use crate::util::{RunExt, TestEnv, fake};
 use keyhound::report::json;
 
 fn tree() -> (TestEnv, String) {
@@ -42,11 +42,10 @@ fn report_sarif_is_schema_valid_and_redacted() {
     let out = env
         .cmd()
         .args(["scan", ".", "-f", "sarif", "--show-secrets"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let doc = assert_valid_sarif(&out.stdout);
-    let text = String::from_utf8(out.stdout).unwrap();
+        .run();
+    out.code(1);
+    let doc = assert_valid_sarif(out.stdout.as_bytes());
+    let text = out.stdout;
     assert!(
         !text.contains(&id),
         "SARIF never carries a secret, even with --show-secrets"
@@ -76,13 +75,9 @@ fn report_sarif_is_schema_valid_and_redacted() {
 fn report_sarif_of_a_clean_tree_is_valid() {
     let env = TestEnv::new();
     env.write("a.txt", "hello\n");
-    let out = env
-        .cmd()
-        .args(["scan", ".", "-f", "sarif"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let doc = assert_valid_sarif(&out.stdout);
+    let out = env.cmd().args(["scan", ".", "-f", "sarif"]).run();
+    out.code(0);
+    let doc = assert_valid_sarif(out.stdout.as_bytes());
     assert_eq!(doc["runs"][0]["results"].as_array().unwrap().len(), 0);
 }
 
@@ -91,10 +86,9 @@ fn report_demo_fixture_sarif_is_schema_valid() {
     let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/demo");
     let out = crate::util::keyhound()
         .args(["scan", demo, "-f", "sarif"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert_valid_sarif(&out.stdout);
+        .run();
+    out.code(1);
+    assert_valid_sarif(out.stdout.as_bytes());
 }
 
 #[test]
@@ -108,13 +102,9 @@ fn report_sarif_is_schema_valid_whatever_form_the_remote_takes() {
         let (env, _) = tree();
         crate::util::git(env.path(), &["init", "-q"]);
         crate::util::git(env.path(), &["remote", "add", "origin", remote]);
-        let out = env
-            .cmd()
-            .args(["scan", ".", "-f", "sarif"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1), "remote {remote}");
-        let doc = assert_valid_sarif(&out.stdout);
+        let out = env.cmd().args(["scan", ".", "-f", "sarif"]).run();
+        assert_eq!(out.code, 1, "remote {remote}\n{out}");
+        let doc = assert_valid_sarif(out.stdout.as_bytes());
         let uri = doc["runs"][0]["versionControlProvenance"][0]["repositoryUri"]
             .as_str()
             .unwrap_or_else(|| panic!("remote {remote} gives a repositoryUri"));
@@ -125,12 +115,8 @@ fn report_sarif_is_schema_valid_whatever_form_the_remote_takes() {
 #[test]
 fn report_json_redacts_by_default_and_reads_back() {
     let (env, id) = tree();
-    let out = env
-        .cmd()
-        .args(["scan", ".", "-f", "json"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let out = env.cmd().args(["scan", ".", "-f", "json"]).run();
+    let text = out.stdout;
     assert!(!text.contains(&id), "{text}");
     let doc = json::read(&text).unwrap();
     assert_eq!(doc.findings.len(), 1);
@@ -143,9 +129,8 @@ fn report_json_redacts_by_default_and_reads_back() {
     let shown = env
         .cmd()
         .args(["scan", ".", "-f", "json", "--show-secrets"])
-        .output()
-        .unwrap();
-    let doc = json::read(std::str::from_utf8(&shown.stdout).unwrap()).unwrap();
+        .run();
+    let doc = json::read(&shown.stdout).unwrap();
     assert_eq!(doc.findings[0].secret, id);
     assert!(!doc.findings[0].redacted);
 }
@@ -153,8 +138,8 @@ fn report_json_redacts_by_default_and_reads_back() {
 #[test]
 fn report_human_redacts_by_default() {
     let (env, id) = tree();
-    let out = env.cmd().args(["scan", "."]).output().unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let out = env.cmd().args(["scan", "."]).run();
+    let text = out.stdout;
     assert!(!text.contains(&id), "{text}");
     assert!(text.contains("1 finding in 2 files scanned"), "{text}");
 }

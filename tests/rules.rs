@@ -1,7 +1,7 @@
 //! Rules through the binary: `rules list`, `rules check`, `--rules` errors,
 //! and Tencent pairs in the file formats people leak them in.
 
-use crate::util::{TestEnv, fake};
+use crate::util::{RunExt, TestEnv, fake};
 use predicates::prelude::*;
 use predicates::str::contains;
 
@@ -47,13 +47,9 @@ fn rules_check_reports_one_line_per_problem() {
          [[rule]]\nid = \"Acme_Bad\"\nname = \"Bad id\"\nkeywords = [\"zz\"]\n\
          pattern = '(zz[0-9]{4})'\nexamples = [\"zz1234\"]\n",
     );
-    let out = env
-        .cmd()
-        .args(["rules", "check", "mine.toml"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8(out.stderr).unwrap();
+    let out = env.cmd().args(["rules", "check", "mine.toml"]).run();
+    out.code(2);
+    let err = out.stderr;
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(
         lines,
@@ -119,10 +115,9 @@ fn rules_file_adds_a_rule_to_the_scan() {
             "json",
             "--show-secrets",
         ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run();
+    out.code(1);
+    let doc: serde_json::Value = out.json();
     assert_eq!(doc["findings"][0]["rule"], "acme.token");
     assert_eq!(doc["findings"][0]["secret"], tok.as_str());
 }
@@ -206,15 +201,9 @@ fn tencent_pairs_in_common_formats_are_paired() {
     let out = env
         .cmd()
         .args(["scan", ".", "-f", "json", "--show-secrets"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run();
+    out.code(1);
+    let doc: serde_json::Value = out.json();
     let mut got: Vec<(String, String, String)> = doc["findings"]
         .as_array()
         .unwrap()
@@ -261,10 +250,9 @@ fn sts_credentials_are_one_finding_and_signed_request_ids_are_not_reported() {
     let out = env
         .cmd()
         .args(["scan", ".", "-f", "json", "--show-secrets"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run();
+    out.code(1);
+    let doc: serde_json::Value = out.json();
     let findings = doc["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 1, "{findings:#?}");
     let f = &findings[0];
@@ -282,11 +270,10 @@ fn rules_check_accepts_every_file_rules_accepts() {
         .cmd()
         .args(["rules", "check"])
         .arg(&gitleaks)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "221 rules ok\n");
+        .run();
+    let err = out.stderr.as_str();
+    out.code(0);
+    assert_eq!(out.stdout.as_str(), "221 rules ok\n");
     assert!(
         err.contains("gitleaks.toml: loaded 221 rules, skipped 1 (gitleaks.pkcs12-file)"),
         "{err}"

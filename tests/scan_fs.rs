@@ -1,7 +1,7 @@
 //! Filesystem scans through the binary: what is walked, what is skipped, and
 //! how odd files are reported without stopping the run.
 
-use crate::util::{TestEnv, fake};
+use crate::util::{RunExt, TestEnv, fake};
 use predicates::prelude::*;
 use predicates::str::contains;
 
@@ -41,12 +41,8 @@ fn scan_fs_reads_hidden_files_and_never_enters_dot_git() {
         format!("{{\"secretId\": \"{}\"}}\n", id(3)),
     );
     env.write(".git/config", format!("# {}\n", id(4)));
-    let out = env
-        .cmd()
-        .args(["scan", ".", "-f", "jsonl"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let out = env.cmd().args(["scan", ".", "-f", "jsonl"]).run();
+    let text = out.stdout;
     assert!(
         text.contains("\".env\"") || text.contains("/.env\""),
         "{text}"
@@ -93,13 +89,9 @@ fn scan_fs_transcodes_utf16_and_scans_invalid_utf8() {
     let mut latin1 = b"caf\xe9 = ".to_vec();
     latin1.extend(id(9).as_bytes());
     env.write("latin1.txt", latin1);
-    let out = env
-        .cmd()
-        .args(["scan", ".", "-f", "jsonl"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 2);
+    let out = env.cmd().args(["scan", ".", "-f", "jsonl"]).run();
+    out.code(1);
+    assert_eq!(out.stdout.lines().count(), 2);
 }
 
 #[cfg(unix)]
@@ -150,8 +142,7 @@ fn scan_fs_output_is_the_same_whatever_the_thread_count() {
     let run = |threads: &str| {
         env.cmd()
             .args(["scan", ".", "-f", "json", "-j", threads])
-            .output()
-            .unwrap()
+            .run()
             .stdout
     };
     let one = run("1");
@@ -163,12 +154,8 @@ fn scan_fs_output_is_the_same_whatever_the_thread_count() {
 fn scan_fs_sanitises_terminal_escapes() {
     let env = TestEnv::new();
     env.write("evil.txt", format!("\x1b[2J {} \u{202e}txt\n", id(13)));
-    let out = env
-        .cmd()
-        .args(["scan", ".", "--color", "never"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let out = env.cmd().args(["scan", ".", "--color", "never"]).run();
+    let text = out.stdout;
     assert!(!text.contains('\x1b'), "{text:?}");
     assert!(!text.contains('\u{202e}'), "{text:?}");
     assert!(text.contains("\\u{1b}[2J"), "{text:?}");

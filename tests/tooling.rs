@@ -120,52 +120,138 @@ fn user_docs() -> Vec<(String, String)> {
         .collect()
 }
 
-#[test]
-fn docs_name_the_release_tag_and_real_urls() {
-    let repo = env!("CARGO_PKG_REPOSITORY");
-    assert!(repo.starts_with("https://"), "{repo}");
-    let tag = format!("v{}", env!("CARGO_PKG_VERSION"));
+/// Lines of git's output in this checkout (empty without git or a checkout).
+fn git_lines(args: &[&str]) -> Vec<String> {
+    std::process::Command::new("git")
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A repository address without scheme, user, trailing `.git` or `/`:
+/// `github.com/o/keyhound`.
+fn bare_address(url: &str) -> String {
+    let url = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let url = match url.split_once('@') {
+        Some((user, rest)) if !user.contains('/') => rest,
+        _ => url,
+    };
+    let url = url.trim_end_matches('/');
+    url.strip_suffix(".git").unwrap_or(url).replace(':', "/")
+}
+
+/// What a user-facing doc names that does not exist: a release tag this
+/// checkout does not have (`--tag vX.Y.Z`, `rev: vX.Y.Z`, `@vX.Y.Z` of
+/// keyhound's action), or an address of keyhound's own repository or image
+/// that is not one of this checkout's remotes (keyhound is published
+/// nowhere else). Hosts reserved for examples (`*.example`, `example.com`)
+/// are not addresses. Also placeholders and installs without `--locked`.
+fn doc_problems(name: &str, text: &str, tags: &[String], remotes: &[String]) -> Vec<String> {
+    let example_host = |host: &str| {
+        let host = host.to_ascii_lowercase();
+        [
+            "example",
+            "example.com",
+            "example.org",
+            "example.net",
+            "invalid",
+            "test",
+            "localhost",
+        ]
+        .iter()
+        .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+    };
     let mut problems = Vec::new();
-    let mut tags_named = 0;
-    for (name, text) in user_docs() {
-        for (n, line) in text.lines().enumerate() {
-            let at = format!("{name}:{}", n + 1);
-            if line.contains("<org>") {
-                problems.push(format!("{at}: placeholder <org>"));
+    for (n, line) in text.lines().enumerate() {
+        let at = format!("{name}:{}", n + 1);
+        if line.contains("<org>") {
+            problems.push(format!("{at}: placeholder <org>"));
+        }
+        for (i, _) in line.match_indices("cargo install") {
+            let rest = &line[i + "cargo install".len()..];
+            if !(rest.starts_with(" --locked") || rest.starts_with('`')) {
+                problems.push(format!("{at}: cargo install without --locked"));
             }
-            for (i, _) in line.match_indices("cargo install") {
-                let rest = &line[i + "cargo install".len()..];
-                if !(rest.starts_with(" --locked") || rest.starts_with('`')) {
-                    problems.push(format!("{at}: cargo install without --locked"));
-                }
+        }
+        // `uses: owner/repo@ref` names a GitHub repository.
+        let uses = line
+            .trim_start()
+            .trim_start_matches("- ")
+            .starts_with("uses:");
+        for word in line.split(|c: char| c.is_whitespace() || "`()\"'<>[],".contains(c)) {
+            let address = match bare_address(word) {
+                a if uses && !a.contains("://") && a.contains('@') => format!("github.com/{a}"),
+                a => a,
+            };
+            let mut parts = address.split('/');
+            let host = parts.next().unwrap_or("");
+            let path: Vec<&str> = parts.collect();
+            let names_keyhound = path
+                .iter()
+                .any(|p| p.split([':', '@']).next() == Some("keyhound"));
+            let hostlike = host.contains('.') && !host.starts_with('.');
+            if !hostlike || path.is_empty() || !names_keyhound || example_host(host) {
+                continue;
             }
-            for (i, _) in line.match_indices("github.com/") {
-                let url = line[i..]
-                    .split(|c: char| c.is_whitespace() || "`)\"'".contains(c))
-                    .next()
-                    .unwrap();
-                let ours = url.ends_with("/keyhound") || url.ends_with("/keyhound.git");
-                if ours && !repo.ends_with(url) {
-                    problems.push(format!("{at}: {url} is not {repo}"));
-                }
+            let address = address.split(['@']).next().unwrap_or("").to_string();
+            if !remotes.iter().any(|r| bare_address(r) == address) {
+                problems.push(format!("{at}: {word} is not a remote of this checkout"));
             }
-            let trimmed = line.trim_start();
-            let named = trimmed
-                .strip_prefix("rev: ")
-                .or_else(|| line.split("--tag ").nth(1));
-            if let Some(v) = named.and_then(|v| v.split_whitespace().next())
-                && v.starts_with('v')
-                && v.contains('.')
-            {
-                tags_named += 1;
-                if v != tag {
-                    problems.push(format!("{at}: tag {v}, the version is {tag}"));
-                }
+        }
+        let trimmed = line.trim_start().trim_start_matches("- ");
+        let named = [
+            trimmed.strip_prefix("rev: "),
+            line.split("--tag ").nth(1),
+            line.split("keyhound@").nth(1),
+        ];
+        for v in named.into_iter().flatten() {
+            let v = v
+                .split(|c: char| c.is_whitespace() || "`\"'".contains(c))
+                .next()
+                .unwrap_or("");
+            if v.starts_with('v') && v.contains('.') && !tags.iter().any(|t| t == v) {
+                problems.push(format!("{at}: tag {v} does not exist in this checkout"));
             }
         }
     }
+    problems
+}
+
+#[test]
+fn docs_name_only_tags_and_urls_that_exist() {
+    let repo = env!("CARGO_PKG_REPOSITORY");
+    assert!(repo.starts_with("https://"), "{repo}");
+    let tags = git_lines(&["tag", "--list"]);
+    let remotes: Vec<String> = git_lines(&["remote"])
+        .iter()
+        .flat_map(|r| git_lines(&["remote", "get-url", "--all", r]))
+        .collect();
+    // The check itself: what the docs once named, before any release.
+    let old = "cargo install --locked --git https://github.com/keyhound/keyhound --tag v0.0.0-none keyhound\n\
+               image: ghcr.io/keyhound/keyhound:latest\n    rev: v0.0.0-none\n\
+               - uses: keyhound/keyhound@v0.0.0-none\n";
+    let caught = doc_problems("old", old, &tags, &remotes);
+    assert_eq!(caught.len(), 6, "{caught:#?}");
+    let fine = "repo: https://git.example.com/team/keyhound\nrev: main\n\
+                cargo install --locked --path .\nhttps://github.com/org/app\n";
+    assert_eq!(
+        doc_problems("fine", fine, &tags, &remotes),
+        Vec::<String>::new()
+    );
+    let mut problems = Vec::new();
+    for (name, text) in user_docs() {
+        problems.extend(doc_problems(&name, &text, &tags, &remotes));
+    }
     assert!(problems.is_empty(), "{problems:#?}");
-    assert!(tags_named >= 3, "the docs name the release tag {tag}");
     let releasing =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/releasing.md"))
             .expect("docs/releasing.md");
@@ -251,13 +337,19 @@ fn version_stamp_falls_back_to_the_package_version_without_a_checkout() {
 
 /// Cargo reruns a build script whose watched path does not exist on every
 /// build, and recompiles the crate: a fresh clone has packed-refs and no
-/// loose branch ref, an old one loose refs and no packed-refs.
+/// loose branch ref, an old one loose refs and no packed-refs. A commit is
+/// seen through HEAD's reflog, not the refs directory (which another
+/// branch's or worktree's commit touches); without a reflog, through the
+/// branch's directory.
 #[test]
 fn build_script_watches_only_paths_that_exist() {
     let script = build_script();
-    for pack in [true, false] {
+    for (pack, reflog) in [(true, true), (false, true), (true, false)] {
         let repo = tempfile::tempdir().unwrap();
         crate::util::git(repo.path(), &["init", "-q", "-b", "main"]);
+        if !reflog {
+            crate::util::git(repo.path(), &["config", "core.logAllRefUpdates", "false"]);
+        }
         std::fs::write(repo.path().join("a"), "a").unwrap();
         crate::util::git(repo.path(), &["add", "."]);
         crate::util::git(repo.path(), &["commit", "-q", "-m", "one"]);
@@ -287,6 +379,15 @@ fn build_script_watches_only_paths_that_exist() {
                 repo.path().join(p).exists(),
                 "watches missing {p} (packed: {pack})"
             );
+        }
+        let dirs = watched.iter().filter(|p| repo.path().join(p).is_dir());
+        let logs_head = watched.iter().any(|p| p.ends_with("logs/HEAD"));
+        if reflog {
+            assert!(logs_head, "HEAD's reflog: {watched:?}");
+            assert_eq!(dirs.count(), 0, "no directory: {watched:?}");
+        } else {
+            assert!(!logs_head, "{watched:?}");
+            assert_eq!(dirs.count(), 1, "the branch's directory: {watched:?}");
         }
         assert!(text.contains("(commit "), "{text}");
     }

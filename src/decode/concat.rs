@@ -4,6 +4,7 @@
 //! whole and pairs with its key. A join starts at a `+` between two
 //! literals.
 
+use super::text::Search;
 use super::{Encoding, LITERAL, MIN_DECODED, Segment};
 use std::ops::Range;
 
@@ -61,13 +62,8 @@ fn joined_next(text: &[u8], close: usize, hi: usize) -> Option<usize> {
 
 /// Joined literals inside `within`, appended to `out`, where the joined
 /// text `interesting` accepts.
-pub(super) fn find(
-    text: &[u8],
-    within: Range<usize>,
-    budget: &mut usize,
-    interesting: &dyn Fn(&[u8]) -> bool,
-    out: &mut Vec<Segment>,
-) {
+pub(super) fn find(s: &Search, budget: &mut usize, out: &mut Vec<Segment>) {
+    let (text, within, interesting) = (s.text, &s.within, s.interesting);
     let mut at = within.start;
     while let Some(off) = memchr::memchr(b'+', &text[at..within.end]) {
         let plus = at + off;
@@ -126,13 +122,12 @@ mod tests {
     fn joined(text: &str) -> Vec<String> {
         let mut out = Vec::new();
         let mut budget = 1 << 20;
-        find(
-            text.as_bytes(),
-            0..text.len(),
-            &mut budget,
-            &|_| true,
-            &mut out,
-        );
+        let search = Search {
+            text: text.as_bytes(),
+            within: 0..text.len(),
+            interesting: &|_| true,
+        };
+        find(&search, &mut budget, &mut out);
         out.iter()
             .map(|s| String::from_utf8(s.text.clone()).unwrap())
             .collect()

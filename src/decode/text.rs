@@ -37,8 +37,13 @@ pub(super) fn find(
 ) {
     let mut found: Vec<Segment> = Vec::new();
     base64_runs(text, within.clone(), budget, &mut found);
-    marked_runs(text, within.clone(), budget, interesting, &mut found);
-    super::concat::find(text, within, budget, interesting, &mut found);
+    let search = Search {
+        text,
+        within,
+        interesting,
+    };
+    marked_runs(&search, budget, &mut found);
+    super::concat::find(&search, budget, &mut found);
     // Outer spans first; a span overlapping one already taken is dropped.
     found.sort_by_key(|s| (s.src.start, std::cmp::Reverse(s.src.end)));
     let mut end = 0;
@@ -48,6 +53,14 @@ pub(super) fn find(
             out.push(s);
         }
     }
+}
+
+/// Where the decoders of marked runs and joined literals look: the text,
+/// the span of it searched, and which raw bytes are worth decoding.
+pub(super) struct Search<'a> {
+    pub text: &'a [u8],
+    pub within: Range<usize>,
+    pub interesting: &'a dyn Fn(&[u8]) -> bool,
 }
 
 /// Which bytes are base64 characters of either alphabet (`=` is not: it
@@ -262,13 +275,8 @@ fn decode_base64(span: Range<usize>, chars: &[u8], budget: &mut usize) -> Option
 
 /// Runs marked by `%`, `\` or `&`: percent-encoded runs, escaped string
 /// literals, runs with HTML entities.
-fn marked_runs(
-    text: &[u8],
-    within: Range<usize>,
-    budget: &mut usize,
-    interesting: &dyn Fn(&[u8]) -> bool,
-    out: &mut Vec<Segment>,
-) {
+fn marked_runs(s: &Search, budget: &mut usize, out: &mut Vec<Segment>) {
+    let (text, within, interesting) = (s.text, &s.within, s.interesting);
     let mut at = within.start;
     while let Some(off) = memchr::memchr3(b'%', b'\\', b'&', &text[at..within.end]) {
         let i = at + off;

@@ -2,7 +2,7 @@
 //! idempotence, TargetUin.
 
 use super::{CI_USER, OWNER, PARTNER, audited, report, world};
-use crate::util::TestEnv;
+use crate::util::{RunExt, TestEnv};
 use serde_json::Value;
 
 #[test]
@@ -10,10 +10,8 @@ fn disable_is_a_dry_run_by_default() {
     let w = world();
     let env = TestEnv::new();
     let out = audited(&env, &w, &["disable", "--secret-id", &w.ci.0]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains("dry run"), "{text}");
-    assert!(text.contains("ci-deployer"), "{text}");
+    out.code(0).stdout_has("dry run").stdout_has("ci-deployer");
+    let text = &out.stdout;
     assert!(
         !text.contains(&w.ci.0),
         "the plan shows ids shortened: {text}"
@@ -29,14 +27,7 @@ fn disable_then_enable_round_trip_with_journal() {
     let env = TestEnv::new();
     let r = "tencent.secret-id";
     env.write("r.json", report(&[(r, &w.ci.0, Some(&w.ci.1), "a")], true));
-    let out = audited(&env, &w, &["disable", "--from", "r.json", "--yes"]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    audited(&env, &w, &["disable", "--from", "r.json", "--yes"]).code(0);
     assert_eq!(w.em.status(&w.ci.0).as_deref(), Some("Inactive"));
     // The default journal lives in the user's state directory, never in
     // the working tree (in CI, the repository).
@@ -60,18 +51,12 @@ fn disable_then_enable_round_trip_with_journal() {
         "the journal keeps ids shortened"
     );
 
-    let again = audited(&env, &w, &["disable", "--from", "r.json", "--yes"]);
-    assert_eq!(again.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&again.stdout).contains("nothing to do"));
+    audited(&env, &w, &["disable", "--from", "r.json", "--yes"])
+        .code(0)
+        .stdout_has("nothing to do");
     assert_eq!(w.em.calls("UpdateAccessKey"), 1, "idempotent");
 
-    let out = audited(&env, &w, &["enable", "--yes"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    audited(&env, &w, &["enable", "--yes"]).code(0);
     assert_eq!(w.em.status(&w.ci.0).as_deref(), Some("Active"));
     let journal = std::fs::read_to_string(env.default_journal()).unwrap();
     let last: Value = serde_json::from_str(journal.lines().last().unwrap()).unwrap();
@@ -87,10 +72,9 @@ fn disable_refuses_foreign_keys_and_its_own_credentials() {
         (&w.foreign.0, "no key of account"),
         (&w.auditor.0, "credentials keyhound is running with"),
     ] {
-        let out = audited(&env, &w, &["disable", "--secret-id", id, "--yes"]);
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{err}");
-        assert!(err.contains(why), "{err}");
+        audited(&env, &w, &["disable", "--secret-id", id, "--yes"])
+            .code(2)
+            .stderr_has(why);
     }
     assert_eq!(w.em.calls("UpdateAccessKey"), 0);
     assert_eq!(w.em.status(&w.foreign.0).as_deref(), Some("Active"));
@@ -100,8 +84,7 @@ fn disable_refuses_foreign_keys_and_its_own_credentials() {
 fn a_root_auditor_disables_sub_user_keys_with_target_uin() {
     let w = world();
     let env = TestEnv::new();
-    let out = env
-        .cmd()
+    env.cmd()
         .args([
             "disable",
             "--secret-id",
@@ -113,14 +96,8 @@ fn a_root_auditor_disables_sub_user_keys_with_target_uin() {
         .args(["--endpoint", &w.em.url()])
         .env("TENCENTCLOUD_SECRET_ID", &w.root.0)
         .env("TENCENTCLOUD_SECRET_KEY", &w.root.1)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run()
+        .code(0);
     assert_eq!(w.em.status(&w.partner.0).as_deref(), Some("Inactive"));
     let body =
         w.em.requests()
@@ -148,9 +125,8 @@ fn disable_skips_dead_keys_and_refuses_live_keys_of_other_accounts() {
         ),
     );
     let out = audited(&env, &w, &["disable", "--from", "r.json", "--yes"]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{text}{err}");
+    out.code(0);
+    let text = &out.stdout;
     assert_eq!(w.em.status(&w.ci.0).as_deref(), Some("Inactive"));
     let update =
         w.em.requests()
@@ -177,24 +153,19 @@ fn disable_skips_dead_keys_and_refuses_live_keys_of_other_accounts() {
         report(&[(r, &w.foreign.0, Some(&w.foreign.1), "c")], false),
     );
     let out = audited(&env, &w, &["disable", "--from", "r.json", "--yes"]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{text}{err}");
-    assert!(text.contains("another account"), "{text}");
+    out.code(1).stdout_has("another account");
+    let text = &out.stdout;
     assert!(
         text.contains("200000000001") && text.contains("1250000002"),
         "{text}"
     );
     assert_eq!(w.em.status(&w.foreign.0).as_deref(), Some("Active"));
-    for s in [&text, &err] {
-        assert!(!s.contains(&w.foreign.0), "no full SecretId: {s}");
-    }
+    out.nowhere(&w.foreign.0);
     let out = audited(&env, &w, &["disable", "--secret-id", &w.foreign.0]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("refused"), "{err}");
+    out.stderr_has("refused");
     assert!(
-        !err.contains(&w.foreign.0),
-        "no full SecretId in a refusal: {err}"
+        !out.stderr.contains(&w.foreign.0),
+        "no full SecretId in a refusal: {out}"
     );
 }
 

@@ -4,7 +4,7 @@
 
 use super::emulator::Emulator;
 use super::{OWNER, report, verification, world};
-use crate::util::TestEnv;
+use crate::util::{RunExt, TestEnv};
 use keyhound::verify::tencent::Action;
 use keyhound::verify::tencent::{Client, ClientOptions, Credential, Endpoints};
 use serde_json::{Value, json};
@@ -28,9 +28,8 @@ fn try_audit_ci(env: &TestEnv, w: &super::World, vars: &[(&str, &str)]) -> (Opti
     for (k, v) in vars {
         cmd.env(k, v);
     }
-    let out = cmd.output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    (serde_json::from_slice(&out.stdout).ok(), stderr)
+    let out = cmd.run();
+    (serde_json::from_str(&out.stdout).ok(), out.stderr)
 }
 
 #[test]
@@ -111,10 +110,9 @@ fn sdk_credentials_file_is_read_after_tccli() {
         .args(["--endpoint", &w.em.url()])
         .env("HOME", env.path().join("home"))
         .env("TENCENTCLOUD_CREDENTIALS_FILE", &file)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+        .run();
+    out.code(2);
+    let err = out.stderr.as_str();
     assert!(err.contains("no SecretId and SecretKey"), "{err}");
 }
 

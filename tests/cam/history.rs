@@ -2,7 +2,7 @@
 //! are found again in the blobs and commit messages the report lists.
 
 use super::{ID_RULE, audited, world};
-use crate::util::TestEnv;
+use crate::util::{RunExt, TestEnv};
 use keyhound::finding::{Fingerprint, Secret, SecretKind};
 use serde_json::{Value, json};
 
@@ -82,13 +82,8 @@ fn redacted_history_report_is_completed_from_blobs_and_messages() {
             "--repo", "repo",
         ],
     );
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let back: Value = serde_json::from_slice(&out.stdout).unwrap();
+    out.code(1);
+    let back: Value = out.json();
     let v0 = &back["findings"][0]["verification"];
     assert_eq!(v0["owner"]["name"], "ci-deployer", "{v0}");
     let v1 = &back["findings"][1]["verification"];
@@ -113,14 +108,8 @@ fn a_real_history_scan_report_is_verified_and_disabled_from_git() {
     let out = env
         .cmd()
         .args(["scan", "--git", "repo", "--format", "json", "-o", "r.json"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .run();
+    out.code(1);
     let verified = audited(
         &env,
         &w,
@@ -128,13 +117,8 @@ fn a_real_history_scan_report_is_verified_and_disabled_from_git() {
             "verify", "--from", "r.json", "--format", "json", "--repo", "repo",
         ],
     );
-    assert_eq!(
-        verified.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&verified.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&verified.stdout).unwrap();
+    verified.code(1);
+    let doc: Value = verified.json();
     let v = &doc["findings"][0]["verification"];
     assert_eq!(v["outcome"], "live", "{doc}");
     assert_eq!(v["owner"]["uin"], super::CI_USER.to_string());
@@ -144,11 +128,6 @@ fn a_real_history_scan_report_is_verified_and_disabled_from_git() {
         &w,
         &["disable", "--from", "r.json", "--repo", "repo", "--yes"],
     );
-    assert_eq!(
-        disabled.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&disabled.stderr)
-    );
+    disabled.code(0);
     assert_eq!(w.em.status(&w.ci.0).as_deref(), Some("Inactive"));
 }

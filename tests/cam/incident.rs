@@ -6,10 +6,9 @@
 
 use super::emulator::{Kind, Logged};
 use super::{AUDITOR, CI_USER, OWNER, World, pair, report, verification, world};
-use crate::util::TestEnv;
+use crate::util::{Run, RunExt, TestEnv};
 use keyhound::report::json::rfc3339;
 use serde_json::{Value, json};
-use std::process::Output;
 
 pub(super) const DAY: i64 = 86_400;
 pub(super) const ATTACKER: &str = "203.0.113.7";
@@ -61,19 +60,13 @@ fn leaked_report(env: &TestEnv, w: &World, id: &str, key: &str, leaked: i64) {
     env.write("r.json", doc.to_string());
 }
 
-fn run(env: &TestEnv, w: &World, format: &str) -> Output {
+fn run(env: &TestEnv, w: &World, format: &str) -> Run {
     env.cmd()
         .args(["verify", "--from", "r.json", "--format", format, "--audit"])
         .args(["--endpoint", &w.em.url()])
         .env("TENCENTCLOUD_SECRET_ID", &w.auditor.0)
         .env("TENCENTCLOUD_SECRET_KEY", &w.auditor.1)
-        .output()
-        .unwrap()
-}
-
-fn json_of(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+        .run()
 }
 
 /// Only read-only calls, whatever the picture needs.
@@ -129,13 +122,8 @@ fn what_the_key_did_is_read_from_cloudaudit_without_keyhounds_own_calls() {
     leaked_report(&env, &w, &w.ci.0, &w.ci.1, t - 95 * DAY);
 
     let out = run(&env, &w, "json");
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc = json_of(&out);
+    out.code(1);
+    let doc = out.json();
     let v = verification(&doc, 0);
     assert_eq!(v["outcome"], "live", "{v}");
     let a = &v["incident"]["activity"];
@@ -194,7 +182,7 @@ fn what_the_key_did_is_read_from_cloudaudit_without_keyhounds_own_calls() {
     assert_read_only(&w);
 
     let out = run(&env, &w, "human");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = out.stdout.as_str();
     let line = text
         .lines()
         .find(|l| l.contains("activity:"))
@@ -230,7 +218,7 @@ fn what_the_key_can_do_comes_from_its_policies_groups_and_boundary() {
     let env = TestEnv::new();
     leaked_report(&env, &w, &w.ci.0, &w.ci.1, now() - 10 * DAY);
     let out = run(&env, &w, "json");
-    let doc = json_of(&out);
+    let doc = out.json();
     let access = &verification(&doc, 0)["incident"]["access"];
     assert_eq!(access["root"], false, "{access}");
     assert_eq!(access["admin"], true, "{access}");
@@ -255,7 +243,7 @@ fn what_the_key_can_do_comes_from_its_policies_groups_and_boundary() {
     assert_eq!(pages, 2);
     assert_eq!(w.em.calls("GetPolicy"), 1, "presets need no document");
 
-    let text = String::from_utf8_lossy(&run(&env, &w, "human").stdout).to_string();
+    let text = run(&env, &w, "human").stdout;
     assert!(
         text.contains("can do:      full access: AdministratorAccess via group ops"),
         "{text}"
@@ -266,12 +254,12 @@ fn what_the_key_can_do_comes_from_its_policies_groups_and_boundary() {
         r#"{"version":"2.0","statement":[{"effect":"allow","action":["cos:*"],"resource":["*"]}]}"#;
     w.em.policy(8, "cos-only", false, only_cos)
         .boundary(CI_USER, 8);
-    let doc = json_of(&run(&env, &w, "json"));
+    let doc = run(&env, &w, "json").json();
     let access = &verification(&doc, 0)["incident"]["access"];
     assert_eq!(access["admin"], false, "{access}");
     assert_eq!(access["boundary"]["name"], "cos-only");
     assert_eq!(access["boundary"]["allows"], json!(["cos:*"]));
-    let text = String::from_utf8_lossy(&run(&env, &w, "human").stdout).to_string();
+    let text = run(&env, &w, "human").stdout;
     assert!(
         text.contains("AdministratorAccess via group ops")
             && text.contains("within permission boundary cos-only [cos:*]"),
@@ -294,7 +282,7 @@ fn a_root_key_can_do_everything_and_a_foreign_key_is_not_read() {
             false,
         ),
     );
-    let doc = json_of(&run(&env, &w, "json"));
+    let doc = run(&env, &w, "json").json();
     let root = &verification(&doc, 0)["incident"];
     assert_eq!(root["access"]["root"], true, "{root}");
     assert_eq!(w.em.calls("ListAttachedUserAllPolicies"), 0);
@@ -307,7 +295,7 @@ fn a_root_key_can_do_everything_and_a_foreign_key_is_not_read() {
             .contains("belongs to account 200000000001"),
         "{foreign}"
     );
-    let text = String::from_utf8_lossy(&run(&env, &w, "human").stdout).to_string();
+    let text = run(&env, &w, "human").stdout;
     assert!(
         text.contains("can do:      root account: can do everything"),
         "{text}"
@@ -323,7 +311,7 @@ fn a_refused_cloudaudit_read_is_a_gap_and_the_rest_is_still_read() {
     let env = TestEnv::new();
     leaked_report(&env, &w, &w.ci.0, &w.ci.1, now() - 10 * DAY);
     let out = run(&env, &w, "human");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = out.stdout.as_str();
     let gap = text
         .lines()
         .find(|l| l.contains("not read:"))
@@ -336,7 +324,7 @@ fn a_refused_cloudaudit_read_is_a_gap_and_the_rest_is_still_read() {
     );
     assert!(text.contains("can do:"), "{text}");
     assert!(text.contains("persistence:"), "{text}");
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
 }
 
 #[test]
@@ -382,7 +370,7 @@ fn keys_users_and_grants_created_after_the_leak_are_called_out() {
 
     let env = TestEnv::new();
     leaked_report(&env, &w, &w.ci.0, &w.ci.1, leaked);
-    let doc = json_of(&run(&env, &w, "json"));
+    let doc = run(&env, &w, "json").json();
     let p = &verification(&doc, 0)["incident"]["persistence"];
     assert_eq!(p["since"], rfc3339(leaked), "{p}");
     assert_eq!(p["since_what"], "the leak's first commit");
@@ -426,7 +414,7 @@ fn keys_users_and_grants_created_after_the_leak_are_called_out() {
         "{p}"
     );
     assert_eq!(w.em.calls("QueryApiKey"), 1);
-    let text = String::from_utf8_lossy(&run(&env, &w, "human").stdout).to_string();
+    let text = run(&env, &w, "human").stdout;
     let line = text
         .lines()
         .find(|l| l.contains("persistence:"))
@@ -459,16 +447,7 @@ fn scan_of_git_history_dates_the_leak_from_its_first_commit() {
     w.em.set_created(&fresh.0, &tencent(t - 20 * DAY));
     log(&w, &w.ci.0, "CreateAccessKey", t - 20 * DAY, ATTACKER);
     let env = TestEnv::new();
-    let dir = env.path();
-    crate::util::git(dir, &["init", "-q"]);
-    let leak = format!(
-        "TENCENTCLOUD_SECRET_ID={}\nTENCENTCLOUD_SECRET_KEY={}\n",
-        w.ci.0, w.ci.1
-    );
-    std::fs::write(dir.join("deploy.env"), leak).unwrap();
-    crate::util::git(dir, &["add", "deploy.env"]);
-    let date = format!("--date={first} +0000");
-    crate::util::git(dir, &["commit", "-q", "-m", "deploy settings", &date]);
+    super::commit_leak(&w, env.path(), first);
     let out = super::audited(
         &env,
         &w,
@@ -476,7 +455,7 @@ fn scan_of_git_history_dates_the_leak_from_its_first_commit() {
             "scan", ".", "--git", "--format", "json", "--verify", "--audit",
         ],
     );
-    let doc = json_of(&out);
+    let doc = out.json();
     let v = &doc["findings"][0]["verification"];
     assert_eq!(v["outcome"], "live", "{v}");
     let p = &v["incident"]["persistence"];
@@ -514,7 +493,7 @@ fn tencents_own_leak_alarm_is_part_of_the_picture() {
     });
     let env = TestEnv::new();
     leaked_report(&env, &w, &w.ci.0, &w.ci.1, t - 10 * DAY);
-    let doc = json_of(&run(&env, &w, "json"));
+    let doc = run(&env, &w, "json").json();
     let alarms = &verification(&doc, 0)["incident"]["alarms"];
     let list = alarms.as_array().unwrap_or_else(|| panic!("{doc}"));
     assert_eq!(list.len(), 1, "{alarms}");
@@ -525,14 +504,14 @@ fn tencents_own_leak_alarm_is_part_of_the_picture() {
         list[0]["evidence"][0],
         "https://github.com/acme/app/blob/main/deploy.env"
     );
-    let text = String::from_utf8_lossy(&run(&env, &w, "human").stdout).to_string();
+    let text = run(&env, &w, "human").stdout;
     assert!(
         text.contains("Tencent flagged it: leak alarm \"AccessKey leaked on GitHub\" (open)"),
         "{text}"
     );
     // Refused: a gap naming the permission, the rest still read.
     w.em.deny(AUDITOR, "DescribeAccessKeyAlarm");
-    let doc = json_of(&run(&env, &w, "json"));
+    let doc = run(&env, &w, "json").json();
     let i = &verification(&doc, 0)["incident"];
     assert!(i.get("alarms").is_none(), "{i}");
     assert!(

@@ -3,7 +3,7 @@
 
 use super::{audited, world};
 use crate::org::{creds, repo};
-use crate::util::TestEnv;
+use crate::util::{RunExt, TestEnv};
 use serde_json::Value;
 
 #[test]
@@ -32,9 +32,8 @@ fn org_merged_report_verifies_each_pair_once_and_feeds_disable() {
                 "json",
             ])
             .args(["--shard", &format!("{i}/2"), "-o", &format!("s{i}.json")])
-            .output()
-            .unwrap();
-        assert!(matches!(out.status.code(), Some(0 | 1)));
+            .run();
+        assert!(matches!(out.code, 0 | 1));
     }
     env.cmd()
         .args([
@@ -59,15 +58,9 @@ fn org_merged_report_verifies_each_pair_once_and_feeds_disable() {
             "--endpoint",
             &w.em.url(),
         ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run();
+    out.code(1);
+    let doc: Value = out.json();
     let findings = doc["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 2);
     assert!(
@@ -77,8 +70,7 @@ fn org_merged_report_verifies_each_pair_once_and_feeds_disable() {
     );
     assert_eq!(w.em.calls("GetUserAppId"), 2, "one check per distinct pair");
     let out = audited(&env, &w, &["disable", "--from", "org.json"]);
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let text = format!("{}{}", out.stdout, out.stderr);
     assert!(text.contains(&w.ci.0[..8]), "{text}");
 }
 
@@ -103,9 +95,8 @@ fn a_redacted_merged_report_is_verified_and_disabled_from_each_locations_reposit
             .cmd()
             .args(["scan", "--repos", "repos.txt", "-f", "json"])
             .args(["--shard", &format!("{i}/2"), "-o", &format!("s{i}.json")])
-            .output()
-            .unwrap();
-        assert!(matches!(out.status.code(), Some(0 | 1)));
+            .run();
+        assert!(matches!(out.code, 0 | 1));
     }
     env.cmd()
         .args(["report", "merge", "s1.json", "s0.json", "-o", "org.json"])
@@ -126,11 +117,10 @@ fn a_redacted_merged_report_is_verified_and_disabled_from_each_locations_reposit
         .arg("--from")
         .arg(&org)
         .args(["--format", "json", "--endpoint", &w.em.url()])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run();
+    let stderr = out.stderr.as_str();
+    out.code(1);
+    let doc: Value = out.json();
     let findings = doc["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 2, "{doc}");
     assert!(
@@ -147,10 +137,8 @@ fn a_redacted_merged_report_is_verified_and_disabled_from_each_locations_reposit
         .args(["--endpoint", &w.em.url()])
         .env("TENCENTCLOUD_SECRET_ID", &w.auditor.0)
         .env("TENCENTCLOUD_SECRET_KEY", &w.auditor.1)
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+        .run();
+    let text = format!("{}{}", out.stdout, out.stderr);
     assert!(
         text.contains(&w.ci.0[..8]) && !text.contains("cannot verify"),
         "{text}"

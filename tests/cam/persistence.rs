@@ -4,8 +4,8 @@
 //! and is disabled only with `--disable-persistence --yes`, journaled and
 //! undoable.
 
-use super::emulator::{Kind, Logged};
-use super::{CI_USER, OWNER, World, audited, pair, world};
+use super::emulator::Kind;
+use super::{CI_USER, OWNER, World, attacker_call, audited, commit_leak, pair, world};
 use crate::util::TestEnv;
 use serde_json::Value;
 
@@ -33,40 +33,16 @@ fn scene(w: &World, env: &TestEnv) -> (String, String) {
     let rotated = pair("AKID", 62);
     w.em.key(OWNER, &rotated.0, &rotated.1, "Active");
     w.em.set_created(&rotated.0, &tencent(t - 5 * DAY));
-    for (name, at) in [
-        ("CreateAccessKey", t - 20 * DAY + 3),
-        ("AddUser", t - 19 * DAY - 2),
-    ] {
-        w.em.log_event(Logged {
-            id: w.ci.0.clone(),
-            name: name.into(),
-            at,
-            ip: ATTACKER.into(),
-            region: "ap-guangzhou".into(),
-            ..Logged::default()
-        });
-    }
-    let dir = env.path();
-    crate::util::git(dir, &["init", "-q"]);
-    let leak = format!(
-        "TENCENTCLOUD_SECRET_ID={}\nTENCENTCLOUD_SECRET_KEY={}\n",
-        w.ci.0, w.ci.1
-    );
-    std::fs::write(dir.join("deploy.env"), leak).unwrap();
-    crate::util::git(dir, &["add", "deploy.env"]);
-    let date = format!("--date={} +0000", t - 30 * DAY);
-    crate::util::git(dir, &["commit", "-q", "-m", "deploy settings", &date]);
+    attacker_call(w, "CreateAccessKey", t - 20 * DAY + 3);
+    attacker_call(w, "AddUser", t - 19 * DAY - 2);
+    commit_leak(w, env.path(), t - 30 * DAY);
     let _ = rotated;
     backdoor
 }
 
 fn respond(env: &TestEnv, w: &World, extra: &[&str]) -> (String, i32, String) {
     let out = audited(env, w, &[&["respond", ".", "--git"], extra].concat());
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    (out.stdout.clone(), out.code, out.stderr.clone())
 }
 
 fn left<'a>(doc: &'a Value, rule: &str) -> Vec<&'a Value> {
@@ -178,11 +154,6 @@ fn respond_reports_the_attackers_key_and_user_and_disables_the_key_only_when_ask
     assert!(journal.contains(&short), "{journal}");
     // Undoable: enable reads the journal.
     let out = audited(&env, &w, &["enable", "--yes"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.code(0);
     assert_eq!(w.em.status(&backdoor.0).as_deref(), Some("Active"));
 }

@@ -5,26 +5,15 @@
 //! never-used key still never used, and no call signed with a found key
 //! once the auditor's answer decides.
 
-use super::emulator::{Kind, Logged};
-use super::{AUDITOR, CI_USER, OWNER, World, audited, pair, report, world};
+use super::emulator::Kind;
+use super::{AUDITOR, CI_USER, OWNER, World, attacker_call, audited, pair, report, world};
 use crate::util::TestEnv;
 use keyhound::report::json::rfc3339;
 use serde_json::Value;
 
-use super::incident::{ATTACKER, DAY, now, tencent};
+use super::incident::{DAY, now, tencent};
 
 const BATCH_USER: u64 = 100_000_000_020;
-
-fn attacker_call(w: &World, name: &str, at: i64) {
-    w.em.log_event(Logged {
-        id: w.ci.0.clone(),
-        name: name.into(),
-        at,
-        ip: ATTACKER.into(),
-        region: "ap-guangzhou".into(),
-        ..Logged::default()
-    });
-}
 
 /// The world with a never-used live key (created `created`) and the ci
 /// key's attacker calls, the last `last` seconds ago.
@@ -57,11 +46,6 @@ fn finding<'a>(doc: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no finding of {short}: {doc}"))
 }
 
-fn json_of(out: &std::process::Output) -> Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
-}
-
 #[test]
 fn the_second_scan_shows_only_the_attackers_calls_and_the_true_last_use() {
     let t = now();
@@ -81,8 +65,8 @@ fn the_second_scan_shows_only_the_attackers_calls_and_the_true_last_use() {
     let args = [
         "scan", ".", "--git", "--format", "json", "--verify", "--audit",
     ];
-    let first = json_of(&audited(&env, &w, &args));
-    let second = json_of(&audited(&env, &w, &args));
+    let first = audited(&env, &w, &args).json();
+    let second = audited(&env, &w, &args).json();
 
     // The documented event keeps no userAgent: keyhound's own check of the
     // first run is recognised by the RequestClient CloudAudit kept.
@@ -178,7 +162,7 @@ fn the_second_scan_shows_only_the_attackers_calls_and_the_true_last_use() {
     let _ = (AUDITOR, CI_USER);
 
     let out = audited(&env, &w, &["scan", ".", "--git", "--verify", "--audit"]);
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = out.stdout.as_str();
     assert!(
         text.contains("no call signed with the found key, so its SecretKey was not exercised"),
         "{text}"
@@ -222,12 +206,7 @@ fn an_earlier_report_tells_keyhounds_calls_apart_where_cloudaudit_keeps_no_clien
                 to,
             ],
         );
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        out.code(1);
         let text = std::fs::read_to_string(env.path().join(to)).unwrap();
         serde_json::from_str::<Value>(&text).unwrap()
     };
@@ -268,7 +247,7 @@ fn verified_unsigned(env: &TestEnv, w: &World, id: &str) -> Value {
         w,
         &["verify", "--from", "r.json", "--format", "json", "--audit"],
     );
-    let v = finding(&json_of(&out), id).clone();
+    let v = finding(&out.json(), id).clone();
     assert!(
         v["detail"]
             .as_str()

@@ -4,7 +4,7 @@
 
 use super::{CI_USER, World, audited, pair, world};
 use crate::cam::emulator::cdnetworks::CdnEmulator;
-use crate::util::{TestEnv, fake};
+use crate::util::{RunExt, TestEnv, fake};
 use keyhound::finding::{Secret, SecretKind};
 use serde_json::Value;
 
@@ -21,9 +21,7 @@ fn respond(env: &TestEnv, w: &World, extra: &[&str]) -> (Value, i32, String) {
         w,
         &[&["respond", ".", "--format", "json"], extra].concat(),
     );
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
-    (doc, out.status.code().unwrap(), stderr)
+    (out.json(), out.code, out.stderr)
 }
 
 fn by_id<'a>(doc: &'a Value, id: &str) -> &'a Value {
@@ -80,12 +78,8 @@ fn respond_yes_disables_own_live_keys_and_sarif_says_so() {
             "respond", ".", "--yes", "--format", "sarif", "--output", "k.sarif",
         ],
     );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "every live key of the account disabled, the rest not live: {stderr}"
-    );
+    // Every live key of the account disabled, the rest not live.
+    out.code(0);
     assert_eq!(w.em.status(&w.ci.0).as_deref(), Some("Inactive"));
     assert_eq!(w.em.calls("UpdateAccessKey"), 1);
     let sarif: Value =
@@ -158,9 +152,9 @@ fn respond_leaves_what_it_cannot_settle_to_a_human() {
 fn respond_needs_auditor_credentials_before_scanning() {
     let env = TestEnv::new();
     env.write("a.txt", "nothing here");
-    let out = env.cmd().args(["respond", "."]).output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let out = env.cmd().args(["respond", "."]).run();
+    let err = out.stderr.as_str();
+    out.code(2);
     assert!(err.contains("auditor credentials"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }

@@ -2,7 +2,7 @@
 //! disabled and re-enabled from the JSON report, against the emulator.
 
 use super::{CI_USER, ID_RULE, OWNER, World, audited, world};
-use crate::util::TestEnv;
+use crate::util::{RunExt, TestEnv};
 use serde_json::Value;
 
 fn scan_json(env: &TestEnv, w: &World, extra: &[&str]) -> Value {
@@ -11,13 +11,8 @@ fn scan_json(env: &TestEnv, w: &World, extra: &[&str]) -> Value {
         w,
         &[&["scan", ".", "--format", "json", "--verify"], extra].concat(),
     );
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    out.code(1);
+    out.json()
 }
 
 fn leak(w: &World) -> String {
@@ -45,12 +40,7 @@ fn scan_verify_audit_disable_enable_round_trip() {
     std::fs::write(env.path().join("report.json"), doc.to_string()).unwrap();
 
     let dry = audited(&env, &w, &["disable", "--from", "report.json"]);
-    assert_eq!(
-        dry.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&dry.stderr)
-    );
+    dry.code(0);
     assert_eq!(
         w.em.status(&w.ci.0).as_deref(),
         Some("Active"),
@@ -59,23 +49,13 @@ fn scan_verify_audit_disable_enable_round_trip() {
     assert_eq!(w.em.calls("UpdateAccessKey"), 0);
 
     let out = audited(&env, &w, &["disable", "--from", "report.json", "--yes"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.code(0);
     assert_eq!(w.em.status(&w.ci.0).as_deref(), Some("Inactive"));
     let journal = std::fs::read_to_string(env.default_journal()).unwrap();
     assert_eq!(journal.lines().count(), 2, "the intent, then the outcome");
 
     let out = audited(&env, &w, &["enable", "--yes"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.code(0);
     assert_eq!(w.em.status(&w.ci.0).as_deref(), Some("Active"));
 }
 
@@ -92,9 +72,8 @@ fn scan_verify_json(env: &TestEnv, w: &World) -> Value {
             "--endpoint",
             &w.em.url(),
         ])
-        .output()
-        .unwrap();
-    serde_json::from_slice(&out.stdout).unwrap()
+        .run();
+    out.json()
 }
 
 #[test]
@@ -146,12 +125,7 @@ fn scan_verify_audits_found_ids_once() {
     let line = format!("secret_id = \"{}\"\n", w.ci.0);
     env.write("many.txt", line.repeat(1000));
     let out = audited(&env, &w, &["scan", ".", "--rules", "id.toml", "--audit"]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.code(1);
     assert_eq!(w.em.calls("GetSecurityLastUsed"), 1);
     assert_eq!(w.em.calls("ListAccounts"), 1);
 }
@@ -168,7 +142,7 @@ fn scan_without_verify_sends_nothing() {
         ),
     );
     let out = audited(&env, &w, &["scan", "."]);
-    assert_eq!(out.status.code(), Some(1));
+    out.code(1);
     assert_eq!(w.em.total_calls(), 0);
 }
 
@@ -190,12 +164,11 @@ fn a_failing_auditor_still_leaves_the_report() {
         ])
         .env("TENCENTCLOUD_SECRET_ID", &w.foreign.0)
         .env("TENCENTCLOUD_SECRET_KEY", "wrong")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+        .run();
+    let err = out.stderr.as_str();
+    out.code(2);
     assert!(err.contains("SignatureFailure"), "{err}");
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: Value = out.json();
     assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
 }
 
@@ -209,11 +182,6 @@ fn suppressed_findings_are_not_sent_for_verification() {
         format!("SECRET_ID={}  # keyhound:allow\n", w.ci.0),
     );
     let out = audited(&env, &w, &["scan", ".", "--rules", "id.toml", "--audit"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    out.code(0);
     assert_eq!(w.em.total_calls(), 0);
 }

@@ -6,7 +6,7 @@
 
 use super::emulator::{Emulator, Kind};
 use super::{OWNER, audited, pair, report, verification, verify_json, world};
-use crate::util::TestEnv;
+use crate::util::{RunExt, TestEnv};
 use keyhound::finding::{Fingerprint, Secret, SecretKind};
 use keyhound::verify::tencent::Action;
 use keyhound::verify::tencent::{Client, ClientOptions, Credential, Endpoints};
@@ -35,7 +35,7 @@ fn last_use_is_read_with_the_auditor_before_the_key_signs_anything() {
         &w,
         &["verify", "--from", "r.json", "--format", "json", "--audit"],
     );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: Value = out.json();
     let v = verification(&doc, 0);
     assert_eq!(v["outcome"], "live", "{v}");
     assert_eq!(v["last_used"], "2026-11-20T08:00:00Z", "{v}");
@@ -109,9 +109,8 @@ fn a_wrong_key_is_its_own_outcome_and_the_other_keys_nearby_are_tried() {
         .cmd()
         .args(["scan", ".", "--format", "json", "--verify"])
         .args(["--endpoint", &w.em.url()])
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run();
+    let doc: Value = out.json();
     let findings = doc["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 2, "{doc}");
     for f in findings {
@@ -193,10 +192,8 @@ fn every_identity_type_is_listed_across_pages() {
         .args(["--endpoint", &w.em.url()])
         .env("TENCENTCLOUD_SECRET_ID", &w.root.0)
         .env("TENCENTCLOUD_SECRET_KEY", &w.root.1)
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        .run();
+    let doc: Value = out.json();
     assert_eq!(verification(&doc, 0)["owner"]["principal"], "wecom-user");
     assert_eq!(verification(&doc, 1)["owner"]["principal"], "cic-user");
     assert_eq!(verification(&doc, 2)["owner"]["principal"], "collaborator");

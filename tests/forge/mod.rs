@@ -4,10 +4,9 @@
 
 mod fake;
 
-use crate::util::{TestEnv, fake as fake_secret};
+use crate::util::{Run, RunExt, TestEnv, fake as fake_secret};
 use fake::{Answer, FakeForge, FakeRepo, Kind};
 use serde_json::{Value, json};
-use std::process::Output;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 fn token() -> String {
@@ -37,17 +36,13 @@ fn kept() -> String {
         .collect()
 }
 
-fn repos(env: &TestEnv, args: &[&str], token: Option<(&str, &str)>) -> Output {
+fn repos(env: &TestEnv, args: &[&str], token: Option<(&str, &str)>) -> Run {
     let mut c = env.cmd();
     c.arg("repos").args(args);
     if let Some((var, value)) = token {
         c.env(var, value);
     }
-    c.timeout(Duration::from_secs(60)).output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    c.timeout(Duration::from_secs(60)).run()
 }
 
 #[test]
@@ -57,9 +52,9 @@ fn repos_github_org_lists_every_page_sorted_without_forks_or_archived() {
     let t = token();
     let args = ["--github-org", "acme", "--api-url", &api.url()];
     let out = repos(&env, &args, Some(("GITHUB_TOKEN", &t)));
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), kept());
-    let stderr = text(&out.stderr);
+    out.code(0);
+    assert_eq!(out.stdout, kept());
+    let stderr = &out.stderr;
     assert!(
         stderr.contains("left out 1 fork (--include-forks) and 1 archived repository"),
         "{stderr}"
@@ -75,15 +70,15 @@ fn repos_github_org_lists_every_page_sorted_without_forks_or_archived() {
         );
         assert_eq!(r.header("accept"), Some("application/vnd.github+json"));
     }
-    assert!(!stderr.contains(&t) && !text(&out.stdout).contains(&t));
+    assert!(!stderr.contains(&t) && !out.stdout.contains(&t));
 
     let all = repos(
         &env,
         &[&args[..], &["--include-forks", "--include-archived"]].concat(),
         None,
     );
-    assert_eq!(all.status.code(), Some(0), "{}", text(&all.stderr));
-    let lines: Vec<String> = text(&all.stdout).lines().map(String::from).collect();
+    all.code(0);
+    let lines: Vec<String> = all.stdout.lines().map(String::from).collect();
     let mut sorted = lines.clone();
     sorted.sort();
     assert_eq!(lines, sorted);
@@ -107,8 +102,8 @@ fn repos_github_rate_limit_waits_until_the_reset() {
         &["--github-org", "acme", "--api-url", &api.url()],
         None,
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), kept());
+    out.code(0);
+    assert_eq!(out.stdout, kept());
     let reset = api.reset().expect("page 2 was refused once");
     let page2: Vec<_> = api
         .requests()
@@ -121,11 +116,7 @@ fn repos_github_rate_limit_waits_until_the_reset() {
         retried >= reset,
         "retried at {retried}, before the reset {reset}"
     );
-    assert!(
-        text(&out.stderr).contains("rate limited by"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(out.stderr.contains("rate limited by"), "{}", out.stderr);
 }
 
 #[test]
@@ -150,9 +141,9 @@ fn repos_rate_limit_beyond_max_wait_is_one_error_naming_the_url() {
         started.elapsed() < Duration::from_secs(30),
         "did not wait the hour"
     );
-    assert_eq!(out.status.code(), Some(2));
+    out.code(2);
     assert!(out.stdout.is_empty(), "no partial list");
-    let stderr = text(&out.stderr);
+    let stderr = &out.stderr;
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
         stderr.contains(&format!("{}/orgs/acme/repos", api.url()))
@@ -183,8 +174,8 @@ fn repos_gitlab_group_pages_by_x_next_page_and_waits_out_a_429() {
         ],
         Some(("GITLAB_TOKEN", &t)),
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    out.code(0);
+    let doc: Value = out.json();
     assert_eq!(doc["forge"], "gitlab");
     assert_eq!(doc["owner"], "acme/platform");
     assert_eq!(doc["left_out"], json!({"forks": 1, "archived": 1}));
@@ -207,7 +198,7 @@ fn repos_gitlab_group_pages_by_x_next_page_and_waits_out_a_429() {
         [1, 2, 3, 3, 4],
         "x-next-page to the end, page 3 retried"
     );
-    assert!(!text(&out.stderr).contains(&t));
+    assert!(!out.stderr.contains(&t));
     let with_forks = repos(
         &env,
         &[
@@ -219,8 +210,8 @@ fn repos_gitlab_group_pages_by_x_next_page_and_waits_out_a_429() {
         ],
         None,
     );
-    assert!(text(&with_forks.stdout).contains("acme/forked.git"));
-    assert!(!text(&with_forks.stdout).contains("acme/old.git"));
+    assert!(with_forks.stdout.contains("acme/forked.git"));
+    assert!(!with_forks.stdout.contains("acme/old.git"));
 }
 
 /// A fake GitHub whose page `page` is `answer` instead.
@@ -283,8 +274,8 @@ fn repos_malformed_answers_are_one_error_naming_the_url() {
             &["--github-org", "acme", "--api-url", &api.url()],
             None,
         );
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        let stderr = &out.stderr;
+        out.code(2);
         assert!(out.stdout.is_empty());
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
         assert!(stderr.to_lowercase().contains(want), "{want}: {stderr}");
@@ -307,14 +298,14 @@ fn repos_an_unusable_entry_is_an_error_and_the_rest_is_listed() {
         &["--github-org", "acme", "--api-url", &api.url()],
         None,
     );
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    out.code(2);
+    let stderr = &out.stderr;
     assert!(
         stderr.contains("\"acme/web\"") && stderr.contains("\"acme/zeta\""),
         "{stderr}"
     );
     assert_eq!(
-        text(&out.stdout),
+        out.stdout,
         "https://git.example/acme/api.git\nhttps://git.example/acme/core.git\nhttps://git.example/acme/docs.git\n"
     );
 }
@@ -345,8 +336,8 @@ fn repos_a_next_page_on_another_host_is_not_followed_and_gets_no_token() {
         &["--github-org", "acme", "--api-url", &api.url()],
         Some(("GITHUB_TOKEN", &t)),
     );
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    out.code(2);
+    let stderr = &out.stderr;
     assert!(
         stderr.contains(&elsewhere.url()) && stderr.contains("not followed"),
         "{stderr}"
@@ -362,7 +353,7 @@ fn repos_a_next_page_on_another_host_is_not_followed_and_gets_no_token() {
 fn repos_bad_arguments_are_errors_before_any_request() {
     let env = TestEnv::new();
     let none = repos(&env, &[], None);
-    assert_eq!(none.status.code(), Some(2));
+    none.code(2);
     let remote = repos(
         &env,
         &[
@@ -373,11 +364,11 @@ fn repos_bad_arguments_are_errors_before_any_request() {
         ],
         None,
     );
-    assert_eq!(remote.status.code(), Some(2));
+    remote.code(2);
     assert!(
-        text(&remote.stderr).contains("http://api.example.com"),
+        remote.stderr.contains("http://api.example.com"),
         "{}",
-        text(&remote.stderr)
+        remote.stderr
     );
     let slash = repos(
         &env,
@@ -389,12 +380,8 @@ fn repos_bad_arguments_are_errors_before_any_request() {
         ],
         None,
     );
-    assert_eq!(slash.status.code(), Some(2));
-    assert!(
-        text(&slash.stderr).contains("\"acme/app\""),
-        "{}",
-        text(&slash.stderr)
-    );
+    slash.code(2);
+    assert!(slash.stderr.contains("\"acme/app\""), "{}", slash.stderr);
 }
 
 #[test]
@@ -430,7 +417,7 @@ fn repos_list_feeds_sharded_scans_whose_merge_is_the_unsharded_scan() {
         ],
         None,
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    out.code(0);
     let list = std::fs::read_to_string(env.path().join("repos.txt")).unwrap();
     assert_eq!(list.lines().count(), 9, "{list}");
     let whole = crate::org::scan_json(&env, &["--clone-dir", "cache"]);
@@ -444,14 +431,9 @@ fn repos_list_feeds_sharded_scans_whose_merge_is_the_unsharded_scan() {
         std::fs::write(env.path().join(&name), shard).unwrap();
         reports.push(name);
     }
-    let merged = env
-        .cmd()
-        .args(["report", "merge"])
-        .args(&reports)
-        .output()
-        .unwrap();
-    assert_eq!(merged.status.code(), Some(1), "{}", text(&merged.stderr));
-    let merged: Value = serde_json::from_slice(&merged.stdout).unwrap();
+    let merged = env.cmd().args(["report", "merge"]).args(&reports).run();
+    merged.code(1);
+    let merged: Value = merged.json();
     assert_eq!(merged, serde_json::from_slice::<Value>(&whole).unwrap());
     let findings = merged["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 4, "the shared pair once, three single ones");

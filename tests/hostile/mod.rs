@@ -46,9 +46,14 @@ fn texts(out: &std::process::Output) -> (String, String) {
 
 /// Runs `keyhound args` in `env` under [`LIMIT`].
 fn run(env: &TestEnv, args: &[&str]) -> std::process::Output {
+    run_within(env, args, LIMIT)
+}
+
+/// Runs `keyhound args` in `env` under `limit`.
+fn run_within(env: &TestEnv, args: &[&str], limit: Duration) -> std::process::Output {
     env.cmd()
         .args(args)
-        .timeout(LIMIT)
+        .timeout(limit)
         .output()
         .expect("keyhound ran")
 }

@@ -117,8 +117,9 @@ pub fn scrub(c: &mut std::process::Command) -> &mut std::process::Command {
     c
 }
 
-/// A finished run of the binary: exit code, stdout and stderr as text.
-/// Its assertions show both streams when they fail.
+/// A finished run of the binary: exit code, stdout and stderr as text
+/// (keyhound writes UTF-8 only: other bytes fail the test, never decoded
+/// lossily). Its assertions show both streams when they fail.
 pub struct Run {
     /// The exit code (-1 when killed by a signal or the time limit).
     pub code: i32,
@@ -193,10 +194,18 @@ pub trait RunExt {
 impl RunExt for Command {
     fn run(&mut self) -> Run {
         let out = self.output().expect("keyhound starts");
+        let text = |bytes: Vec<u8>, stream: &str| {
+            String::from_utf8(bytes).unwrap_or_else(|e| {
+                panic!(
+                    "{stream} is not UTF-8 ({e}):\n{}",
+                    String::from_utf8_lossy(e.as_bytes())
+                )
+            })
+        };
         Run {
             code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            stdout: text(out.stdout, "stdout"),
+            stderr: text(out.stderr, "stderr"),
         }
     }
 }
