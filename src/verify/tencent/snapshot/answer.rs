@@ -3,6 +3,7 @@
 //! policies in both listing shapes.
 
 use super::super::client::{Action, CallError};
+use crate::audit::powers::Powers;
 use crate::audit::{AttachedPolicy, Fact, Gap};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -118,18 +119,29 @@ pub(crate) fn listed(p: &Value, via: Option<&str>) -> Option<Listed> {
     })
 }
 
+/// What was decided about one policy.
+#[derive(Clone)]
+pub(super) struct Verdict {
+    /// Whether it is full administrative access, and why.
+    pub admin: Fact<Option<String>>,
+    /// What it grants.
+    pub powers: Fact<Powers>,
+}
+
 /// One entry per policy id, with every group it comes through.
-pub(super) fn merge(
-    ps: Vec<Listed>,
-    verdicts: &HashMap<u64, Fact<Option<String>>>,
-) -> Vec<AttachedPolicy> {
+pub(super) fn merge(ps: Vec<Listed>, verdicts: &HashMap<u64, Verdict>) -> Vec<AttachedPolicy> {
     let mut by_id: BTreeMap<u64, AttachedPolicy> = BTreeMap::new();
     for p in ps {
         let e = by_id.entry(p.id).or_insert_with(|| AttachedPolicy {
             id: p.id,
             name: p.name.clone(),
             via_groups: Vec::new(),
-            admin: verdicts.get(&p.id).cloned().unwrap_or(Fact::Known(None)),
+            admin: verdicts
+                .get(&p.id)
+                .map_or(Fact::Known(None), |v| v.admin.clone()),
+            powers: verdicts
+                .get(&p.id)
+                .map_or(Fact::Known(Powers::default()), |v| v.powers.clone()),
         });
         e.via_groups.extend(p.via_groups);
     }

@@ -11,10 +11,12 @@ pub use answer::parse_time;
 use super::account_index::AuditError;
 use super::client::{Action, CallError, Client, Credential};
 use crate::audit::{
-    self, AccessKey, CheckId, Fact, Gap, Identity, IdentityKind, KeyStatus, Mfa, policy,
+    self, AccessKey, CheckId, Fact, Gap, Identity, IdentityKind, KeyStatus, Mfa, policy, powers,
 };
 use crate::finding::{SecretKind, redact};
-use answer::{Listed, epoch_secs, gap, is_missing_action, listed, merge, num, text, uin_param};
+use answer::{
+    Listed, Verdict, epoch_secs, gap, is_missing_action, listed, merge, num, text, uin_param,
+};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -251,31 +253,57 @@ impl Fetcher<'_> {
         .map_err(|e| gap(Action::ListAttachedGroupPolicies, &e))
     }
 
-    fn judge(&self, p: &Listed) -> Fact<Option<String>> {
-        if let Some(why) = policy::preset_admin(&p.name) {
-            return Fact::Known(Some(why));
+    /// Whether `p` is full administrative access and, when `powers` (the
+    /// checks reading what policies grant run), what it grants: presets
+    /// by their document, or by name when Tencent gives none.
+    fn judge(&self, p: &Listed, powers: bool) -> Verdict {
+        let preset_admin = policy::preset_admin(&p.name);
+        if p.preset == Some(true) && (!powers || preset_admin.is_some()) {
+            let admin = Fact::Known(preset_admin);
+            let by_name = policy_powers(&p.name, None);
+            return Verdict {
+                admin,
+                powers: by_name,
+            };
         }
-        if p.preset == Some(true) {
-            return Fact::Known(None);
-        }
-        match self.call(Action::GetPolicy, json!({ "PolicyId": p.id })) {
-            Err(e) => Fact::Unknown(gap(Action::GetPolicy, &e)),
-            Ok(b) if num(&b, "Type") == Some(2) => Fact::Known(policy::preset_admin(
-                &text(&b, "PolicyName").unwrap_or_default(),
-            )),
-            Ok(b) => match b
-                .get("PolicyDocument")
-                .and_then(Value::as_str)
-                .and_then(policy::parse_document)
-            {
-                Some(doc) => Fact::Known(policy::document_admin(&doc)),
-                None => Fact::Unknown(Gap {
-                    action: Action::GetPolicy.name().into(),
-                    needs: "a readable policy document".into(),
-                    reason: format!("policy {} has no parseable PolicyDocument", p.id),
-                }),
-            },
-        }
+        let b = match self.call(Action::GetPolicy, json!({ "PolicyId": p.id })) {
+            Err(e) if p.preset == Some(true) => {
+                return Verdict {
+                    admin: Fact::Known(preset_admin),
+                    powers: policy_powers(&p.name, Some(gap(Action::GetPolicy, &e))),
+                };
+            }
+            Err(e) => {
+                let g = gap(Action::GetPolicy, &e);
+                return Verdict {
+                    admin: Fact::Unknown(g.clone()),
+                    powers: Fact::Unknown(g),
+                };
+            }
+            Ok(b) => b,
+        };
+        let doc = b
+            .get("PolicyDocument")
+            .and_then(Value::as_str)
+            .and_then(policy::parse_document);
+        let unreadable = Gap {
+            action: Action::GetPolicy.name().into(),
+            needs: "a readable policy document".into(),
+            reason: format!("policy {} has no parseable PolicyDocument", p.id),
+        };
+        let preset = num(&b, "Type") == Some(2) || p.preset == Some(true);
+        let name = text(&b, "PolicyName").unwrap_or_else(|| p.name.clone());
+        let admin = match (&doc, preset) {
+            (_, true) => Fact::Known(policy::preset_admin(&name)),
+            (Some(d), false) => Fact::Known(policy::document_admin(d)),
+            (None, false) => Fact::Unknown(unreadable.clone()),
+        };
+        let powers = match (&doc, preset) {
+            (Some(d), _) => Fact::Known(powers::document_powers(d)),
+            (None, true) => policy_powers(&name, Some(unreadable)),
+            (None, false) => Fact::Unknown(unreadable),
+        };
+        Verdict { admin, powers }
     }
 
     fn last_used(&self, ids: &[String]) -> HashMap<String, Fact<Option<i64>>> {
@@ -458,8 +486,14 @@ pub fn fetch(
     .iter()
     .any(|c| checks.contains(c));
     let wants_console = checks.contains(&CheckId::ConsoleAndApi);
-    let wants_policies =
-        checks.contains(&CheckId::AdminKey) || checks.contains(&CheckId::PolicyNotViaGroup);
+    let wants_policies = [
+        CheckId::AdminKey,
+        CheckId::PolicyNotViaGroup,
+        CheckId::DutiesNotSeparated,
+        CheckId::PolicyConditionMissing,
+    ]
+    .iter()
+    .any(|c| checks.contains(c));
     let auditor_is_root = text(&me, "Uin").is_some_and(|u| u == owner);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(PARALLEL)
@@ -531,6 +565,19 @@ fn open_alarms(client: &Client, cred: &Credential) -> Fact<BTreeMap<String, Vec<
     }
 }
 
+/// What a preset grants by its name; `unread` (or a gap saying the name
+/// does not tell) when it does not say.
+fn policy_powers(name: &str, unread: Option<Gap>) -> Fact<powers::Powers> {
+    match powers::preset_powers(name) {
+        Some(p) => Fact::Known(p),
+        None => Fact::Unknown(unread.unwrap_or_else(|| Gap {
+            action: Action::GetPolicy.name().into(),
+            needs: "cam:GetPolicy".into(),
+            reason: format!("preset policy {name} was not read"),
+        })),
+    }
+}
+
 /// Group policies, policy documents and last use, each asked once.
 fn finish(
     f: &Fetcher<'_>,
@@ -578,9 +625,11 @@ fn finish(
     for p in per_user.iter().flatten().flatten().flatten() {
         distinct.entry(p.id).or_insert_with(|| p.clone());
     }
-    let verdicts: HashMap<u64, Fact<Option<String>>> = distinct
+    let powers = checks.contains(&CheckId::DutiesNotSeparated)
+        || checks.contains(&CheckId::PolicyConditionMissing);
+    let verdicts: HashMap<u64, Verdict> = distinct
         .par_iter()
-        .map(|(id, p)| (*id, f.judge(p)))
+        .map(|(id, p)| (*id, f.judge(p, powers)))
         .collect();
     let wants_last_use = checks.contains(&CheckId::KeyUnused)
         || checks.contains(&CheckId::RootKeyActive)
