@@ -39,18 +39,10 @@ fn pair(seed: u64) -> (String, String) {
     (fake("AKID", 32, seed), fake("", 32, seed + 5000))
 }
 
-/// `YYYY-MM-DD hh:mm:ss`, `days` ago.
+/// CAM's `YYYY-MM-DD hh:mm:ss` (Beijing time), `days` ago.
 fn ago(days: i64) -> String {
-    let t = time::OffsetDateTime::now_utc() - time::Duration::days(days);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    crate::cam::emulator::beijing(now - days * 86_400)
 }
 
 struct Account {

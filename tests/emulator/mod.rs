@@ -18,6 +18,7 @@ mod trail;
 
 #[allow(unused_imports)]
 pub use csip::Alarm;
+pub use docs::beijing;
 #[allow(unused_imports)]
 pub use sts::Session;
 #[allow(unused_imports)]

@@ -28,8 +28,15 @@ pub(crate) fn uin_param(uin: &str) -> Value {
     uin.parse::<u64>().map_or_else(|_| json!(uin), |n| json!(n))
 }
 
-/// Tencent's `YYYY-MM-DD hh:mm:ss` or `YYYY-MM-DD` (read as UTC) to unix
-/// seconds.
+/// The zone of Tencent's zone-less times (`"2021-02-03 00:00:00"`, CAM's
+/// `CreateTime`, `LastUsedDate`...): Beijing time, UTC+8 (docs/verify.md,
+/// "Times").
+pub const TENCENT_OFFSET: i64 = 8 * 3600;
+
+/// A time as Tencent or keyhound writes it, to unix seconds: Tencent's
+/// zone-less `YYYY-MM-DD hh:mm:ss` or `YYYY-MM-DD` in Beijing time (UTC+8),
+/// or an RFC 3339 time (`...Z`, `...+08:00`, fractions ignored) in its own
+/// zone.
 pub fn parse_time(s: &str) -> Option<i64> {
     let s = s.trim();
     let date = s.get(..10)?;
@@ -44,7 +51,26 @@ pub fn parse_time(s: &str) -> Option<i64> {
             secs += h * 3600 + mi * 60 + se;
         }
     }
-    Some(secs)
+    Some(secs - zone_offset(s.get(19..).unwrap_or(""))?)
+}
+
+/// The offset east of UTC that the text after the clock names: none is
+/// Tencent's Beijing time; `Z` UTC; `+hh:mm` / `-hh:mm` as written.
+fn zone_offset(rest: &str) -> Option<i64> {
+    let rest = rest.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
+    match rest {
+        "" => Some(TENCENT_OFFSET),
+        "Z" | "z" => Some(0),
+        _ => {
+            let sign = match rest.get(..1)? {
+                "+" => 1,
+                "-" => -1,
+                _ => return None,
+            };
+            let (h, m) = rest.get(1..)?.split_once(':')?;
+            Some(sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60))
+        }
+    }
 }
 
 /// `LastSecretUsedDate` is documented as epoch milliseconds; a value too
@@ -167,9 +193,15 @@ mod tests {
     }
 
     #[test]
-    fn tencent_times_parse() {
-        assert_eq!(parse_time("1970-01-02"), Some(86_400));
-        assert_eq!(parse_time("1970-01-01 01:00:01"), Some(3601));
+    fn tencent_times_are_beijing_time_others_keep_their_zone() {
+        assert_eq!(parse_time("1970-01-02"), Some(86_400 - 8 * 3600));
+        assert_eq!(parse_time("1970-01-01 09:00:01"), Some(3601));
+        assert_eq!(parse_time("2021-02-03 00:00:00"), Some(1_612_281_600));
+        assert_eq!(parse_time("2021-02-02T16:00:00Z"), Some(1_612_281_600));
+        assert_eq!(parse_time("2021-02-02T16:00:00.250Z"), Some(1_612_281_600));
+        assert_eq!(parse_time("2021-02-03T00:00:00+08:00"), Some(1_612_281_600));
+        assert_eq!(parse_time("2021-02-02T11:00:00-05:00"), Some(1_612_281_600));
+        assert_eq!(parse_time("2021-02-03 00:00:00 PST"), None);
         assert_eq!(parse_time("2024-02-30"), None);
         assert_eq!(parse_time("soon"), None);
     }
