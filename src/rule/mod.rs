@@ -247,6 +247,7 @@ impl RuleSet {
 }
 
 mod builtin;
+pub mod echo;
 pub mod gitleaks;
 pub mod load;
 
