@@ -693,6 +693,35 @@ fn human_and_sarif_name_the_identity_and_the_check() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn a_report_showing_whole_secret_ids_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let a = account();
+    let env = TestEnv::new();
+    let mode = |name: &str, extra: &[&str]| {
+        let file = env.path().join(name);
+        let args = [
+            &["--format", "json", "--check", "key-disabled", "-o"][..],
+            &[file.to_str().unwrap()],
+            extra,
+        ]
+        .concat();
+        assert_eq!(run(&a.em, &a.root, &args).code, 1);
+        let text = std::fs::read_to_string(&file).unwrap();
+        (
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            text,
+        )
+    };
+    let (private, text) = mode("shown.json", &["--show-secrets"]);
+    assert!(text.contains(&pair(15).0), "the whole SecretId is in it");
+    assert_eq!(private, 0o600);
+    let (usual, text) = mode("redacted.json", &[]);
+    assert!(!text.contains(&pair(15).0));
+    assert_ne!(usual & 0o044, 0, "a redacted report keeps the usual mode");
+}
+
 #[test]
 fn five_hundred_users_and_a_thousand_keys_well_under_a_minute() {
     let em = Emulator::start();
