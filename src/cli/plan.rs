@@ -726,13 +726,9 @@ fn config_cap(in_tree: bool) -> u64 {
     }
 }
 
-/// The most rules a config found in the scanned tree adds; only `--config`
-/// raises it.
-pub const MAX_TREE_RULES: usize = 1000;
-
 /// Clamps a config found in the scanned tree to the defaults: its
-/// `max_file_size` is only kept when it lowers the limit, and its rules past
-/// [`MAX_TREE_RULES`] are left out, each with a warning.
+/// `max_file_size` is only kept when it lowers the limit, and its rules are
+/// bounded ([`rule::bound`]), each with a warning.
 fn bound_tree_config(path: &Path, cfg: &mut config::Config, diags: &Diagnostics) {
     let default = WalkOptions::default().max_file_size;
     if let Some(size) = cfg.max_file_size.filter(|s| *s > default) {
@@ -742,17 +738,43 @@ fn bound_tree_config(path: &Path, cfg: &mut config::Config, diags: &Diagnostics)
         ));
         cfg.max_file_size = None;
     }
-    truncate_tree_rules(path, &mut cfg.rules, diags);
+    bound_tree_rules(path, &mut Vec::new(), &mut cfg.rules, diags);
 }
 
-fn truncate_tree_rules(path: &Path, rules: &mut Vec<rule::Rule>, diags: &Diagnostics) {
-    if rules.len() > MAX_TREE_RULES {
+/// Bounds the rules and allowlists of a config found in the scanned tree,
+/// with one warning per kind of thing left out.
+fn bound_tree_rules(
+    path: &Path,
+    allowlists: &mut Vec<rule::gitleaks::GitleaksAllow>,
+    rules: &mut Vec<rule::Rule>,
+    diags: &Diagnostics,
+) {
+    use rule::bound::{MAX_TREE_ALLOW_REGEXES, MAX_TREE_PATTERN_BYTES, MAX_TREE_RULES};
+    let total = rules.len();
+    let out = rule::bound::bound(allowlists, rules);
+    let bounded = "a config in the scanned tree is bounded (use --config to load more)";
+    if out.rules_over_count > 0 {
         diags.warn(format_args!(
-            "{}: {} rules, only the first {MAX_TREE_RULES} used: a config in the scanned tree is bounded (use --config to load more)",
-            path.display(),
-            rules.len()
+            "{}: {total} rules, only the first {MAX_TREE_RULES} used: {bounded}",
+            path.display()
         ));
-        rules.truncate(MAX_TREE_RULES);
+    }
+    if out.allowlists > 0 {
+        diags.warn(format_args!(
+            "{}: {} allowlists ({} regexes) left out: past {MAX_TREE_ALLOW_REGEXES} allowlist regexes or {} KiB of patterns, {bounded}",
+            path.display(),
+            out.allowlists,
+            out.allow_regexes,
+            MAX_TREE_PATTERN_BYTES / 1024
+        ));
+    }
+    if out.rules_over_size > 0 {
+        diags.warn(format_args!(
+            "{}: {} rules left out: past {MAX_TREE_ALLOW_REGEXES} allowlist regexes or {} KiB of patterns, {bounded}",
+            path.display(),
+            out.rules_over_size,
+            MAX_TREE_PATTERN_BYTES / 1024
+        ));
     }
 }
 
@@ -778,7 +800,7 @@ fn gitleaks_config(
     }
     let mut file = rule::load::read_file(path)?;
     if in_tree {
-        truncate_tree_rules(path, &mut file.rules, diags);
+        bound_tree_rules(path, &mut file.allowlists, &mut file.rules, diags);
     }
     rulecheck::validate(&file)?;
     file.report(diags);

@@ -246,6 +246,7 @@ impl RuleSet {
     }
 }
 
+pub mod bound;
 mod builtin;
 pub mod echo;
 pub mod gitleaks;
