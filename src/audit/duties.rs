@@ -64,18 +64,28 @@ pub(super) fn separation(out: &mut Out<'_>, active: &[String]) {
         .filter(|(_, pw)| !pw.resources.is_empty())
         .map(|(p, pw)| shown(p, &pw.resources))
         .collect();
-    if !identities.is_empty() && !resources.is_empty() {
-        out.problem(
-            CheckId::DutiesNotSeparated,
-            active.to_vec(),
-            format!(
-                "manages users and permissions through {}; manages other resources through {}",
-                identities.join(", "),
-                resources.join(", ")
-            ),
-        );
-    } else if let Some(g) = gap {
-        out.unknown(CheckId::DutiesNotSeparated, g);
+    let found = (!identities.is_empty() && !resources.is_empty()).then(|| {
+        format!(
+            "manages users and permissions through {}; manages other resources through {}",
+            identities.join(", "),
+            resources.join(", ")
+        )
+    });
+    settle(out, CheckId::DutiesNotSeparated, active, found, gap);
+}
+
+/// The problem found, else "not checked" when a policy could not be read.
+fn settle(
+    out: &mut Out<'_>,
+    check: CheckId,
+    active: &[String],
+    found: Option<String>,
+    gap: Option<&Gap>,
+) {
+    match (found, gap) {
+        (Some(evidence), _) => out.problem(check, active.to_vec(), evidence),
+        (None, Some(g)) => out.unknown(check, g),
+        (None, None) => {}
     }
 }
 
@@ -95,13 +105,83 @@ pub(super) fn conditions(out: &mut Out<'_>, active: &[String]) {
         .filter(|(_, pw)| !pw.unfenced.is_empty())
         .map(|(p, pw)| shown(p, &pw.unfenced))
         .collect();
-    if !open.is_empty() {
-        out.problem(
-            CheckId::PolicyConditionMissing,
-            active.to_vec(),
-            format!("no source-address condition on {}", open.join(", ")),
+    let found =
+        (!open.is_empty()).then(|| format!("no source-address condition on {}", open.join(", ")));
+    settle(out, CheckId::PolicyConditionMissing, active, found, gap);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::powers::Powers;
+    use super::super::{
+        AccessKey, AttachedPolicy, Fact, Identity, IdentityKind, KeyStatus, Settings, Snapshot, run,
+    };
+
+    fn policy(name: &str, powers: Powers) -> AttachedPolicy {
+        AttachedPolicy {
+            id: 1,
+            name: name.into(),
+            via_groups: vec!["g".into()],
+            admin: Fact::Known(None),
+            powers: Fact::Known(powers),
+        }
+    }
+
+    fn checks(policies: Vec<AttachedPolicy>) -> Vec<&'static str> {
+        let now = 1_767_225_600;
+        let i = Identity {
+            uin: "2".into(),
+            name: Some("bot".into()),
+            kind: IdentityKind::SubUser,
+            console_login: Fact::Known(false),
+            keys: Fact::Known(vec![AccessKey {
+                id: "AKIDtestAAAAAAAAAAAAAAAAAAAAAAAAAAA1".into(),
+                state: KeyStatus::Active,
+                created: Some(now),
+                last_used: Fact::Known(Some(now)),
+            }]),
+            mfa: None,
+            policies: Some(Fact::Known(policies)),
+        };
+        let snap = Snapshot {
+            owner_uin: "1".into(),
+            app_id: None,
+            auditor_uin: "1".into(),
+            identities: vec![i],
+            gaps: vec![],
+            alarms: None,
+        };
+        let a = run(&snap, &Settings::new(now));
+        a.problems.iter().map(|p| p.check.id()).collect()
+    }
+
+    #[test]
+    fn duties_are_judged_across_policies_and_a_deny_fence_covers_them_all() {
+        let cam = Powers {
+            identities: vec!["cam:CreateUser".into()],
+            ..Powers::default()
+        };
+        let cvm = Powers {
+            resources: vec!["cvm:*".into()],
+            unfenced: vec!["cvm:* on *".into()],
+            ..Powers::default()
+        };
+        let fence = Powers {
+            fence: true,
+            ..Powers::default()
+        };
+        assert_eq!(
+            checks(vec![policy("a", cam.clone()), policy("b", cvm.clone())]),
+            ["duties-not-separated", "policy-condition-missing"]
         );
-    } else if let Some(g) = gap {
-        out.unknown(CheckId::PolicyConditionMissing, g);
+        assert_eq!(
+            checks(vec![
+                policy("a", cam),
+                policy("b", cvm.clone()),
+                policy("c", fence)
+            ]),
+            ["duties-not-separated"]
+        );
+        assert_eq!(checks(vec![policy("b", cvm)]), ["policy-condition-missing"]);
     }
 }
