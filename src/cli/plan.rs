@@ -669,10 +669,16 @@ fn noise(a: &NoiseArgs, paths: &[PathBuf], diags: &Diagnostics) -> anyhow::Resul
                     ..config::Config::default()
                 }
             }
-            None => config::load_config_within(&p, config_cap(in_tree))?,
+            None if in_tree => {
+                let mut budget = rule::bound::Budget::default();
+                let mut cfg = config::load_tree_config(&p, config_cap(true), &mut budget)?;
+                bound_tree_config(&p, &mut cfg, &mut budget, diags);
+                cfg
+            }
+            None => config::load_config_within(&p, config_cap(false))?,
         };
         if in_tree {
-            bound_tree_config(&p, &mut cfg, diags);
+            clamp_tree_size(&p, &mut cfg, diags);
         }
         noise.allow = std::mem::take(&mut cfg.allow);
         config = Some((p, cfg));
@@ -726,10 +732,9 @@ fn config_cap(in_tree: bool) -> u64 {
     }
 }
 
-/// Clamps a config found in the scanned tree to the defaults: its
-/// `max_file_size` is only kept when it lowers the limit, and its rules are
-/// bounded ([`rule::bound`]), each with a warning.
-fn bound_tree_config(path: &Path, cfg: &mut config::Config, diags: &Diagnostics) {
+/// A config found in the scanned tree keeps its `max_file_size` only when
+/// it lowers the limit.
+fn clamp_tree_size(path: &Path, cfg: &mut config::Config, diags: &Diagnostics) {
     let default = WalkOptions::default().max_file_size;
     if let Some(size) = cfg.max_file_size.filter(|s| *s > default) {
         diags.warn(format_args!(
@@ -738,21 +743,49 @@ fn bound_tree_config(path: &Path, cfg: &mut config::Config, diags: &Diagnostics)
         ));
         cfg.max_file_size = None;
     }
-    bound_tree_rules(path, &mut Vec::new(), &mut cfg.rules, diags);
 }
 
-/// Bounds the rules and allowlists of a config found in the scanned tree,
-/// with one warning per kind of thing left out.
+/// Bounds a keyhound config found in the scanned tree ([`rule::bound`]):
+/// its `[[allow]]` tables were bounded as it was read, against `budget`;
+/// its rules are bounded after them, each kind left out with a warning.
+fn bound_tree_config(
+    path: &Path,
+    cfg: &mut config::Config,
+    budget: &mut rule::bound::Budget,
+    diags: &Diagnostics,
+) {
+    let (lists, regexes) = cfg.allow_left_out;
+    let total = cfg.rules.len();
+    let out = rule::bound::LeftOut {
+        allowlists: lists,
+        allow_regexes: regexes,
+        ..rule::bound::bound_within(budget, &mut Vec::new(), &mut cfg.rules)
+    };
+    warn_left_out(path, total, out, diags);
+}
+
+/// Bounds the rules and allowlists of a gitleaks config found in the
+/// scanned tree, with one warning per kind of thing left out.
 fn bound_tree_rules(
     path: &Path,
     allowlists: &mut Vec<rule::gitleaks::GitleaksAllow>,
     rules: &mut Vec<rule::Rule>,
     diags: &Diagnostics,
 ) {
-    use rule::bound::{MAX_TREE_ALLOW_REGEXES, MAX_TREE_PATTERN_BYTES, MAX_TREE_RULES};
     let total = rules.len();
     let out = rule::bound::bound(allowlists, rules);
+    warn_left_out(path, total, out, diags);
+}
+
+/// One warning per kind of thing [`rule::bound`] left out of `path`, a
+/// config of `total` rules.
+fn warn_left_out(path: &Path, total: usize, out: rule::bound::LeftOut, diags: &Diagnostics) {
+    use rule::bound::{MAX_TREE_ALLOW_REGEXES, MAX_TREE_PATTERN_BYTES, MAX_TREE_RULES};
     let bounded = "a config in the scanned tree is bounded (use --config to load more)";
+    let budget = format!(
+        "past {MAX_TREE_ALLOW_REGEXES} allowlist regexes or {} KiB of patterns",
+        MAX_TREE_PATTERN_BYTES / 1024
+    );
     if out.rules_over_count > 0 {
         diags.warn(format_args!(
             "{}: {total} rules, only the first {MAX_TREE_RULES} used: {bounded}",
@@ -761,19 +794,17 @@ fn bound_tree_rules(
     }
     if out.allowlists > 0 {
         diags.warn(format_args!(
-            "{}: {} allowlists ({} regexes) left out: past {MAX_TREE_ALLOW_REGEXES} allowlist regexes or {} KiB of patterns, {bounded}",
+            "{}: {} allowlists ({} regexes) left out: {budget}, {bounded}",
             path.display(),
             out.allowlists,
             out.allow_regexes,
-            MAX_TREE_PATTERN_BYTES / 1024
         ));
     }
     if out.rules_over_size > 0 {
         diags.warn(format_args!(
-            "{}: {} rules left out: past {MAX_TREE_ALLOW_REGEXES} allowlist regexes or {} KiB of patterns, {bounded}",
+            "{}: {} rules left out: {budget}, {bounded}",
             path.display(),
             out.rules_over_size,
-            MAX_TREE_PATTERN_BYTES / 1024
         ));
     }
 }

@@ -36,16 +36,17 @@ impl LeftOut {
     }
 }
 
-/// Regexes and pattern bytes spent so far.
-#[derive(Default)]
-struct Budget {
+/// Allowlist regexes and pattern bytes a config in the scanned tree has
+/// spent so far, across everything it adds.
+#[derive(Debug, Default)]
+pub struct Budget {
     regexes: usize,
     bytes: usize,
 }
 
 impl Budget {
     /// Spends `(regexes, bytes)` if both fit.
-    fn take(&mut self, regexes: usize, bytes: usize) -> bool {
+    pub fn take(&mut self, regexes: usize, bytes: usize) -> bool {
         let fits = self.regexes + regexes <= MAX_TREE_ALLOW_REGEXES
             && self.bytes + bytes <= MAX_TREE_PATTERN_BYTES;
         if fits {
@@ -86,12 +87,21 @@ fn rule_cost(r: &Rule) -> (usize, usize) {
 /// Bounds what a config found in the scanned tree adds, in file order:
 /// its global allowlists first, then its rules.
 pub fn bound(allowlists: &mut Vec<GitleaksAllow>, rules: &mut Vec<Rule>) -> LeftOut {
+    bound_within(&mut Budget::default(), allowlists, rules)
+}
+
+/// [`bound`], after what `budget` already spent (a keyhound config's own
+/// allowlists).
+pub fn bound_within(
+    budget: &mut Budget,
+    allowlists: &mut Vec<GitleaksAllow>,
+    rules: &mut Vec<Rule>,
+) -> LeftOut {
     let mut out = LeftOut::default();
     if rules.len() > MAX_TREE_RULES {
         out.rules_over_count = rules.len() - MAX_TREE_RULES;
         rules.truncate(MAX_TREE_RULES);
     }
-    let mut budget = Budget::default();
     allowlists.retain(|a| {
         let (n, b) = allowlist_cost(a);
         let keep = budget.take(n, b);

@@ -240,3 +240,42 @@ fn a_gitleaks_config_in_the_scanned_tree_adds_at_most_1000_allowlist_regexes() {
     let (report, err) = texts(&out);
     assert_eq!(out.status.code(), Some(0), "{report}{err}");
 }
+
+#[test]
+fn a_keyhound_config_in_the_scanned_tree_shares_the_allowlist_bound() {
+    let env = TestEnv::new();
+    let huge: Vec<String> = (0..1200).map(|i| format!("'''^nothing{i}$'''")).collect();
+    env.write(
+        ".keyhound.toml",
+        format!(
+            "[[allow]]\ndescription = \"small\"\npaths = ['vendor/**']\n\n\
+             [[allow]]\ndescription = \"huge\"\nregexes = [{}, '''AKID''']\n",
+            huge.join(", ")
+        ),
+    );
+    let creds = |seed| format!("SecretId={}\nSecretKey={}\n", id(seed), key(seed));
+    env.write("app.env", creds(63));
+    env.write("vendor/lib.env", creds(64));
+    let out = run(&env, &["scan", ".", "-f", "json"]);
+    let (report, err) = texts(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the huge allowlist is left out: {err}"
+    );
+    assert!(
+        report.contains("app.env") && !report.contains("vendor/"),
+        "{report}"
+    );
+    assert!(
+        err.lines()
+            .any(|l| l.contains(".keyhound.toml")
+                && l.contains("1 allowlists (1201 regexes) left out")),
+        "{err}"
+    );
+    let out = run(
+        &env,
+        &["scan", ".", "--config", ".keyhound.toml", "-f", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "--config is not bounded");
+}
