@@ -83,6 +83,20 @@ pub(super) fn epoch_secs(v: i64) -> i64 {
     }
 }
 
+/// Seconds from the start of a day to its last second.
+const DAY_END: i64 = 86_399;
+
+/// A key's last use from `LastSecretUsedDate` (`precise`) and the start
+/// of its `LastUsedDate` Beijing day (`day`): the precise time when it falls
+/// on or after that day, else the day's last second, so the day shown in
+/// UTC is Tencent's and no key reads older than its date says.
+pub(super) fn last_use(precise: Option<i64>, day: Option<i64>) -> Option<i64> {
+    match (precise, day) {
+        (Some(p), Some(d)) if p >= d => Some(p),
+        (p, d) => p.max(d.map(|d| d + DAY_END)),
+    }
+}
+
 /// What a failed call means for the audit.
 pub(super) fn gap(action: Action, e: &CallError) -> Gap {
     let needs = match e.code() {
@@ -204,6 +218,20 @@ mod tests {
         assert_eq!(parse_time("2021-02-03 00:00:00 PST"), None);
         assert_eq!(parse_time("2024-02-30"), None);
         assert_eq!(parse_time("soon"), None);
+    }
+
+    #[test]
+    fn a_last_use_date_alone_counts_to_its_last_second() {
+        let day = parse_time("2022-12-22");
+        let precise = Some(1_671_681_023); // 2022-12-22 11:50:23 UTC+8
+        assert_eq!(last_use(precise, day), precise);
+        let end = last_use(None, day).unwrap();
+        assert_eq!(
+            super::super::super::check::utc_time(end),
+            "2022-12-22T15:59:59Z"
+        );
+        assert_eq!(last_use(Some(5), day), Some(end), "a stale precise time");
+        assert_eq!(last_use(None, None), None);
     }
 
     #[test]

@@ -5,17 +5,17 @@
 //! the client's per-action limits keep to Tencent's documented rates.
 
 pub(crate) mod answer;
+mod judge;
 
 pub use answer::parse_time;
 
 use super::account_index::AuditError;
 use super::client::{Action, CallError, Client, Credential};
-use crate::audit::{
-    self, AccessKey, CheckId, Fact, Gap, Identity, IdentityKind, KeyStatus, Mfa, policy, powers,
-};
+use crate::audit::{self, AccessKey, CheckId, Fact, Gap, Identity, IdentityKind, KeyStatus, Mfa};
 use crate::finding::{SecretKind, redact};
 use answer::{
-    Listed, Verdict, epoch_secs, gap, is_missing_action, listed, merge, num, text, uin_param,
+    Listed, Verdict, epoch_secs, gap, is_missing_action, last_use, listed, merge, num, text,
+    uin_param,
 };
 use rayon::prelude::*;
 use serde_json::{Value, json};
@@ -253,59 +253,6 @@ impl Fetcher<'_> {
         .map_err(|e| gap(Action::ListAttachedGroupPolicies, &e))
     }
 
-    /// Whether `p` is full administrative access and, when `powers` (the
-    /// checks reading what policies grant run), what it grants: presets
-    /// by their document, or by name when Tencent gives none.
-    fn judge(&self, p: &Listed, powers: bool) -> Verdict {
-        let preset_admin = policy::preset_admin(&p.name);
-        if p.preset == Some(true) && (!powers || preset_admin.is_some()) {
-            let admin = Fact::Known(preset_admin);
-            let by_name = policy_powers(&p.name, None);
-            return Verdict {
-                admin,
-                powers: by_name,
-            };
-        }
-        let b = match self.call(Action::GetPolicy, json!({ "PolicyId": p.id })) {
-            Err(e) if p.preset == Some(true) => {
-                return Verdict {
-                    admin: Fact::Known(preset_admin),
-                    powers: policy_powers(&p.name, Some(gap(Action::GetPolicy, &e))),
-                };
-            }
-            Err(e) => {
-                let g = gap(Action::GetPolicy, &e);
-                return Verdict {
-                    admin: Fact::Unknown(g.clone()),
-                    powers: Fact::Unknown(g),
-                };
-            }
-            Ok(b) => b,
-        };
-        let doc = b
-            .get("PolicyDocument")
-            .and_then(Value::as_str)
-            .and_then(policy::parse_document);
-        let unreadable = Gap {
-            action: Action::GetPolicy.name().into(),
-            needs: "a readable policy document".into(),
-            reason: format!("policy {} has no parseable PolicyDocument", p.id),
-        };
-        let preset = num(&b, "Type") == Some(2) || p.preset == Some(true);
-        let name = text(&b, "PolicyName").unwrap_or_else(|| p.name.clone());
-        let admin = match (&doc, preset) {
-            (_, true) => Fact::Known(policy::preset_admin(&name)),
-            (Some(d), false) => Fact::Known(policy::document_admin(d)),
-            (None, false) => Fact::Unknown(unreadable.clone()),
-        };
-        let powers = match (&doc, preset) {
-            (Some(d), _) => Fact::Known(powers::document_powers(d)),
-            (None, true) => policy_powers(&name, Some(unreadable)),
-            (None, false) => Fact::Unknown(unreadable),
-        };
-        Verdict { admin, powers }
-    }
-
     fn last_used(&self, ids: &[String]) -> HashMap<String, Fact<Option<i64>>> {
         let batches: Vec<&[String]> = ids.chunks(10).collect();
         batches
@@ -326,8 +273,8 @@ impl Fetcher<'_> {
                                 .get("LastSecretUsedDate")
                                 .and_then(Value::as_i64)
                                 .map(epoch_secs);
-                            let coarse = text(r, "LastUsedDate").and_then(|d| parse_time(&d));
-                            Some((text(r, "SecretId")?, precise.max(coarse)))
+                            let day = text(r, "LastUsedDate").and_then(|d| parse_time(&d));
+                            Some((text(r, "SecretId")?, last_use(precise, day)))
                         })
                         .collect(),
                     Err(_) => HashMap::new(),
@@ -562,19 +509,6 @@ fn open_alarms(client: &Client, cred: &Credential) -> Fact<BTreeMap<String, Vec<
             }
             Fact::Known(out)
         }
-    }
-}
-
-/// What a preset grants by its name; `unread` (or a gap saying the name
-/// does not tell) when it does not say.
-fn policy_powers(name: &str, unread: Option<Gap>) -> Fact<powers::Powers> {
-    match powers::preset_powers(name) {
-        Some(p) => Fact::Known(p),
-        None => Fact::Unknown(unread.unwrap_or_else(|| Gap {
-            action: Action::GetPolicy.name().into(),
-            needs: "cam:GetPolicy".into(),
-            reason: format!("preset policy {name} was not read"),
-        })),
     }
 }
 
