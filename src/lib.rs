@@ -35,7 +35,7 @@
 //! | module | owns |
 //! | --- | --- |
 //! | [`cli`] | argument parsing (`args`), resolving arguments into one plan per command (`plan`), one module per command, printing diagnostics and the progress line, exit codes |
-//! | [`rule`] | the rule schema, built-in rules, the one loader (keyhound and gitleaks TOML) |
+//! | [`rule`] | the rule schema, built-in rules, the one loader (keyhound and gitleaks TOML), the bounds on a config found in the scanned tree (`bound`), credentials a message quotes found by the built-in rules (`echo`) |
 //! | [`rulecheck`] | rules run through the engine: they compile, find their examples |
 //! | [`engine`] | compiled matching: bytes in, raw matches out |
 //! | [`decode`] | decoded and decrypted views of encoded spans, mapped back to the bytes |

@@ -19,6 +19,19 @@ const AUDITOR: u64 = 300_000_000_002;
 const ADMIN_DOC: &str =
     r#"{"version":"2.0","statement":[{"effect":"allow","action":["*"],"resource":["*"]}]}"#;
 const SELF_GRANTING_DOC: &str = r#"{"version":"2.0","statement":[{"effect":"allow","action":["cam:AttachUserPolicy","cam:ListUsers"],"resource":["*"]}]}"#;
+/// CAM user and permission management, from 10.0.0.0/8 only.
+const CAM_IP_BOUND_DOC: &str = r#"{"version":"2.0","statement":[{"effect":"allow","action":["name/cam:CreateUser","cam:AttachUserPolicy"],"resource":["*"],"condition":{"ip_equal":{"qcs:ip":["10.0.0.0/8"]}}}]}"#;
+/// Every CVM action, from 10.0.0.0/8 only.
+const CVM_IP_BOUND_DOC: &str = r#"{"version":"2.0","statement":[{"effect":"allow","action":["cvm:*"],"resource":["*"],"condition":{"ip_equal":{"qcs:ip":["10.0.0.0/8"]}}}]}"#;
+/// Every CVM action, from anywhere.
+const CVM_OPEN_DOC: &str =
+    r#"{"version":"2.0","statement":[{"effect":"allow","action":["cvm:*"],"resource":["*"]}]}"#;
+/// Every COS action, with every action denied from outside 10.0.0.0/8.
+const COS_FENCED_DOC: &str = r#"{"version":"2.0","statement":[{"effect":"allow","action":["cos:*"],"resource":["*"]},{"effect":"deny","action":["*"],"resource":["*"],"condition":{"ip_not_equal":{"qcs:ip":["10.0.0.0/8"]}}}]}"#;
+/// A deployer: passes a role, starts instances, writes one bucket.
+const DEPLOYER_DOC: &str = r#"{"version":"2.0","statement":[{"effect":"allow","action":["cam:PassRole","cvm:RunInstances","cam:ListUsers"],"resource":["*"]},{"effect":"allow","action":["cos:PutObject"],"resource":["qcs::cos:ap-guangzhou:uid/1300000001:builds-1300000001/*"]}]}"#;
+/// Reads CAM only.
+const CAM_READ_DOC: &str = r#"{"version":"2.0","statement":[{"effect":"allow","action":["cam:List*","cam:Get*"],"resource":["*"]}]}"#;
 const COS_READ_DOC: &str =
     r#"{"version":"2.0","statement":[{"effect":"allow","action":["cos:Get*"],"resource":["*"]}]}"#;
 
@@ -26,18 +39,10 @@ fn pair(seed: u64) -> (String, String) {
     (fake("AKID", 32, seed), fake("", 32, seed + 5000))
 }
 
-/// `YYYY-MM-DD hh:mm:ss`, `days` ago.
+/// CAM's `YYYY-MM-DD hh:mm:ss` (Beijing time), `days` ago.
 fn ago(days: i64) -> String {
-    let t = time::OffsetDateTime::now_utc() - time::Duration::days(days);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    crate::cam::emulator::beijing(now - days * 86_400)
 }
 
 struct Account {
@@ -127,6 +132,7 @@ fn account() -> Account {
     em.alarm(leak_alarm(&alarmed, 0, now));
     let handled = careful_user(&em, 29, "clean-handled-alarm", 29);
     em.alarm(leak_alarm(&handled, 1, now));
+    duty_users(&em);
     careful_user(&em, 18, "admin-direct-bot", 18);
     em.attach(18, 1);
     careful_user(&em, 19, "admin-group-bot", 19);
@@ -142,6 +148,36 @@ fn account() -> Account {
     em.set_last_used(&id, &ago(2)[..10]);
     em.mfa(22, &["Wechat"], &["Phone"]);
     Account { em, root, auditor }
+}
+
+/// Key holders whose policies test separation of duties and source
+/// conditions: one planted problem each, or clean (`clean-*`).
+fn duty_users(em: &Emulator) {
+    em.policy(13, "cam-users-ip-bound", false, CAM_IP_BOUND_DOC)
+        .policy(14, "cvm-ops-ip-bound", false, CVM_IP_BOUND_DOC)
+        .policy(15, "cvm-ops", false, CVM_OPEN_DOC)
+        .policy(16, "cos-fenced", false, COS_FENCED_DOC)
+        .policy(17, "deployer", false, DEPLOYER_DOC)
+        .policy(18, "cam-reader", false, CAM_READ_DOC)
+        .group(504, "iam-team", &[13])
+        .group(505, "cvm-team", &[14])
+        .group(506, "cvm-open", &[15])
+        .group(507, "cos-fenced", &[16])
+        .group(508, "deployers", &[17])
+        .group(509, "cam-readers", &[18]);
+    // Manages users and permissions, and CVM: both fenced to 10/8.
+    careful_user(em, 30, "split-duties-bot", 30);
+    em.join(30, 504).join(30, 505);
+    careful_user(em, 31, "clean-ip-bound-cvm-bot", 31);
+    em.join(31, 505);
+    careful_user(em, 32, "unbound-cvm-bot", 32);
+    em.join(32, 506);
+    careful_user(em, 33, "clean-fenced-cos-bot", 33);
+    em.join(33, 507);
+    careful_user(em, 34, "clean-deployer", 34);
+    em.join(34, 508);
+    careful_user(em, 35, "clean-cam-reader", 35);
+    em.join(35, 509).join(35, 501);
 }
 
 /// Skips the three MFA checks.
@@ -168,6 +204,19 @@ fn leak_alarm(key: &str, status: i64, now: i64) -> crate::cam::emulator::Alarm {
     }
 }
 
+/// The planted problems of the checks reading what policies grant; every
+/// one needs the policy lists.
+const GRANT_PROBLEMS: [(&str, &str); 8] = [
+    ("duties-not-separated", "admin-direct-bot"),
+    ("duties-not-separated", "admin-group-bot"),
+    ("duties-not-separated", "split-duties-bot"),
+    ("policy-condition-missing", "admin-direct-bot"),
+    ("policy-condition-missing", "admin-group-bot"),
+    ("policy-condition-missing", "cam-attach-bot"),
+    ("policy-condition-missing", "cam-full-bot"),
+    ("policy-condition-missing", "unbound-cvm-bot"),
+];
+
 /// The planted problems: `(check, identity name or "root")`.
 fn planted() -> BTreeSet<(String, String)> {
     [
@@ -192,6 +241,7 @@ fn planted() -> BTreeSet<(String, String)> {
         ("console-and-api", "console-bot"),
     ]
     .into_iter()
+    .chain(GRANT_PROBLEMS)
     .map(|(c, n)| (c.to_string(), n.to_string()))
     .collect()
 }
@@ -263,6 +313,30 @@ fn every_planted_problem_is_reported_and_nothing_else() {
             .contains("everything-custom (allows action * on resource *; through group ops)"),
         "{admin_group}"
     );
+    let evidence = |check: &str, name: &str| -> String {
+        v["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["check"] == check && p["identity"]["name"] == name)
+            .map(|p| p["evidence"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        evidence("duties-not-separated", "split-duties-bot"),
+        "manages users and permissions through cam-users-ip-bound \
+         (cam:AttachUserPolicy, cam:CreateUser); manages other resources through \
+         cvm-ops-ip-bound (cvm:*)"
+    );
+    assert_eq!(
+        evidence("policy-condition-missing", "cam-attach-bot"),
+        "no source-address condition on grant-anything (cam:AttachUserPolicy on *)"
+    );
+    assert!(
+        evidence("policy-condition-missing", "cam-full-bot")
+            .contains("QcloudCamFullAccess (cam:* on *)"),
+        "a preset without a document is judged by its name"
+    );
     assert_eq!(a.em.actions_outside(&read_only()), Vec::<String>::new());
     for state_changing in keyhound::verify::tencent::api::STATE_CHANGING {
         assert_eq!(a.em.calls(state_changing.name()), 0);
@@ -270,6 +344,59 @@ fn every_planted_problem_is_reported_and_nothing_else() {
     // The 20/s route was used, not the 5/s ListAttachedUserAllPolicies.
     assert_eq!(a.em.calls("ListAttachedUserAllPolicies"), 0);
     assert!(a.em.calls("ListAttachedUserPolicies") > 0);
+}
+
+#[test]
+fn unreadable_policy_documents_leave_the_grant_checks_not_checked() {
+    let a = account();
+    a.em.deny(AUDITOR, "GetPolicy");
+    let checks = [
+        "--check",
+        "duties-not-separated",
+        "--check",
+        "policy-condition-missing",
+    ];
+    let (code, v, err) = json_run(&a.em, &a.auditor, &checks);
+    assert_eq!(code, 1, "{err}");
+    // Full-access presets are judged by name; custom documents are unread.
+    let f = found(&v);
+    let expected: BTreeSet<(String, String)> = [
+        ("duties-not-separated", "admin-direct-bot"),
+        ("policy-condition-missing", "admin-direct-bot"),
+        ("policy-condition-missing", "cam-full-bot"),
+    ]
+    .into_iter()
+    .map(|(c, n)| (c.to_string(), n.to_string()))
+    .collect();
+    assert_eq!(f, expected, "{v:#}");
+    let nc: BTreeSet<(String, String)> = v["not_checked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .inspect(|n| assert_eq!(n["needs"], "cam:GetPolicy", "{n}"))
+        .map(|n| {
+            let who = n["identity"]["name"].as_str().unwrap_or("account");
+            (n["check"].as_str().unwrap().to_string(), who.to_string())
+        })
+        .collect();
+    for name in [
+        "split-duties-bot",
+        "unbound-cvm-bot",
+        "clean-deployer",
+        "admin-group-bot",
+    ] {
+        for check in ["duties-not-separated", "policy-condition-missing"] {
+            assert!(
+                nc.contains(&(check.to_string(), name.to_string())),
+                "{check} {name}: {v:#}"
+            );
+        }
+    }
+    assert!(
+        !nc.iter()
+            .any(|(_, n)| n == "no-mfa-bot" || n == "cam-full-bot"),
+        "no policy, or presets decided by name: {v:#}"
+    );
 }
 
 #[test]
@@ -323,7 +450,10 @@ fn a_sub_user_auditor_gets_not_checked_with_the_permission_needed() {
         ("mfa-login-off", "operation-mfa-only-bot"),
         ("mfa-off", "wecom-bot"),
         ("mfa-off", "no-mfa-bot"),
-    ] {
+    ]
+    .into_iter()
+    .chain(GRANT_PROBLEMS)
+    {
         expected.remove(&(gone.0.to_string(), gone.1.to_string()));
     }
     assert_eq!(f, expected, "{v:#}");
@@ -548,7 +678,7 @@ fn human_and_sarif_name_the_identity_and_the_check() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert_eq!(rules.len(), 12);
+    assert_eq!(rules.len(), 14);
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), planted().len());
     let mfa = results.iter().find(|r| r["ruleId"] == "mfa-off").unwrap();
@@ -562,6 +692,35 @@ fn human_and_sarif_name_the_identity_and_the_check() {
         !sarif.to_string().contains(&a.root.0),
         "SARIF never shows SecretIds"
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_report_showing_whole_secret_ids_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let a = account();
+    let env = TestEnv::new();
+    let mode = |name: &str, extra: &[&str]| {
+        let file = env.path().join(name);
+        let args = [
+            &["--format", "json", "--check", "key-disabled", "-o"][..],
+            &[file.to_str().unwrap()],
+            extra,
+        ]
+        .concat();
+        assert_eq!(run(&a.em, &a.root, &args).code, 1);
+        let text = std::fs::read_to_string(&file).unwrap();
+        (
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            text,
+        )
+    };
+    let (private, text) = mode("shown.json", &["--show-secrets"]);
+    assert!(text.contains(&pair(15).0), "the whole SecretId is in it");
+    assert_eq!(private, 0o600);
+    let (usual, text) = mode("redacted.json", &[]);
+    assert!(!text.contains(&pair(15).0));
+    assert_ne!(usual & 0o044, 0, "a redacted report keeps the usual mode");
 }
 
 #[test]

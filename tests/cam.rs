@@ -400,7 +400,8 @@ fn redacted_report_is_completed_by_rescanning_and_audited() {
     assert_eq!(v["status"], "Active");
     assert_eq!(v["owner"]["name"], "ci-deployer");
     assert_eq!(v["owner"]["principal"], "sub-user");
-    assert_eq!(v["created"], "2024-03-01 10:20:30");
+    // CAM's "2024-03-01 10:20:30" is Beijing time: reported in UTC.
+    assert_eq!(v["created"], "2024-03-01T02:20:30Z");
     assert_eq!(v["last_used"], "2026-11-20T08:00:00Z");
     assert!(verification(&doc, 1).is_null());
 }

@@ -20,15 +20,15 @@ fn days(settings: &Settings, since: i64) -> i64 {
     (settings.now - since).div_euclid(DAY)
 }
 
-struct Out<'a> {
-    identity: &'a Identity,
+pub(super) struct Out<'a> {
+    pub(super) identity: &'a Identity,
     settings: &'a Settings,
     problems: &'a mut Vec<Problem>,
     not_checked: &'a mut Vec<NotChecked>,
 }
 
 impl Out<'_> {
-    fn problem(&mut self, check: CheckId, keys: Vec<String>, evidence: String) {
+    pub(super) fn problem(&mut self, check: CheckId, keys: Vec<String>, evidence: String) {
         if self.settings.runs(check) {
             self.problems.push(Problem {
                 check,
@@ -39,7 +39,7 @@ impl Out<'_> {
         }
     }
 
-    fn unknown(&mut self, check: CheckId, gap: &Gap) {
+    pub(super) fn unknown(&mut self, check: CheckId, gap: &Gap) {
         if self.settings.runs(check) {
             self.not_checked.push(NotChecked {
                 check,
@@ -126,6 +126,8 @@ pub fn identity(
     mfa(&mut out, &active);
     admin(&mut out, &active);
     direct(&mut out, &active);
+    super::duties::separation(&mut out, &active);
+    super::duties::conditions(&mut out, &active);
     match &identity.console_login {
         Fact::Known(true) => out.problem(
             CheckId::ConsoleAndApi,
@@ -437,6 +439,7 @@ mod tests {
             name: "AdministratorAccess".into(),
             via_groups: vec!["ops".into()],
             admin: Fact::Known(Some("preset administrator policy".into())),
+            powers: Fact::Known(Default::default()),
         }]));
         let a = audit(u);
         assert_eq!(
@@ -491,6 +494,7 @@ mod tests {
             name: name.into(),
             via_groups: groups.iter().map(|g| g.to_string()).collect(),
             admin: Fact::Known(None),
+            powers: Fact::Known(Default::default()),
         };
         let mut u = user(
             IdentityKind::SubUser,
@@ -522,6 +526,7 @@ mod tests {
             name: "custom".into(),
             via_groups: vec!["ops".into()],
             admin: Fact::Unknown(gap("GetPolicy")),
+            powers: Fact::Unknown(gap("GetPolicy")),
         }]));
         u.console_login = Fact::Unknown(gap("ListUsers"));
         let a = audit(u);
@@ -539,7 +544,9 @@ mod tests {
                 ("mfa-login-off", "DescribeSafeAuthFlagColl"),
                 ("mfa-operation-off", "DescribeSafeAuthFlagColl"),
                 ("admin-key", "GetPolicy"),
-                ("console-and-api", "ListUsers")
+                ("console-and-api", "ListUsers"),
+                ("duties-not-separated", "GetPolicy"),
+                ("policy-condition-missing", "GetPolicy")
             ]
         );
         let mut root = user(IdentityKind::Root, vec![]);

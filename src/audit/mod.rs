@@ -4,7 +4,9 @@
 //! snapshot is fetched by [`crate::verify::tencent::snapshot`].
 
 pub mod checks;
+mod duties;
 pub mod policy;
+pub mod powers;
 pub mod report;
 
 use serde::Serialize;
@@ -47,6 +49,12 @@ pub enum CheckId {
     /// A key holder's policies attached to it directly, not through groups.
     #[serde(rename = "policy-not-via-group")]
     PolicyNotViaGroup,
+    /// One key holder manages users and permissions and other resources.
+    #[serde(rename = "duties-not-separated")]
+    DutiesNotSeparated,
+    /// A key holder's broad grant not limited to source addresses.
+    #[serde(rename = "policy-condition-missing")]
+    PolicyConditionMissing,
     /// Tencent's Cloud Security Center has an open alarm about a key.
     #[serde(rename = "tencent-alarm-open")]
     TencentAlarmOpen,
@@ -54,7 +62,7 @@ pub enum CheckId {
 
 impl CheckId {
     /// Every check, in report order.
-    pub const ALL: [CheckId; 12] = [
+    pub const ALL: [CheckId; 14] = [
         CheckId::RootKeyActive,
         CheckId::KeyUnused,
         CheckId::KeyNotRotated,
@@ -66,6 +74,8 @@ impl CheckId {
         CheckId::AdminKey,
         CheckId::ConsoleAndApi,
         CheckId::PolicyNotViaGroup,
+        CheckId::DutiesNotSeparated,
+        CheckId::PolicyConditionMissing,
         CheckId::TencentAlarmOpen,
     ];
 
@@ -84,6 +94,8 @@ impl CheckId {
             CheckId::ConsoleAndApi => "console-and-api",
             CheckId::PolicyNotViaGroup => "policy-not-via-group",
             CheckId::TencentAlarmOpen => "tencent-alarm-open",
+            CheckId::DutiesNotSeparated => "duties-not-separated",
+            CheckId::PolicyConditionMissing => "policy-condition-missing",
         }
     }
 
@@ -112,6 +124,12 @@ impl CheckId {
             }
             CheckId::TencentAlarmOpen => {
                 "Tencent's Cloud Security Center has an open alarm about an API key"
+            }
+            CheckId::DutiesNotSeparated => {
+                "One API key holder manages users and permissions and other resources at once"
+            }
+            CheckId::PolicyConditionMissing => {
+                "An API key holder's broad permissions are not limited to source addresses"
             }
         }
     }
@@ -172,6 +190,17 @@ impl CheckId {
             CheckId::ConsoleAndApi => {
                 "Keep people and programs apart: a person signs in to the console, a program \
                  uses a separate sub-user with programmatic access only."
+            }
+            CheckId::DutiesNotSeparated => {
+                "Tencent advises separating user management, permission management and resource \
+                 management: give CAM administration and the management of other resources to \
+                 different sub-users, so no one account can both change resources and grant \
+                 itself the rights to."
+            }
+            CheckId::PolicyConditionMissing => {
+                "Tencent advises policy conditions for extra security: limit the broad grants of \
+                 an API key's policies to the addresses its program calls from (condition \
+                 ip_equal on qcs:ip, or qcs:vpc), or deny every action from other addresses."
             }
         }
     }
@@ -288,7 +317,7 @@ pub struct Mfa {
     pub action: Vec<String>,
 }
 
-/// Whether a policy grants everything.
+/// A policy an identity holds, and what it grants.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AttachedPolicy {
     /// CAM policy id.
@@ -299,6 +328,9 @@ pub struct AttachedPolicy {
     pub via_groups: Vec<String>,
     /// Whether it is full administrative access, and why.
     pub admin: Fact<Option<String>>,
+    /// What it lets its holder change, and which broad grants are not
+    /// limited to source addresses.
+    pub powers: Fact<powers::Powers>,
 }
 
 /// An identity of the account and what the checks need about it.

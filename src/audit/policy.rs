@@ -50,7 +50,7 @@ pub fn preset_admin(name: &str) -> Option<String> {
         .then(|| "preset policy allowing every service".to_string())
 }
 
-fn strings(v: Option<&Value>) -> Vec<String> {
+pub(super) fn strings(v: Option<&Value>) -> Vec<String> {
     match v {
         Some(Value::String(s)) => vec![s.trim().to_string()],
         Some(Value::Array(a)) => a
@@ -62,7 +62,7 @@ fn strings(v: Option<&Value>) -> Vec<String> {
     }
 }
 
-fn is_any_action(a: &str) -> bool {
+pub(super) fn is_any_action(a: &str) -> bool {
     let a = a.strip_prefix("name/").unwrap_or(a);
     a == "*" || a == "*:*"
 }
@@ -79,7 +79,7 @@ pub fn parse_document(text: &str) -> Option<Value> {
     serde_json::from_str(&decoded).ok()
 }
 
-fn statements(doc: &Value) -> Vec<&Value> {
+pub(super) fn statements(doc: &Value) -> Vec<&Value> {
     match doc.get("statement") {
         Some(Value::Array(a)) => a.iter().collect(),
         Some(one @ Value::Object(_)) => vec![one],
@@ -107,7 +107,7 @@ pub fn allowed_actions(doc: &Value) -> Vec<String> {
 
 /// Whether action pattern `a` (`cam:*`, `cam:Attach*`, `*`) covers the
 /// lower-cased action `want`.
-fn covers(a: &str, want: &str) -> bool {
+pub(super) fn covers(a: &str, want: &str) -> bool {
     let a = a.strip_prefix("name/").unwrap_or(a).to_ascii_lowercase();
     if is_any_action(&a) {
         return true;
@@ -139,7 +139,7 @@ fn open_allows(doc: &Value) -> Vec<&Value> {
         .collect()
 }
 
-fn is_unconditional(s: &Value) -> bool {
+pub(super) fn is_unconditional(s: &Value) -> bool {
     s.get("condition").is_none_or(|c| match c {
         Value::Object(m) => m.is_empty(),
         Value::Null => true,

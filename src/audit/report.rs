@@ -200,7 +200,9 @@ fn severity(c: CheckId) -> (&'static str, &'static str) {
         | CheckId::MfaOperationOff
         | CheckId::KeyNotRotated
         | CheckId::KeyUnused
-        | CheckId::ConsoleAndApi => ("warning", "6.0"),
+        | CheckId::ConsoleAndApi
+        | CheckId::DutiesNotSeparated
+        | CheckId::PolicyConditionMissing => ("warning", "6.0"),
         CheckId::KeyDisabled | CheckId::UserTwoKeys | CheckId::PolicyNotViaGroup => ("note", "3.0"),
     }
 }
@@ -346,7 +348,7 @@ mod tests {
             serde_json::from_value(s.clone()).expect("a SARIF 2.1.0 log");
         assert_eq!(typed.runs[0].results.as_ref().map(Vec::len), Some(1));
         let run = &s["runs"][0];
-        assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 12);
+        assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 14);
         let r = &run["results"][0];
         assert_eq!(r["ruleId"], "root-key-active");
         assert_eq!(

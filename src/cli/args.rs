@@ -672,7 +672,7 @@ mod tests {
 // --- audit ----------------------------------------------------------------------
 
 /// The check ids `--check` and `--skip` take (those of [`crate::audit::CheckId`]).
-pub(crate) const CHECK_IDS: [&str; 12] = [
+pub(crate) const CHECK_IDS: [&str; 14] = [
     "root-key-active",
     "key-unused",
     "key-not-rotated",
@@ -684,6 +684,8 @@ pub(crate) const CHECK_IDS: [&str; 12] = [
     "admin-key",
     "console-and-api",
     "policy-not-via-group",
+    "duties-not-separated",
+    "policy-condition-missing",
     "tencent-alarm-open",
 ];
 

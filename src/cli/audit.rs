@@ -22,7 +22,8 @@ pub(crate) fn run(a: &AuditArgs) -> anyhow::Result<Exit> {
         Ok(w.flush()?)
     };
     let written = match &plan.output {
-        Some(p) => super::output::write_file(p, |f| write(f)),
+        // With --show-secrets the report holds whole SecretIds: owner only.
+        Some(p) => super::output::write_file_private(p, plan.show_secrets, |f| write(f)),
         None => write(&mut std::io::BufWriter::new(std::io::stdout().lock())),
     };
     match written {

@@ -603,7 +603,7 @@ mod tests {
     #[test]
     fn audit_check_and_skip_combine() {
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert_eq!(chosen_checks(&[], &[]).unwrap().len(), 12);
+        assert_eq!(chosen_checks(&[], &[]).unwrap().len(), 14);
         let only = chosen_checks(&s(&["mfa-off", "admin-key"]), &s(&["admin-key"])).unwrap();
         assert_eq!(only.into_iter().collect::<Vec<_>>(), [CheckId::MfaOff]);
         assert!(chosen_checks(&s(&["mfa-off"]), &s(&["mfa-off"])).is_err());

@@ -39,6 +39,9 @@ pub struct Config {
     pub rules: Vec<Rule>,
     /// Allowlists, compiled.
     pub allow: AllowSet,
+    /// `[[allow]]` tables left out, and the regexes they held, by the
+    /// bounds on a config found in the scanned tree.
+    pub allow_left_out: (usize, usize),
 }
 
 #[derive(Deserialize)]
@@ -73,6 +76,17 @@ struct RawAllow {
 
 /// Parses a config file's text; `origin` names it in errors.
 pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
+    parse_within(text, origin, None)
+}
+
+/// [`parse`] for a config found in the scanned tree: `[[allow]]` tables
+/// past `budget` ([`crate::rule::bound`]) are left out whole, before any is
+/// compiled, and counted in [`Config::allow_left_out`].
+pub fn parse_within(
+    text: &str,
+    origin: &str,
+    mut budget: Option<&mut crate::rule::bound::Budget>,
+) -> Result<Config, ConfigError> {
     let raw: RawConfig =
         toml::from_str(text).map_err(|e| locate(text, origin, e.span(), e.message().trim_end()))?;
     let bad = |span: Range<usize>, msg: String| locate(text, origin, Some(span), &msg);
@@ -135,7 +149,20 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
         }
     }
     let mut lists = Vec::new();
+    let mut left_out = (0, 0);
     for a in raw.allow {
+        let regexes = a.paths.len() + a.regexes.len();
+        let bytes: usize = [&a.paths, &a.regexes, &a.stopwords]
+            .iter()
+            .flat_map(|l| l.iter())
+            .map(|p| p.get_ref().len())
+            .sum();
+        if let Some(b) = budget.as_deref_mut()
+            && !b.take(regexes, bytes)
+        {
+            left_out = (left_out.0 + 1, left_out.1 + regexes);
+            continue;
+        }
         // An empty pattern would allow every finding.
         let patterns = a.paths.iter().map(|p| ("path", p));
         let patterns = patterns.chain(a.regexes.iter().map(|r| ("regex", r)));
@@ -172,6 +199,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
         disabled_rules: raw.disabled_rules,
         rules: raw.rule,
         allow: AllowSet::new(lists),
+        allow_left_out: left_out,
     })
 }
 

@@ -72,6 +72,18 @@ pub fn load_config_within(path: &Path, max: u64) -> Result<Config, ConfigError> 
     file::parse(&text, &origin)
 }
 
+/// Reads a config found in the scanned tree (at most `max` bytes), its
+/// allowlists bounded by `budget` ([`file::parse_within`]).
+pub fn load_tree_config(
+    path: &Path,
+    max: u64,
+    budget: &mut crate::rule::bound::Budget,
+) -> Result<Config, ConfigError> {
+    let origin = path.display().to_string();
+    let text = read_within(path, "config", max)?;
+    file::parse_within(&text, &origin, Some(budget))
+}
+
 /// Reads an ignore file; bad lines are left out and added to `diags` as
 /// errors (exit 2).
 pub fn load_ignore(path: &Path, diags: &Diagnostics) -> Result<IgnoreFile, ConfigError> {

@@ -205,7 +205,8 @@ pub struct NewKey {
     pub uin: String,
     /// `active`, `disabled` or `deleted`.
     pub status: String,
-    /// When it was created, as Tencent gives it.
+    /// When it was created, in UTC (`YYYY-MM-DDThh:mm:ssZ`; CAM's
+    /// zone-less Beijing time converted).
     pub created: String,
 }
 
@@ -219,7 +220,8 @@ pub struct NewUser {
     pub name: Option<String>,
     /// `sub-user`, `collaborator`, ...
     pub principal: String,
-    /// When it was created, as Tencent gives it.
+    /// When it was created, in UTC (`YYYY-MM-DDThh:mm:ssZ`; CAM's
+    /// zone-less Beijing time converted).
     pub created: String,
 }
 

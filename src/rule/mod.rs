@@ -246,7 +246,9 @@ impl RuleSet {
     }
 }
 
+pub mod bound;
 mod builtin;
+pub mod echo;
 pub mod gitleaks;
 pub mod load;
 

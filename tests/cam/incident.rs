@@ -21,9 +21,9 @@ pub(super) fn now() -> i64 {
         .as_secs() as i64
 }
 
-/// Tencent's `YYYY-MM-DD hh:mm:ss`.
+/// Tencent's `YYYY-MM-DD hh:mm:ss`, in Beijing time.
 pub(super) fn tencent(t: i64) -> String {
-    rfc3339(t).replace('T', " ").replace('Z', "")
+    super::emulator::beijing(t)
 }
 
 fn log(w: &World, id: &str, name: &str, at: i64, ip: &str) -> Logged {
@@ -435,6 +435,35 @@ fn keys_users_and_grants_created_after_the_leak_are_called_out() {
         "ids shortened"
     );
     assert_read_only(&w);
+}
+
+#[test]
+fn cam_times_are_beijing_time_and_reported_in_utc() {
+    let w = world();
+    let t = now();
+    let leaked = t - 60 * DAY;
+    // CAM writes Beijing time: 3 hours before the leak (5 hours after it,
+    // were the text read as UTC), and 3 hours after.
+    let before = pair("AKID", 47);
+    let after = pair("AKID", 48);
+    w.em.key(CI_USER, &before.0, &before.1, "Active");
+    w.em.set_created(&before.0, &tencent(leaked - 3 * 3600));
+    w.em.key(CI_USER, &after.0, &after.1, "Active");
+    w.em.set_created(&after.0, &tencent(leaked + 3 * 3600));
+    let env = TestEnv::new();
+    leaked_report(&env, &w, &w.ci.0, &w.ci.1, leaked);
+    let doc = run(&env, &w, "json").json();
+    let p = &verification(&doc, 0)["incident"]["persistence"];
+    let short = |id: &str| keyhound::finding::redact(id, keyhound::finding::SecretKind::Identifier);
+    let keys: Vec<(&str, &str)> = p["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["id"].as_str().unwrap(), k["created"].as_str().unwrap()))
+        .collect();
+    let when = rfc3339(leaked + 3 * 3600);
+    assert_eq!(keys, [(short(&after.0).as_str(), when.as_str())], "{p}");
+    assert_eq!(p["since"], rfc3339(leaked), "one zone: {p}");
 }
 
 #[test]

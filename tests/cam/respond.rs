@@ -158,3 +158,41 @@ fn respond_needs_auditor_credentials_before_scanning() {
     assert!(err.contains("auditor credentials"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+#[test]
+fn servers_echoing_the_callers_id_never_show_it_whole() {
+    let w = world();
+    w.em.echo_caller_id();
+    // The auditor may not read CloudAudit: the refusal quotes its SecretId;
+    // the unknown key's refusal quotes the key's.
+    w.em.deny(super::AUDITOR, "DescribeEvents");
+    let env = TestEnv::new();
+    let dead = pair("AKID", 4646);
+    leak(&env, "a/.env", &w.ci.0, &w.ci.1);
+    leak(&env, "b/.env", &dead.0, &dead.1);
+    let mut seen = String::new();
+    for format in ["sarif", "json", "human"] {
+        let out = audited(&env, &w, &["respond", ".", "--format", format]);
+        out.code(1);
+        let all = format!("{}{}", out.stdout, out.stderr);
+        for (what, id) in [
+            ("auditor", &w.auditor.0),
+            ("ci", &w.ci.0),
+            ("dead", &dead.0),
+        ] {
+            assert!(
+                !all.contains(id.as_str()),
+                "-f {format} shows the {what} id:\n{all}"
+            );
+        }
+        for key in [&w.auditor.1, &w.ci.1, &dead.1] {
+            assert!(!all.contains(key.as_str()), "-f {format} shows a key");
+        }
+        seen.push_str(&all);
+    }
+    let auditor = Secret::new(w.auditor.0.as_str(), SecretKind::Identifier).redacted();
+    assert!(
+        seen.contains(&format!("(SecretId {auditor})")),
+        "the echo reached the report, shortened: {seen}"
+    );
+}

@@ -31,6 +31,8 @@ struct State {
     faults: Vec<(u16, String)>,
     requests: Vec<String>,
     answered: u32,
+    /// Error messages quote the caller's AccessKeyId.
+    echo_ids: bool,
 }
 
 /// A running STS emulator; stops when dropped.
@@ -101,6 +103,12 @@ impl AlibabaEmulator {
         }
     }
 
+    /// Makes every error message quote the caller's AccessKeyId, as a
+    /// server that echoes what it was sent would.
+    pub fn echo_caller_id(&self) {
+        self.st().echo_ids = true;
+    }
+
     /// Every request line received.
     pub fn requests(&self) -> Vec<String> {
         self.st().requests.clone()
@@ -123,6 +131,24 @@ fn error(status: u16, code: &str, message: &str) -> (u16, String) {
 }
 
 fn answer(st: &mut State, req: &super::RawRequest) -> (u16, String) {
+    let (status, body) = checked(st, req);
+    let caller = req
+        .line()
+        .split(['?', '&', ' '])
+        .find_map(|p| p.strip_prefix("AccessKeyId="))
+        .map(str::to_string);
+    match (st.echo_ids, status, caller) {
+        (true, 400.., Some(id)) => {
+            let mut v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+            let m = v["Message"].as_str().unwrap_or_default().to_string();
+            v["Message"] = json!(format!("{m} AccessKeyId: {}", decode(&id)));
+            (status, v.to_string())
+        }
+        _ => (status, body),
+    }
+}
+
+fn checked(st: &mut State, req: &super::RawRequest) -> (u16, String) {
     let line = req.line();
     st.requests.push(line.clone());
     if let Some(f) = (!st.faults.is_empty()).then(|| st.faults.remove(0)) {

@@ -79,17 +79,7 @@ pub(super) fn describe_access_key_alarm(st: &State, caller: &User, p: &Value) ->
     json!({ "Data": data, "Total": mine.len() })
 }
 
-/// `YYYY-MM-DD hh:mm:ss` of a Unix time (UTC).
+/// `YYYY-MM-DD hh:mm:ss` of a Unix time, in Beijing time.
 fn tencent_time(t: i64) -> String {
-    let d =
-        time::OffsetDateTime::from_unix_timestamp(t).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        d.year(),
-        u8::from(d.month()),
-        d.day(),
-        d.hour(),
-        d.minute(),
-        d.second()
-    )
+    super::beijing(t)
 }

@@ -19,6 +19,22 @@ pub(super) fn epoch_of(date: &str) -> i64 {
     (era * 146_097 + doe - 719_468) * 86_400
 }
 
+/// Tencent's zone-less `YYYY-MM-DD hh:mm:ss` of unix time `t`: Beijing
+/// time (UTC+8), as CAM and Cloud Security Center write their times.
+pub fn beijing(t: i64) -> String {
+    let d = time::OffsetDateTime::from_unix_timestamp(t + 8 * 3600)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        d.year(),
+        u8::from(d.month()),
+        d.day(),
+        d.hour(),
+        d.minute(),
+        d.second()
+    )
+}
+
 impl Emulator {
     /// Makes `id` a key of the international site: the China site answers
     /// `AuthFailure.SecretIdNotFound` for it.

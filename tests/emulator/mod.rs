@@ -18,6 +18,7 @@ mod trail;
 
 #[allow(unused_imports)]
 pub use csip::Alarm;
+pub use docs::beijing;
 #[allow(unused_imports)]
 pub use sts::Session;
 #[allow(unused_imports)]
@@ -109,6 +110,8 @@ pub(crate) struct State {
     budgets: HashMap<String, u32>,
     windows: HashMap<String, (i64, u32)>,
     clock_offset: i64,
+    /// Error messages quote the caller's SecretId (`echo_caller_id`).
+    echo_ids: bool,
     requests: Vec<Recorded>,
     denied: Vec<(u64, String)>,
     throttle_first: HashMap<String, u32>,
@@ -254,6 +257,12 @@ impl Emulator {
         self.st().denied.push((uin, action.into()));
     }
 
+    /// Makes every error message quote the caller's SecretId, as a server
+    /// that echoes what it was sent would.
+    pub fn echo_caller_id(&self) {
+        self.st().echo_ids = true;
+    }
+
     /// Moves the emulator's clock by `secs`.
     pub fn clock_offset(&self, secs: i64) {
         self.st().clock_offset = secs;
@@ -364,7 +373,15 @@ fn serve(conn: TcpStream, state: &Mutex<State>, intl: bool) {
             *st.calls.entry(action.clone()).or_default() += 1;
             let n = st.requests.len() + 1;
             st.authenticated = None;
-            let answer = dispatch(&mut st, intl, &method, &target, &get, &body);
+            let mut answer = dispatch(&mut st, intl, &method, &target, &get, &body);
+            let caller = get("authorization").and_then(|a| tc3::parse_auth(&a));
+            if let (true, Some(m), Some(c)) = (
+                st.echo_ids,
+                answer.pointer("/Error/Message").and_then(Value::as_str),
+                caller,
+            ) {
+                answer["Error"]["Message"] = json!(format!("{m} (SecretId {})", c.id));
+            }
             let error = answer
                 .pointer("/Error/Code")
                 .and_then(Value::as_str)
@@ -391,7 +408,6 @@ fn serve(conn: TcpStream, state: &Mutex<State>, intl: bool) {
                 body: String::from_utf8_lossy(&body).into_owned(),
                 error,
             });
-            let mut answer = answer;
             answer["RequestId"] = json!(request_id);
             (answer, action)
         };

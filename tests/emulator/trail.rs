@@ -330,7 +330,9 @@ pub(super) fn query_api_key(st: &State, caller: &User, p: &Value) -> Value {
                     p.first().unwrap_or(&0) * 3600
                         + p.get(1).unwrap_or(&0) * 60
                         + p.get(2).unwrap_or(&0)
-                });
+                })
+                // CAM's text is Beijing time; QueryApiKey answers epoch seconds.
+                - 8 * 3600;
             json!({"SecretId": k.id, "CreateTime": created, "Status": status})
         })
         .collect();

@@ -198,3 +198,99 @@ fn a_config_in_the_scanned_tree_adds_at_most_1000_rules() {
         "{err}"
     );
 }
+
+#[test]
+fn a_gitleaks_config_in_the_scanned_tree_adds_at_most_1000_allowlist_regexes() {
+    let env = TestEnv::new();
+    // An allowlist past the cap is left out whole: the key it would allow
+    // is reported. A small one after it still applies.
+    let mut huge: Vec<String> = (0..1500).map(|i| format!("'''^nothing{i}$'''")).collect();
+    huge.push("'''AKID'''".to_string());
+    env.write(
+        ".gitleaks.toml",
+        format!(
+            "[extend]\nuseDefault = true\n\n[[allowlists]]\ndescription = \"huge\"\nregexes = [{}]\n\n\
+             [[allowlists]]\ndescription = \"small\"\npaths = ['''^vendor/''']\n",
+            huge.join(", ")
+        ),
+    );
+    let creds = |seed| format!("SecretId={}\nSecretKey={}\n", id(seed), key(seed));
+    env.write("app.env", creds(61));
+    env.write("vendor/lib.env", creds(62));
+    let started = std::time::Instant::now();
+    let out = run(&env, &["scan", ".", "-f", "json"]);
+    let (report, err) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let paths: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["locations"].as_array().unwrap())
+        .map(|l| {
+            l["path"]
+                .as_str()
+                .unwrap_or_default()
+                .trim_start_matches("./")
+        })
+        .collect();
+    assert!(paths.contains(&"app.env"), "{report}");
+    assert!(!paths.iter().any(|p| p.starts_with("vendor")), "{report}");
+    assert!(
+        err.lines()
+            .any(|l| l.contains(".gitleaks.toml")
+                && l.contains("1 allowlists (1501 regexes) left out")),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    // The user's own --config is not bounded: the whole allowlist applies.
+    let out = run(
+        &env,
+        &["scan", ".", "--config", ".gitleaks.toml", "-f", "json"],
+    );
+    let (report, err) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{report}{err}");
+}
+
+#[test]
+fn a_keyhound_config_in_the_scanned_tree_shares_the_allowlist_bound() {
+    let env = TestEnv::new();
+    let huge: Vec<String> = (0..1200).map(|i| format!("'''^nothing{i}$'''")).collect();
+    env.write(
+        ".keyhound.toml",
+        format!(
+            "[[allow]]\ndescription = \"small\"\npaths = ['vendor/**']\n\n\
+             [[allow]]\ndescription = \"huge\"\nregexes = [{}, '''AKID''']\n",
+            huge.join(", ")
+        ),
+    );
+    let creds = |seed| format!("SecretId={}\nSecretKey={}\n", id(seed), key(seed));
+    env.write("app.env", creds(63));
+    env.write("vendor/lib.env", creds(64));
+    let out = run(&env, &["scan", ".", "-f", "json"]);
+    let (report, err) = texts(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the huge allowlist is left out: {err}"
+    );
+    assert!(
+        report.contains("app.env") && !report.contains("vendor/"),
+        "{report}"
+    );
+    assert!(
+        err.lines()
+            .any(|l| l.contains(".keyhound.toml")
+                && l.contains("1 allowlists (1201 regexes) left out")),
+        "{err}"
+    );
+    let out = run(
+        &env,
+        &["scan", ".", "--config", ".keyhound.toml", "-f", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "--config is not bounded");
+}

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 mod config;
+mod echo;
 mod git;
 mod inputs;
 mod journal;

@@ -115,10 +115,16 @@ pub(super) fn noise(
                     ..config::Config::default()
                 }
             }
-            None => config::load_config_within(&p, config_cap(in_tree))?,
+            None if in_tree => {
+                let mut budget = rule::bound::Budget::default();
+                let mut cfg = config::load_tree_config(&p, config_cap(true), &mut budget)?;
+                bound_tree_config(&p, &mut cfg, &mut budget, diags);
+                cfg
+            }
+            None => config::load_config_within(&p, config_cap(false))?,
         };
         if in_tree {
-            bound_tree_config(&p, &mut cfg, diags);
+            clamp_tree_size(&p, &mut cfg, diags);
         }
         noise.allow = std::mem::take(&mut cfg.allow);
         config = Some((p, cfg));
@@ -172,14 +178,9 @@ fn config_cap(in_tree: bool) -> u64 {
     }
 }
 
-/// The most rules a config found in the scanned tree adds; only `--config`
-/// raises it.
-pub const MAX_TREE_RULES: usize = 1000;
-
-/// Clamps a config found in the scanned tree to the defaults: its
-/// `max_file_size` is only kept when it lowers the limit, and its rules past
-/// [`MAX_TREE_RULES`] are left out, each with a warning.
-fn bound_tree_config(path: &Path, cfg: &mut config::Config, diags: &Diagnostics) {
+/// A config found in the scanned tree keeps its `max_file_size` only when
+/// it lowers the limit.
+fn clamp_tree_size(path: &Path, cfg: &mut config::Config, diags: &Diagnostics) {
     let default = WalkOptions::default().max_file_size;
     if let Some(size) = cfg.max_file_size.filter(|s| *s > default) {
         diags.warn(format_args!(
@@ -188,17 +189,69 @@ fn bound_tree_config(path: &Path, cfg: &mut config::Config, diags: &Diagnostics)
         ));
         cfg.max_file_size = None;
     }
-    truncate_tree_rules(path, &mut cfg.rules, diags);
 }
 
-fn truncate_tree_rules(path: &Path, rules: &mut Vec<rule::Rule>, diags: &Diagnostics) {
-    if rules.len() > MAX_TREE_RULES {
+/// Bounds a keyhound config found in the scanned tree ([`rule::bound`]):
+/// its `[[allow]]` tables were bounded as it was read, against `budget`;
+/// its rules are bounded after them, each kind left out with a warning.
+fn bound_tree_config(
+    path: &Path,
+    cfg: &mut config::Config,
+    budget: &mut rule::bound::Budget,
+    diags: &Diagnostics,
+) {
+    let (lists, regexes) = cfg.allow_left_out;
+    let total = cfg.rules.len();
+    let out = rule::bound::LeftOut {
+        allowlists: lists,
+        allow_regexes: regexes,
+        ..rule::bound::bound_within(budget, &mut Vec::new(), &mut cfg.rules)
+    };
+    warn_left_out(path, total, out, diags);
+}
+
+/// Bounds the rules and allowlists of a gitleaks config found in the
+/// scanned tree, with one warning per kind of thing left out.
+fn bound_tree_rules(
+    path: &Path,
+    allowlists: &mut Vec<rule::gitleaks::GitleaksAllow>,
+    rules: &mut Vec<rule::Rule>,
+    diags: &Diagnostics,
+) {
+    let total = rules.len();
+    let out = rule::bound::bound(allowlists, rules);
+    warn_left_out(path, total, out, diags);
+}
+
+/// One warning per kind of thing [`rule::bound`] left out of `path`, a
+/// config of `total` rules.
+fn warn_left_out(path: &Path, total: usize, out: rule::bound::LeftOut, diags: &Diagnostics) {
+    use rule::bound::{MAX_TREE_ALLOW_REGEXES, MAX_TREE_PATTERN_BYTES, MAX_TREE_RULES};
+    let bounded = "a config in the scanned tree is bounded (use --config to load more)";
+    let budget = format!(
+        "past {MAX_TREE_ALLOW_REGEXES} allowlist regexes or {} KiB of patterns",
+        MAX_TREE_PATTERN_BYTES / 1024
+    );
+    if out.rules_over_count > 0 {
         diags.warn(format_args!(
-            "{}: {} rules, only the first {MAX_TREE_RULES} used: a config in the scanned tree is bounded (use --config to load more)",
-            path.display(),
-            rules.len()
+            "{}: {total} rules, only the first {MAX_TREE_RULES} used: {bounded}",
+            path.display()
         ));
-        rules.truncate(MAX_TREE_RULES);
+    }
+    if out.allowlists > 0 {
+        diags.warn(format_args!(
+            "{}: {} allowlists ({} regexes) left out: {budget}, {bounded}",
+            path.display(),
+            out.allowlists,
+            out.allow_regexes,
+        ));
+    }
+    if out.rules_over_size > 0 {
+        diags.warn(format_args!(
+            "{}: {} rules left out: {budget}, {bounded}",
+            path.display(),
+            out.rules_over_size,
+        ));
     }
 }
 
@@ -224,7 +277,7 @@ fn gitleaks_config(
     }
     let mut file = rule::load::read_file(path)?;
     if in_tree {
-        truncate_tree_rules(path, &mut file.rules, diags);
+        bound_tree_rules(path, &mut file.allowlists, &mut file.rules, diags);
     }
     rulecheck::validate(&file)?;
     file.report(diags);

@@ -4,8 +4,9 @@
 //! SecretIds can be attributed even without their SecretKey. (Not the
 //! `audit` command: that is `crate::audit` over a `snapshot`.)
 
-use super::check::last_used_answers;
+use super::check::{last_used_answers, utc_time};
 use super::client::{Action, CallError, Client, Credential};
+use super::snapshot::parse_time;
 use crate::finding::{KeyStatus, SecretKind, redact};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -67,8 +68,15 @@ fn identity(u: &Value, principal: &str) -> Option<UserInfo> {
         uin: text(u, "Uin")?,
         principal: principal.to_string(),
         name: text(u, "Name"),
-        created: text(u, "CreateTime").filter(|c| !c.is_empty()),
+        created: text(u, "CreateTime").filter(|c| !c.is_empty()).map(utc),
     })
+}
+
+/// A CAM time (Beijing time, no zone) as `YYYY-MM-DDThh:mm:ssZ`, so every
+/// time keyhound compares and shows is in one zone; kept as given when it
+/// does not parse.
+fn utc(cam: String) -> String {
+    parse_time(&cam).map_or(cam, utc_time)
 }
 
 /// The principal word for a ListAccounts `UserType`; `None` for the owner
@@ -271,7 +279,7 @@ impl AccountIndex {
                                 principal: principal.clone(),
                                 name: name.clone(),
                                 status,
-                                created: text(k, "CreateTime"),
+                                created: text(k, "CreateTime").map(utc),
                             },
                         );
                     }

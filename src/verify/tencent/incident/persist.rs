@@ -33,11 +33,6 @@ pub(crate) const GRANTS: &[&str] = &[
     "SetDefaultPolicyVersion",
 ];
 
-/// Tencent's `YYYY-MM-DD hh:mm:ss` of a Unix time.
-fn tencent_time(secs: i64) -> String {
-    utc_time(secs).replace('T', " ").replace('Z', "")
-}
-
 fn status_word(s: KeyStatus) -> String {
     match s {
         KeyStatus::Active => "active",
@@ -117,7 +112,7 @@ pub(crate) fn read(
                             id: shown,
                             uin: uin.to_string(),
                             status,
-                            created: tencent_time(created),
+                            created: utc_time(created),
                         }),
                     }
                 }

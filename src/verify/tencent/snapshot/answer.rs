@@ -3,6 +3,7 @@
 //! policies in both listing shapes.
 
 use super::super::client::{Action, CallError};
+use crate::audit::powers::Powers;
 use crate::audit::{AttachedPolicy, Fact, Gap};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -27,8 +28,15 @@ pub(crate) fn uin_param(uin: &str) -> Value {
     uin.parse::<u64>().map_or_else(|_| json!(uin), |n| json!(n))
 }
 
-/// Tencent's `YYYY-MM-DD hh:mm:ss` or `YYYY-MM-DD` (read as UTC) to unix
-/// seconds.
+/// The zone of Tencent's zone-less times (`"2021-02-03 00:00:00"`, CAM's
+/// `CreateTime`, `LastUsedDate`...): Beijing time, UTC+8 (docs/verify.md,
+/// "Times").
+pub const TENCENT_OFFSET: i64 = 8 * 3600;
+
+/// A time as Tencent or keyhound writes it, to unix seconds: Tencent's
+/// zone-less `YYYY-MM-DD hh:mm:ss` or `YYYY-MM-DD` in Beijing time (UTC+8),
+/// or an RFC 3339 time (`...Z`, `...+08:00`, fractions ignored) in its own
+/// zone.
 pub fn parse_time(s: &str) -> Option<i64> {
     let s = s.trim();
     let date = s.get(..10)?;
@@ -43,7 +51,26 @@ pub fn parse_time(s: &str) -> Option<i64> {
             secs += h * 3600 + mi * 60 + se;
         }
     }
-    Some(secs)
+    Some(secs - zone_offset(s.get(19..).unwrap_or(""))?)
+}
+
+/// The offset east of UTC that the text after the clock names: none is
+/// Tencent's Beijing time; `Z` UTC; `+hh:mm` / `-hh:mm` as written.
+fn zone_offset(rest: &str) -> Option<i64> {
+    let rest = rest.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
+    match rest {
+        "" => Some(TENCENT_OFFSET),
+        "Z" | "z" => Some(0),
+        _ => {
+            let sign = match rest.get(..1)? {
+                "+" => 1,
+                "-" => -1,
+                _ => return None,
+            };
+            let (h, m) = rest.get(1..)?.split_once(':')?;
+            Some(sign * (h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60))
+        }
+    }
 }
 
 /// `LastSecretUsedDate` is documented as epoch milliseconds; a value too
@@ -53,6 +80,20 @@ pub(super) fn epoch_secs(v: i64) -> i64 {
         v.div_euclid(1000)
     } else {
         v
+    }
+}
+
+/// Seconds from the start of a day to its last second.
+const DAY_END: i64 = 86_399;
+
+/// A key's last use from `LastSecretUsedDate` (`precise`) and the start
+/// of its `LastUsedDate` Beijing day (`day`): the precise time when it falls
+/// on or after that day, else the day's last second, so the day shown in
+/// UTC is Tencent's and no key reads older than its date says.
+pub(super) fn last_use(precise: Option<i64>, day: Option<i64>) -> Option<i64> {
+    match (precise, day) {
+        (Some(p), Some(d)) if p >= d => Some(p),
+        (p, d) => p.max(d.map(|d| d + DAY_END)),
     }
 }
 
@@ -118,18 +159,29 @@ pub(crate) fn listed(p: &Value, via: Option<&str>) -> Option<Listed> {
     })
 }
 
+/// What was decided about one policy.
+#[derive(Clone)]
+pub(super) struct Verdict {
+    /// Whether it is full administrative access, and why.
+    pub admin: Fact<Option<String>>,
+    /// What it grants.
+    pub powers: Fact<Powers>,
+}
+
 /// One entry per policy id, with every group it comes through.
-pub(super) fn merge(
-    ps: Vec<Listed>,
-    verdicts: &HashMap<u64, Fact<Option<String>>>,
-) -> Vec<AttachedPolicy> {
+pub(super) fn merge(ps: Vec<Listed>, verdicts: &HashMap<u64, Verdict>) -> Vec<AttachedPolicy> {
     let mut by_id: BTreeMap<u64, AttachedPolicy> = BTreeMap::new();
     for p in ps {
         let e = by_id.entry(p.id).or_insert_with(|| AttachedPolicy {
             id: p.id,
             name: p.name.clone(),
             via_groups: Vec::new(),
-            admin: verdicts.get(&p.id).cloned().unwrap_or(Fact::Known(None)),
+            admin: verdicts
+                .get(&p.id)
+                .map_or(Fact::Known(None), |v| v.admin.clone()),
+            powers: verdicts
+                .get(&p.id)
+                .map_or(Fact::Known(Powers::default()), |v| v.powers.clone()),
         });
         e.via_groups.extend(p.via_groups);
     }
@@ -155,11 +207,31 @@ mod tests {
     }
 
     #[test]
-    fn tencent_times_parse() {
-        assert_eq!(parse_time("1970-01-02"), Some(86_400));
-        assert_eq!(parse_time("1970-01-01 01:00:01"), Some(3601));
+    fn tencent_times_are_beijing_time_others_keep_their_zone() {
+        assert_eq!(parse_time("1970-01-02"), Some(86_400 - 8 * 3600));
+        assert_eq!(parse_time("1970-01-01 09:00:01"), Some(3601));
+        assert_eq!(parse_time("2021-02-03 00:00:00"), Some(1_612_281_600));
+        assert_eq!(parse_time("2021-02-02T16:00:00Z"), Some(1_612_281_600));
+        assert_eq!(parse_time("2021-02-02T16:00:00.250Z"), Some(1_612_281_600));
+        assert_eq!(parse_time("2021-02-03T00:00:00+08:00"), Some(1_612_281_600));
+        assert_eq!(parse_time("2021-02-02T11:00:00-05:00"), Some(1_612_281_600));
+        assert_eq!(parse_time("2021-02-03 00:00:00 PST"), None);
         assert_eq!(parse_time("2024-02-30"), None);
         assert_eq!(parse_time("soon"), None);
+    }
+
+    #[test]
+    fn a_last_use_date_alone_counts_to_its_last_second() {
+        let day = parse_time("2022-12-22");
+        let precise = Some(1_671_681_023); // 2022-12-22 11:50:23 UTC+8
+        assert_eq!(last_use(precise, day), precise);
+        let end = last_use(None, day).unwrap();
+        assert_eq!(
+            super::super::super::check::utc_time(end),
+            "2022-12-22T15:59:59Z"
+        );
+        assert_eq!(last_use(Some(5), day), Some(end), "a stale precise time");
+        assert_eq!(last_use(None, None), None);
     }
 
     #[test]

@@ -5,16 +5,18 @@
 //! the client's per-action limits keep to Tencent's documented rates.
 
 pub(crate) mod answer;
+mod judge;
 
 pub use answer::parse_time;
 
 use super::account_index::AuditError;
 use super::client::{Action, CallError, Client, Credential};
-use crate::audit::{
-    self, AccessKey, CheckId, Fact, Gap, Identity, IdentityKind, KeyStatus, Mfa, policy,
-};
+use crate::audit::{self, AccessKey, CheckId, Fact, Gap, Identity, IdentityKind, KeyStatus, Mfa};
 use crate::finding::{SecretKind, redact};
-use answer::{Listed, epoch_secs, gap, is_missing_action, listed, merge, num, text, uin_param};
+use answer::{
+    Listed, Verdict, epoch_secs, gap, is_missing_action, last_use, listed, merge, num, text,
+    uin_param,
+};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -251,33 +253,6 @@ impl Fetcher<'_> {
         .map_err(|e| gap(Action::ListAttachedGroupPolicies, &e))
     }
 
-    fn judge(&self, p: &Listed) -> Fact<Option<String>> {
-        if let Some(why) = policy::preset_admin(&p.name) {
-            return Fact::Known(Some(why));
-        }
-        if p.preset == Some(true) {
-            return Fact::Known(None);
-        }
-        match self.call(Action::GetPolicy, json!({ "PolicyId": p.id })) {
-            Err(e) => Fact::Unknown(gap(Action::GetPolicy, &e)),
-            Ok(b) if num(&b, "Type") == Some(2) => Fact::Known(policy::preset_admin(
-                &text(&b, "PolicyName").unwrap_or_default(),
-            )),
-            Ok(b) => match b
-                .get("PolicyDocument")
-                .and_then(Value::as_str)
-                .and_then(policy::parse_document)
-            {
-                Some(doc) => Fact::Known(policy::document_admin(&doc)),
-                None => Fact::Unknown(Gap {
-                    action: Action::GetPolicy.name().into(),
-                    needs: "a readable policy document".into(),
-                    reason: format!("policy {} has no parseable PolicyDocument", p.id),
-                }),
-            },
-        }
-    }
-
     fn last_used(&self, ids: &[String]) -> HashMap<String, Fact<Option<i64>>> {
         let batches: Vec<&[String]> = ids.chunks(10).collect();
         batches
@@ -298,8 +273,8 @@ impl Fetcher<'_> {
                                 .get("LastSecretUsedDate")
                                 .and_then(Value::as_i64)
                                 .map(epoch_secs);
-                            let coarse = text(r, "LastUsedDate").and_then(|d| parse_time(&d));
-                            Some((text(r, "SecretId")?, precise.max(coarse)))
+                            let day = text(r, "LastUsedDate").and_then(|d| parse_time(&d));
+                            Some((text(r, "SecretId")?, last_use(precise, day)))
                         })
                         .collect(),
                     Err(_) => HashMap::new(),
@@ -458,8 +433,14 @@ pub fn fetch(
     .iter()
     .any(|c| checks.contains(c));
     let wants_console = checks.contains(&CheckId::ConsoleAndApi);
-    let wants_policies =
-        checks.contains(&CheckId::AdminKey) || checks.contains(&CheckId::PolicyNotViaGroup);
+    let wants_policies = [
+        CheckId::AdminKey,
+        CheckId::PolicyNotViaGroup,
+        CheckId::DutiesNotSeparated,
+        CheckId::PolicyConditionMissing,
+    ]
+    .iter()
+    .any(|c| checks.contains(c));
     let auditor_is_root = text(&me, "Uin").is_some_and(|u| u == owner);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(PARALLEL)
@@ -578,9 +559,11 @@ fn finish(
     for p in per_user.iter().flatten().flatten().flatten() {
         distinct.entry(p.id).or_insert_with(|| p.clone());
     }
-    let verdicts: HashMap<u64, Fact<Option<String>>> = distinct
+    let powers = checks.contains(&CheckId::DutiesNotSeparated)
+        || checks.contains(&CheckId::PolicyConditionMissing);
+    let verdicts: HashMap<u64, Verdict> = distinct
         .par_iter()
-        .map(|(id, p)| (*id, f.judge(p)))
+        .map(|(id, p)| (*id, f.judge(p, powers)))
         .collect();
     let wants_last_use = checks.contains(&CheckId::KeyUnused)
         || checks.contains(&CheckId::RootKeyActive)
