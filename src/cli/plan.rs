@@ -40,10 +40,9 @@ pub(crate) struct Scan {
     pub engine: Engine,
     /// What keeps a finding out of the report.
     pub noise: Noise,
-    /// `--verify`, `--audit` or `--profile`: how to reach Tencent Cloud.
-    pub verify: Option<Tencent>,
-    /// With `verify`: where to check the keys of the providers on the seam.
-    pub providers: Option<ProviderEndpoints>,
+    /// `--verify`, `--audit` or `--profile`: the providers that check the
+    /// findings, in order (empty when not verifying).
+    pub verifiers: Vec<Verifier>,
     /// Where and how to write the report.
     pub output: Output,
     /// Where the scan is rooted, for report paths.
@@ -107,6 +106,31 @@ pub(crate) struct Output {
     pub gitleaks: Option<super::compat::GitleaksMode>,
 }
 
+/// One verifier of a run: how to reach a provider, and as whom.
+#[derive(Debug)]
+pub(crate) enum Verifier {
+    /// Tencent Cloud, with auditor mode when asked for.
+    Tencent(Box<Tencent>),
+    /// The providers on the seam, each at its endpoint.
+    Seam(ProviderEndpoints),
+}
+
+/// The Tencent Cloud verifier among `verifiers`.
+pub(crate) fn tencent_of(verifiers: &[Verifier]) -> Option<&Tencent> {
+    verifiers.iter().find_map(|v| match v {
+        Verifier::Tencent(t) => Some(&**t),
+        Verifier::Seam(_) => None,
+    })
+}
+
+/// The endpoints of the providers on the seam among `verifiers`.
+pub(crate) fn seam_of(verifiers: &[Verifier]) -> Option<&ProviderEndpoints> {
+    verifiers.iter().find_map(|v| match v {
+        Verifier::Seam(e) => Some(e),
+        Verifier::Tencent(_) => None,
+    })
+}
+
 /// How to reach Tencent Cloud, and as whom.
 #[derive(Debug)]
 pub(crate) struct Tencent {
@@ -151,10 +175,8 @@ pub(crate) struct Verify {
     pub rules: RuleSet,
     /// The repository of a redacted report's git locations.
     pub repo: Option<git2::Repository>,
-    /// Tencent Cloud.
-    pub tencent: Tencent,
-    /// Where to check the keys of the providers on the seam.
-    pub providers: ProviderEndpoints,
+    /// Tencent Cloud and the providers on the seam.
+    pub verifiers: Vec<Verifier>,
 }
 
 /// A resolved `keyhound disable`.
@@ -201,11 +223,13 @@ pub(crate) fn respond(
     let t = &a.scan.verify.tencent;
     let credential = required_credential(t)?;
     let mut scan = scan(g, &a.scan, diags)?;
-    scan.verify = Some(Tencent {
-        endpoints: endpoints(t)?,
-        auditor: None,
-    });
-    scan.providers = Some(provider_endpoints(&a.scan.verify.providers)?);
+    scan.verifiers = vec![
+        Verifier::Tencent(Box::new(Tencent {
+            endpoints: endpoints(t)?,
+            auditor: None,
+        })),
+        Verifier::Seam(provider_endpoints(&a.scan.verify.providers)?),
+    ];
     if a.journal.is_none()
         && let Some(default) = crate::action::journal::default_path()
     {
@@ -362,13 +386,16 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
     };
     let t = &a.verify.tencent;
     let verifying = a.verify.verify || t.audit || t.profile.is_some();
-    let verify = if verifying {
-        Some(Tencent {
-            endpoints,
-            auditor: auditor_credential(t, false).transpose(),
-        })
+    let verifiers = if verifying {
+        vec![
+            Verifier::Tencent(Box::new(Tencent {
+                endpoints,
+                auditor: auditor_credential(t, false).transpose(),
+            })),
+            Verifier::Seam(others),
+        ]
     } else {
-        None
+        Vec::new()
     };
     let config_format = settings.config.as_ref().and_then(|(_, c)| c.format);
     let mut engine = Engine::new(&rules)?;
@@ -377,8 +404,7 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         source,
         engine,
         noise: settings.noise,
-        verify,
-        providers: verifying.then_some(others),
+        verifiers,
         output: Output {
             format: match (
                 a.format
@@ -446,8 +472,10 @@ pub(crate) fn verify(a: &VerifyArgs, diags: &Diagnostics) -> anyhow::Result<Veri
         show_secrets: a.show_secrets,
         rules: rules(&a.rules, diags)?,
         repo: open_repo(a.repo.as_deref())?,
-        tencent,
-        providers: provider_endpoints(&a.providers)?,
+        verifiers: vec![
+            Verifier::Tencent(Box::new(tencent)),
+            Verifier::Seam(provider_endpoints(&a.providers)?),
+        ],
     })
 }
 

@@ -17,8 +17,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 /// Every provider checked through the seam: its rules' `verify` value, its
-/// name on the command line and its default endpoint. (Tencent Cloud has its
-/// own verifier: auditor mode, incidents, disable/enable.)
+/// name on the command line and its default endpoint. (Tencent Cloud
+/// implements the trait too, but is connected by its caller: auditor mode,
+/// sites, incidents and disable/enable need more than an endpoint.)
 pub const PROVIDERS: &[(VerifyWith, &str, &str)] = &[
     (
         VerifyWith::Cdnetworks,
