@@ -20,6 +20,7 @@ mod precision;
 mod precommit;
 mod progress;
 mod providers;
+mod providers_alibaba;
 mod report;
 mod rules;
 mod sarif;

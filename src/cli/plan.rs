@@ -195,8 +195,49 @@ pub(crate) struct Disable {
     pub journal: PathBuf,
     /// Tencent Cloud, with the auditor's credentials.
     pub tencent: Tencent,
-    /// The auditor's credentials.
-    pub credential: Found,
+    /// The auditor's credentials (needed once a Tencent key is a target).
+    pub credential: anyhow::Result<Found>,
+    /// Alibaba Cloud: STS's endpoint (RAM's beside it) and the user's own key.
+    pub alibaba: Alibaba,
+}
+
+/// How to reach Alibaba Cloud to change a key's status, and as whom.
+#[derive(Debug)]
+pub(crate) struct Alibaba {
+    /// STS's endpoint (`--provider-endpoint alibaba=URL`).
+    pub endpoint: http::Endpoint,
+    /// `ALIBABA_CLOUD_ACCESS_KEY_ID`/`_SECRET` (and `_SECURITY_TOKEN`),
+    /// the variables Alibaba's own credential chain reads.
+    pub key: Option<crate::verify::alibaba::ram::AuditorKey>,
+}
+
+/// The Alibaba Cloud side of `disable`/`enable`.
+fn alibaba(a: &ProviderArgs) -> anyhow::Result<Alibaba> {
+    let endpoints = provider_endpoints(a)?;
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let key = match (
+        var("ALIBABA_CLOUD_ACCESS_KEY_ID"),
+        var("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
+    ) {
+        (Some(id), Some(secret)) => Some(crate::verify::alibaba::ram::AuditorKey {
+            id: id.trim().to_string(),
+            secret: crate::finding::Secret::new(secret.trim(), crate::finding::SecretKind::Key),
+            token: var("ALIBABA_CLOUD_SECURITY_TOKEN")
+                .map(|t| crate::finding::Secret::new(t.trim(), crate::finding::SecretKind::Key)),
+        }),
+        (Some(_), None) | (None, Some(_)) => anyhow::bail!(
+            "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET go together: one \
+             of them is not set"
+        ),
+        (None, None) => None,
+    };
+    Ok(Alibaba {
+        endpoint: endpoints
+            .get(VerifyWith::Alibaba)
+            .cloned()
+            .expect("Alibaba Cloud has an endpoint"),
+        key,
+    })
 }
 
 /// A resolved `keyhound respond`.
@@ -290,8 +331,10 @@ pub(crate) struct Enable {
     pub yes: bool,
     /// Tencent Cloud.
     pub tencent: Tencent,
-    /// The auditor's credentials.
-    pub credential: Found,
+    /// The auditor's credentials (needed once a Tencent key is journaled).
+    pub credential: anyhow::Result<Found>,
+    /// Alibaba Cloud.
+    pub alibaba: Alibaba,
 }
 
 /// Resolves `keyhound scan`. Warnings and notes of loading (rules files,
@@ -492,8 +535,9 @@ pub(crate) fn disable(a: &DisableArgs) -> anyhow::Result<Disable> {
     } else {
         None
     };
-    let credential = required_credential(&a.tencent)?;
+    let credential = required_credential(&a.tencent);
     Ok(Disable {
+        alibaba: alibaba(&a.providers)?,
         from: a.from.clone(),
         findings: a.findings.clone(),
         secret_ids: a.secret_ids.clone(),
@@ -517,7 +561,8 @@ pub(crate) fn enable(a: &EnableArgs) -> anyhow::Result<Enable> {
             endpoints: endpoints(&a.tencent)?,
             auditor: None,
         },
-        credential: required_credential(&a.tencent)?,
+        credential: required_credential(&a.tencent),
+        alibaba: alibaba(&a.providers)?,
     })
 }
 

@@ -179,15 +179,12 @@ fn respond(
     let done = if yes && items.iter().any(|it| matches!(it.step, Step::Change(_))) {
         let mut j =
             Journal::open(journal).map_err(|e| anyhow::anyhow!("{e}: nothing was changed"))?;
-        action::apply(
-            verifier.client(),
-            &aud.credential,
-            &aud.index,
-            &items,
-            Change::Disable,
-            &mut j,
-        )
-        .map_err(|e| anyhow::anyhow!("{e}: stopped before the next change"))?
+        let api = action::TencentKeys {
+            client: verifier.client(),
+            auditor: &aud.credential,
+        };
+        action::apply(&api, &aud.index, &items, Change::Disable, &mut j)
+            .map_err(|e| anyhow::anyhow!("{e}: stopped before the next change"))?
     } else {
         Vec::new()
     };

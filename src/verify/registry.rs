@@ -97,7 +97,8 @@ impl Endpoints {
         }
     }
 
-    fn get(&self, with: VerifyWith) -> Option<&Endpoint> {
+    /// One provider's endpoint.
+    pub fn get(&self, with: VerifyWith) -> Option<&Endpoint> {
         self.0.iter().find(|(w, _)| *w == with).map(|(_, e)| e)
     }
 }

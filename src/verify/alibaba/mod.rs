@@ -13,6 +13,8 @@
 //! `InvalidSecurityToken.*` is not live; throttling, server errors and a
 //! nonce used twice are tried again, then unknown.
 
+pub mod ram;
+
 use super::http::{self, Channel, ClientError, Endpoint, verdict};
 use super::provider::Provider;
 use crate::finding::Secret;
@@ -83,6 +85,40 @@ pub fn signature(secret: &str, method: &str, params: &[(&str, &str)]) -> String 
     base64::engine::general_purpose::STANDARD.encode(m.finalize().into_bytes())
 }
 
+/// The URL of one RPC call to `endpoint`: `action_params` (Action, Version
+/// and the call's own) with the common parameters, signed with `secret`
+/// (RPC signature 1.0, GET).
+pub fn signed_url(
+    endpoint: &Endpoint,
+    id: &str,
+    secret: &Secret,
+    token: Option<&Secret>,
+    action_params: &[(&str, &str)],
+) -> reqwest::Url {
+    let timestamp = timestamp();
+    let nonce = nonce();
+    let mut params = vec![
+        ("AccessKeyId", id),
+        ("Format", "JSON"),
+        ("SignatureMethod", "HMAC-SHA1"),
+        ("SignatureNonce", nonce.as_str()),
+        ("SignatureVersion", "1.0"),
+        ("Timestamp", timestamp.as_str()),
+    ];
+    params.extend_from_slice(action_params);
+    if let Some(t) = token {
+        params.push(("SecurityToken", t.expose()));
+    }
+    let sig = signature(secret.expose(), "GET", &params);
+    let mut url = endpoint.url("/");
+    url.set_query(Some(&format!(
+        "{}&Signature={}",
+        canonical_query(&params),
+        percent_encode(&sig)
+    )));
+    url
+}
+
 /// Checks found Alibaba Cloud credentials.
 #[derive(Debug)]
 pub struct Checker(Channel);
@@ -100,28 +136,13 @@ impl Checker {
         secret: &Secret,
         token: Option<&Secret>,
     ) -> (Verification, bool) {
-        let timestamp = timestamp();
-        let nonce = nonce();
-        let mut params = vec![
-            ("AccessKeyId", id),
-            ("Action", "GetCallerIdentity"),
-            ("Format", "JSON"),
-            ("SignatureMethod", "HMAC-SHA1"),
-            ("SignatureNonce", nonce.as_str()),
-            ("SignatureVersion", "1.0"),
-            ("Timestamp", timestamp.as_str()),
-            ("Version", STS_VERSION),
-        ];
-        if let Some(t) = token {
-            params.push(("SecurityToken", t.expose()));
-        }
-        let sig = signature(secret.expose(), "GET", &params);
-        let mut url = self.0.endpoint.url("/");
-        url.set_query(Some(&format!(
-            "{}&Signature={}",
-            canonical_query(&params),
-            percent_encode(&sig)
-        )));
+        let url = signed_url(
+            &self.0.endpoint,
+            id,
+            secret,
+            token,
+            &[("Action", "GetCallerIdentity"), ("Version", STS_VERSION)],
+        );
         let answer = match http::exchange(self.0.http.get(url), &self.0.endpoint.host(), MAX_BODY) {
             Ok(a) => a,
             Err(why) => return (verdict(Outcome::Unknown, why), true),

@@ -1,0 +1,167 @@
+//! Alibaba Cloud keys switched off and on through the binary against the
+//! STS/RAM emulator: the user's own account indexed with RAM, a dry run
+//! first, only keys that account lists touched (never the credentials
+//! keyhound runs with), every call journaled, `enable` undoing it, and
+//! the last use read with RAM `GetAccessKeyLastUsed`.
+
+use crate::cam::emulator::alibaba::AlibabaEmulator;
+use crate::util::{Run, RunExt, TestEnv, fake_in};
+
+const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const ACCOUNT: &str = "1234567890123456";
+
+/// An invented `LTAI` AccessKey pair.
+fn key(seed: u64) -> (String, String) {
+    (
+        fake_in(ALNUM, "LTAI5t", 18, seed),
+        fake_in(ALNUM, "", 30, seed + 1),
+    )
+}
+
+/// One account: a RAM administrator (the user's own key), a leaked key of
+/// user `deploy` used on a known day, and a key of another account.
+struct Scene {
+    em: AlibabaEmulator,
+    env: TestEnv,
+    admin: (String, String),
+    leaked: (String, String),
+    foreign: (String, String),
+}
+
+impl Scene {
+    fn new() -> Scene {
+        let em = AlibabaEmulator::start();
+        let (admin, leaked, foreign) = (key(61), key(63), key(65));
+        em.user_key(&admin.0, &admin.1, true, ACCOUNT, "secops")
+            .ram_admin(&admin.0)
+            .user_key(&leaked.0, &leaked.1, true, ACCOUNT, "deploy")
+            .set_last_used(&leaked.0, "2026-11-30T08:00:00Z")
+            .user_key(&foreign.0, &foreign.1, true, "6543210987654321", "ci");
+        Scene {
+            em,
+            env: TestEnv::new(),
+            admin,
+            leaked,
+            foreign,
+        }
+    }
+
+    /// `keyhound ARGS --provider-endpoint alibaba=URL` with the
+    /// administrator's key in Alibaba's environment variables.
+    fn run(&self, args: &[&str]) -> Run {
+        let endpoint = format!("alibaba={}", self.em.url());
+        self.env
+            .cmd()
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", &self.admin.0)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", &self.admin.1)
+            .args(args)
+            .args(["--provider-endpoint", &endpoint])
+            .run()
+    }
+}
+
+fn short(id: &str) -> String {
+    format!("{}…{}", &id[..8], &id[id.len() - 4..])
+}
+
+#[test]
+fn alibaba_keys_are_disabled_after_a_dry_run_journaled_and_enabled_again() {
+    let s = Scene::new();
+    let leaked = s.leaked.0.as_str();
+    let dry = s.run(&["disable", "--secret-id", leaked]);
+    dry.code(0)
+        .stdout_has(&format!("disable {}", short(leaked)))
+        .stdout_has("last used 2026-11-30T08:00:00Z (RAM GetAccessKeyLastUsed)")
+        .stdout_has("dry run: nothing changed")
+        .nowhere(&s.admin.1);
+    assert!(s.em.updates().is_empty(), "a dry run changes nothing");
+    assert_eq!(s.em.enabled(leaked), Some(true));
+
+    s.run(&["disable", "--secret-id", leaked, "--yes"])
+        .code(0)
+        .stdout_has(&format!("disable {}: confirmed", short(leaked)));
+    assert_eq!(s.em.enabled(leaked), Some(false));
+    let journal = std::fs::read_to_string(s.env.default_journal()).unwrap();
+    assert!(journal.contains("\"provider\":\"alibaba\""), "{journal}");
+    assert!(journal.contains(ACCOUNT), "{journal}");
+    assert!(
+        !journal.contains(leaked),
+        "the journal shortens ids: {journal}"
+    );
+
+    s.run(&["enable"]).code(0).stdout_has("dry run");
+    assert_eq!(s.em.enabled(leaked), Some(false));
+    s.run(&["enable", "--yes"])
+        .code(0)
+        .stdout_has(&format!("enable {}: confirmed", short(leaked)));
+    assert_eq!(s.em.enabled(leaked), Some(true));
+    assert_eq!(
+        s.em.updates(),
+        vec![
+            (leaked.to_string(), "Inactive".to_string()),
+            (leaked.to_string(), "Active".to_string()),
+        ]
+    );
+    // nothing left to undo
+    s.run(&["enable", "--yes"])
+        .code(0)
+        .stdout_has("no key disabled by keyhound");
+}
+
+#[test]
+fn alibaba_keys_of_other_accounts_and_the_running_key_are_never_touched() {
+    let s = Scene::new();
+    s.env.write(
+        "app/config.py",
+        format!(
+            "access_key_id = '{}'\naccess_key_secret = '{}'\n",
+            s.foreign.0, s.foreign.1
+        ),
+    );
+    s.env
+        .run(&[
+            "scan",
+            "app",
+            "-f",
+            "json",
+            "--show-secrets",
+            "-o",
+            "report.json",
+        ])
+        .code(1);
+    let report = s.env.path().join("report.json");
+    let run = s.run(&[
+        "disable",
+        "--from",
+        report.to_str().unwrap(),
+        "--secret-id",
+        &s.admin.0,
+        "--yes",
+    ]);
+    run.stdout_has("LIVE key of another account (owner uin 6543210987654321")
+        .stderr_has("running with")
+        .nowhere(&s.foreign.1);
+    // a refusal is an error the user must see, as for Tencent keys
+    run.code(2);
+    assert!(s.em.updates().is_empty());
+    assert_eq!(s.em.enabled(&s.foreign.0), Some(true));
+    assert_eq!(s.em.enabled(&s.admin.0), Some(true));
+}
+
+#[test]
+fn disabling_an_alibaba_key_needs_the_users_own_credentials() {
+    let s = Scene::new();
+    let endpoint = format!("alibaba={}", s.em.url());
+    s.env
+        .run(&[
+            "disable",
+            "--secret-id",
+            &s.leaked.0,
+            "--yes",
+            "--provider-endpoint",
+            &endpoint,
+        ])
+        .code(2)
+        .stderr_has("ALIBABA_CLOUD_ACCESS_KEY_ID");
+    assert!(s.em.requests().is_empty(), "nothing is sent without them");
+}
