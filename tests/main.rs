@@ -21,6 +21,7 @@ mod precommit;
 mod progress;
 mod providers;
 mod providers_alibaba;
+mod providers_clouds;
 mod report;
 mod rules;
 mod sarif;

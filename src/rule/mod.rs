@@ -38,6 +38,8 @@ pub enum VerifyWith {
     Alibaba,
     /// Qiniu's bucket list (management token, HMAC-SHA1).
     Qiniu,
+    /// Volcengine STS (HMAC-SHA256 signature).
+    Volcengine,
 }
 
 /// The second half of a credential, searched for near each match of the rule

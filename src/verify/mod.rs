@@ -15,5 +15,6 @@ pub mod provider;
 pub mod qiniu;
 pub mod registry;
 pub mod tencent;
+pub mod volcengine;
 
 pub use crate::finding::verification::{KeyStatus, Outcome, Owner, Verification};

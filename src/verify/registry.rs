@@ -10,7 +10,7 @@
 
 use super::http::{ClientError, Endpoint, EndpointError};
 use super::provider::Provider;
-use super::{Verification, alibaba, cdnetworks, qiniu};
+use super::{Verification, alibaba, cdnetworks, qiniu, volcengine};
 use crate::finding::{Finding, Fingerprint, Secret};
 use crate::rule::{Rule, VerifyWith};
 use std::collections::HashMap;
@@ -28,6 +28,11 @@ pub const PROVIDERS: &[(VerifyWith, &str, &str)] = &[
     ),
     (VerifyWith::Alibaba, "alibaba", alibaba::DEFAULT_ENDPOINT),
     (VerifyWith::Qiniu, "qiniu", qiniu::DEFAULT_ENDPOINT),
+    (
+        VerifyWith::Volcengine,
+        "volcengine",
+        volcengine::DEFAULT_ENDPOINT,
+    ),
 ];
 
 /// Deadline of one HTTP exchange with a provider.
@@ -48,6 +53,8 @@ fn connect(
         VerifyWith::Qiniu => {
             qiniu::Checker::new(endpoint.clone(), TIMEOUT).map(|c| Box::new(c) as Box<dyn Provider>)
         }
+        VerifyWith::Volcengine => volcengine::Checker::new(endpoint.clone(), TIMEOUT)
+            .map(|c| Box::new(c) as Box<dyn Provider>),
     })
 }
 

@@ -15,6 +15,7 @@ pub mod qiniu;
 mod sts;
 mod tc3;
 mod trail;
+pub mod volcengine;
 
 #[allow(unused_imports)]
 pub use csip::Alarm;
