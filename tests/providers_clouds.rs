@@ -1,6 +1,8 @@
 //! The other clouds' live checks through the binary, each against its
-//! emulator: Volcengine STS `GetCallerIdentity` (HMAC-SHA256 signature).
+//! emulator: Volcengine STS `GetCallerIdentity` (HMAC-SHA256 signature),
+//! Huawei Cloud IAM `KeystoneListAuthDomains` (SDK-HMAC-SHA256).
 
+use crate::cam::emulator::huawei::HuaweiEmulator;
 use crate::cam::emulator::volcengine::VolcengineEmulator;
 use crate::util::{TestEnv, fake_in};
 use base64::Engine as _;
@@ -93,6 +95,62 @@ fn volcengine_keys_are_verified_with_get_caller_identity() {
     assert_eq!(em.answered(), 2);
     for line in em.requests() {
         for secret in [&live.1, &disabled.1, &wrong.1, &tsecret] {
+            assert!(!line.contains(secret.as_str()), "{line}");
+        }
+    }
+}
+
+#[test]
+fn huawei_keys_are_verified_with_keystone_list_auth_domains() {
+    let em = HuaweiEmulator::start();
+    const UPPER_DIGITS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let key = |seed| {
+        (
+            fake_in(UPPER_DIGITS, "", 20, seed),
+            fake_in(ALNUM, "", 40, seed + 1),
+        )
+    };
+    let (live, unknown, wrong, temp) = (key(101), key(103), key(105), key(107));
+    let token = fake_in(ALNUM, "gQpjbi1ub3J0aC00", 200, 109);
+    let domain = "d78cbac186b744899480f25bd022f468";
+    em.key(&live.0, &live.1, domain, "acme")
+        .key(&wrong.0, &key(111).1, domain, "acme")
+        .temporary_key(&temp.0, &temp.1, &token, domain, "acme");
+    let env = TestEnv::new();
+    for (dir, (ak, sk)) in [("a", &live), ("b", &unknown), ("c", &wrong)] {
+        env.write(
+            &format!("{dir}/main.tf"),
+            format!(
+                "provider \"huaweicloud\" {{\n  region     = \"cn-north-4\"\n  access_key = \"{ak}\"\n  secret_key = \"{sk}\"\n}}\n"
+            ),
+        );
+    }
+    env.write(
+        "d/temporary.env",
+        format!(
+            "HUAWEICLOUD_SDK_AK={}\nHUAWEICLOUD_SDK_SK={}\nHUAWEICLOUD_SDK_SECURITY_TOKEN={token}\n",
+            temp.0, temp.1
+        ),
+    );
+    let (got, code) = verified(&env, &format!("huawei={}", em.url()), "huawei.");
+    let row = |id: &str, outcome: &str, account: &str, name: &str| {
+        [id.to_string(), outcome.into(), account.into(), name.into()]
+    };
+    let mut want = vec![
+        row(&live.0, "live", domain, "acme"),
+        row(&unknown.0, "not_live", "-", "-"),
+        row(&wrong.0, "wrong_key", "-", "-"),
+        row(&temp.0, "live", domain, "acme"),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+    assert_eq!(code, 1);
+    assert_eq!(em.answered(), 2);
+    // one request per key: a refusal is never repeated (Huawei locks an AK
+    // after five failures in a row)
+    assert_eq!(em.requests().len(), 4);
+    for line in em.requests() {
+        for secret in [&live.1, &wrong.1, &temp.1] {
             assert!(!line.contains(secret.as_str()), "{line}");
         }
     }

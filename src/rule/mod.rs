@@ -40,6 +40,8 @@ pub enum VerifyWith {
     Qiniu,
     /// Volcengine STS (HMAC-SHA256 signature).
     Volcengine,
+    /// Huawei Cloud IAM (SDK-HMAC-SHA256 signature).
+    Huawei,
 }
 
 /// The second half of a credential, searched for near each match of the rule

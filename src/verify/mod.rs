@@ -10,6 +10,7 @@
 pub mod alibaba;
 pub mod cdnetworks;
 pub mod http;
+pub mod huawei;
 pub mod input;
 pub mod provider;
 pub mod qiniu;

@@ -10,7 +10,7 @@
 
 use super::http::{ClientError, Endpoint, EndpointError};
 use super::provider::Provider;
-use super::{Verification, alibaba, cdnetworks, qiniu, volcengine};
+use super::{Verification, alibaba, cdnetworks, huawei, qiniu, volcengine};
 use crate::finding::{Finding, Fingerprint, Secret};
 use crate::rule::{Rule, VerifyWith};
 use std::collections::HashMap;
@@ -33,6 +33,7 @@ pub const PROVIDERS: &[(VerifyWith, &str, &str)] = &[
         "volcengine",
         volcengine::DEFAULT_ENDPOINT,
     ),
+    (VerifyWith::Huawei, "huawei", huawei::DEFAULT_ENDPOINT),
 ];
 
 /// Deadline of one HTTP exchange with a provider.
@@ -54,6 +55,8 @@ fn connect(
             qiniu::Checker::new(endpoint.clone(), TIMEOUT).map(|c| Box::new(c) as Box<dyn Provider>)
         }
         VerifyWith::Volcengine => volcengine::Checker::new(endpoint.clone(), TIMEOUT)
+            .map(|c| Box::new(c) as Box<dyn Provider>),
+        VerifyWith::Huawei => huawei::Checker::new(endpoint.clone(), TIMEOUT)
             .map(|c| Box::new(c) as Box<dyn Provider>),
     })
 }

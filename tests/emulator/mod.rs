@@ -11,6 +11,7 @@ pub mod alibaba;
 pub mod cdnetworks;
 mod csip;
 mod docs;
+pub mod huawei;
 pub mod qiniu;
 mod sts;
 mod tc3;
