@@ -1,7 +1,9 @@
 //! The other clouds' live checks through the binary, each against its
 //! emulator: Volcengine STS `GetCallerIdentity` (HMAC-SHA256 signature),
-//! Huawei Cloud IAM `KeystoneListAuthDomains` (SDK-HMAC-SHA256).
+//! Huawei Cloud IAM `KeystoneListAuthDomains` (SDK-HMAC-SHA256), Baidu AI
+//! Cloud BOS `ListBuckets` (bce-auth-v1).
 
+use crate::cam::emulator::baidu::BaiduEmulator;
 use crate::cam::emulator::huawei::HuaweiEmulator;
 use crate::cam::emulator::volcengine::VolcengineEmulator;
 use crate::util::{TestEnv, fake_in};
@@ -151,6 +153,51 @@ fn huawei_keys_are_verified_with_keystone_list_auth_domains() {
     assert_eq!(em.requests().len(), 4);
     for line in em.requests() {
         for secret in [&live.1, &wrong.1, &temp.1] {
+            assert!(!line.contains(secret.as_str()), "{line}");
+        }
+    }
+}
+
+#[test]
+fn baidu_keys_are_verified_with_the_bos_bucket_list() {
+    let em = BaiduEmulator::start();
+    let key = |seed| {
+        (
+            fake_in(ALNUM, "ALTAK", 21, seed),
+            fake_in(HEX, "", 32, seed + 1),
+        )
+    };
+    let (live, denied, unknown, wrong) = (key(121), key(123), key(125), key(127));
+    let owner = "10eb6f5ff6ff4605bf044313e8f3ffa5";
+    em.key(&live.0, &live.1, owner, "acme", true)
+        .key(&denied.0, &denied.1, owner, "acme", false)
+        .key(&wrong.0, &key(129).1, owner, "acme", true);
+    let env = TestEnv::new();
+    for (dir, (ak, sk)) in [("a", &live), ("b", &denied), ("c", &unknown), ("d", &wrong)] {
+        env.write(
+            &format!("{dir}/Bos.kt"),
+            format!(
+                "import com.baidubce.auth.DefaultBceCredentials\nval ACCESS_KEY_ID = \"{ak}\"\nval SECRET_ACCESS_KEY = \"{sk}\"\n"
+            ),
+        );
+    }
+    let (got, code) = verified(&env, &format!("baidu={}", em.url()), "baidu.");
+    let row = |id: &str, outcome: &str, account: &str, name: &str| {
+        [id.to_string(), outcome.into(), account.into(), name.into()]
+    };
+    let mut want = vec![
+        row(&live.0, "live", owner, "acme"),
+        // authenticated, not allowed to list buckets: live, owner unknown
+        row(&denied.0, "live", "-", "-"),
+        row(&unknown.0, "not_live", "-", "-"),
+        row(&wrong.0, "wrong_key", "-", "-"),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+    assert_eq!(code, 1);
+    assert_eq!(em.answered(), 1);
+    for line in em.requests() {
+        for secret in [&live.1, &denied.1, &wrong.1] {
             assert!(!line.contains(secret.as_str()), "{line}");
         }
     }

@@ -42,6 +42,8 @@ pub enum VerifyWith {
     Volcengine,
     /// Huawei Cloud IAM (SDK-HMAC-SHA256 signature).
     Huawei,
+    /// Baidu AI Cloud BOS bucket list (bce-auth-v1 signature).
+    Baidu,
 }
 
 /// The second half of a credential, searched for near each match of the rule

@@ -8,6 +8,7 @@
 //! re-exported here.
 
 pub mod alibaba;
+pub mod baidu;
 pub mod cdnetworks;
 pub mod http;
 pub mod huawei;

@@ -10,7 +10,7 @@
 
 use super::http::{ClientError, Endpoint, EndpointError};
 use super::provider::Provider;
-use super::{Verification, alibaba, cdnetworks, huawei, qiniu, volcengine};
+use super::{Verification, alibaba, baidu, cdnetworks, huawei, qiniu, volcengine};
 use crate::finding::{Finding, Fingerprint, Secret};
 use crate::rule::{Rule, VerifyWith};
 use std::collections::HashMap;
@@ -34,6 +34,7 @@ pub const PROVIDERS: &[(VerifyWith, &str, &str)] = &[
         volcengine::DEFAULT_ENDPOINT,
     ),
     (VerifyWith::Huawei, "huawei", huawei::DEFAULT_ENDPOINT),
+    (VerifyWith::Baidu, "baidu", baidu::DEFAULT_ENDPOINT),
 ];
 
 /// Deadline of one HTTP exchange with a provider.
@@ -58,6 +59,9 @@ fn connect(
             .map(|c| Box::new(c) as Box<dyn Provider>),
         VerifyWith::Huawei => huawei::Checker::new(endpoint.clone(), TIMEOUT)
             .map(|c| Box::new(c) as Box<dyn Provider>),
+        VerifyWith::Baidu => {
+            baidu::Checker::new(endpoint.clone(), TIMEOUT).map(|c| Box::new(c) as Box<dyn Provider>)
+        }
     })
 }
 

@@ -8,6 +8,7 @@
 mod account;
 mod actions;
 pub mod alibaba;
+pub mod baidu;
 pub mod cdnetworks;
 mod csip;
 mod docs;
