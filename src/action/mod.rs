@@ -2,8 +2,9 @@
 //! default, every action journaled. Reached only from the `disable`,
 //! `enable` and `respond` commands.
 //!
-//! Only keys that the auditor's own account lists (ListAccessKeys) are
-//! touched, never the auditor's own credentials, and never deleted: a key is
+//! Tencent Cloud keys through CAM, Alibaba Cloud keys through RAM (one
+//! [`KeyApi`]). Only keys that the auditor's own account lists
+//! (ListAccessKeys) are touched, never the auditor's own credentials, and never deleted: a key is
 //! set `Inactive` (reversible) and checked again afterwards. Following
 //! Kingfisher's revoker stance, a timed-out UpdateAccessKey is not retried:
 //! the post-check tells what happened.
