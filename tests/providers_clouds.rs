@@ -202,3 +202,103 @@ fn baidu_keys_are_verified_with_the_bos_bucket_list() {
         }
     }
 }
+
+/// The official Python SDKs of Volcengine, Huawei Cloud and Baidu AI Cloud
+/// against the emulators: their signatures must be accepted, their models
+/// must parse the answers, a wrong secret must be refused with the
+/// documented code. Needs `KEYHOUND_SDK_PYTHON` (a python with volcengine,
+/// huaweicloudsdkiam and bce-python-sdk; `.ci/sdk-venv.sh` sets one up)
+/// and fails without it; `.ci/run` runs it.
+#[test]
+#[ignore = "needs the clouds' Python SDKs: KEYHOUND_SDK_PYTHON=$(bash .ci/sdk-venv.sh) cargo test -- --ignored clouds_sdk_conforms (.ci/run does)"]
+fn clouds_sdk_conforms() {
+    let python = std::env::var_os("KEYHOUND_SDK_PYTHON").expect(
+        "KEYHOUND_SDK_PYTHON is not set: run KEYHOUND_SDK_PYTHON=$(bash .ci/sdk-venv.sh) cargo test -- --ignored clouds_sdk_conforms",
+    );
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let volc = VolcengineEmulator::start();
+    let vlive = (
+        fake_in(ALNUM, "AKLT", 43, 131),
+        b64(&b64(&fake_in(HEX, "", 32, 132))),
+    );
+    let vsts = (
+        fake_in(ALNUM, "AKTP", 43, 133),
+        fake_in(ALNUM, "", 56, 134),
+        fake_in(ALNUM, "STSeyJ", 200, 135),
+    );
+    volc.user_key(&vlive.0, &vlive.1, true, 2_100_000_001, "deploy")
+        .sts_key(&vsts.0, &vsts.1, &vsts.2, 2_100_000_001, "uploader");
+    let hw = HuaweiEmulator::start();
+    let hlive = (
+        fake_in(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", "", 20, 137),
+        fake_in(ALNUM, "", 40, 138),
+    );
+    hw.key(
+        &hlive.0,
+        &hlive.1,
+        "d78cbac186b744899480f25bd022f468",
+        "acme",
+    );
+    let bd = BaiduEmulator::start();
+    let blive = (fake_in(ALNUM, "ALTAK", 21, 139), fake_in(HEX, "", 32, 140));
+    bd.key(
+        &blive.0,
+        &blive.1,
+        "10eb6f5ff6ff4605bf044313e8f3ffa5",
+        "acme",
+        true,
+    );
+    let world = serde_json::json!({
+        "volcengine": {"url": volc.url(), "live": [vlive.0, vlive.1], "sts": [vsts.0, vsts.1, vsts.2]},
+        "huawei": {"url": hw.url(), "live": [hlive.0, hlive.1]},
+        "baidu": {"url": bd.url(), "live": [blive.0, blive.1]},
+    });
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/clouds_conformance.py");
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .arg(world.to_string())
+        .env("NO_PROXY", "127.0.0.1")
+        .output()
+        .expect("run the clouds' SDK conformance script");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "SDK conformance failed:\n{}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let calls: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let call = |name: &str| -> &serde_json::Value {
+        calls
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in\n{stdout}"))
+    };
+    assert_eq!(
+        call("volcengine GetCallerIdentity")["account"],
+        "2100000001"
+    );
+    assert_eq!(call("volcengine GetCallerIdentity")["type"], "User");
+    assert_eq!(call("volcengine GetCallerIdentity(sts)")["type"], "Role");
+    assert_eq!(
+        call("volcengine GetCallerIdentity(wrong secret)")["code"],
+        "SignatureDoesNotMatch"
+    );
+    assert_eq!(
+        call("huawei KeystoneListAuthDomains")["account_name"],
+        "acme"
+    );
+    assert_eq!(
+        call("huawei KeystoneListAuthDomains(wrong secret)")["code"],
+        "APIG.0301"
+    );
+    assert_eq!(call("baidu ListBuckets")["account_name"], "acme");
+    assert_eq!(
+        call("baidu ListBuckets(wrong secret)")["code"],
+        "SignatureDoesNotMatch"
+    );
+    assert_eq!(calls.len(), 7, "{stdout}");
+}

@@ -3,7 +3,8 @@
 //! the "生成认证字符串" page and the common error codes
 //! (`InvalidAccessKeyId`, `SignatureDoesNotMatch`, `AccessDenied`, JSON
 //! `{"code", "message", "requestId"}`), apart from keyhound's signer: it
-//! parses `bce-auth-v1/AK/timestamp/expiry/signedHeaders/signature`,
+//! parses `bce-auth-v1/AK/timestamp/expiry/signedHeaders/signature`
+//! (no signedHeaders: the documented default set, as the SDK sends it),
 //! derives the signing key from the SK itself, rebuilds the canonical
 //! request from the headers the request names, URI-encoding names and
 //! values, and refuses a timestamp more than 15 minutes off.
@@ -131,7 +132,23 @@ fn answer(st: &mut State, req: &super::RawRequest) -> (u16, String) {
             "The Access Key ID you provided does not exist in our records.",
         );
     };
-    let names: Vec<&str> = signed.split(';').collect();
+    // no signedHeaders: the default set, every one the request carries
+    // (host, content-md5, content-length, content-type, x-bce-*)
+    let names: Vec<&str> = if signed.is_empty() {
+        req.headers
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .filter(|k| {
+                matches!(
+                    *k,
+                    "host" | "content-md5" | "content-length" | "content-type"
+                ) || k.starts_with("x-bce-")
+            })
+            .filter(|k| !req.header(k).unwrap_or_default().trim().is_empty())
+            .collect()
+    } else {
+        signed.split(';').collect()
+    };
     if !names.contains(&"host") {
         return error(403, "SignatureDoesNotMatch", "host must be signed");
     }
