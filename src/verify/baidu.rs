@@ -11,7 +11,7 @@
 //! method, path, query and the signed `host` and `x-bce-*` headers, all
 //! URI-encoded); only the signature leaves the machine.
 
-use super::http::{self, Channel, ClientError, Endpoint, verdict};
+use super::http::{self, Channel, ClientError, Endpoint, field, verdict};
 use super::provider::Provider;
 use crate::finding::Secret;
 use crate::verify::{Outcome, Owner, Verification};
@@ -118,24 +118,10 @@ impl Provider for Checker {
     /// Checks one AK with the SK (and session token) found with it;
     /// without an SK nothing is sent.
     fn check(&mut self, id: &Secret, key: Option<&Secret>, token: Option<&Secret>) -> Verification {
-        let Some(sk) = key else {
-            return verdict(Outcome::Skipped, "no SecretAccessKey found".to_string());
-        };
-        http::with_tries(TRIES, self.0.backoff, || {
+        http::with_key(key, "SecretAccessKey", TRIES, self.0.backoff, |sk| {
             self.check_once(id.expose(), sk, token)
         })
     }
-}
-
-/// A field as text, cleaned for a terminal and cut short.
-fn field(v: &serde_json::Value, k: &str) -> Option<String> {
-    let s = v.get(k)?.as_str().filter(|s| !s.is_empty())?;
-    Some(
-        crate::report::sanitize::sanitize(s)
-            .chars()
-            .take(200)
-            .collect(),
-    )
 }
 
 /// The verdict of one answer, read by Baidu's error `code`.

@@ -14,7 +14,7 @@
 //! `SignatureDoesNotMatch` is a wrong secret; throttling and server
 //! errors are tried again, then unknown.
 
-use super::http::{self, Channel, ClientError, Endpoint, verdict};
+use super::http::{self, Channel, ClientError, Endpoint, field, verdict};
 use super::provider::Provider;
 use crate::finding::Secret;
 use crate::verify::{Outcome, Owner, Verification};
@@ -169,28 +169,10 @@ impl Provider for Checker {
     /// Checks one AccessKeyId with the SecretAccessKey (and session token)
     /// found with it; without a secret nothing is sent.
     fn check(&mut self, id: &Secret, key: Option<&Secret>, token: Option<&Secret>) -> Verification {
-        let Some(secret) = key else {
-            return verdict(Outcome::Skipped, "no SecretAccessKey found".to_string());
-        };
-        http::with_tries(TRIES, self.0.backoff, || {
+        http::with_key(key, "SecretAccessKey", TRIES, self.0.backoff, |secret| {
             self.check_once(id.expose(), secret, token)
         })
     }
-}
-
-/// A field as text (numbers too), cleaned for a terminal and cut short.
-fn field(v: &serde_json::Value, k: &str) -> Option<String> {
-    let s = match v.get(k)? {
-        serde_json::Value::String(s) if !s.is_empty() => s.clone(),
-        serde_json::Value::Number(n) => n.to_string(),
-        _ => return None,
-    };
-    Some(
-        crate::report::sanitize::sanitize(&s)
-            .chars()
-            .take(200)
-            .collect(),
-    )
 }
 
 /// The verdict of one answer, and whether another try may tell more.

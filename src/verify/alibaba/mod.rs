@@ -15,7 +15,7 @@
 
 pub mod ram;
 
-use super::http::{self, Channel, ClientError, Endpoint, verdict};
+use super::http::{self, Channel, ClientError, Endpoint, field, verdict};
 use super::provider::Provider;
 use crate::finding::Secret;
 use crate::verify::{Outcome, Owner, Verification};
@@ -169,10 +169,7 @@ impl Provider for Checker {
     /// Checks one AccessKey ID with the secret (and SecurityToken) found
     /// with it; without a secret nothing is sent.
     fn check(&mut self, id: &Secret, key: Option<&Secret>, token: Option<&Secret>) -> Verification {
-        let Some(secret) = key else {
-            return verdict(Outcome::Skipped, "no AccessKey secret found".to_string());
-        };
-        http::with_tries(TRIES, self.0.backoff, || {
+        http::with_key(key, "AccessKey secret", TRIES, self.0.backoff, |secret| {
             self.check_once(id.expose(), secret, token)
         })
     }
@@ -196,17 +193,6 @@ fn nonce() -> String {
         "{nanos:x}-{:x}-{:x}",
         std::process::id(),
         COUNT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// A field of a JSON answer as text, cleaned for a terminal and cut short.
-fn field(v: &serde_json::Value, k: &str) -> Option<String> {
-    let s = v.get(k)?.as_str().filter(|s| !s.is_empty())?;
-    Some(
-        crate::report::sanitize::sanitize(s)
-            .chars()
-            .take(200)
-            .collect(),
     )
 }
 

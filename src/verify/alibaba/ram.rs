@@ -6,9 +6,9 @@
 //! the RAM API model of Alibaba's official SDK (`alibabacloud_ram20150501`).
 //! Every call is signed with the RPC signature 1.0, like the check.
 
-use super::{DEFAULT_ENDPOINT, STS_VERSION, field, signed_url, transient};
+use super::{DEFAULT_ENDPOINT, STS_VERSION, signed_url, transient};
 use crate::finding::{KeyStatus, Secret};
-use crate::verify::http::{self, Channel, ClientError, Endpoint};
+use crate::verify::http::{self, Channel, ClientError, Endpoint, field};
 use crate::verify::tencent::account_index::{AccountIndex, KeyInfo, UserInfo};
 use serde_json::Value;
 use std::collections::BTreeMap;
