@@ -37,18 +37,6 @@ fn hmac_hex(key: &[u8], data: &str) -> String {
     hex::encode(m.finalize().into_bytes())
 }
 
-/// RFC 3986 encoding: unreserved characters kept, every other byte `%XX`.
-fn uri_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// The `Authorization` of a bodiless `GET /` with `headers` (lower-case
 /// names; all of them signed), at `timestamp` (`YYYY-MM-DDThh:mm:ssZ`).
 pub fn authorization(ak: &str, sk: &str, timestamp: &str, headers: &[(&str, &str)]) -> String {
@@ -56,7 +44,13 @@ pub fn authorization(ak: &str, sk: &str, timestamp: &str, headers: &[(&str, &str
     let signing_key = hmac_hex(sk.as_bytes(), &prefix);
     let mut canonical: Vec<String> = headers
         .iter()
-        .map(|(k, v)| format!("{}:{}", uri_encode(k), uri_encode(v.trim())))
+        .map(|(k, v)| {
+            format!(
+                "{}:{}",
+                http::percent_encode(k),
+                http::percent_encode(v.trim())
+            )
+        })
         .collect();
     canonical.sort();
     let mut names: Vec<&str> = headers.iter().map(|(k, _)| *k).collect();

@@ -270,6 +270,20 @@ pub fn field(v: &serde_json::Value, k: &str) -> Option<String> {
     )
 }
 
+/// The bytes RFC 3986 leaves unencoded are its unreserved characters
+/// (`A-Za-z0-9-_.~`); every other byte is `%XX`, upper case.
+const RFC3986: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// `s` percent-encoded as the providers' signatures want it (RFC 3986: a
+/// space is `%20`, `*` is `%2A`, `~` stays).
+pub fn percent_encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, RFC3986).to_string()
+}
+
 /// A verdict with nothing known beyond its outcome and why.
 pub fn verdict(outcome: Outcome, detail: String) -> Verification {
     Verification {

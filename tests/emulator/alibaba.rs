@@ -229,7 +229,7 @@ fn answer(st: &mut State, req: &super::RawRequest) -> (u16, String) {
         .filter(|p| !p.is_empty())
     {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        params.insert(decode(k), decode(v));
+        params.insert(super::unescape(k), super::unescape(v));
     }
     let v3 = req
         .header("authorization")
@@ -432,9 +432,9 @@ fn check_v1(st: &mut State, method: &str, params: &BTreeMap<String, String>) -> 
     let canonical: Vec<String> = params
         .iter()
         .filter(|(k, _)| *k != "Signature")
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .map(|(k, v)| format!("{}={}", super::rfc3986(k), super::rfc3986(v)))
         .collect();
-    let to_sign = format!("{method}&%2F&{}", encode(&canonical.join("&")));
+    let to_sign = format!("{method}&%2F&{}", super::rfc3986(&canonical.join("&")));
     let mut m = Hmac::<sha1::Sha1>::new_from_slice(format!("{}&", key.secret).as_bytes()).unwrap();
     m.update(to_sign.as_bytes());
     let want = base64::engine::general_purpose::STANDARD.encode(m.finalize().into_bytes());
@@ -501,7 +501,10 @@ fn check_v3(
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (encode(&decode(k)), encode(&decode(v)))
+            (
+                super::rfc3986(&super::unescape(k)),
+                super::rfc3986(&super::unescape(v)),
+            )
         })
         .collect();
     pairs.sort();
@@ -570,37 +573,4 @@ fn timestamp_fresh(ts: &str) -> bool {
     };
     let skew = time::OffsetDateTime::now_utc() - t.assume_utc();
     skew.whole_seconds().abs() <= 15 * 60
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = b
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
-        match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(v)) => {
-                out.push(v);
-                i += 3;
-            }
-            (c, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }

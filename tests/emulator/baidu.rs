@@ -88,17 +88,6 @@ fn hmac_hex(key: &[u8], data: &str) -> String {
     hex::encode(m.finalize().into_bytes())
 }
 
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 fn answer(st: &mut State, req: &super::RawRequest) -> (u16, String) {
     let line = req.line();
     st.requests.push(line.clone());
@@ -157,8 +146,8 @@ fn answer(st: &mut State, req: &super::RawRequest) -> (u16, String) {
         .map(|n| {
             format!(
                 "{}:{}",
-                encode(n),
-                encode(req.header(n).unwrap_or_default().trim())
+                super::rfc3986(n),
+                super::rfc3986(req.header(n).unwrap_or_default().trim())
             )
         })
         .collect();

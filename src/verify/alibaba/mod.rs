@@ -37,20 +37,7 @@ const MAX_BODY: u64 = 1 << 20;
 /// answer at all.
 const TRIES: u32 = 3;
 
-/// RFC 3986 percent-encoding as the RPC signature wants it: `A-Za-z0-9-_.~`
-/// kept, every other byte `%XX` in upper case (a space is `%20`, `*` is
-/// `%2A`, `~` stays).
-pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+pub use super::http::percent_encode;
 
 /// The canonicalized query: parameters sorted by name, each name and value
 /// percent-encoded, joined with `&`.
