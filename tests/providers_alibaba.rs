@@ -174,9 +174,6 @@ fn disabling_an_alibaba_key_needs_the_users_own_credentials() {
 #[test]
 #[ignore = "needs Alibaba Cloud's Python SDK: KEYHOUND_SDK_PYTHON=$(bash .ci/sdk-venv.sh) cargo test -- --ignored alibaba_sdk_conforms (.ci/run does)"]
 fn alibaba_sdk_conforms() {
-    let python = std::env::var_os("KEYHOUND_SDK_PYTHON").expect(
-        "KEYHOUND_SDK_PYTHON is not set: run KEYHOUND_SDK_PYTHON=$(bash .ci/sdk-venv.sh) cargo test -- --ignored alibaba_sdk_conforms",
-    );
     let s = Scene::new();
     let sts = (
         fake_in(ALNUM, "STS.", 25, 67),
@@ -189,8 +186,6 @@ fn alibaba_sdk_conforms() {
         "admin": [s.admin.0, s.admin.1], "leaked": [s.leaked.0, s.leaked.1],
         "sts": [sts.0, sts.1, sts.2], "unknown": [unknown.0, unknown.1],
     });
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/alibaba_conformance.py");
     let port =
         s.em.url()
             .trim_end_matches('/')
@@ -198,23 +193,11 @@ fn alibaba_sdk_conforms() {
             .next()
             .unwrap()
             .to_string();
-    let out = std::process::Command::new(python)
-        .arg(script)
-        .arg(port)
-        .arg(world.to_string())
-        .env("NO_PROXY", "127.0.0.1")
-        .output()
-        .expect("run the Alibaba SDK conformance script");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "Alibaba SDK conformance failed:\n{}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
+    let (calls, stdout) = crate::providers_clouds::sdk_calls(
+        "alibaba_sdk_conforms",
+        "alibaba_conformance.py",
+        &[port, world.to_string()],
     );
-    let calls: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
     assert_eq!(calls.len(), 2 * 10, "{stdout}");
     for sig in ["v3", "v1"] {
         let call = |name: &str| -> &serde_json::Value {

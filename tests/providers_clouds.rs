@@ -6,7 +6,7 @@
 use crate::cam::emulator::baidu::BaiduEmulator;
 use crate::cam::emulator::huawei::HuaweiEmulator;
 use crate::cam::emulator::volcengine::VolcengineEmulator;
-use crate::util::{TestEnv, fake_in};
+use crate::util::{RunExt, TestEnv, fake_in};
 use base64::Engine as _;
 
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -43,6 +43,38 @@ fn verified(env: &TestEnv, endpoint: &str, prefix: &str) -> (Vec<[String; 4]>, i
         .collect();
     got.sort();
     (got, run.code)
+}
+
+/// Runs `tests/sdk/<script> ARGS` with `KEYHOUND_SDK_PYTHON`: the JSON
+/// line it prints per SDK call, and its stdout for messages. Fails (naming
+/// `test`) when that python is not set or the script fails.
+pub(crate) fn sdk_calls(
+    test: &str,
+    script: &str,
+    args: &[String],
+) -> (Vec<serde_json::Value>, String) {
+    let python = std::env::var_os("KEYHOUND_SDK_PYTHON").unwrap_or_else(|| {
+        panic!(
+            "KEYHOUND_SDK_PYTHON is not set: run KEYHOUND_SDK_PYTHON=$(bash .ci/sdk-venv.sh) \
+             cargo test -- --ignored {test}"
+        )
+    });
+    let mut c = std::process::Command::new(python);
+    c.arg(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/sdk")
+            .join(script),
+    )
+    .args(args)
+    .env("NO_PROXY", "127.0.0.1");
+    let run = assert_cmd::Command::from_std(c).run();
+    run.code(0);
+    let calls = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}\n{run}")))
+        .collect();
+    (calls, run.stdout)
 }
 
 #[test]
@@ -212,9 +244,6 @@ fn baidu_keys_are_verified_with_the_bos_bucket_list() {
 #[test]
 #[ignore = "needs the clouds' Python SDKs: KEYHOUND_SDK_PYTHON=$(bash .ci/sdk-venv.sh) cargo test -- --ignored clouds_sdk_conforms (.ci/run does)"]
 fn clouds_sdk_conforms() {
-    let python = std::env::var_os("KEYHOUND_SDK_PYTHON").expect(
-        "KEYHOUND_SDK_PYTHON is not set: run KEYHOUND_SDK_PYTHON=$(bash .ci/sdk-venv.sh) cargo test -- --ignored clouds_sdk_conforms",
-    );
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
     let volc = VolcengineEmulator::start();
     let vlive = (
@@ -253,24 +282,11 @@ fn clouds_sdk_conforms() {
         "huawei": {"url": hw.url(), "live": [hlive.0, hlive.1]},
         "baidu": {"url": bd.url(), "live": [blive.0, blive.1]},
     });
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/clouds_conformance.py");
-    let out = std::process::Command::new(python)
-        .arg(script)
-        .arg(world.to_string())
-        .env("NO_PROXY", "127.0.0.1")
-        .output()
-        .expect("run the clouds' SDK conformance script");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "SDK conformance failed:\n{}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
+    let (calls, stdout) = sdk_calls(
+        "clouds_sdk_conforms",
+        "clouds_conformance.py",
+        &[world.to_string()],
     );
-    let calls: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
     let call = |name: &str| -> &serde_json::Value {
         calls
             .iter()
