@@ -1,9 +1,8 @@
 //! What the Alibaba Cloud side of `disable` and `enable` needs: telling
-//! AccessKey IDs and report findings apart, and acting in the account of
+//! AccessKey IDs and report findings apart, and planning in the account of
 //! the user's own Alibaba Cloud credentials with the same plan, dry run,
 //! journal and refusals as Tencent's keys.
 
-use super::exit::Exit;
 use super::{message, plan};
 use crate::action::{self, Change, Step, Target};
 use crate::finding::SecretKind;
@@ -12,6 +11,7 @@ use crate::rule::{RuleSet, VerifyWith};
 use crate::verify::alibaba::ram::Ram;
 use crate::verify::provider::Provider;
 use crate::verify::registry::TIMEOUT;
+use crate::verify::tencent::AccountIndex;
 
 /// Whether `id` (whole or shortened) is a long-term Alibaba Cloud
 /// AccessKey ID (`LTAI…`); STS ids are temporary and cannot be switched off.
@@ -27,16 +27,25 @@ pub(crate) fn is_alibaba(rules: &RuleSet, f: &DocFinding) -> bool {
         || is_access_key_id(&f.secret)
 }
 
+/// The account of the user's own Alibaba Cloud key, indexed with RAM, and
+/// the plan of `change` for `targets` in it.
+pub(crate) struct Planned {
+    /// RAM, signed with the user's key: what carries the plan out.
+    pub ram: Ram,
+    /// The account's keys.
+    pub index: AccountIndex,
+    /// What happens to each target.
+    pub items: Vec<action::PlanItem>,
+}
+
 /// Plans `change` for `targets` in the account of the user's own Alibaba
-/// Cloud key (indexed with RAM), shows when each key was last used, and
-/// carries the plan out like Tencent's.
-pub(crate) fn act(
+/// Cloud key (indexed with RAM) and shows when each key to change was last
+/// used; the caller prints the plan and carries it out like Tencent's.
+pub(crate) fn plan(
     a: &plan::Alibaba,
-    targets: Vec<Target>,
+    targets: &[Target],
     change: Change,
-    yes: bool,
-    journal_path: &std::path::Path,
-) -> anyhow::Result<Exit> {
+) -> anyhow::Result<Planned> {
     let Some(key) = a.key.clone() else {
         anyhow::bail!(
             "Alibaba Cloud keys to {}: set ALIBABA_CLOUD_ACCESS_KEY_ID and \
@@ -52,7 +61,7 @@ pub(crate) fn act(
     for gap in &index.gaps {
         message::warn(gap);
     }
-    let mut items = action::plan(&index, &targets, change);
+    let mut items = action::plan(&index, targets, change);
     settle(a, &index, &mut items)?;
     for it in &items {
         if let Step::Change(k) = &it.step {
@@ -70,7 +79,7 @@ pub(crate) fn act(
             );
         }
     }
-    super::disable::carry_out(&ram, &index, &items, change, yes, journal_path)
+    Ok(Planned { ram, index, items })
 }
 
 /// Targets the account does not list but that came with their secret are
@@ -78,7 +87,7 @@ pub(crate) fn act(
 /// nothing to do, a live key of another account a refusal naming it.
 fn settle(
     a: &plan::Alibaba,
-    index: &crate::verify::tencent::AccountIndex,
+    index: &AccountIndex,
     items: &mut [action::PlanItem],
 ) -> anyhow::Result<()> {
     let mut checker = None;

@@ -48,7 +48,8 @@ pub(crate) fn act_all(
         exit = act(t, &cred?, tencent, change, yes, journal_path)?;
     }
     if !alibaba.is_empty() {
-        let e = super::alibaba::act(ali, alibaba, change, yes, journal_path)?;
+        let p = super::alibaba::plan(ali, &alibaba, change)?;
+        let e = carry_out(&p.ram, &p.index, &p.items, change, yes, journal_path)?;
         if e != Exit::Clean {
             exit = e;
         }
