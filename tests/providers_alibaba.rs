@@ -237,3 +237,60 @@ fn alibaba_sdk_conforms() {
     assert_eq!(s.em.updates().len(), 4);
     assert_eq!(s.em.enabled(&s.leaked.0), Some(true));
 }
+
+#[test]
+fn a_live_alibaba_key_reads_its_own_last_use_where_its_policy_lets_it() {
+    let s = Scene::new();
+    // the leaked key may call RAM; the foreign one (user ci) may not
+    s.em.ram_admin(&s.leaked.0);
+    for (dir, (id, secret)) in [("a", &s.leaked), ("b", &s.foreign)] {
+        s.env.write(
+            &format!("{dir}/config.py"),
+            format!("access_key_id = '{id}'\naccess_key_secret = '{secret}'\n"),
+        );
+    }
+    let endpoint = format!("alibaba={}", s.em.url());
+    let run = s.env.run(&[
+        "scan",
+        ".",
+        "--verify",
+        "-f",
+        "json",
+        "--show-secrets",
+        "--provider-endpoint",
+        &endpoint,
+    ]);
+    run.code(1);
+    let doc = run.json();
+    let verification = |id: &str| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["secret"] == id)
+            .map(|f| f["verification"].clone())
+            .unwrap_or_else(|| panic!("no finding for {id}\n{run}"))
+    };
+    let leaked = verification(&s.leaked.0);
+    assert_eq!(leaked["outcome"], "live");
+    assert_eq!(leaked["last_used"], "2026-11-30T08:00:00Z");
+    assert!(
+        leaked["last_used_note"]
+            .as_str()
+            .unwrap()
+            .contains("GetAccessKeyLastUsed"),
+        "{leaked}"
+    );
+    let foreign = verification(&s.foreign.0);
+    assert_eq!(foreign["outcome"], "live");
+    assert!(foreign["last_used"].is_null(), "{foreign}");
+    assert!(
+        foreign["last_used_note"]
+            .as_str()
+            .unwrap()
+            .contains("NoPermission"),
+        "{foreign}"
+    );
+    // read-only: nothing was switched off
+    assert!(s.em.updates().is_empty());
+}

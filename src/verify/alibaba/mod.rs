@@ -152,13 +152,85 @@ impl Checker {
     }
 }
 
+impl Checker {
+    /// A live RAM user's key asks RAM `GetAccessKeyLastUsed` about itself,
+    /// where its policies let it (a read that changes nothing); the date
+    /// may be keyhound's own `GetCallerIdentity` a moment before, and the
+    /// note says so. Refused or failed, the note says why.
+    fn last_used(&self, id: &str, secret: &Secret, v: &mut Verification) {
+        let user = match &v.owner {
+            Some(o) if o.principal.as_deref() == Some("sub-user") => o.name.clone(),
+            _ => None,
+        };
+        let Some(user) = user else {
+            return;
+        };
+        let ram = if self.0.endpoint == Endpoint::builtin(DEFAULT_ENDPOINT) {
+            Endpoint::builtin(ram::RAM_ENDPOINT)
+        } else {
+            self.0.endpoint.clone()
+        };
+        let url = signed_url(
+            &ram,
+            id,
+            secret,
+            None,
+            &[
+                ("Action", "GetAccessKeyLastUsed"),
+                ("Version", ram::RAM_VERSION),
+                ("UserAccessKeyId", id),
+                ("UserName", user.as_str()),
+            ],
+        );
+        let read = http::exchange(self.0.http.get(url), &ram.host(), MAX_BODY)
+            .map_err(|why| why.to_string())
+            .and_then(|a| {
+                let status = a.status;
+                let body = a.body.map_err(|e| e.to_string())?;
+                let json: serde_json::Value = serde_json::from_slice(&body)
+                    .map_err(|_| format!("unexpected answer (HTTP {status})"))?;
+                match field(&json, "Code") {
+                    Some(code) => Err(format!("{code} (HTTP {status})")),
+                    None => Ok(json
+                        .get("AccessKeyLastUsed")
+                        .and_then(|l| field(l, "LastUsedDate"))),
+                }
+            });
+        match read {
+            Ok(Some(date)) => {
+                v.last_used = Some(date);
+                v.last_used_note = Some(
+                    "RAM GetAccessKeyLastUsed, read with the found key itself after keyhound's \
+                     GetCallerIdentity: the date may be that check"
+                        .to_string(),
+                );
+            }
+            Ok(None) => {
+                v.last_used_note =
+                    Some("RAM GetAccessKeyLastUsed, read with the found key, gave no date".into());
+            }
+            Err(why) => {
+                v.last_used_note = Some(format!(
+                    "not read: the found key may not call RAM GetAccessKeyLastUsed ({why}); \
+                     `keyhound disable` reads it with your own account's key"
+                ));
+            }
+        }
+    }
+}
+
 impl Provider for Checker {
     /// Checks one AccessKey ID with the secret (and SecurityToken) found
-    /// with it; without a secret nothing is sent.
+    /// with it; without a secret nothing is sent. A live RAM user's key
+    /// then reads its own last use where it may.
     fn check(&mut self, id: &Secret, key: Option<&Secret>, token: Option<&Secret>) -> Verification {
-        http::with_key(key, "AccessKey secret", TRIES, self.0.backoff, |secret| {
+        let mut v = http::with_key(key, "AccessKey secret", TRIES, self.0.backoff, |secret| {
             self.check_once(id.expose(), secret, token)
-        })
+        });
+        if let (Outcome::Live, Some(secret), None) = (v.outcome, key, token) {
+            self.last_used(id.expose(), secret, &mut v);
+        }
+        v
     }
 }
 
