@@ -179,6 +179,11 @@ fn volcengine_keys_pair_with_their_base64_secret_once() {
         "sign_test.ts",
         "const AK = 'AKLTYWViMTVmZGYzM2E0NDI5Mzk2MDZjNjFmMjc2MjRjMzg';\nconst SK = 'WkRZeE1EQmxPVGhsWWpWak5HVmtNbUUxTXpZeU9UVXlOMlE1TmpZeVlqTQ==';\n",
     );
+    // BytePlus/Volcengine's IAM ListUsers signing example pair
+    env.write(
+        "sign_example.py",
+        "AK = \"AKLTMjI2ODVlYzI3ZGY1NGU4ZjhjYWRjMTlmNTM5OTZkYzE\"\nSK = \"TnpCak5XWXpZV1U0WkRaaE5ERmxaR0ZpTmpjeVkyUXlZek0wTWpJMU1qWQ==\"\n",
+    );
     let mut want = vec![
         pair("volcengine.access-key-id", &id, &secret),
         (
