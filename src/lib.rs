@@ -19,14 +19,16 @@
 //!                                                        ▼  only with --verify
 //!                    verify::tencent (STS/CAM, signed with TC3) ─► Verification
 //!                    verify::provider + registry (one trait)   ─┘
-//!                      on verify::http: cdnetworks, alibaba
+//!                      on verify::http: cdnetworks, alibaba, qiniu,
+//!                      volcengine, huawei, baidu (tencent too)
 //!                    verify::tencent::incident (auditor, live keys: CloudAudit
 //!                      events, policies, keys/users created since the leak) ─► Incident
 //!                                                        ▼
 //!            config (allow, ignore file, baseline) filters ─► report::{human,json,sarif}
 //!
 //! disable/enable: report.json ─► verify (pre-check) ─► action::plan ─► --yes ─►
-//!                 journal intent (synced) ─► UpdateAccessKey ─► post-check ─► journal outcome
+//!                 journal intent (synced) ─► UpdateAccessKey (Tencent CAM or
+//!                 Alibaba RAM, one action::KeyApi) ─► post-check ─► journal outcome
 //! respond: scan ─► verify (auditor mode) ─► action::plan ─► --yes ─► apply ─►
 //!          report with a finding::response per finding
 //! audit: verify::tencent::snapshot (read-only CAM calls) ─► audit::run ─► audit::report
@@ -44,7 +46,7 @@
 //! | [`org`] | many repositories: the list and its shards, the clone cache, the parallel scan, merged reports, listing a GitHub organisation or GitLab group (`org::forge`) |
 //! | [`finding`] | matches, findings, fingerprints, the redacting `Secret` and `Snippet` types, verifications and incident pictures as reports carry them |
 //! | [`report`] | writing a finished report as human text, JSON, JSONL or SARIF |
-//! | [`verify`] | asking the provider (Tencent; CDNetworks and Alibaba Cloud through the one provider seam on one HTTP toolkit) whether a found key is live and who owns it, and (Tencent, auditor mode) what a live one did, can do and left behind |
+//! | [`verify`] | asking the provider (Tencent, CDNetworks, Alibaba Cloud, Qiniu, Volcengine, Huawei Cloud, Baidu AI Cloud, all through the one provider seam on one HTTP toolkit; Alibaba's RAM for the user's own account) whether a found key is live and who owns it, and (Tencent, auditor mode) what a live one did, can do and left behind |
 //! | [`action`] | state-changing calls (disable/enable keys) and their journal |
 //! | [`audit`] | checks of a whole account's keys against Tencent's advice (pure) |
 //! | [`config`] | noise control: config file, inline allows, ignore file, baseline; gitleaks' `.gitleaksignore` and JSON reports |

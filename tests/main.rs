@@ -20,6 +20,8 @@ mod precision;
 mod precommit;
 mod progress;
 mod providers;
+mod providers_alibaba;
+mod providers_clouds;
 mod report;
 mod rescan;
 mod rules;

@@ -59,9 +59,35 @@ impl std::fmt::Display for EntryResult {
     }
 }
 
+/// Whose key a journal entry is about; entries written before Alibaba
+/// Cloud was supported have no `provider` and are Tencent's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cloud {
+    /// Tencent Cloud (CAM): `owner_uin` and `uin` are UINs.
+    #[default]
+    Tencent,
+    /// Alibaba Cloud (RAM): `owner_uin` is the account id, `uin` the RAM
+    /// user's id (the account id for the root account's keys).
+    Alibaba,
+}
+
+impl Cloud {
+    fn is_tencent(&self) -> bool {
+        *self == Cloud::Tencent
+    }
+}
+
 /// One journaled action.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
+    /// The provider holding the key (absent: Tencent).
+    #[serde(
+        default,
+        rename = "provider",
+        skip_serializing_if = "Cloud::is_tencent"
+    )]
+    pub cloud: Cloud,
     /// When, RFC 3339 UTC.
     pub time: String,
     /// The SecretId, shortened (`AKIDq3Wm…0Sj1`).
@@ -238,6 +264,8 @@ fn invalid(e: &Entry) -> Option<String> {
 /// A key keyhound may have switched off, as the journal tells it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Undo {
+    /// The provider holding the key.
+    pub cloud: Cloud,
     /// The shortened SecretId.
     pub key: String,
     /// The account the journal says it belongs to.
@@ -262,12 +290,16 @@ pub fn disabled_by_us(entries: &[Read]) -> Vec<Undo> {
     let mut keys: Vec<State> = Vec::new();
     for Read { line, entry: e } in entries {
         let i = match keys.iter().position(|s| {
-            s.undo.key == e.key && s.undo.uin == e.uin && s.undo.owner_uin == e.owner_uin
+            s.undo.cloud == e.cloud
+                && s.undo.key == e.key
+                && s.undo.uin == e.uin
+                && s.undo.owner_uin == e.owner_uin
         }) {
             Some(i) => i,
             None => {
                 keys.push(State {
                     undo: Undo {
+                        cloud: e.cloud,
                         key: e.key.clone(),
                         owner_uin: e.owner_uin.clone(),
                         uin: e.uin.clone(),
@@ -309,6 +341,7 @@ mod tests {
 
     fn entry(key: &str, action: Change, result: EntryResult) -> Entry {
         Entry {
+            cloud: Cloud::Tencent,
             time: now_rfc3339(),
             key: key.into(),
             owner_uin: "1".into(),

@@ -2,8 +2,9 @@
 //! default, every action journaled. Reached only from the `disable`,
 //! `enable` and `respond` commands.
 //!
-//! Only keys that the auditor's own account lists (ListAccessKeys) are
-//! touched, never the auditor's own credentials, and never deleted: a key is
+//! Tencent Cloud keys through CAM, Alibaba Cloud keys through RAM (one
+//! [`KeyApi`]). Only keys that the auditor's own account lists
+//! (ListAccessKeys) are touched, never the auditor's own credentials, and never deleted: a key is
 //! set `Inactive` (reversible) and checked again afterwards. Following
 //! Kingfisher's revoker stance, a timed-out UpdateAccessKey is not retried:
 //! the post-check tells what happened.
@@ -12,9 +13,10 @@ pub mod journal;
 pub mod unlisted;
 
 use crate::finding::{KeyStatus, Secret, SecretKind, redact, redact_ids};
+use crate::verify::alibaba::ram::Ram;
 use crate::verify::tencent::account_index::{AccountIndex, KeyInfo};
 use crate::verify::tencent::client::{Action, CallError, Client, Credential};
-use journal::{Entry, EntryResult, Journal};
+use journal::{Cloud, Entry, EntryResult, Journal};
 use serde_json::{Value, json};
 
 /// The status change asked for; journaled as `disable` / `enable`.
@@ -140,33 +142,102 @@ fn target_uin(k: &KeyInfo) -> Value {
     k.uin.parse::<u64>().map_or(json!(k.uin), |n| json!(n))
 }
 
-/// The status ListAccessKeys shows for a key now (`None`: not listed).
-fn current_status(
-    client: &Client,
-    auditor: &Credential,
-    k: &KeyInfo,
-) -> Result<Option<KeyStatus>, String> {
-    let a = client
-        .call(
-            auditor,
-            Action::ListAccessKeys,
-            &json!({ "TargetUin": target_uin(k) }),
-        )
-        .map_err(|e| error_text(&e))?;
-    let Some(listed) = a
-        .body
-        .get("AccessKeys")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .find(|x| x.get("AccessKeyId").and_then(Value::as_str) == Some(&k.id))
-    else {
-        return Ok(None);
-    };
-    let status = listed.get("Status").and_then(Value::as_str).unwrap_or("");
-    KeyStatus::parse(status)
-        .map(Some)
-        .ok_or_else(|| format!("ListAccessKeys shows status {status:?}"))
+/// The calls a status change needs from the provider that holds the key.
+pub trait KeyApi {
+    /// Whose keys these are, as the journal records it.
+    fn cloud(&self) -> Cloud;
+    /// The status the account lists for `k` now (`None`: not listed).
+    fn status(&self, k: &KeyInfo) -> Result<Option<KeyStatus>, String>;
+    /// Sets `k`'s status with `UpdateAccessKey`, sent once: the RequestId,
+    /// or what failed and the RequestId of the failure.
+    fn update(
+        &self,
+        k: &KeyInfo,
+        status: KeyStatus,
+    ) -> Result<Option<String>, (String, Option<String>)>;
+}
+
+/// Tencent Cloud's CAM, called with the auditor's credentials.
+pub struct TencentKeys<'a> {
+    /// The client.
+    pub client: &'a Client,
+    /// The auditor's credentials.
+    pub auditor: &'a Credential,
+}
+
+impl KeyApi for TencentKeys<'_> {
+    fn cloud(&self) -> Cloud {
+        Cloud::Tencent
+    }
+
+    /// ListAccessKeys of the key's UIN.
+    fn status(&self, k: &KeyInfo) -> Result<Option<KeyStatus>, String> {
+        let a = self
+            .client
+            .call(
+                self.auditor,
+                Action::ListAccessKeys,
+                &json!({ "TargetUin": target_uin(k) }),
+            )
+            .map_err(|e| error_text(&e))?;
+        let Some(listed) = a
+            .body
+            .get("AccessKeys")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|x| x.get("AccessKeyId").and_then(Value::as_str) == Some(&k.id))
+        else {
+            return Ok(None);
+        };
+        let status = listed.get("Status").and_then(Value::as_str).unwrap_or("");
+        KeyStatus::parse(status)
+            .map(Some)
+            .ok_or_else(|| format!("ListAccessKeys shows status {status:?}"))
+    }
+
+    fn update(
+        &self,
+        k: &KeyInfo,
+        status: KeyStatus,
+    ) -> Result<Option<String>, (String, Option<String>)> {
+        let mut params = json!({ "AccessKeyId": k.id, "Status": status });
+        if k.principal != "root" {
+            params["TargetUin"] = target_uin(k);
+        }
+        match self
+            .client
+            .call(self.auditor, Action::UpdateAccessKey, &params)
+        {
+            Ok(a) => Ok(Some(a.request_id)),
+            Err(e) => {
+                let rid = match &e {
+                    CallError::Api(a) => Some(a.request_id.clone()),
+                    _ => None,
+                };
+                Err((error_text(&e), rid))
+            }
+        }
+    }
+}
+
+/// Alibaba Cloud's RAM, called with the auditor's AccessKey.
+impl KeyApi for Ram {
+    fn cloud(&self) -> Cloud {
+        Cloud::Alibaba
+    }
+
+    fn status(&self, k: &KeyInfo) -> Result<Option<KeyStatus>, String> {
+        Ram::status(self, k).map_err(|e| e.to_string())
+    }
+
+    fn update(
+        &self,
+        k: &KeyInfo,
+        status: KeyStatus,
+    ) -> Result<Option<String>, (String, Option<String>)> {
+        Ram::update(self, k, status).map_err(|e| (e.to_string(), e.request_id))
+    }
 }
 
 /// How a failed call reads in the journal and on the terminal: the error
@@ -184,8 +255,7 @@ fn error_text(e: &CallError) -> String {
 /// journal is opened before the first call; a journal that cannot be
 /// written stops the run before the key is touched. Returns the outcomes.
 pub fn apply(
-    client: &Client,
-    auditor: &Credential,
+    api: &dyn KeyApi,
     index: &AccountIndex,
     plan: &[PlanItem],
     change: Change,
@@ -197,9 +267,9 @@ pub fn apply(
             continue;
         };
         let log = |result: EntryResult, detail: Option<String>, rid: Option<String>| {
-            record(index, k, change, result, detail, rid)
+            record(api.cloud(), index, k, change, result, detail, rid)
         };
-        let refused = match current_status(client, auditor, k) {
+        let refused = match api.status(k) {
             Ok(Some(s)) if s == change.status() => continue,
             Ok(Some(_)) => None,
             Ok(None) => Some("the key is no longer listed".to_string()),
@@ -216,20 +286,11 @@ pub fn apply(
             change.status()
         );
         journal.append(&log(EntryResult::Intent, Some(intent), None))?;
-        let mut params = json!({ "AccessKeyId": k.id, "Status": change.status() });
-        if k.principal != "root" {
-            params["TargetUin"] = target_uin(k);
-        }
-        let entry = match client.call(auditor, Action::UpdateAccessKey, &params) {
-            Err(e) => {
-                let rid = match &e {
-                    CallError::Api(a) => Some(a.request_id.clone()),
-                    _ => None,
-                };
+        let entry = match api.update(k, change.status()) {
+            Err((why, rid)) => {
                 // Even a timeout may have been applied: journal what the
                 // post-check sees, so enable can undo what did happen.
-                let why = error_text(&e);
-                match current_status(client, auditor, k) {
+                match api.status(k) {
                     Ok(Some(s)) if s == change.status() => log(
                         EntryResult::Confirmed,
                         Some(format!(
@@ -252,22 +313,20 @@ pub fn apply(
                     ),
                 }
             }
-            Ok(a) => match current_status(client, auditor, k) {
-                Ok(Some(s)) if s == change.status() => {
-                    log(EntryResult::Confirmed, None, Some(a.request_id))
-                }
+            Ok(rid) => match api.status(k) {
+                Ok(Some(s)) if s == change.status() => log(EntryResult::Confirmed, None, rid),
                 Ok(s) => log(
                     EntryResult::Unconfirmed,
                     Some(format!(
                         "post-check shows status {}",
                         s.map_or("missing", KeyStatus::as_str)
                     )),
-                    Some(a.request_id),
+                    rid.clone(),
                 ),
                 Err(e) => log(
                     EntryResult::Unconfirmed,
                     Some(format!("post-check failed: {e}")),
-                    Some(a.request_id),
+                    rid.clone(),
                 ),
             },
         };
@@ -278,6 +337,7 @@ pub fn apply(
 }
 
 fn record(
+    cloud: Cloud,
     index: &AccountIndex,
     k: &KeyInfo,
     change: Change,
@@ -286,6 +346,7 @@ fn record(
     request_id: Option<String>,
 ) -> Entry {
     Entry {
+        cloud,
         time: journal::now_rfc3339(),
         key: short(&k.id),
         owner_uin: index.owner_uin.clone(),

@@ -575,16 +575,19 @@ pub(crate) enum VerifyFormat {
 deletes keys. Only keys your own account lists are touched, never the credentials keyhound runs \
 with. Needs auditor credentials (TENCENTCLOUD_SECRET_ID/_KEY, --profile, tccli's default \
 profile or ~/.tencentcloud/credentials) allowed to call \
-cam:ListUsers, cam:ListAccessKeys and cam:UpdateAccessKey."
+cam:ListUsers, cam:ListAccessKeys and cam:UpdateAccessKey. Alibaba Cloud keys (LTAI…) are \
+disabled in the account of ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET[/ALIBABA_CLOUD_SECURITY_TOKEN], \
+allowed to call ram:ListUsers, ram:ListAccessKeys, ram:GetAccessKeyLastUsed and \
+ram:UpdateAccessKey."
 )]
 pub(crate) struct DisableArgs {
-    /// Disable the Tencent keys found in this JSON report.
+    /// Disable the Tencent and Alibaba Cloud keys found in this JSON report.
     #[arg(long, value_name = "FILE")]
     pub from: Option<PathBuf>,
     /// Only the findings of --from with this fingerprint; may repeat.
     #[arg(long = "finding", value_name = "FINGERPRINT", requires = "from")]
     pub findings: Vec<String>,
-    /// Disable this SecretId; may repeat.
+    /// Disable this SecretId (or Alibaba Cloud AccessKey ID); may repeat.
     #[arg(long = "secret-id", value_name = "AKID…")]
     pub secret_ids: Vec<String>,
     /// The git repository of a redacted report's git locations (default:
@@ -600,6 +603,8 @@ pub(crate) struct DisableArgs {
     pub journal: Option<PathBuf>,
     #[command(flatten)]
     pub tencent: TencentArgs,
+    #[command(flatten)]
+    pub providers: ProviderArgs,
 }
 
 /// Arguments of `keyhound respond`.
@@ -649,6 +654,8 @@ pub(crate) struct EnableArgs {
     pub yes: bool,
     #[command(flatten)]
     pub tencent: TencentArgs,
+    #[command(flatten)]
+    pub providers: ProviderArgs,
 }
 
 #[cfg(test)]

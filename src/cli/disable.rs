@@ -17,14 +17,44 @@ use std::io::Write;
 pub(crate) fn run(a: &DisableArgs) -> anyhow::Result<Exit> {
     let plan = plan::disable(a)?;
     let targets = targets_from(&plan)?;
-    act(
+    act_all(
         &plan.tencent,
-        &plan.credential,
+        plan.credential,
+        &plan.alibaba,
         targets,
         Change::Disable,
         plan.yes,
         &plan.journal,
     )
+}
+
+/// Acts on each provider's targets in turn (Tencent Cloud, then Alibaba
+/// Cloud), each in the account of the user's own credentials there; the
+/// exit code is the worst of them.
+pub(crate) fn act_all(
+    t: &plan::Tencent,
+    cred: anyhow::Result<crate::verify::tencent::credential::Found>,
+    ali: &plan::Alibaba,
+    targets: Vec<Target>,
+    change: Change,
+    yes: bool,
+    journal_path: &std::path::Path,
+) -> anyhow::Result<Exit> {
+    let (alibaba, tencent): (Vec<Target>, Vec<Target>) = targets
+        .into_iter()
+        .partition(|t| super::alibaba::is_access_key_id(&t.id));
+    let mut exit = Exit::Clean;
+    if !tencent.is_empty() {
+        exit = act(t, &cred?, tencent, change, yes, journal_path)?;
+    }
+    if !alibaba.is_empty() {
+        let p = super::alibaba::plan(ali, &alibaba, change)?;
+        let e = carry_out(&p.ram, &p.index, &p.items, change, yes, journal_path)?;
+        if e != Exit::Clean {
+            exit = e;
+        }
+    }
+    Ok(exit)
 }
 
 fn targets_from(a: &plan::Disable) -> anyhow::Result<Vec<Target>> {
@@ -51,7 +81,7 @@ fn targets_from(a: &plan::Disable) -> anyhow::Result<Vec<Target>> {
                 || a.findings
                     .iter()
                     .any(|x| x.eq_ignore_ascii_case(&f.fingerprint));
-            if !picked || !is_tencent(&rules, &f) {
+            if !picked || !(is_tencent(&rules, &f) || super::alibaba::is_alibaba(&rules, &f)) {
                 continue;
             }
             let origin = format!("finding {}", &f.fingerprint[..f.fingerprint.len().min(12)]);
@@ -191,7 +221,24 @@ pub(crate) fn act(
     let aud = auditor(&client, cred)?;
     let mut items = action::plan(&aud.index, &targets, change);
     action::unlisted::settle(&client, &aud.index, &mut items);
-    let counts = print_plan(&items, change)?;
+    let api = action::TencentKeys {
+        client: &client,
+        auditor: &aud.credential,
+    };
+    carry_out(&api, &aud.index, &items, change, yes, journal_path)
+}
+
+/// Prints the plan `items` for the account `index` and, with `yes`, applies
+/// it through `api`, journaling every call.
+pub(crate) fn carry_out(
+    api: &dyn action::KeyApi,
+    index: &crate::verify::tencent::AccountIndex,
+    items: &[action::PlanItem],
+    change: Change,
+    yes: bool,
+    journal_path: &std::path::Path,
+) -> anyhow::Result<Exit> {
+    let counts = print_plan(items, change)?;
     let exit = if counts.foreign > 0 {
         Exit::Findings
     } else {
@@ -208,15 +255,8 @@ pub(crate) fn act(
     let shown_journal = message::shown(&journal_path.display().to_string());
     let mut journal = action::journal::Journal::open(journal_path)
         .map_err(|e| anyhow::anyhow!("{e}: nothing was changed"))?;
-    let done = action::apply(
-        &client,
-        &aud.credential,
-        &aud.index,
-        &items,
-        change,
-        &mut journal,
-    )
-    .map_err(|e| anyhow::anyhow!("{e}: stopped before the next change"))?;
+    let done = action::apply(api, index, items, change, &mut journal)
+        .map_err(|e| anyhow::anyhow!("{e}: stopped before the next change"))?;
     for e in &done {
         let line = format!(
             "{} {}: {}{}{}",
@@ -237,9 +277,10 @@ pub(crate) fn act(
         } else {
             message::error(line);
         }
-        let keys_of_user = aud.index.keys.values().filter(|k| k.uin == e.uin).count();
+        let keys_of_user = index.keys.values().filter(|k| k.uin == e.uin).count();
         if e.result == EntryResult::Confirmed
             && change == Change::Disable
+            && e.cloud == crate::action::journal::Cloud::Tencent
             && let Some(note) = two_key_note(&e.uin, keys_of_user)
         {
             println!("  note: {note}");

@@ -15,7 +15,12 @@ pub(crate) fn run(a: &EnableArgs) -> anyhow::Result<Exit> {
     let targets: Vec<Target> = journal::disabled_by_us(&entries?)
         .into_iter()
         .map(|u| Target {
-            origin: format!("journal line {}, uin {}", u.line, u.uin),
+            origin: match u.cloud {
+                journal::Cloud::Tencent => format!("journal line {}, uin {}", u.line, u.uin),
+                journal::Cloud::Alibaba => {
+                    format!("journal line {}, Alibaba Cloud user {}", u.line, u.uin)
+                }
+            },
             id: u.key,
             key: None,
             token: None,
@@ -32,9 +37,10 @@ pub(crate) fn run(a: &EnableArgs) -> anyhow::Result<Exit> {
         );
         return Ok(Exit::Clean);
     }
-    super::disable::act(
+    super::disable::act_all(
         &a.tencent,
-        &a.credential,
+        a.credential,
+        &a.alibaba,
         targets,
         Change::Enable,
         a.yes,

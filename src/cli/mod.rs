@@ -3,6 +3,7 @@
 //! command runs it, and `message` shows diagnostics; the exit code is 0
 //! clean, 1 findings, 2 error.
 
+mod alibaba;
 mod args;
 mod audit;
 mod baseline;

@@ -5,20 +5,21 @@
 //! command here with exit code 2.
 
 use super::args::{
-    AuditArgs, AuditFormat, ColorChoice, DisableArgs, EnableArgs, GlobalArgs, RespondArgs,
-    ScanArgs, TencentArgs, VerifyArgs, VerifyFormat,
+    AuditArgs, AuditFormat, ColorChoice, DisableArgs, EnableArgs, GlobalArgs, ProviderArgs,
+    RespondArgs, ScanArgs, TencentArgs, VerifyArgs, VerifyFormat,
 };
 use crate::audit::{self, CheckId};
 use crate::config::{self, Noise};
 use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
 use crate::report::{Format, ScanContext, VcsInfo};
-use crate::rule::{self, RuleSet};
+use crate::rule::{self, RuleSet, VerifyWith};
 use crate::scan::ScanPlan;
 use crate::scan::git::HistoryPlan;
 use crate::scan::progress::Progress;
 use crate::source::archive;
 use crate::source::fs::{STDIN, WalkOptions};
+use crate::verify::http;
 use crate::verify::registry::Endpoints as ProviderEndpoints;
 use crate::verify::tencent::credential::Found;
 use crate::verify::tencent::{Client, ClientOptions, Endpoints};
@@ -47,10 +48,9 @@ pub(crate) struct Scan {
     pub engine: Engine,
     /// What keeps a finding out of the report.
     pub noise: Noise,
-    /// `--verify`, `--audit` or `--profile`: how to reach Tencent Cloud.
-    pub verify: Option<Tencent>,
-    /// With `verify`: where to check the keys of the providers on the seam.
-    pub providers: Option<ProviderEndpoints>,
+    /// `--verify`, `--audit` or `--profile`: the providers that check the
+    /// findings, in order (empty when not verifying).
+    pub verifiers: Vec<Verifier>,
     /// Where and how to write the report.
     pub output: Output,
     /// Where the scan is rooted, for report paths.
@@ -116,6 +116,31 @@ pub(crate) struct Output {
     pub gitleaks: Option<super::compat::GitleaksMode>,
 }
 
+/// One verifier of a run: how to reach a provider, and as whom.
+#[derive(Debug)]
+pub(crate) enum Verifier {
+    /// Tencent Cloud, with auditor mode when asked for.
+    Tencent(Box<Tencent>),
+    /// The providers on the seam, each at its endpoint.
+    Seam(ProviderEndpoints),
+}
+
+/// The Tencent Cloud verifier among `verifiers`.
+pub(crate) fn tencent_of(verifiers: &[Verifier]) -> Option<&Tencent> {
+    verifiers.iter().find_map(|v| match v {
+        Verifier::Tencent(t) => Some(&**t),
+        Verifier::Seam(_) => None,
+    })
+}
+
+/// The endpoints of the providers on the seam among `verifiers`.
+pub(crate) fn seam_of(verifiers: &[Verifier]) -> Option<&ProviderEndpoints> {
+    verifiers.iter().find_map(|v| match v {
+        Verifier::Seam(e) => Some(e),
+        Verifier::Tencent(_) => None,
+    })
+}
+
 /// How to reach Tencent Cloud, and as whom.
 #[derive(Debug)]
 pub(crate) struct Tencent {
@@ -160,10 +185,8 @@ pub(crate) struct Verify {
     pub rules: RuleSet,
     /// The repository of a redacted report's git locations.
     pub repo: Option<git2::Repository>,
-    /// Tencent Cloud.
-    pub tencent: Tencent,
-    /// Where to check the keys of the providers on the seam.
-    pub providers: ProviderEndpoints,
+    /// Tencent Cloud and the providers on the seam.
+    pub verifiers: Vec<Verifier>,
 }
 
 /// A resolved `keyhound disable`.
@@ -182,8 +205,49 @@ pub(crate) struct Disable {
     pub journal: PathBuf,
     /// Tencent Cloud, with the auditor's credentials.
     pub tencent: Tencent,
-    /// The auditor's credentials.
-    pub credential: Found,
+    /// The auditor's credentials (needed once a Tencent key is a target).
+    pub credential: anyhow::Result<Found>,
+    /// Alibaba Cloud: STS's endpoint (RAM's beside it) and the user's own key.
+    pub alibaba: Alibaba,
+}
+
+/// How to reach Alibaba Cloud to change a key's status, and as whom.
+#[derive(Debug)]
+pub(crate) struct Alibaba {
+    /// STS's endpoint (`--provider-endpoint alibaba=URL`).
+    pub endpoint: http::Endpoint,
+    /// `ALIBABA_CLOUD_ACCESS_KEY_ID`/`_SECRET` (and `_SECURITY_TOKEN`),
+    /// the variables Alibaba's own credential chain reads.
+    pub key: Option<crate::verify::alibaba::ram::AuditorKey>,
+}
+
+/// The Alibaba Cloud side of `disable`/`enable`.
+fn alibaba(a: &ProviderArgs) -> anyhow::Result<Alibaba> {
+    let endpoints = provider_endpoints(a)?;
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let key = match (
+        var("ALIBABA_CLOUD_ACCESS_KEY_ID"),
+        var("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
+    ) {
+        (Some(id), Some(secret)) => Some(crate::verify::alibaba::ram::AuditorKey {
+            id: id.trim().to_string(),
+            secret: crate::finding::Secret::new(secret.trim(), crate::finding::SecretKind::Key),
+            token: var("ALIBABA_CLOUD_SECURITY_TOKEN")
+                .map(|t| crate::finding::Secret::new(t.trim(), crate::finding::SecretKind::Key)),
+        }),
+        (Some(_), None) | (None, Some(_)) => anyhow::bail!(
+            "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET go together: one \
+             of them is not set"
+        ),
+        (None, None) => None,
+    };
+    Ok(Alibaba {
+        endpoint: endpoints
+            .get(VerifyWith::Alibaba)
+            .cloned()
+            .expect("Alibaba Cloud has an endpoint"),
+        key,
+    })
 }
 
 /// A resolved `keyhound respond`.
@@ -210,11 +274,13 @@ pub(crate) fn respond(
     let t = &a.scan.verify.tencent;
     let credential = required_credential(t)?;
     let mut scan = scan(g, &a.scan, diags)?;
-    scan.verify = Some(Tencent {
-        endpoints: endpoints(t)?,
-        auditor: None,
-    });
-    scan.providers = Some(provider_endpoints(&a.scan.verify.providers)?);
+    scan.verifiers = vec![
+        Verifier::Tencent(Box::new(Tencent {
+            endpoints: endpoints(t)?,
+            auditor: None,
+        })),
+        Verifier::Seam(provider_endpoints(&a.scan.verify.providers)?),
+    ];
     if a.journal.is_none()
         && let Some(default) = crate::action::journal::default_path()
     {
@@ -275,8 +341,10 @@ pub(crate) struct Enable {
     pub yes: bool,
     /// Tencent Cloud.
     pub tencent: Tencent,
-    /// The auditor's credentials.
-    pub credential: Found,
+    /// The auditor's credentials (needed once a Tencent key is journaled).
+    pub credential: anyhow::Result<Found>,
+    /// Alibaba Cloud.
+    pub alibaba: Alibaba,
 }
 
 /// Resolves `keyhound scan`. Warnings and notes of loading (rules files,
@@ -371,13 +439,16 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
     };
     let t = &a.verify.tencent;
     let verifying = a.verify.verify || t.audit || t.profile.is_some();
-    let verify = if verifying {
-        Some(Tencent {
-            endpoints,
-            auditor: auditor_credential(t, false).transpose(),
-        })
+    let verifiers = if verifying {
+        vec![
+            Verifier::Tencent(Box::new(Tencent {
+                endpoints,
+                auditor: auditor_credential(t, false).transpose(),
+            })),
+            Verifier::Seam(others),
+        ]
     } else {
-        None
+        Vec::new()
     };
     let config_format = settings.config.as_ref().and_then(|(_, c)| c.format);
     let mut engine = Engine::new(&rules)?;
@@ -386,8 +457,7 @@ pub(crate) fn scan(g: &GlobalArgs, a: &ScanArgs, diags: &Diagnostics) -> anyhow:
         source,
         engine,
         noise: settings.noise,
-        verify,
-        providers: verifying.then_some(others),
+        verifiers,
         output: Output {
             format: match (
                 a.format
@@ -455,8 +525,10 @@ pub(crate) fn verify(a: &VerifyArgs, diags: &Diagnostics) -> anyhow::Result<Veri
         show_secrets: a.show_secrets,
         rules: rules(&a.rules, diags)?,
         repo: open_repo(a.repo.as_deref())?,
-        tencent,
-        providers: provider_endpoints(&a.providers)?,
+        verifiers: vec![
+            Verifier::Tencent(Box::new(tencent)),
+            Verifier::Seam(provider_endpoints(&a.providers)?),
+        ],
     })
 }
 
@@ -473,8 +545,9 @@ pub(crate) fn disable(a: &DisableArgs) -> anyhow::Result<Disable> {
     } else {
         None
     };
-    let credential = required_credential(&a.tencent)?;
+    let credential = required_credential(&a.tencent);
     Ok(Disable {
+        alibaba: alibaba(&a.providers)?,
         from: a.from.clone(),
         findings: a.findings.clone(),
         secret_ids: a.secret_ids.clone(),
@@ -498,7 +571,8 @@ pub(crate) fn enable(a: &EnableArgs) -> anyhow::Result<Enable> {
             endpoints: endpoints(&a.tencent)?,
             auditor: None,
         },
-        credential: required_credential(&a.tencent)?,
+        credential: required_credential(&a.tencent),
+        alibaba: alibaba(&a.providers)?,
     })
 }
 

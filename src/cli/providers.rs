@@ -1,20 +1,27 @@
-//! What the checks of the providers on the verify seam (CDNetworks, Alibaba
-//! Cloud, ...) share: `scan --verify`, and telling which report findings
-//! they check.
+//! What the checks of every provider share: `scan --verify` runs the
+//! plan's verifiers in turn (Tencent Cloud, then the providers on the verify
+//! seam), and telling which report findings the seam checks.
 
+use super::plan::Verifier;
+use super::tencent;
 use crate::finding::Finding;
 use crate::report::json::DocFinding;
 use crate::rule::{Rule, RuleSet};
-use crate::verify::registry::{Checkers, Endpoints};
+use crate::verify::registry::Checkers;
 
-/// `scan --verify`: fills `verification` of the findings of every provider
-/// on the seam (those left after allowlists, ignore entries and baselines).
+/// `scan --verify`: fills `verification` of the findings (those left after
+/// allowlists, ignore entries and baselines) with each verifier of the plan.
 pub(crate) fn verify_scan(
-    endpoints: &Endpoints,
+    verifiers: &[Verifier],
     rules: &[Rule],
     findings: &mut [Finding],
 ) -> anyhow::Result<()> {
-    Checkers::new(endpoints.clone()).verify_findings(rules, findings)?;
+    for v in verifiers {
+        match v {
+            Verifier::Tencent(t) => tencent::verify_scan(t, rules, findings)?,
+            Verifier::Seam(e) => Checkers::new(e.clone()).verify_findings(rules, findings)?,
+        }
+    }
     Ok(())
 }
 

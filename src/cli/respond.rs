@@ -6,7 +6,7 @@
 use super::args::{GlobalArgs, RespondArgs};
 use super::disable::{foreign, two_key_note};
 use super::exit::Exit;
-use super::{message, plan, providers, tencent};
+use super::{message, plan, tencent};
 use crate::action::journal::{EntryResult, Journal};
 use crate::action::{self, Change, Step, Target, unlisted};
 use crate::diagnostic::Diagnostics;
@@ -14,6 +14,7 @@ use crate::finding::Finding;
 use crate::finding::response::{Action, Response};
 use crate::rule::{Rule, VerifyWith};
 use crate::verify::Outcome;
+use crate::verify::registry::Checkers;
 use crate::verify::tencent::incident::left;
 use crate::verify::tencent::{Auditor, Verifier};
 use std::collections::HashMap;
@@ -26,7 +27,7 @@ pub(crate) fn run(g: &GlobalArgs, a: &RespondArgs) -> anyhow::Result<Exit> {
     let plan = resolved?;
     let mut report = super::scan::execute(&plan.scan, &diags)?;
     message::flush(&diags);
-    let t = plan.scan.verify.as_ref().expect("respond always verifies");
+    let t = plan::tencent_of(&plan.scan.verifiers).expect("respond always verifies");
     let client = t.client_in(plan.credential.region.as_deref())?;
     // An auditor that cannot be read still leaves the report and the verdicts.
     let auditor = tencent::auditor(&client, &plan.credential)
@@ -35,8 +36,8 @@ pub(crate) fn run(g: &GlobalArgs, a: &RespondArgs) -> anyhow::Result<Exit> {
     let rules = report.rules.clone();
     let mut verifier = Verifier::new(client, auditor);
     verifier.verify_findings(&mut report.findings, |f| tencent::verifiable(&rules, f));
-    if let Some(e) = &plan.scan.providers {
-        providers::verify_scan(e, &rules, &mut report.findings)?;
+    if let Some(e) = plan::seam_of(&plan.scan.verifiers) {
+        Checkers::new(e.clone()).verify_findings(&rules, &mut report.findings)?;
     }
     if let Some(aud) = verifier.auditor() {
         let left = left::findings(&report.findings, &aud.index);
@@ -178,15 +179,12 @@ fn respond(
     let done = if yes && items.iter().any(|it| matches!(it.step, Step::Change(_))) {
         let mut j =
             Journal::open(journal).map_err(|e| anyhow::anyhow!("{e}: nothing was changed"))?;
-        action::apply(
-            verifier.client(),
-            &aud.credential,
-            &aud.index,
-            &items,
-            Change::Disable,
-            &mut j,
-        )
-        .map_err(|e| anyhow::anyhow!("{e}: stopped before the next change"))?
+        let api = action::TencentKeys {
+            client: verifier.client(),
+            auditor: &aud.credential,
+        };
+        action::apply(&api, &aud.index, &items, Change::Disable, &mut j)
+            .map_err(|e| anyhow::anyhow!("{e}: stopped before the next change"))?
     } else {
         Vec::new()
     };

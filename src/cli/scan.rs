@@ -4,7 +4,7 @@
 use super::args::{ColorChoice, GlobalArgs, ScanArgs};
 use super::exit::Exit;
 use super::plan::{self, Source, Vcs};
-use super::{message, providers, tencent};
+use super::{message, providers};
 use crate::diagnostic::Diagnostics;
 use crate::org::scan::OrgPlan;
 use crate::report::{self, Format, Report, VcsInfo, WriteOptions};
@@ -20,12 +20,7 @@ pub(crate) fn run(g: &GlobalArgs, a: &ScanArgs) -> anyhow::Result<Exit> {
     let started = std::time::Instant::now();
     let mut report = execute(&plan, &diags)?;
     message::flush(&diags);
-    if let Some(t) = &plan.verify {
-        tencent::verify_scan(t, &report.rules, &mut report.findings)?;
-    }
-    if let Some(e) = &plan.providers {
-        providers::verify_scan(e, &report.rules, &mut report.findings)?;
-    }
+    providers::verify_scan(&plan.verifiers, &report.rules, &mut report.findings)?;
     report.context.errors = message::errors();
     report.duration = Some(started.elapsed());
     if plan.output.format == Format::Sarif {

@@ -9,6 +9,7 @@ use crate::finding::{Finding, SecretKind, redact};
 use crate::report::json::DocFinding;
 use crate::rule::{Rule, RuleSet, VerifyWith};
 use crate::verify::input::recover;
+use crate::verify::provider::Provider;
 use crate::verify::tencent::credential::{self, Found};
 use crate::verify::tencent::{AccountIndex, Auditor, Client, Verifier};
 
@@ -59,8 +60,8 @@ pub(crate) fn verify_scan(
         message::error(format!("{e:#}; verifying without auditor mode"));
         None
     });
-    let mut v = Verifier::new(client, auditor);
-    v.verify_findings(findings, |f| verifiable(rules, f));
+    let mut v: Box<dyn Provider> = Box::new(Verifier::new(client, auditor));
+    v.verify_findings(findings, &|f| verifiable(rules, f));
     Ok(())
 }
 

@@ -101,8 +101,9 @@ pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<Exit> {
     let mut doc = read_report(&a.from)?;
     let repo = Sources::of(&doc, a.repo.as_ref(), &crate::org::clone::default_dir());
     let engine = Engine::new(rules)?;
-    let client = a.tencent.client()?;
-    let auditor = optional_auditor(&a.tencent, &client)?;
+    let tencent = plan::tencent_of(&a.verifiers).expect("verify has a Tencent verifier");
+    let client = tencent.client()?;
+    let auditor = optional_auditor(tencent, &client)?;
     let mut verifier = Verifier::new(client, auditor);
     let mut lines = Vec::new();
     let mut live = false;
@@ -148,7 +149,11 @@ pub(crate) fn run(a: &VerifyArgs) -> anyhow::Result<Exit> {
     let on_seam: Vec<usize> = (0..doc.findings.len())
         .filter(|&i| providers::checked(rules, &doc.findings[i]))
         .collect();
-    let mut checkers = Checkers::new(a.providers.clone());
+    let mut checkers = Checkers::new(
+        plan::seam_of(&a.verifiers)
+            .cloned()
+            .expect("verify has the seam's verifiers"),
+    );
     for index in on_seam {
         let f = &doc.findings[index];
         let head = format!(

@@ -38,6 +38,12 @@ pub enum VerifyWith {
     Alibaba,
     /// Qiniu's bucket list (management token, HMAC-SHA1).
     Qiniu,
+    /// Volcengine STS (HMAC-SHA256 signature).
+    Volcengine,
+    /// Huawei Cloud IAM (SDK-HMAC-SHA256 signature).
+    Huawei,
+    /// Baidu AI Cloud BOS bucket list (bce-auth-v1 signature).
+    Baidu,
 }
 
 /// The second half of a credential, searched for near each match of the rule

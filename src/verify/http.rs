@@ -238,6 +238,52 @@ pub fn unix_now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
+/// A check that needs the key found with the id: without one nothing is
+/// sent and the verdict (skipped) says `missing`; with one, `once` is tried
+/// up to `tries` times ([`with_tries`]).
+pub fn with_key(
+    key: Option<&crate::finding::Secret>,
+    missing: &str,
+    tries: u32,
+    backoff: Duration,
+    mut once: impl FnMut(&crate::finding::Secret) -> (Verification, bool),
+) -> Verification {
+    match key {
+        None => verdict(Outcome::Skipped, format!("no {missing} found")),
+        Some(k) => with_tries(tries, backoff, || once(k)),
+    }
+}
+
+/// A field of a provider's JSON answer as text (a number too), cleaned for
+/// a terminal and cut to 200 characters; `None` when absent or empty.
+pub fn field(v: &serde_json::Value, k: &str) -> Option<String> {
+    let s = match v.get(k)? {
+        serde_json::Value::String(s) if !s.is_empty() => s.clone(),
+        serde_json::Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    Some(
+        crate::report::sanitize::sanitize(&s)
+            .chars()
+            .take(200)
+            .collect(),
+    )
+}
+
+/// The bytes RFC 3986 leaves unencoded are its unreserved characters
+/// (`A-Za-z0-9-_.~`); every other byte is `%XX`, upper case.
+const RFC3986: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// `s` percent-encoded as the providers' signatures want it (RFC 3986: a
+/// space is `%20`, `*` is `%2A`, `~` stays).
+pub fn percent_encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, RFC3986).to_string()
+}
+
 /// A verdict with nothing known beyond its outcome and why.
 pub fn verdict(outcome: Outcome, detail: String) -> Verification {
     Verification {

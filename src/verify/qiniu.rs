@@ -94,10 +94,7 @@ impl Provider for Checker {
         key: Option<&Secret>,
         _token: Option<&Secret>,
     ) -> Verification {
-        let Some(secret) = key else {
-            return verdict(Outcome::Skipped, "no SecretKey found".to_string());
-        };
-        http::with_tries(TRIES, self.0.backoff, || {
+        http::with_key(key, "SecretKey", TRIES, self.0.backoff, |secret| {
             self.check_once(id.expose(), secret)
         })
     }

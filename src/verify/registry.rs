@@ -10,15 +10,16 @@
 
 use super::http::{ClientError, Endpoint, EndpointError};
 use super::provider::Provider;
-use super::{Verification, alibaba, cdnetworks, qiniu};
+use super::{Verification, alibaba, baidu, cdnetworks, huawei, qiniu, volcengine};
 use crate::finding::{Finding, Fingerprint, Secret};
 use crate::rule::{Rule, VerifyWith};
 use std::collections::HashMap;
 use std::time::Duration;
 
 /// Every provider checked through the seam: its rules' `verify` value, its
-/// name on the command line and its default endpoint. (Tencent Cloud has its
-/// own verifier: auditor mode, incidents, disable/enable.)
+/// name on the command line and its default endpoint. (Tencent Cloud
+/// implements the trait too, but is connected by its caller: auditor mode,
+/// sites, incidents and disable/enable need more than an endpoint.)
 pub const PROVIDERS: &[(VerifyWith, &str, &str)] = &[
     (
         VerifyWith::Cdnetworks,
@@ -27,6 +28,13 @@ pub const PROVIDERS: &[(VerifyWith, &str, &str)] = &[
     ),
     (VerifyWith::Alibaba, "alibaba", alibaba::DEFAULT_ENDPOINT),
     (VerifyWith::Qiniu, "qiniu", qiniu::DEFAULT_ENDPOINT),
+    (
+        VerifyWith::Volcengine,
+        "volcengine",
+        volcengine::DEFAULT_ENDPOINT,
+    ),
+    (VerifyWith::Huawei, "huawei", huawei::DEFAULT_ENDPOINT),
+    (VerifyWith::Baidu, "baidu", baidu::DEFAULT_ENDPOINT),
 ];
 
 /// Deadline of one HTTP exchange with a provider.
@@ -46,6 +54,13 @@ fn connect(
             .map(|c| Box::new(c) as Box<dyn Provider>),
         VerifyWith::Qiniu => {
             qiniu::Checker::new(endpoint.clone(), TIMEOUT).map(|c| Box::new(c) as Box<dyn Provider>)
+        }
+        VerifyWith::Volcengine => volcengine::Checker::new(endpoint.clone(), TIMEOUT)
+            .map(|c| Box::new(c) as Box<dyn Provider>),
+        VerifyWith::Huawei => huawei::Checker::new(endpoint.clone(), TIMEOUT)
+            .map(|c| Box::new(c) as Box<dyn Provider>),
+        VerifyWith::Baidu => {
+            baidu::Checker::new(endpoint.clone(), TIMEOUT).map(|c| Box::new(c) as Box<dyn Provider>)
         }
     })
 }
@@ -96,7 +111,8 @@ impl Endpoints {
         }
     }
 
-    fn get(&self, with: VerifyWith) -> Option<&Endpoint> {
+    /// One provider's endpoint.
+    pub fn get(&self, with: VerifyWith) -> Option<&Endpoint> {
         self.0.iter().find(|(w, _)| *w == with).map(|(_, e)| e)
     }
 }

@@ -8,13 +8,16 @@
 mod account;
 mod actions;
 pub mod alibaba;
+pub mod baidu;
 pub mod cdnetworks;
 mod csip;
 mod docs;
+pub mod huawei;
 pub mod qiniu;
 mod sts;
 mod tc3;
 mod trail;
+pub mod volcengine;
 
 #[allow(unused_imports)]
 pub use csip::Alarm;
@@ -677,4 +680,25 @@ fn serve_json<S>(
             return;
         }
     }
+}
+
+/// RFC 3986's unreserved characters stay, every other byte is `%XX`: the
+/// encoding the signature pages of Alibaba Cloud, Volcengine and Baidu AI
+/// Cloud canonicalise with.
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// `s` percent-encoded per RFC 3986.
+pub(crate) fn rfc3986(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, UNRESERVED).to_string()
+}
+
+/// `%XX` escapes of a query part decoded (lossily into UTF-8).
+pub(crate) fn unescape(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }

@@ -67,6 +67,7 @@ const SCRUBBED_PREFIXES: &[&str] = &[
     "GITLAB_",
     "CI_",
     "TENCENTCLOUD_",
+    "ALIBABA_CLOUD_",
     "TCCLI_",
     "GITLEAKS_",
     "GIT_",

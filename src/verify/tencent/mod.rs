@@ -64,6 +64,21 @@ fn pair_key(id: &str, key: Option<&Secret>) -> Fingerprint {
 /// Pairs checked at the same time by [`Verifier::prefetch_pairs`].
 const PARALLEL_CHECKS: usize = 4;
 
+/// Tencent Cloud on the provider seam: one credential is verified and
+/// concluded (incident picture, last use) with its leak time unknown; a
+/// batch of findings goes through [`Verifier::verify_findings`].
+impl crate::verify::provider::Provider for Verifier {
+    fn check(&mut self, id: &Secret, key: Option<&Secret>, token: Option<&Secret>) -> Verification {
+        let mut v = self.verify(id.expose(), key, token);
+        self.conclude(id.expose(), &mut v, LeakedSince::Unknown);
+        v
+    }
+
+    fn verify_findings(&mut self, findings: &mut [Finding], mine: &dyn Fn(&Finding) -> bool) {
+        Verifier::verify_findings(self, findings, mine);
+    }
+}
+
 /// Whether a value looks like a Tencent Cloud SecretId.
 pub fn is_secret_id(s: &str) -> bool {
     (s.starts_with("AKID") || s.starts_with("IKID"))

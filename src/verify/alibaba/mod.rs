@@ -13,7 +13,9 @@
 //! `InvalidSecurityToken.*` is not live; throttling, server errors and a
 //! nonce used twice are tried again, then unknown.
 
-use super::http::{self, Channel, ClientError, Endpoint, verdict};
+pub mod ram;
+
+use super::http::{self, Channel, ClientError, Endpoint, field, verdict};
 use super::provider::Provider;
 use crate::finding::Secret;
 use crate::verify::{Outcome, Owner, Verification};
@@ -35,20 +37,7 @@ const MAX_BODY: u64 = 1 << 20;
 /// answer at all.
 const TRIES: u32 = 3;
 
-/// RFC 3986 percent-encoding as the RPC signature wants it: `A-Za-z0-9-_.~`
-/// kept, every other byte `%XX` in upper case (a space is `%20`, `*` is
-/// `%2A`, `~` stays).
-pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+pub use super::http::percent_encode;
 
 /// The canonicalized query: parameters sorted by name, each name and value
 /// percent-encoded, joined with `&`.
@@ -83,6 +72,40 @@ pub fn signature(secret: &str, method: &str, params: &[(&str, &str)]) -> String 
     base64::engine::general_purpose::STANDARD.encode(m.finalize().into_bytes())
 }
 
+/// The URL of one RPC call to `endpoint`: `action_params` (Action, Version
+/// and the call's own) with the common parameters, signed with `secret`
+/// (RPC signature 1.0, GET).
+pub fn signed_url(
+    endpoint: &Endpoint,
+    id: &str,
+    secret: &Secret,
+    token: Option<&Secret>,
+    action_params: &[(&str, &str)],
+) -> reqwest::Url {
+    let timestamp = timestamp();
+    let nonce = nonce();
+    let mut params = vec![
+        ("AccessKeyId", id),
+        ("Format", "JSON"),
+        ("SignatureMethod", "HMAC-SHA1"),
+        ("SignatureNonce", nonce.as_str()),
+        ("SignatureVersion", "1.0"),
+        ("Timestamp", timestamp.as_str()),
+    ];
+    params.extend_from_slice(action_params);
+    if let Some(t) = token {
+        params.push(("SecurityToken", t.expose()));
+    }
+    let sig = signature(secret.expose(), "GET", &params);
+    let mut url = endpoint.url("/");
+    url.set_query(Some(&format!(
+        "{}&Signature={}",
+        canonical_query(&params),
+        percent_encode(&sig)
+    )));
+    url
+}
+
 /// Checks found Alibaba Cloud credentials.
 #[derive(Debug)]
 pub struct Checker(Channel);
@@ -100,28 +123,13 @@ impl Checker {
         secret: &Secret,
         token: Option<&Secret>,
     ) -> (Verification, bool) {
-        let timestamp = timestamp();
-        let nonce = nonce();
-        let mut params = vec![
-            ("AccessKeyId", id),
-            ("Action", "GetCallerIdentity"),
-            ("Format", "JSON"),
-            ("SignatureMethod", "HMAC-SHA1"),
-            ("SignatureNonce", nonce.as_str()),
-            ("SignatureVersion", "1.0"),
-            ("Timestamp", timestamp.as_str()),
-            ("Version", STS_VERSION),
-        ];
-        if let Some(t) = token {
-            params.push(("SecurityToken", t.expose()));
-        }
-        let sig = signature(secret.expose(), "GET", &params);
-        let mut url = self.0.endpoint.url("/");
-        url.set_query(Some(&format!(
-            "{}&Signature={}",
-            canonical_query(&params),
-            percent_encode(&sig)
-        )));
+        let url = signed_url(
+            &self.0.endpoint,
+            id,
+            secret,
+            token,
+            &[("Action", "GetCallerIdentity"), ("Version", STS_VERSION)],
+        );
         let answer = match http::exchange(self.0.http.get(url), &self.0.endpoint.host(), MAX_BODY) {
             Ok(a) => a,
             Err(why) => return (verdict(Outcome::Unknown, why), true),
@@ -144,16 +152,85 @@ impl Checker {
     }
 }
 
+impl Checker {
+    /// A live RAM user's key asks RAM `GetAccessKeyLastUsed` about itself,
+    /// where its policies let it (a read that changes nothing); the date
+    /// may be keyhound's own `GetCallerIdentity` a moment before, and the
+    /// note says so. Refused or failed, the note says why.
+    fn last_used(&self, id: &str, secret: &Secret, v: &mut Verification) {
+        let user = match &v.owner {
+            Some(o) if o.principal.as_deref() == Some("sub-user") => o.name.clone(),
+            _ => None,
+        };
+        let Some(user) = user else {
+            return;
+        };
+        let ram = if self.0.endpoint == Endpoint::builtin(DEFAULT_ENDPOINT) {
+            Endpoint::builtin(ram::RAM_ENDPOINT)
+        } else {
+            self.0.endpoint.clone()
+        };
+        let url = signed_url(
+            &ram,
+            id,
+            secret,
+            None,
+            &[
+                ("Action", "GetAccessKeyLastUsed"),
+                ("Version", ram::RAM_VERSION),
+                ("UserAccessKeyId", id),
+                ("UserName", user.as_str()),
+            ],
+        );
+        let read = http::exchange(self.0.http.get(url), &ram.host(), MAX_BODY)
+            .map_err(|why| why.to_string())
+            .and_then(|a| {
+                let status = a.status;
+                let body = a.body.map_err(|e| e.to_string())?;
+                let json: serde_json::Value = serde_json::from_slice(&body)
+                    .map_err(|_| format!("unexpected answer (HTTP {status})"))?;
+                match field(&json, "Code") {
+                    Some(code) => Err(format!("{code} (HTTP {status})")),
+                    None => Ok(json
+                        .get("AccessKeyLastUsed")
+                        .and_then(|l| field(l, "LastUsedDate"))),
+                }
+            });
+        match read {
+            Ok(Some(date)) => {
+                v.last_used = Some(date);
+                v.last_used_note = Some(
+                    "RAM GetAccessKeyLastUsed, read with the found key itself after keyhound's \
+                     GetCallerIdentity: the date may be that check"
+                        .to_string(),
+                );
+            }
+            Ok(None) => {
+                v.last_used_note =
+                    Some("RAM GetAccessKeyLastUsed, read with the found key, gave no date".into());
+            }
+            Err(why) => {
+                v.last_used_note = Some(format!(
+                    "not read: the found key may not call RAM GetAccessKeyLastUsed ({why}); \
+                     `keyhound disable` reads it with your own account's key"
+                ));
+            }
+        }
+    }
+}
+
 impl Provider for Checker {
     /// Checks one AccessKey ID with the secret (and SecurityToken) found
-    /// with it; without a secret nothing is sent.
+    /// with it; without a secret nothing is sent. A live RAM user's key
+    /// then reads its own last use where it may.
     fn check(&mut self, id: &Secret, key: Option<&Secret>, token: Option<&Secret>) -> Verification {
-        let Some(secret) = key else {
-            return verdict(Outcome::Skipped, "no AccessKey secret found".to_string());
-        };
-        http::with_tries(TRIES, self.0.backoff, || {
+        let mut v = http::with_key(key, "AccessKey secret", TRIES, self.0.backoff, |secret| {
             self.check_once(id.expose(), secret, token)
-        })
+        });
+        if let (Outcome::Live, Some(secret), None) = (v.outcome, key, token) {
+            self.last_used(id.expose(), secret, &mut v);
+        }
+        v
     }
 }
 
@@ -175,17 +252,6 @@ fn nonce() -> String {
         "{nanos:x}-{:x}-{:x}",
         std::process::id(),
         COUNT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// A field of a JSON answer as text, cleaned for a terminal and cut short.
-fn field(v: &serde_json::Value, k: &str) -> Option<String> {
-    let s = v.get(k)?.as_str().filter(|s| !s.is_empty())?;
-    Some(
-        crate::report::sanitize::sanitize(s)
-            .chars()
-            .take(200)
-            .collect(),
     )
 }
 
