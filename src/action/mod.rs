@@ -12,7 +12,8 @@
 pub mod journal;
 pub mod unlisted;
 
-use crate::finding::{KeyStatus, Secret, SecretKind, redact, redact_ids};
+use crate::finding::{KeyStatus, Secret, SecretKind, redact};
+use crate::rule::echo::redact_ids;
 use crate::verify::alibaba::ram::Ram;
 use crate::verify::tencent::account_index::{AccountIndex, KeyInfo};
 use crate::verify::tencent::client::{Action, CallError, Client, Credential};

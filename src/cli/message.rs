@@ -19,7 +19,7 @@ pub(crate) const MAX_SHOWN: usize = 1000;
 /// `text` as it may reach a terminal: no controls or bidi characters, no
 /// full SecretId, at most [`MAX_SHOWN`] characters.
 pub(crate) fn shown(text: &str) -> String {
-    crate::report::sanitize::bounded(&crate::finding::redact_ids(text), MAX_SHOWN)
+    crate::report::sanitize::bounded(&crate::rule::echo::redact_ids(text), MAX_SHOWN)
 }
 
 /// Silences warnings and notes (errors are always printed).

@@ -77,7 +77,7 @@ pub(crate) fn run(g: &GlobalArgs, a: &RespondArgs) -> anyhow::Result<Exit> {
 fn response(action: Action, detail: impl Into<String>) -> Response {
     Response {
         action,
-        detail: crate::finding::redact_ids(&detail.into()).into_owned(),
+        detail: crate::rule::echo::redact_ids(&detail.into()).into_owned(),
         request_id: None,
     }
 }

@@ -18,7 +18,6 @@ mod secret;
 mod snippet;
 pub mod verification;
 
-pub use crate::rule::echo::redact_ids;
 pub use group::{BlobHits, Hit, group};
 pub use secret::{Secret, SecretKind, is_shortened_id, redact};
 pub use snippet::{Mask, Snippet, masks_of};

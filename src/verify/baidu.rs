@@ -138,8 +138,8 @@ fn classify(status: u16, body: &[u8]) -> Verification {
             out
         }
         (_, Some(code)) => {
-            let message =
-                crate::finding::redact_ids(&field(&v, "message").unwrap_or_default()).into_owned();
+            let message = crate::rule::echo::redact_ids(&field(&v, "message").unwrap_or_default())
+                .into_owned();
             let outcome = match code.as_str() {
                 "InvalidAccessKeyId" | "InvalidSessionToken" | "InvalidSecurityToken" => {
                     Outcome::NotLive

@@ -173,8 +173,9 @@ fn classify(status: u16, body: &[u8]) -> Verification {
             out
         }
         (_, _, Some(code)) => {
-            let message = crate::finding::redact_ids(&field(&v, "error_msg").unwrap_or_default())
-                .into_owned();
+            let message =
+                crate::rule::echo::redact_ids(&field(&v, "error_msg").unwrap_or_default())
+                    .into_owned();
             // API Gateway's one code for every authentication failure: its
             // documented messages tell the causes apart.
             let lower = message.to_ascii_lowercase();

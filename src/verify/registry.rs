@@ -166,7 +166,7 @@ impl Checkers {
         }
         let mut v = self.live.get_mut(&with)?.check(id, key, token);
         // A server's message may quote the id it was sent.
-        v.detail = crate::finding::redact_ids(&v.detail).into_owned();
+        v.detail = crate::rule::echo::redact_ids(&v.detail).into_owned();
         self.asked.insert(asked, v.clone());
         Some(Ok(v))
     }

@@ -194,8 +194,9 @@ fn classify(status: u16, body: &[u8]) -> (Verification, bool) {
             out
         }
         (_, Some(code), _) => {
-            let message = crate::finding::redact_ids(&field(&error, "Message").unwrap_or_default())
-                .into_owned();
+            let message =
+                crate::rule::echo::redact_ids(&field(&error, "Message").unwrap_or_default())
+                    .into_owned();
             let outcome = match code.as_str() {
                 "InvalidAccessKey" | "AccessKeyIsExpire" | "AccessKeyNotExist" => Outcome::NotLive,
                 c if c.contains("Token") => Outcome::NotLive,

@@ -282,8 +282,8 @@ fn classify(status: u16, body: &[u8]) -> (Verification, bool) {
             out
         }
         (_, Some(code)) => {
-            let message =
-                crate::finding::redact_ids(&field(&v, "Message").unwrap_or_default()).into_owned();
+            let message = crate::rule::echo::redact_ids(&field(&v, "Message").unwrap_or_default())
+                .into_owned();
             let outcome = match code.as_str() {
                 "InvalidAccessKeyId.NotFound" | "InvalidAccessKeyId.Inactive" => Outcome::NotLive,
                 c if c.starts_with("InvalidSecurityToken") => Outcome::NotLive,

@@ -330,8 +330,8 @@ fn read(action: &str, status: u16, v: Value, retry: bool) -> (Result<Value, Call
     match field(&v, "Code") {
         None if (200..300).contains(&status) => (Ok(v), false),
         code => {
-            let message =
-                crate::finding::redact_ids(&field(&v, "Message").unwrap_or_default()).into_owned();
+            let message = crate::rule::echo::redact_ids(&field(&v, "Message").unwrap_or_default())
+                .into_owned();
             let again = retry || code.as_deref().is_some_and(transient);
             let text = match &code {
                 Some(c) => format!("{action}: {c}: {message} (HTTP {status})"),

@@ -540,7 +540,7 @@ pub fn parse_envelope(bytes: &[u8]) -> Result<Answer, Envelope> {
             code: field("Code"),
             // Where a server's words enter keyhound: a SecretId it echoes
             // is shortened here, for every output that quotes it.
-            message: crate::finding::redact_ids(&field("Message")).into_owned(),
+            message: crate::rule::echo::redact_ids(&field("Message")).into_owned(),
             request_id,
         }));
     }
