@@ -159,7 +159,7 @@ impl BuildError {
 /// Checks that one rule compiles (patterns, secret groups, keywords), as
 /// [`Engine::new`] would, without building an engine.
 pub fn validate(rule: &crate::rule::Rule) -> Result<(), BuildError> {
-    compile::compile(rule).map(|_| ())
+    compile::compile(rule, compile::Mode::Eager).map(|_| ())
 }
 
 impl Engine {
@@ -168,7 +168,7 @@ impl Engine {
         let compiled = rules
             .rules
             .iter()
-            .map(compile::compile)
+            .map(|r| compile::compile(r, compile::Mode::Lazy))
             .collect::<Result<Vec<_>, _>>()?;
         let mut patterns: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
@@ -712,5 +712,7 @@ fn keyword_window(hay: &[u8], hit: Range<usize>, before: u32, extra: u32) -> Ran
     lines::Lines::scan(hay).around(&hit, before as usize, extra as usize, back, ahead)
 }
 
+#[cfg(test)]
+mod lazy_tests;
 #[cfg(test)]
 mod tests;
