@@ -1,16 +1,98 @@
 //! Turning [`Rule`]s into what the scan loop runs: one regex per rule with the
 //! index of its secret group, compiled allowlists, path filters and pair
 //! specs. Every error names the rule id and the field at fault.
+//!
+//! An engine's rule regexes are [`Lazy`]: their syntax and secret groups are
+//! checked when the engine is built, and each is compiled on its first use
+//! (a rule's pattern on its first keyword hit), so a scan of a small staged
+//! change does not pay for compiling every rule. [`Mode::Eager`] compiles
+//! everything at once, to report a pattern too large to compile up front
+//! (rule files are checked that way when they are loaded).
 
 use super::BuildError;
 use super::pair::CompiledPair;
 use crate::rule::Rule;
 use regex::bytes::Regex;
+use regex_syntax::hir::{Hir, HirKind};
+use std::sync::OnceLock;
+
+/// When a rule's regexes are compiled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// Syntax checked now, compiled on first use.
+    Lazy,
+    /// Compiled now; any error is returned.
+    Eager,
+}
+
+/// A regex over bytes compiled on its first use, by whichever thread gets
+/// there first (the others wait); the same regex whatever the thread count.
+pub(super) struct Lazy {
+    pattern: String,
+    /// Whether the pattern needs Unicode mode (see [`bytes_regex`]).
+    unicode: bool,
+    re: OnceLock<Regex>,
+}
+
+impl std::fmt::Debug for Lazy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lazy")
+            .field("pattern", &self.pattern)
+            .field("compiled", &self.re.get().is_some())
+            .finish()
+    }
+}
+
+impl std::ops::Deref for Lazy {
+    type Target = Regex;
+
+    fn deref(&self) -> &Regex {
+        self.re.get_or_init(|| {
+            build_bytes(&self.pattern, self.unicode).unwrap_or_else(|e| {
+                // Only the size limit can fail here (the syntax was checked
+                // when the engine was built, and rule files are compiled
+                // whole when loaded): such a regex matches nothing.
+                tracing::debug!(pattern = %self.pattern, "regex does not compile: {e}");
+                build_bytes("[a&&b]", false).expect("the empty class compiles")
+            })
+        })
+    }
+}
+
+impl Lazy {
+    /// Whether the regex has been compiled yet.
+    #[cfg(test)]
+    pub fn is_compiled(&self) -> bool {
+        self.re.get().is_some()
+    }
+}
+
+fn build_bytes(pattern: &str, unicode: bool) -> Result<Regex, regex::Error> {
+    regex::bytes::RegexBuilder::new(pattern)
+        .unicode(unicode)
+        .size_limit(1 << 23)
+        .build()
+}
+
+/// Parses `pattern` as [`bytes_regex`] compiles it: Unicode mode off where
+/// the pattern allows it. Returns the syntax tree and whether Unicode is on.
+fn parse(pattern: &str) -> Result<(Hir, bool), String> {
+    let parse = |unicode: bool| {
+        regex_syntax::ParserBuilder::new()
+            .unicode(unicode)
+            .utf8(false)
+            .build()
+            .parse(pattern)
+            .map(|h| (h, unicode))
+            .map_err(|e| e.to_string())
+    };
+    parse(false).or_else(|_| parse(true))
+}
 
 /// A rule ready to run.
 #[derive(Debug)]
 pub(super) struct CompiledRule {
-    pub re: Regex,
+    pub re: Lazy,
     /// Capture group holding the secret (`secret` or 1).
     pub group: usize,
     pub min_entropy: Option<f64>,
@@ -26,12 +108,12 @@ pub(super) struct CompiledRule {
 /// A rule's allowlist, compiled.
 #[derive(Debug, Default)]
 pub(super) struct CompiledAllow {
-    pub regexes: Vec<Regex>,
+    pub regexes: Vec<Lazy>,
     /// Lower-cased.
     pub stopwords: Vec<Vec<u8>>,
     pub paths: Vec<regex::Regex>,
-    pub unpaired_lines: Vec<Regex>,
-    pub unpaired_near: Vec<Regex>,
+    pub unpaired_lines: Vec<Lazy>,
+    pub unpaired_near: Vec<Lazy>,
     /// Lower-cased, separators removed.
     pub unpaired_labels: Vec<String>,
     pub published: std::collections::HashSet<Vec<u8>>,
@@ -64,20 +146,38 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Compiles a rule regex over bytes. Unicode mode is off when the pattern
-/// allows it (`\s`, `\w`, `(?i)` and classes are then ASCII): credentials
-/// are ASCII, and the automata stay small and fast to build. Patterns that
-/// need Unicode (`\p{L}` in an imported rule) keep it.
-pub(super) fn bytes_regex(rule: &Rule, field: &str, pattern: &str) -> Result<Regex, BuildError> {
-    let build = |unicode: bool| {
-        regex::bytes::RegexBuilder::new(pattern)
-            .unicode(unicode)
-            .size_limit(1 << 23)
-            .build()
+/// Compiles a rule regex over bytes (now in [`Mode::Eager`], else on first
+/// use). Unicode mode is off when the pattern allows it (`\s`, `\w`, `(?i)`
+/// and classes are then ASCII): credentials are ASCII, and the automata stay
+/// small and fast to build. Patterns that need Unicode (`\p{L}` in an
+/// imported rule) keep it. Returns the syntax tree too.
+pub(super) fn bytes_regex(
+    rule: &Rule,
+    field: &str,
+    pattern: &str,
+    mode: Mode,
+) -> Result<(Lazy, Hir), BuildError> {
+    let (hir, unicode) = parse(pattern).map_err(|e| invalid(rule, field, e))?;
+    let lazy = Lazy {
+        pattern: pattern.to_string(),
+        unicode,
+        re: OnceLock::new(),
     };
-    build(false)
-        .or_else(|_| build(true))
-        .map_err(|e| invalid(rule, field, e))
+    if mode == Mode::Eager {
+        let re = build_bytes(pattern, unicode).map_err(|e| invalid(rule, field, e))?;
+        let _ = lazy.re.set(re);
+    }
+    Ok((lazy, hir))
+}
+
+/// [`bytes_regex`] without the syntax tree.
+pub(super) fn lazy_regex(
+    rule: &Rule,
+    field: &str,
+    pattern: &str,
+    mode: Mode,
+) -> Result<Lazy, BuildError> {
+    bytes_regex(rule, field, pattern, mode).map(|(re, _)| re)
 }
 
 fn str_regex(rule: &Rule, field: &str, pattern: &str) -> Result<regex::Regex, BuildError> {
@@ -87,15 +187,19 @@ fn str_regex(rule: &Rule, field: &str, pattern: &str) -> Result<regex::Regex, Bu
 /// The index of the group holding the secret: `secret` if named, else 1.
 /// A group that can match the empty string is refused: it would report an
 /// empty "secret" at every position of every file.
-pub(super) fn secret_group(
-    rule: &Rule,
-    field: &str,
-    pattern: &str,
-    re: &Regex,
-) -> Result<usize, BuildError> {
-    let group = if let Some(i) = re.capture_names().position(|n| n == Some("secret")) {
-        i
-    } else if re.captures_len() > 1 {
+pub(super) fn secret_group(rule: &Rule, field: &str, hir: &Hir) -> Result<usize, BuildError> {
+    fn named<'h>(h: &'h Hir, name: &str) -> Option<&'h regex_syntax::hir::Capture> {
+        match h.kind() {
+            HirKind::Capture(c) if c.name.as_deref() == Some(name) => Some(c),
+            HirKind::Capture(c) => named(&c.sub, name),
+            HirKind::Repetition(r) => named(&r.sub, name),
+            HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().find_map(|h| named(h, name)),
+            _ => None,
+        }
+    }
+    let group = if let Some(c) = named(hir, "secret") {
+        c.index as usize
+    } else if hir.properties().explicit_captures_len() > 0 {
         1
     } else {
         return Err(BuildError::Invalid {
@@ -103,7 +207,7 @@ pub(super) fn secret_group(
             reason: format!("{field} has no `secret` group and no group 1"),
         });
     };
-    if group_can_be_empty(pattern, group) {
+    if group_can_be_empty(hir, group) {
         return Err(BuildError::Invalid {
             rule: rule.id.clone(),
             reason: format!(
@@ -115,9 +219,8 @@ pub(super) fn secret_group(
     Ok(group)
 }
 
-/// Whether capture group `group` of `pattern` can match zero bytes.
-fn group_can_be_empty(pattern: &str, group: usize) -> bool {
-    use regex_syntax::hir::{Hir, HirKind};
+/// Whether capture group `group` of `hir` can match zero bytes.
+fn group_can_be_empty(hir: &Hir, group: usize) -> bool {
     fn find(h: &Hir, group: usize) -> Option<&Hir> {
         match h.kind() {
             HirKind::Capture(c) if c.index as usize == group => Some(&c.sub),
@@ -127,23 +230,12 @@ fn group_can_be_empty(pattern: &str, group: usize) -> bool {
             _ => None,
         }
     }
-    let parse = |unicode: bool| {
-        regex_syntax::ParserBuilder::new()
-            .unicode(unicode)
-            .utf8(false)
-            .build()
-            .parse(pattern)
-            .ok()
-    };
-    let Some(hir) = parse(false).or_else(|| parse(true)) else {
-        return false;
-    };
-    find(&hir, group).is_some_and(|sub| sub.properties().minimum_len() == Some(0))
+    find(hir, group).is_some_and(|sub| sub.properties().minimum_len() == Some(0))
 }
 
-pub(super) fn compile(rule: &Rule) -> Result<CompiledRule, BuildError> {
-    let re = bytes_regex(rule, "pattern", &rule.pattern)?;
-    let group = secret_group(rule, "pattern", &rule.pattern, &re)?;
+pub(super) fn compile(rule: &Rule, mode: Mode) -> Result<CompiledRule, BuildError> {
+    let (re, hir) = bytes_regex(rule, "pattern", &rule.pattern, mode)?;
+    let group = secret_group(rule, "pattern", &hir)?;
     if rule.keywords.iter().any(|k| k.is_empty()) {
         return Err(BuildError::Invalid {
             rule: rule.id.clone(),
@@ -152,7 +244,7 @@ pub(super) fn compile(rule: &Rule) -> Result<CompiledRule, BuildError> {
     }
     let all = |field: &str, pats: &[String]| {
         pats.iter()
-            .map(|p| bytes_regex(rule, field, p))
+            .map(|p| lazy_regex(rule, field, p, mode))
             .collect::<Result<Vec<_>, _>>()
     };
     let allow = CompiledAllow {
@@ -193,7 +285,7 @@ pub(super) fn compile(rule: &Rule) -> Result<CompiledRule, BuildError> {
     let pair = rule
         .pair
         .as_ref()
-        .map(|spec| CompiledPair::new(rule, spec))
+        .map(|spec| CompiledPair::new(rule, spec, mode))
         .transpose()?;
     Ok(CompiledRule {
         re,
@@ -236,5 +328,51 @@ impl CompiledRule {
             return false;
         }
         !self.allow.allows(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(pattern: &str) -> Rule {
+        let text = format!(
+            "[[rule]]\nid = \"t.big\"\nname = \"t\"\nkeywords = [\"tkw\"]\npattern = '''{pattern}'''\n"
+        );
+        crate::rule::load::parse_file(&text, "t.toml")
+            .unwrap()
+            .rules
+            .remove(0)
+    }
+
+    #[test]
+    fn lazy_rules_compile_on_first_use_eager_ones_at_once() {
+        let r = rule("tkw=(?P<secret>[a-z]{8})");
+        let lazy = compile(&r, Mode::Lazy).unwrap();
+        assert!(!lazy.re.is_compiled());
+        assert!(lazy.re.is_match(b"tkw=abcdefgh"));
+        assert!(lazy.re.is_compiled());
+        assert!(compile(&r, Mode::Eager).unwrap().re.is_compiled());
+    }
+
+    #[test]
+    fn syntax_and_group_errors_come_before_compiling() {
+        for (pattern, error) in [
+            ("tkw=([a-z]", "invalid pattern: pattern:"),
+            ("tkw=[a-z]{8}", "no `secret` group"),
+            ("tkw=(?P<secret>[a-z]*)", "can match the empty string"),
+        ] {
+            let e = compile(&rule(pattern), Mode::Lazy).unwrap_err().to_string();
+            assert!(e.contains(error), "{pattern}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_pattern_too_large_is_refused_eagerly_and_matches_nothing_lazily() {
+        let r = rule("tkw=(?P<secret>(?:[a-z]{1000}){1000})");
+        let e = compile(&r, Mode::Eager).unwrap_err().to_string();
+        assert!(e.contains("invalid pattern: pattern:"), "{e}");
+        let lazy = compile(&r, Mode::Lazy).unwrap();
+        assert!(!lazy.re.is_match(&[b'a'; 200_000]));
     }
 }

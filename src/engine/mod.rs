@@ -4,7 +4,8 @@
 //!
 //! # Strategy
 //!
-//! 1. One aho-corasick automaton holds every rule's keywords, lower-cased.
+//! 1. Aho-corasick automata hold every rule's keywords, lower-cased (one for
+//!    keywords of 4 bytes or more, one for shorter ones: see `keywords.rs`).
 //!    The haystack is ASCII-lower-cased [`CHUNK`] bytes at a time into the
 //!    cache (the chunk stays in L2) and searched leftmost-first, which lets
 //!    aho-corasick use its SIMD (Teddy) prefilter; an automaton built with
@@ -33,12 +34,13 @@
 mod compile;
 mod encoded;
 pub mod entropy;
+mod keywords;
 mod label;
 mod lines;
 mod pair;
 
 use crate::rule::RuleSet;
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::AhoCorasick;
 use compile::CompiledRule;
 use std::ops::Range;
 use tracing::debug;
@@ -68,8 +70,8 @@ pub struct RawMatch {
 pub struct Engine {
     rules: RuleSet,
     compiled: Vec<CompiledRule>,
-    /// Keyword automaton; `None` when no rule has keywords.
-    keywords: Option<AhoCorasick>,
+    /// Keyword automata; `None` when no rule has keywords.
+    keywords: Option<keywords::Keywords>,
     /// For each keyword pattern, the rules owning it or a keyword inside it.
     owners: Vec<Vec<usize>>,
     /// Length of the longest keyword.
@@ -110,6 +112,8 @@ pub struct Cache {
     rejected_ids: Vec<usize>,
     /// The lower-cased chunk being searched for keywords.
     folded: Vec<u8>,
+    /// The chunk's keyword hits.
+    hits: Vec<keywords::Hit>,
     /// Every line break of the haystack, once it has matches to pair.
     breaks: Vec<usize>,
     /// The haystack's encoded-block markers, once a rule asks.
@@ -155,7 +159,7 @@ impl BuildError {
 /// Checks that one rule compiles (patterns, secret groups, keywords), as
 /// [`Engine::new`] would, without building an engine.
 pub fn validate(rule: &crate::rule::Rule) -> Result<(), BuildError> {
-    compile::compile(rule).map(|_| ())
+    compile::compile(rule, compile::Mode::Eager).map(|_| ())
 }
 
 impl Engine {
@@ -164,7 +168,7 @@ impl Engine {
         let compiled = rules
             .rules
             .iter()
-            .map(compile::compile)
+            .map(|r| compile::compile(r, compile::Mode::Lazy))
             .collect::<Result<Vec<_>, _>>()?;
         let mut patterns: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
@@ -247,20 +251,17 @@ impl Engine {
         let keywords = if patterns.is_empty() {
             None
         } else {
-            let ac = AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostFirst)
-                .build(&patterns)
-                .map_err(|e| BuildError::Keywords(e.to_string()))?;
+            let k = keywords::Keywords::new(&patterns)?;
             debug!(
                 rules = rules.rules.len(),
                 keywords = patterns.len(),
-                kind = ?ac.kind(),
+                kind = ?k.kind,
                 unfiltered = unfiltered.len(),
-                "engine: one aho-corasick automaton over all lower-cased keywords, \
+                "engine: aho-corasick automata over all lower-cased keywords, \
                  searched leftmost-first over {CHUNK}-byte lower-cased chunks; \
                  rule regexes run only on the lines around keyword hits"
             );
-            Some(ac)
+            Some(k)
         };
         Ok(Engine {
             rules: rules.clone(),
@@ -395,16 +396,12 @@ impl Engine {
                 .folded
                 .extend(hay[chunk..end].iter().map(u8::to_ascii_lowercase));
             let limit = CHUNK.min(end - chunk);
-            let mut at = 0;
-            while at < limit {
-                let input = aho_corasick::Input::new(&cache.folded).span(at..cache.folded.len());
-                let Some(m) = ac.find(input) else { break };
-                if m.start() >= limit {
-                    break;
-                }
-                at = m.start() + 1;
-                let (start, end) = (chunk + m.start(), chunk + m.end());
-                for &r in &self.owners[m.pattern().as_usize()] {
+            let mut hits = std::mem::take(&mut cache.hits);
+            hits.clear();
+            ac.hits(&cache.folded, limit, &mut hits);
+            for m in &hits {
+                let (start, end) = (chunk + m.start, chunk + m.end);
+                for &r in &self.owners[m.keyword] {
                     if !cache.active[r] {
                         continue;
                     }
@@ -427,6 +424,7 @@ impl Engine {
                     ));
                 }
             }
+            cache.hits = hits;
             chunk += CHUNK;
         }
     }
@@ -714,5 +712,7 @@ fn keyword_window(hay: &[u8], hit: Range<usize>, before: u32, extra: u32) -> Ran
     lines::Lines::scan(hay).around(&hit, before as usize, extra as usize, back, ahead)
 }
 
+#[cfg(test)]
+mod lazy_tests;
 #[cfg(test)]
 mod tests;

@@ -23,7 +23,7 @@
 //! pairs in one file each get their own key (nearest first, one-to-one).
 
 use super::RawMatch;
-use super::compile::{CompiledRule, bytes_regex, secret_group};
+use super::compile::{CompiledRule, Lazy, Mode, bytes_regex, lazy_regex, secret_group};
 use super::label::{is_hint, label, normalize, qualifier, split_parts};
 use super::lines::Lines;
 use crate::rule::{PairSpec, Rule};
@@ -44,18 +44,18 @@ const MAX_CANDIDATES: usize = 32;
 /// A pair spec, compiled.
 #[derive(Debug)]
 pub(super) struct CompiledPair {
-    re: Regex,
+    re: Lazy,
     group: usize,
-    token: Option<(Regex, usize)>,
+    token: Option<(Lazy, usize)>,
     /// Lower-cased, separators removed (`secret_key` → `secretkey`).
     hints: Vec<String>,
     /// Likewise, for labels of other things.
     not_hints: Vec<String>,
     /// Likewise, labels naming exactly this key.
     key_hints: Vec<String>,
-    needs_hint: Vec<Regex>,
-    needs_key_hint: Vec<Regex>,
-    needs_token: Vec<Regex>,
+    needs_hint: Vec<Lazy>,
+    needs_key_hint: Vec<Lazy>,
+    needs_token: Vec<Lazy>,
     token_words: Vec<String>,
     /// Lower-cased label parts that only name the provider.
     label_words: Vec<String>,
@@ -68,20 +68,20 @@ pub(super) struct CompiledPair {
 }
 
 impl CompiledPair {
-    pub fn new(rule: &Rule, spec: &PairSpec) -> Result<CompiledPair, BuildError> {
-        let re = bytes_regex(rule, "pair.pattern", &spec.pattern)?;
-        let group = secret_group(rule, "pair.pattern", &spec.pattern, &re)?;
+    pub fn new(rule: &Rule, spec: &PairSpec, mode: Mode) -> Result<CompiledPair, BuildError> {
+        let (re, hir) = bytes_regex(rule, "pair.pattern", &spec.pattern, mode)?;
+        let group = secret_group(rule, "pair.pattern", &hir)?;
         let token = match &spec.token {
             Some(p) => {
-                let re = bytes_regex(rule, "pair.token", p)?;
-                let g = secret_group(rule, "pair.token", p, &re)?;
+                let (re, hir) = bytes_regex(rule, "pair.token", p, mode)?;
+                let g = secret_group(rule, "pair.token", &hir)?;
                 Some((re, g))
             }
             None => None,
         };
         let regexes = |field: &str, pats: &[String]| {
             pats.iter()
-                .map(|p| bytes_regex(rule, field, p))
+                .map(|p| lazy_regex(rule, field, p, mode))
                 .collect::<Result<Vec<_>, _>>()
         };
         let words = |list: &[String]| -> Vec<String> {

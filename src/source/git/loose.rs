@@ -61,12 +61,19 @@ impl Guard {
             .flat_map(|d| list_loose(d))
             .collect();
         let checked = files.len();
-        let damaged = files
-            .par_iter()
-            .filter_map(|(id, path)| check_file(path, max).err().map(|d| (*id, d)))
-            .collect::<Vec<_>>()
-            .into_iter()
-            .collect();
+        let check = |(id, path): &(Oid, PathBuf)| check_file(path, max).err().map(|d| (*id, d));
+        // A few objects (a staged change) are checked on this thread: a
+        // pre-commit run would otherwise pay for starting the thread pool.
+        let damaged = if files.len() < 64 {
+            files.iter().filter_map(check).collect()
+        } else {
+            files
+                .par_iter()
+                .filter_map(check)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .collect()
+        };
         Guard { damaged, checked }
     }
 
