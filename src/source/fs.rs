@@ -61,6 +61,9 @@ pub struct FileBlob<'a> {
     /// Whether the content is binary (neither text nor an archive), for
     /// its printable strings.
     pub binary: bool,
+    /// For an archive: its share of the archive memory pool, holding its
+    /// bytes, for the expansion to charge its buffers to.
+    pub holder: Option<&'a archive::Holder<'a>>,
 }
 
 /// Walks `roots` in parallel. `make_visitor` runs once per worker thread and
@@ -171,7 +174,14 @@ fn read_one<V: FnMut(FileBlob<'_>)>(
         Counts::add(&stats.too_large, 1);
         return;
     }
-    read_from(f, path, opts, stats, diags, buf, visit);
+    let read = Reading {
+        path,
+        opts,
+        stats,
+        diags,
+        expected: len,
+    };
+    read_from(f, &read, buf, visit);
 }
 
 fn unreadable(path: &Path, e: &std::io::Error, stats: &Counts, diags: &Diagnostics) {
@@ -188,20 +198,35 @@ fn shown(path: &Path) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Reads a file or stream named `path` from `r` into `buf` and hands it to
-/// `visit`, within the size limit: the first 8 KiB decide whether it is
-/// binary (then nothing more is read unless binary files are read for
-/// their strings), the rest is read up to one byte past the limit (a file
-/// may have grown, a stream has no length).
-pub fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
+/// One file or stream to read, and where to count and report.
+struct Reading<'a> {
+    path: &'a Path,
+    opts: &'a WalkOptions,
+    stats: &'a Counts,
+    diags: &'a Diagnostics,
+    /// The length it had when opened (0 for a stream).
+    expected: u64,
+}
+
+/// Reads a file or stream from `r` into `buf` and hands it to `visit`,
+/// within the size limit: the first 8 KiB decide whether it is binary
+/// (then nothing more is read unless binary files are read for their
+/// strings), the rest is read up to one byte past the limit (a file may
+/// have grown, a stream has no length). An archive to open is read into a
+/// buffer of the archive memory pool instead.
+fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
     r: R,
-    path: &Path,
-    opts: &WalkOptions,
-    stats: &Counts,
-    diags: &Diagnostics,
+    reading: &Reading<'_>,
     buf: &mut Vec<u8>,
     visit: &mut V,
 ) {
+    let Reading {
+        path,
+        opts,
+        stats,
+        diags,
+        ..
+    } = *reading;
     buf.clear();
     let mut r = r.take(opts.max_file_size + 1);
     if let Err(e) = r.by_ref().take(text::HEAD as u64).read_to_end(buf) {
@@ -222,6 +247,10 @@ pub fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
         Counts::add(&stats.binary, 1);
         return;
     }
+    if let (Some(format), Some(limits)) = (archive, &opts.archives) {
+        let mut rest = std::io::Cursor::new(&buf[..]).chain(r);
+        return read_archive(&mut rest, reading, format, limits, visit);
+    }
     // Binary content is read for its strings only up to its own bound.
     let read = if binary {
         let room = strings::MAX_BINARY.saturating_add(1) - buf.len() as u64;
@@ -238,15 +267,7 @@ pub fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
         return;
     }
     if buf.len() as u64 > opts.max_file_size {
-        Counts::add(&stats.too_large, 1);
-        if is_stream(path) {
-            diags.warn(format_args!(
-                "{} is over the size limit of {} bytes (--max-file-size); not scanned",
-                shown(path),
-                opts.max_file_size
-            ));
-        }
-        return;
+        return too_large(reading);
     }
     let transcoded = match sniff {
         text::Sniff::Utf16 { le, skip } if archive.is_none() => {
@@ -262,6 +283,55 @@ pub fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
         bytes,
         archive,
         binary,
+        holder: None,
+    });
+}
+
+/// Counts a file over the size limit; a stream (no size to count it by in
+/// advance) is named in a warning.
+fn too_large(reading: &Reading<'_>) {
+    Counts::add(&reading.stats.too_large, 1);
+    if is_stream(reading.path) {
+        reading.diags.warn(format_args!(
+            "{} is over the size limit of {} bytes (--max-file-size); not scanned",
+            shown(reading.path),
+            reading.opts.max_file_size
+        ));
+    }
+}
+
+/// Reads the archive `r` into a buffer reserved from the archive memory
+/// pool (waiting while other archives hold it) and hands it to `visit`.
+fn read_archive<V: FnMut(FileBlob<'_>)>(
+    r: &mut dyn Read,
+    reading: &Reading<'_>,
+    format: Format,
+    limits: &archive::Limits,
+    visit: &mut V,
+) {
+    let Reading {
+        path,
+        opts,
+        stats,
+        diags,
+        expected,
+    } = *reading;
+    let holder = limits.pool().holder();
+    let mut content = archive::Leased::new(&holder);
+    match content.fill(r, opts.max_file_size, expected) {
+        Ok(archive::Fill::Whole) => {}
+        Ok(archive::Fill::TooLarge | archive::Fill::OverClaim) => return too_large(reading),
+        Err(e) => return unreadable(path, &e, stats, diags),
+    }
+    let bytes = content.bytes();
+    Counts::add(&stats.scanned, 1);
+    Counts::add(&stats.bytes, bytes.len() as u64);
+    visit(FileBlob {
+        path,
+        bytes,
+        archive: Some(format),
+        binary: false,
+        holder: Some(&holder),
     });
 }
 
@@ -285,12 +355,19 @@ fn read_stream<V: FnMut(FileBlob<'_>)>(
     visit: &mut V,
 ) {
     let mut buf = Vec::new();
+    let read = Reading {
+        path,
+        opts,
+        stats,
+        diags,
+        expected: 0,
+    };
     if path.as_os_str() == STDIN {
         let stdin = std::io::stdin();
-        return read_from(stdin.lock(), path, opts, stats, diags, &mut buf, visit);
+        return read_from(stdin.lock(), &read, &mut buf, visit);
     }
     match std::fs::File::open(path) {
-        Ok(f) => read_from(f, path, opts, stats, diags, &mut buf, visit),
+        Ok(f) => read_from(f, &read, &mut buf, visit),
         Err(e) => unreadable(path, &e, stats, diags),
     }
 }
