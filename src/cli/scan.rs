@@ -82,6 +82,8 @@ pub(crate) fn execute(plan: &plan::Scan, diags: &Diagnostics) -> anyhow::Result<
         Source::Repos(org) => return Ok(execute_repos(org, plan, diags)),
     };
     drop(display);
+    let mut out = out;
+    out.stats.warnings = out.diagnostics.counts();
     diags.append(out.diagnostics);
     let mut report = Report {
         findings: out.findings,
@@ -97,7 +99,8 @@ pub(crate) fn execute(plan: &plan::Scan, diags: &Diagnostics) -> anyhow::Result<
 
 /// Scans many repositories and applies noise control to the whole.
 fn execute_repos(org: &OrgPlan, plan: &plan::Scan, diags: &Diagnostics) -> Report {
-    let out = crate::org::scan::run(org, &plan.engine);
+    let mut out = crate::org::scan::run(org, &plan.engine);
+    out.stats.warnings = out.diagnostics.counts();
     diags.append(out.diagnostics);
     let mut findings = out.findings;
     let suppressed = plan.noise.filter(&mut findings, diags);

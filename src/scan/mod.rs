@@ -58,6 +58,9 @@ pub struct Stats {
     pub archives: u64,
     /// Archive members scanned (each also counted in `bytes`).
     pub archive_members: u64,
+    /// Warnings and errors of the scan, by class name
+    /// ([`crate::diagnostic::CLASSES`]).
+    pub warnings: std::collections::BTreeMap<String, u64>,
     /// What `scanned` counts: files on disk, or git blobs.
     #[serde(skip)]
     pub unit: Unit,
@@ -188,7 +191,13 @@ impl ArchiveTally {
         let mut w = self.warnings.into_inner();
         w.sort();
         for w in w {
-            diags.warn(w);
+            // A limit stopping the whole archive is one instance, whatever
+            // its count says.
+            let n = match w.skip {
+                archive::Skip::Corrupt | archive::Skip::TotalSize | archive::Skip::MemberCount => 1,
+                _ => w.count,
+            };
+            diags.push_counted(crate::diagnostic::Severity::Warning, w.skip.class(), n, w);
         }
     }
 }

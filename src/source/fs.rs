@@ -6,7 +6,7 @@
 //! same size limit and binary test. Yields bytes; knows nothing about rules.
 
 use super::Counts;
-use crate::diagnostic::{Diagnostics, Severity};
+use crate::diagnostic::{Class, Diagnostics, Severity};
 use crate::source::archive::{self, Format};
 use crate::source::{strings, text};
 use ignore::{WalkBuilder, WalkState};
@@ -120,8 +120,8 @@ pub fn walk<F, V>(
                 }
                 Err(err) => {
                     Counts::add(&stats.unreadable, 1);
-                    let (severity, message) = walk_error(&err);
-                    diags.push(severity, message);
+                    let (severity, class, message) = walk_error(&err);
+                    diags.push_counted(severity, class, 1, message);
                 }
             }
             WalkState::Continue
@@ -132,16 +132,28 @@ pub fn walk<F, V>(
 /// What a walk error means: a symlink loop or a broken link holds no
 /// content of its own (a warning); anything else is content not read (an
 /// error, so the exit code says the scan is incomplete).
-fn walk_error(err: &ignore::Error) -> (Severity, String) {
+fn walk_error(err: &ignore::Error) -> (Severity, Class, String) {
     if is_loop(err) {
-        (Severity::Warning, format!("skipped a symlink loop: {err}"))
+        (
+            Severity::Warning,
+            Class::SYMLINK_LOOP,
+            format!("skipped a symlink loop: {err}"),
+        )
     } else if err
         .io_error()
         .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
     {
-        (Severity::Warning, format!("skipped a broken link: {err}"))
+        (
+            Severity::Warning,
+            Class::BROKEN_LINK,
+            format!("skipped a broken link: {err}"),
+        )
     } else {
-        (Severity::Error, format!("cannot read {err}"))
+        (
+            Severity::Error,
+            Class::UNREADABLE,
+            format!("cannot read {err}"),
+        )
     }
 }
 
@@ -186,7 +198,12 @@ fn read_one<V: FnMut(FileBlob<'_>)>(
 
 fn unreadable(path: &Path, e: &std::io::Error, stats: &Counts, diags: &Diagnostics) {
     Counts::add(&stats.unreadable, 1);
-    diags.error(format_args!("cannot read {}: {e}", shown(path)));
+    diags.push_counted(
+        Severity::Error,
+        Class::UNREADABLE,
+        1,
+        format_args!("cannot read {}: {e}", shown(path)),
+    );
 }
 
 /// `path` as messages name it.
@@ -292,11 +309,16 @@ fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
 fn too_large(reading: &Reading<'_>) {
     Counts::add(&reading.stats.too_large, 1);
     if is_stream(reading.path) {
-        reading.diags.warn(format_args!(
-            "{} is over the size limit of {} bytes (--max-file-size); not scanned",
-            shown(reading.path),
-            reading.opts.max_file_size
-        ));
+        reading.diags.push_counted(
+            Severity::Warning,
+            Class::TOO_LARGE,
+            1,
+            format_args!(
+                "{} is over the size limit of {} bytes (--max-file-size); not scanned",
+                shown(reading.path),
+                reading.opts.max_file_size
+            ),
+        );
     }
 }
 
@@ -411,12 +433,12 @@ mod tests {
             path: PathBuf::from("a/b"),
             err: Box::new(looped),
         };
-        let (severity, text) = walk_error(&wrapped);
-        assert_eq!(severity, Severity::Warning);
+        let (severity, class, text) = walk_error(&wrapped);
+        assert_eq!((severity, class), (Severity::Warning, Class::SYMLINK_LOOP));
         assert!(text.starts_with("skipped a symlink loop: "), "{text}");
         let io = ignore::Error::Io(std::io::Error::other("denied"));
-        let (severity, text) = walk_error(&io);
-        assert_eq!(severity, Severity::Error);
+        let (severity, class, text) = walk_error(&io);
+        assert_eq!((severity, class), (Severity::Error, Class::UNREADABLE));
         assert!(text.starts_with("cannot read "), "{text}");
     }
 }

@@ -205,6 +205,24 @@ pub enum Skip {
     Memory,
 }
 
+impl Skip {
+    /// The class of warning it is counted in.
+    pub fn class(self) -> crate::diagnostic::Class {
+        use crate::diagnostic::Class;
+        match self {
+            Skip::Depth => Class::ARCHIVE_DEPTH,
+            Skip::TotalSize => Class::ARCHIVE_TOTAL_SIZE,
+            Skip::MemberCount => Class::ARCHIVE_MEMBER_COUNT,
+            Skip::MemberSize => Class::ARCHIVE_MEMBER_SIZE,
+            Skip::Ratio => Class::ARCHIVE_BOMB,
+            Skip::Encrypted => Class::ARCHIVE_ENCRYPTED,
+            Skip::Unsupported => Class::ARCHIVE_UNSUPPORTED,
+            Skip::Corrupt => Class::ARCHIVE_CORRUPT,
+            Skip::Memory => Class::ARCHIVE_MEMORY,
+        }
+    }
+}
+
 /// One kind of skip in one archive, with how often it happened.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Warning {
