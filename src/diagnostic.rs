@@ -78,7 +78,6 @@ classes! {
     ARCHIVE_MEMBER_SIZE = "archive-member-size", false, "archive members over --max-file-size";
     ARCHIVE_BOMB = "archive-bomb", false, "archive members expanding like a decompression bomb";
     ARCHIVE_MEMORY = "archive-memory", false, "archive members the archive could not hold in memory";
-    ARCHIVE_SPARSE = "archive-sparse", false, "sparse tar members whose holes were filled with zeros";
     ARCHIVE_ENCRYPTED = "archive-encrypted", true, "encrypted archive members";
     ARCHIVE_UNSUPPORTED = "archive-unsupported", true, "archive members in an unsupported format";
     ARCHIVE_CORRUPT = "archive-corrupt", true, "damaged or truncated archives";

@@ -88,3 +88,47 @@ fn archive_that_cannot_be_read_fails_the_sarif_run_and_counts_as_corrupt() {
     );
     assert_eq!(inv["toolExecutionNotifications"][0]["level"], "error");
 }
+
+/// A file with a hole of `hole` bytes before an invented pair.
+fn holey(path: &std::path::Path, hole: u64) -> String {
+    use std::io::{Seek, SeekFrom, Write};
+    let (id, text) = dotenv(9);
+    let mut f = std::fs::File::create(path).unwrap();
+    f.seek(SeekFrom::Start(hole)).unwrap();
+    f.write_all(&text).unwrap();
+    f.set_len(hole * 2).unwrap();
+    id
+}
+
+#[test]
+fn archive_sparse_tar_members_gnu_and_pax_are_expanded_and_found() {
+    let src = tempfile::tempdir().unwrap();
+    let id = holey(&src.path().join("app.env"), 1 << 20);
+    let env = TestEnv::new();
+    for (tar_name, format) in [("gnu.tar", "--format=gnu"), ("pax.tar", "--format=posix")] {
+        let st = std::process::Command::new("tar")
+            .args(["--sparse", format, "-cf"])
+            .arg(env.path().join(tar_name))
+            .args(["-C"])
+            .arg(src.path())
+            .arg("app.env")
+            .status()
+            .expect("GNU tar runs");
+        assert!(st.success());
+    }
+    let run = env.run(&["scan", ".", "-f", "json", "--show-secrets"]);
+    run.code(1);
+    let report = run.json();
+    let mut paths: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["secret"] == id.as_str())
+        .flat_map(|f| f["locations"].as_array().unwrap())
+        .map(|l| l["path"].as_str().unwrap())
+        .collect();
+    paths.sort();
+    assert_eq!(paths, ["./gnu.tar!app.env", "./pax.tar!app.env"], "{run}");
+    assert!(report["stats"]["warnings"].is_null(), "{run}");
+    assert_eq!(report["stats"]["archive_members"], 2, "{run}");
+}

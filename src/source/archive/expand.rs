@@ -4,6 +4,7 @@
 //! memory is reserved from the scan's shared pool first.
 
 use super::memory::{Fill, Holder, Leased};
+use super::sparse;
 use super::{Format, Limits, RATIO_FLOOR, Skip, Warning, detect, is_tar, stream_stem};
 use crate::source::text::{is_binary, utf16};
 use std::cell::Cell;
@@ -439,19 +440,48 @@ impl Walk<'_> {
                 Err(e) => return self.read_failed(here, "", budget, &e),
             };
             let kind = entry.header().entry_type();
-            if !(kind.is_file() || kind.is_contiguous()) {
+            // GNU sparse members come out of the `tar` crate with their
+            // holes; PAX sparse ones are put together here.
+            if !(kind.is_file() || kind.is_contiguous() || kind.is_gnu_sparse()) {
                 continue;
             }
             if !self.admit(here) {
                 return;
             }
-            let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-            if entry.size() > self.limits.max_member {
+            let sparse = pax_sparse(&mut entry);
+            let mut name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            let mut size = entry.size();
+            let sparse = match sparse {
+                None => None,
+                Some(Err(bad)) => {
+                    self.warn(
+                        here,
+                        Skip::Corrupt,
+                        &format!("{name}: sparse member with {}", bad.0),
+                    );
+                    continue;
+                }
+                Some(Ok(s)) => {
+                    name = s.name.clone().unwrap_or(name);
+                    size = s.size;
+                    Some(s)
+                }
+            };
+            if size > self.limits.max_member {
                 self.warn(here, Skip::MemberSize, &name);
                 continue;
             }
-            let size = entry.size();
-            match self.read_member(here, &name, &mut entry, size, &mut buf, budget) {
+            let mut content: Box<dyn Read + '_> = match &sparse {
+                None => Box::new(&mut entry),
+                Some(s) => match sparse::Holes::new(&mut entry, s) {
+                    Ok(h) => Box::new(h),
+                    Err(e) => {
+                        self.warn(here, Skip::Corrupt, &format!("{name}: {e}"));
+                        continue;
+                    }
+                },
+            };
+            match self.read_member(here, &name, &mut content, size, &mut buf, budget) {
                 Got::Whole => self.member(here, &name, buf.bytes(), depth, budget),
                 Got::TooLarge => {}
                 // The stream is broken or over a limit: nothing after it.
@@ -494,6 +524,18 @@ impl Walk<'_> {
             }
         }
     }
+}
+
+/// The PAX sparse description of a tar member, if it is one.
+fn pax_sparse<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+) -> Option<Result<sparse::Sparse, sparse::BadMap>> {
+    let records = entry.pax_extensions().ok()??;
+    let records: Vec<(String, Vec<u8>)> = records
+        .filter_map(|r| r.ok())
+        .filter_map(|r| Some((r.key().ok()?.to_string(), r.value_bytes().to_vec())))
+        .collect();
+    sparse::from_pax(records.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
 }
 
 /// Largest xz dictionary (decoder memory) accepted: xz -9 uses 64 MiB.

@@ -5,6 +5,7 @@
 
 mod expand;
 mod memory;
+mod sparse;
 
 pub use expand::{Expansion, Member, expand};
 pub use memory::{Fill, Holder, Leased, Memory, OverClaim, Pool};
