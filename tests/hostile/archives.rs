@@ -132,3 +132,28 @@ fn archive_sparse_tar_members_gnu_and_pax_are_expanded_and_found() {
     assert!(report["stats"]["warnings"].is_null(), "{run}");
     assert_eq!(report["stats"]["archive_members"], 2, "{run}");
 }
+
+#[test]
+fn archive_member_with_an_empty_name_is_reported_by_its_place() {
+    let env = TestEnv::new();
+    let (id, text) = dotenv(10);
+    env.write(
+        "x.zip",
+        zip(&[("first.txt", b"nothing here\n"), ("", &text)]),
+    );
+    let run = env.run(&["scan", ".", "-f", "json", "--show-secrets"]);
+    run.code(1);
+    let report = run.json();
+    let f = &report["findings"][0];
+    assert_eq!(f["secret"], id.as_str());
+    let l = &f["locations"][0];
+    assert_eq!(l["path"], "./x.zip!<member #2>", "{run}");
+    assert_eq!(l["member"], "<member #2>");
+    assert_eq!(
+        (l["line"].as_u64(), l["column"].as_u64()),
+        (Some(2), Some(24))
+    );
+    env.run(&["scan", "."])
+        .code(1)
+        .stdout_has("./x.zip!<member #2>:2:24");
+}

@@ -166,6 +166,16 @@ struct Walk<'a> {
     warnings: Counted,
 }
 
+/// A member's name as reported: an empty (or unreadable) one as
+/// `<member #N>`, its 1-based place among the archive's entries, so a
+/// location never ends at a bare `!`.
+fn member_name(name: Option<&str>, n: usize) -> String {
+    match name {
+        Some(name) if !name.is_empty() => name.to_string(),
+        _ => format!("<member #{n}>"),
+    }
+}
+
 fn join(here: &str, name: &str) -> String {
     if here.is_empty() {
         name.to_string()
@@ -369,12 +379,12 @@ impl Walk<'_> {
                     if !self.admit(here) {
                         return;
                     }
-                    let name = f.name().map(|n| n.into_owned()).unwrap_or_default();
+                    let name = member_name(f.name().ok().as_deref(), i + 1);
                     self.warn(here, Skip::Encrypted, &name);
                     continue;
                 }
                 Ok(f) => (
-                    f.name().map(|n| n.into_owned()).unwrap_or_default(),
+                    member_name(f.name().ok().as_deref(), i + 1),
                     f.size(),
                     f.compressed_size(),
                 ),
@@ -434,7 +444,7 @@ impl Walk<'_> {
             Err(e) => return self.read_failed(here, "", budget, &e),
         };
         let mut buf = Leased::new(self.holder);
-        for entry in entries {
+        for (i, entry) in entries.enumerate() {
             let mut entry = match entry {
                 Ok(e) => e,
                 Err(e) => return self.read_failed(here, "", budget, &e),
@@ -449,7 +459,7 @@ impl Walk<'_> {
                 return;
             }
             let sparse = pax_sparse(&mut entry);
-            let mut name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            let mut name = member_name(Some(&String::from_utf8_lossy(&entry.path_bytes())), i + 1);
             let mut size = entry.size();
             let sparse = match sparse {
                 None => None,
@@ -462,7 +472,9 @@ impl Walk<'_> {
                     continue;
                 }
                 Some(Ok(s)) => {
-                    name = s.name.clone().unwrap_or(name);
+                    if let Some(real) = s.name.as_deref().filter(|n| !n.is_empty()) {
+                        name = real.to_string();
+                    }
                     size = s.size;
                     Some(s)
                 }
