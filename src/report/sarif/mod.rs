@@ -321,13 +321,21 @@ fn notification_descriptors(report: &Report) -> Option<Vec<sarif::ReportingDescr
     let descriptors = classes
         .iter()
         .map(|(class, _)| {
+            let text = |t: String| sarif::MultiformatMessageString::builder().text(t).build();
+            let kind = if class.unread {
+                "could not be read: the scan is incomplete"
+            } else {
+                "left out by a limit or by choice"
+            };
             sarif::ReportingDescriptor::builder()
                 .id(class.name)
-                .short_description(
-                    sarif::MultiformatMessageString::builder()
-                        .text(class.what)
-                        .build(),
-                )
+                .short_description(text(class.what.to_string()))
+                .full_description(text(format!("{}: {kind}.", class.what)))
+                .help(text(format!(
+                    "keyhound's stderr names the first few; docs/limits.md lists the limits \
+                     and the flags that raise them ({}).",
+                    class.name
+                )))
                 .build()
         })
         .collect();
