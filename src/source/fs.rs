@@ -331,16 +331,10 @@ fn read_archive<V: FnMut(FileBlob<'_>)>(
     limits: &archive::Limits,
     visit: &mut V,
 ) {
-    let Reading {
-        path,
-        opts,
-        stats,
-        diags,
-        expected,
-    } = *reading;
+    let (path, stats, diags) = (reading.path, reading.stats, reading.diags);
     let holder = limits.pool().holder();
     let mut content = archive::Leased::new(&holder);
-    match content.fill(r, opts.max_file_size, expected) {
+    match content.fill(r, reading.opts.max_file_size, reading.expected) {
         Ok(archive::Fill::Whole) => {}
         Ok(archive::Fill::TooLarge | archive::Fill::OverClaim) => return too_large(reading),
         Err(e) => return unreadable(path, &e, stats, diags),
