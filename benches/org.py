@@ -18,6 +18,9 @@ first N (the largest repository among them) and for all 2*N:
 
 and checks that the merged report equals the unsharded one and that the
 shared pair is one finding with a location in each repository holding it.
+Then it commits to every 5th repository (every 15th with a new invented
+pair) and rescans: a full scan against `--since-report` the first report,
+whose findings must be the same.
 Peak memory is the largest maximum resident set size (/usr/bin/time) of any
 one process. The largest repository scanned alone is measured too: peak
 memory should follow it (times the repositories scanned at once), not the
@@ -57,11 +60,11 @@ def filler(rng, size):
     return "".join(out)
 
 
-def fast_import_stream(files_per_commit):
+def fast_import_stream(files_per_commit, message="change {}"):
     """A git fast-import stream: one commit per entry of files_per_commit."""
     parts = []
     for i, files in enumerate(files_per_commit):
-        msg = f"change {i}\n".encode()
+        msg = (message.format(i) + "\n").encode()
         parts.append(b"commit refs/heads/main\n")
         parts.append(f"committer Bench <bench@example.com> {1700000000 + i} +0000\n".encode())
         parts.append(b"data %d\n%s" % (len(msg), msg))
@@ -153,6 +156,7 @@ def measure(bin_, work, paths, shards, threads, holders, uniques):
                  f"repositories and {1 + uniques} findings; the report has {len(multi)} shared "
                  f"findings and {len(whole_doc['findings'])} findings")
     return {
+        "again": (scan, whole, paths, tag),
         "repos": len(paths),
         "findings": len(whole_doc["findings"]),
         "shared_in": shared_in,
@@ -161,6 +165,35 @@ def measure(bin_, work, paths, shards, threads, holders, uniques):
         "merge": (merge_wall, merge_rss),
         "identical_bytes": whole_bytes == merged_bytes,
     }
+
+
+def rescan(bin_, work, scan, whole, paths, tag):
+    """Commits to every 5th repository, then times a full scan and a scan
+    since the report `whole`; exits when their findings differ."""
+    rng = random.Random(len(paths))
+    for i, path in enumerate(paths):
+        if i % 5:
+            continue
+        files = [(f"src/later{tag}_{i}.txt", filler(rng, 4096))]
+        if i % 15 == 0:
+            files.append((f"deploy/later{tag}.ini", creds(invented_pair(rng))))
+        msg = b"change later\n"
+        stream = fast_import_stream([files], "change later").replace(
+            b"data %d\n%s" % (len(msg), msg), b"data %d\n%sfrom refs/heads/main^0\n" % (len(msg), msg), 1)
+        subprocess.run(["git", "-C", path, "fast-import", "--quiet"], input=stream, check=True)
+    full = os.path.join(work, f"{tag}-full-again.json")
+    since = os.path.join(work, f"{tag}-since.json")
+    full_wall, _ = run_ok("full rescan", timed(scan + ["-o", full], work))
+    inc_wall, inc_rss = run_ok("rescan since", timed(scan + ["--since-report", whole, "-o", since], work))
+    with open(full) as f:
+        full_doc = json.load(f)
+    with open(since) as f:
+        since_doc = json.load(f)
+    if full_doc["findings"] != since_doc["findings"]:
+        sys.exit(f"org.py: {len(paths)} repositories: the rescan since the report differs from a full scan")
+    if not all(r.get("incremental") for r in since_doc["repositories"]):
+        sys.exit(f"org.py: {len(paths)} repositories: not every repository was rescanned incrementally")
+    return full_wall, inc_wall, inc_rss
 
 
 def main():
@@ -190,6 +223,10 @@ def main():
         results = [measure(a.keyhound, work, paths[: a.repos], a.shards, a.threads,
                            [h for h in holders if h in first], sum(p in first for p in own)),
                    measure(a.keyhound, work, paths, a.shards, a.threads, holders, len(own))]
+        # Rescans after both organisations' first reports (committing to the
+        # first N repositories changes the larger organisation too).
+        for r in results:
+            r["rescan"] = rescan(a.keyhound, work, *r["again"])
         print(f"\n{'repos':>6} {'run':<22} {'wall s':>8} {'repos/s':>8} {'peak MiB':>9}")
         for r in results:
             n = r["repos"]
@@ -202,6 +239,10 @@ def main():
             for name, wall, rss in rows:
                 rate = f"{n / wall:8.1f}" if name != "merge" and wall > 0 else f"{'':>8}"
                 print(f"{n:>6} {name:<22} {wall:8.2f} {rate} {rss / 1024:9.1f}")
+            fw, iw, ir = r["rescan"]
+            print(f"{n:>6} {'rescan, full':<22} {fw:8.2f} {n / fw:8.1f}")
+            print(f"{n:>6} {'rescan, since report':<22} {iw:8.2f} {n / iw:8.1f} {ir / 1024:9.1f}"
+                  f"  (x{fw / iw:.1f} faster, same findings)")
             print(f"{'':>6} findings {r['findings']}, shared pair in {r['shared_in']} repositories, "
                   f"merged == unsharded ({'same bytes' if r['identical_bytes'] else 'same JSON'})")
         small, big = results

@@ -21,6 +21,7 @@ mod precommit;
 mod progress;
 mod providers;
 mod report;
+mod rescan;
 mod rules;
 mod sarif;
 mod scale;

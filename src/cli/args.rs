@@ -331,6 +331,15 @@ pub(crate) struct GitScanArgs {
     /// are the whole list. Implies --git.
     #[arg(long, value_name = "INDEX/COUNT", value_parser = parse_shard, help_heading = "Repositories", conflicts_with_all = ["staged", "pre_push"])]
     pub shard: Option<crate::org::list::Shard>,
+    /// Read each repository only from the commits made since the scan that
+    /// wrote REPORT (a JSON report of a scan of the same repositories with
+    /// the same flags), carrying its findings over: the result is what a
+    /// full scan finds. A repository REPORT does not cover, scanned with
+    /// other rules or flags, or whose history was rewritten since is read
+    /// whole (a note says why). Implies --git; with one PATH, it is scanned
+    /// as a list of one.
+    #[arg(long, value_name = "REPORT", help_heading = "Repositories", conflicts_with_all = ["staged", "pre_push", "pre_commit"])]
+    pub since_report: Option<PathBuf>,
     /// For the pre-commit framework, which passes file names as PATHs:
     /// exactly those files are scanned; inside `git commit` (GIT_INDEX_FILE
     /// set) only the lines the commit adds to them, as `--staged`; otherwise
@@ -353,6 +362,7 @@ impl GitScanArgs {
             || self.since.is_some()
             || self.repos.is_some()
             || self.shard.is_some()
+            || self.since_report.is_some()
     }
 }
 

@@ -7,15 +7,17 @@ use super::exit::Exit;
 use super::message;
 use super::plan::{self, Source};
 use crate::diagnostic::Diagnostics;
+use crate::engine::Engine;
 use crate::org::list::{self, RepoEntry};
-use crate::org::scan::OrgPlan;
+use crate::org::scan::{Earlier, OrgPlan};
 use crate::org::{clone, merge};
 use crate::report::{self, Format, WriteOptions};
 use crate::scan::git::HistoryPlan;
 use crate::source::fs::WalkOptions;
+use crate::verify::input::Sources;
 use anyhow::Context;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The most bytes of a repository list read.
 const MAX_LIST: u64 = 64 << 20;
@@ -25,6 +27,7 @@ const MAX_LIST: u64 = 64 << 20;
 pub(super) fn many_repos(git: &GitScanArgs, paths: &[PathBuf]) -> bool {
     git.repos.is_some()
         || git.shard.is_some()
+        || git.since_report.is_some()
         || (git.history()
             && (paths.len() > 1 || paths.iter().any(|p| list::is_remote(&p.to_string_lossy()))))
 }
@@ -64,19 +67,60 @@ pub(super) fn source(
     if entries.is_empty() {
         anyhow::bail!("no repositories to scan: the list is empty");
     }
-    Ok(Source::Repos(OrgPlan {
-        repos: list::select(entries, git.shard),
-        clone_dir: git.clone_dir.clone().unwrap_or_else(clone::default_dir),
-        history: HistoryPlan {
-            repo: PathBuf::new(),
-            selection: plan::history_selection(git)?,
-            max_blob_size: walk.max_file_size,
-            archives: walk.archives.clone(),
-            binary_strings: walk.binary_strings,
-            threads: walk.threads,
-            progress: None,
+    Ok(Source::Repos(
+        OrgPlan {
+            repos: list::select(entries, git.shard),
+            clone_dir: git.clone_dir.clone().unwrap_or_else(clone::default_dir),
+            history: HistoryPlan {
+                repo: PathBuf::new(),
+                selection: plan::history_selection(git)?,
+                max_blob_size: walk.max_file_size,
+                archives: walk.archives.clone(),
+                binary_strings: walk.binary_strings,
+                threads: walk.threads,
+                progress: None,
+            },
         },
-    }))
+        git.since_report.clone(),
+    ))
+}
+
+/// Reads the earlier report of `--since-report`: each repository's
+/// coverage, and its findings with their values (found again in the
+/// repositories when the report is redacted). A finding that cannot be
+/// found again makes its repositories be read whole.
+pub(super) fn earlier(path: &Path, org: &OrgPlan, engine: &Engine) -> anyhow::Result<Earlier> {
+    let doc = crate::verify::input::read_report(path)?;
+    let sources = Sources::of(&doc, None, &org.clone_dir);
+    let rules = &engine.rules().rules;
+    let mut out = Earlier::default();
+    for r in doc.repositories.iter().filter(|r| r.error.is_none()) {
+        if let Some(c) = &r.covered {
+            out.covered.insert(r.name.clone(), c.clone());
+        }
+    }
+    let name = path.display().to_string();
+    for f in &doc.findings {
+        let values = match crate::verify::input::recover(f, engine, &sources) {
+            Ok(v) => v,
+            Err(why) => {
+                for repo in f.locations.iter().filter_map(|l| l.repo.as_ref()) {
+                    out.unusable.insert(
+                        repo.clone(),
+                        format!("finding {} of the earlier report: {why}", f.fingerprint),
+                    );
+                }
+                continue;
+            }
+        };
+        let rule = rules.iter().find(|r| r.id == f.rule);
+        let mut found = merge::read_finding(&name, f, rule)?;
+        found.secret = crate::finding::Secret::new(values.secret.expose(), found.secret.kind());
+        found.key = values.key;
+        found.token = values.token;
+        out.findings.push(found);
+    }
+    Ok(out)
 }
 
 /// `keyhound report merge`.

@@ -79,8 +79,10 @@ pub(crate) enum Source {
     },
     /// A push that sends no new commits: nothing to scan.
     Nothing,
-    /// The histories of many repositories (`--repos`, several or remote `--git` paths).
-    Repos(crate::org::scan::OrgPlan),
+    /// The histories of many repositories (`--repos`, several or remote
+    /// `--git` paths), and the earlier report to read only what changed
+    /// since (`--since-report`).
+    Repos(crate::org::scan::OrgPlan, Option<PathBuf>),
 }
 
 /// What the environment says about the repository being scanned.

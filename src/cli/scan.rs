@@ -79,7 +79,7 @@ pub(crate) fn execute(plan: &plan::Scan, diags: &Diagnostics) -> anyhow::Result<
             git_out(out, vcs)
         }
         Source::Nothing => (ScanOutput::default(), None),
-        Source::Repos(org) => return Ok(execute_repos(org, plan, diags)),
+        Source::Repos(org, since) => return execute_repos(org, since.as_deref(), plan, diags),
     };
     drop(display);
     let mut out = out;
@@ -98,22 +98,30 @@ pub(crate) fn execute(plan: &plan::Scan, diags: &Diagnostics) -> anyhow::Result<
 }
 
 /// Scans many repositories and applies noise control to the whole.
-fn execute_repos(org: &OrgPlan, plan: &plan::Scan, diags: &Diagnostics) -> Report {
-    let mut out = crate::org::scan::run(org, &plan.engine);
+fn execute_repos(
+    org: &OrgPlan,
+    since: Option<&std::path::Path>,
+    plan: &plan::Scan,
+    diags: &Diagnostics,
+) -> anyhow::Result<Report> {
+    let earlier = since
+        .map(|p| super::org::earlier(p, org, &plan.engine))
+        .transpose()?;
+    let mut out = crate::org::scan::run(org, &plan.engine, earlier.as_ref());
     out.stats.warnings = out.diagnostics.counts();
     diags.append(out.diagnostics);
     let mut findings = out.findings;
     let suppressed = plan.noise.filter(&mut findings, diags);
     crate::finding::sort(&mut findings);
     let repos = crate::org::merge::summarise(out.repos, &findings);
-    Report {
+    Ok(Report {
         findings,
         stats: out.stats,
         suppressed,
         rules: plan.engine.rules().rules.clone(),
         repos,
         ..Report::default()
-    }
+    })
 }
 
 /// A git scan's output and the repository's identity for SARIF. Detached

@@ -116,13 +116,14 @@ pub struct Match {
 }
 
 /// The order of places: repository, provenance, archive member, location,
-/// key location, decoding chain.
+/// key location (its start: all a report records of it, so a place read
+/// back from a report is the same place), decoding chain.
 pub type PlaceKey<'a> = (
     Option<&'a str>,
     &'a Provenance,
     Option<&'a str>,
     Location,
-    Option<Location>,
+    Option<(u32, u32)>,
     &'a [crate::decode::Encoding],
 );
 
@@ -134,7 +135,7 @@ impl Match {
             &self.provenance,
             self.member.as_deref(),
             self.location,
-            self.key_location,
+            self.key_location.map(|k| (k.line, k.column)),
             &self.decoded,
         )
     }

@@ -208,6 +208,16 @@ pub fn merge(
     Ok((report, diags))
 }
 
+/// A finding of JSON report `report` as the scan made it (values as the
+/// report shows them).
+pub fn read_finding(
+    report: &str,
+    f: &DocFinding,
+    rule: Option<&Rule>,
+) -> Result<Finding, MergeError> {
+    finding(report, f, rule, false)
+}
+
 fn finding(
     report: &str,
     f: &DocFinding,

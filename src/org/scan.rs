@@ -2,7 +2,9 @@
 //! on its own (remote ones through the clone cache), several at a time
 //! within one thread budget, a failed repository one error and the run going
 //! on, and the results joined into one report naming every location's
-//! repository.
+//! repository. Given an earlier report of the same scan, each repository
+//! whose coverage it records is read only from the commits made since,
+//! its earlier findings carried over.
 
 use super::clone;
 use super::list::RepoEntry;
@@ -10,9 +12,10 @@ use super::merge;
 use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
 use crate::finding::Finding;
-use crate::report::RepoSummary;
+use crate::report::{Coverage, RepoSummary};
 use crate::scan::Stats;
-use crate::scan::git::{self as git_scan, HistoryPlan};
+use crate::scan::git::{self as git_scan, HistoryPlan, Resumed};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,6 +32,20 @@ pub struct OrgPlan {
     pub history: HistoryPlan,
 }
 
+/// An earlier report of the same scan, for a scan that reads only what
+/// changed since.
+#[derive(Debug, Default)]
+pub struct Earlier {
+    /// Per repository name, what its scan covered; a repository missing
+    /// here is read whole.
+    pub covered: BTreeMap<String, Coverage>,
+    /// Per repository name, why its coverage cannot be used (a finding
+    /// whose values could not be recovered): read whole.
+    pub unusable: BTreeMap<String, String>,
+    /// The earlier findings, with their values.
+    pub findings: Vec<Finding>,
+}
+
 /// What a scan of many repositories found.
 #[derive(Debug, Default)]
 pub struct OrgOutput {
@@ -43,8 +60,11 @@ pub struct OrgOutput {
     pub diagnostics: Diagnostics,
 }
 
-/// Scans every repository of `plan`.
-pub fn run(plan: &OrgPlan, engine: &Engine) -> OrgOutput {
+/// Scans every repository of `plan`; with `earlier`, only what changed
+/// since in each repository it covered (the result is what a full scan
+/// finds: earlier findings carried, their `in_head` read again).
+pub fn run(plan: &OrgPlan, engine: &Engine, earlier: Option<&Earlier>) -> OrgOutput {
+    let scope = scope(&plan.history, engine);
     let budget = match plan.history.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -63,7 +83,15 @@ pub fn run(plan: &OrgPlan, engine: &Engine) -> OrgOutput {
                     let Some(entry) = plan.repos.get(i) else {
                         break;
                     };
-                    let (summary, findings) = scan_one(plan, entry, per_repo, engine, &diagnostics);
+                    let job = Job {
+                        plan,
+                        entry,
+                        threads: per_repo,
+                        engine,
+                        earlier,
+                        scope: &scope,
+                    };
+                    let (summary, findings) = scan_one(&job, &diagnostics);
                     done.lock()
                         .unwrap_or_else(|p| p.into_inner())
                         .push((i, summary, findings));
@@ -89,15 +117,57 @@ pub fn run(plan: &OrgPlan, engine: &Engine) -> OrgOutput {
     }
 }
 
+/// One repository's scan and what it needs.
+struct Job<'a> {
+    plan: &'a OrgPlan,
+    entry: &'a RepoEntry,
+    threads: usize,
+    engine: &'a Engine,
+    earlier: Option<&'a Earlier>,
+    scope: &'a str,
+}
+
+/// A digest of everything besides the commits that decides what a
+/// repository's scan finds: keyhound's version, the rules, the selection
+/// and the limits.
+fn scope(history: &HistoryPlan, engine: &Engine) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(env!("KEYHOUND_VERSION").as_bytes());
+    h.update(serde_json::to_vec(&engine.rules().rules).unwrap_or_default());
+    h.update(
+        format!(
+            "{:?}|{}|{:?}|{}",
+            history.selection, history.max_blob_size, history.archives, history.binary_strings
+        )
+        .as_bytes(),
+    );
+    hex::encode(h.finalize())
+}
+
+/// The earlier commits of `job`'s repository, or why it is read whole;
+/// `None` without an earlier report.
+fn earlier_tips<'a>(job: &Job<'a>) -> Option<Result<&'a [String], String>> {
+    let earlier = job.earlier?;
+    let name = &job.entry.name;
+    Some(if let Some(why) = earlier.unusable.get(name) {
+        Err(why.clone())
+    } else {
+        match earlier.covered.get(name) {
+            None => Err("the earlier report does not cover it".to_string()),
+            Some(c) if c.scope != job.scope => Err(
+                "the earlier report was made with other rules, settings or keyhound version"
+                    .to_string(),
+            ),
+            Some(c) => Ok(c.tips.as_slice()),
+        }
+    })
+}
+
 /// Scans one repository; a failure becomes its summary's `error` and one
 /// error diagnostic.
-fn scan_one(
-    plan: &OrgPlan,
-    entry: &RepoEntry,
-    threads: usize,
-    engine: &Engine,
-    diags: &Diagnostics,
-) -> (RepoSummary, Vec<Finding>) {
+fn scan_one(job: &Job<'_>, diags: &Diagnostics) -> (RepoSummary, Vec<Finding>) {
+    let (plan, entry) = (job.plan, job.entry);
     let mut summary = RepoSummary {
         name: entry.name.clone(),
         url: entry.shown_url(),
@@ -116,11 +186,16 @@ fn scan_one(
     };
     let hp = HistoryPlan {
         repo: path,
-        threads,
+        threads: job.threads,
         progress: None,
         ..plan.history.clone()
     };
-    let out = match git_scan::history(&hp, engine) {
+    let tips = earlier_tips(job);
+    let out = match git_scan::history_since(
+        &hp,
+        job.engine,
+        tips.as_ref().and_then(|t| t.as_ref().ok().copied()),
+    ) {
         Ok(out) => out,
         Err(e) => return failed(summary, format!("cannot scan {}: {e}", entry.url), diags),
     };
@@ -137,13 +212,47 @@ fn scan_one(
     summary.unreadable = s.unreadable;
     summary.archives = s.archives;
     summary.archive_members = s.archive_members;
+    summary.covered = (!out.tips.is_empty()).then(|| Coverage {
+        tips: out.tips,
+        scope: job.scope.to_string(),
+    });
     let mut findings = out.scan.findings;
     for f in &mut findings {
         for m in &mut f.matches {
             m.repo = Some(entry.name.clone());
         }
     }
+    let whole = match (tips, out.resumed) {
+        (Some(Err(why)), _) | (_, Some(Resumed::Whole(why))) => Some(why),
+        _ => None,
+    };
+    if let Some(why) = whole {
+        diags.note(format_args!("{}: read whole: {why}", entry.name));
+        summary.incremental = Some(false);
+    } else if let Some(earlier) = job.earlier {
+        summary.incremental = Some(true);
+        let mut carried = carried(earlier, &entry.name);
+        if let Err(e) = git_scan::mark_in_head(&hp.repo, &mut carried) {
+            return failed(summary, format!("cannot read {}: {e}", entry.url), diags);
+        }
+        findings.extend(carried);
+    }
     (summary, findings)
+}
+
+/// The earlier findings' locations in repository `name`, as findings.
+fn carried(earlier: &Earlier, name: &str) -> Vec<Finding> {
+    earlier
+        .findings
+        .iter()
+        .filter_map(|f| {
+            let mut f = f.clone();
+            f.matches.retain(|m| m.repo.as_deref() == Some(name));
+            f.verification = None;
+            f.response = None;
+            (!f.matches.is_empty()).then_some(f)
+        })
+        .collect()
 }
 
 fn failed(

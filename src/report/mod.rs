@@ -155,6 +155,28 @@ pub struct RepoSummary {
     pub findings: u64,
     /// Why the repository could not be cloned or read; nothing was scanned.
     pub error: Option<String>,
+    /// What this scan covered, for a later `--since-report` scan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covered: Option<Coverage>,
+    /// Given an earlier report: true when only what changed since it was
+    /// read (its findings here carried over), false when the repository
+    /// was read whole (a note says why).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incremental: Option<bool>,
+}
+
+/// What a repository's history scan covered: the commits its walk started
+/// from, and a digest of everything else that decides what it found (the
+/// rules, the selection, the size and archive limits, keyhound's version).
+/// A later scan with the same digest reads only the commits made since.
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub struct Coverage {
+    /// Commit ids, sorted.
+    pub tips: Vec<String>,
+    /// Hex digest of the scan's settings.
+    pub scope: String,
 }
 
 impl Report {

@@ -471,9 +471,9 @@ fn visible(bytes: &[u8], r: &std::ops::Range<usize>) -> std::ops::Range<usize> {
 fn without_nuls(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut at = 0;
-    for z in memchr::memchr_iter(0, bytes) {
+    while let Some(z) = memchr::memchr(0, &bytes[at..]).map(|p| at + p) {
         out.extend_from_slice(&bytes[at..z]);
-        at = z + 1;
+        at = z + crate::source::strings::zeros(&bytes[z..]);
     }
     out.extend_from_slice(&bytes[at..]);
     out

@@ -65,6 +65,18 @@ impl Strings {
     }
 }
 
+/// How many NUL bytes `bytes` starts with: compared a block at a time
+/// against a zero block, so a sparse region costs a `memcmp`, not a loop
+/// per byte.
+pub(crate) fn zeros(bytes: &[u8]) -> usize {
+    const BLOCK: [u8; 4096] = [0; 4096];
+    let mut n = 0;
+    while bytes.len() - n >= BLOCK.len() && bytes[n..n + BLOCK.len()] == BLOCK {
+        n += BLOCK.len();
+    }
+    n + bytes[n..].iter().take_while(|&&b| b == 0).count()
+}
+
 /// Whether `b` is part of a printable run: ASCII graphic characters, space
 /// and tab (line breaks too, so text embedded whole keeps its lines).
 fn printable(b: u8) -> bool {
@@ -124,7 +136,11 @@ fn trim_breaks(s: &[u8]) -> &[u8] {
 fn utf16_runs(bytes: &[u8], base: usize, out: &mut Strings) {
     let mut text = Vec::new();
     let mut next = 0;
-    for z in memchr::memchr_iter(0, bytes) {
+    let mut from = 0;
+    while let Some(z) = memchr::memchr(0, &bytes[from..]).map(|p| from + p) {
+        // Only the first NUL of a run can end a UTF-16 character: the rest
+        // of the run (padding, a sparse region) is skipped whole.
+        from = z + 1 + zeros(&bytes[z + 1..]);
         if z == 0 || z - 1 < next || !printable(bytes[z - 1]) {
             continue;
         }
@@ -157,6 +173,18 @@ mod tests {
             .lines()
             .map(str::to_string)
             .collect()
+    }
+
+    #[test]
+    fn zero_runs_are_counted_across_blocks() {
+        assert_eq!(zeros(b""), 0);
+        assert_eq!(zeros(b"a\0"), 0);
+        let mut v = vec![0u8; 10_000];
+        assert_eq!(zeros(&v), 10_000);
+        v[8_200] = 1;
+        assert_eq!(zeros(&v), 8_200);
+        v[3] = 1;
+        assert_eq!(zeros(&v), 3);
     }
 
     #[test]

@@ -225,7 +225,7 @@ fn content(loc: &DocLocation, sources: &Sources<'_>) -> Option<Result<Vec<u8>, S
                     .map_err(|e| format!("{}: {e}", full.display())),
             )
         }
-        ("git" | "commit_message", Some(c)) => {
+        ("git" | "commit_message" | "tag_message", Some(c)) => {
             let Some(repo) = repo else {
                 return Some(Err(format!(
                     "{}: not inside a git repository (use --repo DIR)",
@@ -248,6 +248,11 @@ fn git_content(
     path: &str,
 ) -> Result<Vec<u8>, String> {
     let oid = git2::Oid::from_str(sha).map_err(|e| e.message().to_string())?;
+    if kind == "tag_message" {
+        // The location's commit is the annotated tag itself.
+        let tag = repo.find_tag(oid).map_err(|e| e.message().to_string())?;
+        return Ok(tag.message_bytes().unwrap_or_default().to_vec());
+    }
     let commit = repo.find_commit(oid).map_err(|e| e.message().to_string())?;
     if kind == "commit_message" {
         return Ok(commit.message_bytes().to_vec());

@@ -54,6 +54,21 @@ pub struct GitOutput {
     pub scan: ScanOutput,
     /// Remote, HEAD, branch.
     pub repo: src::RepoInfo,
+    /// The commits the walk started from (see [`Selection::tips`]): what a
+    /// later scan may pass to [`history_since`].
+    pub tips: Vec<String>,
+    /// How an earlier scan's coverage was used, when one was given.
+    pub resumed: Option<Resumed>,
+}
+
+/// How a scan given an earlier scan's coverage went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resumed {
+    /// Only the commits made since were read.
+    Since,
+    /// The whole selection was read; why the earlier coverage could not be
+    /// used (history rewritten, a commit gone, objects damaged).
+    Whole(String),
 }
 
 /// Consecutive commits a worker takes at a time: neighbours share trees, so
@@ -65,9 +80,48 @@ const CHUNK: usize = 64;
 /// and scan each new blob once, then join the blobs' hits with the commits
 /// and paths that introduced them.
 pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Error> {
+    history_since(plan, engine, None)
+}
+
+/// [`history`], reading only the commits made since an earlier scan of the
+/// same selection whose walk started from `earlier` (its
+/// [`GitOutput::tips`]): those commits and their ancestors are left out.
+/// Annotated tags are still read wherever they point. When a commit of
+/// `earlier` is gone or no longer reachable (a force-push, a deleted
+/// branch), the whole selection is read and [`GitOutput::resumed`] says
+/// why.
+pub fn history_since(
+    plan: &HistoryPlan,
+    engine: &Engine,
+    earlier: Option<&[String]>,
+) -> Result<GitOutput, src::Error> {
     let repo = src::open(&plan.repo)?;
     tune_libgit2();
     let mut shared = Shared::new(plan, &repo, engine);
+    let tips = if shared.guard.affects_commits() {
+        Vec::new()
+    } else {
+        plan.selection.tips(&repo)?
+    };
+    let mut selection = plan.selection.clone();
+    let (resumed, old) = match earlier {
+        None => (None, Vec::new()),
+        Some(_) if shared.guard.affects_commits() => (
+            Some(Resumed::Whole(
+                "damaged objects: commits are listed without a revision walk".to_string(),
+            )),
+            Vec::new(),
+        ),
+        Some(earlier) => match covered(&repo, &tips, earlier) {
+            Ok(old) => {
+                selection
+                    .exclude
+                    .extend(old.iter().map(|id| src::Rev::Spec(id.to_string())));
+                (Some(Resumed::Since), old)
+            }
+            Err(why) => (Some(Resumed::Whole(why)), Vec::new()),
+        },
+    };
     let threads = match plan.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -75,7 +129,7 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
     .clamp(1, crate::source::MAX_THREADS);
     let git_dir = repo.path().to_path_buf();
     let started = std::time::Instant::now();
-    let (commits, outs) = walk_commits(&plan.selection, &repo, &shared, threads)?;
+    let (commits, outs) = walk_commits(&selection, &repo, &shared, threads)?;
     tracing::debug!(elapsed = ?started.elapsed(), "history walk done");
     let blob_hits = scan_blobs(&shared, &git_dir, &outs, threads)?;
     tracing::debug!(
@@ -88,7 +142,11 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
     shared.report_notes();
     let in_head = secrets_in_head(&repo, &shared.guard, &blob_hits);
     let mut joined = join_provenance(&repo, &commits, &outs, blob_hits);
-    joined.extend(tags::tag_messages(&repo, engine, &commits));
+    joined.extend(tags::tag_messages(
+        &repo,
+        engine,
+        &tagged_commits(&repo, &plan.selection, &commits, &old)?,
+    ));
     let mut findings = finding::group(joined);
     for f in &mut findings {
         f.in_head = Some(in_head.contains(&(f.rule.clone(), f.secret.clone(), f.key.clone())));
@@ -103,7 +161,98 @@ pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Er
             diagnostics,
         },
         repo: src::repo_info(&repo, &shared.guard),
+        tips: tips.iter().map(Oid::to_string).collect(),
+        resumed,
     })
+}
+
+/// The commits of `earlier` when every one is still in the history `tips`
+/// reach; otherwise why not.
+fn covered(repo: &Repository, tips: &[Oid], earlier: &[String]) -> Result<Vec<Oid>, String> {
+    if earlier.is_empty() {
+        return Err("the earlier report records no commits for it".to_string());
+    }
+    let mut old = Vec::with_capacity(earlier.len());
+    for hex in earlier {
+        let id = Oid::from_str(hex)
+            .ok()
+            .filter(|id| repo.find_commit(*id).is_ok())
+            .ok_or_else(|| {
+                format!("commit {hex} of the earlier report is not in the repository")
+            })?;
+        if !src::still_reachable(repo, tips, id) {
+            return Err(format!(
+                "commit {hex} of the earlier report is no longer reachable (history rewritten \
+                 or a branch deleted)"
+            ));
+        }
+        old.push(id);
+    }
+    Ok(old)
+}
+
+/// The commits whose annotated tags are read: those walked, and when an
+/// earlier scan's commits were left out, those too (a tag made since may
+/// point at an old commit).
+fn tagged_commits(
+    repo: &Repository,
+    selection: &Selection,
+    walked: &[Oid],
+    old: &[Oid],
+) -> Result<Vec<Oid>, src::Error> {
+    let annotated = repo.references_glob("refs/tags/*").is_ok_and(|mut refs| {
+        refs.any(|r| {
+            r.ok()
+                .and_then(|r| r.target())
+                .is_some_and(|id| repo.find_tag(id).is_ok())
+        })
+    });
+    if old.is_empty() || !annotated {
+        return Ok(walked.to_vec());
+    }
+    let before = Selection {
+        include: old
+            .iter()
+            .map(|id| src::Rev::Spec(id.to_string()))
+            .collect(),
+        ..selection.clone()
+    };
+    let mut all = walked.to_vec();
+    all.extend(before.commits(repo)?);
+    Ok(all)
+}
+
+/// Sets each finding's `in_head`: whether HEAD's tree holds, at one of the
+/// finding's git locations, the blob that location's commit has there. For
+/// findings carried from an earlier scan, whose blobs this one did not read.
+pub fn mark_in_head(
+    repo: &std::path::Path,
+    findings: &mut [finding::Finding],
+) -> Result<(), src::Error> {
+    let repo = src::open(repo)?;
+    let head = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
+    for f in findings {
+        let in_head = head.as_ref().is_some_and(|head| {
+            f.matches.iter().any(|m| {
+                let crate::source::Provenance::Git { commit, path } = &m.provenance else {
+                    return false;
+                };
+                let path = m
+                    .member
+                    .as_deref()
+                    .and_then(|mem| path.strip_suffix(mem)?.strip_suffix('!'))
+                    .unwrap_or(path);
+                let at_head = head.get_path(std::path::Path::new(path)).map(|e| e.id());
+                let then = Oid::from_str(&commit.sha)
+                    .and_then(|id| repo.find_commit(id))
+                    .and_then(|c| c.tree())
+                    .and_then(|t| t.get_path(std::path::Path::new(path)).map(|e| e.id()));
+                matches!((at_head, then), (Ok(a), Ok(b)) if a == b)
+            })
+        });
+        f.in_head = Some(in_head);
+    }
+    Ok(())
 }
 
 /// Phase 1: lists the selected commits and, in `threads` workers started

@@ -93,5 +93,6 @@ pub fn staged(
             diagnostics: losses.diags,
         },
         repo: src::repo_info(&repo, &guard),
+        ..GitOutput::default()
     })
 }

@@ -279,6 +279,72 @@ impl Selection {
     }
 }
 
+impl Selection {
+    /// The commits a walk of this selection starts from (its `include`
+    /// resolved: every ref peeled to its commit, HEAD too for
+    /// [`Rev::AllRefs`]), sorted and each once. A later scan that hides
+    /// them reads only what was committed since.
+    pub fn tips(&self, repo: &Repository) -> Result<Vec<Oid>, Error> {
+        let mut tips = Vec::new();
+        let mut refs = |glob: &str| -> Result<(), Error> {
+            let found = repo
+                .references_glob(glob)
+                .map_err(git_err("list refs", repo))?;
+            tips.extend(
+                found
+                    .flatten()
+                    .filter_map(|r| r.peel_to_commit().ok())
+                    .map(|c| c.id()),
+            );
+            Ok(())
+        };
+        for rev in &self.include {
+            match rev {
+                Rev::AllRefs => refs("refs/*")?,
+                Rev::Glob(g) => refs(&walk_glob(g))?,
+                Rev::Spec(_) => {}
+            }
+        }
+        for rev in &self.include {
+            match rev {
+                Rev::AllRefs => tips.extend(head_commit(repo).ok()),
+                Rev::Spec(s) => tips.push(resolve(repo, s)?),
+                Rev::Glob(_) => {}
+            }
+        }
+        tips.sort();
+        tips.dedup();
+        Ok(tips)
+    }
+}
+
+/// A glob as a revision walk reads it (libgit2's `push_glob`): under
+/// `refs/`, and a name without wildcards stands for everything below it.
+fn walk_glob(g: &str) -> String {
+    let mut full = if g.starts_with("refs/") {
+        g.to_string()
+    } else {
+        format!("refs/{g}")
+    };
+    if !full.contains(['*', '?', '[']) {
+        if !full.ends_with('/') {
+            full.push('/');
+        }
+        full.push('*');
+    }
+    full
+}
+
+/// Whether commit `old` is one of `tips` or an ancestor of one: a history
+/// that still holds every commit an earlier walk started from still holds
+/// everything that walk read.
+pub fn still_reachable(repo: &Repository, tips: &[Oid], old: Oid) -> bool {
+    tips.contains(&old)
+        || tips
+            .iter()
+            .any(|&t| repo.graph_descendant_of(t, old).unwrap_or(false))
+}
+
 /// [`resolve`], reading no object the guard stopped.
 pub fn resolve_guarded(repo: &Repository, guard: &Guard, spec: &str) -> Result<Oid, Error> {
     if guard.affects_commits() {
