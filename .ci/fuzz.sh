@@ -2,9 +2,9 @@
 # A bounded fuzzing run: builds the cargo-fuzz targets of fuzz/ and runs each
 # for FUZZ_SECONDS (default 35) over a scratch corpus seeded from
 # fuzz/corpus/<target> (checked in, never written to) and the generated seeds
-# of fuzz/src/seeds.rs (one-line files of 4 MiB, archives of every format,
+# of fuzz/src/seeds.rs (one-line files of 2 MiB, archives of every format,
 # written to fuzz/corpus-gen/ by an ignored test of keyhound's suite), with
-# inputs up to 8 MiB. A crash, a timeout or an out-of-memory fails the run;
+# inputs up to 4 MiB. A crash, a timeout or an out-of-memory fails the run;
 # libFuzzer saves the input in fuzz/artifacts/<target>/. Installs cargo-fuzz
 # itself. On a stable toolchain RUSTC_BOOTSTRAP=1 lets cargo-fuzz pass its
 # sanitizer flags.
@@ -37,7 +37,7 @@ for t in $(cargo fuzz list); do
     if [ -d "$d" ]; then seeds+=("$d"); fi
   done
   if ! cargo fuzz run -a "$t" "$work" "${seeds[@]}" -- \
-      -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 -max_len=8388608 \
+      -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 -max_len=4194304 \
       -print_final_stats=1 >"$log" 2>&1; then
     tail -n 60 "$log"
     echo "fuzz target $t failed (input saved under fuzz/artifacts/$t)" >&2

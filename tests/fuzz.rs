@@ -25,7 +25,7 @@ fn fuzz_dir() -> PathBuf {
 const TEST_LINE: usize = 128 << 10;
 
 /// One-line seeds `.ci/fuzz.sh` writes for cargo-fuzz.
-const CI_LINE: usize = 4 << 20;
+const CI_LINE: usize = 2 << 20;
 
 /// The checked-in seeds of `target` (a target may have none) and its
 /// generated ones.
@@ -50,7 +50,7 @@ fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
 }
 
 #[test]
-#[ignore = "run by .ci/fuzz.sh: writes the generated seeds, lines of 4 MiB, under $KEYHOUND_FUZZ_SEEDS/<target>/ for cargo-fuzz"]
+#[ignore = "run by .ci/fuzz.sh: writes the generated seeds, lines of 2 MiB, under $KEYHOUND_FUZZ_SEEDS/<target>/ for cargo-fuzz"]
 fn fuzz_generated_seeds_written_for_cargo_fuzz() {
     let dir =
         std::env::var_os("KEYHOUND_FUZZ_SEEDS").expect("KEYHOUND_FUZZ_SEEDS names a directory");
