@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # A bounded fuzzing run: builds the cargo-fuzz targets of fuzz/ and runs each
-# for FUZZ_SECONDS (default 35) over a scratch copy of its seed corpus
-# fuzz/corpus/<target> (the checked-in corpus is never written to). A crash,
-# a timeout or an out-of-memory fails the run; libFuzzer saves the input in
-# fuzz/artifacts/<target>/. Installs cargo-fuzz itself. On a stable
-# toolchain RUSTC_BOOTSTRAP=1 lets cargo-fuzz pass its sanitizer flags.
+# for FUZZ_SECONDS (default 35) over a scratch corpus seeded from
+# fuzz/corpus/<target> (checked in, never written to) and the generated seeds
+# of fuzz/src/seeds.rs (one-line files of 2 MiB, archives of every format,
+# written to fuzz/corpus-gen/ by an ignored test of keyhound's suite), with
+# inputs up to 4 MiB. A crash, a timeout or an out-of-memory fails the run;
+# libFuzzer saves the input in fuzz/artifacts/<target>/. Installs cargo-fuzz
+# itself. On a stable toolchain RUSTC_BOOTSTRAP=1 lets cargo-fuzz pass its
+# sanitizer flags.
 set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 secs=${FUZZ_SECONDS:-35}
+rm -rf corpus-gen
+(cd .. && KEYHOUND_FUZZ_SEEDS="$PWD/fuzz/corpus-gen" \
+  cargo test --test integration fuzz::fuzz_generated_seeds_written_for_cargo_fuzz -- --ignored --exact)
 # Without cargo-fuzz or a toolchain that can build its sanitizer flags, the
 # same targets run through the stable fallback: the seed corpus replayed and
 # a deterministic mutation loop of FUZZ_SECONDS per target (tests/fuzz.rs).
@@ -26,8 +32,12 @@ for t in $(cargo fuzz list); do
   work=corpus-run/$t
   mkdir -p "$work"
   log=$(mktemp)
-  if ! cargo fuzz run -a "$t" "$work" "corpus/$t" -- \
-      -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  seeds=()
+  for d in "corpus/$t" "corpus-gen/$t"; do
+    if [ -d "$d" ]; then seeds+=("$d"); fi
+  done
+  if ! cargo fuzz run -a "$t" "$work" "${seeds[@]}" -- \
+      -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 -max_len=4194304 \
       -print_final_stats=1 >"$log" 2>&1; then
     tail -n 60 "$log"
     echo "fuzz target $t failed (input saved under fuzz/artifacts/$t)" >&2

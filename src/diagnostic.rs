@@ -3,6 +3,7 @@
 //! [`Diagnostics`] list and never prints; `cli` shows them on stderr and
 //! turns an error into exit code 2.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Mutex;
 
@@ -36,6 +37,66 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// One line, lowercase, naming the input it is about.
     pub message: String,
+    /// What kind of skip or failure it reports, when it is one a scan
+    /// counts ([`CLASSES`]).
+    pub class: Option<Class>,
+    /// How many instances the message stands for (an archive's warning
+    /// covers every member it skipped the same way).
+    pub count: u64,
+}
+
+/// A kind of warning or error a scan counts: reports carry a count per
+/// class, and a terminal shows the first few of each and a summary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Class {
+    /// Its name in reports (`archive-depth`).
+    pub name: &'static str,
+    /// What one instance is, plural (`nested archives deeper than the depth limit`).
+    pub what: &'static str,
+    /// Something could not be read (damaged, encrypted, unreadable), as
+    /// opposed to left out by a limit or a choice: the scan is incomplete.
+    pub unread: bool,
+}
+
+macro_rules! classes {
+    ($($id:ident = $name:literal, $unread:literal, $what:literal;)*) => {
+        impl Class {
+            $(
+                #[doc = concat!("`", $name, "`: ", $what, ".")]
+                pub const $id: Class = Class { name: $name, what: $what, unread: $unread };
+            )*
+        }
+        /// Every class, for looking one up by name.
+        pub const CLASSES: &[Class] = &[$(Class::$id),*];
+    };
+}
+
+classes! {
+    ARCHIVE_DEPTH = "archive-depth", false, "nested archives deeper than --archive-depth, not opened";
+    ARCHIVE_TOTAL_SIZE = "archive-total-size", false, "archives stopped at --archive-max-size";
+    ARCHIVE_MEMBER_COUNT = "archive-member-count", false, "archives stopped at --archive-max-members";
+    ARCHIVE_MEMBER_SIZE = "archive-member-size", false, "archive members over --max-file-size";
+    ARCHIVE_BOMB = "archive-bomb", false, "archive members expanding like a decompression bomb";
+    ARCHIVE_MEMORY = "archive-memory", false, "archive members the archive could not hold in memory";
+    ARCHIVE_ENCRYPTED = "archive-encrypted", true, "encrypted archive members";
+    ARCHIVE_UNSUPPORTED = "archive-unsupported", true, "archive members in an unsupported format";
+    ARCHIVE_CORRUPT = "archive-corrupt", true, "damaged or truncated archives";
+    UNREADABLE = "unreadable", true, "files, objects or repositories that could not be read";
+    TOO_LARGE = "too-large", false, "streams over --max-file-size";
+    SYMLINK_LOOP = "symlink-loop", false, "symbolic link loops";
+    BROKEN_LINK = "broken-link", false, "broken symbolic links";
+    SHALLOW_CLONE = "shallow-clone", false, "shallow clones, history before the boundary missing";
+    PARTIAL_CLONE = "partial-clone", true, "objects only on a partial clone's promisor remote";
+    SUBMODULE = "submodule", false, "submodules, scanned separately";
+    LFS_POINTER = "lfs-pointer", false, "git LFS pointer files";
+    OTHER = "other", false, "other warnings";
+}
+
+impl Class {
+    /// The class named `name`.
+    pub fn named(name: &str) -> Option<Class> {
+        CLASSES.iter().copied().find(|c| c.name == name)
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -65,7 +126,36 @@ impl Diagnostics {
         self.items().push(Diagnostic {
             severity,
             message: message.to_string(),
+            class: None,
+            count: 1,
         });
+    }
+
+    /// Adds a diagnostic of a counted class, standing for `count` instances.
+    pub fn push_counted(
+        &self,
+        severity: Severity,
+        class: Class,
+        count: u64,
+        message: impl fmt::Display,
+    ) {
+        self.items().push(Diagnostic {
+            severity,
+            message: message.to_string(),
+            class: Some(class),
+            count,
+        });
+    }
+
+    /// Instances of every warning and error, by class name (those without
+    /// a class as `other`).
+    pub fn counts(&self) -> BTreeMap<String, u64> {
+        let mut out = BTreeMap::new();
+        for d in self.items().iter().filter(|d| d.severity != Severity::Note) {
+            let class = d.class.unwrap_or(Class::OTHER);
+            *out.entry(class.name.to_string()).or_insert(0) += d.count;
+        }
+        out
     }
 
     /// Adds a note.

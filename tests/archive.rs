@@ -9,14 +9,14 @@ use std::io::Write;
 
 /// An invented pair as a `.env` file: the id on line 2 at column 24, the key
 /// on line 3.
-fn dotenv(seed: u64) -> (String, Vec<u8>) {
+pub(crate) fn dotenv(seed: u64) -> (String, Vec<u8>) {
     let id = fake("AKID", 32, seed);
     let key = fake("", 32, seed + 1000);
     let text = format!("# app\nTENCENTCLOUD_SECRET_ID={id}\nTENCENTCLOUD_SECRET_KEY={key}\n");
     (id, text.into_bytes())
 }
 
-fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+pub(crate) fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
@@ -27,7 +27,7 @@ fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
     w.finish().unwrap().into_inner()
 }
 
-fn tar(entries: &[(&str, &[u8])]) -> Vec<u8> {
+pub(crate) fn tar(entries: &[(&str, &[u8])]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     for (name, data) in entries {
         let mut h = tar::Header::new_gnu();

@@ -1,10 +1,14 @@
 //! The fuzz targets of `fuzz/` on the stable toolchain, without cargo-fuzz:
-//! every seed of `fuzz/corpus/<target>/` replayed through the target, then a
-//! short deterministic mutation loop over the seeds (`KEYHOUND_FUZZ_MILLIS`
-//! per target, default 300: `.ci/fuzz.sh` runs longer). A failing input is
-//! saved to the temporary directory and named in the failure. `.ci/fuzz.sh`
-//! runs the same targets under libFuzzer.
+//! every seed of `fuzz/corpus/<target>/` and every generated seed
+//! (`fuzz/src/seeds.rs`: long lines, archives) replayed through the target,
+//! then a short deterministic mutation loop over the seeds
+//! (`KEYHOUND_FUZZ_MILLIS` per target, default 300). A failing input is
+//! saved to the temporary directory and named in the failure.
+//! `.ci/fuzz.sh` runs the same targets under libFuzzer, over the same seeds
+//! with lines of several MB.
 
+#[path = "../fuzz/src/seeds.rs"]
+mod generated;
 #[path = "../fuzz/src/lib.rs"]
 mod targets;
 
@@ -16,15 +20,49 @@ fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
 }
 
+/// One-line seeds replayed here are this long (cargo-fuzz gets
+/// [`CI_LINE`]): a debug build scans them in well under a second.
+const TEST_LINE: usize = 128 << 10;
+
+/// One-line seeds `.ci/fuzz.sh` writes for cargo-fuzz.
+const CI_LINE: usize = 2 << 20;
+
+/// The checked-in seeds of `target` (a target may have none) and its
+/// generated ones.
 fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
     let dir = fuzz_dir().join("corpus").join(target);
-    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
-        .collect();
+    let mut out: Vec<(String, Vec<u8>)> = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries
+            .map(|e| e.unwrap().path())
+            .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => panic!("{}: {e}", dir.display()),
+    };
+    out.extend(
+        generated::generated(TEST_LINE)
+            .into_iter()
+            .filter(|(t, _, _)| *t == target)
+            .map(|(_, name, bytes)| (format!("generated {name}"), bytes)),
+    );
     out.sort();
     out
+}
+
+#[test]
+#[ignore = "run by .ci/fuzz.sh: writes the generated seeds, lines of 2 MiB, under $KEYHOUND_FUZZ_SEEDS/<target>/ for cargo-fuzz"]
+fn fuzz_generated_seeds_written_for_cargo_fuzz() {
+    let dir =
+        std::env::var_os("KEYHOUND_FUZZ_SEEDS").expect("KEYHOUND_FUZZ_SEEDS names a directory");
+    let dir = PathBuf::from(dir);
+    let seeds = generated::generated(CI_LINE);
+    for (target, name, bytes) in &seeds {
+        let d = dir.join(target);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join(name), bytes).unwrap();
+    }
+    let long = seeds.iter().filter(|(_, _, b)| b.len() >= CI_LINE).count();
+    assert!(long >= 5, "{long} seeds of several MB");
 }
 
 /// Runs `f` on `data`; a panic saves the input and fails with its path.
@@ -99,7 +137,7 @@ fn mutate(rng: &mut Rng, data: &mut Vec<u8>, other: &[u8]) {
             _ => data.truncate(at),
         }
     }
-    data.truncate(1 << 16);
+    data.truncate(1 << 20);
 }
 
 #[test]

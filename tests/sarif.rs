@@ -276,6 +276,8 @@ fn sarif_multitool_accepts_file_history_and_erroring_scans() {
     run(&["sub"], &files, 1);
     run(&["--git"], &history, 1);
     env.write(".keyhoundignore", "not an entry\n");
+    // Counted warning classes: notifications pointing at their descriptors.
+    env.write("broken.zip", b"PK\x03\x04 not a zip after all");
     run(&[], &erroring, 2);
     let history_doc: Value = serde_json::from_slice(&std::fs::read(&history).unwrap()).unwrap();
     let uris = history_doc["runs"][0]["results"].to_string();

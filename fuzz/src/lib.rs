@@ -129,7 +129,7 @@ pub fn archive(data: &[u8]) {
     }
     for (name, format) in formats {
         let mut seen = 0u64;
-        let e = expand(name, format, data, &limits, &mut |m| {
+        let e = expand(name, format, data, &limits, None, &mut |m| {
             seen += m.bytes.len() as u64;
             assert!(!m.path.is_empty());
         });

@@ -46,10 +46,46 @@ pub(crate) fn show(d: &Diagnostic) {
     );
 }
 
-/// Prints every diagnostic of `diags`, in order, and empties it.
+/// Diagnostics of one counted class shown before the rest of the class is
+/// summed up in one line.
+pub(crate) const SHOWN_PER_CLASS: usize = 5;
+
+/// Prints every diagnostic of `diags`, in order, and empties it. Of each
+/// counted class, only the first [`SHOWN_PER_CLASS`] are printed, and one
+/// line at the end sums up the rest (errors are all printed: each one
+/// names what the user must look at).
 pub(crate) fn flush(diags: &Diagnostics) {
-    for d in diags.drain() {
-        show(&d);
+    let mut seen: std::collections::BTreeMap<&str, (usize, u64, Severity, &str)> =
+        Default::default();
+    let all = diags.drain();
+    for d in &all {
+        let Some(class) = d.class.filter(|_| d.severity != Severity::Error) else {
+            show(d);
+            continue;
+        };
+        let e = seen
+            .entry(class.name)
+            .or_insert((0, 0, d.severity, class.what));
+        e.0 += 1;
+        if e.0 <= SHOWN_PER_CLASS {
+            show(d);
+        } else {
+            e.1 += d.count;
+        }
+    }
+    for (name, (n, rest, severity, what)) in seen {
+        if n > SHOWN_PER_CLASS {
+            show(&Diagnostic {
+                severity,
+                message: format!(
+                    "{} more warnings like these not shown ({rest} more {what}; \
+                     class {name}, counted in the report's stats)",
+                    n - SHOWN_PER_CLASS
+                ),
+                class: None,
+                count: 0,
+            });
+        }
     }
 }
 
@@ -58,6 +94,8 @@ pub(crate) fn warn(msg: impl std::fmt::Display) {
     show(&Diagnostic {
         severity: Severity::Warning,
         message: msg.to_string(),
+        class: None,
+        count: 1,
     });
 }
 
@@ -66,6 +104,8 @@ pub(crate) fn error(msg: impl std::fmt::Display) {
     show(&Diagnostic {
         severity: Severity::Error,
         message: msg.to_string(),
+        class: None,
+        count: 1,
     });
 }
 

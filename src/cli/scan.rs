@@ -77,6 +77,8 @@ pub(crate) fn execute(plan: &plan::Scan, diags: &Diagnostics) -> anyhow::Result<
         Source::Repos(org, since) => return execute_repos(org, since.as_deref(), plan, diags),
     };
     drop(display);
+    let mut out = out;
+    out.stats.warnings = out.diagnostics.counts();
     diags.append(out.diagnostics);
     let mut report = Report {
         findings: out.findings,
@@ -100,7 +102,8 @@ fn execute_repos(
     let earlier = since
         .map(|p| super::org::earlier(p, org, &plan.engine))
         .transpose()?;
-    let out = crate::org::scan::run(org, &plan.engine, earlier.as_ref());
+    let mut out = crate::org::scan::run(org, &plan.engine, earlier.as_ref());
+    out.stats.warnings = out.diagnostics.counts();
     diags.append(out.diagnostics);
     let mut findings = out.findings;
     let suppressed = plan.noise.filter(&mut findings, diags);

@@ -169,6 +169,9 @@ pub fn merge(
         stats.unreadable += d.stats.unreadable;
         stats.archives += d.stats.archives;
         stats.archive_members += d.stats.archive_members;
+        for (class, n) in &d.stats.warnings {
+            *stats.warnings.entry(class.clone()).or_insert(0) += n;
+        }
         suppressed += d.suppressed;
         repos.extend(d.repositories);
     }

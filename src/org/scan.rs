@@ -260,7 +260,12 @@ fn failed(
     why: String,
     diags: &Diagnostics,
 ) -> (RepoSummary, Vec<Finding>) {
-    diags.error(format_args!("repository {}: {why}", summary.name));
+    diags.push_counted(
+        crate::diagnostic::Severity::Error,
+        crate::diagnostic::Class::UNREADABLE,
+        1,
+        format_args!("repository {}: {why}", summary.name),
+    );
     summary.error = Some(why);
     (summary, Vec::new())
 }

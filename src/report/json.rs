@@ -20,7 +20,9 @@
 //! Inside an archive, `path` is `outer.zip!inner/path` (nested archives
 //! joined with `!`), `member` the part after the outer file's path, and
 //! lines and columns count inside the member; `member` is absent otherwise.
-//! `stats` adds `archives` and `archive_members` when archives were opened.
+//! `stats` adds `archives` and `archive_members` when archives were opened,
+//! and `warnings` (instances per class: `{"archive-depth": 3}`) when the
+//! scan skipped or could not read something.
 //!
 //! Scans of many repositories (and merged reports) add `"repositories"`
 //! (one summary each, after `suppressed`) and a `"repo"` first in every
@@ -91,6 +93,10 @@ pub struct DocStats {
     /// Archive members scanned.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub archive_members: u64,
+    /// Warnings and errors of the scan, by class (`archive-depth`,
+    /// `unreadable`, ...; see docs/limits.md), when there were any.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub warnings: std::collections::BTreeMap<String, u64>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -228,6 +234,7 @@ impl From<&Stats> for DocStats {
             unreadable: s.unreadable,
             archives: s.archives,
             archive_members: s.archive_members,
+            warnings: s.warnings.clone(),
         }
     }
 }

@@ -58,6 +58,9 @@ pub struct Stats {
     pub archives: u64,
     /// Archive members scanned (each also counted in `bytes`).
     pub archive_members: u64,
+    /// Warnings and errors of the scan, by class name
+    /// ([`crate::diagnostic::CLASSES`]).
+    pub warnings: std::collections::BTreeMap<String, u64>,
     /// What `scanned` counts: files on disk, or git blobs.
     #[serde(skip)]
     pub unit: Unit,
@@ -124,7 +127,14 @@ pub fn run(plan: &ScanPlan, engine: &Engine) -> ScanOutput {
             // Path-restricted rules have no path to go by on standard input.
             let on_disk = (prov != Provenance::Stdin).then_some(path.as_str());
             if let (Some(format), Some(limits)) = (blob.archive, &plan.walk.archives) {
-                let exp = scanner.scan_archive(format, &path, blob.bytes, limits, &mut members);
+                let exp = scanner.scan_archive(
+                    format,
+                    &path,
+                    blob.bytes,
+                    limits,
+                    blob.holder,
+                    &mut members,
+                );
                 let opened = !archive::failed_at_once(&exp, &path);
                 tally.add(exp);
                 if opened {
@@ -181,7 +191,13 @@ impl ArchiveTally {
         let mut w = self.warnings.into_inner();
         w.sort();
         for w in w {
-            diags.warn(w);
+            // A limit stopping the whole archive is one instance, whatever
+            // its count says.
+            let n = match w.skip {
+                archive::Skip::Corrupt | archive::Skip::TotalSize | archive::Skip::MemberCount => 1,
+                _ => w.count,
+            };
+            diags.push_counted(crate::diagnostic::Severity::Warning, w.skip.class(), n, w);
         }
     }
 }
@@ -213,16 +229,19 @@ impl<'e> BlobScanner<'e> {
     }
 
     /// Expands the archive `bytes` (of `format`, at `path`) and scans every
-    /// member, appending the hits (each naming its member) to `out`.
+    /// member, appending the hits (each naming its member) to `out`; its
+    /// memory is charged to `held` when the bytes are held already (see
+    /// [`archive::expand`]).
     pub fn scan_archive(
         &mut self,
         format: archive::Format,
         path: &str,
         bytes: &[u8],
         limits: &archive::Limits,
+        held: Option<&archive::Holder<'_>>,
         out: &mut Vec<Hit>,
     ) -> archive::Expansion {
-        archive::expand(path, format, bytes, limits, &mut |m| {
+        archive::expand(path, format, bytes, limits, held, &mut |m| {
             let shown = format!("{path}!{}", m.path);
             let hits = if m.binary {
                 self.scan_binary(m.bytes, Some(&shown))

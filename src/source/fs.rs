@@ -6,7 +6,7 @@
 //! same size limit and binary test. Yields bytes; knows nothing about rules.
 
 use super::Counts;
-use crate::diagnostic::{Diagnostics, Severity};
+use crate::diagnostic::{Class, Diagnostics, Severity};
 use crate::source::archive::{self, Format};
 use crate::source::{strings, text};
 use ignore::{WalkBuilder, WalkState};
@@ -61,6 +61,9 @@ pub struct FileBlob<'a> {
     /// Whether the content is binary (neither text nor an archive), for
     /// its printable strings.
     pub binary: bool,
+    /// For an archive: its share of the archive memory pool, holding its
+    /// bytes, for the expansion to charge its buffers to.
+    pub holder: Option<&'a archive::Holder<'a>>,
 }
 
 /// Walks `roots` in parallel. `make_visitor` runs once per worker thread and
@@ -117,8 +120,8 @@ pub fn walk<F, V>(
                 }
                 Err(err) => {
                     Counts::add(&stats.unreadable, 1);
-                    let (severity, message) = walk_error(&err);
-                    diags.push(severity, message);
+                    let (severity, class, message) = walk_error(&err);
+                    diags.push_counted(severity, class, 1, message);
                 }
             }
             WalkState::Continue
@@ -129,16 +132,28 @@ pub fn walk<F, V>(
 /// What a walk error means: a symlink loop or a broken link holds no
 /// content of its own (a warning); anything else is content not read (an
 /// error, so the exit code says the scan is incomplete).
-fn walk_error(err: &ignore::Error) -> (Severity, String) {
+fn walk_error(err: &ignore::Error) -> (Severity, Class, String) {
     if is_loop(err) {
-        (Severity::Warning, format!("skipped a symlink loop: {err}"))
+        (
+            Severity::Warning,
+            Class::SYMLINK_LOOP,
+            format!("skipped a symlink loop: {err}"),
+        )
     } else if err
         .io_error()
         .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
     {
-        (Severity::Warning, format!("skipped a broken link: {err}"))
+        (
+            Severity::Warning,
+            Class::BROKEN_LINK,
+            format!("skipped a broken link: {err}"),
+        )
     } else {
-        (Severity::Error, format!("cannot read {err}"))
+        (
+            Severity::Error,
+            Class::UNREADABLE,
+            format!("cannot read {err}"),
+        )
     }
 }
 
@@ -171,12 +186,24 @@ fn read_one<V: FnMut(FileBlob<'_>)>(
         Counts::add(&stats.too_large, 1);
         return;
     }
-    read_from(f, path, opts, stats, diags, buf, visit);
+    let read = Reading {
+        path,
+        opts,
+        stats,
+        diags,
+        expected: len,
+    };
+    read_from(f, &read, buf, visit);
 }
 
 fn unreadable(path: &Path, e: &std::io::Error, stats: &Counts, diags: &Diagnostics) {
     Counts::add(&stats.unreadable, 1);
-    diags.error(format_args!("cannot read {}: {e}", shown(path)));
+    diags.push_counted(
+        Severity::Error,
+        Class::UNREADABLE,
+        1,
+        format_args!("cannot read {}: {e}", shown(path)),
+    );
 }
 
 /// `path` as messages name it.
@@ -188,20 +215,35 @@ fn shown(path: &Path) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Reads a file or stream named `path` from `r` into `buf` and hands it to
-/// `visit`, within the size limit: the first 8 KiB decide whether it is
-/// binary (then nothing more is read unless binary files are read for
-/// their strings), the rest is read up to one byte past the limit (a file
-/// may have grown, a stream has no length).
-pub fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
+/// One file or stream to read, and where to count and report.
+struct Reading<'a> {
+    path: &'a Path,
+    opts: &'a WalkOptions,
+    stats: &'a Counts,
+    diags: &'a Diagnostics,
+    /// The length it had when opened (0 for a stream).
+    expected: u64,
+}
+
+/// Reads a file or stream from `r` into `buf` and hands it to `visit`,
+/// within the size limit: the first 8 KiB decide whether it is binary
+/// (then nothing more is read unless binary files are read for their
+/// strings), the rest is read up to one byte past the limit (a file may
+/// have grown, a stream has no length). An archive to open is read into a
+/// buffer of the archive memory pool instead.
+fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
     r: R,
-    path: &Path,
-    opts: &WalkOptions,
-    stats: &Counts,
-    diags: &Diagnostics,
+    reading: &Reading<'_>,
     buf: &mut Vec<u8>,
     visit: &mut V,
 ) {
+    let Reading {
+        path,
+        opts,
+        stats,
+        diags,
+        ..
+    } = *reading;
     buf.clear();
     let mut r = r.take(opts.max_file_size + 1);
     if let Err(e) = r.by_ref().take(text::HEAD as u64).read_to_end(buf) {
@@ -222,6 +264,10 @@ pub fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
         Counts::add(&stats.binary, 1);
         return;
     }
+    if let (Some(format), Some(limits)) = (archive, &opts.archives) {
+        let mut rest = std::io::Cursor::new(&buf[..]).chain(r);
+        return read_archive(&mut rest, reading, format, limits, visit);
+    }
     // Binary content is read for its strings only up to its own bound.
     let read = if binary {
         let room = strings::MAX_BINARY.saturating_add(1) - buf.len() as u64;
@@ -238,15 +284,7 @@ pub fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
         return;
     }
     if buf.len() as u64 > opts.max_file_size {
-        Counts::add(&stats.too_large, 1);
-        if is_stream(path) {
-            diags.warn(format_args!(
-                "{} is over the size limit of {} bytes (--max-file-size); not scanned",
-                shown(path),
-                opts.max_file_size
-            ));
-        }
-        return;
+        return too_large(reading);
     }
     let transcoded = match sniff {
         text::Sniff::Utf16 { le, skip } if archive.is_none() => {
@@ -262,6 +300,54 @@ pub fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
         bytes,
         archive,
         binary,
+        holder: None,
+    });
+}
+
+/// Counts a file over the size limit; a stream (no size to count it by in
+/// advance) is named in a warning.
+fn too_large(reading: &Reading<'_>) {
+    Counts::add(&reading.stats.too_large, 1);
+    if is_stream(reading.path) {
+        reading.diags.push_counted(
+            Severity::Warning,
+            Class::TOO_LARGE,
+            1,
+            format_args!(
+                "{} is over the size limit of {} bytes (--max-file-size); not scanned",
+                shown(reading.path),
+                reading.opts.max_file_size
+            ),
+        );
+    }
+}
+
+/// Reads the archive `r` into a buffer reserved from the archive memory
+/// pool (waiting while other archives hold it) and hands it to `visit`.
+fn read_archive<V: FnMut(FileBlob<'_>)>(
+    r: &mut dyn Read,
+    reading: &Reading<'_>,
+    format: Format,
+    limits: &archive::Limits,
+    visit: &mut V,
+) {
+    let (path, stats, diags) = (reading.path, reading.stats, reading.diags);
+    let holder = limits.pool().holder();
+    let mut content = archive::Leased::new(&holder);
+    match content.fill(r, reading.opts.max_file_size, reading.expected) {
+        Ok(archive::Fill::Whole) => {}
+        Ok(archive::Fill::TooLarge | archive::Fill::OverClaim) => return too_large(reading),
+        Err(e) => return unreadable(path, &e, stats, diags),
+    }
+    let bytes = content.bytes();
+    Counts::add(&stats.scanned, 1);
+    Counts::add(&stats.bytes, bytes.len() as u64);
+    visit(FileBlob {
+        path,
+        bytes,
+        archive: Some(format),
+        binary: false,
+        holder: Some(&holder),
     });
 }
 
@@ -285,12 +371,19 @@ fn read_stream<V: FnMut(FileBlob<'_>)>(
     visit: &mut V,
 ) {
     let mut buf = Vec::new();
+    let read = Reading {
+        path,
+        opts,
+        stats,
+        diags,
+        expected: 0,
+    };
     if path.as_os_str() == STDIN {
         let stdin = std::io::stdin();
-        return read_from(stdin.lock(), path, opts, stats, diags, &mut buf, visit);
+        return read_from(stdin.lock(), &read, &mut buf, visit);
     }
     match std::fs::File::open(path) {
-        Ok(f) => read_from(f, path, opts, stats, diags, &mut buf, visit),
+        Ok(f) => read_from(f, &read, &mut buf, visit),
         Err(e) => unreadable(path, &e, stats, diags),
     }
 }
@@ -334,12 +427,12 @@ mod tests {
             path: PathBuf::from("a/b"),
             err: Box::new(looped),
         };
-        let (severity, text) = walk_error(&wrapped);
-        assert_eq!(severity, Severity::Warning);
+        let (severity, class, text) = walk_error(&wrapped);
+        assert_eq!((severity, class), (Severity::Warning, Class::SYMLINK_LOOP));
         assert!(text.starts_with("skipped a symlink loop: "), "{text}");
         let io = ignore::Error::Io(std::io::Error::other("denied"));
-        let (severity, text) = walk_error(&io);
-        assert_eq!(severity, Severity::Error);
+        let (severity, class, text) = walk_error(&io);
+        assert_eq!((severity, class), (Severity::Error, Class::UNREADABLE));
         assert!(text.starts_with("cannot read "), "{text}");
     }
 }

@@ -163,7 +163,7 @@ pub fn recover(
         match (member, archive::detect(path.as_bytes(), &bytes)) {
             (Some(member), Some(format)) => {
                 let limits = archive::Limits::default();
-                scanner.scan_archive(format, path, &bytes, &limits, &mut hits);
+                scanner.scan_archive(format, path, &bytes, &limits, None, &mut hits);
                 hits.retain(|h| h.at.member.as_deref() == Some(member));
             }
             (Some(_), None) => {}

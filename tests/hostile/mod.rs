@@ -6,6 +6,7 @@ use crate::util::{TestEnv, fake};
 use std::path::Path;
 use std::time::Duration;
 
+mod archives;
 mod config;
 mod echo;
 mod git;

@@ -9,6 +9,7 @@ mod location;
 mod rule;
 
 use super::{Report, redact_snippet};
+use crate::diagnostic::Class;
 use crate::finding::{Finding, Match};
 use crate::rule::Rule;
 use crate::source::Provenance;
@@ -271,13 +272,74 @@ fn invocation(report: &Report, r: &Results) -> sarif::Invocation {
                 .build(),
         );
     }
+    let classes = warning_classes(report);
+    for (i, (class, n)) in classes.iter().enumerate() {
+        let level = if class.unread { "error" } else { "warning" };
+        let mut note = sarif::Notification::builder()
+            .level(json!(level))
+            .message(message(format!("{n} {} ({})", class.what, class.name)))
+            .build();
+        note.descriptor = Some(
+            sarif::ReportingDescriptorReference::builder()
+                .id(class.name)
+                .index(i as i64)
+                .build(),
+        );
+        notes.push(note);
+    }
+    // Limits and choices leave things out on purpose; what could not be
+    // read makes the run incomplete.
+    let unread = classes.iter().any(|(c, _)| c.unread);
     let mut inv = sarif::Invocation::builder()
-        .execution_successful(report.context.errors.is_empty())
+        .execution_successful(report.context.errors.is_empty() && !unread)
         .build();
     if !notes.is_empty() {
         inv.tool_execution_notifications = Some(notes);
     }
     inv
+}
+
+/// The classes of warning the scan counted, in name order, with their
+/// counts (a class this keyhound does not know, from a merged report, as
+/// `other`).
+fn warning_classes(report: &Report) -> Vec<(Class, u64)> {
+    report
+        .stats
+        .warnings
+        .iter()
+        .map(|(name, n)| (Class::named(name).unwrap_or(Class::OTHER), *n))
+        .collect()
+}
+
+/// One notification descriptor per counted class, in the order of
+/// [`warning_classes`] (notifications point at them by index).
+fn notification_descriptors(report: &Report) -> Option<Vec<sarif::ReportingDescriptor>> {
+    let classes = warning_classes(report);
+    if classes.is_empty() {
+        return None;
+    }
+    let descriptors = classes
+        .iter()
+        .map(|(class, _)| {
+            let text = |t: String| sarif::MultiformatMessageString::builder().text(t).build();
+            let kind = if class.unread {
+                "could not be read: the scan is incomplete"
+            } else {
+                "left out by a limit or by choice"
+            };
+            sarif::ReportingDescriptor::builder()
+                .id(class.name)
+                .short_description(text(class.what.to_string()))
+                .full_description(text(format!("{}: {kind}.", class.what)))
+                .help(text(format!(
+                    "keyhound's stderr names the first few; docs/limits.md lists the limits \
+                     and the flags that raise them ({}).",
+                    class.name
+                )))
+                .build()
+        })
+        .collect();
+    Some(descriptors)
 }
 
 fn category(report: &Report) -> String {
@@ -350,13 +412,14 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
 }
 
 fn run(report: &Report, r: Results, id: String) -> sarif::Run {
-    let driver = sarif::ToolComponent::builder()
+    let mut driver = sarif::ToolComponent::builder()
         .name("keyhound")
         .version(env!("CARGO_PKG_VERSION"))
         .semantic_version(env!("CARGO_PKG_VERSION"))
         .information_uri(super::INFORMATION_URI)
         .rules(r.rules.clone())
         .build();
+    driver.notifications = notification_descriptors(report);
     let mut run = sarif::Run::builder()
         .tool(sarif::Tool::builder().driver(driver).build())
         .invocations(vec![invocation(report, &r)])

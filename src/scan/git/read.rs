@@ -55,7 +55,7 @@ pub(super) fn read_worker(
             let path = String::from_utf8_lossy(raw_path);
             if let (Some(format), Some(limits)) = (format, sh.archives) {
                 let mut found = Vec::new();
-                let exp = scanner.scan_archive(format, &path, obj.data(), limits, &mut found);
+                let exp = scanner.scan_archive(format, &path, obj.data(), limits, None, &mut found);
                 let opened = !archive::failed_at_once(&exp, &path);
                 sh.archive.add(exp);
                 if !found.is_empty() {

@@ -3,7 +3,7 @@
 //! the losses (unreadable objects) reported once each.
 
 use super::{CHUNK, HistoryPlan};
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Class, Diagnostics, Severity};
 use crate::engine::Engine;
 use crate::scan::ArchiveTally;
 use crate::scan::progress::Progress;
@@ -146,11 +146,16 @@ impl<'a> Shared<'a> {
             ..Losses::default()
         };
         if repo.is_shallow() {
-            losses.diags.warn(format_args!(
-                "{} is a shallow clone: history before its shallow boundary is missing, and \
+            losses.diags.push_counted(
+                Severity::Warning,
+                Class::SHALLOW_CLONE,
+                1,
+                format_args!(
+                    "{} is a shallow clone: history before its shallow boundary is missing, and \
                  the boundary commits are shown as introducing everything they contain",
-                plan.repo.display()
-            ));
+                    plan.repo.display()
+                ),
+            );
         }
         let shared = Shared {
             feed: CommitFeed::default(),
@@ -198,11 +203,16 @@ impl<'a> Shared<'a> {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         if let Some(first) = missing.iter().min() {
-            diags.warn(format_args!(
-                "partial clone: {} objects are only on the promisor remote and were not \
-                 scanned (first: {first})",
-                missing.len()
-            ));
+            let n = missing.len() as u64;
+            diags.push_counted(
+                Severity::Warning,
+                Class::PARTIAL_CLONE,
+                n,
+                format_args!(
+                    "partial clone: {n} objects are only on the promisor remote and were not \
+                     scanned (first: {first})"
+                ),
+            );
         }
         for path in self
             .gitlinks
@@ -210,15 +220,20 @@ impl<'a> Shared<'a> {
             .unwrap_or_else(|p| p.into_inner())
             .iter()
         {
-            diags.warn(format_args!(
+            diags.push_counted(Severity::Warning, Class::SUBMODULE, 1, format_args!(
                 "skipped submodule {path}: its content lives in another repository; scan that one separately"
             ));
         }
         let lfs = self.counts.lfs.load(Ordering::Relaxed);
         if lfs > 0 {
-            diags.warn(format_args!(
-                "skipped {lfs} git LFS pointer files: their content lives on the LFS server"
-            ));
+            diags.push_counted(
+                Severity::Warning,
+                Class::LFS_POINTER,
+                lfs,
+                format_args!(
+                    "skipped {lfs} git LFS pointer files: their content lives on the LFS server"
+                ),
+            );
         }
     }
 }
@@ -241,14 +256,19 @@ impl Losses {
                 .unwrap_or_else(|p| p.into_inner())
                 .push(id);
         } else if err.code() == git2::ErrorCode::NotFound {
-            self.diags.error(format_args!(
-                "object {id} is missing from the repository; not scanned"
-            ));
+            self.diags.push_counted(
+                Severity::Error,
+                Class::UNREADABLE,
+                1,
+                format_args!("object {id} is missing from the repository; not scanned"),
+            );
         } else {
-            self.diags.error(format_args!(
-                "cannot read object {id}: {}; not scanned",
-                err.message()
-            ));
+            self.diags.push_counted(
+                Severity::Error,
+                Class::UNREADABLE,
+                1,
+                format_args!("cannot read object {id}: {}; not scanned", err.message()),
+            );
         }
     }
 }

@@ -62,7 +62,7 @@ pub fn staged(
         };
         if let (Some(format), Some(limits)) = (format, archives) {
             let mut hits = Vec::new();
-            let exp = scanner.scan_archive(format, &f.path, bytes.data(), limits, &mut hits);
+            let exp = scanner.scan_archive(format, &f.path, bytes.data(), limits, None, &mut hits);
             tally.add(exp);
             if !hits.is_empty() {
                 blobs.push(BlobHits::one(prov, hits));

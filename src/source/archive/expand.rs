@@ -1,7 +1,10 @@
 //! Expanding one outer archive: a depth-first walk over its members and the
 //! archives nested in them, every decompressed byte metered against the
-//! limits, every member read through `Read::take`.
+//! limits, every member read through `Read::take` into a buffer whose
+//! memory is reserved from the scan's shared pool first.
 
+use super::memory::{Fill, Holder, Leased};
+use super::sparse;
 use super::{Format, Limits, RATIO_FLOOR, Skip, Warning, detect, is_tar, stream_stem};
 use crate::source::text::{is_binary, utf16};
 use std::cell::Cell;
@@ -38,14 +41,27 @@ pub struct Expansion {
 
 /// Expands the archive `bytes` (of `format`, reported as `name`) and hands
 /// every text member to `visit`. Never fails: what cannot be read becomes a
-/// warning, and everything read before it is still visited.
+/// warning, and everything read before it is still visited. Buffers are
+/// charged to `held` (which may hold `bytes` already), else to a holder of
+/// [`Limits::pool`] of its own that reserves `bytes` first.
 pub fn expand(
     name: &str,
     format: Format,
     bytes: &[u8],
     limits: &Limits,
+    held: Option<&Holder<'_>>,
     visit: &mut dyn FnMut(Member<'_>),
 ) -> Expansion {
+    let own;
+    let holder = match held {
+        Some(h) => h,
+        None => {
+            own = limits.pool().holder();
+            // Already in memory: counted so others wait, never refused.
+            let _ = own.reserve((bytes.len() as u64).min(limits.max_member));
+            &own
+        }
+    };
     let budget = Budget {
         left: Cell::new(limits.max_total),
         tripped: Cell::new(None),
@@ -53,6 +69,7 @@ pub fn expand(
     let mut w = Walk {
         outer: name,
         limits,
+        holder,
         visit,
         out: Expansion::default(),
         seen: 0,
@@ -139,6 +156,7 @@ type Counted = BTreeMap<(String, Skip), (u64, String, u64)>;
 struct Walk<'a> {
     outer: &'a str,
     limits: &'a Limits,
+    holder: &'a Holder<'a>,
     visit: &'a mut dyn FnMut(Member<'_>),
     out: Expansion,
     /// Members looked at so far.
@@ -146,6 +164,16 @@ struct Walk<'a> {
     /// A limit on the whole outer archive was hit: open and read nothing more.
     stopped: bool,
     warnings: Counted,
+}
+
+/// A member's name as reported: an empty (or unreadable) one as
+/// `<member #N>`, its 1-based place among the archive's entries, so a
+/// location never ends at a bare `!`.
+fn member_name(name: Option<&str>, n: usize) -> String {
+    match name {
+        Some(name) if !name.is_empty() => name.to_string(),
+        _ => format!("<member #{n}>"),
+    }
 }
 
 fn join(here: &str, name: &str) -> String {
@@ -164,6 +192,7 @@ impl Walk<'_> {
             Skip::MemberCount => self.limits.max_members,
             Skip::MemberSize => self.limits.max_member,
             Skip::Ratio => self.limits.max_ratio,
+            Skip::Memory => self.limits.claim(),
             Skip::Encrypted | Skip::Unsupported | Skip::Corrupt => 0,
         };
         let archive = if here.is_empty() {
@@ -309,27 +338,32 @@ impl Walk<'_> {
         });
     }
 
-    /// Reads one member of at most `max_member` bytes into `buf`, warning
-    /// when it cannot.
+    /// Reads one member of at most `max_member` bytes (`size` declared)
+    /// into `buf`, warning when it cannot.
     fn read_member<R: Read>(
         &mut self,
         here: &str,
         name: &str,
-        r: R,
-        buf: &mut Vec<u8>,
+        mut r: R,
+        size: u64,
+        buf: &mut Leased<'_, '_>,
         budget: &Budget,
     ) -> Got {
-        buf.clear();
-        let max = self.limits.max_member;
-        if let Err(e) = r.take(max.saturating_add(1)).read_to_end(buf) {
-            self.read_failed(here, name, budget, &e);
-            return Got::Broken;
+        match buf.fill(&mut r, self.limits.max_member, size) {
+            Ok(Fill::Whole) => Got::Whole,
+            Ok(Fill::TooLarge) => {
+                self.warn(here, Skip::MemberSize, name);
+                Got::TooLarge
+            }
+            Ok(Fill::OverClaim) => {
+                self.warn(here, Skip::Memory, name);
+                Got::TooLarge
+            }
+            Err(e) => {
+                self.read_failed(here, name, budget, &e);
+                Got::Broken
+            }
         }
-        if buf.len() as u64 > max {
-            self.warn(here, Skip::MemberSize, name);
-            return Got::TooLarge;
-        }
-        Got::Whole
     }
 
     fn zip(&mut self, here: &str, data: &[u8], depth: u32, budget: &Budget) {
@@ -337,7 +371,7 @@ impl Walk<'_> {
             Ok(a) => a,
             Err(e) => return self.warn(here, Skip::Corrupt, &e.to_string()),
         };
-        let mut buf = Vec::new();
+        let mut buf = Leased::new(self.holder);
         for i in 0..ar.len() {
             let (name, size, compressed) = match ar.by_index_raw(i) {
                 Ok(f) if f.is_dir() => continue,
@@ -345,12 +379,12 @@ impl Walk<'_> {
                     if !self.admit(here) {
                         return;
                     }
-                    let name = f.name().map(|n| n.into_owned()).unwrap_or_default();
+                    let name = member_name(f.name().ok().as_deref(), i + 1);
                     self.warn(here, Skip::Encrypted, &name);
                     continue;
                 }
                 Ok(f) => (
-                    f.name().map(|n| n.into_owned()).unwrap_or_default(),
+                    member_name(f.name().ok().as_deref(), i + 1),
                     f.size(),
                     f.compressed_size(),
                 ),
@@ -387,8 +421,15 @@ impl Walk<'_> {
             // The sizes in the directory may lie: the meter holds the real
             // output to the same ratio.
             let meter = Meter::new(file, budget, compressed, self.limits.max_ratio);
-            if let Got::Whole = self.read_member(here, &name, meter, &mut buf, budget) {
-                self.member(here, &name, &buf, depth, budget);
+            // A declared size sizes the buffer only as far as the data can
+            // really expand (a lying header reserves no more).
+            let hint = size.min(
+                compressed
+                    .saturating_mul(self.limits.max_ratio)
+                    .max(RATIO_FLOOR),
+            );
+            if let Got::Whole = self.read_member(here, &name, meter, hint, &mut buf, budget) {
+                self.member(here, &name, buf.bytes(), depth, budget);
             }
             if self.stopped {
                 return;
@@ -402,26 +443,58 @@ impl Walk<'_> {
             Ok(e) => e,
             Err(e) => return self.read_failed(here, "", budget, &e),
         };
-        let mut buf = Vec::new();
-        for entry in entries {
+        let mut buf = Leased::new(self.holder);
+        for (i, entry) in entries.enumerate() {
             let mut entry = match entry {
                 Ok(e) => e,
                 Err(e) => return self.read_failed(here, "", budget, &e),
             };
             let kind = entry.header().entry_type();
-            if !(kind.is_file() || kind.is_contiguous()) {
+            // GNU sparse members come out of the `tar` crate with their
+            // holes; PAX sparse ones are put together here.
+            if !(kind.is_file() || kind.is_contiguous() || kind.is_gnu_sparse()) {
                 continue;
             }
             if !self.admit(here) {
                 return;
             }
-            let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-            if entry.size() > self.limits.max_member {
+            let sparse = pax_sparse(&mut entry);
+            let mut name = member_name(Some(&String::from_utf8_lossy(&entry.path_bytes())), i + 1);
+            let mut size = entry.size();
+            let sparse = match sparse {
+                None => None,
+                Some(Err(bad)) => {
+                    self.warn(
+                        here,
+                        Skip::Corrupt,
+                        &format!("{name}: sparse member with {}", bad.0),
+                    );
+                    continue;
+                }
+                Some(Ok(s)) => {
+                    if let Some(real) = s.name.as_deref().filter(|n| !n.is_empty()) {
+                        name = real.to_string();
+                    }
+                    size = s.size;
+                    Some(s)
+                }
+            };
+            if size > self.limits.max_member {
                 self.warn(here, Skip::MemberSize, &name);
                 continue;
             }
-            match self.read_member(here, &name, &mut entry, &mut buf, budget) {
-                Got::Whole => self.member(here, &name, &buf, depth, budget),
+            let mut content: Box<dyn Read + '_> = match &sparse {
+                None => Box::new(&mut entry),
+                Some(s) => match sparse::Holes::new(&mut entry, s) {
+                    Ok(h) => Box::new(h),
+                    Err(e) => {
+                        self.warn(here, Skip::Corrupt, &format!("{name}: {e}"));
+                        continue;
+                    }
+                },
+            };
+            match self.read_member(here, &name, &mut content, size, &mut buf, budget) {
+                Got::Whole => self.member(here, &name, buf.bytes(), depth, budget),
                 Got::TooLarge => {}
                 // The stream is broken or over a limit: nothing after it.
                 Got::Broken => return,
@@ -457,12 +530,24 @@ impl Walk<'_> {
             if !self.admit(here) {
                 return;
             }
-            let mut buf = Vec::new();
-            if let Got::Whole = self.read_member(here, &stem, rest, &mut buf, budget) {
-                self.member(here, &stem, &buf, depth, budget);
+            let mut buf = Leased::new(self.holder);
+            if let Got::Whole = self.read_member(here, &stem, rest, 0, &mut buf, budget) {
+                self.member(here, &stem, buf.bytes(), depth, budget);
             }
         }
     }
+}
+
+/// The PAX sparse description of a tar member, if it is one.
+fn pax_sparse<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+) -> Option<Result<sparse::Sparse, sparse::BadMap>> {
+    let records = entry.pax_extensions().ok()??;
+    let records: Vec<(String, Vec<u8>)> = records
+        .filter_map(|r| r.ok())
+        .filter_map(|r| Some((r.key().ok()?.to_string(), r.value_bytes().to_vec())))
+        .collect();
+    sparse::from_pax(records.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
 }
 
 /// Largest xz dictionary (decoder memory) accepted: xz -9 uses 64 MiB.
@@ -479,4 +564,39 @@ fn zstd_decoder(data: &[u8]) -> io::Result<zstd::stream::read::Decoder<'static, 
     let mut d = zstd::stream::read::Decoder::with_buffer(data)?;
     d.window_log_max(ZSTD_WINDOW_LOG_MAX)?;
     Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tar(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data) in entries {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            b.append_data(&mut h, name, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn members_an_archive_cannot_hold_within_its_claim_are_skipped_and_given_back() {
+        let small = vec![b'a'; 1000];
+        let big = vec![b'b'; 200_000];
+        let outer = tar(&[("small.txt", &small), ("big.txt", &big)]);
+        let limits = Limits::default();
+        // The outer bytes (~200 KB) and the big member cannot both be held.
+        let pool = limits.memory.pool(300_000, 300_000);
+        let mut seen = Vec::new();
+        let exp = expand("x.tar", Format::Tar, &outer, &limits, None, &mut |m| {
+            seen.push(m.path.to_string())
+        });
+        assert_eq!(seen, ["small.txt"]);
+        let w = &exp.warnings[0];
+        assert_eq!((w.skip, w.first.as_str()), (Skip::Memory, "big.txt"));
+        assert!(w.to_string().contains("would hold more than"), "{w}");
+        assert_eq!(pool.available(), 300_000, "everything given back");
+    }
 }

@@ -4,8 +4,11 @@
 //! bytes; knows nothing about rules.
 
 mod expand;
+mod memory;
+mod sparse;
 
 pub use expand::{Expansion, Member, expand};
+pub use memory::{Fill, Holder, Leased, Memory, OverClaim, Pool};
 
 /// Whether expanding the outer archive `name` failed before any member was
 /// read: the content only looked like an archive (a text file with `ustar`
@@ -40,6 +43,28 @@ pub struct Limits {
     /// times its compressed size (past [`RATIO_FLOOR`] bytes) is taken for a
     /// decompression bomb and not read further.
     pub max_ratio: u64,
+    /// The memory budget every expansion sharing these limits draws from
+    /// (see [`Limits::pool`]).
+    pub memory: Memory,
+}
+
+impl Limits {
+    /// Bytes one outer archive may hold at once: its own bytes (up to a
+    /// member's size) and the buffers of every level below it (no more
+    /// than it may read in all).
+    pub fn claim(&self) -> u64 {
+        self.max_total.saturating_add(self.max_member)
+    }
+
+    /// The pool shared by every expansion under these limits (and their
+    /// clones): one archive's claim plus a quarter of the read budget for
+    /// the others, so whatever the thread count, expansion holds at most
+    /// 740 MiB by default.
+    pub fn pool(&self) -> &Pool {
+        let claim = self.claim();
+        self.memory
+            .pool(claim.saturating_add(self.max_total / 4), claim)
+    }
 }
 
 /// Output below this size never counts as a bomb: small, repetitive files
@@ -54,6 +79,7 @@ impl Default for Limits {
             max_member: 100 << 20,
             max_members: 100_000,
             max_ratio: 200,
+            memory: Memory::default(),
         }
     }
 }
@@ -175,6 +201,27 @@ pub enum Skip {
     Unsupported,
     /// Damaged or truncated data: what came after it.
     Corrupt,
+    /// A member the archive could not hold in memory within its claim
+    /// ([`Limits::claim`]).
+    Memory,
+}
+
+impl Skip {
+    /// The class of warning it is counted in.
+    pub fn class(self) -> crate::diagnostic::Class {
+        use crate::diagnostic::Class;
+        match self {
+            Skip::Depth => Class::ARCHIVE_DEPTH,
+            Skip::TotalSize => Class::ARCHIVE_TOTAL_SIZE,
+            Skip::MemberCount => Class::ARCHIVE_MEMBER_COUNT,
+            Skip::MemberSize => Class::ARCHIVE_MEMBER_SIZE,
+            Skip::Ratio => Class::ARCHIVE_BOMB,
+            Skip::Encrypted => Class::ARCHIVE_ENCRYPTED,
+            Skip::Unsupported => Class::ARCHIVE_UNSUPPORTED,
+            Skip::Corrupt => Class::ARCHIVE_CORRUPT,
+            Skip::Memory => Class::ARCHIVE_MEMORY,
+        }
+    }
 }
 
 /// One kind of skip in one archive, with how often it happened.
@@ -232,6 +279,11 @@ impl fmt::Display for Warning {
             Skip::Corrupt => write!(
                 f,
                 "{a}: damaged or truncated archive ({first}); what follows the damage was not scanned"
+            ),
+            Skip::Memory => write!(
+                f,
+                "{a}: {n} member{s} not scanned: the archive would hold more than {limit} bytes at \
+                 once, its own and its nested archives' included (--archive-max-size; first: {first})"
             ),
         }
     }
