@@ -14,9 +14,11 @@ use std::io::Write;
 /// A generated seed: the target it feeds, its name, its bytes.
 pub type Seed = (&'static str, String, Vec<u8>);
 
-/// Invented values in the shapes of a SecretId and a SecretKey.
-const ID: &str = "AKIDz8krbsJ5yKBZQpn74WFkmLPx3Qv1Tg9W";
-const KEY: &str = "Gu5t9xGARNpq86cd98joQYCN3Lm2Pz7R";
+/// Invented values in the shapes of a SecretId and a SecretKey (the id is
+/// the one the unit tests use, allowed by exact value in `.keyhound.toml`;
+/// nothing derived from Tencent's documentation key).
+const ID: &str = "AKIDq3Wm8Rt2Yh6Kp9Lz4Xc7Vb1Nd5Fg0Sj1";
+const KEY: &str = "Zx7Kp2Lm9Qr4St6Uv8Wy1Ab3Cd5Ef0Gh";
 
 /// `unit` repeated to about `len` bytes.
 fn repeat(unit: &str, len: usize) -> Vec<u8> {
