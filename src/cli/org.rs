@@ -118,7 +118,7 @@ pub(super) fn earlier(path: &Path, org: &OrgPlan, engine: &Engine) -> anyhow::Re
         found.secret = crate::finding::Secret::new(values.secret.expose(), found.secret.kind());
         found.key = values.key;
         found.token = values.token;
-        out.findings.push(found);
+        out.add(found);
     }
     Ok(out)
 }

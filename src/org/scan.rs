@@ -42,8 +42,36 @@ pub struct Earlier {
     /// Per repository name, why its coverage cannot be used (a finding
     /// whose values could not be recovered): read whole.
     pub unusable: BTreeMap<String, String>,
-    /// The earlier findings, with their values.
-    pub findings: Vec<Finding>,
+    /// The earlier findings with their values, by repository name: each
+    /// with only its locations in that repository.
+    pub findings: BTreeMap<String, Vec<Finding>>,
+}
+
+impl Earlier {
+    /// Adds an earlier finding under every repository it has locations in.
+    pub fn add(&mut self, f: Finding) {
+        let mut names: Vec<&str> = f.matches.iter().filter_map(|m| m.repo.as_deref()).collect();
+        names.sort_unstable();
+        names.dedup();
+        for name in names {
+            let mut here = Finding {
+                verification: None,
+                response: None,
+                matches: Vec::new(),
+                ..f.clone()
+            };
+            here.matches = f
+                .matches
+                .iter()
+                .filter(|m| m.repo.as_deref() == Some(name))
+                .cloned()
+                .collect();
+            self.findings
+                .entry(name.to_string())
+                .or_default()
+                .push(here);
+        }
+    }
 }
 
 /// What a scan of many repositories found.
@@ -135,10 +163,20 @@ fn scope(history: &HistoryPlan, engine: &Engine) -> String {
     let mut h = sha2::Sha256::new();
     h.update(env!("KEYHOUND_VERSION").as_bytes());
     h.update(serde_json::to_vec(&engine.rules().rules).unwrap_or_default());
+    // Only configuration: the archive limits' shared memory pool is state.
+    let archives = history.archives.as_ref().map(|a| {
+        (
+            a.max_depth,
+            a.max_total,
+            a.max_member,
+            a.max_members,
+            a.max_ratio,
+        )
+    });
     h.update(
         format!(
-            "{:?}|{}|{:?}|{}",
-            history.selection, history.max_blob_size, history.archives, history.binary_strings
+            "{:?}|{}|{archives:?}|{}",
+            history.selection, history.max_blob_size, history.binary_strings
         )
         .as_bytes(),
     );
@@ -231,28 +269,17 @@ fn scan_one(job: &Job<'_>, diags: &Diagnostics) -> (RepoSummary, Vec<Finding>) {
         summary.incremental = Some(false);
     } else if let Some(earlier) = job.earlier {
         summary.incremental = Some(true);
-        let mut carried = carried(earlier, &entry.name);
+        let mut carried = earlier
+            .findings
+            .get(&entry.name)
+            .cloned()
+            .unwrap_or_default();
         if let Err(e) = git_scan::mark_in_head(&hp.repo, &mut carried) {
             return failed(summary, format!("cannot read {}: {e}", entry.url), diags);
         }
         findings.extend(carried);
     }
     (summary, findings)
-}
-
-/// The earlier findings' locations in repository `name`, as findings.
-fn carried(earlier: &Earlier, name: &str) -> Vec<Finding> {
-    earlier
-        .findings
-        .iter()
-        .filter_map(|f| {
-            let mut f = f.clone();
-            f.matches.retain(|m| m.repo.as_deref() == Some(name));
-            f.verification = None;
-            f.response = None;
-            (!f.matches.is_empty()).then_some(f)
-        })
-        .collect()
 }
 
 fn failed(

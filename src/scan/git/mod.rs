@@ -55,7 +55,8 @@ pub struct GitOutput {
     /// Remote, HEAD, branch.
     pub repo: src::RepoInfo,
     /// The commits the walk started from (see [`Selection::tips`]): what a
-    /// later scan may pass to [`history_since`].
+    /// later scan may pass to [`history_since`]. Listed by
+    /// [`history_since`] only.
     pub tips: Vec<String>,
     /// How an earlier scan's coverage was used, when one was given.
     pub resumed: Option<Resumed>,
@@ -80,7 +81,7 @@ const CHUNK: usize = 64;
 /// and scan each new blob once, then join the blobs' hits with the commits
 /// and paths that introduced them.
 pub fn history(plan: &HistoryPlan, engine: &Engine) -> Result<GitOutput, src::Error> {
-    history_since(plan, engine, None)
+    scan_history(plan, engine, false, None)
 }
 
 /// [`history`], reading only the commits made since an earlier scan of the
@@ -95,13 +96,24 @@ pub fn history_since(
     engine: &Engine,
     earlier: Option<&[String]>,
 ) -> Result<GitOutput, src::Error> {
+    scan_history(plan, engine, true, earlier)
+}
+
+/// [`history_since`]; the walk's starting commits are listed (every ref
+/// peeled) only when `track` asks for them.
+fn scan_history(
+    plan: &HistoryPlan,
+    engine: &Engine,
+    track: bool,
+    earlier: Option<&[String]>,
+) -> Result<GitOutput, src::Error> {
     let repo = src::open(&plan.repo)?;
     tune_libgit2();
     let mut shared = Shared::new(plan, &repo, engine);
-    let tips = if shared.guard.affects_commits() {
-        Vec::new()
-    } else {
+    let tips = if track && !shared.guard.affects_commits() {
         plan.selection.tips(&repo)?
+    } else {
+        Vec::new()
     };
     let mut selection = plan.selection.clone();
     let (resumed, old) = match earlier {
