@@ -270,6 +270,15 @@ pub fn field(v: &serde_json::Value, k: &str) -> Option<String> {
     )
 }
 
+/// The name an ARN-shaped identity string ends with (Alibaba's `acs:`,
+/// Volcengine's `trn:`): `<scheme>:<service>::<account>:user/<name>` or
+/// `...:assumed-role/<role>/<session>` give what follows the first `/`.
+pub fn arn_name(arn: Option<&str>) -> Option<String> {
+    arn.and_then(|a| a.rsplit_once(':'))
+        .and_then(|(_, res)| res.split_once('/'))
+        .map(|(_, n)| n.to_string())
+}
+
 /// The bytes RFC 3986 leaves unencoded are its unreserved characters
 /// (`A-Za-z0-9-_.~`); every other byte is `%XX`, upper case.
 const RFC3986: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC

@@ -230,11 +230,7 @@ fn owner(r: &serde_json::Value) -> Owner {
         other => other.to_string(),
     });
     // trn:iam::<account>:user/<name>, trn:sts::<account>:assumed-role/<role>/<session>
-    let name = trn
-        .as_deref()
-        .and_then(|a| a.rsplit_once(':'))
-        .and_then(|(_, res)| res.split_once('/'))
-        .map(|(_, n)| n.to_string());
+    let name = crate::verify::http::arn_name(trn.as_deref());
     Owner {
         owner_uin: field(r, "AccountId"),
         uin: field(r, "IdentityId"),

@@ -313,11 +313,7 @@ fn owner(v: &serde_json::Value) -> Owner {
         other => other.to_string(),
     });
     // acs:ram::<account>:user/<name>, acs:ram::<account>:assumed-role/<role>/<session>
-    let name = arn
-        .as_deref()
-        .and_then(|a| a.rsplit_once(':'))
-        .and_then(|(_, res)| res.split_once('/'))
-        .map(|(_, n)| n.to_string());
+    let name = crate::verify::http::arn_name(arn.as_deref());
     Owner {
         owner_uin: field(v, "AccountId"),
         uin: field(v, "UserId").or_else(|| field(v, "PrincipalId")),
