@@ -237,3 +237,46 @@ fn notes_and_stashes_are_scanned_with_the_history() {
         "stash: {found:#?}"
     );
 }
+
+#[test]
+fn a_key_hidden_beside_a_plainly_written_id_pairs_with_it() {
+    use base64::Engine as _;
+    let env = TestEnv::new();
+    let mut want = Vec::new();
+    for (n, file) in ["split.js", "implicit.py", "k8s.yaml", "hex.txt"]
+        .iter()
+        .enumerate()
+    {
+        let (id, key) = (
+            fake("AKID", 32, 60 + 2 * n as u64),
+            fake("", 32, 61 + 2 * n as u64),
+        );
+        let (a, b) = key.split_at(16);
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&key);
+        let text = match *file {
+            "split.js" => format!("const id = '{id}';\nconst key = '{a}' +\n  '{b}';\n"),
+            "implicit.py" => format!("SECRET_ID = \"{id}\"\nSECRET_KEY = (\"{a}\"\n    \"{b}\")\n"),
+            "k8s.yaml" => format!("stringData:\n  secretId: {id}\ndata:\n  secretKey: {b64}\n"),
+            _ => hex::encode(format!("secret_id={id}\nsecret_key={key}\n")),
+        };
+        env.write(file, text);
+        want.push((file.to_string(), id, key));
+    }
+    let found = findings(&env, &["scan", "."]);
+    let got: Vec<(String, String, String)> = found
+        .iter()
+        .map(|f| {
+            let at = f["locations"][0]["path"].as_str().unwrap();
+            let file = at.rsplit('/').next().unwrap().to_string();
+            (
+                file,
+                f["secret"].as_str().unwrap().into(),
+                f["key"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    for w in &want {
+        assert!(got.contains(w), "{w:?} not in {got:#?}");
+    }
+    assert_eq!(got.len(), want.len(), "{got:#?}");
+}

@@ -99,7 +99,7 @@ pub fn git(data: &[u8]) {
 /// within its budget, every mapped span inside its parent.
 pub fn decode(data: &[u8]) {
     use keyhound::decode;
-    let layers = decode::layers(data, 3, |_| true);
+    let layers = decode::layers(data, 3, true, |_| true);
     let total: usize = layers.iter().map(|l| l.text().len()).sum();
     assert!(total <= decode::budget(data.len()), "{total} bytes decoded");
     for l in &layers {

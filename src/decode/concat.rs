@@ -1,8 +1,10 @@
 //! String literals joined by concatenation (`'AKIDxxxx' + '…'`, continued
-//! on the next line, further parts joined by `+`, `.` or `..`): the joined
-//! text replaces the literals, so a SecretId split to dodge scanners reads
-//! whole and pairs with its key. A join starts at a `+` between two
-//! literals.
+//! on the next line, further parts joined by `+`, `.` or `..`, or written
+//! side by side as Python and C join them: `("AKIDxxxx"\n "…")`): the
+//! joined text replaces the literals, so a SecretId or SecretKey split to
+//! dodge scanners reads whole and pairs. A join starts at a `+` between two
+//! literals or, where the caller allows the look at every quote, at a
+//! closing quote followed by blanks and another quote.
 
 use super::text::Search;
 use super::{Encoding, LITERAL, MIN_DECODED, Segment};
@@ -13,6 +15,10 @@ const MAX_LITERAL: usize = 4096;
 
 /// Most literals joined in one span.
 const MAX_PARTS: usize = 64;
+
+/// The shortest token a join must put back together to be kept without a
+/// keyword of its own: the shortest SecretKey-like value of the rules.
+const SPLIT_RUN: usize = 20;
 
 fn blank(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
@@ -42,8 +48,9 @@ fn literal_after(text: &[u8], open: usize, hi: usize) -> Option<Range<usize>> {
 }
 
 /// After a literal ending (closing quote) at `close`, the opening quote of
-/// the literal joined to it, if one is.
-fn joined_next(text: &[u8], close: usize, hi: usize) -> Option<usize> {
+/// the literal joined to it, if one is: by an operator, or (`adjacent`)
+/// by blanks alone before a quote of the same kind.
+fn joined_next(text: &[u8], close: usize, hi: usize, adjacent: bool) -> Option<usize> {
     let mut i = close + 1;
     while i < hi && blank(text[i]) {
         i += 1;
@@ -52,6 +59,7 @@ fn joined_next(text: &[u8], close: usize, hi: usize) -> Option<usize> {
         [b'+', ..] => i += 1,
         [b'.', b'.'] => i += 2,
         [b'.', ..] => i += 1,
+        [q, ..] if adjacent && *q == text[close] && i > close + 1 => return Some(i),
         _ => return None,
     }
     while i < hi && blank(text[i]) {
@@ -60,28 +68,58 @@ fn joined_next(text: &[u8], close: usize, hi: usize) -> Option<usize> {
     (i < hi && matches!(text[i], b'"' | b'\'')).then_some(i)
 }
 
+/// Where a join may start at `i` (a `+`, or a quote when `adjacent`): the
+/// closing quote of the first literal.
+fn first_close(text: &[u8], i: usize, within: &Range<usize>, adjacent: bool) -> Option<usize> {
+    if text[i] != b'+' {
+        return (adjacent && joined_next(text, i, within.end, true).is_some()).then_some(i);
+    }
+    let mut q = i;
+    while q > within.start && blank(text[q - 1]) {
+        q -= 1;
+    }
+    (q > within.start && matches!(text[q - 1], b'"' | b'\'')).then(|| q - 1)
+}
+
+/// Whether a run of base64 characters at least [`SPLIT_RUN`] long crosses
+/// a part boundary of `joined` (`ends`: where each part but the last ends):
+/// a token cut in two, such as a SecretKey split to dodge scanners.
+fn splits_a_token(joined: &[u8], ends: &[usize]) -> bool {
+    let token = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_');
+    ends.iter().any(|&e| {
+        let left = joined[..e].iter().rev().take_while(|b| token(b)).count();
+        let right = joined[e..].iter().take_while(|b| token(b)).count();
+        left > 0 && right > 0 && left + right >= SPLIT_RUN
+    })
+}
+
 /// Joined literals inside `within`, appended to `out`, where the joined
-/// text `interesting` accepts.
+/// text `interesting` accepts or the join put a cut token back together
+/// (the layer keeps it only near a keyword).
 pub(super) fn find(s: &Search, budget: &mut usize, out: &mut Vec<Segment>) {
     let (text, within, interesting) = (s.text, &s.within, s.interesting);
+    let adjacent = s.adjacent;
     let mut at = within.start;
-    while let Some(off) = memchr::memchr(b'+', &text[at..within.end]) {
-        let plus = at + off;
-        at = plus + 1;
-        let mut q = plus;
-        while q > within.start && blank(text[q - 1]) {
-            q -= 1;
+    let next = |from: usize| {
+        let hay = &text[from..within.end];
+        if adjacent {
+            memchr::memchr3(b'+', b'"', b'\'', hay)
+        } else {
+            memchr::memchr(b'+', hay)
         }
-        if q == within.start || !matches!(text[q - 1], b'"' | b'\'') {
+    };
+    while let Some(off) = next(at) {
+        let i = at + off;
+        at = i + 1;
+        let Some(mut close) = first_close(text, i, within, adjacent) else {
             continue;
-        }
-        let Some(first) = literal_before(text, q - 1, within.start) else {
+        };
+        let Some(first) = literal_before(text, close, within.start) else {
             continue;
         };
         let mut parts = vec![first];
-        let mut close = q - 1;
         while parts.len() < MAX_PARTS {
-            let Some(open) = joined_next(text, close, within.end) else {
+            let Some(open) = joined_next(text, close, within.end, adjacent) else {
                 break;
             };
             let Some(next) = literal_after(text, open, within.end) else {
@@ -96,13 +134,19 @@ pub(super) fn find(s: &Search, budget: &mut usize, out: &mut Vec<Segment>) {
         at = close + 1;
         let mut joined = Vec::new();
         let mut map = Vec::new();
+        let mut ends = Vec::with_capacity(parts.len());
         let src = parts[0].start..close;
         for p in &parts {
             joined.extend_from_slice(&text[p.clone()]);
+            ends.push(joined.len());
             map.extend(p.clone().map(|i| (i - src.start) as u32 | LITERAL));
         }
+        ends.pop();
         map.push(src.len() as u32);
-        if joined.len() < MIN_DECODED || joined.len() > *budget || !interesting(&joined) {
+        if joined.len() < MIN_DECODED
+            || joined.len() > *budget
+            || !(interesting(&joined) || splits_a_token(&joined, &ends))
+        {
             continue;
         }
         *budget -= joined.len();
@@ -126,6 +170,7 @@ mod tests {
             text: text.as_bytes(),
             within: 0..text.len(),
             interesting: &|_| true,
+            adjacent: true,
         };
         find(&search, &mut budget, &mut out);
         out.iter()
@@ -139,12 +184,55 @@ mod tests {
         let (a, b) = id.split_at(10);
         assert_eq!(joined(&format!("id = '{a}' + '{b}';")), [id]);
         assert_eq!(joined(&format!("id = \"{a}\" +\n    \"{b}\"")), [id]);
-        assert_eq!(
-            joined(&format!("$id = \"{a}\" . \"{b}\";")),
-            Vec::<String>::new(),
-            "no plus"
-        );
+        assert_eq!(joined(&format!("$id = \"{a}\" . \"{b}\";")), [id]);
         assert_eq!(joined(&format!("x = \"a\" + \"{b}\" .. \"{a}\"")).len(), 1);
         assert_eq!(joined("total = count + 1"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn literals_side_by_side_join_only_when_asked() {
+        let id = "AKIDq8Rz3LmN5pT7vW2xY4bC6dF9gH1jK0sQ";
+        let (a, b) = id.split_at(10);
+        let python = format!("SECRET_ID = (\"{a}\"\n    \"{b}\")");
+        assert_eq!(joined(&python), [id]);
+        assert_eq!(joined(&format!("char *id = \"{a}\" \"{b}\";")), [id]);
+        assert_eq!(joined(&format!("x = ['{a}', '{b}']")), Vec::<String>::new());
+        assert_eq!(joined(&format!("x = '{a}' \"{b}\"")), Vec::<String>::new());
+        let php = format!("$id = \"{a}\" . \"{b}\";");
+        for text in [python, php] {
+            let mut out = Vec::new();
+            let mut budget = 1 << 20;
+            let search = Search {
+                text: text.as_bytes(),
+                within: 0..text.len(),
+                interesting: &|_| true,
+                adjacent: false,
+            };
+            find(&search, &mut budget, &mut out);
+            assert!(out.is_empty(), "no plus, not asked: {text}");
+        }
+    }
+
+    #[test]
+    fn a_join_without_a_keyword_is_kept_only_when_it_mends_a_token() {
+        let key = "Rq8Kz3LmN5pT7vW2xY4bC6dF9gH1jK0s";
+        let (a, b) = key.split_at(16);
+        let search = |text: &str| {
+            let mut out = Vec::new();
+            let mut budget = 1 << 20;
+            let s = Search {
+                text: text.as_bytes(),
+                within: 0..text.len(),
+                interesting: &|_| false,
+                adjacent: true,
+            };
+            find(&s, &mut budget, &mut out);
+            out.len()
+        };
+        assert_eq!(search(&format!("key = \"{a}\" +\n  \"{b}\";")), 1);
+        assert_eq!(
+            search("msg = \"the quick brown fox \" + \"jumps over the lazy dog\";"),
+            0
+        );
     }
 }

@@ -6,7 +6,8 @@
 //! # How a blob is decoded
 //!
 //! 1. Candidate spans are found without decoding the whole blob: a base64
-//!    run of at least [`MIN_BASE64_RUN`] characters (found by checking
+//!    run of at least [`MIN_BASE64_RUN`] characters (hex digits are base64
+//!    characters too: a run of nothing else is read as hex; found by checking
 //!    windows of that length from their end, Boyer-Moore style, so plain
 //!    text costs a fraction of a pass),
 //!    a run holding `%XX`, a string literal holding `\"`, `\u…`, `\x…`, a
@@ -30,6 +31,7 @@
 
 mod concat;
 mod crypt;
+mod hex;
 mod layer;
 mod text;
 
@@ -68,11 +70,13 @@ pub enum Encoding {
     Coscli,
     /// String literals joined by concatenation (`"AKID…" + "…"`).
     Concat,
+    /// Hexadecimal digits, two per byte (`xxd -p`, `.hex()`).
+    Hex,
 }
 
 impl Encoding {
     /// Every encoding, in declaration order.
-    pub const ALL: [Encoding; 7] = [
+    pub const ALL: [Encoding; 8] = [
         Encoding::Base64,
         Encoding::Percent,
         Encoding::Escape,
@@ -80,6 +84,7 @@ impl Encoding {
         Encoding::ServerlessDevs,
         Encoding::Coscli,
         Encoding::Concat,
+        Encoding::Hex,
     ];
 
     /// The encoding [`Encoding::name`] names, reading a report back.
@@ -88,7 +93,8 @@ impl Encoding {
     }
 
     /// The name reports use: `base64`, `percent`, `json-escape`,
-    /// `html-entity`, `serverless-devs-aes`, `coscli-aes`, `concatenation`.
+    /// `html-entity`, `serverless-devs-aes`, `coscli-aes`, `concatenation`,
+    /// `hex`.
     pub fn name(self) -> &'static str {
         match self {
             Encoding::Base64 => "base64",
@@ -98,6 +104,7 @@ impl Encoding {
             Encoding::ServerlessDevs => "serverless-devs-aes",
             Encoding::Coscli => "coscli-aes",
             Encoding::Concat => "concatenation",
+            Encoding::Hex => "hex",
         }
     }
 
@@ -141,8 +148,16 @@ pub fn budget(len: usize) -> usize {
 /// Decodes `bytes` up to `depth` layers deep. `interesting` says whether a
 /// decoded text could hold a finding (holds a rule keyword); spans that do,
 /// and their neighbours, make up the layers. Layer `i + 1` is decoded from
-/// the decoded spans of layer `i`; the first from `bytes`.
-pub fn layers(bytes: &[u8], depth: u8, interesting: impl Fn(&[u8]) -> bool) -> Vec<Layer> {
+/// the decoded spans of layer `i`; the first from `bytes`. `keyworded`:
+/// `bytes` holds a credential's keyword somewhere, so string literals
+/// written side by side are worth joining in it (decoded spans are always
+/// looked at so).
+pub fn layers(
+    bytes: &[u8],
+    depth: u8,
+    keyworded: bool,
+    interesting: impl Fn(&[u8]) -> bool,
+) -> Vec<Layer> {
     let mut out: Vec<Layer> = Vec::new();
     let mut budget = budget(bytes.len());
     for _ in 0..depth {
@@ -152,8 +167,9 @@ pub fn layers(bytes: &[u8], depth: u8, interesting: impl Fn(&[u8]) -> bool) -> V
             None => std::iter::once(0..bytes.len()).collect(),
         };
         let mut segs = Vec::new();
+        let adjacent = keyworded || !out.is_empty();
         for w in within {
-            text::find(parent, w, &mut budget, &interesting, &mut segs);
+            text::find(parent, w, &mut budget, &interesting, adjacent, &mut segs);
         }
         let segs = select(parent, segs, &interesting);
         if segs.is_empty() {
@@ -166,7 +182,9 @@ pub fn layers(bytes: &[u8], depth: u8, interesting: impl Fn(&[u8]) -> bool) -> V
 }
 
 /// The segments that hold a keyword, plus those within [`CONTEXT_LINES`]
-/// lines of one (a SecretKey base64'd on the line after its SecretId).
+/// lines of one (a SecretKey base64'd on the line after its SecretId), and
+/// lone values with a keyword in the plain lines around them (a SecretKey
+/// base64'd under a SecretId written plainly).
 fn select(parent: &[u8], segs: Vec<Segment>, interesting: impl Fn(&[u8]) -> bool) -> Vec<Segment> {
     if segs.is_empty() {
         return segs;
@@ -177,11 +195,14 @@ fn select(parent: &[u8], segs: Vec<Segment>, interesting: impl Fn(&[u8]) -> bool
     let hot: Vec<bool> = segs
         .iter()
         .map(|s| {
-            interesting(&s.text) || {
-                let run = text::longest_base64_run(&s.text);
-                run >= MIN_BASE64_RUN
-                    && (s.map.is_none() || run > text::longest_base64_run(&parent[s.src.clone()]))
-            }
+            interesting(&s.text)
+                || {
+                    let run = text::longest_base64_run(&s.text);
+                    run >= MIN_BASE64_RUN
+                        && (s.map.is_none()
+                            || run > text::longest_base64_run(&parent[s.src.clone()]))
+                }
+                || is_lone_value(&s.text) && interesting(around(parent, &s.src))
         })
         .collect();
     if !hot.iter().any(|&h| h) {
@@ -213,6 +234,32 @@ fn select(parent: &[u8], segs: Vec<Segment>, interesting: impl Fn(&[u8]) -> bool
         })
         .map(|((seg, _), _)| seg)
         .collect()
+}
+
+/// The longest decoded value looked at for a keyword around it.
+const MAX_LONE_VALUE: usize = 256;
+
+/// Bytes looked at on either side of a lone value for a keyword.
+const AROUND: usize = 2048;
+
+/// Whether a decoded text is one value (no blanks, not long): a key whose
+/// name, if any, is written plainly beside it.
+fn is_lone_value(t: &[u8]) -> bool {
+    t.len() <= MAX_LONE_VALUE && !t.iter().any(u8::is_ascii_whitespace)
+}
+
+/// The plain text within [`CONTEXT_LINES`] lines of `src` (at most
+/// [`AROUND`] bytes on either side).
+fn around<'a>(parent: &'a [u8], src: &Range<usize>) -> &'a [u8] {
+    let lo = src.start.saturating_sub(AROUND);
+    let hi = parent.len().min(src.end + AROUND);
+    let start = memchr::memrchr_iter(b'\n', &parent[lo..src.start])
+        .nth(CONTEXT_LINES)
+        .map_or(lo, |i| lo + i + 1);
+    let end = memchr::memchr_iter(b'\n', &parent[src.end..hi])
+        .nth(CONTEXT_LINES)
+        .map_or(hi, |i| src.end + i);
+    &parent[start..end]
 }
 
 /// Whether `b` reads as text: valid UTF-8 with no control characters but

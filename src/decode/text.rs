@@ -27,12 +27,14 @@ const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIEN
 /// byte is charged to `budget`; nothing is decoded once it is spent.
 /// Escaped, percent-encoded and entity runs are decoded only where
 /// `interesting` accepts their raw bytes (those decoders keep letters and
-/// digits as they are, so a keyword shows through).
+/// digits as they are, so a keyword shows through). `adjacent`: string
+/// literals written side by side are joined too.
 pub(super) fn find(
     text: &[u8],
     within: Range<usize>,
     budget: &mut usize,
     interesting: &dyn Fn(&[u8]) -> bool,
+    adjacent: bool,
     out: &mut Vec<Segment>,
 ) {
     let mut found: Vec<Segment> = Vec::new();
@@ -41,6 +43,7 @@ pub(super) fn find(
         text,
         within,
         interesting,
+        adjacent,
     };
     marked_runs(&search, budget, &mut found);
     super::concat::find(&search, budget, &mut found);
@@ -61,6 +64,9 @@ pub(super) struct Search<'a> {
     pub text: &'a [u8],
     pub within: Range<usize>,
     pub interesting: &'a dyn Fn(&[u8]) -> bool,
+    /// Whether literals side by side (no operator) are joined: costs a look
+    /// at every quote.
+    pub adjacent: bool,
 }
 
 /// Which bytes are base64 characters of either alphabet (`=` is not: it
@@ -243,6 +249,9 @@ fn wrapped(text: &[u8], first: Range<usize>, limit: usize) -> (Range<usize>, Vec
 fn decode_base64(span: Range<usize>, chars: &[u8], budget: &mut usize) -> Option<Segment> {
     if chars.len() > MAX_BASE64 || chars.len() * 3 / 4 > *budget {
         return None;
+    }
+    if let Some(seg) = super::hex::decode(&span, chars, budget) {
+        return Some(seg);
     }
     let has = |set: &[u8]| chars.iter().any(|b| set.contains(b));
     let (std, url) = (has(b"+/"), has(b"-_"));
@@ -575,7 +584,7 @@ mod tests {
     fn decode_all(text: &[u8]) -> Vec<Segment> {
         let mut out = Vec::new();
         let mut budget = super::super::budget(text.len());
-        find(text, 0..text.len(), &mut budget, &|_| true, &mut out);
+        find(text, 0..text.len(), &mut budget, &|_| true, true, &mut out);
         out
     }
 

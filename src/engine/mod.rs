@@ -324,6 +324,16 @@ impl Engine {
         }
     }
 
+    /// Whether the last [`Engine::scan`] with `cache` saw a keyword of a rule
+    /// that pairs its value with a key (a SecretId's `AKID`, not a generic
+    /// `password`): where a split credential is worth looking for.
+    pub fn saw_identifier(&self, cache: &Cache) -> bool {
+        cache
+            .touched
+            .iter()
+            .any(|&r| self.rules.rules[r].pair.is_some())
+    }
+
     /// The rules this engine was built from; [`RawMatch::rule`] indexes them.
     pub fn rules(&self) -> &RuleSet {
         &self.rules

@@ -27,7 +27,10 @@ pub(super) fn scan(
     lines: &mut Option<LineIndex>,
     hits: &mut Vec<Hit>,
 ) {
-    let layers = decode::layers(blob.bytes, engine.decode_depth(), |t| engine.has_keyword(t));
+    let keyworded = engine.saw_identifier(cache);
+    let layers = decode::layers(blob.bytes, engine.decode_depth(), keyworded, |t| {
+        engine.has_keyword(t)
+    });
     if layers.is_empty() {
         return;
     }
