@@ -280,3 +280,29 @@ fn a_key_hidden_beside_a_plainly_written_id_pairs_with_it() {
     }
     assert_eq!(got.len(), want.len(), "{got:#?}");
 }
+
+#[test]
+fn a_helm_release_secret_is_read_through_its_base64_and_gzip() {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let env = TestEnv::new();
+    let (id, key) = (fake("AKID", 32, 70), fake("", 32, 71));
+    let release = format!(
+        "{{\"name\":\"app\",\"config\":{{\"tencent\":{{\"secretId\":\"{id}\",\"secretKey\":\"{key}\"}}}},\"manifest\":\"{}\"}}",
+        "apiVersion: v1\\n".repeat(40)
+    );
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(release.as_bytes()).unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let data = b64.encode(b64.encode(gz.finish().unwrap()));
+    env.write(
+        "release.yaml",
+        format!("kind: Secret\ntype: helm.sh/release.v1\ndata:\n  release: {data}\n"),
+    );
+    let found = findings(&env, &["scan", "."]);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["secret"], id.as_str());
+    assert_eq!(found[0]["key"], key.as_str());
+    let chain = &found[0]["locations"][0]["decoded"];
+    assert_eq!(chain, &serde_json::json!(["base64", "base64-gzip"]));
+}

@@ -199,8 +199,9 @@ pub(crate) struct ScanArgs {
     /// (default: 100000).
     #[arg(long, value_name = "N", help_heading = "Files")]
     pub archive_max_members: Option<u64>,
-    /// Decode base64, percent-encoding, string escapes and HTML entities
-    /// (and Tencent tools' encrypted configs) up to N levels deep, inside
+    /// Decode base64 (and gzip inside it), hex, percent-encoding, string
+    /// escapes, HTML entities and split string literals (and Tencent tools'
+    /// encrypted configs) up to N levels deep, inside
     /// candidate spans only; 0 scans the plain bytes only.
     #[arg(
         long,

@@ -16,7 +16,8 @@
 //!    are decoded only when their raw bytes hold a rule keyword.
 //! 2. Each candidate is decoded, kept only when the result is text (valid
 //!    UTF-8 without control characters) or, for base64 that is not text, a
-//!    value one of the tools' fixed keys decrypts to text.
+//!    gzip or zlib stream of text or a value one of the tools' fixed keys
+//!    decrypts to text.
 //! 3. Decoded spans that hold a keyword of the rules, and the decoded spans
 //!    within [`CONTEXT_LINES`] lines of those, replace their encoded bytes in
 //!    a [`Layer`]: the lines around them with each span decoded in place, so
@@ -32,6 +33,7 @@
 mod concat;
 mod crypt;
 mod hex;
+mod inflate;
 mod layer;
 mod text;
 
@@ -72,11 +74,13 @@ pub enum Encoding {
     Concat,
     /// Hexadecimal digits, two per byte (`xxd -p`, `.hex()`).
     Hex,
+    /// A gzip or zlib stream in base64 (Helm release secrets).
+    Gzip,
 }
 
 impl Encoding {
     /// Every encoding, in declaration order.
-    pub const ALL: [Encoding; 8] = [
+    pub const ALL: [Encoding; 9] = [
         Encoding::Base64,
         Encoding::Percent,
         Encoding::Escape,
@@ -85,6 +89,7 @@ impl Encoding {
         Encoding::Coscli,
         Encoding::Concat,
         Encoding::Hex,
+        Encoding::Gzip,
     ];
 
     /// The encoding [`Encoding::name`] names, reading a report back.
@@ -94,7 +99,7 @@ impl Encoding {
 
     /// The name reports use: `base64`, `percent`, `json-escape`,
     /// `html-entity`, `serverless-devs-aes`, `coscli-aes`, `concatenation`,
-    /// `hex`.
+    /// `hex`, `base64-gzip`.
     pub fn name(self) -> &'static str {
         match self {
             Encoding::Base64 => "base64",
@@ -105,6 +110,7 @@ impl Encoding {
             Encoding::Coscli => "coscli-aes",
             Encoding::Concat => "concatenation",
             Encoding::Hex => "hex",
+            Encoding::Gzip => "base64-gzip",
         }
     }
 

@@ -1,6 +1,7 @@
 //! Finding candidate spans in a text and decoding them: base64 runs
 //! (wrapped over lines too), `%XX` runs, escaped string literals and runs
-//! with HTML entities. Base64 that is not text goes to the decryptors.
+//! with HTML entities. Base64 that is not text goes to the inflater and the
+//! decryptors.
 
 use super::{Encoding, LITERAL, MIN_BASE64_RUN, MIN_DECODED, Segment, crypt, is_text};
 use base64::Engine as _;
@@ -266,6 +267,8 @@ fn decode_base64(span: Range<usize>, chars: &[u8], budget: &mut usize) -> Option
     *budget -= raw.len();
     let (enc, mut text) = if is_text(&raw) {
         (Encoding::Base64, raw)
+    } else if let Some(text) = super::inflate::text(&raw, budget) {
+        (Encoding::Gzip, text)
     } else {
         crypt::decrypt(&raw)?
     };
