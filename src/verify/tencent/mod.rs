@@ -11,6 +11,7 @@ pub mod api;
 pub mod check;
 pub mod client;
 pub mod credential;
+mod endpoint;
 pub mod incident;
 mod last_used;
 pub mod sign;
