@@ -38,6 +38,7 @@ mod keywords;
 mod label;
 mod lines;
 mod pair;
+mod tail;
 
 use crate::rule::RuleSet;
 use aho_corasick::AhoCorasick;
@@ -168,7 +169,14 @@ impl Engine {
         let compiled = rules
             .rules
             .iter()
-            .map(|r| compile::compile(r, compile::Mode::Lazy))
+            .map(|r| {
+                let mode = if crate::rule::is_builtin(r) {
+                    compile::Mode::Checked
+                } else {
+                    compile::Mode::Lazy
+                };
+                compile::compile(r, mode)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let mut patterns: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
@@ -433,7 +441,7 @@ impl Engine {
     fn run_rule(&self, i: usize, hay: &[u8], windows: &[Range<usize>], cache: &mut Cache) {
         let rule = &self.compiled[i];
         for w in windows {
-            for secret in pair::find_all(&rule.re, rule.group, hay, w.clone()) {
+            for secret in pair::find_all(&rule.re, hay, w.clone()) {
                 if rule.accepts(&hay[secret.clone()], rule.min_entropy)
                     && !(rule.allow.encoded_blocks
                         && encoded::inside(
