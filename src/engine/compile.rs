@@ -18,7 +18,9 @@ use super::tail::Tail;
 use crate::rule::Rule;
 use regex::bytes::Regex;
 use regex_syntax::hir::{Hir, HirKind};
-use std::sync::OnceLock;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 /// When a rule's regexes are compiled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,7 +47,40 @@ pub(super) struct Lazy {
     ///
     /// [`pair::find_all`]: super::pair::find_all
     secret: bool,
-    re: OnceLock<Compiled>,
+    /// Shared by the regexes of one engine with the same pattern (see
+    /// [`sharing`]).
+    re: Arc<OnceLock<Compiled>>,
+}
+
+/// The compiled regexes of the engine being built on this thread, by
+/// pattern, Unicode mode and role (see [`sharing`]).
+type Cells = HashMap<(String, Option<bool>, bool), Arc<OnceLock<Compiled>>>;
+
+thread_local! {
+    static SHARED: RefCell<Option<Cells>> = const { RefCell::new(None) };
+}
+
+/// Runs `build` so that the [`Lazy`] regexes it makes with the same
+/// pattern share one compiled regex: rules repeat their allowlists (every
+/// Tencent rule has the same placeholder and run-of-digits lists), and each
+/// is compiled once per engine instead of once per rule.
+pub(super) fn sharing<T>(build: impl FnOnce() -> T) -> T {
+    SHARED.with(|s| *s.borrow_mut() = Some(Cells::new()));
+    let out = build();
+    SHARED.with(|s| *s.borrow_mut() = None);
+    out
+}
+
+/// The cell a [`Lazy`] of this pattern compiles into: the engine's shared
+/// one inside [`sharing`], else its own.
+fn cell(pattern: &str, unicode: Option<bool>, secret: bool) -> Arc<OnceLock<Compiled>> {
+    SHARED.with(|s| match s.borrow_mut().as_mut() {
+        Some(cells) => cells
+            .entry((pattern.to_string(), unicode, secret))
+            .or_default()
+            .clone(),
+        None => Arc::default(),
+    })
 }
 
 /// A [`Lazy`] regex once compiled.
@@ -234,12 +269,13 @@ fn bytes_regex(
     field: &str,
     pattern: &str,
     mode: Mode,
+    secret: bool,
 ) -> Result<(Lazy, Option<Hir>), BuildError> {
     let lazy = |unicode| Lazy {
         pattern: pattern.to_string(),
         unicode,
-        secret: false,
-        re: OnceLock::new(),
+        secret,
+        re: cell(pattern, unicode, secret),
     };
     if mode == Mode::Checked {
         return Ok((lazy(None), None));
@@ -262,7 +298,7 @@ pub(super) fn lazy_regex(
     pattern: &str,
     mode: Mode,
 ) -> Result<Lazy, BuildError> {
-    bytes_regex(rule, field, pattern, mode).map(|(re, _)| re)
+    bytes_regex(rule, field, pattern, mode, false).map(|(re, _)| re)
 }
 
 /// A regex whose secret group ([`Lazy::group`]) is checked by
@@ -273,11 +309,10 @@ pub(super) fn secret_regex(
     pattern: &str,
     mode: Mode,
 ) -> Result<Lazy, BuildError> {
-    let (mut re, hir) = bytes_regex(rule, field, pattern, mode)?;
+    let (re, hir) = bytes_regex(rule, field, pattern, mode, true)?;
     if let Some(hir) = hir {
         secret_group(rule, field, &hir)?;
     }
-    re.secret = true;
     Ok(re)
 }
 
@@ -454,6 +489,20 @@ mod tests {
         assert!(lazy.re.is_match(b"tkw=abcdefgh"));
         assert!(lazy.re.is_compiled());
         assert!(compile(&r, Mode::Eager).unwrap().re.is_compiled());
+    }
+
+    #[test]
+    fn one_engine_compiles_a_repeated_pattern_once() {
+        let r = rule("tkw=(?P<secret>[a-z]{8})");
+        let (a, b) = sharing(|| {
+            let one = || compile(&r, Mode::Lazy).unwrap();
+            (one(), one())
+        });
+        assert!(Arc::ptr_eq(&a.re.re, &b.re.re));
+        assert!(a.re.is_match(b"tkw=abcdefgh"));
+        assert!(b.re.is_compiled());
+        let alone = compile(&r, Mode::Lazy).unwrap();
+        assert!(!alone.re.is_compiled());
     }
 
     #[test]
