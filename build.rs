@@ -4,10 +4,18 @@
 //! checkout counts: sources unpacked inside some other repository (a
 //! vendored copy, a monorepo) would otherwise be stamped with that
 //! repository's commit.
+//!
+//! It also turns the built-in rule files (`rules/*.toml`) into JSON, which
+//! a run reads with serde_json: parsing the TOML at every start was a fifth
+//! of a pre-commit scan's time. A rule file that is not TOML fails the
+//! build here; the schema is checked where the JSON is read (every
+//! built-in rule is loaded by the unit tests, and compared with its TOML).
 
+use std::path::Path;
 use std::process::Command;
 
 fn main() {
+    rules_json();
     let version = env!("CARGO_PKG_VERSION");
     let full = match commit() {
         Some((hash, date)) => format!("{version} (commit {hash} {date})"),
@@ -75,4 +83,40 @@ fn git(args: &[&str]) -> Option<String> {
     }
     let s = String::from_utf8(out.stdout).ok()?.trim().to_string();
     (!s.is_empty()).then_some(s)
+}
+
+/// Writes `OUT_DIR/NAME.json` for every `rules/NAME.toml` (the file's whole
+/// table, as JSON) and `OUT_DIR/builtin_json.rs`, the list of
+/// `(file name, JSON)` in file-name order that `rule::builtin` includes.
+fn rules_json() {
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let out = std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR");
+    let (dir, out) = (Path::new(&manifest).join("rules"), Path::new(&out));
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("rules/ directory")
+        .map(|e| {
+            e.expect("rules/ entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    names.sort();
+    let mut list = String::from("&[\n");
+    for name in names {
+        let text = std::fs::read_to_string(dir.join(&name)).expect("a readable rule file");
+        let table: toml::Table =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("rules/{name} is not TOML: {e}"));
+        let json = out.join(name.replace(".toml", ".json"));
+        let text = serde_json::to_string(&table).expect("TOML values have a JSON form");
+        std::fs::write(&json, text).expect("OUT_DIR is writable");
+        list.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            json.display().to_string()
+        ));
+    }
+    list.push_str("]\n");
+    std::fs::write(out.join("builtin_json.rs"), list).expect("OUT_DIR is writable");
 }

@@ -7,14 +7,20 @@
 //! (a rule's pattern on its first keyword hit), so a scan of a small staged
 //! change does not pay for compiling every rule. [`Mode::Eager`] compiles
 //! everything at once, to report a pattern too large to compile up front
-//! (rule files are checked that way when they are loaded).
+//! (rule files are checked that way when they are loaded). [`Mode::Checked`]
+//! skips even the syntax check, for rules checked before: the built-in
+//! ones, which the unit tests compile whole (parsing every built-in
+//! pattern at every start was a tenth of a pre-commit scan).
 
 use super::BuildError;
 use super::pair::CompiledPair;
+use super::tail::Tail;
 use crate::rule::Rule;
 use regex::bytes::Regex;
 use regex_syntax::hir::{Hir, HirKind};
-use std::sync::OnceLock;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 /// When a rule's regexes are compiled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,15 +29,67 @@ pub(super) enum Mode {
     Lazy,
     /// Compiled now; any error is returned.
     Eager,
+    /// Not checked at all, compiled on first use: for rules known to
+    /// compile (the built-in ones, see [`crate::rule::is_builtin`]).
+    Checked,
 }
 
 /// A regex over bytes compiled on its first use, by whichever thread gets
 /// there first (the others wait); the same regex whatever the thread count.
 pub(super) struct Lazy {
     pattern: String,
-    /// Whether the pattern needs Unicode mode (see [`bytes_regex`]).
-    unicode: bool,
-    re: OnceLock<Regex>,
+    /// Whether the pattern needs Unicode mode (see [`bytes_regex`]); `None`
+    /// when the pattern was not parsed ([`Mode::Checked`]): found when it
+    /// is compiled, the same way.
+    unicode: Option<bool>,
+    /// Whether the regex finds secrets (only [`pair::find_all`] runs it), so
+    /// that a long tail may be compiled short (see `engine/tail.rs`).
+    ///
+    /// [`pair::find_all`]: super::pair::find_all
+    secret: bool,
+    /// Shared by the regexes of one engine with the same pattern (see
+    /// [`sharing`]).
+    re: Arc<OnceLock<Compiled>>,
+}
+
+/// The compiled regexes of the engine being built on this thread, by
+/// pattern, Unicode mode and role (see [`sharing`]).
+type Cells = HashMap<(String, Option<bool>, bool), Arc<OnceLock<Compiled>>>;
+
+thread_local! {
+    static SHARED: RefCell<Option<Cells>> = const { RefCell::new(None) };
+}
+
+/// Runs `build` so that the [`Lazy`] regexes it makes with the same
+/// pattern share one compiled regex: rules repeat their allowlists (every
+/// Tencent rule has the same placeholder and run-of-digits lists), and each
+/// is compiled once per engine instead of once per rule.
+pub(super) fn sharing<T>(build: impl FnOnce() -> T) -> T {
+    SHARED.with(|s| *s.borrow_mut() = Some(Cells::new()));
+    let out = build();
+    SHARED.with(|s| *s.borrow_mut() = None);
+    out
+}
+
+/// The cell a [`Lazy`] of this pattern compiles into: the engine's shared
+/// one inside [`sharing`], else its own.
+fn cell(pattern: &str, unicode: Option<bool>, secret: bool) -> Arc<OnceLock<Compiled>> {
+    SHARED.with(|s| match s.borrow_mut().as_mut() {
+        Some(cells) => cells
+            .entry((pattern.to_string(), unicode, secret))
+            .or_default()
+            .clone(),
+        None => Arc::default(),
+    })
+}
+
+/// A [`Lazy`] regex once compiled.
+struct Compiled {
+    re: Regex,
+    /// The index of its secret group (see [`Lazy::group`]).
+    group: usize,
+    /// The tail compiled short, to extend matches by.
+    tail: Option<Tail>,
 }
 
 impl std::fmt::Debug for Lazy {
@@ -47,24 +105,79 @@ impl std::ops::Deref for Lazy {
     type Target = Regex;
 
     fn deref(&self) -> &Regex {
+        &self.compiled().re
+    }
+}
+
+impl Lazy {
+    fn compiled(&self) -> &Compiled {
         self.re.get_or_init(|| {
-            build_bytes(&self.pattern, self.unicode).unwrap_or_else(|e| {
+            let p = &self.pattern;
+            if let Some((short, unicode, tail)) = self.short_tail()
+                && let Ok(re) = build_bytes(&short, unicode)
+            {
+                let group = secret_index(&re);
+                let tail = Some(tail);
+                return Compiled { re, group, tail };
+            }
+            let re = match self.unicode {
+                Some(unicode) => build_bytes(p, unicode),
+                None => build_bytes(p, false).or_else(|_| build_bytes(p, true)),
+            };
+            let re = re.unwrap_or_else(|e| {
                 // Only the size limit can fail here (the syntax was checked
                 // when the engine was built, and rule files are compiled
                 // whole when loaded): such a regex matches nothing.
                 tracing::debug!(pattern = %self.pattern, "regex does not compile: {e}");
                 build_bytes("[a&&b]", false).expect("the empty class compiles")
-            })
+            });
+            let group = secret_index(&re);
+            Compiled {
+                re,
+                group,
+                tail: None,
+            }
         })
     }
-}
 
-impl Lazy {
+    /// For a secret regex ending in a long repetition: the pattern with it
+    /// cut short, its Unicode mode, and the tail to extend matches by.
+    fn short_tail(&self) -> Option<(String, bool, Tail)> {
+        if !self.secret {
+            return None;
+        }
+        let (hir, unicode) = parse(&self.pattern).ok()?;
+        let group = named(&hir, "secret").map_or(1, |c| c.index);
+        let (short, tail) = super::tail::cut(&hir, group)?;
+        Some((short.to_string(), unicode, tail))
+    }
+
+    /// The index of the group holding the secret: `secret` if named, else 1
+    /// (what [`secret_group`] checked, for a rule regex).
+    pub fn group(&self) -> usize {
+        self.compiled().group
+    }
+
+    /// Where the secret group's match really ends, given where the
+    /// compiled regex's ended in `hay` (they differ when its tail was cut).
+    pub fn secret_end(&self, hay: &[u8], end: usize) -> usize {
+        match &self.compiled().tail {
+            Some(t) => t.extend(hay, end),
+            None => end,
+        }
+    }
+
     /// Whether the regex has been compiled yet.
     #[cfg(test)]
     pub fn is_compiled(&self) -> bool {
         self.re.get().is_some()
     }
+}
+
+/// The index of `re`'s group named `secret`, else 1.
+fn secret_index(re: &Regex) -> usize {
+    let mut names = re.capture_names();
+    names.position(|n| n == Some("secret")).unwrap_or(1)
 }
 
 fn build_bytes(pattern: &str, unicode: bool) -> Result<Regex, regex::Error> {
@@ -92,9 +205,8 @@ fn parse(pattern: &str) -> Result<(Hir, bool), String> {
 /// A rule ready to run.
 #[derive(Debug)]
 pub(super) struct CompiledRule {
+    /// The rule's regex; its [`Lazy::group`] holds the secret.
     pub re: Lazy,
-    /// Capture group holding the secret (`secret` or 1).
-    pub group: usize,
     pub min_entropy: Option<f64>,
     pub max_repeat: Option<usize>,
     pub window_lines: u32,
@@ -150,24 +262,33 @@ fn one_line(s: &str) -> String {
 /// use). Unicode mode is off when the pattern allows it (`\s`, `\w`, `(?i)`
 /// and classes are then ASCII): credentials are ASCII, and the automata stay
 /// small and fast to build. Patterns that need Unicode (`\p{L}` in an
-/// imported rule) keep it. Returns the syntax tree too.
-pub(super) fn bytes_regex(
+/// imported rule) keep it. Returns the syntax tree too, unless `mode` is
+/// [`Mode::Checked`].
+fn bytes_regex(
     rule: &Rule,
     field: &str,
     pattern: &str,
     mode: Mode,
-) -> Result<(Lazy, Hir), BuildError> {
-    let (hir, unicode) = parse(pattern).map_err(|e| invalid(rule, field, e))?;
-    let lazy = Lazy {
+    secret: bool,
+) -> Result<(Lazy, Option<Hir>), BuildError> {
+    let lazy = |unicode| Lazy {
         pattern: pattern.to_string(),
         unicode,
-        re: OnceLock::new(),
+        secret,
+        re: cell(pattern, unicode, secret),
     };
+    if mode == Mode::Checked {
+        return Ok((lazy(None), None));
+    }
+    let (hir, unicode) = parse(pattern).map_err(|e| invalid(rule, field, e))?;
+    let lazy = lazy(Some(unicode));
     if mode == Mode::Eager {
         let re = build_bytes(pattern, unicode).map_err(|e| invalid(rule, field, e))?;
-        let _ = lazy.re.set(re);
+        let group = secret_index(&re);
+        let tail = None;
+        let _ = lazy.re.set(Compiled { re, group, tail });
     }
-    Ok((lazy, hir))
+    Ok((lazy, Some(hir)))
 }
 
 /// [`bytes_regex`] without the syntax tree.
@@ -177,7 +298,22 @@ pub(super) fn lazy_regex(
     pattern: &str,
     mode: Mode,
 ) -> Result<Lazy, BuildError> {
-    bytes_regex(rule, field, pattern, mode).map(|(re, _)| re)
+    bytes_regex(rule, field, pattern, mode, false).map(|(re, _)| re)
+}
+
+/// A regex whose secret group ([`Lazy::group`]) is checked by
+/// [`secret_group`], unless `mode` is [`Mode::Checked`].
+pub(super) fn secret_regex(
+    rule: &Rule,
+    field: &str,
+    pattern: &str,
+    mode: Mode,
+) -> Result<Lazy, BuildError> {
+    let (re, hir) = bytes_regex(rule, field, pattern, mode, true)?;
+    if let Some(hir) = hir {
+        secret_group(rule, field, &hir)?;
+    }
+    Ok(re)
 }
 
 fn str_regex(rule: &Rule, field: &str, pattern: &str) -> Result<regex::Regex, BuildError> {
@@ -187,16 +323,18 @@ fn str_regex(rule: &Rule, field: &str, pattern: &str) -> Result<regex::Regex, Bu
 /// The index of the group holding the secret: `secret` if named, else 1.
 /// A group that can match the empty string is refused: it would report an
 /// empty "secret" at every position of every file.
-pub(super) fn secret_group(rule: &Rule, field: &str, hir: &Hir) -> Result<usize, BuildError> {
-    fn named<'h>(h: &'h Hir, name: &str) -> Option<&'h regex_syntax::hir::Capture> {
-        match h.kind() {
-            HirKind::Capture(c) if c.name.as_deref() == Some(name) => Some(c),
-            HirKind::Capture(c) => named(&c.sub, name),
-            HirKind::Repetition(r) => named(&r.sub, name),
-            HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().find_map(|h| named(h, name)),
-            _ => None,
-        }
+/// The capture group of `h` called `name`.
+fn named<'h>(h: &'h Hir, name: &str) -> Option<&'h regex_syntax::hir::Capture> {
+    match h.kind() {
+        HirKind::Capture(c) if c.name.as_deref() == Some(name) => Some(c),
+        HirKind::Capture(c) => named(&c.sub, name),
+        HirKind::Repetition(r) => named(&r.sub, name),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().find_map(|h| named(h, name)),
+        _ => None,
     }
+}
+
+fn secret_group(rule: &Rule, field: &str, hir: &Hir) -> Result<usize, BuildError> {
     let group = if let Some(c) = named(hir, "secret") {
         c.index as usize
     } else if hir.properties().explicit_captures_len() > 0 {
@@ -234,8 +372,7 @@ fn group_can_be_empty(hir: &Hir, group: usize) -> bool {
 }
 
 pub(super) fn compile(rule: &Rule, mode: Mode) -> Result<CompiledRule, BuildError> {
-    let (re, hir) = bytes_regex(rule, "pattern", &rule.pattern, mode)?;
-    let group = secret_group(rule, "pattern", &hir)?;
+    let re = secret_regex(rule, "pattern", &rule.pattern, mode)?;
     if rule.keywords.iter().any(|k| k.is_empty()) {
         return Err(BuildError::Invalid {
             rule: rule.id.clone(),
@@ -289,7 +426,6 @@ pub(super) fn compile(rule: &Rule, mode: Mode) -> Result<CompiledRule, BuildErro
         .transpose()?;
     Ok(CompiledRule {
         re,
-        group,
         min_entropy: rule.min_entropy,
         max_repeat: rule.max_repeat,
         window_lines: rule.window_lines,
@@ -353,6 +489,20 @@ mod tests {
         assert!(lazy.re.is_match(b"tkw=abcdefgh"));
         assert!(lazy.re.is_compiled());
         assert!(compile(&r, Mode::Eager).unwrap().re.is_compiled());
+    }
+
+    #[test]
+    fn one_engine_compiles_a_repeated_pattern_once() {
+        let r = rule("tkw=(?P<secret>[a-z]{8})");
+        let (a, b) = sharing(|| {
+            let one = || compile(&r, Mode::Lazy).unwrap();
+            (one(), one())
+        });
+        assert!(Arc::ptr_eq(&a.re.re, &b.re.re));
+        assert!(a.re.is_match(b"tkw=abcdefgh"));
+        assert!(b.re.is_compiled());
+        let alone = compile(&r, Mode::Lazy).unwrap();
+        assert!(!alone.re.is_compiled());
     }
 
     #[test]

@@ -56,3 +56,39 @@ fn threads_compiling_at_once_find_what_one_thread_finds() {
         }
     });
 }
+
+#[test]
+fn only_rules_exactly_as_built_in_skip_the_check_at_build() {
+    let builtin = RuleSet::builtin();
+    let rule = builtin.get("tencent.secret-id").unwrap();
+    assert!(crate::rule::is_builtin(rule));
+    for (field, broken) in [
+        ("pattern", "(?P<secret>AKID"),
+        ("pattern", "AKID[0-9]{32}"),
+        ("pattern", "AKID(?P<secret>[0-9]*)"),
+    ] {
+        let mut changed = rule.clone();
+        changed.pattern = broken.to_string();
+        assert!(!crate::rule::is_builtin(&changed));
+        let set = RuleSet {
+            rules: vec![changed],
+        };
+        let e = Engine::new(&set).unwrap_err().to_string();
+        assert!(e.starts_with("rule tencent.secret-id: "), "{field}: {e}");
+    }
+}
+
+#[test]
+fn unchecked_built_in_regexes_find_their_secret_group() {
+    let e = Engine::new(&RuleSet::builtin()).unwrap();
+    let i = e
+        .rules()
+        .rules
+        .iter()
+        .position(|r| r.id == "tencent.secret-id")
+        .unwrap();
+    let re = &e.compiled[i].re;
+    assert!(!re.is_compiled());
+    let named = re.capture_names().position(|n| n == Some("secret"));
+    assert_eq!(Some(re.group()), named);
+}

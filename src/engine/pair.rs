@@ -23,7 +23,7 @@
 //! pairs in one file each get their own key (nearest first, one-to-one).
 
 use super::RawMatch;
-use super::compile::{CompiledRule, Lazy, Mode, bytes_regex, lazy_regex, secret_group};
+use super::compile::{CompiledRule, Lazy, Mode, lazy_regex, secret_regex};
 use super::label::{is_hint, label, normalize, qualifier, split_parts};
 use super::lines::Lines;
 use crate::rule::{PairSpec, Rule};
@@ -45,8 +45,7 @@ const MAX_CANDIDATES: usize = 32;
 #[derive(Debug)]
 pub(super) struct CompiledPair {
     re: Lazy,
-    group: usize,
-    token: Option<(Lazy, usize)>,
+    token: Option<Lazy>,
     /// Lower-cased, separators removed (`secret_key` → `secretkey`).
     hints: Vec<String>,
     /// Likewise, for labels of other things.
@@ -69,16 +68,12 @@ pub(super) struct CompiledPair {
 
 impl CompiledPair {
     pub fn new(rule: &Rule, spec: &PairSpec, mode: Mode) -> Result<CompiledPair, BuildError> {
-        let (re, hir) = bytes_regex(rule, "pair.pattern", &spec.pattern, mode)?;
-        let group = secret_group(rule, "pair.pattern", &hir)?;
-        let token = match &spec.token {
-            Some(p) => {
-                let (re, hir) = bytes_regex(rule, "pair.token", p, mode)?;
-                let g = secret_group(rule, "pair.token", &hir)?;
-                Some((re, g))
-            }
-            None => None,
-        };
+        let re = secret_regex(rule, "pair.pattern", &spec.pattern, mode)?;
+        let token = spec
+            .token
+            .as_ref()
+            .map(|p| secret_regex(rule, "pair.token", p, mode))
+            .transpose()?;
         let regexes = |field: &str, pats: &[String]| {
             pats.iter()
                 .map(|p| lazy_regex(rule, field, p, mode))
@@ -89,7 +84,6 @@ impl CompiledPair {
         };
         Ok(CompiledPair {
             re,
-            group,
             token,
             hints: words(&spec.hints),
             not_hints: words(&spec.not_hints),
@@ -194,7 +188,7 @@ pub(super) fn pair(
     s.windows.extend(windows.iter().cloned());
     merge(&mut s.windows);
     for w in &s.windows {
-        for range in find_all(&spec.re, spec.group, hay, w.clone()) {
+        for range in find_all(&spec.re, hay, w.clone()) {
             let value = &hay[range.clone()];
             if overlaps(occupied, &range) {
                 continue;
@@ -292,18 +286,18 @@ pub(super) fn pair(
         ids[e.id].key = Some(c.range.clone());
         temporary_key[e.id] = c.temporary;
     }
-    if let Some((re, group)) = &spec.token {
+    if let Some(re) = &spec.token {
         s.tokens.clear();
         for m in ids.iter_mut() {
             let near = lines.grid(&m.secret, spec.within_lines, MAX_REACH);
-            m.token = nearest_token(re, *group, hay, m, near, occupied, &mut s.tokens)
+            m.token = nearest_token(re, hay, m, near, occupied, &mut s.tokens)
                 .or_else(|| positional_token(hay, m, occupied));
             // A key paired from further away brings its own neighbourhood.
             if m.token.is_none()
                 && let Some(k) = m.key.clone()
             {
                 let near = lines.grid(&k, spec.within_lines, MAX_REACH);
-                m.token = nearest_token(re, *group, hay, m, near, occupied, &mut s.tokens);
+                m.token = nearest_token(re, hay, m, near, occupied, &mut s.tokens);
             }
         }
     }
@@ -356,8 +350,7 @@ fn positional_token(hay: &[u8], m: &RawMatch, occupied: &[Range<usize>]) -> Opti
 /// another match. The matches of a window are found once and kept in
 /// `memo`, so identifiers sharing a window share the search.
 fn nearest_token(
-    re: &Regex,
-    group: usize,
+    re: &Lazy,
     hay: &[u8],
     m: &RawMatch,
     w: Range<usize>,
@@ -365,7 +358,7 @@ fn nearest_token(
     memo: &mut std::collections::HashMap<Range<usize>, Vec<Range<usize>>>,
 ) -> Option<Range<usize>> {
     let found = memo.entry(w.clone()).or_insert_with(|| {
-        find_all(re, group, hay, w)
+        find_all(re, hay, w)
             .filter(|t| !overlaps(occupied, t))
             .collect()
     });
@@ -385,14 +378,16 @@ fn nearest_token(
         .cloned()
 }
 
-/// Every match of `re`'s `group` that starts inside `w`. Starts one byte
-/// early so a left guard like `(?:^|[^A-Za-z0-9])` can see the byte before.
+/// Every match of `re`'s secret group that starts inside `w`. Starts one
+/// byte early so a left guard like `(?:^|[^A-Za-z0-9])` can see the byte
+/// before.
 pub(super) fn find_all<'h>(
-    re: &'h Regex,
-    group: usize,
+    re: &'h Lazy,
     hay: &'h [u8],
     w: Range<usize>,
 ) -> impl Iterator<Item = Range<usize>> + 'h {
+    let (lazy, group) = (re, re.group());
+    let re: &Regex = re;
     let hay = &hay[..w.end];
     let mut at = w.start.saturating_sub(1);
     let mut locs = re.capture_locations();
@@ -401,6 +396,7 @@ pub(super) fn find_all<'h>(
             let whole = re.captures_read_at(&mut locs, hay, at)?;
             at = whole.end().max(whole.start() + 1);
             if let Some((s, e)) = locs.get(group) {
+                let e = lazy.secret_end(hay, e);
                 // Resume at the secret's end: the right guard of one match
                 // may be the left guard of the next.
                 at = e.max(whole.start() + 1);

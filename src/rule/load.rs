@@ -79,16 +79,7 @@ pub fn parse_file(text: &str, origin: &str) -> Result<RulesFile, LoadError> {
     if gitleaks::is_gitleaks(text) {
         Ok(RulesFile::gitleaks(origin, gitleaks::import(text, origin)?))
     } else {
-        Ok(RulesFile {
-            origin: origin.to_string(),
-            format: Format::Keyhound,
-            rules: super::parse(text, origin)?,
-            skipped: Vec::new(),
-            notes: Vec::new(),
-            use_default: true,
-            allowlists: Vec::new(),
-            disabled_rules: Vec::new(),
-        })
+        Ok(RulesFile::keyhound(origin, super::parse(text, origin)?))
     }
 }
 
@@ -135,6 +126,20 @@ fn read_extending(path: &Path, depth: usize) -> Result<RulesFile, LoadError> {
 }
 
 impl RulesFile {
+    /// A keyhound rule file named `origin`.
+    fn keyhound(origin: &str, rules: Vec<Rule>) -> RulesFile {
+        RulesFile {
+            origin: origin.to_string(),
+            format: Format::Keyhound,
+            rules,
+            skipped: Vec::new(),
+            notes: Vec::new(),
+            use_default: true,
+            allowlists: Vec::new(),
+            disabled_rules: Vec::new(),
+        }
+    }
+
     /// A converted gitleaks config named `origin`.
     fn gitleaks(origin: &str, imp: gitleaks::Imported) -> RulesFile {
         RulesFile {
@@ -186,15 +191,12 @@ fn read_text(path: &Path) -> Result<String, LoadError> {
     Ok(text)
 }
 
-/// The built-in rule files, parsed.
+/// The built-in rule files, parsed (from the JSON the build script made of
+/// them: see `rule::builtin`).
 pub fn builtin_files() -> Vec<RulesFile> {
-    super::BUILTIN_FILES
+    super::builtin::parsed()
         .iter()
-        .map(|(name, text)| {
-            parse_file(text, &format!("builtin:{name}")).unwrap_or_else(|e| {
-                panic!("built-in rules must parse (a unit test checks this): {e}")
-            })
-        })
+        .map(|(name, rules)| RulesFile::keyhound(&format!("builtin:{name}"), rules.clone()))
         .collect()
 }
 

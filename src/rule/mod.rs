@@ -258,7 +258,7 @@ pub mod echo;
 pub mod gitleaks;
 pub mod load;
 
-pub use builtin::BUILTIN_FILES;
+pub use builtin::{BUILTIN_FILES, is_builtin};
 pub use load::{Format, RulesFile};
 
 /// Why rules could not be loaded.
