@@ -22,7 +22,7 @@ mod tags;
 mod walk;
 
 use provenance::{join_provenance, secrets_in_head};
-use read::{Read, read_counted, read_worker};
+use read::{BlobWork, Read, pack_worker, read_counted, read_worker};
 use shared::{Losses, Shared, list_commits};
 pub use staged::staged;
 use walk::{BlobJob, WorkerOut, open_git, walk_worker};
@@ -295,16 +295,16 @@ fn walk_commits(
     Ok((commits, outs))
 }
 
-/// Phase 2: reads and scans each blob claimed in phase 1 once, in pack
-/// order; the hits of every blob that has any.
+/// Phase 2: reads and scans each blob claimed in phase 1 once: those in
+/// pack files straight from the packs, each delta forest from its base
+/// down, the rest through libgit2; the hits of every blob that has any.
 fn scan_blobs(
     shared: &Shared<'_>,
     git_dir: &std::path::Path,
     outs: &[WorkerOut],
     threads: usize,
 ) -> Result<HashMap<Oid, Vec<Hit>>, src::Error> {
-    let order = src::PackOrder::load(git_dir);
-    let mut jobs: Vec<BlobJob> = outs
+    let jobs: Vec<BlobJob> = outs
         .iter()
         .enumerate()
         .flat_map(|(w, o)| {
@@ -315,20 +315,47 @@ fn scan_blobs(
             })
         })
         .collect();
-    jobs.sort_by_cached_key(|j| order.key(j.id));
-    drop(order);
     shared.progress.start_blobs(jobs.len() as u64);
-    let next = AtomicUsize::new(0);
-    let found: Vec<Vec<(Oid, Vec<Hit>)>> = std::thread::scope(|s| {
+    let ids: Vec<Oid> = jobs.iter().map(|j| j.id).collect();
+    // Loose objects the guard stopped are read (and refused) as before.
+    let (packs, rest) =
+        src::PackBlobs::plan(git_dir, &ids, &|id| shared.guard.damage(id).is_none());
+    drop(ids);
+    let mut work = BlobWork {
+        jobs: &jobs,
+        outs,
+        packs: &packs,
+        next_forest: AtomicUsize::new(0),
+        rest,
+        next_rest: AtomicUsize::new(0),
+    };
+    let mut found: Vec<(Oid, Vec<Hit>)> = Vec::new();
+    let from_packs: Vec<_> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
-            .map(|_| s.spawn(|| read_worker(shared, git_dir, &jobs, &next, outs)))
+            .map(|_| s.spawn(|| pack_worker(shared, &work)))
             .collect();
         handles
             .into_iter()
             .map(|h| h.join().expect("blob worker panicked"))
-            .collect::<Result<_, _>>()
-    })?;
-    Ok(found.into_iter().flatten().collect())
+            .collect()
+    });
+    for (hits, rest) in from_packs {
+        found.extend(hits);
+        work.rest.extend(rest);
+    }
+    if !work.rest.is_empty() {
+        let rest: Vec<Vec<(Oid, Vec<Hit>)>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| s.spawn(|| read_worker(shared, git_dir, &work)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("blob worker panicked"))
+                .collect::<Result<_, _>>()
+        })?;
+        found.extend(rest.into_iter().flatten());
+    }
+    Ok(found.into_iter().collect())
 }
 
 /// Sets libgit2's process-wide caches for a history walk.
