@@ -278,9 +278,10 @@ fn walk_commits(
     threads: usize,
 ) -> Result<(Vec<Oid>, Vec<WorkerOut>), src::Error> {
     let git_dir = repo.path();
+    let packs = src::PackObjects::load(git_dir);
     let (listed, outs) = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
-            .map(|_| s.spawn(|| walk_worker(shared, git_dir)))
+            .map(|_| s.spawn(|| walk_worker(shared, git_dir, &packs)))
             .collect();
         let listed = list_commits(selection, repo, shared);
         let outs = handles
@@ -369,15 +370,14 @@ fn tune_libgit2() {
         // SAFETY: these only set libgit2's global options; they run once,
         // before any repository handle of this scan reads objects.
         unsafe {
-            // Bound memory: parsed objects share 16 MiB (the walk reads
-            // commits and trees around this cache; blobs too), and packs are
-            // mapped in 16 MiB windows, at most 64 MiB at a time (the
-            // defaults map a whole pack and cache 256 MiB per process).
-            // Mapped pack pages count in the peak RSS: 160 MiB of windows
-            // put a git.git scan at 276 MiB, 64 MiB at 205 MiB. Blobs are
-            // read in pack order, so small windows are mostly replaced
-            // front to back.
-            let _ = git2::opts::set_cache_max_size(16 << 20);
+            // Bound memory: parsed objects share 4 MiB (packed commits,
+            // trees and blobs are read around libgit2; the revision walk
+            // reads each commit once), and packs are mapped in 8 MiB
+            // windows, at most 32 MiB at a time (the defaults map a whole
+            // pack and cache 256 MiB per process). Mapped pack pages count
+            // in the peak RSS: 160 MiB of windows put a git.git scan at
+            // 276 MiB, 64 MiB at 205 MiB.
+            let _ = git2::opts::set_cache_max_size(4 << 20);
             let _ = git2::opts::set_mwindow_size(8 << 20);
             let _ = git2::opts::set_mwindow_mapped_limit(32 << 20);
         }

@@ -7,6 +7,7 @@ mod commit;
 mod guarded;
 mod loose;
 mod pack;
+mod packread;
 mod packwalk;
 mod push;
 mod revision;
@@ -15,6 +16,7 @@ mod tree;
 
 pub use commit::{RawCommit, parse as parse_commit};
 pub use loose::{Damage, Guard, check_id, check_stream};
+pub use packread::{ObjectReader, PackObjects};
 pub use packwalk::{PackBlobs, Reader as PackReader};
 pub use push::{PushUpdate, parse_pre_push, push_selection};
 pub use staged::{StagedChange, StagedFile, check_staged_objects, staged_change, staged_changes};

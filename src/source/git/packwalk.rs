@@ -22,9 +22,10 @@ const MAX_DEPTH: usize = 10_000;
 /// chain is left to libgit2.
 const CHAIN_BYTES: usize = 96 << 20;
 
-/// A reader's buffers larger than this are let go after each forest, so a
-/// few large blobs do not keep their memory for the rest of the scan.
-const KEEP_BYTES: usize = 4 << 20;
+/// Bytes of buffers a reader keeps from one forest to the next: each depth
+/// of a chain keeps the largest object it held, and over a whole history
+/// that added up to tens of MiB per reader.
+const KEEP_BYTES: usize = 8 << 20;
 
 /// The wanted blobs of a repository's packs and the delta forests that
 /// lead to them.
@@ -304,14 +305,17 @@ impl Reader {
         apply_delta(base, &self.delta, out, limit)
     }
 
-    /// Lets go of large buffers.
+    /// Keeps at most [`KEEP_BYTES`] of buffers for the next forest, letting
+    /// go of the deepest first.
     fn trim(&mut self) {
-        for b in self
-            .bufs
-            .iter_mut()
-            .chain([&mut self.packed, &mut self.delta])
+        let mut kept = 0;
+        for b in [&mut self.packed, &mut self.delta]
+            .into_iter()
+            .chain(self.bufs.iter_mut())
         {
-            if b.capacity() > KEEP_BYTES {
+            kept += b.capacity();
+            if kept > KEEP_BYTES {
+                kept -= b.capacity();
                 *b = Vec::new();
             }
         }
@@ -320,7 +324,12 @@ impl Reader {
 
 /// Inflates the zlib stream at the start of `input` into `out`, which must
 /// come to exactly `size` bytes.
-fn inflate(z: &mut Decompress, input: &[u8], out: &mut Vec<u8>, size: usize) -> Option<()> {
+pub(super) fn inflate(
+    z: &mut Decompress,
+    input: &[u8],
+    out: &mut Vec<u8>,
+    size: usize,
+) -> Option<()> {
     z.reset(true);
     out.clear();
     // One byte of room past the end lets the stream's end be read.
@@ -349,7 +358,12 @@ fn varint(d: &[u8], at: &mut usize) -> Option<u64> {
 
 /// Applies git delta `delta` to `base` into `out`; `None` when the delta is
 /// malformed, does not fit `base`, or makes more than `limit` bytes.
-fn apply_delta(base: &[u8], delta: &[u8], out: &mut Vec<u8>, limit: usize) -> Option<()> {
+pub(super) fn apply_delta(
+    base: &[u8],
+    delta: &[u8],
+    out: &mut Vec<u8>,
+    limit: usize,
+) -> Option<()> {
     let mut i = 0;
     if varint(delta, &mut i)? != base.len() as u64 {
         return None;
@@ -403,11 +417,12 @@ fn apply_delta(base: &[u8], delta: &[u8], out: &mut Vec<u8>, limit: usize) -> Op
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use std::process::Command;
 
-    fn git(dir: &Path, args: &[&str]) {
+    /// Runs git in `dir` with a fixed identity and no automatic gc.
+    pub(in crate::source::git) fn git(dir: &Path, args: &[&str]) {
         let ok = Command::new("git")
             .args([
                 "-c",
