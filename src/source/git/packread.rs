@@ -62,6 +62,9 @@ impl PackObjects {
     }
 }
 
+/// Delta bases by (pack, entry): their pack type and bytes.
+type Bases = HashMap<(usize, usize), (u8, Rc<Vec<u8>>)>;
+
 /// One thread's reader of [`PackObjects`].
 pub struct ObjectReader<'p> {
     objects: &'p PackObjects,
@@ -69,8 +72,8 @@ pub struct ObjectReader<'p> {
     packed: Vec<u8>,
     delta: Vec<u8>,
     chain: Vec<usize>,
-    young: HashMap<(usize, usize), (u8, Rc<Vec<u8>>)>,
-    old: HashMap<(usize, usize), (u8, Rc<Vec<u8>>)>,
+    young: Bases,
+    old: Bases,
     young_bytes: usize,
 }
 
