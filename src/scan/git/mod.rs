@@ -22,7 +22,7 @@ mod tags;
 mod walk;
 
 use provenance::{join_provenance, secrets_in_head};
-use read::{Read, read_counted, read_worker};
+use read::{BlobWork, Read, pack_worker, read_counted, read_worker};
 use shared::{Losses, Shared, list_commits};
 pub use staged::staged;
 use walk::{BlobJob, WorkerOut, open_git, walk_worker};
@@ -278,9 +278,10 @@ fn walk_commits(
     threads: usize,
 ) -> Result<(Vec<Oid>, Vec<WorkerOut>), src::Error> {
     let git_dir = repo.path();
+    let packs = src::PackObjects::load(git_dir);
     let (listed, outs) = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
-            .map(|_| s.spawn(|| walk_worker(shared, git_dir)))
+            .map(|_| s.spawn(|| walk_worker(shared, git_dir, &packs)))
             .collect();
         let listed = list_commits(selection, repo, shared);
         let outs = handles
@@ -295,16 +296,16 @@ fn walk_commits(
     Ok((commits, outs))
 }
 
-/// Phase 2: reads and scans each blob claimed in phase 1 once, in pack
-/// order; the hits of every blob that has any.
+/// Phase 2: reads and scans each blob claimed in phase 1 once: those in
+/// pack files straight from the packs, each delta forest from its base
+/// down, the rest through libgit2; the hits of every blob that has any.
 fn scan_blobs(
     shared: &Shared<'_>,
     git_dir: &std::path::Path,
     outs: &[WorkerOut],
     threads: usize,
 ) -> Result<HashMap<Oid, Vec<Hit>>, src::Error> {
-    let order = src::PackOrder::load(git_dir);
-    let mut jobs: Vec<BlobJob> = outs
+    let jobs: Vec<BlobJob> = outs
         .iter()
         .enumerate()
         .flat_map(|(w, o)| {
@@ -315,20 +316,47 @@ fn scan_blobs(
             })
         })
         .collect();
-    jobs.sort_by_cached_key(|j| order.key(j.id));
-    drop(order);
     shared.progress.start_blobs(jobs.len() as u64);
-    let next = AtomicUsize::new(0);
-    let found: Vec<Vec<(Oid, Vec<Hit>)>> = std::thread::scope(|s| {
+    let ids: Vec<Oid> = jobs.iter().map(|j| j.id).collect();
+    // Loose objects the guard stopped are read (and refused) as before.
+    let (packs, rest) =
+        src::PackBlobs::plan(git_dir, &ids, &|id| shared.guard.damage(id).is_none());
+    drop(ids);
+    let mut work = BlobWork {
+        jobs: &jobs,
+        outs,
+        packs: &packs,
+        next_forest: AtomicUsize::new(0),
+        rest,
+        next_rest: AtomicUsize::new(0),
+    };
+    let mut found: Vec<(Oid, Vec<Hit>)> = Vec::new();
+    let from_packs: Vec<_> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
-            .map(|_| s.spawn(|| read_worker(shared, git_dir, &jobs, &next, outs)))
+            .map(|_| s.spawn(|| pack_worker(shared, &work)))
             .collect();
         handles
             .into_iter()
             .map(|h| h.join().expect("blob worker panicked"))
-            .collect::<Result<_, _>>()
-    })?;
-    Ok(found.into_iter().flatten().collect())
+            .collect()
+    });
+    for (hits, rest) in from_packs {
+        found.extend(hits);
+        work.rest.extend(rest);
+    }
+    if !work.rest.is_empty() {
+        let rest: Vec<Vec<(Oid, Vec<Hit>)>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| s.spawn(|| read_worker(shared, git_dir, &work)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("blob worker panicked"))
+                .collect::<Result<_, _>>()
+        })?;
+        found.extend(rest.into_iter().flatten());
+    }
+    Ok(found.into_iter().collect())
 }
 
 /// Sets libgit2's process-wide caches for a history walk.
@@ -342,15 +370,14 @@ fn tune_libgit2() {
         // SAFETY: these only set libgit2's global options; they run once,
         // before any repository handle of this scan reads objects.
         unsafe {
-            // Bound memory: parsed objects share 16 MiB (the walk reads
-            // commits and trees around this cache; blobs too), and packs are
-            // mapped in 16 MiB windows, at most 64 MiB at a time (the
-            // defaults map a whole pack and cache 256 MiB per process).
-            // Mapped pack pages count in the peak RSS: 160 MiB of windows
-            // put a git.git scan at 276 MiB, 64 MiB at 205 MiB. Blobs are
-            // read in pack order, so small windows are mostly replaced
-            // front to back.
-            let _ = git2::opts::set_cache_max_size(16 << 20);
+            // Bound memory: parsed objects share 4 MiB (packed commits,
+            // trees and blobs are read around libgit2; the revision walk
+            // reads each commit once), and packs are mapped in 8 MiB
+            // windows, at most 32 MiB at a time (the defaults map a whole
+            // pack and cache 256 MiB per process). Mapped pack pages count
+            // in the peak RSS: 160 MiB of windows put a git.git scan at
+            // 276 MiB, 64 MiB at 205 MiB.
+            let _ = git2::opts::set_cache_max_size(4 << 20);
             let _ = git2::opts::set_mwindow_size(8 << 20);
             let _ = git2::opts::set_mwindow_mapped_limit(32 << 20);
         }

@@ -14,12 +14,64 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Block of consecutive jobs (in pack order) a blob worker takes at a time.
 pub(super) const BLOB_CHUNK: usize = 256;
 
+/// Forests (see [`src::PackBlobs`]) a blob worker takes at a time.
+const FOREST_CHUNK: usize = 32;
+
+/// The blobs of one history scan to read, and where each worker takes its
+/// next share.
+pub(super) struct BlobWork<'a> {
+    pub(super) jobs: &'a [BlobJob],
+    pub(super) outs: &'a [WorkerOut],
+    pub(super) packs: &'a src::PackBlobs,
+    pub(super) next_forest: AtomicUsize,
+    /// Positions in `jobs` read through libgit2 (after the packs).
+    pub(super) rest: Vec<usize>,
+    pub(super) next_rest: AtomicUsize,
+}
+
+/// Reads and scans the wanted blobs of the pack forests the workers share;
+/// returns the hits and the jobs to read through libgit2 instead.
+pub(super) fn pack_worker(
+    sh: &Shared<'_>,
+    work: &BlobWork<'_>,
+) -> (Vec<(Oid, Vec<Hit>)>, Vec<usize>) {
+    let mut scanner = BlobScanner::new(sh.engine);
+    scanner.binary_strings = sh.binary_strings;
+    let mut reader = src::PackReader::new(sh.max_blob_size);
+    let mut hits = Vec::new();
+    let mut rest = Vec::new();
+    loop {
+        let start = work.next_forest.fetch_add(FOREST_CHUNK, Ordering::Relaxed);
+        if start >= work.packs.forests() {
+            return (hits, rest);
+        }
+        let end = (start + FOREST_CHUNK).min(work.packs.forests());
+        let (mut count, mut bytes) = (0u64, 0u64);
+        let read = sh.reading();
+        work.packs.read(
+            start..end,
+            &mut reader,
+            &mut |j, data| {
+                let job = &work.jobs[j];
+                let raw_path = &work.outs[job.worker as usize].paths[job.path as usize];
+                if let Some((content, format)) = classify(data, raw_path, &read) {
+                    bytes += data.len() as u64;
+                    let blob = content.over(data);
+                    scan_one(sh, &mut scanner, job.id, raw_path, &blob, format, &mut hits);
+                }
+                count += 1;
+            },
+            &mut rest,
+        );
+        sh.progress.add(count, bytes);
+    }
+}
+
+/// Reads (through libgit2) and scans the jobs `work.rest` names.
 pub(super) fn read_worker(
     sh: &Shared<'_>,
     git_dir: &std::path::Path,
-    jobs: &[BlobJob],
-    next: &AtomicUsize,
-    outs: &[WorkerOut],
+    work: &BlobWork<'_>,
 ) -> Result<Vec<(Oid, Vec<Hit>)>, src::Error> {
     let repo = open_git(git_dir)?;
     let odb = repo
@@ -29,52 +81,58 @@ pub(super) fn read_worker(
     scanner.binary_strings = sh.binary_strings;
     let mut hits = Vec::new();
     loop {
-        let start = next.fetch_add(BLOB_CHUNK, Ordering::Relaxed);
-        if start >= jobs.len() {
+        let start = work.next_rest.fetch_add(BLOB_CHUNK, Ordering::Relaxed);
+        if start >= work.rest.len() {
             return Ok(hits);
         }
-        let end = (start + BLOB_CHUNK).min(jobs.len());
+        let end = (start + BLOB_CHUNK).min(work.rest.len());
         let mut bytes = 0u64;
-        for job in &jobs[start..end] {
+        for &j in &work.rest[start..end] {
+            let job = &work.jobs[j];
             if matches!(sh.guard.damage(job.id), Some(src::Damage::Corrupt { .. })) {
                 continue;
             }
-            let raw_path = &outs[job.worker as usize].paths[job.path as usize];
-            let read = Read {
-                max: sh.max_blob_size,
-                archives: sh.archives.is_some(),
-                strings: sh.binary_strings,
-                guard: &sh.guard,
-                counts: &sh.counts,
-                losses: &sh.losses,
-            };
-            let Some((obj, format)) = read_counted(&odb, job.id, raw_path, &read) else {
+            let raw_path = &work.outs[job.worker as usize].paths[job.path as usize];
+            let Some((obj, format)) = read_counted(&odb, job.id, raw_path, &sh.reading()) else {
                 continue;
             };
             bytes += obj.data().len() as u64;
-            let path = String::from_utf8_lossy(raw_path);
-            if let (Some(format), Some(limits)) = (format, sh.archives) {
-                let mut found = Vec::new();
-                let exp = scanner.scan_archive(format, &path, obj.data(), limits, None, &mut found);
-                let opened = !archive::failed_at_once(&exp, &path);
-                sh.archive.add(exp);
-                if !found.is_empty() {
-                    hits.push((job.id, found));
-                }
-                if opened {
-                    continue;
-                }
-            }
-            let found = if obj.is_binary() || format.is_some() {
-                scanner.scan_content(obj.data(), Some(&path))
-            } else {
-                scanner.scan(obj.data(), Some(&path))
-            };
-            if !found.is_empty() {
-                hits.push((job.id, std::mem::take(found)));
-            }
+            scan_one(sh, &mut scanner, job.id, raw_path, &obj, format, &mut hits);
         }
         sh.progress.add((end - start) as u64, bytes);
+    }
+}
+
+/// Scans one blob read for scanning (archives opened), adding its hits.
+fn scan_one(
+    sh: &Shared<'_>,
+    scanner: &mut BlobScanner<'_>,
+    id: Oid,
+    raw_path: &[u8],
+    blob: &Blob<'_>,
+    format: Option<archive::Format>,
+    hits: &mut Vec<(Oid, Vec<Hit>)>,
+) {
+    let path = String::from_utf8_lossy(raw_path);
+    if let (Some(format), Some(limits)) = (format, sh.archives) {
+        let mut found = Vec::new();
+        let exp = scanner.scan_archive(format, &path, blob.data(), limits, None, &mut found);
+        let opened = !archive::failed_at_once(&exp, &path);
+        sh.archive.add(exp);
+        if !found.is_empty() {
+            hits.push((id, found));
+        }
+        if opened {
+            return;
+        }
+    }
+    let found = if blob.is_binary() || format.is_some() {
+        scanner.scan_content(blob.data(), Some(&path))
+    } else {
+        scanner.scan(blob.data(), Some(&path))
+    };
+    if !found.is_empty() {
+        hits.push((id, std::mem::take(found)));
     }
 }
 
@@ -117,7 +175,46 @@ pub(super) fn read_counted<'o>(
             return None;
         }
     };
-    let bytes = obj.data();
+    let (content, format) = classify(obj.data(), path, r)?;
+    Some((content.over_object(obj), format))
+}
+
+/// What a blob's bytes are scanned as.
+pub(super) enum Content {
+    /// As stored.
+    Plain,
+    /// Binary, for its printable strings.
+    Binary,
+    /// UTF-16, transcoded to UTF-8.
+    Text(String),
+}
+
+impl Content {
+    fn over(self, bytes: &[u8]) -> Blob<'_> {
+        match self {
+            Content::Plain => Blob::Bytes(bytes),
+            Content::Binary => Blob::BinaryBytes(bytes),
+            Content::Text(s) => Blob::Text(s),
+        }
+    }
+
+    fn over_object(self, obj: git2::OdbObject<'_>) -> Blob<'_> {
+        match self {
+            Content::Plain => Blob::Object(obj),
+            Content::Binary => Blob::Binary(obj),
+            Content::Text(s) => Blob::Text(s),
+        }
+    }
+}
+
+/// Tells how the blob `bytes` (at `path`) is scanned, counting what is
+/// skipped and why, with its archive format when it is one. `None`: skip it.
+pub(super) fn classify(
+    bytes: &[u8],
+    path: &[u8],
+    r: &Read<'_>,
+) -> Option<(Content, Option<archive::Format>)> {
+    let counts = r.counts;
     if src::is_lfs_pointer(bytes) {
         Counts::add(&counts.lfs, 1);
         return None;
@@ -135,37 +232,40 @@ pub(super) fn read_counted<'o>(
         Counts::add(&counts.binary, 1);
         return None;
     }
-    let transcoded = match sniff {
-        text::Sniff::Utf16 { le, skip } => Some(text::transcode(bytes, le, skip)),
-        text::Sniff::Text | text::Sniff::Binary => None,
+    let content = match sniff {
+        text::Sniff::Utf16 { le, skip } => Content::Text(text::transcode(bytes, le, skip)),
+        text::Sniff::Text => Content::Plain,
+        text::Sniff::Binary => Content::Binary,
     };
-    let blob = match transcoded {
-        Some(s) => Blob::Text(s),
-        None if binary => Blob::Binary(obj),
-        None => Blob::Object(obj),
+    let scanned = match &content {
+        Content::Text(s) => s.len(),
+        Content::Plain | Content::Binary => bytes.len(),
     };
     Counts::add(&counts.scanned, 1);
-    Counts::add(&counts.bytes, blob.data().len() as u64);
-    Some((blob, format))
+    Counts::add(&counts.bytes, scanned as u64);
+    Some((content, format))
 }
 
 /// A blob's content to scan: as stored, UTF-16 transcoded to UTF-8, or
 /// binary (for its printable strings).
 pub(super) enum Blob<'o> {
     Object(git2::OdbObject<'o>),
+    Bytes(&'o [u8]),
     Text(String),
     Binary(git2::OdbObject<'o>),
+    BinaryBytes(&'o [u8]),
 }
 
 impl Blob<'_> {
     pub(super) fn data(&self) -> &[u8] {
         match self {
             Blob::Object(o) | Blob::Binary(o) => o.data(),
+            Blob::Bytes(b) | Blob::BinaryBytes(b) => b,
             Blob::Text(s) => s.as_bytes(),
         }
     }
 
     pub(super) fn is_binary(&self) -> bool {
-        matches!(self, Blob::Binary(_))
+        matches!(self, Blob::Binary(_) | Blob::BinaryBytes(_))
     }
 }

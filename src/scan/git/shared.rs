@@ -2,7 +2,7 @@
 //! revision walk fills, the set of blobs already claimed, the counters, and
 //! the losses (unreadable objects) reported once each.
 
-use super::{CHUNK, HistoryPlan};
+use super::{CHUNK, HistoryPlan, Read};
 use crate::diagnostic::{Class, Diagnostics, Severity};
 use crate::engine::Engine;
 use crate::scan::ArchiveTally;
@@ -175,6 +175,18 @@ impl<'a> Shared<'a> {
         shared.report_damaged();
         shared.progress.start_commits();
         shared
+    }
+
+    /// How this scan reads blobs.
+    pub(super) fn reading(&self) -> Read<'_> {
+        Read {
+            max: self.max_blob_size,
+            archives: self.archives.is_some(),
+            strings: self.binary_strings,
+            guard: &self.guard,
+            counts: &self.counts,
+            losses: &self.losses,
+        }
     }
 
     pub(super) fn unreadable(&self, id: Oid, err: git2::Error) {

@@ -9,6 +9,7 @@ use crate::source::git::{self as src, Differ, EntryKind};
 use crate::source::git::{OidMap, RawCommit};
 use git2::{Oid, Repository};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// What one walk worker noted: where blobs were introduced, the blobs it
 /// claimed, the hits in commit messages.
@@ -50,17 +51,20 @@ pub(super) fn open_git(git_dir: &std::path::Path) -> Result<Repository, src::Err
 pub(super) fn walk_worker(
     sh: &Shared<'_>,
     git_dir: &std::path::Path,
+    packs: &src::PackObjects,
 ) -> Result<WorkerOut, src::Error> {
     let repo = open_git(git_dir)?;
-    let mut differ =
-        Differ::new(&repo, &sh.guard).map_err(src::git_err("open the object database", git_dir))?;
+    let mut differ = Differ::new(&repo, &sh.guard)
+        .map_err(src::git_err("open the object database", git_dir))?
+        .with_packs(src::ObjectReader::new(packs));
+    let mut reader = src::ObjectReader::new(packs);
     let odb = repo
         .odb()
         .map_err(src::git_err("open the object database", git_dir))?;
     let mut scanner = BlobScanner::new(sh.engine);
     let mut out = WorkerOut::default();
     let mut chunk = Vec::with_capacity(CHUNK);
-    let mut commits: Vec<Option<(git2::OdbObject<'_>, RawCommit)>> = Vec::with_capacity(CHUNK);
+    let mut commits: Vec<Option<(Rc<Vec<u8>>, RawCommit)>> = Vec::with_capacity(CHUNK);
     let mut trees: OidMap<Oid> = OidMap::default();
     let mut parents = Vec::new();
     while let Some(start) = sh.feed.take(&mut chunk) {
@@ -69,7 +73,10 @@ pub(super) fn walk_worker(
         commits.clear();
         trees.clear();
         for &id in &chunk {
-            let read = sh.guard.readable(id).then(|| read_commit(&odb, id));
+            let read = sh
+                .guard
+                .readable(id)
+                .then(|| read_commit(&odb, &mut reader, id));
             match read {
                 None => commits.push(None),
                 Some(Ok((obj, c))) => {
@@ -89,7 +96,7 @@ pub(super) fn walk_worker(
             if sh.since.is_some_and(|s| commit.time < s) {
                 continue;
             }
-            let found = scanner.scan(&obj.data()[commit.message.clone()], None);
+            let found = scanner.scan(&obj[commit.message.clone()], None);
             if !found.is_empty() {
                 out.message_hits.push((ci as u32, std::mem::take(found)));
             }
@@ -97,7 +104,7 @@ pub(super) fn walk_worker(
             for &p in commit.parents.iter().filter(|&&p| sh.guard.readable(p)) {
                 let tree = match trees.get(&p) {
                     Some(&t) => Some(t),
-                    None => read_commit(&odb, p).ok().map(|(_, c)| c.tree),
+                    None => read_commit(&odb, &mut reader, p).ok().map(|(_, c)| c.tree),
                 };
                 parents.extend(tree);
             }
@@ -128,16 +135,23 @@ pub(super) fn walk_worker(
     Ok(out)
 }
 
-/// Reads and parses commit `id`.
-fn read_commit<'o>(
-    odb: &'o git2::Odb<'o>,
+/// Reads (from the packs, else through libgit2) and parses commit `id`.
+fn read_commit(
+    odb: &git2::Odb<'_>,
+    reader: &mut src::ObjectReader<'_>,
     id: Oid,
-) -> Result<(git2::OdbObject<'o>, RawCommit), git2::Error> {
-    let obj = odb.read(id)?;
-    if obj.kind() != git2::ObjectType::Commit {
-        return Err(git2::Error::from_str("not a commit"));
-    }
-    let commit = src::parse_commit(obj.data())
-        .ok_or_else(|| git2::Error::from_str("malformed commit object"))?;
-    Ok((obj, commit))
+) -> Result<(Rc<Vec<u8>>, RawCommit), git2::Error> {
+    let data = match reader.commit(id) {
+        Some(data) => data,
+        None => {
+            let obj = odb.read(id)?;
+            if obj.kind() != git2::ObjectType::Commit {
+                return Err(git2::Error::from_str("not a commit"));
+            }
+            Rc::new(obj.data().to_vec())
+        }
+    };
+    let commit =
+        src::parse_commit(&data).ok_or_else(|| git2::Error::from_str("malformed commit object"))?;
+    Ok((data, commit))
 }

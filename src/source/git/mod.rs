@@ -7,6 +7,8 @@ mod commit;
 mod guarded;
 mod loose;
 mod pack;
+mod packread;
+mod packwalk;
 mod push;
 mod revision;
 mod staged;
@@ -14,7 +16,8 @@ mod tree;
 
 pub use commit::{RawCommit, parse as parse_commit};
 pub use loose::{Damage, Guard, check_id, check_stream};
-pub use pack::PackOrder;
+pub use packread::{ObjectReader, PackObjects};
+pub use packwalk::{PackBlobs, Reader as PackReader};
 pub use push::{PushUpdate, parse_pre_push, push_selection};
 pub use staged::{StagedChange, StagedFile, check_staged_objects, staged_change, staged_changes};
 pub use tree::{Differ, Entry, EntryKind, ReadOutcome, is_lfs_pointer, read_blob};

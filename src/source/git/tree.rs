@@ -40,6 +40,7 @@ pub struct Entry<'a> {
 /// two-generation cache catches nearly every second read.
 pub struct Differ<'r> {
     odb: Odb<'r>,
+    packs: Option<super::ObjectReader<'r>>,
     guard: &'r Guard,
     path: Vec<u8>,
     cache: TreeCache,
@@ -131,10 +132,17 @@ impl<'r> Differ<'r> {
     pub fn new(repo: &'r Repository, guard: &'r Guard) -> Result<Differ<'r>, git2::Error> {
         Ok(Differ {
             odb: repo.odb()?,
+            packs: None,
             guard,
             path: Vec::with_capacity(256),
             cache: TreeCache::default(),
         })
+    }
+
+    /// Reads trees from `packs` first (libgit2 reads what they cannot give).
+    pub fn with_packs(mut self, packs: super::ObjectReader<'r>) -> Differ<'r> {
+        self.packs = Some(packs);
+        self
     }
 
     /// Tree `id`, parsed.
@@ -149,13 +157,23 @@ impl<'r> Differ<'r> {
                 if !self.guard.readable(id) {
                     return Err(git2::Error::from_str("damaged loose object"));
                 }
-                let obj = self.odb.read(id)?;
-                if obj.kind() != git2::ObjectType::Tree {
-                    return Err(git2::Error::from_str("not a tree"));
+                let packed = self
+                    .packs
+                    .as_mut()
+                    .and_then(|r| r.read(id, super::packread::TREE));
+                if let Some(data) = packed {
+                    let parsed = ParsedTree::parse(&data)
+                        .ok_or_else(|| git2::Error::from_str("malformed tree object"))?;
+                    Rc::new(parsed)
+                } else {
+                    let obj = self.odb.read(id)?;
+                    if obj.kind() != git2::ObjectType::Tree {
+                        return Err(git2::Error::from_str("not a tree"));
+                    }
+                    let parsed = ParsedTree::parse(obj.data())
+                        .ok_or_else(|| git2::Error::from_str("malformed tree object"))?;
+                    Rc::new(parsed)
                 }
-                let parsed = ParsedTree::parse(obj.data())
-                    .ok_or_else(|| git2::Error::from_str("malformed tree object"))?;
-                Rc::new(parsed)
             }
         };
         c.young_bytes += t.size();
