@@ -181,19 +181,14 @@ fn read_one<V: FnMut(FileBlob<'_>)>(
         Ok(f) => f,
         Err(e) => return unreadable(path, &e, stats, diags),
     };
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    if len > opts.max_file_size {
-        Counts::add(&stats.too_large, 1);
-        return;
-    }
     let read = Reading {
         path,
         opts,
         stats,
         diags,
-        expected: len,
+        file: Some(&f),
     };
-    read_from(f, &read, buf, visit);
+    read_from(&f, &read, buf, visit);
 }
 
 fn unreadable(path: &Path, e: &std::io::Error, stats: &Counts, diags: &Diagnostics) {
@@ -221,18 +216,71 @@ struct Reading<'a> {
     opts: &'a WalkOptions,
     stats: &'a Counts,
     diags: &'a Diagnostics,
-    /// The length it had when opened (0 for a stream).
-    expected: u64,
+    /// The file, whose length is asked only when its first 8 KiB do not
+    /// hold all of it (`None` for a stream, which has no length).
+    file: Option<&'a std::fs::File>,
+}
+
+/// A reusable read buffer: its bytes past `filled` are initialised
+/// leftovers, so a file read into it costs no zeroing once the buffer has
+/// grown to that size.
+struct Filling<'b> {
+    buf: &'b mut Vec<u8>,
+    filled: usize,
+}
+
+impl Filling<'_> {
+    /// Reads from `r` until `upto` bytes are held or `r` ends; whether it
+    /// ended.
+    fn fill(&mut self, r: &mut dyn Read, upto: usize) -> std::io::Result<bool> {
+        if self.buf.len() < upto {
+            self.buf.resize(upto, 0);
+        }
+        while self.filled < upto {
+            match r.read(&mut self.buf[self.filled..upto]) {
+                Ok(0) => return Ok(true),
+                Ok(n) => self.filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(false)
+    }
+
+    /// Reads the rest of `r`, up to `limit` bytes in all (`size`, when
+    /// known, sizes the first step; a file may have grown since).
+    fn fill_to_end(
+        &mut self,
+        r: &mut dyn Read,
+        size: Option<u64>,
+        limit: u64,
+    ) -> std::io::Result<()> {
+        const STEP: u64 = 64 * 1024;
+        let mut upto = size.map_or(STEP, |s| s.saturating_add(1)).clamp(1, limit);
+        loop {
+            let upto_bytes = usize::try_from(upto).unwrap_or(usize::MAX);
+            if self.fill(r, upto_bytes)? || upto >= limit {
+                return Ok(());
+            }
+            upto = upto.saturating_mul(2).min(limit);
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..self.filled]
+    }
 }
 
 /// Reads a file or stream from `r` into `buf` and hands it to `visit`,
 /// within the size limit: the first 8 KiB decide whether it is binary
 /// (then nothing more is read unless binary files are read for their
 /// strings), the rest is read up to one byte past the limit (a file may
-/// have grown, a stream has no length). An archive to open is read into a
-/// buffer of the archive memory pool instead.
+/// have grown, a stream has no length). A file's length is asked only when
+/// it is longer than its first 8 KiB, so a small file costs one read to
+/// its end and one that finds nothing more. An archive to open is read
+/// into a buffer of the archive memory pool instead.
 fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
-    r: R,
+    mut r: R,
     reading: &Reading<'_>,
     buf: &mut Vec<u8>,
     visit: &mut V,
@@ -242,22 +290,34 @@ fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
         opts,
         stats,
         diags,
-        ..
+        file,
     } = *reading;
-    buf.clear();
-    let mut r = r.take(opts.max_file_size + 1);
-    if let Err(e) = r.by_ref().take(text::HEAD as u64).read_to_end(buf) {
-        return unreadable(path, &e, stats, diags);
+    let mut buf = Filling { buf, filled: 0 };
+    let limit = opts.max_file_size.saturating_add(1);
+    let head = limit.min(text::HEAD as u64) as usize;
+    let ended = match buf.fill(&mut r, head) {
+        Ok(ended) => ended,
+        Err(e) => return unreadable(path, &e, stats, diags),
+    };
+    // A file's length, when its head does not hold it all: one over the
+    // limit is skipped unread.
+    let size = if ended {
+        Some(buf.filled as u64)
+    } else {
+        file.and_then(|f| f.metadata().ok()).map(|m| m.len())
+    };
+    if size.is_some_and(|s| s > opts.max_file_size) {
+        return too_large(reading);
     }
     // Archives first: they are binary, but not to be skipped.
-    let archive = archive::detect(path.as_os_str().as_encoded_bytes(), buf);
+    let archive = archive::detect(path.as_os_str().as_encoded_bytes(), buf.bytes());
     // Archives not to be opened are skipped whole, not searched for strings.
     let closed = archive.is_some() && opts.archives.is_none();
     let archive = archive.filter(|_| !closed);
     // Decided once, from the head: the rest of the file cannot change it.
     let sniff = match archive {
         Some(_) => text::Sniff::Text,
-        None => text::sniff(buf),
+        None => text::sniff(buf.bytes()),
     };
     let binary = sniff == text::Sniff::Binary;
     if closed || (binary && !opts.binary_strings) {
@@ -265,34 +325,33 @@ fn read_from<R: Read, V: FnMut(FileBlob<'_>)>(
         return;
     }
     if let (Some(format), Some(limits)) = (archive, &opts.archives) {
-        let mut rest = std::io::Cursor::new(&buf[..]).chain(r);
-        return read_archive(&mut rest, reading, format, limits, visit);
+        let mut rest = std::io::Cursor::new(buf.bytes()).chain(r.take(limit - buf.filled as u64));
+        return read_archive(&mut rest, reading, size, format, limits, visit);
     }
     // Binary content is read for its strings only up to its own bound.
-    let read = if binary {
-        let room = strings::MAX_BINARY.saturating_add(1) - buf.len() as u64;
-        r.take(room).read_to_end(buf)
+    let bound = if binary {
+        limit.min(strings::MAX_BINARY.saturating_add(1))
     } else {
-        r.read_to_end(buf)
+        limit
     };
-    if let Err(e) = read {
+    if !ended && let Err(e) = buf.fill_to_end(&mut r, size, bound) {
         return unreadable(path, &e, stats, diags);
     }
-    if binary && buf.len() as u64 > strings::MAX_BINARY && opts.max_file_size > strings::MAX_BINARY
-    {
+    let len = buf.filled as u64;
+    if binary && len > strings::MAX_BINARY && opts.max_file_size > strings::MAX_BINARY {
         Counts::add(&stats.binary, 1);
         return;
     }
-    if buf.len() as u64 > opts.max_file_size {
+    if len > opts.max_file_size {
         return too_large(reading);
     }
     let transcoded = match sniff {
         text::Sniff::Utf16 { le, skip } if archive.is_none() => {
-            Some(text::transcode(buf, le, skip))
+            Some(text::transcode(buf.bytes(), le, skip))
         }
         _ => None,
     };
-    let bytes: &[u8] = transcoded.as_ref().map_or(buf, |s| s.as_bytes());
+    let bytes: &[u8] = transcoded.as_ref().map_or(buf.bytes(), |s| s.as_bytes());
     Counts::add(&stats.scanned, 1);
     Counts::add(&stats.bytes, bytes.len() as u64);
     visit(FileBlob {
@@ -327,6 +386,7 @@ fn too_large(reading: &Reading<'_>) {
 fn read_archive<V: FnMut(FileBlob<'_>)>(
     r: &mut dyn Read,
     reading: &Reading<'_>,
+    size: Option<u64>,
     format: Format,
     limits: &archive::Limits,
     visit: &mut V,
@@ -334,7 +394,7 @@ fn read_archive<V: FnMut(FileBlob<'_>)>(
     let (path, stats, diags) = (reading.path, reading.stats, reading.diags);
     let holder = limits.pool().holder();
     let mut content = archive::Leased::new(&holder);
-    match content.fill(r, reading.opts.max_file_size, reading.expected) {
+    match content.fill(r, reading.opts.max_file_size, size.unwrap_or(0)) {
         Ok(archive::Fill::Whole) => {}
         Ok(archive::Fill::TooLarge | archive::Fill::OverClaim) => return too_large(reading),
         Err(e) => return unreadable(path, &e, stats, diags),
@@ -376,7 +436,7 @@ fn read_stream<V: FnMut(FileBlob<'_>)>(
         opts,
         stats,
         diags,
-        expected: 0,
+        file: None,
     };
     if path.as_os_str() == STDIN {
         let stdin = std::io::stdin();
@@ -416,6 +476,63 @@ impl<T> Collector<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a file of `len` bytes read under `max` yields: the bytes
+    /// handed on, or the count it went to.
+    fn read_back(len: usize, max: u64, as_file: bool) -> Result<Vec<u8>, &'static str> {
+        let content: Vec<u8> = (0..len).map(|i| b"akid= \n"[i % 7]).collect();
+        let opts = WalkOptions {
+            max_file_size: max,
+            ..WalkOptions::default()
+        };
+        let (stats, diags) = (Counts::default(), Diagnostics::new());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.txt");
+        std::fs::write(&path, &content).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let reading = Reading {
+            path: &path,
+            opts: &opts,
+            stats: &stats,
+            diags: &diags,
+            file: as_file.then_some(&file),
+        };
+        // A buffer left holding a longer earlier file.
+        let mut buf = vec![b'#'; 100_000];
+        let mut got = None;
+        let visit = &mut |b: FileBlob<'_>| got = Some(b.bytes.to_vec());
+        if as_file {
+            read_from(&file, &reading, &mut buf, visit);
+        } else {
+            read_from(std::io::Cursor::new(&content), &reading, &mut buf, visit);
+        }
+        match got {
+            Some(bytes) => {
+                assert_eq!(bytes, content, "{len} bytes read whole");
+                Ok(bytes)
+            }
+            None if Counts::get(&stats.too_large) == 1 => Err("too large"),
+            None => Err("not read"),
+        }
+    }
+
+    #[test]
+    fn files_around_the_head_and_the_limit_are_read_whole_or_counted() {
+        let head = text::HEAD;
+        for as_file in [true, false] {
+            for len in [0, 1, head - 1, head, head + 1, 3 * head, 70_000] {
+                assert!(read_back(len, 1 << 20, as_file).is_ok(), "{len} {as_file}");
+                assert!(
+                    read_back(len, len as u64, as_file).is_ok(),
+                    "{len} at the limit"
+                );
+                if len > 0 {
+                    let over = read_back(len, len as u64 - 1, as_file);
+                    assert_eq!(over, Err("too large"), "{len} {as_file}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn loops_are_told_apart_by_type() {
