@@ -7,8 +7,7 @@
 //! (page faults and munmap calls were a tenth of a git.git scan).
 
 use super::pack::{self, Entries, NONE, PackIndex};
-use super::packwalk::{apply_delta, inflate};
-use flate2::Decompress;
+use super::packwalk::Inflater;
 use git2::Oid;
 use std::collections::HashMap;
 use std::path::Path;
@@ -68,9 +67,7 @@ type Bases = HashMap<(usize, usize), (u8, Rc<Vec<u8>>)>;
 /// One thread's reader of [`PackObjects`].
 pub struct ObjectReader<'p> {
     objects: &'p PackObjects,
-    z: Decompress,
-    packed: Vec<u8>,
-    delta: Vec<u8>,
+    z: Inflater,
     chain: Vec<usize>,
     young: Bases,
     old: Bases,
@@ -82,9 +79,7 @@ impl<'p> ObjectReader<'p> {
     pub fn new(objects: &'p PackObjects) -> ObjectReader<'p> {
         ObjectReader {
             objects,
-            z: Decompress::new(true),
-            packed: Vec::new(),
-            delta: Vec::new(),
+            z: Inflater::default(),
             chain: Vec::new(),
             young: HashMap::new(),
             old: HashMap::new(),
@@ -127,7 +122,8 @@ impl<'p> ObjectReader<'p> {
         }
     }
 
-    /// Entry `e` of pack `p`: its type and bytes.
+    /// Entry `e` of pack `p`: its type and bytes; every object on the way
+    /// is kept as a base.
     fn resolve(&mut self, p: usize, e: usize) -> Option<(u8, Rc<Vec<u8>>)> {
         let entries = &self.objects.packs[p].1;
         self.chain.clear();
@@ -142,8 +138,7 @@ impl<'p> ObjectReader<'p> {
                     return None;
                 }
                 let mut out = Vec::new();
-                self.stream(p, at)?;
-                inflate(&mut self.z, &self.packed, &mut out, entry.size as usize)?;
+                self.z.object(&entries.file, &entry, &mut out)?;
                 let v = (entry.kind, Rc::new(out));
                 if at != e {
                     self.keep((p, at), v.clone());
@@ -157,35 +152,17 @@ impl<'p> ObjectReader<'p> {
             at = entry.base as usize;
         };
         while let Some(at) = self.chain.pop() {
-            let entry = self.objects.packs[p].1.entries[at];
-            if entry.size > MAX_OBJECT * 8 {
-                return None;
-            }
-            self.stream(p, at)?;
-            inflate(
-                &mut self.z,
-                &self.packed,
-                &mut self.delta,
-                entry.size as usize,
-            )?;
+            let entries = &self.objects.packs[p].1;
             let mut out = Vec::new();
-            apply_delta(&data, &self.delta, &mut out, MAX_OBJECT as usize)?;
+            let entry = &entries.entries[at];
+            self.z
+                .undelta(&entries.file, entry, &data, &mut out, MAX_OBJECT as usize)?;
             data = Rc::new(out);
             if at != e {
                 self.keep((p, at), (kind, data.clone()));
             }
         }
         Some((kind, data))
-    }
-
-    /// Reads the compressed bytes of entry `e` of pack `p` into `packed`.
-    fn stream(&mut self, p: usize, e: usize) -> Option<()> {
-        let entries = &self.objects.packs[p].1;
-        let entry = entries.entries[e];
-        let bound = entry.size + entry.size / 8 + 1024;
-        let len = (entry.end - entry.data).min(bound);
-        self.packed.resize(len as usize, 0);
-        pack::read_at(&entries.file, &mut self.packed, entry.data).ok()
     }
 }
 
