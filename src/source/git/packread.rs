@@ -10,8 +10,9 @@ use super::pack::{self, Entries, NONE, PackIndex};
 use super::packwalk::Inflater;
 use git2::Oid;
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 /// Pack type of a commit.
 const COMMIT: u8 = 1;
@@ -30,34 +31,49 @@ const CACHE_BYTES: usize = 4 << 20;
 /// Bases larger than this are not kept.
 const CACHE_MAX_OBJECT: usize = 1 << 20;
 
-/// The pack files of a repository, their entries located, shared by the
-/// readers of every thread.
+/// The pack files of a repository, shared by the readers of every thread;
+/// each pack's entries are located the first time an object is looked up
+/// in it (a rescan that finds no new commit reads no pack).
 pub struct PackObjects {
-    packs: Vec<(PackIndex, Entries)>,
+    packs: Vec<Pack>,
+}
+
+struct Pack {
+    path: PathBuf,
+    idx: PackIndex,
+    /// `None` when the pack does not parse: its objects are read through
+    /// libgit2.
+    entries: OnceLock<Option<Entries>>,
 }
 
 impl PackObjects {
-    /// Locates every entry of the packs under `git_dir` (packs that do not
-    /// parse are left out: their objects are read through libgit2).
+    /// The packs under `git_dir`, by their indexes.
     pub fn load(git_dir: &Path) -> PackObjects {
         let packs = pack::indexes(git_dir)
             .into_iter()
-            .filter_map(|(path, idx)| {
-                let entries = pack::entries(&path, &idx)?;
-                Some((idx, entries))
+            .map(|(path, idx)| Pack {
+                path,
+                idx,
+                entries: OnceLock::new(),
             })
             .collect();
         PackObjects { packs }
     }
 
+    fn entries(&self, p: usize) -> Option<&Entries> {
+        let pack = &self.packs[p];
+        pack.entries
+            .get_or_init(|| pack::entries(&pack.path, &pack.idx))
+            .as_ref()
+    }
+
     fn locate(&self, id: Oid) -> Option<(usize, usize)> {
-        self.packs
+        let (p, pos) = self
+            .packs
             .iter()
             .enumerate()
-            .find_map(|(p, (idx, entries))| {
-                let pos = idx.position(id.as_bytes())?;
-                Some((p, entries.of_index[pos] as usize))
-            })
+            .find_map(|(p, pack)| Some((p, pack.idx.position(id.as_bytes())?)))?;
+        Some((p, self.entries(p)?.of_index[pos] as usize))
     }
 }
 
@@ -125,7 +141,7 @@ impl<'p> ObjectReader<'p> {
     /// Entry `e` of pack `p`: its type and bytes; every object on the way
     /// is kept as a base.
     fn resolve(&mut self, p: usize, e: usize) -> Option<(u8, Rc<Vec<u8>>)> {
-        let entries = &self.objects.packs[p].1;
+        let entries = self.objects.entries(p)?;
         self.chain.clear();
         let mut at = e;
         let (kind, mut data) = loop {
@@ -152,7 +168,7 @@ impl<'p> ObjectReader<'p> {
             at = entry.base as usize;
         };
         while let Some(at) = self.chain.pop() {
-            let entries = &self.objects.packs[p].1;
+            let entries = self.objects.entries(p)?;
             let mut out = Vec::new();
             let entry = &entries.entries[at];
             self.z
