@@ -116,6 +116,15 @@ impl Entry {
     pub(super) fn is_delta(&self) -> bool {
         self.kind == OFS_DELTA || self.kind == REF_DELTA
     }
+
+    /// Reads its compressed bytes from `file` into `packed`: up to its end,
+    /// and no more than a zlib stream of its declared size can take.
+    pub(super) fn read_stream(&self, file: &File, packed: &mut Vec<u8>) -> Option<()> {
+        let bound = self.size + self.size / 8 + 1024;
+        let len = (self.end - self.data).min(bound);
+        packed.resize(len as usize, 0);
+        read_at(file, packed, self.data).ok()
+    }
 }
 
 /// One pack's entries in offset order.

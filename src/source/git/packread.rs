@@ -7,12 +7,12 @@
 //! (page faults and munmap calls were a tenth of a git.git scan).
 
 use super::pack::{self, Entries, NONE, PackIndex};
-use super::packwalk::{apply_delta, inflate};
-use flate2::Decompress;
+use super::packwalk::Inflater;
 use git2::Oid;
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 /// Pack type of a commit.
 const COMMIT: u8 = 1;
@@ -31,34 +31,49 @@ const CACHE_BYTES: usize = 4 << 20;
 /// Bases larger than this are not kept.
 const CACHE_MAX_OBJECT: usize = 1 << 20;
 
-/// The pack files of a repository, their entries located, shared by the
-/// readers of every thread.
+/// The pack files of a repository, shared by the readers of every thread;
+/// each pack's entries are located the first time an object is looked up
+/// in it (a rescan that finds no new commit reads no pack).
 pub struct PackObjects {
-    packs: Vec<(PackIndex, Entries)>,
+    packs: Vec<Pack>,
+}
+
+struct Pack {
+    path: PathBuf,
+    idx: PackIndex,
+    /// `None` when the pack does not parse: its objects are read through
+    /// libgit2.
+    entries: OnceLock<Option<Entries>>,
 }
 
 impl PackObjects {
-    /// Locates every entry of the packs under `git_dir` (packs that do not
-    /// parse are left out: their objects are read through libgit2).
+    /// The packs under `git_dir`, by their indexes.
     pub fn load(git_dir: &Path) -> PackObjects {
         let packs = pack::indexes(git_dir)
             .into_iter()
-            .filter_map(|(path, idx)| {
-                let entries = pack::entries(&path, &idx)?;
-                Some((idx, entries))
+            .map(|(path, idx)| Pack {
+                path,
+                idx,
+                entries: OnceLock::new(),
             })
             .collect();
         PackObjects { packs }
     }
 
+    fn entries(&self, p: usize) -> Option<&Entries> {
+        let pack = &self.packs[p];
+        pack.entries
+            .get_or_init(|| pack::entries(&pack.path, &pack.idx))
+            .as_ref()
+    }
+
     fn locate(&self, id: Oid) -> Option<(usize, usize)> {
-        self.packs
+        let (p, pos) = self
+            .packs
             .iter()
             .enumerate()
-            .find_map(|(p, (idx, entries))| {
-                let pos = idx.position(id.as_bytes())?;
-                Some((p, entries.of_index[pos] as usize))
-            })
+            .find_map(|(p, pack)| Some((p, pack.idx.position(id.as_bytes())?)))?;
+        Some((p, self.entries(p)?.of_index[pos] as usize))
     }
 }
 
@@ -68,9 +83,7 @@ type Bases = HashMap<(usize, usize), (u8, Rc<Vec<u8>>)>;
 /// One thread's reader of [`PackObjects`].
 pub struct ObjectReader<'p> {
     objects: &'p PackObjects,
-    z: Decompress,
-    packed: Vec<u8>,
-    delta: Vec<u8>,
+    z: Inflater,
     chain: Vec<usize>,
     young: Bases,
     old: Bases,
@@ -82,9 +95,7 @@ impl<'p> ObjectReader<'p> {
     pub fn new(objects: &'p PackObjects) -> ObjectReader<'p> {
         ObjectReader {
             objects,
-            z: Decompress::new(true),
-            packed: Vec::new(),
-            delta: Vec::new(),
+            z: Inflater::default(),
             chain: Vec::new(),
             young: HashMap::new(),
             old: HashMap::new(),
@@ -127,9 +138,10 @@ impl<'p> ObjectReader<'p> {
         }
     }
 
-    /// Entry `e` of pack `p`: its type and bytes.
+    /// Entry `e` of pack `p`: its type and bytes; every object on the way
+    /// is kept as a base.
     fn resolve(&mut self, p: usize, e: usize) -> Option<(u8, Rc<Vec<u8>>)> {
-        let entries = &self.objects.packs[p].1;
+        let entries = self.objects.entries(p)?;
         self.chain.clear();
         let mut at = e;
         let (kind, mut data) = loop {
@@ -142,8 +154,7 @@ impl<'p> ObjectReader<'p> {
                     return None;
                 }
                 let mut out = Vec::new();
-                self.stream(p, at)?;
-                inflate(&mut self.z, &self.packed, &mut out, entry.size as usize)?;
+                self.z.object(&entries.file, &entry, &mut out)?;
                 let v = (entry.kind, Rc::new(out));
                 if at != e {
                     self.keep((p, at), v.clone());
@@ -157,35 +168,17 @@ impl<'p> ObjectReader<'p> {
             at = entry.base as usize;
         };
         while let Some(at) = self.chain.pop() {
-            let entry = self.objects.packs[p].1.entries[at];
-            if entry.size > MAX_OBJECT * 8 {
-                return None;
-            }
-            self.stream(p, at)?;
-            inflate(
-                &mut self.z,
-                &self.packed,
-                &mut self.delta,
-                entry.size as usize,
-            )?;
+            let entries = self.objects.entries(p)?;
             let mut out = Vec::new();
-            apply_delta(&data, &self.delta, &mut out, MAX_OBJECT as usize)?;
+            let entry = &entries.entries[at];
+            self.z
+                .undelta(&entries.file, entry, &data, &mut out, MAX_OBJECT as usize)?;
             data = Rc::new(out);
             if at != e {
                 self.keep((p, at), (kind, data.clone()));
             }
         }
         Some((kind, data))
-    }
-
-    /// Reads the compressed bytes of entry `e` of pack `p` into `packed`.
-    fn stream(&mut self, p: usize, e: usize) -> Option<()> {
-        let entries = &self.objects.packs[p].1;
-        let entry = entries.entries[e];
-        let bound = entry.size + entry.size / 8 + 1024;
-        let len = (entry.end - entry.data).min(bound);
-        self.packed.resize(len as usize, 0);
-        pack::read_at(&entries.file, &mut self.packed, entry.data).ok()
     }
 }
 

@@ -8,9 +8,10 @@
 //! over the size limit) is handed back for reading through libgit2, which
 //! then reports it as it always did.
 
-use super::pack::{self, BLOB, Entries, NONE};
+use super::pack::{self, BLOB, Entries, Entry, NONE};
 use flate2::{Decompress, FlushDecompress, Status};
 use git2::Oid;
+use std::fs::File;
 use std::ops::Range;
 use std::path::Path;
 
@@ -242,10 +243,8 @@ impl Forest {
 
 /// One thread's scratch space for reading forests.
 pub struct Reader {
-    z: Decompress,
+    z: Inflater,
     max: u64,
-    packed: Vec<u8>,
-    delta: Vec<u8>,
     /// The object at each depth of the chain being read.
     bufs: Vec<Vec<u8>>,
     stack: Vec<(u32, u32)>,
@@ -255,10 +254,8 @@ impl Reader {
     /// A reader that reads no object larger than `max` bytes.
     pub fn new(max: u64) -> Reader {
         Reader {
-            z: Decompress::new(true),
+            z: Inflater::default(),
             max: max.min(CHAIN_BYTES as u64),
-            packed: Vec::new(),
-            delta: Vec::new(),
             bufs: Vec::new(),
             stack: Vec::new(),
         }
@@ -274,42 +271,22 @@ impl Reader {
         let (below, at) = self.bufs.split_at_mut(depth);
         let out = &mut at[0];
         let held: usize = below.iter().map(Vec::len).sum();
-        // A zlib stream is at most a little longer than what it holds.
-        let bound = |size: u64| size + size / 8 + 1024;
-        let stream = |packed: &mut Vec<u8>, size: u64| -> Option<()> {
-            let len = (entry.end - entry.data).min(bound(size));
-            packed.resize(len as usize, 0);
-            pack::read_at(&forest.entries.file, packed, entry.data).ok()
-        };
+        let file = &forest.entries.file;
         if !entry.is_delta() {
             if entry.size > self.max || held + entry.size as usize > CHAIN_BYTES {
                 return None;
             }
-            stream(&mut self.packed, entry.size)?;
-            return inflate(&mut self.z, &self.packed, out, entry.size as usize);
+            return self.z.object(file, &entry, out);
         }
-        let base = below.last()?;
-        // A delta's copy instructions take at most 8 bytes per byte they
-        // make; a longer delta cannot make an object within the limit.
-        if entry.size > self.max * 8 + 64 {
-            return None;
-        }
-        stream(&mut self.packed, entry.size)?;
-        inflate(
-            &mut self.z,
-            &self.packed,
-            &mut self.delta,
-            entry.size as usize,
-        )?;
         let limit = (self.max as usize).min(CHAIN_BYTES.saturating_sub(held));
-        apply_delta(base, &self.delta, out, limit)
+        self.z.undelta(file, &entry, below.last()?, out, limit)
     }
 
     /// Keeps at most [`KEEP_BYTES`] of buffers for the next forest, letting
     /// go of the deepest first.
     fn trim(&mut self) {
         let mut kept = 0;
-        for b in [&mut self.packed, &mut self.delta]
+        for b in [&mut self.z.packed, &mut self.z.delta]
             .into_iter()
             .chain(self.bufs.iter_mut())
         {
@@ -322,14 +299,48 @@ impl Reader {
     }
 }
 
+/// A zlib stream and the buffers that pack entries are read and inflated
+/// into, reused from one entry to the next.
+#[derive(Default)]
+pub(super) struct Inflater {
+    z: Option<Decompress>,
+    packed: Vec<u8>,
+    delta: Vec<u8>,
+}
+
+impl Inflater {
+    /// Reads and inflates the (non-delta) `entry` of `file` into `out`.
+    pub(super) fn object(&mut self, file: &File, entry: &Entry, out: &mut Vec<u8>) -> Option<()> {
+        entry.read_stream(file, &mut self.packed)?;
+        let z = self.z.get_or_insert_with(|| Decompress::new(true));
+        inflate(z, &self.packed, out, entry.size as usize)
+    }
+
+    /// Reads the delta `entry` of `file` and applies it to `base` into
+    /// `out`; `None` also when it would make more than `limit` bytes.
+    pub(super) fn undelta(
+        &mut self,
+        file: &File,
+        entry: &Entry,
+        base: &[u8],
+        out: &mut Vec<u8>,
+        limit: usize,
+    ) -> Option<()> {
+        // A delta's copy instructions take at most 8 bytes per byte they
+        // make; a longer delta cannot make an object within the limit.
+        if entry.size > limit as u64 * 8 + 64 {
+            return None;
+        }
+        entry.read_stream(file, &mut self.packed)?;
+        let z = self.z.get_or_insert_with(|| Decompress::new(true));
+        inflate(z, &self.packed, &mut self.delta, entry.size as usize)?;
+        apply_delta(base, &self.delta, out, limit)
+    }
+}
+
 /// Inflates the zlib stream at the start of `input` into `out`, which must
 /// come to exactly `size` bytes.
-pub(super) fn inflate(
-    z: &mut Decompress,
-    input: &[u8],
-    out: &mut Vec<u8>,
-    size: usize,
-) -> Option<()> {
+fn inflate(z: &mut Decompress, input: &[u8], out: &mut Vec<u8>, size: usize) -> Option<()> {
     z.reset(true);
     out.clear();
     // One byte of room past the end lets the stream's end be read.
@@ -358,12 +369,7 @@ fn varint(d: &[u8], at: &mut usize) -> Option<u64> {
 
 /// Applies git delta `delta` to `base` into `out`; `None` when the delta is
 /// malformed, does not fit `base`, or makes more than `limit` bytes.
-pub(super) fn apply_delta(
-    base: &[u8],
-    delta: &[u8],
-    out: &mut Vec<u8>,
-    limit: usize,
-) -> Option<()> {
+fn apply_delta(base: &[u8], delta: &[u8], out: &mut Vec<u8>, limit: usize) -> Option<()> {
     let mut i = 0;
     if varint(delta, &mut i)? != base.len() as u64 {
         return None;
@@ -441,6 +447,21 @@ pub(super) mod tests {
         assert!(ok, "git {args:?}");
     }
 
+    /// Every blob id in `odb`, sorted, each once.
+    fn blob_ids(odb: &git2::Odb<'_>) -> Vec<Oid> {
+        let mut blobs = Vec::new();
+        odb.foreach(|id| {
+            if odb.read_header(*id).unwrap().1 == git2::ObjectType::Blob {
+                blobs.push(*id);
+            }
+            true
+        })
+        .unwrap();
+        blobs.sort();
+        blobs.dedup();
+        blobs
+    }
+
     #[test]
     fn deltas_apply_copies_and_inserts() {
         let base = b"0123456789abcdef";
@@ -498,16 +519,7 @@ pub(super) mod tests {
         git(d, &["commit", "-q", "-m", "loose"]);
         let repo = git2::Repository::open(d).unwrap();
         let odb = repo.odb().unwrap();
-        let mut blobs = Vec::new();
-        odb.foreach(|id| {
-            if odb.read_header(*id).unwrap().1 == git2::ObjectType::Blob {
-                blobs.push(*id);
-            }
-            true
-        })
-        .unwrap();
-        blobs.sort();
-        blobs.dedup();
+        let blobs = blob_ids(&odb);
         let loose =
             odb.exists(git2::Oid::hash_object(git2::ObjectType::Blob, b"only loose").unwrap());
         assert!(loose);
@@ -564,15 +576,7 @@ pub(super) mod tests {
         }
         git(d, &["repack", "-adq"]);
         let repo = git2::Repository::open(d).unwrap();
-        let odb = repo.odb().unwrap();
-        let mut blobs = Vec::new();
-        odb.foreach(|id| {
-            if odb.read_header(*id).unwrap().1 == git2::ObjectType::Blob {
-                blobs.push(*id);
-            }
-            true
-        })
-        .unwrap();
+        let blobs = blob_ids(&repo.odb().unwrap());
         let (plan, mut rest) = PackBlobs::plan(&d.join(".git"), &blobs, &|_| true);
         assert!(rest.is_empty());
         let mut reader = Reader::new(1000);
