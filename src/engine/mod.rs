@@ -34,6 +34,7 @@
 mod compile;
 mod encoded;
 pub mod entropy;
+mod fingerprint;
 mod keywords;
 mod label;
 mod lines;
