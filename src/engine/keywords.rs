@@ -108,21 +108,7 @@ impl Keywords {
             l.hits(folded, limit, hits);
         }
         if let Some(g) = &self.short {
-            let mut at = 0;
-            while at < limit {
-                let Some(m) = g.ac.find(Input::new(folded).span(at..folded.len())) else {
-                    break;
-                };
-                if m.start() >= limit {
-                    break;
-                }
-                at = m.start() + 1;
-                hits.push(Hit {
-                    start: m.start(),
-                    end: m.end(),
-                    keyword: g.index[m.pattern().as_usize()],
-                });
-            }
+            g.hits(folded, limit, hits);
         }
         if self.long.is_some() && self.short.is_some() {
             hits[from..].sort_unstable();
@@ -133,6 +119,28 @@ impl Keywords {
     pub fn is_match(&self, folded: &[u8]) -> bool {
         self.long.as_ref().is_some_and(|l| l.is_match(folded))
             || self.short.as_ref().is_some_and(|g| g.ac.is_match(folded))
+    }
+}
+
+impl Group {
+    /// Every hit of a leftmost-first search resumed one byte after each
+    /// hit's start, up to `limit`.
+    fn hits(&self, folded: &[u8], limit: usize, hits: &mut Vec<Hit>) {
+        let mut at = 0;
+        while at < limit {
+            let Some(m) = self.ac.find(Input::new(folded).span(at..folded.len())) else {
+                break;
+            };
+            if m.start() >= limit {
+                break;
+            }
+            at = m.start() + 1;
+            hits.push(Hit {
+                start: m.start(),
+                end: m.end(),
+                keyword: self.index[m.pattern().as_usize()],
+            });
+        }
     }
 }
 
@@ -204,18 +212,7 @@ mod tests {
                 continue;
             }
             let ac = automaton(&index.iter().map(|&i| list[i]).collect::<Vec<_>>()).unwrap();
-            let mut at = 0;
-            while let Some(m) = ac.find(Input::new(text).span(at..text.len())) {
-                if m.start() >= limit {
-                    break;
-                }
-                at = m.start() + 1;
-                hits.push(Hit {
-                    start: m.start(),
-                    end: m.end(),
-                    keyword: index[m.pattern().as_usize()],
-                });
-            }
+            Group { ac, index }.hits(text, limit, &mut hits);
         }
         hits.sort_unstable();
         hits
