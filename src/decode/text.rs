@@ -254,12 +254,16 @@ fn decode_base64(span: Range<usize>, chars: &[u8], budget: &mut usize) -> Option
     if let Some(seg) = super::hex::decode(&span, chars, budget) {
         return Some(seg);
     }
-    let has = |set: &[u8]| chars.iter().any(|b| set.contains(b));
-    let (std, url) = (has(b"+/"), has(b"-_"));
-    if std && url
-        || !chars.iter().any(u8::is_ascii_uppercase)
-        || !chars.iter().any(u8::is_ascii_lowercase)
-    {
+    // Which kinds of characters it holds, in one pass (a run is mostly
+    // letters: a lookup per character, not a search of a set).
+    let (mut std, mut url, mut upper, mut lower) = (false, false, false, false);
+    for &b in chars {
+        std |= b == b'+' || b == b'/';
+        url |= b == b'-' || b == b'_';
+        upper |= b.is_ascii_uppercase();
+        lower |= b.is_ascii_lowercase();
+    }
+    if std && url || !upper || !lower {
         return None;
     }
     let engine = if url { &URL_SAFE } else { &STANDARD };

@@ -4,9 +4,10 @@
 //!
 //! # Strategy
 //!
-//! 1. Aho-corasick automata hold every rule's keywords, lower-cased (one for
-//!    keywords of 4 bytes or more, one for shorter ones: see `keywords.rs`).
-//!    The haystack is ASCII-lower-cased [`CHUNK`] bytes at a time into the
+//! 1. Aho-corasick automata hold every rule's keywords, lower-cased (keywords
+//!    of 4 bytes or more through one 4-byte fingerprint each, chosen so the
+//!    SIMD search flags few places; shorter ones as they are: see
+//!    `keywords.rs` and `fingerprint.rs`). The haystack is ASCII-lower-cased [`CHUNK`] bytes at a time into the
 //!    cache (the chunk stays in L2) and searched leftmost-first, which lets
 //!    aho-corasick use its SIMD (Teddy) prefilter; an automaton built with
 //!    `ascii_case_insensitive` gets no such prefilter past a handful of
@@ -34,6 +35,7 @@
 mod compile;
 mod encoded;
 pub mod entropy;
+mod fingerprint;
 mod keywords;
 mod label;
 mod lines;
