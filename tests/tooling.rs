@@ -316,6 +316,7 @@ fn version_stamp_falls_back_to_the_package_version_without_a_checkout() {
     let path = std::env::var("PATH").unwrap_or_default();
     // Sources outside any repository, with git on PATH.
     let bare = tempfile::tempdir().unwrap();
+    std::fs::create_dir(bare.path().join("rules")).unwrap();
     assert_eq!(stamp(bare.path(), &path), version);
     // No git at all.
     assert_eq!(stamp(bare.path(), "/nonexistent"), version);
@@ -326,7 +327,7 @@ fn version_stamp_falls_back_to_the_package_version_without_a_checkout() {
     crate::util::git(outer.path(), &["add", "."]);
     crate::util::git(outer.path(), &["commit", "-q", "-m", "outer"]);
     let inner = outer.path().join("vendor/keyhound");
-    std::fs::create_dir_all(&inner).unwrap();
+    std::fs::create_dir_all(inner.join("rules")).unwrap();
     assert_eq!(stamp(&inner, &path), version);
     // This checkout: the commit.
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -356,6 +357,9 @@ fn build_script_watches_only_paths_that_exist() {
         if pack {
             crate::util::git(repo.path(), &["pack-refs", "--all"]);
         }
+        // The rules the script turns into the built-in table.
+        let rules = repo.path().join("rules");
+        std::fs::create_dir(&rules).unwrap();
         let mut cmd = std::process::Command::new(&script);
         crate::util::scrub(&mut cmd);
         let out = cmd
@@ -380,7 +384,9 @@ fn build_script_watches_only_paths_that_exist() {
                 "watches missing {p} (packed: {pack})"
             );
         }
-        let dirs = watched.iter().filter(|p| repo.path().join(p).is_dir());
+        let dirs = watched
+            .iter()
+            .filter(|p| repo.path().join(p).is_dir() && Path::new(p) != rules);
         let logs_head = watched.iter().any(|p| p.ends_with("logs/HEAD"));
         if reflog {
             assert!(logs_head, "HEAD's reflog: {watched:?}");

@@ -1,0 +1,16 @@
+&[
+    ("alibaba.toml", include_str!("/work/wt-integ/alibaba.json")),
+    ("aws.toml", include_str!("/work/wt-integ/aws.json")),
+    ("baidu.toml", include_str!("/work/wt-integ/baidu.json")),
+    ("cdnetworks.toml", include_str!("/work/wt-integ/cdnetworks.json")),
+    ("generic.toml", include_str!("/work/wt-integ/generic.json")),
+    ("github.toml", include_str!("/work/wt-integ/github.json")),
+    ("gitlab.toml", include_str!("/work/wt-integ/gitlab.json")),
+    ("google.toml", include_str!("/work/wt-integ/google.json")),
+    ("huawei.toml", include_str!("/work/wt-integ/huawei.json")),
+    ("pem.toml", include_str!("/work/wt-integ/pem.json")),
+    ("qiniu.toml", include_str!("/work/wt-integ/qiniu.json")),
+    ("slack.toml", include_str!("/work/wt-integ/slack.json")),
+    ("tencent.toml", include_str!("/work/wt-integ/tencent.json")),
+    ("volcengine.toml", include_str!("/work/wt-integ/volcengine.json")),
+]
