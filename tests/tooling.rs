@@ -296,12 +296,15 @@ fn build_script() -> std::path::PathBuf {
 #[test]
 fn version_stamp_falls_back_to_the_package_version_without_a_checkout() {
     let script = build_script();
+    // What the script writes (the rules as JSON) goes here, never into the
+    // sources it is pointed at.
+    let out_dir = tempfile::tempdir().unwrap();
     let stamp = |dir: &Path, path: &str| {
         let out = std::process::Command::new(&script)
             .env_clear()
             .env("PATH", path)
             .env("CARGO_MANIFEST_DIR", dir)
-            .env("OUT_DIR", dir)
+            .env("OUT_DIR", out_dir.path())
             .output()
             .expect("build script runs");
         assert!(out.status.success());
@@ -334,6 +337,10 @@ fn version_stamp_falls_back_to_the_package_version_without_a_checkout() {
     if here.join(".git").exists() {
         assert!(stamp(here, &path).starts_with(&format!("{version} (commit ")));
     }
+    assert!(
+        out_dir.path().join("builtin_json.rs").exists(),
+        "the script writes into OUT_DIR"
+    );
 }
 
 /// Cargo reruns a build script whose watched path does not exist on every
@@ -362,9 +369,10 @@ fn build_script_watches_only_paths_that_exist() {
         std::fs::create_dir(&rules).unwrap();
         let mut cmd = std::process::Command::new(&script);
         crate::util::scrub(&mut cmd);
+        let out_dir = tempfile::tempdir().unwrap();
         let out = cmd
             .env("CARGO_MANIFEST_DIR", repo.path())
-            .env("OUT_DIR", repo.path())
+            .env("OUT_DIR", out_dir.path())
             .current_dir(repo.path())
             .output()
             .expect("build script runs");

@@ -163,19 +163,25 @@ pub(super) fn find(s: &Search, budget: &mut usize, out: &mut Vec<Segment>) {
 mod tests {
     use super::*;
 
-    fn joined(text: &str) -> Vec<String> {
+    /// The joined texts `find` gives for `text`, every join `interesting`
+    /// or not as `keyword` says, side by side literals joined if `adjacent`.
+    fn joins(text: &str, keyword: bool, adjacent: bool) -> Vec<String> {
         let mut out = Vec::new();
         let mut budget = 1 << 20;
         let search = Search {
             text: text.as_bytes(),
             within: 0..text.len(),
-            interesting: &|_| true,
-            adjacent: true,
+            interesting: &|_| keyword,
+            adjacent,
         };
         find(&search, &mut budget, &mut out);
         out.iter()
             .map(|s| String::from_utf8(s.text.clone()).unwrap())
             .collect()
+    }
+
+    fn joined(text: &str) -> Vec<String> {
+        joins(text, true, true)
     }
 
     #[test]
@@ -200,16 +206,10 @@ mod tests {
         assert_eq!(joined(&format!("x = '{a}' \"{b}\"")), Vec::<String>::new());
         let php = format!("$id = \"{a}\" . \"{b}\";");
         for text in [python, php] {
-            let mut out = Vec::new();
-            let mut budget = 1 << 20;
-            let search = Search {
-                text: text.as_bytes(),
-                within: 0..text.len(),
-                interesting: &|_| true,
-                adjacent: false,
-            };
-            find(&search, &mut budget, &mut out);
-            assert!(out.is_empty(), "no plus, not asked: {text}");
+            assert!(
+                joins(&text, true, false).is_empty(),
+                "no plus, not asked: {text}"
+            );
         }
     }
 
@@ -217,22 +217,9 @@ mod tests {
     fn a_join_without_a_keyword_is_kept_only_when_it_mends_a_token() {
         let key = "Rq8Kz3LmN5pT7vW2xY4bC6dF9gH1jK0s";
         let (a, b) = key.split_at(16);
-        let search = |text: &str| {
-            let mut out = Vec::new();
-            let mut budget = 1 << 20;
-            let s = Search {
-                text: text.as_bytes(),
-                within: 0..text.len(),
-                interesting: &|_| false,
-                adjacent: true,
-            };
-            find(&s, &mut budget, &mut out);
-            out.len()
-        };
-        assert_eq!(search(&format!("key = \"{a}\" +\n  \"{b}\";")), 1);
-        assert_eq!(
-            search("msg = \"the quick brown fox \" + \"jumps over the lazy dog\";"),
-            0
-        );
+        let split = format!("key = \"{a}\" +\n  \"{b}\";");
+        assert_eq!(joins(&split, false, true), [key]);
+        let words = "msg = \"the quick brown fox \" + \"jumps over the lazy dog\";";
+        assert!(joins(words, false, true).is_empty());
     }
 }
